@@ -1,0 +1,44 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../core/errors.ts';
+import type { DateOptions } from '../core/formats/dates.ts';
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** `node:util` parseArgs, with its errors turned into usage errors (exit code 2). */
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+export function parse<const T extends Options>(argv: string[], options: T, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, ...HELP_OPTION }, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError('BAD_ARGUMENTS', (err as Error).message.replace(/\. To specify a positional.*$/s, ''));
+  }
+}
+
+export const DATE_OPTIONS = {
+  'date-order': { type: 'string' },
+  tz: { type: 'string' },
+} as const satisfies Options;
+
+export function dateOptions(values: Record<string, unknown>): DateOptions {
+  const out: DateOptions = {};
+  const order = values['date-order'];
+  if (order !== undefined) {
+    if (order !== 'mdy' && order !== 'dmy') throw new UsageError('BAD_DATE_ORDER', `--date-order must be mdy (month first, US) or dmy (day first), not "${String(order)}"`);
+    out.order = order;
+  }
+  if (typeof values.tz === 'string') out.timeZone = values.tz;
+  return out;
+}
+
+export function positiveInt(name: string, value: unknown, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError('BAD_NUMBER', `--${name} must be a whole number ≥ 0, not "${String(value)}"`);
+  return n;
+}

@@ -1,0 +1,34 @@
+/**
+ * Every failure the core reports is a `MailflowError` with a stable `code`, so shells
+ * (Lambda handlers, the CLI) branch on `code`, never on message text.
+ * `byteOffset` / `line` say where in the input the problem is, when that is known.
+ */
+export class MailflowError extends Error {
+  readonly code: string;
+  readonly byteOffset?: number;
+  readonly line?: number;
+
+  constructor(code: string, message: string, where: { byteOffset?: number; line?: number; cause?: unknown } = {}) {
+    super(message, where.cause === undefined ? undefined : { cause: where.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (where.byteOffset !== undefined) this.byteOffset = where.byteOffset;
+    if (where.line !== undefined) this.line = where.line;
+  }
+}
+
+/** The bytes are not something we can read: wrong file type, bad compression, bad encoding, a cap hit. */
+export class InputError extends MailflowError {}
+
+/** The text is CSV we cannot parse safely (a record too large, too many columns, an unclosed quote). */
+export class CsvFormatError extends MailflowError {}
+
+/** The header does not match any export family we know. */
+export class UnrecognizedFormatError extends MailflowError {}
+
+/** A command-line or configuration value is invalid. */
+export class UsageError extends MailflowError {}
+
+export function isMailflowError(err: unknown): err is MailflowError {
+  return err instanceof MailflowError;
+}

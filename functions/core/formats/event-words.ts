@@ -1,0 +1,37 @@
+import type { Outcome } from '../classify/types.ts';
+
+/**
+ * What an export's event or status word means for delivery. Receive, Expand, internal Send,
+ * NOTIFYMAPI, HAREDIRECTFAIL (a shadow-redundancy event) and the like are `other`:
+ * they never count as failures.
+ */
+const WORDS: Record<string, Outcome> = {
+  deliver: 'delivered', delivered: 'delivered', delivery: 'delivered',
+  sendexternal: 'delivered', sentexternal: 'delivered',
+  fail: 'failed', failed: 'failed', badmail: 'failed', poisonmessage: 'failed',
+  defer: 'deferred', deferred: 'deferred', pending: 'deferred',
+  expired: 'expired', expire: 'expired',
+  filteredasspam: 'filtered', quarantined: 'filtered', quarantine: 'filtered', drop: 'filtered', malware: 'filtered',
+};
+
+export function normaliseWord(word: string): string {
+  return word.toLowerCase().replace(/[\s_-]+/g, '');
+}
+
+/**
+ * `sendAsDelivered`: in Get-MessageTraceDetail, `Send` is the hand-off to the outside world;
+ * in extended reports and on-premises logs `SEND` is an internal hop and `SENDEXTERNAL` the hand-off.
+ */
+export function outcomeForEvent(word: string, sendAsDelivered: boolean): Outcome {
+  const w = normaliseWord(word);
+  if (w === 'send') return sendAsDelivered ? 'delivered' : 'other';
+  return WORDS[w] ?? 'other';
+}
+
+const PRIORITY: Outcome[] = ['failed', 'expired', 'filtered', 'deferred', 'delivered'];
+
+/** Enhanced-summary outcomes are comma lists of event names: `Receive, Deliver, FilteredAsSpam`. */
+export function outcomeForEventList(list: string): Outcome {
+  const seen = new Set(list.split(',').map((w) => outcomeForEvent(w, true)));
+  return PRIORITY.find((o) => seen.has(o)) ?? 'other';
+}

@@ -1,0 +1,292 @@
+import type { CsvPreamble, RecordView } from '../csv/csv-reader.ts';
+import { UnrecognizedFormatError } from '../errors.ts';
+import { normaliseWord, outcomeForEvent, outcomeForEventList } from './event-words.ts';
+import { RowError, type Direction, type FamilyId, type RawEvent } from './event.ts';
+import { splitTopLevel, unwrapBraces } from './lists.ts';
+
+/**
+ * Recognises an export by its header and maps its rows to `RawEvent`s. Columns are found by
+ * name (case-insensitive, BOM, quotes and spaces stripped, `-` read as `_`), never by position:
+ * users `Select-Object` subsets in any order.
+ */
+export interface FamilyMapper {
+  family: FamilyId;
+  /** Columns this family reads, as found in the header (for `inspect`). */
+  columnsUsed: string[];
+  /** Warnings that follow from the header alone (e.g. local-time timestamps). */
+  warnings: string[];
+  map(record: RecordView, out: RawEvent[]): void;
+}
+
+export function normaliseHeaderCell(cell: string): string {
+  return cell.replace(/^\uFEFF/, '').replace(/["']/g, '').trim().toLowerCase().replace(/[-\s]+/g, '_');
+}
+
+type Index = Map<string, number>;
+
+function find(index: Index, aliases: readonly string[]): number {
+  for (const a of aliases) {
+    const i = index.get(a);
+    if (i !== undefined) return i;
+  }
+  return -1;
+}
+
+const A = {
+  received: ['received', 'receiveddatetime', 'date', 'datetime', 'timestamp'],
+  detailTime: ['date', 'datetime', 'received', 'receiveddatetime'],
+  recipient: ['recipientaddress', 'recipient', 'recipient_address'],
+  sender: ['senderaddress', 'sender', 'sender_address', 'from'],
+  status: ['status', 'deliverystatus'],
+  traceId: ['messagetraceid'],
+  messageId: ['messageid', 'message_id', 'internetmessageid'],
+  detail: ['detail', 'description'],
+  event: ['event'],
+  toIp: ['toip'],
+} as const;
+
+/** The families in the order they are tried, each with the columns that identify it. */
+const EXPECTED = [
+  'trace-summary (Received, RecipientAddress, Status)',
+  'trace-detail (Date, Event, Detail or description)',
+  'eac-enhanced-summary (origin_timestamp_utc, recipient_status)',
+  'eac-extended (date_time_utc, event_id, recipient_address, recipient_status)',
+  'onprem-tracking-log (#Fields: date-time, event-id, recipient-address, recipient-status)',
+  'tracking-log-export (Timestamp, EventId, Recipients, RecipientStatus)',
+];
+
+export function recogniseHeader(cells: readonly string[], preamble: CsvPreamble): FamilyMapper {
+  const names = cells.map(normaliseHeaderCell);
+  const index: Index = new Map();
+  names.forEach((n, i) => {
+    if (n && !index.has(n)) index.set(n, i);
+  });
+  const has = (n: string) => index.has(n);
+  const width = cells.length;
+
+  if (preamble.fieldsDirective && has('date_time') && has('event_id')) return logMapper('onprem-tracking-log', index, cells, width, 'date_time');
+  if (has('date_time_utc') && has('event_id') && has('recipient_address')) return logMapper('eac-extended', index, cells, width, 'date_time_utc');
+  if (has('origin_timestamp_utc') || (has('origin_timestamp') && has('recipient_status'))) return enhancedSummary(index, cells, width);
+  if (has('timestamp') && has('eventid') && (has('recipients') || has('recipientstatus'))) return trackingLogExport(index, cells, width);
+  if (has('event') && find(index, A.detail) >= 0 && find(index, A.detailTime) >= 0) return traceDetail(index, cells, width);
+  if (find(index, A.status) >= 0 && find(index, A.recipient) >= 0 && find(index, A.received) >= 0) return traceSummary(index, cells, width);
+
+  const shown = cells.slice(0, 40).map((c) => c.replace(/^\uFEFF/, '').trim()).join(', ');
+  throw new UnrecognizedFormatError(
+    'UNRECOGNIZED_HEADER',
+    `the header is not a message-trace export we know. Columns found: ${shown}${cells.length > 40 ? ', …' : ''}. Expected one of: ${EXPECTED.join('; ')}`,
+    { line: 1 },
+  );
+}
+
+function used(cells: readonly string[], ...idx: number[]): string[] {
+  return idx.filter((i) => i >= 0).map((i) => cells[i]!.replace(/^\uFEFF/, '').replace(/"/g, '').trim());
+}
+
+function checkWidth(record: RecordView, width: number): void {
+  if (record.fieldCount !== width) {
+    throw new RowError(`has ${record.fieldCount} fields where the header has ${width}`);
+  }
+}
+
+const get = (r: RecordView, i: number): string => (i < 0 ? '' : r.text(i).trim());
+
+function direction(v: string): Direction | null {
+  const d = v.trim().toLowerCase();
+  if (d === '1' || d === 'incoming' || d === 'inbound') return 'inbound';
+  if (d === '2' || d === 'originating' || d === 'outgoing' || d === 'outbound') return 'outbound';
+  if (d === 'internal' || d === 'intra-org' || d === 'intraorg') return 'internal';
+  return null;
+}
+
+function traceSummary(index: Index, cells: readonly string[], width: number): FamilyMapper {
+  const time = find(index, A.received);
+  const rcpt = find(index, A.recipient);
+  const sender = find(index, A.sender);
+  const status = find(index, A.status);
+  const traceId = find(index, A.traceId);
+  const msgId = find(index, A.messageId);
+  const toIp = find(index, A.toIp);
+  return {
+    family: 'trace-summary',
+    columnsUsed: used(cells, time, rcpt, sender, status, traceId, msgId, toIp),
+    warnings: [],
+    map(r, out) {
+      checkWidth(r, width);
+      const st = get(r, status);
+      const timeText = get(r, time);
+      const senderText = get(r, sender);
+      out.push({
+        timeText,
+        messageKey: get(r, traceId) || get(r, msgId) || `${senderText}|${timeText}`,
+        recipient: get(r, rcpt),
+        sender: senderText,
+        direction: null,
+        event: st,
+        statusText: st,
+        outcomeHint: normaliseWord(st) === 'expanded' ? 'other' : outcomeForEvent(st, true),
+        connector: null,
+        server: null,
+        ip: get(r, toIp) || null,
+        line: r.line,
+      });
+    },
+  };
+}
+
+function traceDetail(index: Index, cells: readonly string[], width: number): FamilyMapper {
+  const time = find(index, A.detailTime);
+  const event = find(index, A.event);
+  const detail = find(index, A.detail);
+  const rcpt = find(index, A.recipient);
+  const sender = find(index, A.sender);
+  const traceId = find(index, A.traceId);
+  const msgId = find(index, A.messageId);
+  const toIp = find(index, A.toIp);
+  return {
+    family: 'trace-detail',
+    columnsUsed: used(cells, time, event, detail, rcpt, sender, traceId, msgId, toIp),
+    warnings: rcpt < 0 ? ['the export has no RecipientAddress column: events are counted per message, not per recipient'] : [],
+    map(r, out) {
+      checkWidth(r, width);
+      const ev = get(r, event);
+      const timeText = get(r, time);
+      const senderText = get(r, sender);
+      out.push({
+        timeText,
+        messageKey: get(r, traceId) || get(r, msgId) || `${senderText}|${timeText}`,
+        recipient: get(r, rcpt),
+        sender: senderText,
+        direction: null,
+        event: ev,
+        statusText: get(r, detail),
+        outcomeHint: outcomeForEvent(ev, true),
+        connector: null,
+        server: null,
+        ip: get(r, toIp) || null,
+        line: r.line,
+      });
+    },
+  };
+}
+
+function enhancedSummary(index: Index, cells: readonly string[], width: number): FamilyMapper {
+  const time = find(index, ['origin_timestamp_utc', 'origin_timestamp']);
+  const status = find(index, ['recipient_status']);
+  const sender = find(index, ['sender_address']);
+  const netId = find(index, ['network_message_id']);
+  const msgId = find(index, ['message_id']);
+  const dir = find(index, ['directionality']);
+  const conn = find(index, ['connector_id']);
+  return {
+    family: 'eac-enhanced-summary',
+    columnsUsed: used(cells, time, status, sender, netId, msgId, dir, conn),
+    warnings: ['enhanced summary reports carry no SMTP status codes: failures are counted but cannot be classified by code'],
+    map(r, out) {
+      checkWidth(r, width);
+      const timeText = get(r, time);
+      const senderText = get(r, sender);
+      const key = get(r, netId) || get(r, msgId) || `${senderText}|${timeText}`;
+      const d = direction(get(r, dir));
+      const connector = get(r, conn) || null;
+      for (const item of splitTopLevel(get(r, status), ';')) {
+        if (!item) continue;
+        const sep = item.indexOf('##');
+        if (sep < 0) throw new RowError(`recipient_status item "${item.slice(0, 80)}" has no "##" between address and outcome`);
+        const words = item.slice(sep + 2).trim();
+        out.push({
+          timeText, messageKey: key, recipient: item.slice(0, sep).trim(), sender: senderText, direction: d,
+          event: words, statusText: words, outcomeHint: outcomeForEventList(words), connector, server: null, ip: null, line: r.line,
+        });
+      }
+    },
+  };
+}
+
+/** Extended reports and on-premises tracking logs share one field set (`-` read as `_`). */
+function logMapper(family: 'eac-extended' | 'onprem-tracking-log', index: Index, cells: readonly string[], width: number, timeCol: string): FamilyMapper {
+  const time = find(index, [timeCol]);
+  const event = find(index, ['event_id']);
+  const rcpt = find(index, ['recipient_address']);
+  const status = find(index, ['recipient_status']);
+  const sender = find(index, ['sender_address']);
+  const netId = find(index, ['network_message_id']);
+  const msgId = find(index, ['message_id']);
+  const internalId = find(index, ['internal_message_id']);
+  const dir = find(index, ['directionality']);
+  const conn = find(index, ['connector_id']);
+  const host = find(index, ['server_hostname']);
+  const ip = find(index, ['server_ip']);
+  return {
+    family,
+    columnsUsed: used(cells, time, event, rcpt, status, sender, netId, msgId, internalId, dir, conn, host, ip),
+    warnings: [],
+    map(r, out) {
+      checkWidth(r, width);
+      const ev = get(r, event);
+      const hint = outcomeForEvent(ev, false);
+      const timeText = get(r, time);
+      const senderText = get(r, sender);
+      const key = get(r, netId) || get(r, msgId) || get(r, internalId) || `${senderText}|${timeText}`;
+      const d = direction(get(r, dir));
+      const connector = get(r, conn) || null;
+      const server = get(r, host) || null;
+      const serverIp = get(r, ip) || null;
+      emitPerRecipient(out, get(r, rcpt), get(r, status), ';', {
+        timeText, messageKey: key, sender: senderText, direction: d, event: ev, outcomeHint: hint, connector, server, ip: serverIp, line: r.line,
+      });
+    },
+  };
+}
+
+function trackingLogExport(index: Index, cells: readonly string[], width: number): FamilyMapper {
+  const time = find(index, ['timestamp']);
+  const event = find(index, ['eventid']);
+  const rcpt = find(index, ['recipients']);
+  const status = find(index, ['recipientstatus']);
+  const sender = find(index, ['sender']);
+  const netId = find(index, ['networkmessageid']);
+  const msgId = find(index, ['messageid']);
+  const internalId = find(index, ['internalmessageid']);
+  const conn = find(index, ['connectorid']);
+  const host = find(index, ['serverhostname']);
+  const ip = find(index, ['serverip']);
+  return {
+    family: 'tracking-log-export',
+    columnsUsed: used(cells, time, event, rcpt, status, sender, netId, msgId, internalId, conn, host, ip),
+    warnings: [],
+    map(r, out) {
+      checkWidth(r, width);
+      const ev = get(r, event);
+      const timeText = get(r, time);
+      const senderText = get(r, sender);
+      const recipients = unwrapBraces(get(r, rcpt));
+      if (/^System\.(String|Object)\[\]$/.test(recipients)) {
+        throw new RowError('Recipients holds "System.String[]": export with @{n="Recipients";e={$_.Recipients -join ";"}} so the addresses survive Export-Csv');
+      }
+      emitPerRecipient(out, recipients, unwrapBraces(get(r, status)), ';,', {
+        timeText,
+        messageKey: get(r, netId) || get(r, msgId) || get(r, internalId) || `${senderText}|${timeText}`,
+        sender: senderText, direction: null, event: ev, outcomeHint: outcomeForEvent(ev, false),
+        connector: get(r, conn) || null, server: get(r, host) || null, ip: get(r, ip) || null, line: r.line,
+      });
+    },
+  };
+}
+
+type Shared = Omit<RawEvent, 'recipient' | 'statusText'>;
+
+/** `recipient-address` and `recipient-status` are parallel lists, in the same order. */
+function emitPerRecipient(out: RawEvent[], recipients: string, statuses: string, recipientSeparators: string, shared: Shared): void {
+  const rs = splitTopLevel(recipients, recipientSeparators);
+  let ss = splitTopLevel(statuses, ';');
+  if (ss.length !== rs.length && rs.length > 1) {
+    const byComma = splitTopLevel(statuses, ',');
+    if (byComma.length === rs.length) ss = byComma;
+  }
+  for (let i = 0; i < rs.length; i++) {
+    const recipient = rs[i]!;
+    if (!recipient && rs.length > 1) continue;
+    out.push({ ...shared, recipient, statusText: ss[i] ?? (ss.length === 1 ? ss[0]! : '') });
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Splits `a;b;c` only at bracket depth 0: every LED block itself contains `};{` and reason
+ * texts contain `;`, so a naive split tears statuses apart.
+ */
+export function splitTopLevel(text: string, separators: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '[' || c === '{' || c === '(') depth++;
+    else if ((c === ']' || c === '}' || c === ')') && depth > 0) depth--;
+    else if (depth === 0 && separators.includes(c)) {
+      out.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start).trim());
+  return out.filter((s, i, all) => s !== '' || all.length === 1);
+}
+
+/** `Get-MessageTrackingLog` objects wrap lists in braces: `{a@x.com, b@y.com}`. */
+export function unwrapBraces(text: string): string {
+  const t = text.trim();
+  if (t.startsWith('{') && t.endsWith('}') && !t.startsWith('{[') && !t.startsWith('{LED')) return t.slice(1, -1).trim();
+  if (t.startsWith('{[') && t.endsWith(']}')) return t.slice(1, -1).trim();
+  return t;
+}

@@ -1,0 +1,184 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readExport } from '../../functions/core/read-export.ts';
+import { chunked, errorOf, generated, once, readAll, utf8 } from '../helpers/bytes.ts';
+import { runChild } from '../helpers/child.ts';
+
+const MiB = 1024 * 1024;
+const HEADER = '"Received","SenderAddress","RecipientAddress","Status","MessageTraceId"\r\n';
+const row = (i: number, status = 'Delivered') => `"11/20/2026 10:${String(i % 60).padStart(2, '0')}:00 AM","a@contoso.com","r${i}@fabrikam.com","${status}","id-${i}"\r\n`;
+
+describe('hostile and malformed input (reliability.md I21–I26, I28)', () => {
+  // I21: bounds measured in a child process so vitest's own memory does not blur them.
+  it('I21 aborts a gzip bomb on the ratio cap within 5 s and under 256 MiB extra memory', async () => {
+    const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['gzip-bomb']);
+    expect(result).toMatchObject({ ok: false, code: 'COMPRESSION_RATIO_TOO_HIGH', name: 'InputError' });
+    expect(result.seconds).toBeLessThan(5);
+    expect(peakRssMiB - baselineRssMiB).toBeLessThan(256);
+  });
+
+  it('I21 aborts on the absolute decompressed-size cap when the ratio cap is off', async () => {
+    const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['gzip-bomb-absolute']);
+    expect(result).toMatchObject({ ok: false, code: 'DECOMPRESSED_TOO_LARGE' });
+    expect(result.seconds).toBeLessThan(10); // 512 MiB inflated and parsed first, then the cap
+    expect(peakRssMiB - baselineRssMiB).toBeLessThan(256);
+  });
+
+  it('I21 accepts a legitimate, highly compressible export past the 64 MiB grace (no false positive)', async () => {
+    const text = generated({ family: 'trace-detail', rows: 230_000, seed: 3 });
+    expect(text.length).toBeGreaterThan(64 * MiB);
+    const gz = gzipSync(text, { level: 9 });
+    const s = await readExport(chunked(gz, [1 << 20]), {}, () => {});
+    expect(s.rows).toBe(230_000);
+    expect(s.compression).toBe('gzip');
+  });
+
+  it('I22 reads concatenated gzip members as one file', async () => {
+    const a = HEADER + row(1);
+    const b = row(2) + row(3);
+    const { summary } = await readAll(Buffer.concat([gzipSync(a), gzipSync(b)]));
+    expect(summary.rows).toBe(3);
+  });
+
+  it('I22 rejects a truncated gzip stream, trailing junk, and a .gz name on a non-gzip file', async () => {
+    const gz = gzipSync(HEADER + row(1) + row(2));
+    expect(await errorOf(readAll(gz.subarray(0, gz.length - 8)))).toMatchObject({ code: 'GZIP_TRUNCATED' });
+    expect(await errorOf(readAll(Buffer.concat([gz, Buffer.from('junk after the member')])))).toMatchObject({ code: 'GZIP_TRAILING_DATA' });
+    expect(await errorOf(readAll(utf8(HEADER + row(1)), { nameHint: 'trace.csv.gz' }))).toMatchObject({ code: 'NOT_GZIP' });
+  });
+
+  it('I22 detects gzip by magic bytes whatever the name; a lying ISIZE trailer is never trusted', async () => {
+    const gz = Buffer.from(gzipSync(HEADER + row(1)));
+    expect((await readAll(gz, { nameHint: 'export.csv' })).summary).toMatchObject({ compression: 'gzip', rows: 1 });
+    // We never size anything from ISIZE; zlib verifies it against the data and calls a mismatch corrupt.
+    gz.writeUInt32LE(7, gz.length - 4);
+    expect(await errorOf(readAll(gz))).toMatchObject({ code: 'GZIP_CORRUPT' });
+  });
+
+  it('I21 rejects a bomb of zeros at the first 4 KiB, as binary', async () => {
+    const started = performance.now();
+    const err = await errorOf(readAll(gzipSync(Buffer.alloc(16 * MiB))));
+    expect(err).toMatchObject({ code: 'NOT_TEXT' });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('I23 rejects a 100 MiB quoted field under 64 MiB extra memory', async () => {
+    const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['giant-quoted-field']);
+    expect(result).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE', line: 2 });
+    expect(result.seconds).toBeLessThan(5);
+    expect(peakRssMiB - baselineRssMiB).toBeLessThan(64);
+  });
+
+  it('I23 rejects a 100 MiB unquoted line and a 1,000,000-column line', async () => {
+    const field = await runChild('hostile-input', ['giant-field']);
+    expect(field.result).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE' });
+    expect(field.peakRssMiB - field.baselineRssMiB).toBeLessThan(64);
+    const cols = await runChild('hostile-input', ['million-columns']);
+    expect(cols.result).toMatchObject({ ok: false, code: 'TOO_MANY_COLUMNS', line: 2 });
+  });
+
+  it('I23 rejects an unclosed quote at byte 10 with no complete row', async () => {
+    const err = await errorOf(readAll(utf8('"Received,"RecipientAddress","Status"\r\n"x","y","z"\r\n')));
+    expect(err).toMatchObject({ code: 'QUOTE_NOT_CLOSED', line: 1 });
+  });
+
+  it('I23 keeps the complete rows of a file cut inside a quoted field, with a warning naming the line', async () => {
+    const { summary } = await readAll(utf8(HEADER + row(1) + row(2) + '"11/20/2026 10:03:00 AM","a@contoso.com","r3@fab'));
+    expect(summary.rows).toBe(2);
+    expect(summary.endsInsideRecord).toBe(true);
+    expect(summary.warnings.join(' ')).toMatch(/line 4/);
+  });
+
+  it('I24 rejects invalid UTF-8 in a used column with its byte offset, never U+FFFD', async () => {
+    const good = HEADER + row(1);
+    const bad = Buffer.concat([utf8(good + '"11/20/2026 10:00:00 AM","a@contoso.com","r'), Buffer.from([0xc0, 0x80]), utf8('@x.com","Delivered","id-2"\r\n')]);
+    const { summary, events } = await readAll(bad);
+    expect(summary.rejectedRows.count).toBe(1);
+    expect(summary.rejectedRows.samples[0]!.line).toBe(3);
+    expect(summary.rejectedRows.samples[0]!.reason).toContain(`byte ${utf8(good).length + 43}`);
+    expect(events.every((e) => !e.recipient.includes('\uFFFD'))).toBe(true);
+  });
+
+  it('I24 does not validate columns it never reads (a Latin-1 subject is fine)', async () => {
+    const bytes = Buffer.concat([utf8('"Received","RecipientAddress","Status","Subject"\r\n"11/20/2026 10:00:00 AM","r@x.com","Delivered","Caf'), Buffer.from([0xe9]), utf8('"\r\n')]);
+    const { summary } = await readAll(bytes);
+    expect(summary).toMatchObject({ rows: 1, rejectedRows: { count: 0 } });
+  });
+
+  it('I24 rejects a lone surrogate and an odd-length UTF-16 file with the byte offset', async () => {
+    const text = Buffer.from(HEADER + row(1), 'utf16le');
+    const lone = Buffer.concat([Buffer.from([0xff, 0xfe]), text, Buffer.from([0x00, 0xd8, 0x41, 0x00])]);
+    expect(await errorOf(readAll(lone))).toMatchObject({ code: 'INVALID_UTF16', byteOffset: 2 + text.length });
+    const odd = Buffer.concat([Buffer.from([0xff, 0xfe]), text, Buffer.from([0x41])]);
+    expect(await errorOf(readAll(odd))).toMatchObject({ code: 'INVALID_UTF16', byteOffset: 2 + text.length });
+  });
+
+  it('I24 never lets a BOM into the first header name', async () => {
+    for (const enc of ['utf-8-bom', 'utf-16le', 'utf-16be'] as const) {
+      const { summary } = await readAll(generated({ family: 'trace-summary', rows: 5 }, enc));
+      expect(summary.family).toBe('trace-summary');
+      expect(summary.columnsUsed[0]).not.toMatch(/^\uFEFF/);
+    }
+  });
+
+  it('I25 reports a zero-byte file as empty and a header-only file as 0 rows', async () => {
+    const empty = await readExport(once(new Uint8Array(0)), {}, () => {});
+    expect(empty.empty).toBe(true);
+    const headerOnly = await readAll(utf8(HEADER));
+    expect(headerOnly.summary).toMatchObject({ empty: false, family: 'trace-summary', rows: 0 });
+  });
+
+  it('I25 rejects PNG and ZIP (xlsx) signatures in under a second, saying what the file looks like', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array(1000).fill(7)]);
+    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, ...Array(1000).fill(1)]);
+    for (const [bytes, words] of [[png, /PNG image/], [zip, /ZIP archive.*xlsx/]] as const) {
+      const started = performance.now();
+      const err = await errorOf(readAll(bytes));
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(err).toMatchObject({ code: 'NOT_TEXT' });
+      expect(err.message).toMatch(words);
+    }
+    // A PNG inside gzip is caught too.
+    expect(await errorOf(readAll(gzipSync(png)))).toMatchObject({ code: 'NOT_TEXT' });
+  });
+
+  it('I25 rejects an unrecognised header, listing the columns found and the families expected', async () => {
+    const err = await errorOf(readAll(utf8('Name,Email,Phone\r\nAda,ada@x.com,1\r\n')));
+    expect(err).toMatchObject({ code: 'UNRECOGNIZED_HEADER' });
+    expect(err.message).toContain('Name, Email, Phone');
+    expect(err.message).toContain('trace-summary');
+    expect(err.message).toContain('onprem-tracking-log');
+  });
+
+  it('I26 skips exactly 100 bad rows among 10,000 and reports their line numbers', async () => {
+    let text = HEADER;
+    const badLines: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const line = i + 2;
+      if (i % 100 === 37) {
+        badLines.push(line);
+        const kind = badLines.length % 3;
+        if (kind === 0) text += `"13/45/2026 99:00:00 XM","a@contoso.com","r${i}@fabrikam.com","Failed","id-${i}"\r\n`;
+        else if (kind === 1) text += `"11/20/2026 10:00:00 AM","only three fields","x"\r\n`;
+        else text += `"","a@contoso.com","r${i}@fabrikam.com","Failed","id-${i}"\r\n`;
+      } else text += row(i, i % 10 === 0 ? 'Failed' : 'Delivered');
+    }
+    const { summary, events } = await readAll(utf8(text), {}, [4096]);
+    expect(summary.rows).toBe(10_000);
+    expect(summary.rejectedRows.count).toBe(100);
+    expect(summary.rejectedRows.samples.map((s) => s.line)).toEqual(badLines.slice(0, 20));
+    expect(events).toHaveLength(9_900);
+    expect(summary.rejectedRows.samples.map((s) => s.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/unreadable date/), expect.stringMatching(/has 3 fields where the header has 5/), 'no timestamp']));
+  });
+
+  it('I28 counts every classified row exactly once: per-code and per-outcome sums match', async () => {
+    const bytes = generated({ family: 'trace-detail', rows: 20_000, seed: 11 });
+    const { summary, events } = await readAll(bytes);
+    const byOutcome = Object.values(summary.events).reduce((a, b) => a + b, 0);
+    expect(byOutcome).toBe(events.length);
+    const withCode = events.filter((e) => e.code).length;
+    expect(Object.values(summary.codes).reduce((a, b) => a + b, 0)).toBe(withCode);
+    // Every failure or deferral lands in a category, never nowhere.
+    for (const e of events) if (e.outcome !== 'delivered' && e.outcome !== 'other') expect(e.category).not.toBeNull();
+  });
+});

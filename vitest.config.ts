@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Property tests and child-process bounds take seconds on a busy 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // The JSON report is what .ci/run counts; the default reporter is for people.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test/artifacts/vitest-report.json' },
+  },
+});
