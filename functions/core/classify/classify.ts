@@ -161,7 +161,11 @@ export function explainStatus(input: string, lang: Lang = 'en'): Explanation {
   if (c.category) texts = resolve(c.code, input).texts[lang];
   else if (c.outcome === 'delivered') texts = lang === 'it' ? DELIVERED_IT : DELIVERED_EN;
   else texts = CATEGORY_TEXTS.unknown[lang];
-  return { ...c, title: texts[0], cause: texts[1], action: texts[2] };
+  // Field order as in DESIGN.md's contract for `explain --json`.
+  return {
+    code: c.code, replyCode: c.replyCode, outcome: c.outcome, category: c.category, transient: c.transient, owner: c.owner,
+    innerReply: c.innerReply, destination: c.destination, title: texts[0], cause: texts[1], action: texts[2],
+  };
 }
 
 const DELIVERED_EN: Text3 = ['Accepted', 'The receiving server accepted the message.', 'Nothing to do.'];

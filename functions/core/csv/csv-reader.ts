@@ -165,8 +165,9 @@ export class CsvReader implements RecordView {
     this.lineNo += this.recLines;
     this.pos = next;
     const buf = this.buf;
-    // Blank lines are noise, and on-premises logs concatenated together repeat their `#` preamble.
-    if (this.nFields === 1 && this.starts[0] === this.ends[0] && !(this.flags[0]! & F_QUOTED)) return;
+    // Blank lines (and rows of bare delimiters, which EAC downloads end with) are noise, and
+    // on-premises logs concatenated together repeat their `#` preamble.
+    if (this.starts[0] === this.ends[0] && this.isBlank()) return;
     if (this.preamble.fieldsDirective && buf[start] === HASH) return;
     this.fieldCount = this.nFields;
     this.line = line;
@@ -350,6 +351,11 @@ export class CsvReader implements RecordView {
       this.recLines = lines + 1;
       return len;
     }
+  }
+
+  private isBlank(): boolean {
+    for (let i = 0; i < this.nFields; i++) if (this.starts[i] !== this.ends[i] || this.flags[i]! & F_QUOTED) return false;
+    return true;
   }
 
   private messyText(s: number, e: number): string {

@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/io.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mailflow-cli-'));
+const fixtures = new URL('../fixtures/exports/', import.meta.url).pathname;
+
+describe('mailflow explain', () => {
+  it('prints the contract object with --json', async () => {
+    const r = await runCli(['explain', '--json', 'Reason: [{LED=450 4.4.316 Connection refused [Message=Socket error code 10061] [LastAttemptedServerName=mail.contoso.com] [LastAttemptedIP=198.51.100.25:25]}]']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      code: '4.4.316', replyCode: '450', outcome: 'deferred', category: 'connection-refused', transient: true, owner: 'our-servers',
+      innerReply: 'Socket error code 10061', destination: { server: 'mail.contoso.com', ip: '198.51.100.25' },
+      title: 'Connection refused', cause: expect.stringContaining('10061'), action: expect.stringContaining('firewall'),
+    });
+  });
+
+  it('explains in Italian for people', async () => {
+    const r = await runCli(['explain', '5.1.10', '--lang', 'it']);
+    expect(r.stdout).toContain('Destinatario non trovato');
+    expect(r.stdout).toContain('Chi interviene');
+  });
+
+  it('exits 2 on usage errors with a message', async () => {
+    expect((await runCli(['explain'])).code).toBe(2);
+    const bad = await runCli(['explain', '4.4.316', '--lang', 'fr']);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--lang must be en or it') });
+    expect((await runCli(['nonsense'])).code).toBe(2);
+    expect((await runCli(['explain', '--bogus', 'x'])).code).toBe(2);
+  });
+
+  it('has --help on every command', async () => {
+    for (const cmd of ['explain', 'inspect', 'generate']) {
+      const r = await runCli([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`Usage: mailflow ${cmd}`));
+    }
+    expect((await runCli(['--help'])).stdout).toContain('Commands:');
+  });
+});
+
+describe('mailflow inspect', () => {
+  it('prints one JSON object per file with the contract fields', async () => {
+    const r = await runCli(['inspect', '--json', join(fixtures, 'graph-trace-detail.csv'), join(fixtures, 'MSGTRK20261120-1.LOG')]);
+    expect(r.code).toBe(0);
+    const [a, b] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(a).toMatchObject({
+      family: 'trace-detail', encoding: 'utf-8', delimiter: ',', rows: 6,
+      events: { delivered: 1, deferred: 1, failed: 2, expired: 1, filtered: 0, other: 1 },
+      codes: { '4.4.317': 1, '5.4.317': 1, '5.1.10': 1, '5.7.26': 1 },
+      timeSpan: { from: '2023-03-07T18:40:01.123Z', to: '2023-03-08T18:47:00.000Z' },
+      rejectedRows: { count: 0, samples: [] }, warnings: [],
+    });
+    expect(a.file).toMatch(/graph-trace-detail\.csv$/);
+    expect(b.family).toBe('onprem-tracking-log');
+  });
+
+  it('reports a bad file and carries on with the next, exit code 1', async () => {
+    const png = join(dir, 'screenshot.csv');
+    writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
+    const r = await runCli(['inspect', png, join(fixtures, 'eac-extended.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('screenshot.csv: NOT_TEXT: this is a PNG image');
+    expect(r.stdout).toContain('eac-extended');
+    const missing = await runCli(['inspect', join(dir, 'nope.csv')]);
+    expect(missing.code).toBe(1);
+  });
+});
+
+describe('mailflow generate', () => {
+  it('is deterministic for a seed, and writes gzip when the name ends in .gz', async () => {
+    const a = join(dir, 'a.csv');
+    const b = join(dir, 'b.csv.gz');
+    expect((await runCli(['generate', '--family', 'eac-extended', '--rows', '200', '--seed', '4', '--out', a])).code).toBe(0);
+    expect((await runCli(['generate', '--family', 'eac-extended', '--rows', '200', '--seed', '4', '--out', b])).code).toBe(0);
+    expect(gunzipSync(readFileSync(b)).equals(readFileSync(a))).toBe(true);
+    const lines = readFileSync(a, 'utf8').trimEnd().split('\r\n');
+    expect(lines).toHaveLength(201);
+    const c = await runCli(['generate', '--family', 'eac-extended', '--rows', '200', '--seed', '5']);
+    expect(c.stdout).not.toBe(readFileSync(a, 'utf8'));
+  });
+
+  it('rejects unknown families and encodings with exit 2', async () => {
+    expect((await runCli(['generate', '--family', 'nope', '--rows', '1'])).code).toBe(2);
+    expect((await runCli(['generate', '--family', 'trace-summary', '--rows', '1', '--encoding', 'latin1'])).code).toBe(2);
+  });
+});
+
+describe('bin/mailflow.js', () => {
+  it('runs the TypeScript CLI with no build step', async () => {
+    const bin = new URL('../../bin/mailflow.js', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'explain', '--json', '4.4.316']);
+    expect(JSON.parse(stdout).category).toBe('connection-refused');
+  });
+});
