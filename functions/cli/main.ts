@@ -2,13 +2,19 @@ import { isMailflowError, UsageError } from '../core/errors.ts';
 import type { Io } from './args.ts';
 import { explainCommand } from './commands/explain.ts';
 import { generateCommand } from './commands/generate.ts';
+import { ingestCommand } from './commands/ingest.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { queryCommand } from './commands/query.ts';
+import { watchCommand } from './commands/watch.ts';
 
 const HELP = `mailflow — why Exchange Online mail stops flowing
 
 Usage: mailflow <command> [options]      (mailflow <command> --help for details)
 
 Commands:
+  ingest <files…>       read exports into the data folder: receipts and hourly rollups
+  query                 what failed, why, where, since when (table, JSON or CSV)
+  watch <folder>        ingest exports as they appear in a folder
   explain <text|code>   what a status code or a pasted NDR line means, who acts, what to do
   inspect <file…>       what an export is: family, encoding, rows, events by outcome and code
   generate              write a realistic sample export of any family (demos, tests, bench)
@@ -17,6 +23,9 @@ Exit codes: 0 ok, 1 a file or an operation failed, 2 wrong usage.
 `;
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
+  ingest: ingestCommand,
+  query: queryCommand,
+  watch: watchCommand,
   explain: explainCommand,
   inspect: inspectCommand,
   generate: generateCommand,

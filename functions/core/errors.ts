@@ -26,6 +26,16 @@ export class CsvFormatError extends MailflowError {}
 /** The header does not match any export family we know. */
 export class UnrecognizedFormatError extends MailflowError {}
 
+/** A conditional write lost: the object exists (putIfAbsent) or changed (putIfMatch). */
+export class PreconditionFailedError extends MailflowError {
+  constructor(key: string, detail: string) {
+    super('PRECONDITION_FAILED', `${key}: ${detail}`);
+  }
+}
+
+/** A compare-and-swap loop ran out of its time budget; transient, so the caller may retry. */
+export class ConflictBudgetError extends MailflowError {}
+
 /** A command-line or configuration value is invalid. */
 export class UsageError extends MailflowError {}
 

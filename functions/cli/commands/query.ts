@@ -1,0 +1,84 @@
+import { createFsStore } from '../../adapters/fs-store.ts';
+import { lookupCode } from '../../core/classify/classify.ts';
+import { UsageError } from '../../core/errors.ts';
+import { toCsv } from '../../core/query/csv-out.ts';
+import { parseFields, parseWhere, queryStore, QUERY_FIELDS, type QueryRow } from '../../core/query/query.ts';
+import { parse, positiveInt, type Io } from '../args.ts';
+import { DEFAULT_DATA_DIR } from './ingest.ts';
+
+export const QUERY_HELP = `Usage: mailflow query [options]
+
+What failed, why, where, since when: counts from the hourly summaries in the data folder.
+
+Options:
+  --data-dir D       the data folder (default .mailflow)
+  --from T           start: ISO date or time (2026-11-20, 2026-11-20T10:00Z) or an age (24h, 7d)
+  --to T             end: a date includes that whole day; a time is exclusive
+  --tenant T[,T…]    only these tenants (default all)
+  --by F[,F…]        group by: ${QUERY_FIELDS.join(', ')} (default outcome,code)
+  --where F=V[,V…]   filter; repeatable. Values of one field are OR-ed, fields AND-ed
+                     (e.g. --where outcome=deferred,failed --where code=4.4.316)
+  --format X         table (default), json or csv
+  --top N            only the N largest groups
+
+Rows are sorted by events, largest first. "messages" counts distinct message-and-recipient
+pairs per hour, summed over hours. Delivered events are counted too, so rates can be computed.
+`;
+
+export async function queryCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, {
+    'data-dir': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, tenant: { type: 'string' },
+    by: { type: 'string' }, where: { type: 'string', multiple: true }, format: { type: 'string' }, top: { type: 'string' },
+  }, false);
+  if (values.help) {
+    io.stdout.write(QUERY_HELP);
+    return 0;
+  }
+  const format = values.format ?? 'table';
+  if (!['table', 'json', 'csv'].includes(format)) throw new UsageError('BAD_FORMAT', '--format must be table, json or csv');
+  const by = parseFields(values.by ?? 'outcome,code');
+  const now = Date.now();
+  const from = values.from === undefined ? undefined : parseTime(values.from, now, 'from');
+  const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
+  const rows = await queryStore(createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR }), {
+    by,
+    where: parseWhere(values.where ?? []),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(values.tenant ? { tenants: values.tenant.split(',').map((t) => t.trim().toLowerCase()) } : {}),
+    ...(values.top !== undefined ? { top: positiveInt('top', values.top) } : {}),
+  });
+  if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
+  else if (format === 'csv') io.stdout.write(toCsv(rows, [...by, 'events', 'messages']));
+  else io.stdout.write(table(rows, by));
+  return 0;
+}
+
+/** ISO date (a `--to` date means the end of that day), ISO time, or an age like 24h / 7d / 30m. */
+export function parseTime(text: string, now: number, which: 'from' | 'to'): number {
+  const age = /^(\d+)\s*([mhd])$/.exec(text.trim());
+  if (age) return now - +age[1]! * { m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as 'm' | 'h' | 'd'];
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const day = Date.parse(`${text}T00:00:00Z`);
+    if (!Number.isNaN(day)) return which === 'to' ? day + 86_400_000 : day;
+  }
+  const t = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
+  if (Number.isNaN(t)) throw new UsageError('BAD_TIME', `--${which} "${text}" is not a date (2026-11-20), a time (2026-11-20T10:00Z) or an age (24h, 7d)`);
+  return t;
+}
+
+function table(rows: QueryRow[], by: string[]): string {
+  if (rows.length === 0) return 'no events match\n';
+  const withMeaning = by.includes('code');
+  const head = [...by, 'events', 'messages', ...(withMeaning ? ['meaning'] : [])];
+  const cells = rows.map((r) => [
+    ...by.map((f) => String(r[f as keyof QueryRow] ?? '-')),
+    r.events.toLocaleString('en-US'),
+    r.messages.toLocaleString('en-US'),
+    ...(withMeaning ? [r.code ? (lookupCode(r.code)?.en[0] ?? '(not in the code table)') : ''] : []),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const numeric = (i: number) => i === by.length || i === by.length + 1;
+  const fmt = (c: string[]) => c.map((v, i) => (numeric(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  return `${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n')}\n`;
+}

@@ -1,0 +1,48 @@
+import { ConflictBudgetError, PreconditionFailedError } from '../errors.ts';
+import type { Clock, ObjectStore } from '../ports.ts';
+
+export interface CasOptions {
+  clock: Clock;
+  /** Give up (with a transient error) only when this much time has passed: no attempt limit. */
+  budgetMs: number;
+}
+
+export interface CasResult<T> {
+  value: T;
+  /** Whether this call wrote (false when `update` said there was nothing to change). */
+  wrote: boolean;
+  attempts: number;
+}
+
+/**
+ * Read → compute → conditional write, retried with full jitter on a lost race (412/409, or a
+ * create that found the object already there). `update` returns the new value, or `null` when
+ * the current value needs no change.
+ */
+export async function casUpdate<T>(
+  store: ObjectStore,
+  key: string,
+  update: (current: T | null) => T | null,
+  options: CasOptions,
+): Promise<CasResult<T | null>> {
+  const deadline = options.clock.now().getTime() + options.budgetMs;
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.get(key);
+    const value = current ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as T) : null;
+    const next = update(value);
+    if (next === null) return { value, wrote: false, attempts: attempt };
+    const body = Buffer.from(JSON.stringify(next));
+    try {
+      if (current) await store.putIfMatch(key, body, current.etag);
+      else await store.putIfAbsent(key, body);
+      return { value: next, wrote: true, attempts: attempt };
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      if (options.clock.now().getTime() >= deadline) {
+        throw new ConflictBudgetError('CAS_BUDGET_EXHAUSTED', `${key}: still losing the compare-and-swap race after ${attempt} attempts; retry later`, { cause: err });
+      }
+      // Full jitter, capped: contention here is a few writers on one hour, not a stampede.
+      await options.clock.sleep(Math.random() * Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));
+    }
+  }
+}

@@ -1,0 +1,247 @@
+import type { Category, Outcome, Owner } from '../classify/types.ts';
+import type { DeliveryEvent } from '../formats/event.ts';
+import { hash64 } from './hash64.ts';
+import { encodedSize, U64Table } from './u64-set.ts';
+
+/**
+ * Hourly rollups: one per tenant and UTC hour, the authoritative count of what happened.
+ * A rollup remembers the sources and the event fingerprints it holds, so the same upload twice,
+ * or two exports that overlap in time, never count an event twice. `other` events (Receive,
+ * Expand, internal hops) are not counted: they say nothing about delivery.
+ */
+
+export const COUNTED_OUTCOMES = ['delivered', 'deferred', 'failed', 'expired', 'filtered'] as const;
+export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
+
+export interface GroupFields {
+  outcome: CountedOutcome;
+  code: string | null;
+  category: Category | null;
+  owner: Owner | null;
+  connector: string | null;
+  /** Destination server name, or its IP when the name is unknown. */
+  destination: string | null;
+  /** Recipient domain. */
+  domain: string;
+}
+
+export interface SummaryGroup extends GroupFields {
+  events: number;
+  /** Distinct message-and-recipient keys within the hour. */
+  messages: number;
+}
+
+export interface RollupGroup extends SummaryGroup {
+  /** The message-and-recipient hashes behind `messages` (wire-form u64 set). */
+  messageSet: string;
+}
+
+export interface HourlyRollup {
+  schema: 1;
+  tenant: string;
+  /** Start of the UTC hour, ISO (`2026-11-20T10:00:00Z`). */
+  hour: string;
+  /** Incremented on every write; summaries are stamped with it. */
+  version: number;
+  sources: string[];
+  totals: Record<CountedOutcome, number>;
+  groups: RollupGroup[];
+  /** Fingerprints (message key + recipient + time + outcome + code) of every counted event. */
+  fingerprints: string;
+}
+
+/** The small derived summary that queries read: counts only, stamped with the rollup version. */
+export interface HourlySummary {
+  schema: 1;
+  tenant: string;
+  hour: string;
+  rollupVersion: number;
+  sources: number;
+  totals: Record<CountedOutcome, number>;
+  groups: SummaryGroup[];
+}
+
+const HOUR = 3_600_000;
+
+export function hourStart(time: number): number {
+  return time - (((time % HOUR) + HOUR) % HOUR);
+}
+
+export function isoHour(hourMs: number): string {
+  return new Date(hourMs).toISOString().replace('.000Z', 'Z');
+}
+
+function groupKey(g: GroupFields): string {
+  return `${g.outcome}\u0001${g.code ?? ''}\u0001${g.category ?? ''}\u0001${g.owner ?? ''}\u0001${g.connector ?? ''}\u0001${g.destination ?? ''}\u0001${g.domain}`;
+}
+
+/** One file's counted events for one hour, before they are merged into the rollup. */
+export class HourBatch {
+  readonly hour: number;
+  readonly groups: GroupFields[] = [];
+  private readonly groupIndex = new Map<string, number>();
+  n = 0;
+  fpHi = new Uint32Array(64);
+  fpLo = new Uint32Array(64);
+  msgHi = new Uint32Array(64);
+  msgLo = new Uint32Array(64);
+  grp = new Uint32Array(64);
+
+  constructor(hour: number) {
+    this.hour = hour;
+  }
+
+  add(fields: GroupFields, fp: Uint32Array, msg: Uint32Array): void {
+    const key = groupKey(fields);
+    let g = this.groupIndex.get(key);
+    if (g === undefined) {
+      g = this.groups.length;
+      this.groups.push(fields);
+      this.groupIndex.set(key, g);
+    }
+    if (this.n === this.grp.length) this.grow();
+    const i = this.n++;
+    this.fpHi[i] = fp[0]!;
+    this.fpLo[i] = fp[1]!;
+    this.msgHi[i] = msg[0]!;
+    this.msgLo[i] = msg[1]!;
+    this.grp[i] = g;
+  }
+
+  private grow(): void {
+    const size = this.grp.length * 2;
+    const re = (a: Uint32Array) => {
+      const b = new Uint32Array(size);
+      b.set(a);
+      return b;
+    };
+    this.fpHi = re(this.fpHi);
+    this.fpLo = re(this.fpLo);
+    this.msgHi = re(this.msgHi);
+    this.msgLo = re(this.msgLo);
+    this.grp = re(this.grp);
+  }
+}
+
+/** Collects a file's events into hour batches as they are read. */
+export class FileAggregator {
+  readonly hours = new Map<number, HourBatch>();
+  private last: HourBatch | null = null;
+  private readonly fp = new Uint32Array(2);
+  private readonly msg = new Uint32Array(2);
+  counted = 0;
+
+  add(e: DeliveryEvent): void {
+    if (e.outcome === 'other') return;
+    const h = hourStart(e.time);
+    let batch = this.last;
+    if (!batch || batch.hour !== h) {
+      batch = this.hours.get(h) ?? null;
+      if (!batch) {
+        batch = new HourBatch(h);
+        this.hours.set(h, batch);
+      }
+      this.last = batch;
+    }
+    // The event enters the fingerprint as its outcome, so `Defer`/`DEFER` or `Send`/`SENDEXTERNAL`
+    // of one delivery, seen in two export families, are one event.
+    const message = `${e.messageKey}\u0000${e.recipient}`;
+    hash64(`${message}\u0000${e.time}\u0000${e.outcome}\u0000${e.code ?? ''}`, this.fp);
+    hash64(message, this.msg);
+    batch.add(
+      { outcome: e.outcome, code: e.code, category: e.category, owner: e.owner, connector: e.connector, destination: e.server ?? e.ip, domain: e.recipientDomain },
+      this.fp,
+      this.msg,
+    );
+    this.counted++;
+  }
+}
+
+export function emptyTotals(): Record<CountedOutcome, number> {
+  return { delivered: 0, deferred: 0, failed: 0, expired: 0, filtered: 0 };
+}
+
+export interface MergeResult {
+  rollup: HourlyRollup;
+  /** Events of the batch that were new to the rollup. */
+  added: number;
+  /** False when the rollup already held this source: nothing to write. */
+  changed: boolean;
+}
+
+/**
+ * Merges one file's batch into an hour's rollup (pure: returns a new rollup). Events whose
+ * fingerprint the rollup holds already, from this or any other source, are not counted again.
+ */
+export function mergeBatch(current: HourlyRollup | null, batch: HourBatch, tenant: string, sourceId: string): MergeResult {
+  if (current?.sources.includes(sourceId)) return { rollup: current, added: 0, changed: false };
+  const fps = current ? U64Table.decode(current.fingerprints) : new U64Table(batch.n);
+  const totals = current ? { ...current.totals } : emptyTotals();
+  interface Acc { fields: GroupFields; events: number; messages: U64Table | null; messageSet: string; count: number }
+  const groups = new Map<string, Acc>();
+  for (const g of current?.groups ?? []) {
+    const { events, messages, messageSet, ...fields } = g;
+    groups.set(groupKey(fields), { fields, events, messages: null, messageSet, count: messages });
+  }
+  const touched: Array<Acc | undefined> = [];
+  let added = 0;
+  for (let i = 0; i < batch.n; i++) {
+    if (!fps.add(batch.fpHi[i]!, batch.fpLo[i]!)) continue;
+    const gi = batch.grp[i]!;
+    let acc = touched[gi];
+    if (!acc) {
+      const fields = batch.groups[gi]!;
+      const key = groupKey(fields);
+      acc = groups.get(key);
+      if (!acc) {
+        acc = { fields, events: 0, messages: new U64Table(), messageSet: '', count: 0 };
+        groups.set(key, acc);
+      }
+      if (!acc.messages) acc.messages = U64Table.decode(acc.messageSet);
+      touched[gi] = acc;
+    }
+    acc.events++;
+    acc.messages!.add(batch.msgHi[i]!, batch.msgLo[i]!);
+    totals[acc.fields.outcome]++;
+    added++;
+  }
+  const out: RollupGroup[] = [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, acc]) => ({
+      ...acc.fields,
+      events: acc.events,
+      messages: acc.messages ? acc.messages.size : acc.count,
+      messageSet: acc.messages ? acc.messages.encode() : acc.messageSet,
+    }));
+  return {
+    rollup: {
+      schema: 1,
+      tenant,
+      hour: isoHour(batch.hour),
+      version: (current?.version ?? 0) + 1,
+      sources: [...(current?.sources ?? []), sourceId].sort(),
+      totals,
+      groups: out,
+      fingerprints: fps.encode(),
+    },
+    added,
+    changed: true,
+  };
+}
+
+export function toSummary(r: HourlyRollup): HourlySummary {
+  return {
+    schema: 1,
+    tenant: r.tenant,
+    hour: r.hour,
+    rollupVersion: r.version,
+    sources: r.sources.length,
+    totals: r.totals,
+    groups: r.groups.map(({ messageSet: _omit, ...g }) => g),
+  };
+}
+
+/** Counted events in a rollup (for checks and size measurements). */
+export function fingerprintCount(r: HourlyRollup): number {
+  return encodedSize(r.fingerprints);
+}

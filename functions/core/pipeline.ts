@@ -1,0 +1,186 @@
+import { casUpdate } from './aggregate/cas.ts';
+import { receiptKey, rollupKey, sourceIdOf, summaryKey } from './aggregate/keys.ts';
+import { FileAggregator, mergeBatch, toSummary, type HourlyRollup, type HourlySummary } from './aggregate/rollup.ts';
+import { CsvFormatError, InputError, MailflowError, PreconditionFailedError, UnrecognizedFormatError } from './errors.ts';
+import type { Clock, Logger, ObjectStore } from './ports.ts';
+import { readExport, type ExportSummary, type ReadExportOptions } from './read-export.ts';
+
+/** Where the bytes come from: an S3 object, or a local file under the same key layout. */
+export interface SourceRef {
+  /** The bucket name, or `local:<data folder>`: part of the source id. */
+  origin: string;
+  /** `incoming/<tenant>/<name>`. */
+  key: string;
+  tenant: string;
+  /** S3's ETag; locally a hash of the file's bytes. The same bytes under the same key are one source. */
+  etag: string;
+  size?: number;
+  /** The local path, for people (not part of the identity). */
+  file?: string;
+}
+
+export interface IngestPorts {
+  store: ObjectStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface IngestConfig {
+  read?: ReadExportOptions;
+  /** Time allowed for compare-and-swap retries on one object before giving up (transient). */
+  casBudgetMs?: number;
+}
+
+export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected';
+
+/** `results/sources/<tenant>/<sourceId>.json`: what happened to one upload. */
+export interface Receipt {
+  schema: 1;
+  sourceId: string;
+  tenant: string;
+  key: string;
+  file: string | null;
+  etag: string;
+  status: ReceiptStatus;
+  /** Why, for `rejected` (and `duplicate`): a sentence a person can act on. */
+  reason: string | null;
+  errorCode: string | null;
+  family: ExportSummary['family'];
+  encoding: ExportSummary['encoding'] | null;
+  compression: ExportSummary['compression'] | null;
+  delimiter: string | null;
+  bytes: ExportSummary['bytes'] | null;
+  rows: number;
+  events: ExportSummary['events'] | null;
+  codes: Record<string, number>;
+  unknownCodes: string[];
+  timeSpan: ExportSummary['timeSpan'];
+  rejectedRows: ExportSummary['rejectedRows'];
+  warnings: string[];
+  truncationWarning: string | null;
+  /** Events this upload added to the rollups, and events other uploads had counted already. */
+  counted: number;
+  alreadyCounted: number;
+  /** Hourly rollups this upload touched, and how many compare-and-swap attempts each needed. */
+  hours: number;
+  casAttempts: Record<string, number>;
+  ingestedAt: string;
+  durationMs: number;
+}
+
+/** Row counts at which Exchange exports stop: a file that ends exactly there was probably cut. */
+export const EXPORT_CAPS = [1_000, 5_000, 20_000, 50_000, 100_000];
+
+const INPUT_ERRORS = [InputError, CsvFormatError, UnrecognizedFormatError];
+
+/**
+ * Ingests one export: the one function the CLI and the Lambda both call.
+ * Order: rollups (compare-and-swap) → receipt (create-if-absent), so a crash before the receipt
+ * only means the next attempt redoes work that the rollups' source and fingerprint sets make
+ * harmless, and a later duplicate finds the receipt and stops. Bad input is not an exception:
+ * it gets a `rejected` receipt. Anything else (store failures) throws, so the caller retries.
+ */
+export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Array>, ports: IngestPorts, config: IngestConfig = {}): Promise<Receipt> {
+  const { store, clock, logger } = ports;
+  const started = clock.now().getTime();
+  const sourceId = sourceIdOf(ref.origin, ref.key, ref.etag);
+  const rKey = receiptKey(ref.tenant, sourceId);
+
+  const existing = await readJson<Receipt>(store, rKey);
+  if (existing) return asDuplicate(existing, rKey);
+
+  const base = newReceipt(ref, sourceId, clock);
+  const aggregator = new FileAggregator();
+  let summary: ExportSummary;
+  try {
+    summary = await readExport(source, { ...config.read, ...(ref.file || ref.key ? { nameHint: ref.file ?? ref.key } : {}) }, (e) => aggregator.add(e));
+  } catch (err) {
+    if (!INPUT_ERRORS.some((E) => err instanceof E)) throw err;
+    const e = err as MailflowError;
+    logger.warn('export rejected', { key: ref.key, code: e.code, line: e.line, byteOffset: e.byteOffset });
+    return writeReceipt(store, rKey, { ...base, status: 'rejected', reason: e.message, errorCode: e.code, durationMs: clock.now().getTime() - started });
+  }
+  Object.assign(base, fromSummary(summary));
+  if (summary.empty) {
+    return writeReceipt(store, rKey, { ...base, status: 'empty', reason: 'the file is empty: no header and no rows', durationMs: clock.now().getTime() - started });
+  }
+
+  const budgetMs = config.casBudgetMs ?? 60_000;
+  const attempts: Record<string, number> = {};
+  let counted = 0;
+  for (const batch of [...aggregator.hours.values()].sort((a, b) => a.hour - b.hour)) {
+    let added = 0;
+    const r = await casUpdate<HourlyRollup>(store, rollupKey(ref.tenant, batch.hour), (current) => {
+      const m = mergeBatch(current, batch, ref.tenant, sourceId);
+      added = m.added;
+      return m.changed ? m.rollup : null;
+    }, { clock, budgetMs });
+    attempts[r.attempts] = (attempts[r.attempts] ?? 0) + 1;
+    if (r.wrote) counted += added;
+    if (r.value) await syncSummary(store, r.value, { clock, budgetMs });
+  }
+
+  const receipt: Receipt = {
+    ...base,
+    status: 'ingested',
+    counted,
+    alreadyCounted: aggregator.counted - counted,
+    hours: aggregator.hours.size,
+    casAttempts: attempts,
+    durationMs: clock.now().getTime() - started,
+  };
+  logger.info('export ingested', { key: ref.key, family: receipt.family, rows: receipt.rows, counted, hours: receipt.hours });
+  return writeReceipt(store, rKey, receipt);
+}
+
+/**
+ * Brings an hour's summary up to its rollup's version. Summaries only move forward: a writer
+ * holding an older rollup version never overwrites a newer summary.
+ */
+export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas: { clock: Clock; budgetMs: number }): Promise<void> {
+  const hour = Date.parse(rollup.hour);
+  await casUpdate<HourlySummary>(store, summaryKey(rollup.tenant, hour), (current) => (current && current.rollupVersion >= rollup.version ? null : toSummary(rollup)), cas);
+}
+
+async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt): Promise<Receipt> {
+  try {
+    await store.putIfAbsent(key, Buffer.from(JSON.stringify(receipt, null, 1)));
+    return receipt;
+  } catch (err) {
+    if (!(err instanceof PreconditionFailedError)) throw err;
+    // A concurrent delivery of the same upload finished first; its rollup writes and ours were the same.
+    const winner = await readJson<Receipt>(store, key);
+    return winner ? asDuplicate(winner, key) : receipt;
+  }
+}
+
+function asDuplicate(stored: Receipt, key: string): Receipt {
+  const was = stored.status === 'rejected' ? `rejected (${stored.reason})` : stored.status;
+  return { ...stored, status: 'duplicate', reason: `already processed at ${stored.ingestedAt} as ${was}; receipt ${key}` };
+}
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+  const o = await store.get(key);
+  return o ? (JSON.parse(Buffer.from(o.body).toString('utf8')) as T) : null;
+}
+
+function newReceipt(ref: SourceRef, sourceId: string, clock: Clock): Receipt {
+  return {
+    schema: 1, sourceId, tenant: ref.tenant, key: ref.key, file: ref.file ?? null, etag: ref.etag,
+    status: 'ingested', reason: null, errorCode: null,
+    family: null, encoding: null, compression: null, delimiter: null, bytes: null, rows: 0, events: null,
+    codes: {}, unknownCodes: [], timeSpan: null, rejectedRows: { count: 0, samples: [] }, warnings: [], truncationWarning: null,
+    counted: 0, alreadyCounted: 0, hours: 0, casAttempts: {}, ingestedAt: clock.now().toISOString(), durationMs: 0,
+  };
+}
+
+function fromSummary(s: ExportSummary): Partial<Receipt> {
+  let truncationWarning: string | null = null;
+  if (s.endsInsideRecord) truncationWarning = 'the file ends inside a record: the export was cut short; export it again';
+  else if (EXPORT_CAPS.includes(s.rows)) truncationWarning = `${s.rows.toLocaleString('en-US')} rows is exactly an export cap: the export is probably truncated; export shorter time ranges`;
+  return {
+    family: s.family, encoding: s.encoding, compression: s.compression, delimiter: s.delimiter, bytes: s.bytes, rows: s.rows,
+    events: s.events, codes: s.codes, unknownCodes: s.unknownCodes, timeSpan: s.timeSpan, rejectedRows: s.rejectedRows,
+    warnings: s.warnings, truncationWarning,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The interfaces the core needs from the outside world. Adapters implement them: the data folder
+ * (`createFsStore`) now, S3 and SNS later. The core never learns where bytes live.
+ */
+
+export interface StoredObject {
+  body: Uint8Array;
+  /** Opaque version tag: S3's ETag, or a content hash in the data folder. */
+  etag: string;
+}
+
+export interface ListedObject {
+  key: string;
+  etag: string;
+  size: number;
+  lastModified: Date;
+}
+
+/**
+ * Conditional writes are the concurrency primitive: `putIfAbsent` is S3's `If-None-Match: *`,
+ * `putIfMatch` its `If-Match: <etag>`. Both throw `PreconditionFailedError` when the condition
+ * does not hold (S3 412, 409, or 404 for If-Match on a missing key).
+ */
+export interface ObjectStore {
+  get(key: string): Promise<StoredObject | null>;
+  putIfAbsent(key: string, body: Uint8Array): Promise<{ etag: string }>;
+  putIfMatch(key: string, body: Uint8Array, etag: string): Promise<{ etag: string }>;
+  list(prefix: string): AsyncIterable<ListedObject>;
+}
+
+export interface Clock {
+  now(): Date;
+  /** Waits; the CAS retry loop uses it for jittered backoff (a fake clock can skip it). */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

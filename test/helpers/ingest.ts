@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { ingestObject, type IngestConfig, type Receipt } from '../../functions/core/pipeline.ts';
+import { silentLogger, type Clock, type ObjectStore } from '../../functions/core/ports.ts';
+import { once } from './bytes.ts';
+
+/** A clock whose sleeps only yield, so contention tests do not wait in real time. */
+export const fastClock: Clock = { now: () => new Date(), sleep: () => new Promise((r) => setImmediate(r)) };
+
+/** Ingests bytes as a local upload named `name` (the ETag is the content hash, as in the CLI). */
+export function ingestBytes(store: ObjectStore, name: string, bytes: Uint8Array, options: { tenant?: string; config?: IngestConfig; clock?: Clock } = {}): Promise<Receipt> {
+  const tenant = options.tenant ?? 'default';
+  const etag = `"${createHash('sha256').update(bytes).digest('hex')}"`;
+  return ingestObject(
+    { origin: 'local:test', key: `incoming/${tenant}/${name}`, tenant, etag, file: name },
+    once(bytes),
+    { store, clock: options.clock ?? fastClock, logger: silentLogger },
+    options.config,
+  );
+}
+
+interface Snapshot {
+  rollups: Record<string, unknown>;
+  summaries: Record<string, unknown>;
+}
+
+/**
+ * What the results say, for deep-equal comparisons. Without provenance, the rollups' source lists
+ * and versions are left out (an ingestion of the union of two files has other sources than the two).
+ */
+export async function snapshot(store: ObjectStore, provenance = true): Promise<Snapshot> {
+  const out: Snapshot = { rollups: {}, summaries: {} };
+  for (const [prefix, target] of [['results/rollups/', out.rollups], ['results/hourly/', out.summaries]] as const) {
+    for await (const o of store.list(prefix)) {
+      const body = JSON.parse(Buffer.from((await store.get(o.key))!.body).toString('utf8'));
+      if (!provenance) {
+        delete body.sources;
+        delete body.version;
+        delete body.rollupVersion;
+      }
+      target[o.key] = body;
+    }
+  }
+  return out;
+}
+
+/** Splits a generated export into its preamble+header and its data lines (no multi-line fields). */
+export function splitExport(text: string): { head: string; rows: string[] } {
+  const lines = text.split('\r\n').filter((l) => l !== '');
+  const headerAt = lines.findIndex((l) => !l.startsWith('#'));
+  return { head: lines.slice(0, headerAt + 1).join('\r\n') + '\r\n', rows: lines.slice(headerAt + 1) };
+}
+
+export function joinExport(head: string, rows: string[]): Uint8Array {
+  return Buffer.from(head + rows.map((r) => `${r}\r\n`).join(''));
+}
