@@ -12,8 +12,12 @@ export interface SourceRef {
   /** `incoming/<tenant>/<name>`. */
   key: string;
   tenant: string;
-  /** S3's ETag; locally a hash of the file's bytes. The same bytes under the same key are one source. */
-  etag: string;
+  /**
+   * S3's ETag; locally a hash of the file's bytes. The same bytes under the same key are one
+   * source. A promise lets the hash be computed while the file is read (the CLI hashes on a
+   * worker thread); a known duplicate then stops the read early.
+   */
+  etag: string | Promise<string>;
   size?: number;
   /** The local path, for people (not part of the identity). */
   file?: string;
@@ -29,6 +33,13 @@ export interface IngestConfig {
   read?: ReadExportOptions;
   /** Time allowed for compare-and-swap retries on one object before giving up (transient). */
   casBudgetMs?: number;
+  /** Hourly rollups merged at the same time (default 8). */
+  hourConcurrency?: number;
+  /**
+   * Counted events held in memory before they are merged into the rollups mid-file (default
+   * 250,000, about 10 MB), so memory stays flat however large the file.
+   */
+  flushEvents?: number;
 }
 
 export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected';
@@ -83,49 +94,95 @@ const INPUT_ERRORS = [InputError, CsvFormatError, UnrecognizedFormatError];
 export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Array>, ports: IngestPorts, config: IngestConfig = {}): Promise<Receipt> {
   const { store, clock, logger } = ports;
   const started = clock.now().getTime();
-  const sourceId = sourceIdOf(ref.origin, ref.key, ref.etag);
-  const rKey = receiptKey(ref.tenant, sourceId);
+  // The receipt check runs as soon as the ETag is known: before reading when it is given, during
+  // the read when it is still being hashed (a duplicate then stops the read).
+  const stop = new AbortController();
+  const identity = Promise.resolve(ref.etag).then(async (etag) => {
+    const sourceId = sourceIdOf(ref.origin, ref.key, etag);
+    const rKey = receiptKey(ref.tenant, sourceId);
+    const existing = await readJson<Receipt>(store, rKey);
+    if (existing) stop.abort();
+    return { etag, sourceId, rKey, existing };
+  });
+  identity.catch(() => stop.abort());
+  if (typeof ref.etag === 'string') {
+    const known = await identity;
+    if (known.existing) return asDuplicate(known.existing, known.rKey);
+  }
 
-  const existing = await readJson<Receipt>(store, rKey);
-  if (existing) return asDuplicate(existing, rKey);
+  const budgetMs = config.casBudgetMs ?? 60_000;
+  const flushEvents = config.flushEvents ?? 250_000;
+  const attempts: Record<string, number> = {};
+  let aggregator = new FileAggregator();
+  let counted = 0;
+  let seen = 0;
+  const hours = new Set<number>();
+  let part = 0;
 
-  const base = newReceipt(ref, sourceId, clock);
-  const aggregator = new FileAggregator();
-  let summary: ExportSummary;
+  // Merges what has been gathered so far. Each part of a large file is its own entry in the
+  // rollups' source sets (`<sourceId>#<part>`), so a retry skips exactly the parts already merged.
+  const flush = async () => {
+    const { sourceId, existing } = await identity;
+    if (existing) return;
+    const marker = part === 0 ? sourceId : `${sourceId}#${part}`;
+    const batches = [...aggregator.hours.values()].sort((a, b) => a.hour - b.hour);
+    seen += aggregator.counted;
+    aggregator = new FileAggregator();
+    part++;
+    // Hours are independent objects: merge several at once (each store call waits on I/O).
+    await forEachLimit(batches, config.hourConcurrency ?? 8, async (batch) => {
+      hours.add(batch.hour);
+      let added = 0;
+      const r = await casUpdate<HourlyRollup>(store, rollupKey(ref.tenant, batch.hour), (current) => {
+        const m = mergeBatch(current, batch, ref.tenant, marker);
+        added = m.added;
+        return m.changed ? m.rollup : null;
+      }, { clock, budgetMs });
+      attempts[r.attempts] = (attempts[r.attempts] ?? 0) + 1;
+      if (r.wrote) counted += added;
+      if (r.value) await syncSummary(store, r.value, { clock, budgetMs });
+    });
+  };
+
+  let summary: ExportSummary | null = null;
+  let failure: MailflowError | null = null;
   try {
-    summary = await readExport(source, { ...config.read, ...(ref.file || ref.key ? { nameHint: ref.file ?? ref.key } : {}) }, (e) => aggregator.add(e));
+    summary = await readExport(
+      source,
+      {
+        ...config.read,
+        signal: stop.signal,
+        afterChunk: () => (aggregator.counted >= flushEvents ? flush() : undefined),
+        ...(ref.file || ref.key ? { nameHint: ref.file ?? ref.key } : {}),
+      },
+      (e) => aggregator.add(e),
+    );
   } catch (err) {
-    if (!INPUT_ERRORS.some((E) => err instanceof E)) throw err;
-    const e = err as MailflowError;
+    if (!stop.signal.aborted && !INPUT_ERRORS.some((E) => err instanceof E)) throw err;
+    if (!stop.signal.aborted) failure = err as MailflowError;
+  }
+  const { etag, sourceId, rKey, existing } = await identity;
+  if (existing) return asDuplicate(existing, rKey);
+  const base = newReceipt({ ...ref, etag }, sourceId, clock);
+  if (failure || !summary) {
+    const e = failure!;
+    // Parts of a large file merged before the error stay: their events are real, and a corrected
+    // upload of the same events will find their fingerprints.
     logger.warn('export rejected', { key: ref.key, code: e.code, line: e.line, byteOffset: e.byteOffset });
-    return writeReceipt(store, rKey, { ...base, status: 'rejected', reason: e.message, errorCode: e.code, durationMs: clock.now().getTime() - started });
+    return writeReceipt(store, rKey, { ...base, status: 'rejected', reason: e.message, errorCode: e.code, counted, durationMs: clock.now().getTime() - started });
   }
   Object.assign(base, fromSummary(summary));
   if (summary.empty) {
     return writeReceipt(store, rKey, { ...base, status: 'empty', reason: 'the file is empty: no header and no rows', durationMs: clock.now().getTime() - started });
   }
-
-  const budgetMs = config.casBudgetMs ?? 60_000;
-  const attempts: Record<string, number> = {};
-  let counted = 0;
-  for (const batch of [...aggregator.hours.values()].sort((a, b) => a.hour - b.hour)) {
-    let added = 0;
-    const r = await casUpdate<HourlyRollup>(store, rollupKey(ref.tenant, batch.hour), (current) => {
-      const m = mergeBatch(current, batch, ref.tenant, sourceId);
-      added = m.added;
-      return m.changed ? m.rollup : null;
-    }, { clock, budgetMs });
-    attempts[r.attempts] = (attempts[r.attempts] ?? 0) + 1;
-    if (r.wrote) counted += added;
-    if (r.value) await syncSummary(store, r.value, { clock, budgetMs });
-  }
+  await flush();
 
   const receipt: Receipt = {
     ...base,
     status: 'ingested',
     counted,
-    alreadyCounted: aggregator.counted - counted,
-    hours: aggregator.hours.size,
+    alreadyCounted: seen - counted,
+    hours: hours.size,
     casAttempts: attempts,
     durationMs: clock.now().getTime() - started,
   };
@@ -159,12 +216,30 @@ function asDuplicate(stored: Receipt, key: string): Receipt {
   return { ...stored, status: 'duplicate', reason: `already processed at ${stored.ingestedAt} as ${was}; receipt ${key}` };
 }
 
+/** Runs `fn` over the items with at most `limit` in flight; the first error stops new work and is thrown. */
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
   const o = await store.get(key);
   return o ? (JSON.parse(Buffer.from(o.body).toString('utf8')) as T) : null;
 }
 
-function newReceipt(ref: SourceRef, sourceId: string, clock: Clock): Receipt {
+function newReceipt(ref: SourceRef & { etag: string }, sourceId: string, clock: Clock): Receipt {
   return {
     schema: 1, sourceId, tenant: ref.tenant, key: ref.key, file: ref.file ?? null, etag: ref.etag,
     status: 'ingested', reason: null, errorCode: null,

@@ -16,6 +16,10 @@ export interface ReadExportOptions {
   nameHint?: string;
   /** Rows held back while the day/month order of dates is still unknown. */
   dateOrderWindow?: number;
+  /** Stops reading (with an AbortError) between chunks. */
+  signal?: AbortSignal;
+  /** Awaited after each chunk: lets a caller flush what it has gathered, so memory stays flat. */
+  afterChunk?: () => Promise<void> | void;
 }
 
 export interface RejectedRow {
@@ -51,7 +55,8 @@ export const MAX_REJECTED_SAMPLES = 20;
 
 /**
  * Reads one export from raw bytes to classified events. Events go to `onEvent` as they are read;
- * the returned summary describes the whole file. Throws `InputError`, `CsvFormatError` or
+ * the event object is reused, so it is valid only during the call: copy it (`{ ...event }`) to
+ * keep it. The returned summary describes the whole file. Throws `InputError`, `CsvFormatError` or
  * `UnrecognizedFormatError` when the file as a whole cannot be read; bad rows are skipped,
  * counted and sampled with their line numbers.
  */
@@ -88,6 +93,10 @@ export async function readExport(
   const unknown = new Set<string>();
   const pending: RawEvent[] = [];
   const scratch: RawEvent[] = [];
+  const current: DeliveryEvent = {
+    time: 0, messageKey: '', recipient: '', recipientDomain: '', senderDomain: '', direction: null, event: '', statusText: '', connector: null,
+    outcome: 'other', code: null, replyCode: null, category: null, transient: null, owner: null, innerReply: null, server: null, ip: null, line: 0,
+  };
 
   const reject = (line: number, reason: string) => {
     if (line === lastRejectedLine) return;
@@ -103,28 +112,28 @@ export async function readExport(
       return;
     }
     const c = raw.outcomeHint === 'delivered' || raw.outcomeHint === 'other' ? null : classifyStatus(raw.statusText, raw.outcomeHint);
-    const recipient = raw.recipient.toLowerCase();
-    const event: DeliveryEvent = {
-      time,
-      messageKey: raw.messageKey,
-      recipient,
-      recipientDomain: domainOf(recipient),
-      senderDomain: domainOf(raw.sender.toLowerCase()),
-      direction: raw.direction,
-      event: raw.event,
-      statusText: raw.statusText,
-      connector: raw.connector,
-      outcome: c ? c.outcome : raw.outcomeHint,
-      code: c?.code ?? null,
-      replyCode: c?.replyCode ?? null,
-      category: c?.category ?? null,
-      transient: c?.transient ?? null,
-      owner: c?.owner ?? null,
-      innerReply: c?.innerReply ?? null,
-      server: c?.destination.server ?? raw.server,
-      ip: c?.destination.ip ?? raw.ip,
-      line: raw.line,
-    };
+    const recipient = raw.recipient === '' ? '' : raw.recipient.toLowerCase();
+    // One object, refilled for every event (see onEvent): a million events, not a million objects.
+    const event = current;
+    event.time = time;
+    event.messageKey = raw.messageKey;
+    event.recipient = recipient;
+    event.recipientDomain = domainOf(recipient);
+    event.senderDomain = raw.sender === '' ? '' : domainOf(raw.sender.toLowerCase());
+    event.direction = raw.direction;
+    event.event = raw.event;
+    event.statusText = raw.statusText;
+    event.connector = raw.connector;
+    event.outcome = c ? c.outcome : raw.outcomeHint;
+    event.code = c?.code ?? null;
+    event.replyCode = c?.replyCode ?? null;
+    event.category = c?.category ?? null;
+    event.transient = c?.transient ?? null;
+    event.owner = c?.owner ?? null;
+    event.innerReply = c?.innerReply ?? null;
+    event.server = c?.destination.server ?? raw.server;
+    event.ip = c?.destination.ip ?? raw.ip;
+    event.line = raw.line;
     summary.events[event.outcome]++;
     if (event.code) {
       summary.codes[event.code] = (summary.codes[event.code] ?? 0) + 1;
@@ -186,8 +195,10 @@ export async function readExport(
   };
 
   for await (const chunk of input.utf8) {
+    options.signal?.throwIfAborted();
     summary.bytes.text += chunk.length;
     reader.push(chunk);
+    if (options.afterChunk) await options.afterChunk();
   }
   const end = reader.end();
   if (pending.length) {
@@ -218,5 +229,7 @@ export async function readExport(
 
 function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1).replace(/[>\s]+$/, '');
+  if (at < 0) return '';
+  const domain = address.slice(at + 1);
+  return domain.endsWith('>') ? domain.slice(0, -1).trim() : domain; // "Name <a@b.com>"
 }

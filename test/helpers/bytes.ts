@@ -28,7 +28,7 @@ export async function readAll(
   sizes?: number[],
 ): Promise<{ summary: ExportSummary; events: DeliveryEvent[] }> {
   const events: DeliveryEvent[] = [];
-  const summary = await readExport(chunked(bytes, sizes), options, (e) => events.push(e));
+  const summary = await readExport(chunked(bytes, sizes), options, (e) => events.push({ ...e }));
   return { summary, events };
 }
 

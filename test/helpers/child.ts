@@ -6,7 +6,7 @@ export interface ChildResult {
   result: Record<string, unknown>;
   /** Peak resident set size of the child, in MiB (from its own resource usage). */
   peakRssMiB: number;
-  /** Resident set size after imports, before the work, in MiB. */
+  /** Peak resident set size after imports, before the work, in MiB. */
   baselineRssMiB: number;
 }
 

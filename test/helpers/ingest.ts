@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ingestObject, type IngestConfig, type Receipt } from '../../functions/core/pipeline.ts';
 import { silentLogger, type Clock, type ObjectStore } from '../../functions/core/ports.ts';
-import { once } from './bytes.ts';
+import { chunked } from './bytes.ts';
 
 /** A clock whose sleeps only yield, so contention tests do not wait in real time. */
 export const fastClock: Clock = { now: () => new Date(), sleep: () => new Promise((r) => setImmediate(r)) };
@@ -12,7 +12,7 @@ export function ingestBytes(store: ObjectStore, name: string, bytes: Uint8Array,
   const etag = `"${createHash('sha256').update(bytes).digest('hex')}"`;
   return ingestObject(
     { origin: 'local:test', key: `incoming/${tenant}/${name}`, tenant, etag, file: name },
-    once(bytes),
+    chunked(bytes, [16 * 1024]),
     { store, clock: options.clock ?? fastClock, logger: silentLogger },
     options.config,
   );

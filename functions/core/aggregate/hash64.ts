@@ -1,23 +1,62 @@
 /**
- * 64-bit string hashes as two independent 32-bit halves (murmur3-style mixing with two seeds),
- * written into `out[0]` (high) and `out[1]` (low). Fast enough for every event of a large export,
- * and 64 bits keep collisions negligible at millions of events per hour (p ≈ n²/2⁶⁵).
+ * 64-bit hashes as two independent 32-bit halves (murmur3-style mixing with two seeds),
+ * written into `out[0]` (high) and `out[1]` (low). 64 bits keep collisions negligible at
+ * millions of events per hour (p ≈ n²/2⁶⁵). Never 0/0: that marks an empty slot in U64Table.
  */
-export function hash64(text: string, out: Uint32Array): void {
-  let h1 = 0x9747b28c;
-  let h2 = 0x85ebca77;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0xcc9e2d51);
-    h1 = (h1 << 15) | (h1 >>> 17);
-    h2 = Math.imul(h2 ^ c, 0x1b873593);
-    h2 = (h2 << 13) | (h2 >>> 19);
-    h2 = Math.imul(h2, 5) + 0xe6546b64;
+
+const SEED_HI = 0x9747b28c;
+const SEED_LO = 0x85ebca77;
+
+/** Hash of `a`, a separator, and `b`, without building the concatenated string. */
+export function hashPair(a: string, b: string, out: Uint32Array): void {
+  let h1 = SEED_HI;
+  let h2 = SEED_LO;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    h1 = step1(h1, c);
+    h2 = step2(h2, c);
   }
-  out[0] = fmix(h1 ^ n);
-  out[1] = fmix(h2 ^ Math.imul(n, 0x2545f491));
-  // 0/0 marks an empty slot in U64Table.
+  h1 = step1(h1, 0xffff); // separator: ("ab","c") and ("a","bc") differ
+  h2 = step2(h2, 0xffff);
+  for (let i = 0; i < b.length; i++) {
+    const c = b.charCodeAt(i);
+    h1 = step1(h1, c);
+    h2 = step2(h2, c);
+  }
+  const n = a.length + b.length + 1;
+  finish(h1 ^ n, h2 ^ Math.imul(n, 0x2545f491), out);
+}
+
+export function hash64(text: string, out: Uint32Array): void {
+  hashPair(text, '', out);
+}
+
+/** Hash of a tuple of 32-bit words (a previous hash, a time, small ids …). */
+export function hashWords(words: ArrayLike<number>, out: Uint32Array): void {
+  let h1 = SEED_HI;
+  let h2 = SEED_LO;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]! | 0;
+    h1 = step1(h1, w);
+    h2 = step2(h2, w);
+  }
+  finish(h1 ^ words.length, h2 ^ Math.imul(words.length, 0x2545f491), out);
+}
+
+function step1(h: number, c: number): number {
+  h = Math.imul(h ^ c, 0xcc9e2d51);
+  return (h << 15) | (h >>> 17);
+}
+
+function step2(h: number, c: number): number {
+  h = Math.imul(h ^ c, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finish(h1: number, h2: number, out: Uint32Array): void {
+  out[0] = fmix(h1);
+  out[1] = fmix(h2);
   if (out[0] === 0 && out[1] === 0) out[1] = 1;
 }
 

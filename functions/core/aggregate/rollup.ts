@@ -1,6 +1,6 @@
 import type { Category, Outcome, Owner } from '../classify/types.ts';
 import type { DeliveryEvent } from '../formats/event.ts';
-import { hash64 } from './hash64.ts';
+import { hashPair, hashWords } from './hash64.ts';
 import { encodedSize, U64Table } from './u64-set.ts';
 
 /**
@@ -91,12 +91,13 @@ export class HourBatch {
     this.hour = hour;
   }
 
-  add(fields: GroupFields, fp: Uint32Array, msg: Uint32Array): void {
-    const key = groupKey(fields);
+  add(e: DeliveryEvent & { outcome: CountedOutcome }, fp: Uint32Array, msg: Uint32Array): void {
+    const destination = e.server ?? e.ip;
+    const key = `${e.outcome}\u0001${e.code ?? ''}\u0001${e.category ?? ''}\u0001${e.owner ?? ''}\u0001${e.connector ?? ''}\u0001${destination ?? ''}\u0001${e.recipientDomain}`;
     let g = this.groupIndex.get(key);
     if (g === undefined) {
       g = this.groups.length;
-      this.groups.push(fields);
+      this.groups.push({ outcome: e.outcome, code: e.code, category: e.category, owner: e.owner, connector: e.connector, destination, domain: e.recipientDomain });
       this.groupIndex.set(key, g);
     }
     if (this.n === this.grp.length) this.grow();
@@ -123,12 +124,16 @@ export class HourBatch {
   }
 }
 
+const OUTCOME_ID: Record<CountedOutcome, number> = { delivered: 1, deferred: 2, failed: 3, expired: 4, filtered: 5 };
+
 /** Collects a file's events into hour batches as they are read. */
 export class FileAggregator {
   readonly hours = new Map<number, HourBatch>();
   private last: HourBatch | null = null;
   private readonly fp = new Uint32Array(2);
   private readonly msg = new Uint32Array(2);
+  private readonly words = new Uint32Array(6);
+  private readonly codeIds = new Map<string, number>();
   counted = 0;
 
   add(e: DeliveryEvent): void {
@@ -143,17 +148,32 @@ export class FileAggregator {
       }
       this.last = batch;
     }
-    // The event enters the fingerprint as its outcome, so `Defer`/`DEFER` or `Send`/`SENDEXTERNAL`
-    // of one delivery, seen in two export families, are one event.
-    const message = `${e.messageKey}\u0000${e.recipient}`;
-    hash64(`${message}\u0000${e.time}\u0000${e.outcome}\u0000${e.code ?? ''}`, this.fp);
-    hash64(message, this.msg);
-    batch.add(
-      { outcome: e.outcome, code: e.code, category: e.category, owner: e.owner, connector: e.connector, destination: e.server ?? e.ip, domain: e.recipientDomain },
-      this.fp,
-      this.msg,
-    );
+    // Fingerprint = hash(message key, recipient) mixed with time, outcome and code. The event
+    // enters as its outcome, so `Defer`/`DEFER` or `Send`/`SENDEXTERNAL` of one delivery, seen in
+    // two export families, are one event.
+    hashPair(e.messageKey, e.recipient, this.msg);
+    const w = this.words;
+    w[0] = this.msg[0]!;
+    w[1] = this.msg[1]!;
+    w[2] = e.time % 4294967296;
+    w[3] = Math.floor(e.time / 4294967296);
+    w[4] = OUTCOME_ID[e.outcome];
+    w[5] = e.code ? this.codeId(e.code) : 0;
+    hashWords(w, this.fp);
+    batch.add(e as DeliveryEvent & { outcome: CountedOutcome }, this.fp, this.msg);
     this.counted++;
+  }
+
+  private codeId(code: string): number {
+    let id = this.codeIds.get(code);
+    if (id === undefined) {
+      // Stable across files and processes: derived from the code's text, not from arrival order.
+      const h = new Uint32Array(2);
+      hashPair(code, '', h);
+      id = h[0]!;
+      this.codeIds.set(code, id);
+    }
+    return id;
   }
 }
 

@@ -57,6 +57,103 @@ function splitParts(text: string): Parts | null {
   return { kind: 'slash', y: year, a: +first, b: +m[3]!, ...common };
 }
 
+/**
+ * The hot path: ISO `2026-11-20T10:00:06.1234567Z` and culture `11/20/2026 3:46:03 PM`,
+ * `20.11.2026 15:46:03`, read by char codes. Anything else returns null and goes to the regexes.
+ */
+let at = 0; // cursor for fastParts' digit reader (module-level: no closure per call)
+
+function digits(t: string, max: number): number {
+  let v = 0;
+  const start = at;
+  const n = t.length;
+  while (at < n && at - start < max) {
+    const c = t.charCodeAt(at) - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+    at++;
+  }
+  return at === start ? -1 : v;
+}
+
+function fastParts(t: string): Parts | null {
+  const n = t.length;
+  at = 0;
+  const a = digits(t, 4);
+  if (a < 0 || at >= n) return null;
+  const sep = t.charCodeAt(at);
+  const aDigits = at;
+  let kind: Parts['kind'];
+  let y: number;
+  let x: number;
+  let z: number;
+  if (sep === 45 /* - */ && aDigits === 4) {
+    at++;
+    x = digits(t, 2);
+    if (t.charCodeAt(at) !== 45) return null;
+    at++;
+    z = digits(t, 2);
+    y = a;
+    kind = 'iso';
+  } else if ((sep === 47 /* / */ || sep === 46 /* . */) && aDigits <= 2) {
+    at++;
+    x = digits(t, 2);
+    if (t.charCodeAt(at) !== sep) return null;
+    at++;
+    const yStart = at;
+    y = digits(t, 4);
+    if (at - yStart !== 4) return null;
+    kind = sep === 46 ? 'dot' : 'slash';
+    z = 0;
+  } else return null;
+  if (x < 0 || z < 0) return null;
+  let h = 0;
+  let mi = 0;
+  let sec = 0;
+  let ms = 0;
+  let zone: number | null = null;
+  if (at < n) {
+    const c = t.charCodeAt(at);
+    if (c !== 84 /* T */ && c !== 32) return null;
+    at++;
+    h = digits(t, 2);
+    if (h < 0 || t.charCodeAt(at) !== 58) return null;
+    at++;
+    mi = digits(t, 2);
+    if (mi < 0) return null;
+    if (t.charCodeAt(at) === 58) {
+      at++;
+      sec = digits(t, 2);
+      if (sec < 0) return null;
+      if (t.charCodeAt(at) === 46 || t.charCodeAt(at) === 44) {
+        at++;
+        const fStart = at;
+        const f = digits(t, 9);
+        if (f < 0) return null;
+        ms = Math.floor(f / 10 ** (at - fStart - 3));
+      }
+    }
+    if (at < n) {
+      const c2 = t.charCodeAt(at);
+      if (c2 === 90 /* Z */ && at === n - 1) zone = 0;
+      else if (c2 === 32 && n - at === 3 && kind !== 'iso') {
+        const ap = t.charCodeAt(at + 1) | 0x20;
+        if ((t.charCodeAt(at + 2) | 0x20) !== 109 /* m */ || (ap !== 97 && ap !== 112) || h < 1 || h > 12) return null;
+        if (ap === 112 && h < 12) h += 12;
+        if (ap === 97 && h === 12) h = 0;
+      } else return null; // offsets and other suffixes: the regex path
+    }
+  }
+  if (kind === 'iso') return { kind, y, a: x, b: z, h, mi, s: sec, ms, zone };
+  return { kind, y, a, b: x, h, mi, s: sec, ms, zone };
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(y: number, mo: number): number {
+  return mo === 2 && (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : MONTH_DAYS[mo - 1]!;
+}
+
 function fraction(f: string | undefined): number {
   return f ? Math.floor(+`0.${f}` * 1000) : 0;
 }
@@ -93,7 +190,7 @@ export class DateReader {
    */
   learn(text: string): boolean {
     if (this.order) return true;
-    const p = splitParts(text);
+    const p = fastParts(text) ?? splitParts(text);
     if (!p || p.kind !== 'slash') return true;
     if (p.a > 12 && p.b <= 12) this.order = 'dmy';
     else if (p.b > 12 && p.a <= 12) this.order = 'mdy';
@@ -108,7 +205,7 @@ export class DateReader {
 
   /** Epoch milliseconds (UTC), or NaN when the text is not a date we can read. */
   parse(text: string): number {
-    const p = splitParts(text);
+    const p = fastParts(text) ?? splitParts(text);
     if (!p) return NaN;
     let mo: number;
     let d: number;
@@ -122,9 +219,8 @@ export class DateReader {
       mo = p.a;
       d = p.b;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || p.h > 23 || p.mi > 59 || p.s > 60) return NaN;
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(p.y, mo) || p.h > 23 || p.mi > 59 || p.s > 60) return NaN;
     const wall = Date.UTC(p.y, mo - 1, d, p.h, p.mi, p.s, p.ms);
-    if (new Date(wall).getUTCDate() !== d) return NaN; // 31 February
     const offset = p.zone ?? this.zone(p.y, mo, d, p.h, p.mi);
     return wall - offset * 60_000;
   }

@@ -23,10 +23,19 @@ export function normaliseWord(word: string): string {
  * in extended reports and on-premises logs `SEND` is an internal hop and `SENDEXTERNAL` the hand-off.
  */
 export function outcomeForEvent(word: string, sendAsDelivered: boolean): Outcome {
-  const w = normaliseWord(word);
-  if (w === 'send') return sendAsDelivered ? 'delivered' : 'other';
-  return WORDS[w] ?? 'other';
+  // A file has a handful of distinct event words: remember them instead of normalising each row.
+  const cache = sendAsDelivered ? CACHE_SEND_DELIVERS : CACHE_SEND_INTERNAL;
+  let o = cache.get(word);
+  if (o === undefined) {
+    const w = normaliseWord(word);
+    o = w === 'send' ? (sendAsDelivered ? 'delivered' : 'other') : (WORDS[w] ?? 'other');
+    if (cache.size < 1000) cache.set(word, o);
+  }
+  return o;
 }
+
+const CACHE_SEND_DELIVERS = new Map<string, Outcome>();
+const CACHE_SEND_INTERNAL = new Map<string, Outcome>();
 
 const PRIORITY: Outcome[] = ['failed', 'expired', 'filtered', 'deferred', 'delivered'];
 

@@ -5,7 +5,11 @@ export type FamilyId = (typeof FAMILIES)[number];
 
 export type Direction = 'inbound' | 'outbound' | 'internal';
 
-/** One row's outcome for one recipient, as every export family is mapped to it. */
+/**
+ * One row's outcome for one recipient, as every export family is mapped to it.
+ * `other` events (Receive, Expand, internal hops) are only counted: they carry their time, event
+ * word and line, and empty strings elsewhere. Delivered events carry no status text.
+ */
 export interface DeliveryEvent {
   /** Epoch milliseconds, UTC. */
   time: number;

@@ -151,6 +151,8 @@ function traceDetail(index: Index, cells: readonly string[], width: number): Fam
       checkWidth(r, width);
       const ev = get(r, event);
       const timeText = get(r, time);
+      const hint = outcomeForEvent(ev, true);
+      if (hint === 'other') return void out.push(otherEvent(timeText, ev, r.line));
       const senderText = get(r, sender);
       out.push({
         timeText,
@@ -159,8 +161,9 @@ function traceDetail(index: Index, cells: readonly string[], width: number): Fam
         sender: senderText,
         direction: null,
         event: ev,
-        statusText: get(r, detail),
-        outcomeHint: outcomeForEvent(ev, true),
+        // Only what gets classified needs its status text decoded (the longest column by far).
+        statusText: hint === 'delivered' ? '' : get(r, detail),
+        outcomeHint: hint,
         connector: null,
         server: null,
         ip: get(r, toIp) || null,
@@ -226,13 +229,14 @@ function logMapper(family: 'eac-extended' | 'onprem-tracking-log', index: Index,
       const ev = get(r, event);
       const hint = outcomeForEvent(ev, false);
       const timeText = get(r, time);
+      if (hint === 'other') return emitOthers(out, get(r, rcpt), ';', timeText, ev, r.line);
       const senderText = get(r, sender);
       const key = get(r, netId) || get(r, msgId) || get(r, internalId) || `${senderText}|${timeText}`;
       const d = direction(get(r, dir));
       const connector = get(r, conn) || null;
       const server = get(r, host) || null;
       const serverIp = get(r, ip) || null;
-      emitPerRecipient(out, get(r, rcpt), get(r, status), ';', {
+      emitPerRecipient(out, get(r, rcpt), hint === 'delivered' ? '' : get(r, status), ';', {
         timeText, messageKey: key, sender: senderText, direction: d, event: ev, outcomeHint: hint, connector, server, ip: serverIp, line: r.line,
       });
     },
@@ -259,19 +263,34 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
       checkWidth(r, width);
       const ev = get(r, event);
       const timeText = get(r, time);
-      const senderText = get(r, sender);
       const recipients = unwrapBraces(get(r, rcpt));
       if (/^System\.(String|Object)\[\]$/.test(recipients)) {
         throw new RowError('Recipients holds "System.String[]": export with @{n="Recipients";e={$_.Recipients -join ";"}} so the addresses survive Export-Csv');
       }
-      emitPerRecipient(out, recipients, unwrapBraces(get(r, status)), ';,', {
+      const hint = outcomeForEvent(ev, false);
+      if (hint === 'other') return emitOthers(out, recipients, ';,', timeText, ev, r.line);
+      const senderText = get(r, sender);
+      emitPerRecipient(out, recipients, hint === 'delivered' ? '' : unwrapBraces(get(r, status)), ';,', {
         timeText,
         messageKey: get(r, netId) || get(r, msgId) || get(r, internalId) || `${senderText}|${timeText}`,
-        sender: senderText, direction: null, event: ev, outcomeHint: outcomeForEvent(ev, false),
+        sender: senderText, direction: null, event: ev, outcomeHint: hint,
         connector: get(r, conn) || null, server: get(r, host) || null, ip: get(r, ip) || null, line: r.line,
       });
     },
   };
+}
+
+/**
+ * Rows that are not a delivery outcome (Receive, Expand, internal hops …) are only counted:
+ * they carry their time and event word, nothing else is decoded.
+ */
+function otherEvent(timeText: string, event: string, line: number): RawEvent {
+  return { timeText, messageKey: '', recipient: '', sender: '', direction: null, event, statusText: '', outcomeHint: 'other', connector: null, server: null, ip: null, line };
+}
+
+function emitOthers(out: RawEvent[], recipients: string, separators: string, timeText: string, event: string, line: number): void {
+  // Still one event per recipient, so counts mean the same in every family.
+  for (const recipient of splitTopLevel(recipients, separators)) if (recipient) out.push(otherEvent(timeText, event, line));
 }
 
 type Shared = Omit<RawEvent, 'recipient' | 'statusText'>;
