@@ -1,4 +1,4 @@
-import type { Category, Outcome, Owner } from '../classify/types.ts';
+import type { Classification, Outcome } from '../classify/types.ts';
 
 export const FAMILIES = ['trace-summary', 'trace-detail', 'eac-enhanced-summary', 'eac-extended', 'onprem-tracking-log', 'tracking-log-export'] as const;
 export type FamilyId = (typeof FAMILIES)[number];
@@ -10,7 +10,7 @@ export type Direction = 'inbound' | 'outbound' | 'internal';
  * `other` events (Receive, Expand, internal hops) are only counted: they carry their time, event
  * word and line, and empty strings elsewhere. Delivered events carry no status text.
  */
-export interface DeliveryEvent {
+export interface DeliveryEvent extends Omit<Classification, 'destination'> {
   /** Epoch milliseconds, UTC. */
   time: number;
   /** The best message id the export has (network message id, trace id, Message-ID). */
@@ -24,13 +24,6 @@ export interface DeliveryEvent {
   /** The raw status text the classification came from. */
   statusText: string;
   connector: string | null;
-  outcome: Outcome;
-  code: string | null;
-  replyCode: string | null;
-  category: Category | null;
-  transient: boolean | null;
-  owner: Owner | null;
-  innerReply: string | null;
   /** Destination server name and IP, when the export or the status says. */
   server: string | null;
   ip: string | null;

@@ -1,6 +1,6 @@
 import type { CsvPreamble, RecordView } from '../csv/csv-reader.ts';
 import { UnrecognizedFormatError } from '../errors.ts';
-import { normaliseWord, outcomeForEvent, outcomeForEventList } from './event-words.ts';
+import { outcomeForEvent, outcomeForEventList } from './event-words.ts';
 import { RowError, type Direction, type FamilyId, type RawEvent } from './event.ts';
 import { splitTopLevel, unwrapBraces } from './lists.ts';
 
@@ -124,7 +124,7 @@ function traceSummary(index: Index, cells: readonly string[], width: number): Fa
         direction: null,
         event: st,
         statusText: st,
-        outcomeHint: normaliseWord(st) === 'expanded' ? 'other' : outcomeForEvent(st, true),
+        outcomeHint: outcomeForEvent(st, true),
         connector: null,
         server: null,
         ip: get(r, toIp) || null,
