@@ -1,0 +1,77 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { PreconditionFailedError } from '../core/errors.ts';
+import type { ListedObject, ObjectStore } from '../core/ports.ts';
+
+export interface S3StoreOptions {
+  bucket: string;
+  /**
+   * Send If-Match ETags without their quotes. AWS accepts either form; Ceph RGW 16 answers 412 to
+   * the quoted form the SDK returns (shared/reference/local-aws.md), so local servers need this.
+   */
+  unquotedIfMatch?: boolean;
+}
+
+/**
+ * The object store on an S3 bucket. Conditional writes map one to one: putIfAbsent is
+ * `If-None-Match: *`, putIfMatch is `If-Match: <etag>`; a lost condition (412, 409, or 404 on
+ * If-Match for a missing key) becomes PreconditionFailedError. Everything else (throttling, 5xx)
+ * propagates after the SDK's own retries, so the Lambda retries the whole (idempotent) ingestion.
+ */
+export function createS3Store(client: S3Client, options: S3StoreOptions): ObjectStore {
+  const { bucket } = options;
+  const conditionLost = (err: unknown, key: string): never => {
+    if (err instanceof S3ServiceException) {
+      const status = err.$metadata.httpStatusCode;
+      if (status === 412 || status === 409 || err.name === 'PreconditionFailed' || err.name === 'ConditionalRequestConflict') {
+        throw new PreconditionFailedError(key, `${err.name} (${status})`);
+      }
+      if (status === 404 || err.name === 'NoSuchKey') throw new PreconditionFailedError(key, 'does not exist (If-Match on a missing object)');
+    }
+    throw err;
+  };
+  return {
+    async get(key) {
+      try {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return { body: await r.Body!.transformToByteArray(), etag: r.ETag! };
+      } catch (err) {
+        if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) return null;
+        throw err;
+      }
+    },
+
+    async putIfAbsent(key, body) {
+      try {
+        const r = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*', ContentType: contentType(key) }));
+        return { etag: r.ETag ?? '' };
+      } catch (err) {
+        return conditionLost(err, key);
+      }
+    },
+
+    async putIfMatch(key, body, etag) {
+      const ifMatch = options.unquotedIfMatch ? etag.replace(/^"|"$/g, '') : etag;
+      try {
+        const r = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfMatch: ifMatch, ContentType: contentType(key) }));
+        return { etag: r.ETag ?? '' };
+      } catch (err) {
+        return conditionLost(err, key);
+      }
+    },
+
+    async *list(prefix) {
+      let token: string | undefined;
+      do {
+        const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of r.Contents ?? []) {
+          yield { key: o.Key!, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) } satisfies ListedObject;
+        }
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    },
+  };
+}
+
+function contentType(key: string): string {
+  return key.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+}

@@ -1,0 +1,48 @@
+import { UsageError } from './errors.ts';
+
+/**
+ * Runtime settings of the deployed functions: the environment variable names (shared with the
+ * stack, which sets them) and one pure parser that lists every bad value at once.
+ */
+export const ENV = {
+  BUCKET: 'MAILFLOW_BUCKET',
+  MAX_OBJECT_BYTES: 'MAILFLOW_MAX_OBJECT_BYTES',
+  READ_IDLE_TIMEOUT_MS: 'MAILFLOW_READ_IDLE_TIMEOUT_MS',
+  CAS_BUDGET_MS: 'MAILFLOW_CAS_BUDGET_MS',
+  RECONCILE_MIN_AGE_MINUTES: 'MAILFLOW_RECONCILE_MIN_AGE_MINUTES',
+  S3_FORCE_PATH_STYLE: 'MAILFLOW_S3_FORCE_PATH_STYLE',
+  S3_UNQUOTED_IF_MATCH: 'MAILFLOW_S3_UNQUOTED_IF_MATCH',
+} as const;
+
+export interface RuntimeConfig {
+  /** Uploads larger than this are rejected before download. */
+  maxObjectBytes: number;
+  /** A body read that delivers nothing for this long fails (and Lambda retries). */
+  readIdleTimeoutMs: number;
+  casBudgetMs: number;
+  reconcileMinAgeMinutes: number;
+  forcePathStyle: boolean;
+  unquotedIfMatch: boolean;
+}
+
+export function parseRuntimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number) => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0) problems.push(`${name} must be a whole number > 0, not "${raw}"`);
+    return n;
+  };
+  const bool = (name: string) => /^(1|true|yes)$/i.test(env[name]?.trim() ?? '');
+  const config: RuntimeConfig = {
+    maxObjectBytes: int(ENV.MAX_OBJECT_BYTES, 2 * 1024 ** 3),
+    readIdleTimeoutMs: int(ENV.READ_IDLE_TIMEOUT_MS, 30_000),
+    casBudgetMs: int(ENV.CAS_BUDGET_MS, 120_000),
+    reconcileMinAgeMinutes: int(ENV.RECONCILE_MIN_AGE_MINUTES, 15),
+    forcePathStyle: bool(ENV.S3_FORCE_PATH_STYLE),
+    unquotedIfMatch: bool(ENV.S3_UNQUOTED_IF_MATCH),
+  };
+  if (problems.length) throw new UsageError('BAD_CONFIG', problems.join('; '));
+  return config;
+}

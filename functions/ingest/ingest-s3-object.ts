@@ -1,0 +1,66 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { normaliseTenant, tenantOfKey } from '../core/aggregate/keys.ts';
+import { InputError, MailflowError } from '../core/errors.ts';
+import { ingestObject, type IngestPorts, type Receipt } from '../core/pipeline.ts';
+import type { RuntimeConfig } from '../core/config.ts';
+import type { S3ObjectRef } from './s3-event.ts';
+
+/** The tenant of an upload; a folder name that is not a valid tenant files it under `default`. */
+export function tenantForKey(key: string): string {
+  try {
+    return tenantOfKey(key);
+  } catch {
+    return normaliseTenant('default');
+  }
+}
+
+/** A body stopped delivering bytes: transient, so the invocation fails and Lambda retries it. */
+export class ReadStalledError extends MailflowError {}
+
+/**
+ * Ingests one uploaded object: the size gate before any download, then GetObject streamed into
+ * ingestObject with a per-read idle timeout (the SDK's timeouts end at the response headers, and
+ * a body that stalls mid-way would otherwise hang until the function times out).
+ */
+export async function ingestS3Object(client: S3Client, object: S3ObjectRef, ports: IngestPorts, config: RuntimeConfig): Promise<Receipt> {
+  const ref = { origin: object.bucket, key: object.key, tenant: tenantForKey(object.key), etag: object.etag, size: object.size };
+  const ingestConfig = { casBudgetMs: config.casBudgetMs };
+  if (object.size > config.maxObjectBytes) {
+    const error = new InputError('OBJECT_TOO_LARGE', `the upload is ${object.size} bytes; the limit is ${config.maxObjectBytes} (MAILFLOW_MAX_OBJECT_BYTES): split the export by time range`);
+    return ingestObject(ref, failing(error), ports, ingestConfig);
+  }
+  const body = await openBody(client, object, config.readIdleTimeoutMs);
+  return ingestObject(ref, body, ports, ingestConfig);
+}
+
+async function openBody(client: S3Client, object: S3ObjectRef, idleMs: number): Promise<AsyncIterable<Uint8Array>> {
+  const r = await client.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }));
+  return withIdleTimeout(r.Body as Readable, idleMs, object.key);
+}
+
+/** Fails a read that delivers nothing for `idleMs`, and destroys the body so its socket is freed. */
+export async function* withIdleTimeout(body: Readable, idleMs: number, key: string): AsyncGenerator<Uint8Array> {
+  const it = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ReadStalledError('READ_STALLED', `${key}: no bytes for ${idleMs} ms while downloading; will retry`)), idleMs);
+      });
+      try {
+        const r = await Promise.race([it.next(), stalled]);
+        if (r.done) return;
+        yield r.value;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  } finally {
+    body.destroy();
+  }
+}
+
+async function* failing(error: Error): AsyncGenerator<Uint8Array> {
+  throw error;
+}
