@@ -1,16 +1,46 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ENV } from '../functions/core/config.ts';
+import { readStackConfig, type StackConfig } from './config.ts';
+import { PipelineFunction } from './constructs/pipeline-function.ts';
 
 /**
- * The deployed pipeline. For now only the data bucket that holds `incoming/`, `results/` and
- * `state/`; the ingest function, notifications, topic and schedules come with the AWS issue.
+ * The deployed pipeline: uploads to `incoming/<tenant>/…` trigger the ingest function, which
+ * writes `results/` (and later `state/`); a schedule re-drives uploads that never got a receipt;
+ * failures land in a queue that raises an alarm on the alert topic.
  */
 export class MailflowStack extends Stack {
   readonly bucket: Bucket;
+  readonly topic: Topic;
+  readonly config: StackConfig;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    const config = (this.config = readStackConfig(this.node));
+
+    const accessLogs = new Bucket(this, 'AccessLogBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(config.resultsRetentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log bucket itself; logging it into itself would loop.' });
+
     this.bucket = new Bucket(this, 'DataBucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
@@ -18,8 +48,115 @@ export class MailflowStack extends Stack {
       minimumTLSVersion: 1.2,
       versioned: true,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'data-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        // Raw exports hold personal data (addresses, subjects): keep them only as long as needed.
+        { id: 'incoming', prefix: 'incoming/', expiration: Duration.days(config.incomingRetentionDays) },
+        { id: 'results', prefix: 'results/', expiration: Duration.days(config.resultsRetentionDays) },
+        { id: 'noncurrent', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
     });
-    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Upload exports under incoming/<tenant>/' });
+
+    // Failed async invocations (after Lambda's retries), and alerts SNS could not deliver, keep
+    // their event here; any message raises the alarm.
+    const failures = new Queue(this, 'IngestFailures', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    Validations.of(failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the on-failure destination of the functions; it is the dead-letter store itself.' });
+    Validations.of(failures).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is itself the dead-letter store for failed invocations; redriving it further would lose them.' });
+
+    const topicKey = new Key(this, 'TopicKey', { enableKeyRotation: true, description: 'mailflow alert topic' });
+    this.topic = new Topic(this, 'AlertTopic', { masterKey: topicKey, enforceSSL: true, displayName: 'mailflow alerts' });
+    for (const email of config.alertEmails) this.topic.addSubscription(new EmailSubscription(email, { deadLetterQueue: failures }));
+
+    const environment = {
+      [ENV.MAX_OBJECT_BYTES]: String(config.maxObjectBytes),
+      [ENV.RECONCILE_MIN_AGE_MINUTES]: String(config.reconcileEveryMinutes),
+      [ENV.BUCKET]: this.bucket.bucketName,
+    };
+
+    const ingest = new PipelineFunction(this, 'Ingest', {
+      entry: 'functions/ingest/handler.ts',
+      description: 'mailflow: ingest one uploaded export (S3 ObjectCreated under incoming/)',
+      memorySize: config.ingestMemoryMb,
+      timeout: Duration.seconds(config.ingestTimeoutSeconds),
+      logRetentionDays: config.logRetentionDays,
+      environment,
+      ...(config.ingestReservedConcurrency ? { reservedConcurrentExecutions: config.ingestReservedConcurrency } : {}),
+    });
+    this.grantPipelineAccess(ingest, ['incoming/', 'results/', 'state/']);
+
+    ingest.fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failures) });
+    new Alarm(this, 'IngestFailuresAlarm', {
+      alarmDescription: 'An upload could not be ingested after Lambda retries: see the IngestFailures queue and the ingest logs.',
+      metric: failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(this.topic));
+
+    // Only uploads under incoming/ trigger ingestion: writes to results/ and state/ never do (R11).
+    this.bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(ingest.fn), { prefix: 'incoming/' });
+    const notificationsHelper = this.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    if (notificationsHelper) {
+      Validations.of(notificationsHelper).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'CDK-generated helper that configures the bucket notification at deploy time; its role cannot be replaced.',
+      });
+    }
+
+    const reconcile = new PipelineFunction(this, 'Reconcile', {
+      entry: 'functions/reconcile/handler.ts',
+      description: 'mailflow: ingest uploads that never got a receipt (dropped events)',
+      memorySize: config.ingestMemoryMb,
+      timeout: Duration.seconds(config.ingestTimeoutSeconds),
+      logRetentionDays: config.logRetentionDays,
+      environment,
+    });
+    this.grantPipelineAccess(reconcile, ['incoming/', 'results/', 'state/']);
+    new Rule(this, 'ReconcileSchedule', {
+      description: 'mailflow: re-drive uploads without a receipt',
+      schedule: Schedule.rate(Duration.minutes(config.reconcileEveryMinutes)),
+      targets: [new LambdaFunction(reconcile.fn, { retryAttempts: 2, deadLetterQueue: failures })],
+    });
+    reconcile.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.minutes(config.reconcileEveryMinutes), onFailure: new SqsDestination(failures) });
+    for (const fn of [ingest, reconcile]) {
+      Validations.of(fn.fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: 'Failed async invocations go to the IngestFailures queue through an on-failure destination, which also keeps the invocation context; a DLQ would duplicate it.',
+      });
+      Validations.of(fn.fn).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason: 'Tracing is off on purpose: X-Ray would need a wildcard resource grant, and each upload is traced by its structured log lines and receipt.',
+      });
+    }
+
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'The data bucket' });
+    new CfnOutput(this, 'UploadPrefix', { value: `s3://${this.bucket.bucketName}/incoming/`, description: 'Upload exports to incoming/<tenant>/' });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.topic.topicArn, description: 'Subscribe email, SQS or HTTPS endpoints here' });
+    new CfnOutput(this, 'FailureQueueUrl', { value: failures.queueUrl, description: 'Uploads that failed after retries' });
+  }
+
+  /**
+   * Least privilege, written out: read uploads; read and write results and state (compare-and-swap
+   * needs the read); list only under those prefixes; no delete, no write to incoming/.
+   */
+  private grantPipelineAccess(fn: PipelineFunction, prefixes: string[]): void {
+    const writable = prefixes.filter((p) => p !== 'incoming/');
+    fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
+    fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: writable.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
+    fn.role.addToPolicy(new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+    }));
+    for (const p of prefixes) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.bucket.node.defaultChild as never)}.Arn>/${p}*]`,
+        reason: `Object access is scoped to the ${p} prefix; object keys under it are not known in advance.`,
+      });
+    }
   }
 }

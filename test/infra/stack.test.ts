@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+
+// Bundling is skipped for template assertions (esbuild runs in `cdk synth` and the nag gate below).
+const { stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], alertEmails: 'ops@example.com' } }));
+const template = Template.fromStack(stack);
+const resources = (type: string) => Object.entries(template.findResources(type));
+
+describe('data bucket (reliability.md SEC34)', () => {
+  it('blocks all public access, enforces object ownership, versions, encrypts and logs to another bucket', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('AccessLogBucket') }, LogFilePrefix: 'data-bucket/' },
+    });
+  });
+
+  it('expires incoming/ after 30 days and results/ after 2 years; noncurrent versions and aborted uploads too', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'incoming/', ExpirationInDays: 30, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'results/', ExpirationInDays: 730, Status: 'Enabled' }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+        ]),
+      },
+    });
+  });
+
+  it('denies plain HTTP and TLS below 1.2 in the bucket policy', () => {
+    const policies = JSON.stringify(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toMatch(/"aws:SecureTransport":"false"/);
+    expect(policies).toMatch(/"s3:TlsVersion":1\.2/);
+  });
+});
+
+describe('ingest function (R11, R13)', () => {
+  const fns = resources('AWS::Lambda::Function').filter(([id]) => /^(Ingest|Reconcile)/.test(id));
+
+  it('runs on the newest Node.js runtime this aws-cdk-lib offers, arm64, with explicit memory and timeout', () => {
+    const newest = Object.values(Runtime).filter((r): r is Runtime => r instanceof Runtime && /^nodejs\d+\.x$/.test(r.name)).map((r) => r.name).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6))).pop();
+    expect(fns).toHaveLength(2);
+    for (const [, fn] of fns) {
+      expect(fn.Properties).toMatchObject({ Runtime: newest, Architectures: ['arm64'], MemorySize: 1769, Timeout: 600 });
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined(); // unset by default: low-quota accounts cannot reserve
+      expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+    }
+  });
+
+  it('is notified only for object creation under incoming/', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } } }],
+      },
+    });
+  });
+
+  it('has explicit async retries and event age, and an SQS failure destination with an alarm to the topic', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^IngestFunction') },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestFailures'), 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlertTopic') }],
+    });
+  });
+
+  it('re-drives uploads on a schedule, every 15 minutes by default', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+  });
+});
+
+describe('alert topic', () => {
+  it('is KMS-encrypted, TLS-only for publishers, and subscribes the alert emails', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    expect(JSON.stringify(template.findResources('AWS::SNS::TopicPolicy'))).toMatch(/"aws:SecureTransport":"false"/);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+describe('least privilege (reliability.md SEC35)', () => {
+  const ours = resources('AWS::IAM::Policy').filter(([id]) => /^(Ingest|Reconcile)Role/.test(id));
+  const statements = ours.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>);
+  const actions = (s: { Action: string | string[] }) => [s.Action].flat();
+
+  it('has no wildcard action and no bare * resource', () => {
+    expect(ours).toHaveLength(2);
+    for (const s of statements) {
+      for (const a of actions(s)) expect(a).not.toMatch(/\*/);
+      expect(JSON.stringify(s.Resource)).not.toBe('"*"');
+    }
+  });
+
+  it('reads incoming/, reads and writes results/ and state/, lists only by prefix, never deletes or writes incoming/', () => {
+    const text = JSON.stringify(statements);
+    expect(text).not.toMatch(/DeleteObject/);
+    const puts = statements.filter((s) => actions(s).includes('s3:PutObject'));
+    for (const s of puts) {
+      expect(JSON.stringify(s.Resource)).toMatch(/\/results\/\*/);
+      expect(JSON.stringify(s.Resource)).not.toMatch(/incoming/);
+    }
+    const gets = statements.filter((s) => actions(s).includes('s3:GetObject'));
+    for (const s of gets) for (const p of ['incoming', 'results', 'state']) expect(JSON.stringify(s.Resource)).toContain(`/${p}/*`);
+    const lists = statements.filter((s) => actions(s).includes('s3:ListBucket'));
+    expect(lists.length).toBe(2);
+    for (const s of lists) expect(s.Condition).toEqual({ StringLike: { 's3:prefix': ['incoming/*', 'results/*', 'state/*'] } });
+  });
+});
+
+describe('outputs', () => {
+  it('names the bucket, the upload prefix, the topic and the failure queue', () => {
+    for (const o of ['BucketName', 'UploadPrefix', 'AlertTopicArn', 'FailureQueueUrl']) template.hasOutput(o, { Value: Match.anyValue() });
+  });
+});
+
+describe('the cdk-nag gate (AwsSolutions and Serverless packs, reliability.md SEC33)', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'mailflow-synth-'));
+  const gated = buildApp(new App({ outdir, context: { alertEmails: 'ops@example.com' } }));
+  gated.app.synth(); // bundles with esbuild and runs the validation plugins; throws on an unacknowledged finding
+
+  it('finds nothing unacknowledged', () => {
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('gives every acknowledgment an exact finding and a reason of 20 characters or more; on our roles only prefix-scoped object ARNs', () => {
+    // CDK records each acknowledgment as node metadata: { "Annotation::<finding id>": reason }.
+    const acks = gated.app.node.findAll().flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^Annotation::/, ''), reason }))),
+    );
+    expect(acks.length).toBeGreaterThan(0);
+    for (const a of acks) {
+      expect(a.reason.length, a.id).toBeGreaterThanOrEqual(20);
+      expect(a.id).toMatch(/^(AwsSolutions|Serverless)/);
+    }
+    for (const a of acks.filter((x) => /\/(Ingest|Reconcile)\/Role/.test(x.path))) {
+      expect(a.id).toMatch(/^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>\/(incoming|results|state)\/\*\]$/);
+    }
+  });
+});
