@@ -5,6 +5,7 @@ import { generateCommand } from './commands/generate.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { queryCommand } from './commands/query.ts';
+import { uploadCommand } from './commands/upload.ts';
 import { watchCommand } from './commands/watch.ts';
 
 const HELP = `mailflow — why Exchange Online mail stops flowing
@@ -15,6 +16,7 @@ Commands:
   ingest <files…>       read exports into the data folder: receipts and hourly rollups
   query                 what failed, why, where, since when (table, JSON or CSV)
   watch <folder>        ingest exports as they appear in a folder
+  upload <files…>       send exports to the deployed pipeline's bucket (--bucket)
   explain <text|code>   what a status code or a pasted NDR line means, who acts, what to do
   inspect <file…>       what an export is: family, encoding, rows, events by outcome and code
   generate              write a realistic sample export of any family (demos, tests, bench)
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   ingest: ingestCommand,
   query: queryCommand,
   watch: watchCommand,
+  upload: uploadCommand,
   explain: explainCommand,
   inspect: inspectCommand,
   generate: generateCommand,

@@ -3,7 +3,9 @@ import { lookupCode } from '../../core/classify/classify.ts';
 import { UsageError } from '../../core/errors.ts';
 import { toCsv } from '../../core/query/csv-out.ts';
 import { parseFields, parseWhere, queryStore, QUERY_FIELDS, type QueryRow } from '../../core/query/query.ts';
+import { createS3Store } from '../../adapters/s3-store.ts';
 import { parse, positiveInt, type Io } from '../args.ts';
+import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
 
 export const QUERY_HELP = `Usage: mailflow query [options]
@@ -12,6 +14,7 @@ What failed, why, where, since when: counts from the hourly summaries in the dat
 
 Options:
   --data-dir D       the data folder (default .mailflow)
+  --bucket B         query the deployed pipeline's bucket instead (your AWS credentials)
   --from T           start: ISO date or time (2026-11-20, 2026-11-20T10:00Z) or an age (24h, 7d)
   --to T             end: a date includes that whole day; a time is exclusive
   --tenant T[,T…]    only these tenants (default all)
@@ -21,6 +24,8 @@ Options:
   --format X         table (default), json or csv
   --top N            only the N largest groups
 
+With --bucket:
+${S3_HELP}
 Rows are sorted by events, largest first. "messages" counts distinct message-and-recipient
 pairs per hour, summed over hours. Delivered events are counted too, so rates can be computed.
 `;
@@ -29,6 +34,7 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, {
     'data-dir': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, tenant: { type: 'string' },
     by: { type: 'string' }, where: { type: 'string', multiple: true }, format: { type: 'string' }, top: { type: 'string' },
+    ...S3_OPTIONS,
   }, false);
   if (values.help) {
     io.stdout.write(QUERY_HELP);
@@ -40,7 +46,9 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
   const now = Date.now();
   const from = values.from === undefined ? undefined : parseTime(values.from, now, 'from');
   const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
-  const rows = await queryStore(createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR }), {
+  if (values.bucket && values['data-dir']) throw new UsageError('BAD_ARGUMENTS', 'use either --data-dir or --bucket, not both');
+  const store = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
+  const rows = await queryStore(store, {
     by,
     where: parseWhere(values.where ?? []),
     ...(from !== undefined ? { from } : {}),
