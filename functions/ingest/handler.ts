@@ -24,7 +24,7 @@ export function createRuntime(env: Record<string, string | undefined> = process.
   const config = parseRuntimeConfig(env);
   return {
     config,
-    client: createS3Client({ forcePathStyle: config.forcePathStyle, ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}) }),
+    client: createS3Client({ forcePathStyle: config.forcePathStyle, maxAttempts: config.s3MaxAttempts, ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}) }),
     logger: createJsonLogger({ service: 'mailflow-ingest' }),
   };
 }

@@ -11,7 +11,7 @@ export async function handler(_event: unknown = {}, env: Record<string, string |
   const config = parseRuntimeConfig(env);
   const bucket = env[ENV.BUCKET];
   if (!bucket) throw new UsageError('BAD_CONFIG', `${ENV.BUCKET} is not set`);
-  const client = createS3Client({ forcePathStyle: config.forcePathStyle, ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}) });
+  const client = createS3Client({ forcePathStyle: config.forcePathStyle, maxAttempts: config.s3MaxAttempts, ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}) });
   const logger = createJsonLogger({ service: 'mailflow-reconcile' });
   const store = createS3Store(client, { bucket, unquotedIfMatch: config.unquotedIfMatch });
   const receipts = await reconcile(client, bucket, { store, clock: systemClock, logger }, config);

@@ -52,7 +52,7 @@ describe('delivery on Ceph RGW (reliability.md R4, R5)', () => {
 
   it('R5: 100 files × 1,000 rows through 25 concurrent handlers: exact totals, no writer gives up', async () => {
     const { bucket, client } = await freshBucket();
-    const records = [];
+    const records: Array<ReturnType<typeof s3Record>> = [];
     for (let i = 0; i < 100; i++) {
       const o = await upload(client, bucket, `incoming/t/f${i}.csv`, generated({ family: 'trace-detail', rows: 1000, seed: 900 + i, perHour: 4000 }));
       records.push(s3Record(o.key, { bucket, size: o.size, etag: o.etag.replace(/"/g, '') }));

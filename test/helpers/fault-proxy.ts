@@ -1,0 +1,83 @@
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createRandom } from '../../functions/core/generate/scenario.ts';
+
+export type Fault = 'slowdown' | '500' | '502' | '504' | 'reset';
+
+export interface FaultProxyOptions {
+  /** Where the real S3 server listens. */
+  target: { host: string; port: number };
+  /** Share of requests that fail, 0..1 (1 = every request). */
+  failRate?: number;
+  faults?: Fault[];
+  seed?: number;
+  /** For GET of keys matching this: send the headers and this share of the body, then `stall` or `cut`. */
+  body?: { match: RegExp; share: number; then: 'stall' | 'cut' };
+}
+
+/**
+ * An HTTP proxy on loopback in front of the S3 server that injects faults, so the SDK's own retry
+ * logic runs (a client mock would skip it, reliability.md A6.7). The Host header is passed through
+ * unchanged, so SigV4 signatures still verify at the server.
+ */
+export async function startFaultProxy(options: FaultProxyOptions): Promise<{ endpoint: string; server: Server; counts: Record<string, number>; setFailRate(rate: number): void; close(): Promise<void> }> {
+  const rng = createRandom(options.seed ?? 1);
+  const counts: Record<string, number> = { requests: 0, injected: 0, stalled: 0, cut: 0 };
+  let failRate = options.failRate ?? 0;
+  const faults = options.faults ?? ['slowdown'];
+  const held = new Set<IncomingMessage>();
+  const server = createServer((req, res) => {
+    counts.requests!++;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (rng.next() < failRate) {
+        counts.injected!++;
+        const fault = rng.pick(faults);
+        if (fault === 'reset') return void req.socket.destroy();
+        const status = fault === 'slowdown' ? 503 : Number(fault);
+        const code = fault === 'slowdown' ? 'SlowDown' : status === 500 ? 'InternalError' : 'ServiceUnavailable';
+        res.writeHead(status, { 'content-type': 'application/xml' });
+        return void res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test proxy</Message></Error>`);
+      }
+      const upstream = request({ host: options.target.host, port: options.target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        const shaping = options.body && req.method === 'GET' && options.body.match.test(req.url ?? '') && up.statusCode === 200;
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        if (!shaping) return void up.pipe(res);
+        const total = Number(up.headers['content-length'] ?? 0);
+        const limit = Math.floor(total * options.body!.share);
+        let sent = 0;
+        up.on('data', (c: Buffer) => {
+          if (sent >= limit) return;
+          const part = c.subarray(0, Math.max(0, limit - sent));
+          sent += part.length;
+          res.write(part);
+          if (sent >= limit) {
+            if (options.body!.then === 'cut') {
+              counts.cut!++;
+              req.socket.destroy(); // the body ends short of its Content-Length
+            } else {
+              counts.stalled!++;
+              held.add(req); // keep the connection open and silent
+            }
+          }
+        });
+      });
+      upstream.on('error', () => req.socket.destroy());
+      upstream.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    server,
+    counts,
+    setFailRate: (rate) => (failRate = rate),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const req of held) req.socket.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
