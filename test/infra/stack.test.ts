@@ -55,6 +55,12 @@ describe('ingest function (R11, R13)', () => {
     }
   });
 
+  it('logs to its own log group with a retention period (30 days by default)', () => {
+    const groups = resources('AWS::Logs::LogGroup').filter(([id]) => /^(Ingest|Reconcile)Logs/.test(id));
+    expect(groups).toHaveLength(2);
+    for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
+  });
+
   it('is notified only for object creation under incoming/', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
