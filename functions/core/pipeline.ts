@@ -2,7 +2,9 @@ import { casUpdate } from './aggregate/cas.ts';
 import { receiptKey, rollupKey, sourceIdOf, summaryKey } from './aggregate/keys.ts';
 import { FileAggregator, mergeBatch, toSummary, type HourlyRollup, type HourlySummary } from './aggregate/rollup.ts';
 import { CsvFormatError, InputError, MailflowError, PreconditionFailedError, UnrecognizedFormatError } from './errors.ts';
-import type { Clock, Logger, ObjectStore } from './ports.ts';
+import type { Clock, Logger, Notifier, ObjectStore } from './ports.ts';
+import { resolveTenant, type RulesConfig } from './rules/config.ts';
+import { evaluateTenant } from './rules/evaluate.ts';
 import { readExport, type ExportSummary, type ReadExportOptions } from './read-export.ts';
 
 /** Where the bytes come from: an S3 object, or a local file under the same key layout. */
@@ -40,6 +42,8 @@ export interface IngestConfig {
    * 250,000, about 10 MB), so memory stays flat however large the file.
    */
   flushEvents?: number;
+  /** When set, alert rules are evaluated after the rollups and before the receipt. */
+  alerts?: { rules: RulesConfig; notifier: Notifier };
 }
 
 export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected';
@@ -176,6 +180,13 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
     return writeReceipt(store, rKey, { ...base, status: 'empty', reason: 'the file is empty: no header and no rows', durationMs: clock.now().getTime() - started });
   }
   await flush();
+
+  if (config.alerts && hours.size > 0) {
+    // Level-triggered, as of the end of the latest hour this upload touched.
+    const { rules, settings } = resolveTenant(config.alerts.rules, ref.tenant);
+    const asOf = Math.max(...hours) + 3_600_000;
+    await evaluateTenant(ref.tenant, rules, settings, asOf, { store, clock, logger, notifier: config.alerts.notifier });
+  }
 
   const receipt: Receipt = {
     ...base,

@@ -28,6 +28,11 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ListedObject>;
 }
 
+/** Where alerts and digests go: SNS when deployed, the terminal and an outbox file locally. */
+export interface Notifier {
+  publish(notification: import('./digest/sns-message.ts').Notification): Promise<void>;
+}
+
 export interface Clock {
   now(): Date;
   /** Waits; the CAS retry loop uses it for jittered backoff (a fake clock can skip it). */

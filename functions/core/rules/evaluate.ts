@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { casUpdate } from '../aggregate/cas.ts';
+import { summaryKey } from '../aggregate/keys.ts';
+import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
+import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
+import type { Rule, TenantSettings } from './config.ts';
+import { nextIncident, owed, type Incident, type Transition } from './incident.ts';
+import { renderAlert } from './render-alert.ts';
+
+const HOUR = 3_600_000;
+
+export interface RuleValue {
+  rule: Rule;
+  group: Record<string, string | null>;
+  value: number;
+  /** The largest contributing code in the group, for the advice in the alert. */
+  topCode: string | null;
+}
+
+/**
+ * Values of the `count` and `rate` rules over the hours of their window that end at `asOf`, per
+ * group. Rates use final outcomes (delivered, failed, expired, filtered) as the denominator.
+ * (`queue`, `stuck` and `new-code` need the deferral state of a later step; they yield nothing yet.)
+ */
+export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: number): RuleValue[] {
+  const out: RuleValue[] = [];
+  for (const rule of rules) {
+    if (rule.kind !== 'count' && rule.kind !== 'rate') continue;
+    const from = asOf - rule.windowMinutes * 60_000;
+    const acc = new Map<string, { group: Record<string, string | null>; hits: number; total: number; codes: Map<string, number> }>();
+    for (const s of summaries) {
+      const t = Date.parse(s.hour);
+      if (t < from || t >= asOf) continue;
+      for (const g of s.groups) {
+        const group = Object.fromEntries(rule.groupBy.map((f) => [f, f === 'tenant' ? s.tenant : g[f]]));
+        const key = JSON.stringify(group);
+        let a = acc.get(key);
+        if (!a) acc.set(key, (a = { group, hits: 0, total: 0, codes: new Map() }));
+        if (g.outcome !== 'deferred') a.total += g.events;
+        if (matches(rule, g)) {
+          a.hits += g.events;
+          if (g.code) a.codes.set(g.code, (a.codes.get(g.code) ?? 0) + g.events);
+        }
+      }
+    }
+    for (const a of acc.values()) {
+      const value = rule.kind === 'count' ? a.hits : a.total >= rule.minVolume && a.total > 0 ? a.hits / a.total : 0;
+      const topCode = [...a.codes.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null;
+      if (value > 0 || rule.kind === 'rate') out.push({ rule, group: a.group, value, topCode });
+    }
+  }
+  return out;
+}
+
+function matches(rule: Rule, g: SummaryGroup): boolean {
+  const m = rule.match;
+  return (m.outcomes.length === 0 || m.outcomes.includes(g.outcome)) && (m.codes.length === 0 || (g.code !== null && m.codes.includes(g.code))) && (m.categories.length === 0 || (g.category !== null && m.categories.includes(g.category)));
+}
+
+export function incidentKey(tenant: string, ruleId: string, group: Record<string, string | null>): string {
+  const hash = createHash('sha256').update(JSON.stringify(group)).digest('hex').slice(0, 24);
+  return `state/incidents/${tenant}/${ruleId}/${hash}.json`;
+}
+
+export interface EvaluationPorts {
+  store: ObjectStore;
+  clock: Clock;
+  logger: Logger;
+  notifier: Notifier;
+}
+
+export interface EvaluationResult {
+  transitions: Array<{ ruleId: string; group: Record<string, string | null>; transition: Transition; value: number }>;
+}
+
+/**
+ * Compares every rule's value for a tenant at `asOf` with its incidents, makes transitions by
+ * compare-and-swap, and publishes each one from the writer that made it. Incidents whose group no
+ * longer has a value are evaluated at 0, so they can resolve.
+ */
+export async function evaluateTenant(tenant: string, rules: Rule[], settings: TenantSettings, asOf: number, ports: EvaluationPorts): Promise<EvaluationResult> {
+  const widest = Math.max(60, ...rules.map((r) => r.windowMinutes));
+  const summaries: HourlySummary[] = [];
+  for (let h = Math.floor(asOf / HOUR) * HOUR - Math.ceil(widest / 60) * HOUR; h < asOf; h += HOUR) {
+    const o = await ports.store.get(summaryKey(tenant, h));
+    if (o) summaries.push(JSON.parse(Buffer.from(o.body).toString('utf8')) as HourlySummary);
+  }
+  const values = ruleValues(rules, summaries, asOf);
+  const seen = new Set(values.map((v) => incidentKey(tenant, v.rule.id, v.group)));
+  for (const rule of rules) {
+    for await (const o of ports.store.list(`state/incidents/${tenant}/${rule.id}/`)) {
+      if (seen.has(o.key)) continue;
+      const current = await ports.store.get(o.key);
+      const incident = current ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as Incident) : null;
+      if (incident && incident.state !== 'resolved') values.push({ rule, group: incident.group, value: 0, topCode: null });
+    }
+  }
+  const result: EvaluationResult = { transitions: [] };
+  const now = new Date(asOf);
+  for (const v of values) {
+    const key = incidentKey(tenant, v.rule.id, v.group);
+    let made: Incident | null = null;
+    let added: string[] = [];
+    const r = await casUpdate<Incident>(ports.store, key, (current) => {
+      made = nextIncident(current, v.value, v.rule, now, { tenant, group: v.group });
+      const before = new Set(current?.notifications.map((n) => n.id) ?? []);
+      added = made ? made.notifications.filter((n) => !before.has(n.id)).map((n) => n.id) : [];
+      return made;
+    }, { clock: ports.clock, budgetMs: 60_000 });
+    const incident = r.wrote ? (made as Incident | null) : null;
+    if (!incident) continue;
+    // Only the writer whose update added a notification publishes it: concurrent evaluations
+    // either lost the compare-and-swap or found the transition already made.
+    const mine = owed(incident).filter((n) => added.includes(n.id));
+    for (const n of mine) {
+      await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
+      await casUpdate<Incident>(ports.store, key, (current) => (current ? { ...current, notifications: current.notifications.map((x) => (x.id === n.id ? { ...x, sent: true } : x)) } : null), { clock: ports.clock, budgetMs: 60_000 });
+      result.transitions.push({ ruleId: v.rule.id, group: v.group, transition: n.transition, value: v.value });
+      ports.logger.info('incident transition', { tenant, rule: v.rule.id, transition: n.transition, value: v.value });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,87 @@
+import type { Rule } from './config.ts';
+
+/**
+ * An incident is level-triggered: each evaluation compares a rule's current value for one group
+ * (a destination, a connector …) with the incident's state, and `nextIncident` says whether a
+ * transition happens. The transition and the notification it owes are written together by one
+ * compare-and-swap on `state/incidents/<tenant>/<ruleId>/<groupHash>.json`; the notification is
+ * marked sent after publishing. So exactly one writer makes each transition, and a retry after a
+ * crash finds the transition made and only finishes the publish (the one point where a
+ * notification can repeat: after the publish, before it is marked).
+ */
+export type Transition = 'open' | 'escalated' | 'resolved';
+
+export interface OwedNotification {
+  id: string;
+  transition: Transition;
+  at: string;
+  value: number;
+  sent: boolean;
+}
+
+export interface Incident {
+  schema: 1;
+  tenant: string;
+  ruleId: string;
+  group: Record<string, string | null>;
+  state: 'open' | 'escalated' | 'resolved';
+  /** Which episode of this group's incidents (a new one each time it opens again). */
+  episode: number;
+  openedAt: string;
+  /** Value that opened the incident, or that the last escalation was measured at. */
+  baseline: number;
+  lastValue: number;
+  peakValue: number;
+  /** When the value first went below the close threshold; null while it is above. */
+  belowSince: string | null;
+  resolvedAt: string | null;
+  lastNotifiedAt: string | null;
+  notifications: OwedNotification[];
+}
+
+const MINUTE = 60_000;
+
+/** The next state of an incident for the value now, or null when nothing changes. */
+export function nextIncident(current: Incident | null, value: number, rule: Rule, now: Date, identity: { tenant: string; group: Record<string, string | null> }): Incident | null {
+  const at = now.toISOString();
+  const active = current && current.state !== 'resolved';
+  if (!active) {
+    if (value < rule.open || value <= 0) return null;
+    const episode = (current?.episode ?? 0) + 1;
+    return withNotice(
+      {
+        schema: 1, tenant: identity.tenant, ruleId: rule.id, group: identity.group, state: 'open', episode,
+        openedAt: at, baseline: value, lastValue: value, peakValue: value, belowSince: null, resolvedAt: null, lastNotifiedAt: null,
+        notifications: current?.notifications.filter((n) => !n.sent) ?? [],
+      },
+      'open', value, at,
+    );
+  }
+  const next: Incident = { ...current, lastValue: value, peakValue: Math.max(current.peakValue, value) };
+  if (value < rule.close || value === 0) {
+    // Hysteresis: below the close threshold for a whole window before it counts as resolved.
+    const since = current.belowSince ?? at;
+    next.belowSince = since;
+    if (now.getTime() - Date.parse(since) >= rule.windowMinutes * MINUTE) {
+      return withNotice({ ...next, state: 'resolved', resolvedAt: at }, 'resolved', value, at);
+    }
+    return current.belowSince ? (value === current.lastValue ? null : next) : next;
+  }
+  next.belowSince = null;
+  const cooled = !current.lastNotifiedAt || now.getTime() - Date.parse(current.lastNotifiedAt) >= rule.cooldownMinutes * MINUTE;
+  if (value >= 2 * current.baseline && cooled) {
+    return withNotice({ ...next, state: 'escalated', baseline: value }, 'escalated', value, at);
+  }
+  const changed = value !== current.lastValue || current.belowSince !== null || next.peakValue !== current.peakValue;
+  return changed ? next : null;
+}
+
+function withNotice(incident: Incident, transition: Transition, value: number, at: string): Incident {
+  const id = `${incident.episode}-${transition}-${at}`;
+  return { ...incident, lastNotifiedAt: at, notifications: [...incident.notifications.slice(-20), { id, transition, at, value, sent: false }] };
+}
+
+/** Notifications recorded but not yet marked sent: what a retry still has to publish. */
+export function owed(incident: Incident): OwedNotification[] {
+  return incident.notifications.filter((n) => !n.sent);
+}

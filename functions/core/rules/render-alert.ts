@@ -1,0 +1,67 @@
+import { explainStatus } from '../classify/classify.ts';
+import type { Lang } from '../classify/types.ts';
+import { sanitizeField } from '../digest/sanitize.ts';
+import type { Notification } from '../digest/sns-message.ts';
+import type { Rule, TenantSettings } from './config.ts';
+import type { Incident, Transition } from './incident.ts';
+
+const WORDS = {
+  en: {
+    open: 'OPEN', escalated: 'WORSE', resolved: 'RESOLVED', alertFor: 'Mail flow alert for', what: 'What', where: 'Where', topCode: 'Top code',
+    owner: 'Who acts', cause: 'Cause', action: 'What to do', since: 'Open since', peak: 'peak', drill: 'Drill down', everywhere: 'the whole tenant',
+    count: (v: string, r: Rule) => `${v} matching events in the last ${duration(r.windowMinutes)} (opens at ${r.open}, closes below ${r.close})`,
+    rate: (v: string, r: Rule) => `${v} of final outcomes in the last ${duration(r.windowMinutes)} (opens at ${pct(r.open)}, closes below ${pct(r.close)}, with at least ${r.minVolume} events)`,
+    worse: (from: string) => `More than twice the value it was last reported at (${from}).`,
+    resolvedText: (r: Rule) => `Below the close threshold for a full ${duration(r.windowMinutes)}.`,
+  },
+  it: {
+    open: 'APERTO', escalated: 'PEGGIORATO', resolved: 'RISOLTO', alertFor: 'Avviso sul flusso di posta per', what: 'Cosa', where: 'Dove', topCode: 'Codice principale',
+    owner: 'Chi interviene', cause: 'Causa', action: 'Cosa fare', since: 'Aperto dal', peak: 'picco', drill: 'Approfondire', everywhere: "l'intero tenant",
+    count: (v: string, r: Rule) => `${v} eventi corrispondenti nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${r.open}, si chiude sotto ${r.close})`,
+    rate: (v: string, r: Rule) => `${v} degli esiti finali nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${pct(r.open)}, si chiude sotto ${pct(r.close)}, con almeno ${r.minVolume} eventi)`,
+    worse: (from: string) => `Più del doppio del valore segnalato l'ultima volta (${from}).`,
+    resolvedText: (r: Rule) => `Sotto la soglia di chiusura per un'intera finestra di ${duration(r.windowMinutes)}.`,
+  },
+} as const;
+
+function duration(minutes: number): string {
+  return minutes % 1440 === 0 ? `${minutes / 1440} d` : minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1).replace(/\.0$/, '')} %`;
+}
+
+/** One alert, as plain text for people and JSON for machines; data fields sanitised. */
+export function renderAlert(incident: Incident, transition: Transition, rule: Rule, settings: TenantSettings, topCode: string | null): Notification {
+  const lang: Lang = settings.language;
+  const w = WORDS[lang];
+  const show = (v: number) => (rule.kind === 'rate' ? pct(v) : v.toLocaleString('en-US'));
+  const where = Object.entries(incident.group).filter(([k]) => k !== 'tenant').map(([k, v]) => `${k} ${sanitizeField(v ?? '-', 120)}`).join(', ') || w.everywhere;
+  const explanation = topCode ? explainStatus(topCode, lang) : null;
+  const codeFilter = topCode ? ` --where code=${topCode}` : '';
+  const drill = `mailflow query --tenant ${incident.tenant}${codeFilter} --by hour,destination --from ${incident.openedAt.slice(0, 13)}:00Z`;
+  const lines = [
+    `${w.alertFor} ${incident.tenant}: ${rule.id} — ${w[transition]} (${rule.severity})`,
+    '',
+    `${w.what}: ${rule.kind === 'rate' ? w.rate(show(incident.lastValue), rule) : w.count(show(incident.lastValue), rule)}`,
+    `${w.where}: ${where}`,
+  ];
+  if (transition === 'escalated') lines.push(w.worse(show(incident.notifications.at(-2)?.value ?? incident.baseline)));
+  if (transition === 'resolved') lines.push(w.resolvedText(rule));
+  lines.push(`${w.since}: ${incident.openedAt} (${w.peak} ${show(incident.peakValue)})`);
+  if (explanation) {
+    lines.push('', `${w.topCode}: ${topCode} ${explanation.title}`, `${w.owner}: ${explanation.owner}`, `${w.cause}: ${explanation.cause}`, `${w.action}: ${explanation.action}`);
+  }
+  lines.push('', `${w.drill}: ${drill}`);
+  return {
+    subject: `[mailflow] ${rule.severity.toUpperCase()} ${transition}: ${rule.id} (${incident.tenant})`,
+    text: lines.join('\n'),
+    json: {
+      kind: 'alert', transition, tenant: incident.tenant, ruleId: rule.id, severity: rule.severity, episode: incident.episode,
+      group: Object.fromEntries(Object.entries(incident.group).map(([k, v]) => [k, v === null ? null : sanitizeField(v)])),
+      value: incident.lastValue, peak: incident.peakValue, open: rule.open, close: rule.close, openedAt: incident.openedAt,
+      resolvedAt: incident.resolvedAt, topCode, owner: explanation?.owner ?? null, title: explanation?.title ?? null, action: explanation?.action ?? null, drillDown: drill,
+    },
+  };
+}
