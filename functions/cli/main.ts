@@ -5,6 +5,7 @@ import { generateCommand } from './commands/generate.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { queryCommand } from './commands/query.ts';
+import { testAlertCommand } from './commands/test-alert.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { watchCommand } from './commands/watch.ts';
 
@@ -17,6 +18,7 @@ Commands:
   query                 what failed, why, where, since when (table, JSON or CSV)
   watch <folder>        ingest exports as they appear in a folder
   upload <files…>       send exports to the deployed pipeline's bucket (--bucket)
+  test-alert            send a sample alert, to check that alerts arrive
   explain <text|code>   what a status code or a pasted NDR line means, who acts, what to do
   inspect <file…>       what an export is: family, encoding, rows, events by outcome and code
   generate              write a realistic sample export of any family (demos, tests, bench)
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   query: queryCommand,
   watch: watchCommand,
   upload: uploadCommand,
+  'test-alert': testAlertCommand,
   explain: explainCommand,
   inspect: inspectCommand,
   generate: generateCommand,

@@ -1,5 +1,5 @@
 import { explainStatus } from '../../core/classify/classify.ts';
-import type { Lang } from '../../core/classify/types.ts';
+import { OWNER_TEXT } from '../../core/classify/owners.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parse, type Io } from '../args.ts';
 
@@ -17,25 +17,6 @@ Options:
   --json         print one JSON object (code, replyCode, outcome, category, transient,
                  owner, innerReply, destination, title, cause, action)
 `;
-
-const OWNER_TEXT: Record<Lang, Record<string, string>> = {
-  en: {
-    'our-servers': 'you: your own servers, connectors, DNS or certificates',
-    partner: 'the receiving organisation (partner or remote mail server)',
-    'recipient-side': 'the recipient or their mailbox',
-    'sender-side': 'the sender, or the sending domain\'s settings',
-    microsoft: 'Microsoft (Exchange Online service)',
-    unknown: 'unknown',
-  },
-  it: {
-    'our-servers': 'voi: i vostri server, connettori, DNS o certificati',
-    partner: 'l\'organizzazione ricevente (partner o server di posta remoto)',
-    'recipient-side': 'il destinatario o la sua cassetta',
-    'sender-side': 'il mittente, o le impostazioni del dominio mittente',
-    microsoft: 'Microsoft (servizio Exchange Online)',
-    unknown: 'sconosciuto',
-  },
-};
 
 const LABELS = {
   en: { outcome: 'Outcome', category: 'Category', owner: 'Who acts', reply: 'Reply', inner: 'Remote said', dest: 'Destination', cause: 'Cause', action: 'Action', transient: 'transient, retried', permanent: 'final' },

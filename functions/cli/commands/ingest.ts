@@ -1,10 +1,14 @@
+import { join } from 'node:path';
 import { createFsStore } from '../../adapters/fs-store.ts';
+import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
+import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { expandInputs, localSourceRef, readLocalFile } from '../../adapters/local-files.ts';
 import { normaliseTenant } from '../../core/aggregate/keys.ts';
 import { UsageError } from '../../core/errors.ts';
 import { ingestObject, type Receipt } from '../../core/pipeline.ts';
 import { silentLogger, systemClock, type ObjectStore } from '../../core/ports.ts';
 import type { ReadExportOptions } from '../../core/read-export.ts';
+import type { IngestConfig } from '../../core/pipeline.ts';
 import { DATE_OPTIONS, dateOptions, parse, type Io } from '../args.ts';
 import { createProgress, noProgress, type Progress } from '../progress.ts';
 
@@ -17,9 +21,13 @@ reported and the others still run.
 
 Folders are walked for .csv, .log, .txt and .gz files.
 
+Alert rules are evaluated after each file (mailflow.config.json if present, or --config; else the
+built-in defaults): alerts are printed to stderr and appended to <data-dir>/outbox.jsonl.
+
 Options:
   --data-dir D        the data folder (default .mailflow)
   --tenant T          tenant the files belong to (default "default"; a-z, 0-9, -)
+  --config FILE       alert rules (see docs/mailflow.config.example.json)
   --json              print one receipt per file and line, nothing else
   --date-order O      mdy or dmy, for slash dates a file cannot disambiguate itself
   --tz ZONE           zone of timestamps written without one (UTC, +02:00, Europe/Rome)
@@ -30,7 +38,7 @@ Exit code 1 when any file was rejected.
 export const DEFAULT_DATA_DIR = '.mailflow';
 
 export async function ingestCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { 'data-dir': { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, ...DATE_OPTIONS });
+  const { values, positionals } = parse(argv, { 'data-dir': { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, ...DATE_OPTIONS });
   if (values.help) {
     io.stdout.write(INGEST_HELP);
     return 0;
@@ -47,10 +55,11 @@ export async function ingestCommand(argv: string[], io: Io): Promise<number> {
   const store = createFsStore({ root: dataDir });
   const progress = values.json ? noProgress : createProgress(io.stderr);
   const read: ReadExportOptions = { dates: dateOptions(values) };
+  const alerts = await localAlerts(dataDir, values.config, io);
   const tally = { ingested: 0, duplicate: 0, empty: 0, rejected: 0, counted: 0, bytes: 0 };
   const started = Date.now();
   for (const file of files) {
-    const receipt = await ingestFile(file, { store, dataDir, tenant, read, progress });
+    const receipt = await ingestFile(file, { store, dataDir, tenant, read, progress, alerts });
     tally[receipt.status]++;
     tally.counted += receipt.status === 'ingested' ? receipt.counted : 0;
     tally.bytes += receipt.bytes?.stored ?? 0;
@@ -66,15 +75,21 @@ export async function ingestCommand(argv: string[], io: Io): Promise<number> {
   return tally.rejected || missing.length ? 1 : 0;
 }
 
+/** Rules from the config file and the local notifier: the terminal and <data-dir>/outbox.jsonl. */
+export async function localAlerts(dataDir: string, configFile: string | undefined, io: Io): Promise<NonNullable<IngestConfig['alerts']>> {
+  const { config } = await loadRulesConfig(configFile);
+  return { rules: config, notifier: createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl'), print: io.stderr }) };
+}
+
 export async function ingestFile(
   file: string,
-  ctx: { store: ObjectStore; dataDir: string; tenant: string; read: ReadExportOptions; progress?: Progress },
+  ctx: { store: ObjectStore; dataDir: string; tenant: string; read: ReadExportOptions; progress?: Progress; alerts?: IngestConfig['alerts'] },
 ): Promise<Receipt> {
   const ref = await localSourceRef(file, ctx.dataDir, ctx.tenant);
   const progress = ctx.progress ?? noProgress;
   progress.start(file, ref.size ?? 0);
   try {
-    return await ingestObject(ref, readLocalFile(file, (n) => progress.advance(n)), { store: ctx.store, clock: systemClock, logger: silentLogger }, { read: ctx.read });
+    return await ingestObject(ref, readLocalFile(file, (n) => progress.advance(n)), { store: ctx.store, clock: systemClock, logger: silentLogger }, { read: ctx.read, ...(ctx.alerts ? { alerts: ctx.alerts } : {}) });
   } finally {
     progress.done();
   }

@@ -6,9 +6,9 @@ import { expandInputs, INPUT_EXTENSIONS } from '../../adapters/local-files.ts';
 import { normaliseTenant } from '../../core/aggregate/keys.ts';
 import { UsageError } from '../../core/errors.ts';
 import { DATE_OPTIONS, dateOptions, parse, type Io } from '../args.ts';
-import { DEFAULT_DATA_DIR, describe, ingestFile } from './ingest.ts';
+import { DEFAULT_DATA_DIR, describe, ingestFile, localAlerts } from './ingest.ts';
 
-export const WATCH_HELP = `Usage: mailflow watch <folder> [--data-dir D] [--tenant T] [--json]
+export const WATCH_HELP = `Usage: mailflow watch <folder> [--data-dir D] [--tenant T] [--config FILE] [--json]
 
 Ingests the exports already in the folder, then every new or changed file as it appears
 (once its size has stopped changing for a second). Stop with Ctrl-C. Files already ingested
@@ -16,7 +16,7 @@ are recognised by their receipts and not counted again.
 `;
 
 export async function watchCommand(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parse(argv, { 'data-dir': { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, ...DATE_OPTIONS });
+  const { values, positionals } = parse(argv, { 'data-dir': { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, ...DATE_OPTIONS });
   if (values.help) {
     io.stdout.write(WATCH_HELP);
     return 0;
@@ -25,7 +25,7 @@ export async function watchCommand(argv: string[], io: Io, signal?: AbortSignal)
   if (!dir || positionals.length > 1) throw new UsageError('MISSING_ARGUMENT', 'watch needs exactly one folder');
   if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new UsageError('NOT_A_FOLDER', `${dir} is not a folder`);
   const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-  const ctx = { store: createFsStore({ root: dataDir }), dataDir, tenant: normaliseTenant(values.tenant), read: { dates: dateOptions(values) } };
+  const ctx = { store: createFsStore({ root: dataDir }), dataDir, tenant: normaliseTenant(values.tenant), read: { dates: dateOptions(values) }, alerts: await localAlerts(dataDir, values.config, io) };
   const queue = new Set<string>();
   let busy = Promise.resolve();
 

@@ -1,4 +1,5 @@
 import { explainStatus } from '../classify/classify.ts';
+import { OWNER_TEXT } from '../classify/owners.ts';
 import type { Lang } from '../classify/types.ts';
 import { sanitizeField } from '../digest/sanitize.ts';
 import type { Notification } from '../digest/sns-message.ts';
@@ -51,7 +52,7 @@ export function renderAlert(incident: Incident, transition: Transition, rule: Ru
   if (transition === 'resolved') lines.push(w.resolvedText(rule));
   lines.push(`${w.since}: ${incident.openedAt} (${w.peak} ${show(incident.peakValue)})`);
   if (explanation) {
-    lines.push('', `${w.topCode}: ${topCode} ${explanation.title}`, `${w.owner}: ${explanation.owner}`, `${w.cause}: ${explanation.cause}`, `${w.action}: ${explanation.action}`);
+    lines.push('', `${w.topCode}: ${topCode} ${explanation.title}`, `${w.owner}: ${explanation.owner ? OWNER_TEXT[lang][explanation.owner] : '-'}`, `${w.cause}: ${explanation.cause}`, `${w.action}: ${explanation.action}`);
   }
   lines.push('', `${w.drill}: ${drill}`);
   return {

@@ -1,0 +1,26 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { buildSnsPublish, type Notification } from '../core/digest/sns-message.ts';
+import type { Clock, Notifier } from '../core/ports.ts';
+
+/**
+ * Publishes to the alert topic with MessageStructure json (text for email, JSON for SQS, Lambda
+ * and HTTPS subscribers). Never more than one publish a second per topic (reliability.md O32):
+ * email subscriptions are suspended above 10 messages a second.
+ */
+export function createSnsNotifier(client: SNSClient, options: { topicArn: string; clock: Clock; minIntervalMs?: number }): Notifier {
+  const interval = options.minIntervalMs ?? 1000;
+  let last = Number.NEGATIVE_INFINITY;
+  let queue = Promise.resolve();
+  return {
+    publish(n: Notification) {
+      const run = queue.then(async () => {
+        const wait = last + interval - options.clock.now().getTime();
+        if (wait > 0) await options.clock.sleep(wait);
+        last = options.clock.now().getTime();
+        await client.send(new PublishCommand({ TopicArn: options.topicArn, ...buildSnsPublish(n) }));
+      });
+      queue = run.catch(() => {});
+      return run;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { createOutboxNotifier } from '../../functions/adapters/outbox-notifier.ts';
+import { createSnsNotifier } from '../../functions/adapters/sns-notifier.ts';
+import type { Notification } from '../../functions/core/digest/sns-message.ts';
+import { runCli } from '../helpers/io.ts';
+
+const alert: Notification = { subject: '[mailflow] CRITICAL open: connector-codes (contoso)', text: 'Connection refused\nby mail.contoso.com', json: { kind: 'alert', code: '4.4.316' } };
+
+// SNS is mocked because no local SNS implements MessageStructure json faithfully
+// (shared/reference/local-aws.md); the exact PublishCommand input is what matters here.
+describe('createSnsNotifier', () => {
+  it('publishes the exact MessageStructure json input to the topic', async () => {
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).resolves({ MessageId: '1' });
+    const clock = { now: () => new Date(), sleep: async () => {} };
+    await createSnsNotifier(new SNSClient({ region: 'us-east-1' }), { topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts', clock }).publish(alert);
+    const calls = sns.commandCalls(PublishCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args[0].input).toEqual({
+      TopicArn: 'arn:aws:sns:us-east-1:123456789012:alerts',
+      Subject: '[mailflow] CRITICAL open: connector-codes (contoso)',
+      MessageStructure: 'json',
+      Message: JSON.stringify({ default: alert.text, email: alert.text, sqs: '{"kind":"alert","code":"4.4.316"}', lambda: '{"kind":"alert","code":"4.4.316"}', https: '{"kind":"alert","code":"4.4.316"}' }),
+    });
+    sns.restore();
+  });
+
+  it('never publishes more than once a second to the topic (O32)', async () => {
+    const sns = mockClient(SNSClient);
+    const times: number[] = [];
+    let now = 0;
+    const clock = { now: () => new Date(now), sleep: async (ms: number) => void (now += ms) };
+    sns.on(PublishCommand).callsFake(() => {
+      times.push(now);
+      return { MessageId: String(times.length) };
+    });
+    const notifier = createSnsNotifier(new SNSClient({ region: 'us-east-1' }), { topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts', clock });
+    await Promise.all(Array.from({ length: 5 }, () => notifier.publish(alert)));
+    expect(times).toEqual([0, 1000, 2000, 3000, 4000]);
+    sns.restore();
+  });
+});
+
+describe('the local outbox', () => {
+  it('appends one JSON line per notification and prints it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-outbox-'));
+    let printed = '';
+    const print = { write: (s: string) => ((printed += s), true) } as unknown as NodeJS.WritableStream;
+    const notifier = createOutboxNotifier({ path: join(dir, 'outbox.jsonl'), print, now: () => new Date('2026-11-20T10:00:00Z') });
+    await notifier.publish(alert);
+    await notifier.publish({ ...alert, subject: 'second' });
+    const lines = readFileSync(join(dir, 'outbox.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { time: '2026-11-20T10:00:00.000Z', subject: alert.subject, text: alert.text, json: alert.json },
+      { time: '2026-11-20T10:00:00.000Z', subject: 'second', text: alert.text, json: alert.json },
+    ]);
+    expect(printed).toContain('── [mailflow] CRITICAL open: connector-codes (contoso) ──');
+  });
+
+  it('receives the alerts of `mailflow ingest`, with rules from --config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-cli-alerts-'));
+    const file = join(dir, 'trace.csv');
+    // 350 deferrals to one destination in the upload's latest hour: rules look at that hour.
+    let csv = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+    for (let i = 0; i < 350; i++) csv += `"2026-11-20T03:${String(i % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","m${i}","u${i}@contoso.com"\r\n`;
+    writeFileSync(file, csv);
+    writeFileSync(join(dir, 'rules.json'), JSON.stringify({ rules: [{ id: 'connector-codes', open: 300, close: 100 }, { id: 'permanent-failure-rate', enabled: false }] }));
+    const r = await runCli(['ingest', '--json', '--data-dir', join(dir, 'data'), '--config', join(dir, 'rules.json'), file]);
+    expect(r.code).toBe(0);
+    const outbox = readFileSync(join(dir, 'data', 'outbox.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(outbox.length).toBeGreaterThanOrEqual(1);
+    expect(outbox.every((n) => n.json.ruleId === 'connector-codes')).toBe(true);
+    expect(outbox[0].json).toMatchObject({ transition: 'open', topCode: '4.4.316', group: { destination: 'mail.contoso.com' } });
+    expect(r.stderr).toContain('[mailflow] CRITICAL open: connector-codes (default)');
+    expect(() => JSON.parse(r.stdout.trim())).not.toThrow(); // stdout stays one receipt per line
+    const bad = await runCli(['ingest', '--data-dir', join(dir, 'data'), '--config', join(dir, 'missing.json'), file]);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read') });
+  });
+});
