@@ -5,6 +5,7 @@ import { CsvFormatError, InputError, MailflowError, PreconditionFailedError, Unr
 import type { Clock, Logger, Notifier, ObjectStore } from './ports.ts';
 import { resolveTenant, type RulesConfig } from './rules/config.ts';
 import { evaluateTenant } from './rules/evaluate.ts';
+import { DeferralTracker, mergeDeferrals, type DeferralState } from './rules/deferrals.ts';
 import { readExport, type ExportSummary, type ReadExportOptions } from './read-export.ts';
 
 /** Where the bytes come from: an S3 object, or a local file under the same key layout. */
@@ -117,7 +118,8 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
   const budgetMs = config.casBudgetMs ?? 60_000;
   const flushEvents = config.flushEvents ?? 250_000;
   const attempts: Record<string, number> = {};
-  let aggregator = new FileAggregator();
+  const deferrals = config.alerts ? new DeferralTracker() : undefined;
+  let aggregator = new FileAggregator(deferrals);
   let counted = 0;
   let seen = 0;
   const hours = new Set<number>();
@@ -131,7 +133,7 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
     const marker = part === 0 ? sourceId : `${sourceId}#${part}`;
     const batches = [...aggregator.hours.values()].sort((a, b) => a.hour - b.hour);
     seen += aggregator.counted;
-    aggregator = new FileAggregator();
+    aggregator = new FileAggregator(deferrals);
     part++;
     // Hours are independent objects: merge several at once (each store call waits on I/O).
     await forEachLimit(batches, config.hourConcurrency ?? 8, async (batch) => {
@@ -185,6 +187,9 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
     // Level-triggered, as of the end of the latest hour this upload touched.
     const { rules, settings } = resolveTenant(config.alerts.rules, ref.tenant);
     const asOf = Math.max(...hours) + 3_600_000;
+    if (deferrals && !deferrals.empty) {
+      await casUpdate<DeferralState>(store, `state/deferrals/${ref.tenant}.json`, (current) => mergeDeferrals(current, deferrals, ref.tenant, asOf), { clock, budgetMs });
+    }
     await evaluateTenant(ref.tenant, rules, settings, asOf, { store, clock, logger, notifier: config.alerts.notifier });
   }
 

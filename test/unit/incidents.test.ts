@@ -105,3 +105,53 @@ describe('alerts from ingestion', () => {
     expect(sent.map((n) => (n.json as { transition: string }).transition)).toEqual(['open']);
   }, 120_000);
 });
+
+describe('stuck and queued messages', () => {
+  /** Messages to two destinations, deferred every hour from 00:00 to 13:00; one set then delivered. */
+  function longDeferrals(): Uint8Array {
+    let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+    const led = (host: string) => `"Reason: [{LED=450 4.4.317 Cannot connect to remote server [LastAttemptedServerName=${host}]}]"`;
+    for (let h = 0; h <= 13; h++) {
+      const t = `2026-11-20T${String(h).padStart(2, '0')}:05:00Z`;
+      for (let m = 0; m < 3; m++) {
+        text += `"${t}","Defer",${led('mx.stuck.example')},"s${m}","a${m}@stuck.example"\r\n`;
+        text += `"${t}","Defer",${led('mx.recovers.example')},"r${m}","b${m}@recovers.example"\r\n`;
+      }
+    }
+    for (let m = 0; m < 3; m++) text += `"2026-11-20T13:30:00Z","Send","The message was sent to mx.recovers.example.","r${m}","b${m}@recovers.example"\r\n`;
+    return utf8(text);
+  }
+
+  it('opens the stuck rule only for the messages still deferred after 13 hours', async () => {
+    const { sent, notifier } = recorder();
+    const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }] });
+    await ingestBytes(createMemoryStore(), 'long.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
+    const stuck = sent.filter((n) => (n.json as { ruleId: string }).ruleId === 'stuck');
+    expect(stuck.map((n) => (n.json as { group: unknown }).group)).toEqual([{ destination: 'mx.stuck.example' }]);
+    expect(stuck[0]!.json).toMatchObject({ transition: 'open', value: 3, topCode: '4.4.317' });
+    expect(stuck[0]!.text).toContain('3 message(s) deferred for more than 12 h without a final outcome');
+  });
+
+  it('keeps the state across uploads: a later final outcome ends the deferral', async () => {
+    const store = createMemoryStore();
+    const { sent, notifier } = recorder();
+    const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }] });
+    await ingestBytes(store, 'long.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
+    const finals = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n' + [0, 1, 2].map((m) => `"2026-11-20T14:10:00Z","Fail","Reason: [{LED=550 5.4.317 Message expired, cannot connect to remote server}]","s${m}","a${m}@stuck.example"\r\n`).join('');
+    await ingestBytes(store, 'finals.csv', utf8(finals), { config: { alerts: { rules, notifier } } });
+    const state = JSON.parse(Buffer.from((await store.get('state/deferrals/default.json'))!.body).toString());
+    expect(Object.keys(state.entries)).toEqual([]);
+  });
+
+  it('raises the Microsoft-style queue alert at 200 messages deferred over an hour per connector and destination', async () => {
+    let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+    for (let m = 0; m < 210; m++) {
+      for (const h of ['01', '03']) text += `"2026-11-20T${h}:00:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","q${m}","u${m}@contoso.com"\r\n`;
+    }
+    const { sent, notifier } = recorder();
+    await ingestBytes(createMemoryStore(), 'queue.csv', utf8(text), { config: { alerts: { rules: parseRulesConfig({}), notifier } } });
+    const queue = sent.filter((n) => (n.json as { ruleId: string }).ruleId === 'queue');
+    expect(queue).toHaveLength(1);
+    expect(queue[0]!.json).toMatchObject({ transition: 'open', value: 210, group: { connector: null, destination: 'mail.contoso.com' } });
+  });
+});

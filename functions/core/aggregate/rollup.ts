@@ -1,5 +1,6 @@
 import type { Category, Outcome, Owner } from '../classify/types.ts';
 import type { DeliveryEvent } from '../formats/event.ts';
+import type { DeferralTracker } from '../rules/deferrals.ts';
 import { hashPair, hashWords } from './hash64.ts';
 import { encodedSize, U64Table } from './u64-set.ts';
 
@@ -134,7 +135,13 @@ export class FileAggregator {
   private readonly msg = new Uint32Array(2);
   private readonly words = new Uint32Array(6);
   private readonly codeIds = new Map<string, number>();
+  /** Deferrals and final outcomes, for the stuck and queue rules (only when alerts are on). */
+  private readonly deferrals: DeferralTracker | undefined;
   counted = 0;
+
+  constructor(deferrals?: DeferralTracker) {
+    this.deferrals = deferrals;
+  }
 
   add(e: DeliveryEvent): void {
     if (e.outcome === 'other') return;
@@ -161,6 +168,7 @@ export class FileAggregator {
     w[5] = e.code ? this.codeId(e.code) : 0;
     hashWords(w, this.fp);
     batch.add(e as DeliveryEvent & { outcome: CountedOutcome }, this.fp, this.msg);
+    this.deferrals?.add(this.msg[0]!, this.msg[1]!, e.outcome, e.time, e.code, e.server ?? e.ip, e.connector);
     this.counted++;
   }
 

@@ -42,6 +42,15 @@ export class U64Table {
     for (let k = 0; k < old.length; k += 2) if (old[k] !== 0 || old[k + 1] !== 0) this.add(old[k]!, old[k + 1]!);
   }
 
+  /** The members as [high, low] pairs, in no particular order. */
+  *members(): Generator<[number, number]> {
+    for (let k = 0; k < this.keys.length; k += 2) {
+      const hi = this.keys[k]!;
+      const lo = this.keys[k + 1]!;
+      if (hi !== 0 || lo !== 0) yield [hi, lo];
+    }
+  }
+
   /** The members, sorted ascending, as the wire form. */
   encode(): string {
     const out = new BigUint64Array(this.size);

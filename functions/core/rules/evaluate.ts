@@ -4,6 +4,7 @@ import { summaryKey } from '../aggregate/keys.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
 import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
 import type { Rule, TenantSettings } from './config.ts';
+import { stuckCounts, type DeferralState } from './deferrals.ts';
 import { nextIncident, owed, type Incident, type Transition } from './incident.ts';
 import { renderAlert } from './render-alert.ts';
 
@@ -20,7 +21,7 @@ export interface RuleValue {
 /**
  * Values of the `count` and `rate` rules over the hours of their window that end at `asOf`, per
  * group. Rates use final outcomes (delivered, failed, expired, filtered) as the denominator.
- * (`queue`, `stuck` and `new-code` need the deferral state of a later step; they yield nothing yet.)
+ * (`queue` and `stuck` come from the deferral state, in evaluateTenant; `new-code` is not built yet.)
  */
 export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: number): RuleValue[] {
   const out: RuleValue[] = [];
@@ -86,6 +87,16 @@ export async function evaluateTenant(tenant: string, rules: Rule[], settings: Te
     if (o) summaries.push(JSON.parse(Buffer.from(o.body).toString('utf8')) as HourlySummary);
   }
   const values = ruleValues(rules, summaries, asOf);
+  // stuck and queue: messages deferred longer than the rule says, without a final outcome.
+  const waiting = rules.filter((r) => r.kind === 'stuck' || r.kind === 'queue');
+  if (waiting.length) {
+    const o = await ports.store.get(`state/deferrals/${tenant}.json`);
+    const state = o ? (JSON.parse(Buffer.from(o.body).toString('utf8')) as DeferralState) : null;
+    for (const rule of waiting) {
+      const fields = rule.groupBy.filter((f): f is 'destination' | 'connector' | 'code' | 'tenant' => f === 'destination' || f === 'connector' || f === 'code' || f === 'tenant');
+      for (const c of stuckCounts(state, asOf, rule.olderThanMinutes * 60_000, fields)) values.push({ rule, ...c });
+    }
+  }
   const seen = new Set(values.map((v) => incidentKey(tenant, v.rule.id, v.group)));
   for (const rule of rules) {
     for await (const o of ports.store.list(`state/incidents/${tenant}/${rule.id}/`)) {

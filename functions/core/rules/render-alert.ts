@@ -12,6 +12,7 @@ const WORDS = {
     owner: 'Who acts', cause: 'Cause', action: 'What to do', since: 'Open since', peak: 'peak', drill: 'Drill down', everywhere: 'the whole tenant',
     count: (v: string, r: Rule) => `${v} matching events in the last ${duration(r.windowMinutes)} (opens at ${r.open}, closes below ${r.close})`,
     rate: (v: string, r: Rule) => `${v} of final outcomes in the last ${duration(r.windowMinutes)} (opens at ${pct(r.open)}, closes below ${pct(r.close)}, with at least ${r.minVolume} events)`,
+    waiting: (v: string, r: Rule) => `${v} message(s) deferred for more than ${duration(r.olderThanMinutes)} without a final outcome (opens at ${r.open}; Exchange gives up after 24 h)`,
     worse: (from: string) => `More than twice the value it was last reported at (${from}).`,
     resolvedText: (r: Rule) => `Below the close threshold for a full ${duration(r.windowMinutes)}.`,
   },
@@ -20,6 +21,7 @@ const WORDS = {
     owner: 'Chi interviene', cause: 'Causa', action: 'Cosa fare', since: 'Aperto dal', peak: 'picco', drill: 'Approfondire', everywhere: "l'intero tenant",
     count: (v: string, r: Rule) => `${v} eventi corrispondenti nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${r.open}, si chiude sotto ${r.close})`,
     rate: (v: string, r: Rule) => `${v} degli esiti finali nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${pct(r.open)}, si chiude sotto ${pct(r.close)}, con almeno ${r.minVolume} eventi)`,
+    waiting: (v: string, r: Rule) => `${v} messaggi rinviati da più di ${duration(r.olderThanMinutes)} senza un esito finale (si apre a ${r.open}; Exchange rinuncia dopo 24 h)`,
     worse: (from: string) => `Più del doppio del valore segnalato l'ultima volta (${from}).`,
     resolvedText: (r: Rule) => `Sotto la soglia di chiusura per un'intera finestra di ${duration(r.windowMinutes)}.`,
   },
@@ -45,7 +47,7 @@ export function renderAlert(incident: Incident, transition: Transition, rule: Ru
   const lines = [
     `${w.alertFor} ${incident.tenant}: ${rule.id} — ${w[transition]} (${rule.severity})`,
     '',
-    `${w.what}: ${rule.kind === 'rate' ? w.rate(show(incident.lastValue), rule) : w.count(show(incident.lastValue), rule)}`,
+    `${w.what}: ${rule.kind === 'rate' ? w.rate(show(incident.lastValue), rule) : rule.kind === 'stuck' || rule.kind === 'queue' ? w.waiting(show(incident.lastValue), rule) : w.count(show(incident.lastValue), rule)}`,
     `${w.where}: ${where}`,
   ];
   if (transition === 'escalated') lines.push(w.worse(show(incident.notifications.at(-2)?.value ?? incident.baseline)));
