@@ -28,6 +28,10 @@ function say(text: string) {
 
 rmSync(data, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+// Alert rules for the demo: the generated exports leave many messages pending for hours, so the
+// "stuck" rule would fire for every partner; keep the output to the connector outage.
+const rules = join(out, 'demo-rules.json');
+writeFileSync(rules, JSON.stringify({ rules: [{ id: 'stuck', enabled: false }, { id: 'queue', enabled: false }] }, null, 2));
 let failures = 0;
 
 say('Sample exports in four families and encodings (deterministic: same seed, same files).');
@@ -42,11 +46,11 @@ for (const [family, encoding, extra, file] of samples) {
 }
 failures += await run(['inspect', join(out, samples[0]![3])]);
 
-say('Ingest everything into a fresh data folder: receipts, hourly rollups, summaries.');
-failures += await run(['ingest', '--data-dir', data, ...samples.map(([, , , file]) => join(out, file)), ...readdirSync(bundled).sort().map((f) => join(bundled, f))]);
+say('Ingest everything into a fresh data folder: receipts, hourly rollups, summaries, and alerts.');
+failures += await run(['ingest', '--data-dir', data, '--config', rules, ...samples.map(([, , , file]) => join(out, file)), ...readdirSync(bundled).sort().map((f) => join(bundled, f))]);
 
 say('The same export again: its receipt says duplicate, nothing is counted twice.');
-failures += await run(['ingest', '--data-dir', data, join(out, samples[0]![3])]);
+failures += await run(['ingest', '--data-dir', data, '--config', rules, join(out, samples[0]![3])]);
 
 say('Two exports that overlap by half (Monday 00:00-16:00 and 08:00-24:00, say): the overlap counts once.');
 await run(['generate', '--family', 'trace-detail', '--rows', '6000', '--seed', '7', '--out', join(out, 'whole-day.csv')]);
@@ -55,7 +59,11 @@ const head = lines.slice(0, 2).join('\r\n');
 const rows = lines.slice(2);
 writeFileSync(join(out, 'export-1.csv'), `${head}\r\n${rows.slice(0, 4000).join('\r\n')}\r\n`);
 writeFileSync(join(out, 'export-2.csv'), `${head}\r\n${rows.slice(2000).join('\r\n')}\r\n`);
-failures += await run(['ingest', '--data-dir', data, '--tenant', 'fabrikam', join(out, 'export-1.csv'), join(out, 'export-2.csv')]);
+failures += await run(['ingest', '--data-dir', data, '--config', rules, '--tenant', 'fabrikam', join(out, 'export-1.csv'), join(out, 'export-2.csv')]);
+
+say('A fresh export taken at 04:00, three hours into the firewall outage: the upload raises an alert.');
+failures += await run(['generate', '--family', 'trace-detail', '--rows', '100000', '--hours', '4', '--seed', '11', '--out', join(out, 'live-0400.csv')]);
+failures += await run(['ingest', '--data-dir', data, '--config', rules, '--tenant', 'northwind', join(out, 'live-0400.csv')]);
 
 say('What failed or is stuck in a queue, and why (largest first):');
 failures += await run(['query', '--data-dir', data, '--where', 'outcome=deferred,failed,expired', '--by', 'code,category,owner', '--top', '8']);
@@ -69,6 +77,9 @@ failures += await run(['query', '--data-dir', data, '--where', 'code=4.4.316', '
 
 say('Where: destinations and connectors of the deferrals, as CSV for a spreadsheet.');
 failures += await run(['query', '--data-dir', data, '--where', 'outcome=deferred', '--by', 'connector,destination', '--top', '5', '--format', 'csv']);
+
+const outbox = readFileSync(join(data, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
+say(`The alerts above are also in ${data}/outbox.jsonl (${outbox.length} of them; SNS gets the same when deployed).`);
 
 process.stdout.write(`\nSample exports are in ${out}/ (generated) and ${bundled}/ (bundled); the results in ${data}/.\nTry: npx mailflow query --data-dir ${data} --by tenant,outcome\n`);
 process.exitCode = failures ? 1 : 0;

@@ -1,13 +1,5 @@
 import { isMailflowError, UsageError } from '../core/errors.ts';
 import type { Io } from './args.ts';
-import { explainCommand } from './commands/explain.ts';
-import { generateCommand } from './commands/generate.ts';
-import { ingestCommand } from './commands/ingest.ts';
-import { inspectCommand } from './commands/inspect.ts';
-import { queryCommand } from './commands/query.ts';
-import { testAlertCommand } from './commands/test-alert.ts';
-import { uploadCommand } from './commands/upload.ts';
-import { watchCommand } from './commands/watch.ts';
 
 const HELP = `mailflow — why Exchange Online mail stops flowing
 
@@ -26,15 +18,18 @@ Commands:
 Exit codes: 0 ok, 1 a file or an operation failed, 2 wrong usage.
 `;
 
-const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
-  ingest: ingestCommand,
-  query: queryCommand,
-  watch: watchCommand,
-  upload: uploadCommand,
-  'test-alert': testAlertCommand,
-  explain: explainCommand,
-  inspect: inspectCommand,
-  generate: generateCommand,
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+// Loaded on demand: `mailflow ingest` should not pay for the AWS SDK that `upload` needs.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  ingest: async () => (await import('./commands/ingest.ts')).ingestCommand,
+  query: async () => (await import('./commands/query.ts')).queryCommand,
+  watch: async () => (await import('./commands/watch.ts')).watchCommand,
+  upload: async () => (await import('./commands/upload.ts')).uploadCommand,
+  'test-alert': async () => (await import('./commands/test-alert.ts')).testAlertCommand,
+  explain: async () => (await import('./commands/explain.ts')).explainCommand,
+  inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
+  generate: async () => (await import('./commands/generate.ts')).generateCommand,
 };
 
 /** Runs one command; returns the exit code. Never calls process.exit, so tests can call it. */
@@ -44,10 +39,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(HELP);
     return command ? 0 : 2;
   }
-  const run = COMMANDS[command];
+  const load = COMMANDS[command];
   try {
-    if (!run) throw new UsageError('UNKNOWN_COMMAND', `unknown command "${command}"; run mailflow --help`);
-    return await run(rest, io);
+    if (!load) throw new UsageError('UNKNOWN_COMMAND', `unknown command "${command}"; run mailflow --help`);
+    return await (await load())(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`mailflow ${command}: ${err.message}\n`);

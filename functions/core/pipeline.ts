@@ -184,12 +184,11 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
   await flush();
 
   if (config.alerts && hours.size > 0) {
-    // Level-triggered, as of the end of the latest hour this upload touched.
+    // Level-triggered, as of the tenant's latest data (an older upload does not move time back).
     const { rules, settings } = resolveTenant(config.alerts.rules, ref.tenant);
-    const asOf = Math.max(...hours) + 3_600_000;
-    if (deferrals && !deferrals.empty) {
-      await casUpdate<DeferralState>(store, `state/deferrals/${ref.tenant}.json`, (current) => mergeDeferrals(current, deferrals, ref.tenant, asOf), { clock, budgetMs });
-    }
+    const reached = Math.max(...hours) + 3_600_000;
+    const state = await casUpdate<DeferralState>(store, `state/deferrals/${ref.tenant}.json`, (current) => mergeDeferrals(current, deferrals!, ref.tenant, reached), { clock, budgetMs });
+    const asOf = state.value?.asOf ?? reached;
     await evaluateTenant(ref.tenant, rules, settings, asOf, { store, clock, logger, notifier: config.alerts.notifier });
   }
 

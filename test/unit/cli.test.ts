@@ -86,6 +86,17 @@ describe('mailflow generate', () => {
     expect(c.stdout).not.toBe(readFileSync(a, 'utf8'));
   });
 
+  it('takes an export at a moment with --hours: nothing later is in it', async () => {
+    const file = join(dir, 'snapshot.csv');
+    expect((await runCli(['generate', '--family', 'trace-detail', '--rows', '100000', '--hours', '3', '--out', file])).code).toBe(0);
+    const r = JSON.parse((await runCli(['inspect', '--json', file])).stdout);
+    expect(r.rows).toBeLessThan(100_000);
+    expect(r.rows).toBeGreaterThan(1000);
+    expect(Date.parse(r.timeSpan.to)).toBeLessThanOrEqual(Date.parse('2026-11-20T03:00:00Z'));
+    expect(r.codes['5.4.316']).toBeUndefined(); // the expiries come 24 hours later
+    expect(r.codes['4.4.316']).toBeGreaterThan(0);
+  });
+
   it('rejects unknown families and encodings with exit 2', async () => {
     expect((await runCli(['generate', '--family', 'nope', '--rows', '1'])).code).toBe(2);
     expect((await runCli(['generate', '--family', 'trace-summary', '--rows', '1', '--encoding', 'latin1'])).code).toBe(2);

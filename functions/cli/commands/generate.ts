@@ -24,13 +24,15 @@ Options:
   --delimiter D      , | ; | tab (default ,; on-premises logs are always comma-separated)
   --date-style S     us | dmy | dot | iso (default: what that exporter writes)
   --per-hour N       messages per hour (default 400)
+  --hours N          take the export N hours after the start: later events are not in it
+                     (fewer rows than --rows if the time runs out first)
   --out FILE         write to FILE (gzip-compressed when it ends in .gz); default stdout
 `;
 
 export async function generateCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, {
     family: { type: 'string' }, rows: { type: 'string' }, seed: { type: 'string' }, encoding: { type: 'string' },
-    delimiter: { type: 'string' }, 'date-style': { type: 'string' }, 'per-hour': { type: 'string' }, out: { type: 'string' },
+    delimiter: { type: 'string' }, 'date-style': { type: 'string' }, 'per-hour': { type: 'string' }, hours: { type: 'string' }, out: { type: 'string' },
   }, false);
   if (values.help) {
     io.stdout.write(GENERATE_HELP);
@@ -50,6 +52,7 @@ export async function generateCommand(argv: string[], io: Io): Promise<number> {
     renderExport({
       family, rows: positiveInt('rows', values.rows), seed: positiveInt('seed', values.seed, 1), delimiter,
       perHour: positiveInt('per-hour', values['per-hour'], 400), ...(dateStyle ? { dateStyle } : {}),
+      ...(values.hours !== undefined ? { hours: positiveInt('hours', values.hours) } : {}),
     }),
     encoding,
   );

@@ -42,12 +42,16 @@ export class U64Table {
     for (let k = 0; k < old.length; k += 2) if (old[k] !== 0 || old[k + 1] !== 0) this.add(old[k]!, old[k + 1]!);
   }
 
-  /** The members as [high, low] pairs, in no particular order. */
-  *members(): Generator<[number, number]> {
-    for (let k = 0; k < this.keys.length; k += 2) {
-      const hi = this.keys[k]!;
-      const lo = this.keys[k + 1]!;
-      if (hi !== 0 || lo !== 0) yield [hi, lo];
+  has(hi: number, lo: number): boolean {
+    const keys = this.keys;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const k = slot * 2;
+      const h = keys[k]!;
+      const l = keys[k + 1]!;
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+      slot = (slot + 1) & this.mask;
     }
   }
 

@@ -16,6 +16,11 @@ export interface RenderOptions {
   /** Messages per hour (the time span follows from rows and rate). */
   perHour?: number;
   start?: number;
+  /**
+   * The export is taken this many hours after the start: events after that are not in it (a
+   * message deferred then shows its deferrals only). Without it, every event is written.
+   */
+  hours?: number;
 }
 
 const DEFAULT_STYLE: Record<FamilyId, DateStyle> = {
@@ -57,8 +62,10 @@ export function* renderExport(options: RenderOptions): Generator<string> {
   let chunk = '';
   const messages = generateMessages({ seed: options.seed ?? 1, perHour: options.perHour ?? 400, ...(options.start !== undefined ? { start: options.start } : {}) });
   let index = 0;
+  const cutoff = options.hours === undefined ? Infinity : (options.start ?? Date.UTC(2026, 10, 20)) + options.hours * 3_600_000;
   while (left > 0) {
-    const msg = messages.next().value as GenMessage;
+    const msg = snapshot(messages.next().value as GenMessage, cutoff);
+    if (!msg) break; // past the moment the export was taken
     for (const cells of writer.rows(msg, date, index)) {
       if (left === 0) break;
       chunk += line(cells);
@@ -71,6 +78,21 @@ export function* renderExport(options: RenderOptions): Generator<string> {
     }
   }
   if (chunk) yield chunk;
+}
+
+/** A message as an export taken at `cutoff` shows it (null when it arrived after). */
+function snapshot(m: GenMessage, cutoff: number): GenMessage | null {
+  if (cutoff === Infinity) return m;
+  if (m.received > cutoff) return null;
+  return {
+    ...m,
+    recipients: m.recipients.map((r) => {
+      const events = r.events.filter((e) => e.time <= cutoff);
+      const last = events.at(-1)!.event;
+      const status = events.length === r.events.length ? r.status : last === 'Defer' || last === 'Receive' ? 'Pending' : r.status;
+      return { ...r, events, status };
+    }),
+  };
 }
 
 function csvCell(v: string, delim: string, quoteAll: boolean): string {

@@ -43,7 +43,10 @@ export function renderAlert(incident: Incident, transition: Transition, rule: Ru
   const where = Object.entries(incident.group).filter(([k]) => k !== 'tenant').map(([k, v]) => `${k} ${sanitizeField(v ?? '-', 120)}`).join(', ') || w.everywhere;
   const explanation = topCode ? explainStatus(topCode, lang) : null;
   const codeFilter = topCode ? ` --where code=${topCode}` : '';
-  const drill = `mailflow query --tenant ${incident.tenant}${codeFilter} --by hour,destination --from ${incident.openedAt.slice(0, 13)}:00Z`;
+  // From the start of the window that opened the incident (or of the wait, for stuck and queue).
+  const lookback = Math.max(rule.windowMinutes, rule.olderThanMinutes) * 60_000;
+  const from = new Date(Date.parse(incident.openedAt) - lookback).toISOString().slice(0, 13);
+  const drill = `mailflow query --tenant ${incident.tenant}${codeFilter} --by hour,destination --from ${from}:00Z`;
   const lines = [
     `${w.alertFor} ${incident.tenant}: ${rule.id} — ${w[transition]} (${rule.severity})`,
     '',
