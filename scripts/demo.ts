@@ -78,6 +78,9 @@ failures += await run(['query', '--data-dir', data, '--where', 'code=4.4.316', '
 say('Where: destinations and connectors of the deferrals, as CSV for a spreadsheet.');
 failures += await run(['query', '--data-dir', data, '--where', 'outcome=deferred', '--by', 'connector,destination', '--top', '5', '--format', 'csv']);
 
+say('The daily digest of that tenant, in Italian (mailflow.config.json can set the language per tenant).');
+failures += await run(['digest', '--data-dir', data, '--config', rules, '--tenant', 'northwind', '--lang', 'it']);
+
 const outbox = readFileSync(join(data, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
 say(`The alerts above are also in ${data}/outbox.jsonl (${outbox.length} of them; SNS gets the same when deployed).`);
 

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { createFsStore } from '../../adapters/fs-store.ts';
+import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
+import { loadRulesConfig } from '../../adapters/rules-file.ts';
+import { createS3Store } from '../../adapters/s3-store.ts';
+import { normaliseTenant } from '../../core/aggregate/keys.ts';
+import { buildDigest } from '../../core/digest/digest.ts';
+import { UsageError } from '../../core/errors.ts';
+import type { ObjectStore } from '../../core/ports.ts';
+import { readSummaries, summaryKeysInRange } from '../../core/query/query.ts';
+import { resolveTenant } from '../../core/rules/config.ts';
+import type { DeferralState } from '../../core/rules/deferrals.ts';
+import type { Incident } from '../../core/rules/incident.ts';
+import { parse, type Io } from '../args.ts';
+import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
+import { DEFAULT_DATA_DIR } from './ingest.ts';
+import { parseTime } from './query.ts';
+
+export const DIGEST_HELP = `Usage: mailflow digest [--tenant T] [--since 24h] [--to T] [--lang en|it] [--json] [--send]
+
+Renders the digest of each tenant (or one): the headline, what changed against the previous
+period of the same length, top codes with meaning, owner and advice, top destinations and
+connectors, a per-hour line, open incidents, and the query to drill down.
+
+Options:
+  --data-dir D       the data folder (default .mailflow); or --bucket B for the deployed pipeline
+  --tenant T         one tenant (default: every tenant with results)
+  --since D          period length: 24h (default), 7d, 12h …
+  --to T             end of the period (default: the tenant's latest data, or now)
+  --lang en|it       language (default: the tenant's, from mailflow.config.json or --config)
+  --config FILE      the rules and tenant settings file
+  --json             print the machine form (one object per tenant and line)
+  --send             also append it to <data-dir>/outbox.jsonl, as the scheduled digest will
+${S3_HELP}`;
+
+export async function digestCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, {
+    'data-dir': { type: 'string' }, tenant: { type: 'string' }, since: { type: 'string' }, to: { type: 'string' }, lang: { type: 'string' },
+    config: { type: 'string' }, json: { type: 'boolean' }, send: { type: 'boolean' }, ...S3_OPTIONS,
+  }, false);
+  if (values.help) {
+    io.stdout.write(DIGEST_HELP);
+    return 0;
+  }
+  if (values.lang !== undefined && values.lang !== 'en' && values.lang !== 'it') throw new UsageError('BAD_LANG', `--lang must be en or it, not "${values.lang}"`);
+  const since = /^(\d+)\s*([hd])$/.exec(values.since ?? '24h');
+  if (!since) throw new UsageError('BAD_TIME', `--since takes a length like 24h or 7d, not "${values.since}"`);
+  const length = +since[1]! * (since[2] === 'd' ? 86_400_000 : 3_600_000);
+  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+  const store: ObjectStore = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: dataDir });
+  const { config } = await loadRulesConfig(values.config);
+  const tenants = values.tenant ? [normaliseTenant(values.tenant)] : await tenantsWithResults(store);
+  if (tenants.length === 0) io.stderr.write('no results yet: ingest some exports first\n');
+  const outbox = values.send ? createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl') }) : null;
+  for (const tenant of tenants) {
+    const clock = await store.get(`state/deferrals/${tenant}.json`);
+    const latest = clock ? (JSON.parse(Buffer.from(clock.body).toString()) as DeferralState).asOf : Date.now();
+    const to = values.to ? parseTime(values.to, Date.now(), 'to') : Math.ceil(latest / 3_600_000) * 3_600_000;
+    const from = to - length;
+    const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [tenant] }));
+    const incidents: Incident[] = [];
+    for await (const o of store.list(`state/incidents/${tenant}/`)) {
+      const got = await store.get(o.key);
+      if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString()) as Incident);
+    }
+    const lang = (values.lang as 'en' | 'it' | undefined) ?? resolveTenant(config, tenant).settings.language;
+    const digest = buildDigest({ tenant, lang, from, to, summaries, incidents });
+    io.stdout.write(values.json ? `${JSON.stringify(digest.json)}\n` : `${digest.text}\n\n`);
+    await outbox?.publish(digest);
+  }
+  return 0;
+}
+
+async function tenantsWithResults(store: ObjectStore): Promise<string[]> {
+  const tenants = new Set<string>();
+  for await (const o of store.list('results/hourly/')) {
+    const m = /^results\/hourly\/tenant=([a-z0-9-]+)\//.exec(o.key);
+    if (m) tenants.add(m[1]!);
+  }
+  return [...tenants].sort();
+}

@@ -1,0 +1,151 @@
+import type { HourlySummary } from '../aggregate/rollup.ts';
+import { explainStatus } from '../classify/classify.ts';
+import { OWNER_TEXT } from '../classify/owners.ts';
+import type { Lang } from '../classify/types.ts';
+import type { Incident } from '../rules/incident.ts';
+import { sanitizeField } from './sanitize.ts';
+import type { Notification } from './sns-message.ts';
+
+/**
+ * The digest of one tenant for a period: the headline, what changed against the previous period
+ * of the same length (new, worse, better and resolved codes), the top codes with meaning, owner
+ * and advice, the top destinations and connectors, an hourly count line, open incidents, and the
+ * query to drill down. Pure: the caller reads the summaries and incidents.
+ */
+export interface DigestInput {
+  tenant: string;
+  lang: Lang;
+  from: number;
+  to: number;
+  /** Summaries of the period and of the one before it (same length). */
+  summaries: HourlySummary[];
+  incidents: Incident[];
+}
+
+const PROBLEMS = new Set(['deferred', 'failed', 'expired']);
+const BARS = '▁▂▃▄▅▆▇█';
+
+const W = {
+  en: {
+    title: 'Mail flow digest', of: 'of', problems: 'failed, deferred or expired', final: 'final outcomes', failedRate: 'permanently failed',
+    changes: 'Since the previous period', noChanges: 'no change worth noting', new: 'new', worse: 'worse', better: 'better', resolved: 'gone',
+    topCodes: 'Top codes', owner: 'who acts', action: 'what to do', topDest: 'Top destinations', topConn: 'Top connectors', perHour: 'Per hour',
+    incidents: 'Open incidents', none: 'none', drill: 'Drill down', quiet: 'No failures or deferrals in this period.',
+  },
+  it: {
+    title: 'Riepilogo del flusso di posta', of: 'su', problems: 'falliti, rinviati o scaduti', final: 'esiti finali', failedRate: 'falliti in modo definitivo',
+    changes: 'Rispetto al periodo precedente', noChanges: 'nessun cambiamento rilevante', new: 'nuovo', worse: 'peggiorato', better: 'migliorato', resolved: 'scomparso',
+    topCodes: 'Codici principali', owner: 'chi interviene', action: 'cosa fare', topDest: 'Destinazioni principali', topConn: 'Connettori principali', perHour: 'Per ora',
+    incidents: 'Incidenti aperti', none: 'nessuno', drill: 'Approfondire', quiet: 'Nessun errore o rinvio in questo periodo.',
+  },
+} as const;
+
+interface Tally {
+  problems: number;
+  final: number;
+  failed: number;
+  codes: Map<string, number>;
+  destinations: Map<string, number>;
+  connectors: Map<string, number>;
+  perHour: Map<number, number>;
+}
+
+function tally(summaries: HourlySummary[], from: number, to: number): Tally {
+  const t: Tally = { problems: 0, final: 0, failed: 0, codes: new Map(), destinations: new Map(), connectors: new Map(), perHour: new Map() };
+  const add = (m: Map<string, number>, k: string | null, n: number) => k && m.set(k, (m.get(k) ?? 0) + n);
+  for (const s of summaries) {
+    const hour = Date.parse(s.hour);
+    if (hour < from || hour >= to) continue;
+    for (const g of s.groups) {
+      if (g.outcome !== 'deferred') t.final += g.events;
+      if (g.outcome === 'failed' || g.outcome === 'expired') t.failed += g.events;
+      if (!PROBLEMS.has(g.outcome)) continue;
+      t.problems += g.events;
+      add(t.codes, g.code ?? `(${g.outcome}, no code)`, g.events);
+      add(t.destinations, g.destination, g.events);
+      add(t.connectors, g.connector, g.events);
+      t.perHour.set(hour, (t.perHour.get(hour) ?? 0) + g.events);
+    }
+  }
+  return t;
+}
+
+const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+
+export function buildDigest(input: DigestInput): Notification {
+  const w = W[input.lang];
+  const locale = input.lang === 'it' ? 'it-IT' : 'en-US';
+  const fmt = (n: number) => n.toLocaleString(locale);
+  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %` : '-');
+  // Rate incidents hold fractions, count incidents whole numbers.
+  const value = (v: number) => (Number.isInteger(v) ? fmt(v) : pct(v, 1));
+  const length = input.to - input.from;
+  const now = tally(input.summaries, input.from, input.to);
+  const before = tally(input.summaries, input.from - length, input.from);
+  const hours = Math.round(length / 3_600_000);
+
+  const changes: Array<{ code: string; kind: 'new' | 'worse' | 'better' | 'resolved'; now: number; before: number }> = [];
+  for (const [code, n] of now.codes) {
+    const b = before.codes.get(code) ?? 0;
+    if (b === 0) changes.push({ code, kind: 'new', now: n, before: 0 });
+    else if (n >= 1.5 * b && n - b >= 10) changes.push({ code, kind: 'worse', now: n, before: b });
+    else if (n <= 0.5 * b && b - n >= 10) changes.push({ code, kind: 'better', now: n, before: b });
+  }
+  for (const [code, b] of before.codes) if (!now.codes.has(code)) changes.push({ code, kind: 'resolved', now: 0, before: b });
+  changes.sort((a, b) => Math.abs(b.now - b.before) - Math.abs(a.now - a.before) || (a.code < b.code ? -1 : 1));
+
+  const codes = top(now.codes, 5).map(([code, n]) => {
+    const e = /^\d/.test(code) ? explainStatus(code, input.lang) : null;
+    return { code, events: n, title: e?.title ?? null, owner: e?.owner ?? null, action: e?.action ?? null };
+  });
+  const hourLine: number[] = [];
+  for (let h = input.from; h < input.to; h += 3_600_000) hourLine.push(now.perHour.get(h) ?? 0);
+  const max = Math.max(1, ...hourLine);
+  const spark = hourLine.map((n) => (n === 0 ? ' ' : BARS[Math.min(7, Math.floor((n / max) * 7.999))])).join('');
+  const open = input.incidents.filter((i) => i.state !== 'resolved');
+  const drill = `mailflow query --tenant ${input.tenant} --from ${iso(input.from)} --to ${iso(input.to)} --where outcome=deferred,failed,expired --by code,destination`;
+
+  const lines = [
+    `${w.title}: ${input.tenant}, ${iso(input.from)} → ${iso(input.to)} (${hours} h)`,
+    '',
+    now.problems === 0 ? w.quiet : `${fmt(now.problems)} ${w.problems}; ${pct(now.failed, now.final)} ${w.failedRate} (${fmt(now.failed)} ${w.of} ${fmt(now.final)} ${w.final})`,
+    '',
+    `${w.changes}:`,
+    ...(changes.length ? changes.slice(0, 8).map((c) => `  ${w[c.kind].padEnd(12)} ${c.code.padEnd(9)} ${fmt(c.before)} → ${fmt(c.now)}`) : [`  ${w.noChanges}`]),
+  ];
+  if (codes.length) {
+    lines.push('', `${w.topCodes}:`);
+    for (const c of codes) {
+      lines.push(`  ${c.code.padEnd(9)} ${fmt(c.events).padStart(7)}  ${c.title ?? ''}`);
+      if (c.owner) lines.push(`            ${w.owner}: ${OWNER_TEXT[input.lang][c.owner]}`, `            ${w.action}: ${c.action}`);
+    }
+  }
+  const listing = (title: string, m: Map<string, number>) => {
+    const rows = top(m, 5);
+    if (rows.length) lines.push('', `${title}:`, ...rows.map(([k, n]) => `  ${fmt(n).padStart(7)}  ${sanitizeField(k, 80)}`));
+  };
+  listing(w.topDest, now.destinations);
+  listing(w.topConn, now.connectors);
+  lines.push('', `${w.perHour} (max ${fmt(max)}): |${spark}|`);
+  lines.push('', `${w.incidents}: ${open.length ? '' : w.none}`);
+  for (const i of open) lines.push(`  ${i.ruleId} ${Object.values(i.group).map((v) => sanitizeField(v ?? '-', 80)).join(' ')}: ${value(i.lastValue)} (${i.state}, ${i.openedAt})`);
+  lines.push('', `${w.drill}: ${drill}`);
+
+  return {
+    subject: `[mailflow] digest ${input.tenant} ${iso(input.from).slice(0, 10)}: ${now.problems} problems`,
+    text: lines.join('\n'),
+    json: {
+      kind: 'digest', tenant: input.tenant, from: iso(input.from), to: iso(input.to),
+      problems: now.problems, failed: now.failed, final: now.final, previousProblems: before.problems,
+      changes, topCodes: codes,
+      topDestinations: top(now.destinations, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
+      topConnectors: top(now.connectors, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
+      perHour: hourLine, openIncidents: open.map((i) => ({ ruleId: i.ruleId, group: i.group, value: i.lastValue, state: i.state, openedAt: i.openedAt })),
+      drillDown: drill,
+    },
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(':00.000Z', 'Z');
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { HourlySummary } from '../../functions/core/aggregate/rollup.ts';
+import { buildDigest } from '../../functions/core/digest/digest.ts';
+import { buildSnsPublish } from '../../functions/core/digest/sns-message.ts';
+import { parseRulesConfig } from '../../functions/core/rules/config.ts';
+import type { Incident } from '../../functions/core/rules/incident.ts';
+import { generated } from '../helpers/bytes.ts';
+import { ingestBytes, snapshot } from '../helpers/ingest.ts';
+import { createMemoryStore } from '../helpers/memory-store.ts';
+
+/** Two days of the generated scenario, ingested with alerts: summaries and incidents of a real run. */
+async function fixture() {
+  const store = createMemoryStore();
+  const rules = parseRulesConfig({ rules: [{ id: 'stuck', enabled: false }, { id: 'queue', enabled: false }] });
+  await ingestBytes(store, 'day.csv', generated({ family: 'trace-detail', rows: 12_000, seed: 3, perHour: 150, hours: 30 }), { tenant: 'contoso', config: { alerts: { rules, notifier: { publish: async () => {} } } } });
+  const snap = await snapshot(store);
+  const summaries = Object.values(snap.summaries) as HourlySummary[];
+  const incidents: Incident[] = [];
+  for await (const o of store.list('state/incidents/contoso/')) incidents.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
+  return { summaries, incidents };
+}
+
+const from = Date.parse('2026-11-20T06:00:00Z');
+const to = Date.parse('2026-11-21T06:00:00Z');
+
+describe('buildDigest', () => {
+  it('says what changed, what the top codes mean and who acts, per hour, in English', async () => {
+    const { summaries, incidents } = await fixture();
+    const d = buildDigest({ tenant: 'contoso', lang: 'en', from, to, summaries, incidents });
+    expect(d.text).toMatch(/^Mail flow digest: contoso, 2026-11-20T06:00Z → 2026-11-21T06:00Z \(24 h\)/);
+    expect(d.text).toContain('Since the previous period:');
+    expect(d.text).toContain('Top codes:');
+    expect(d.text).toContain('Top destinations:');
+    expect(d.text).toMatch(/Per hour \(max [\d,]+\): \|.{24}\|/);
+    expect(d.text).toContain('mailflow query --tenant contoso --from 2026-11-20T06:00Z --to 2026-11-21T06:00Z');
+    expect(d.json).toMatchObject({ kind: 'digest', tenant: 'contoso' });
+    expect((d.json.perHour as number[]).length).toBe(24);
+    expect(buildSnsPublish(d).Subject).toMatch(/^\[mailflow\] digest contoso 2026-11-20: \d+ problems$/);
+    expect(d.text).toMatchSnapshot();
+  });
+
+  it('speaks Italian', async () => {
+    const { summaries, incidents } = await fixture();
+    const d = buildDigest({ tenant: 'contoso', lang: 'it', from, to, summaries, incidents });
+    expect(d.text).toContain('Riepilogo del flusso di posta: contoso');
+    expect(d.text).toContain('Codici principali:');
+    expect(d.text).toMatchSnapshot();
+  });
+
+  it('reports a quiet period as quiet, and what went away', () => {
+    const s = (hour: string, events: number): HourlySummary => ({
+      schema: 1, tenant: 't', hour, rollupVersion: 1, sources: 1, totals: { delivered: 0, deferred: events, failed: 0, expired: 0, filtered: 0 },
+      groups: [{ outcome: 'deferred', code: '4.4.316', category: 'connection-refused', owner: 'our-servers', connector: null, destination: 'mail.contoso.com', domain: 'contoso.com', events, messages: events }],
+    });
+    const d = buildDigest({ tenant: 't', lang: 'en', from, to, summaries: [s('2026-11-19T10:00:00Z', 40)], incidents: [] });
+    expect(d.text).toContain('No failures or deferrals in this period.');
+    expect(d.text).toMatch(/gone\s+4\.4\.316\s+40 → 0/);
+  });
+});
