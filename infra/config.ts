@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { Node } from 'constructs';
+import { parseRulesConfig } from '../functions/core/rules/config.ts';
 
 /** Deploy-time settings, from CDK context (`-c key=value` or cdk.json). One table in the README. */
 export interface StackConfig {
@@ -11,6 +13,8 @@ export interface StackConfig {
   logRetentionDays: number;
   reconcileEveryMinutes: number;
   maxObjectBytes: number;
+  /** The alert rules (mailflow.config.json), validated at synth time, passed to the functions as JSON. */
+  rulesJson: string;
 }
 
 export function readStackConfig(node: Node): StackConfig {
@@ -34,5 +38,20 @@ export function readStackConfig(node: Node): StackConfig {
     logRetentionDays: num('logRetentionDays', 30),
     reconcileEveryMinutes: num('reconcileEveryMinutes', 15),
     maxObjectBytes: num('maxObjectBytes', 2 * 1024 ** 3),
+    rulesJson: rulesJson(node.tryGetContext('rulesFile')),
   };
+}
+
+function rulesJson(file: string | undefined): string {
+  const path = file ?? 'mailflow.config.json';
+  if (!existsSync(path)) {
+    if (file) throw new Error(`context rulesFile: ${file} does not exist`);
+    return '{}';
+  }
+  const json = JSON.parse(readFileSync(path, 'utf8'));
+  parseRulesConfig(json); // fails the synth with every problem listed
+  const compact = JSON.stringify(json);
+  // Lambda allows 4 KB of environment variables in all; the rules share it with the rest.
+  if (compact.length > 3000) throw new Error(`${path} is ${compact.length} bytes; at most 3,000 fit in the functions' environment`);
+  return compact;
 }

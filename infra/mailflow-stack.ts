@@ -74,6 +74,7 @@ export class MailflowStack extends Stack {
       [ENV.RECONCILE_MIN_AGE_MINUTES]: String(config.reconcileEveryMinutes),
       [ENV.BUCKET]: this.bucket.bucketName,
     };
+    const alerting = { ...environment, [ENV.TOPIC_ARN]: this.topic.topicArn, [ENV.RULES]: config.rulesJson };
 
     const ingest = new PipelineFunction(this, 'Ingest', {
       entry: 'functions/ingest/handler.ts',
@@ -81,10 +82,11 @@ export class MailflowStack extends Stack {
       memorySize: config.ingestMemoryMb,
       timeout: Duration.seconds(config.ingestTimeoutSeconds),
       logRetentionDays: config.logRetentionDays,
-      environment,
+      environment: alerting,
       ...(config.ingestReservedConcurrency ? { reservedConcurrentExecutions: config.ingestReservedConcurrency } : {}),
     });
     this.grantPipelineAccess(ingest, ['incoming/', 'results/', 'state/']);
+    this.grantPublish(ingest, topicKey);
 
     ingest.fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(failures) });
     new Alarm(this, 'IngestFailuresAlarm', {
@@ -121,7 +123,24 @@ export class MailflowStack extends Stack {
       targets: [new LambdaFunction(reconcile.fn, { retryAttempts: 2, deadLetterQueue: failures })],
     });
     reconcile.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.minutes(config.reconcileEveryMinutes), onFailure: new SqsDestination(failures) });
-    for (const fn of [ingest, reconcile]) {
+    const digest = new PipelineFunction(this, 'Digest', {
+      entry: 'functions/digest/handler.ts',
+      description: 'mailflow: hourly re-evaluation of incidents, and the daily digests',
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      logRetentionDays: config.logRetentionDays,
+      environment: alerting,
+    });
+    this.grantPipelineAccess(digest, ['results/', 'state/']);
+    this.grantPublish(digest, topicKey);
+    digest.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(failures) });
+    new Rule(this, 'DigestSchedule', {
+      description: 'mailflow: re-evaluate incidents so they resolve without uploads; send digests at each tenant\'s hour',
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [new LambdaFunction(digest.fn, { retryAttempts: 2, deadLetterQueue: failures })],
+    });
+
+    for (const fn of [ingest, reconcile, digest]) {
       Validations.of(fn.fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason: 'Failed async invocations go to the IngestFailures queue through an on-failure destination, which also keeps the invocation context; a DLQ would duplicate it.',
@@ -138,6 +157,12 @@ export class MailflowStack extends Stack {
     new CfnOutput(this, 'FailureQueueUrl', { value: failures.queueUrl, description: 'Uploads that failed after retries' });
   }
 
+  /** Publishing to the alert topic, whose messages the KMS key encrypts: that topic and key only. */
+  private grantPublish(fn: PipelineFunction, key: Key): void {
+    fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }));
+  }
+
   /**
    * Least privilege, written out: read uploads; read and write results and state (compare-and-swap
    * needs the read); list only under those prefixes; no delete, no write to incoming/.
@@ -145,7 +170,7 @@ export class MailflowStack extends Stack {
   private grantPipelineAccess(fn: PipelineFunction, prefixes: string[]): void {
     const writable = prefixes.filter((p) => p !== 'incoming/');
     fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
-    fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: writable.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
+    if (writable.length) fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: writable.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
     fn.role.addToPolicy(new PolicyStatement({
       effect: Effect.ALLOW,
       actions: ['s3:ListBucket'],

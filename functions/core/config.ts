@@ -13,6 +13,10 @@ export const ENV = {
   S3_FORCE_PATH_STYLE: 'MAILFLOW_S3_FORCE_PATH_STYLE',
   S3_UNQUOTED_IF_MATCH: 'MAILFLOW_S3_UNQUOTED_IF_MATCH',
   S3_MAX_ATTEMPTS: 'MAILFLOW_S3_MAX_ATTEMPTS',
+  /** The alert topic; alerts are evaluated and published when it is set. */
+  TOPIC_ARN: 'MAILFLOW_TOPIC_ARN',
+  /** The rules configuration (mailflow.config.json) as JSON; the defaults when unset. */
+  RULES: 'MAILFLOW_RULES',
 } as const;
 
 export interface RuntimeConfig {

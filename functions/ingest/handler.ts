@@ -2,6 +2,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createJsonLogger } from '../adapters/json-logger.ts';
 import { createS3Client } from '../adapters/s3-client.ts';
 import { createS3Store } from '../adapters/s3-store.ts';
+import { alertsFromEnv } from '../adapters/runtime-alerts.ts';
+import type { IngestConfig } from '../core/pipeline.ts';
 import { parseRuntimeConfig, type RuntimeConfig } from '../core/config.ts';
 import { systemClock, type Logger } from '../core/ports.ts';
 import { ingestS3Object } from './ingest-s3-object.ts';
@@ -16,6 +18,8 @@ interface Runtime {
   client: S3Client;
   config: RuntimeConfig;
   logger: Logger;
+  /** Set when the stack gives the function an alert topic. */
+  alerts?: IngestConfig['alerts'];
 }
 
 let runtime: Runtime | undefined;
@@ -26,6 +30,7 @@ export function createRuntime(env: Record<string, string | undefined> = process.
     config,
     client: createS3Client({ forcePathStyle: config.forcePathStyle, maxAttempts: config.s3MaxAttempts, ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}) }),
     logger: createJsonLogger({ service: 'mailflow-ingest' }),
+    ...((alerts) => (alerts ? { alerts } : {}))(alertsFromEnv(env, systemClock)),
   };
 }
 
@@ -34,7 +39,7 @@ export async function handler(event: unknown, rt: Runtime = (runtime ??= createR
   for (const s of parsed.skipped) rt.logger.warn('record skipped', s);
   for (const object of parsed.objects) {
     const store = createS3Store(rt.client, { bucket: object.bucket, unquotedIfMatch: rt.config.unquotedIfMatch });
-    const receipt = await ingestS3Object(rt.client, object, { store, clock: systemClock, logger: rt.logger }, rt.config);
+    const receipt = await ingestS3Object(rt.client, object, { store, clock: systemClock, logger: rt.logger }, rt.config, rt.alerts);
     rt.logger.info('object processed', { key: object.key, status: receipt.status, sourceId: receipt.sourceId, counted: receipt.counted, errorCode: receipt.errorCode });
   }
   return { processed: parsed.objects.length, skipped: parsed.skipped.length };

@@ -2,7 +2,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { normaliseTenant, tenantOfKey } from '../core/aggregate/keys.ts';
 import { InputError, MailflowError } from '../core/errors.ts';
-import { ingestObject, type IngestPorts, type Receipt } from '../core/pipeline.ts';
+import { ingestObject, type IngestConfig, type IngestPorts, type Receipt } from '../core/pipeline.ts';
 import type { RuntimeConfig } from '../core/config.ts';
 import type { S3ObjectRef } from './s3-event.ts';
 
@@ -23,9 +23,9 @@ export class ReadStalledError extends MailflowError {}
  * ingestObject with a per-read idle timeout (the SDK's timeouts end at the response headers, and
  * a body that stalls mid-way would otherwise hang until the function times out).
  */
-export async function ingestS3Object(client: S3Client, object: S3ObjectRef, ports: IngestPorts, config: RuntimeConfig): Promise<Receipt> {
+export async function ingestS3Object(client: S3Client, object: S3ObjectRef, ports: IngestPorts, config: RuntimeConfig, alerts?: IngestConfig['alerts']): Promise<Receipt> {
   const ref = { origin: object.bucket, key: object.key, tenant: tenantForKey(object.key), etag: object.etag, size: object.size };
-  const ingestConfig = { casBudgetMs: config.casBudgetMs };
+  const ingestConfig: IngestConfig = { casBudgetMs: config.casBudgetMs, ...(alerts ? { alerts } : {}) };
   if (object.size > config.maxObjectBytes) {
     const error = new InputError('OBJECT_TOO_LARGE', `the upload is ${object.size} bytes; the limit is ${config.maxObjectBytes} (MAILFLOW_MAX_OBJECT_BYTES): split the export by time range`);
     return ingestObject(ref, failing(error), ports, ingestConfig);

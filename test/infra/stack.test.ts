@@ -43,7 +43,7 @@ describe('data bucket (reliability.md SEC34)', () => {
 });
 
 describe('ingest function (R11, R13)', () => {
-  const fns = resources('AWS::Lambda::Function').filter(([id]) => /^(Ingest|Reconcile)/.test(id));
+  const fns = resources('AWS::Lambda::Function').filter(([id]) => /^(Ingest|Reconcile)Function/.test(id));
 
   it('runs on the newest Node.js runtime this aws-cdk-lib offers, arm64, with explicit memory and timeout', () => {
     const newest = Object.values(Runtime).filter((r): r is Runtime => r instanceof Runtime && /^nodejs\d+\.x$/.test(r.name)).map((r) => r.name).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6))).pop();
@@ -86,6 +86,13 @@ describe('ingest function (R11, R13)', () => {
   it('re-drives uploads on a schedule, every 15 minutes by default', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
   });
+
+  it('re-evaluates incidents and sends digests hourly, and gives ingest and digest the topic and the rules', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DigestFunction'), 'Arn'] } })] });
+    for (const [id, fn] of resources('AWS::Lambda::Function').filter(([fid]) => /^(Ingest|Digest)Function/.test(fid))) {
+      expect(fn.Properties.Environment.Variables, id).toMatchObject({ MAILFLOW_TOPIC_ARN: { Ref: expect.stringMatching(/^AlertTopic/) }, MAILFLOW_RULES: '{}' });
+    }
+  });
 });
 
 describe('alert topic', () => {
@@ -97,12 +104,12 @@ describe('alert topic', () => {
 });
 
 describe('least privilege (reliability.md SEC35)', () => {
-  const ours = resources('AWS::IAM::Policy').filter(([id]) => /^(Ingest|Reconcile)Role/.test(id));
+  const ours = resources('AWS::IAM::Policy').filter(([id]) => /^(Ingest|Reconcile|Digest)Role/.test(id));
   const statements = ours.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>);
   const actions = (s: { Action: string | string[] }) => [s.Action].flat();
 
   it('has no wildcard action and no bare * resource', () => {
-    expect(ours).toHaveLength(2);
+    expect(ours).toHaveLength(3);
     for (const s of statements) {
       for (const a of actions(s)) expect(a).not.toMatch(/\*/);
       expect(JSON.stringify(s.Resource)).not.toBe('"*"');
@@ -118,10 +125,18 @@ describe('least privilege (reliability.md SEC35)', () => {
       expect(JSON.stringify(s.Resource)).not.toMatch(/incoming/);
     }
     const gets = statements.filter((s) => actions(s).includes('s3:GetObject'));
-    for (const s of gets) for (const p of ['incoming', 'results', 'state']) expect(JSON.stringify(s.Resource)).toContain(`/${p}/*`);
+    for (const s of gets) for (const p of ['results', 'state']) expect(JSON.stringify(s.Resource)).toContain(`/${p}/*`);
     const lists = statements.filter((s) => actions(s).includes('s3:ListBucket'));
-    expect(lists.length).toBe(2);
-    for (const s of lists) expect(s.Condition).toEqual({ StringLike: { 's3:prefix': ['incoming/*', 'results/*', 'state/*'] } });
+    expect(lists.length).toBe(3);
+    for (const s of lists) expect(JSON.stringify(s.Condition)).toMatch(/^\{"StringLike":\{"s3:prefix":\[("(incoming|results|state)\/\*",?)+\]\}\}$/);
+  });
+
+  it('publishes only to the alert topic, and uses only its key', () => {
+    const publish = statements.filter((s) => actions(s).includes('sns:Publish'));
+    expect(publish).toHaveLength(2); // ingest and digest
+    for (const s of publish) expect(s.Resource).toEqual({ Ref: expect.stringMatching(/^AlertTopic/) });
+    const kms = statements.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+    for (const s of kms) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TopicKey/), 'Arn'] });
   });
 });
 
@@ -153,7 +168,7 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, reliability.md SE
       expect(a.reason.length, a.id).toBeGreaterThanOrEqual(20);
       expect(a.id).toMatch(/^(AwsSolutions|Serverless)/);
     }
-    for (const a of acks.filter((x) => /\/(Ingest|Reconcile)\/Role/.test(x.path))) {
+    for (const a of acks.filter((x) => /\/(Ingest|Reconcile|Digest)\/Role/.test(x.path))) {
       expect(a.id).toMatch(/^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>\/(incoming|results|state)\/\*\]$/);
     }
   });

@@ -7,7 +7,7 @@ import { normaliseTenant } from '../../core/aggregate/keys.ts';
 import { buildDigest } from '../../core/digest/digest.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { readSummaries, summaryKeysInRange } from '../../core/query/query.ts';
+import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
 import type { DeferralState } from '../../core/rules/deferrals.ts';
 import type { Incident } from '../../core/rules/incident.ts';
@@ -69,13 +69,4 @@ export async function digestCommand(argv: string[], io: Io): Promise<number> {
     await outbox?.publish(digest);
   }
   return 0;
-}
-
-async function tenantsWithResults(store: ObjectStore): Promise<string[]> {
-  const tenants = new Set<string>();
-  for await (const o of store.list('results/hourly/')) {
-    const m = /^results\/hourly\/tenant=([a-z0-9-]+)\//.exec(o.key);
-    if (m) tenants.add(m[1]!);
-  }
-  return [...tenants].sort();
 }

@@ -128,3 +128,13 @@ export async function queryStore(store: ObjectStore, options: QueryOptions): Pro
   const summaries = await readSummaries(store, summaryKeysInRange(store, options));
   return groupSummaries(summaries, options);
 }
+
+/** Tenants that have hourly summaries. */
+export async function tenantsWithResults(store: ObjectStore): Promise<string[]> {
+  const tenants = new Set<string>();
+  for await (const o of store.list('results/hourly/')) {
+    const k = parseSummaryKey(o.key);
+    if (k) tenants.add(k.tenant);
+  }
+  return [...tenants].sort();
+}

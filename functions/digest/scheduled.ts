@@ -1,0 +1,62 @@
+import { casUpdate } from '../core/aggregate/cas.ts';
+import { PreconditionFailedError } from '../core/errors.ts';
+import { buildDigest } from '../core/digest/digest.ts';
+import type { Clock, Logger, Notifier, ObjectStore } from '../core/ports.ts';
+import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../core/query/query.ts';
+import { resolveTenant, type RulesConfig } from '../core/rules/config.ts';
+import { DeferralTracker, mergeDeferrals, type DeferralState } from '../core/rules/deferrals.ts';
+import { evaluateTenant } from '../core/rules/evaluate.ts';
+import type { Incident } from '../core/rules/incident.ts';
+
+const HOUR = 3_600_000;
+
+export interface TickResult {
+  tenant: string;
+  transitions: number;
+  digest: boolean;
+}
+
+/**
+ * The hourly tick of the deployed pipeline, per tenant: move its clock to now (so incidents resolve
+ * when no upload arrives, and stale deferrals are pruned), re-evaluate its rules, and at the
+ * tenant's digest hour publish the day's digest — claimed first with create-if-absent on
+ * `state/digests/<tenant>/<local date>.json`, so a retried tick never sends it twice.
+ */
+export async function scheduledTick(ports: { store: ObjectStore; clock: Clock; logger: Logger; notifier: Notifier }, rules: RulesConfig): Promise<TickResult[]> {
+  const { store, clock } = ports;
+  const now = clock.now().getTime();
+  const results: TickResult[] = [];
+  for (const tenant of await tenantsWithResults(store)) {
+    const { rules: tenantRules, settings } = resolveTenant(rules, tenant);
+    const state = await casUpdate<DeferralState>(store, `state/deferrals/${tenant}.json`, (current) => mergeDeferrals(current, new DeferralTracker(), tenant, now), { clock, budgetMs: 60_000 });
+    const asOf = state.value?.asOf ?? now;
+    const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports);
+    let digest = false;
+    const local = localTime(now, settings.timeZone);
+    if (local.hour === settings.digestHour) {
+      try {
+        await store.putIfAbsent(`state/digests/${tenant}/${local.date}.json`, Buffer.from(JSON.stringify({ claimedAt: new Date(now).toISOString() })));
+        const to = Math.floor(now / HOUR) * HOUR;
+        const summaries = await readSummaries(store, summaryKeysInRange(store, { from: to - 48 * HOUR, to, tenants: [tenant] }));
+        const incidents: Incident[] = [];
+        for await (const o of store.list(`state/incidents/${tenant}/`)) {
+          const got = await store.get(o.key);
+          if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString()) as Incident);
+        }
+        await ports.notifier.publish(buildDigest({ tenant, lang: settings.language, from: to - 24 * HOUR, to, summaries, incidents }));
+        digest = true;
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) throw err; // claimed by an earlier tick: already sent
+      }
+    }
+    results.push({ tenant, transitions: evaluation.transitions.length, digest });
+  }
+  return results;
+}
+
+function localTime(ms: number, timeZone: string): { date: string; hour: number } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' }).formatToParts(ms).map((p) => [p.type, p.value]),
+  );
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour) };
+}
