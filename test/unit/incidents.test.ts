@@ -155,3 +155,44 @@ describe('stuck and queued messages', () => {
     expect(queue[0]!.json).toMatchObject({ transition: 'open', value: 210, group: { connector: null, destination: 'mail.contoso.com' } });
   });
 });
+
+describe('new codes', () => {
+  it('alerts on a code the tenant has not seen in the 7 days before, once, and not on known codes', async () => {
+    const store = createMemoryStore();
+    const { sent, notifier } = recorder();
+    const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }, { id: 'stuck', enabled: false }, { id: 'queue', enabled: false }, { id: 'permanent-failure-rate', enabled: false }] });
+    const row = (day: number, code: string, id: string) => `"2026-11-${day}T10:00:00Z","Fail","Reason: [{LED=550 ${code} rejected}]","${id}","x@partner.example"\r\n`;
+    const head = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+    await ingestBytes(store, 'history.csv', utf8(head + row(15, '5.1.1', 'a') + row(15, '5.2.2', 'b')), { config: { alerts: { rules, notifier } } });
+    expect(sent).toHaveLength(0); // nothing before that hour to compare with: no alert
+    await ingestBytes(store, 'today.csv', utf8(head + row(20, '5.1.1', 'c') + row(20, '5.7.26', 'd') + row(20, '5.7.26', 'e')), { config: { alerts: { rules, notifier } } });
+    expect(sent.map((n) => [n.json.ruleId, (n.json.group as { code: string }).code, n.json.value])).toEqual([['new-code', '5.7.26', 2]]);
+  });
+});
+
+describe('quiet hours', () => {
+  it('holds non-critical alerts during the tenant quiet hours and lets critical ones through', async () => {
+    const { inQuietHours } = await import('../../functions/core/rules/evaluate.ts');
+    const rome = { language: 'en' as const, timeZone: 'Europe/Rome', digestHour: 7, quietHours: { from: '22:00', to: '07:00' } };
+    expect(inQuietHours(new Date('2026-11-20T22:30:00Z'), rome)).toBe(true); // 23:30 in Rome
+    expect(inQuietHours(new Date('2026-11-20T05:59:00Z'), rome)).toBe(true); // 06:59
+    expect(inQuietHours(new Date('2026-11-20T06:00:00Z'), rome)).toBe(false); // 07:00
+    const lunch = { ...rome, quietHours: { from: '12:00', to: '14:00' } };
+    expect(inQuietHours(new Date('2026-11-20T12:00:00Z'), lunch)).toBe(true); // 13:00 in Rome, a window within one day
+    expect(inQuietHours(new Date('2026-11-20T13:30:00Z'), lunch)).toBe(false); // 14:30
+
+    const store = createMemoryStore();
+    const { sent, notifier } = recorder();
+    const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', severity: 'warning' }], tenants: { contoso: { timeZone: 'Europe/Rome', quietHours: { from: '22:00', to: '07:00' } } } });
+    const night = { now: () => new Date('2026-11-20T23:30:00Z'), sleep: async () => {} };
+    await ingestBytes(store, 'a.csv', deferrals(1, 30), { tenant: 'contoso', clock: night, config: { alerts: { rules, notifier } } });
+    expect(sent).toHaveLength(0);
+    const held = [];
+    for await (const o of store.list('state/incidents/contoso/')) held.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
+    expect(held[0]).toMatchObject({ state: 'open', notifications: [{ transition: 'open', sent: true, held: 'quiet hours' }] });
+
+    const critical = parseRulesConfig({ tenants: { contoso: { timeZone: 'Europe/Rome', quietHours: { from: '22:00', to: '07:00' } } } });
+    await ingestBytes(createMemoryStore(), 'a.csv', deferrals(1, 30), { tenant: 'contoso', clock: night, config: { alerts: { rules: critical, notifier } } });
+    expect(sent.map((n) => n.json.severity)).toEqual(['critical']);
+  });
+});

@@ -21,7 +21,8 @@ export interface RuleValue {
 /**
  * Values of the `count` and `rate` rules over the hours of their window that end at `asOf`, per
  * group. Rates use final outcomes (delivered, failed, expired, filtered) as the denominator.
- * (`queue` and `stuck` come from the deferral state, in evaluateTenant; `new-code` is not built yet.)
+ * `new-code` compares the window with the lookback before it; `queue` and `stuck` come from the
+ * deferral state, in evaluateTenant.
  */
 export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: number): RuleValue[] {
   const out: RuleValue[] = [];
@@ -50,7 +51,31 @@ export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: numb
       if (value > 0 || rule.kind === 'rate') out.push({ rule, group: a.group, value, topCode });
     }
   }
+  for (const rule of rules) if (rule.kind === 'new-code') out.push(...newCodes(rule, summaries, asOf));
   return out;
+}
+
+/**
+ * `new-code`: codes in the rule's window that the tenant's summaries of the lookback period before
+ * it never showed. One group per code; its value is the number of events with it.
+ */
+function newCodes(rule: Rule, summaries: HourlySummary[], asOf: number): RuleValue[] {
+  const windowStart = asOf - rule.windowMinutes * 60_000;
+  const lookbackStart = windowStart - rule.lookbackMinutes * 60_000;
+  const seenBefore = new Set<string>();
+  const recent = new Map<string, number>();
+  for (const s of summaries) {
+    const t = Date.parse(s.hour);
+    if (t < lookbackStart || t >= asOf) continue;
+    for (const g of s.groups) {
+      if (!g.code || !matches(rule, g)) continue;
+      if (t < windowStart) seenBefore.add(g.code);
+      else recent.set(g.code, (recent.get(g.code) ?? 0) + g.events);
+    }
+  }
+  // Without any history before the window there is nothing to compare with: no alert.
+  const hasHistory = summaries.some((s) => Date.parse(s.hour) < windowStart && Date.parse(s.hour) >= lookbackStart);
+  return hasHistory ? [...recent.entries()].filter(([code]) => !seenBefore.has(code)).map(([code, n]) => ({ rule, group: { code }, value: n, topCode: code })) : [];
 }
 
 function matches(rule: Rule, g: SummaryGroup): boolean {
@@ -80,7 +105,7 @@ export interface EvaluationResult {
  * longer has a value are evaluated at 0, so they can resolve.
  */
 export async function evaluateTenant(tenant: string, rules: Rule[], settings: TenantSettings, asOf: number, ports: EvaluationPorts): Promise<EvaluationResult> {
-  const widest = Math.max(60, ...rules.map((r) => r.windowMinutes));
+  const widest = Math.max(60, ...rules.map((r) => r.windowMinutes + (r.kind === 'new-code' ? r.lookbackMinutes : 0)));
   const summaries: HourlySummary[] = [];
   for (let h = Math.floor(asOf / HOUR) * HOUR - Math.ceil(widest / 60) * HOUR; h < asOf; h += HOUR) {
     const o = await ports.store.get(summaryKey(tenant, h));
@@ -124,11 +149,27 @@ export async function evaluateTenant(tenant: string, rules: Rule[], settings: Te
     // either lost the compare-and-swap or found the transition already made.
     const mine = owed(incident).filter((n) => added.includes(n.id));
     for (const n of mine) {
-      await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
-      await casUpdate<Incident>(ports.store, key, (current) => (current ? { ...current, notifications: current.notifications.map((x) => (x.id === n.id ? { ...x, sent: true } : x)) } : null), { clock: ports.clock, budgetMs: 60_000 });
+      // During the tenant's quiet hours only critical alerts go out; the rest are recorded as held
+      // (the incident stays open and the next digest lists it).
+      const held = v.rule.severity !== 'critical' && inQuietHours(ports.clock.now(), settings) ? 'quiet hours' : null;
+      if (!held) await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
+      await casUpdate<Incident>(ports.store, key, (current) => (current ? { ...current, notifications: current.notifications.map((x) => (x.id === n.id ? { ...x, sent: true, ...(held ? { held } : {}) } : x)) } : null), { clock: ports.clock, budgetMs: 60_000 });
+      if (held) {
+        ports.logger.info('alert held', { tenant, rule: v.rule.id, transition: n.transition, reason: held });
+        continue;
+      }
       result.transitions.push({ ruleId: v.rule.id, group: v.group, transition: n.transition, value: v.value });
       ports.logger.info('incident transition', { tenant, rule: v.rule.id, transition: n.transition, value: v.value });
     }
   }
   return result;
+}
+
+/** Whether the tenant's local wall-clock time falls in its quiet hours (which may span midnight). */
+export function inQuietHours(now: Date, settings: TenantSettings): boolean {
+  if (!settings.quietHours) return false;
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: settings.timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now).map((p) => [p.type, p.value]));
+  const t = `${parts.hour}:${parts.minute}`;
+  const { from, to } = settings.quietHours;
+  return from <= to ? t >= from && t < to : t >= from || t < to;
 }

@@ -17,6 +17,8 @@ export interface OwedNotification {
   at: string;
   value: number;
   sent: boolean;
+  /** Why it was not published, when it was held back (quiet hours). */
+  held?: string;
 }
 
 export interface Incident {
