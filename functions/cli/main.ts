@@ -11,6 +11,7 @@ Commands:
   watch <folder>        ingest exports as they appear in a folder
   upload <files…>       send exports to the deployed pipeline's bucket (--bucket)
   digest                the digest of a period: changes, top codes with advice, destinations
+  suppress              silence a rule's alerts for a while, with a reason the digests show
   test-alert            send a sample alert, to check that alerts arrive
   explain <text|code>   what a status code or a pasted NDR line means, who acts, what to do
   inspect <file…>       what an export is: family, encoding, rows, events by outcome and code
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   upload: async () => (await import('./commands/upload.ts')).uploadCommand,
   'test-alert': async () => (await import('./commands/test-alert.ts')).testAlertCommand,
   digest: async () => (await import('./commands/digest.ts')).digestCommand,
+  suppress: async () => (await import('./commands/suppress.ts')).suppressCommand,
   explain: async () => (await import('./commands/explain.ts')).explainCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
   generate: async () => (await import('./commands/generate.ts')).generateCommand,

@@ -7,6 +7,7 @@ import { resolveTenant, type RulesConfig } from '../core/rules/config.ts';
 import { DeferralTracker, mergeDeferrals, type DeferralState } from '../core/rules/deferrals.ts';
 import { evaluateTenant } from '../core/rules/evaluate.ts';
 import type { Incident } from '../core/rules/incident.ts';
+import { activeSuppressions } from '../core/rules/suppressions.ts';
 
 const HOUR = 3_600_000;
 
@@ -43,7 +44,8 @@ export async function scheduledTick(ports: { store: ObjectStore; clock: Clock; l
           const got = await store.get(o.key);
           if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString()) as Incident);
         }
-        await ports.notifier.publish(buildDigest({ tenant, lang: settings.language, from: to - 24 * HOUR, to, summaries, incidents }));
+        const suppressions = await activeSuppressions(store, tenant, new Date(now));
+        await ports.notifier.publish(buildDigest({ tenant, lang: settings.language, from: to - 24 * HOUR, to, summaries, incidents, suppressions }));
         digest = true;
       } catch (err) {
         if (!(err instanceof PreconditionFailedError)) throw err; // claimed by an earlier tick: already sent

@@ -13,7 +13,7 @@ import { s3Record } from '../helpers/s3-events.ts';
 describe('alerts on Ceph RGW (reliability.md O32, R1)', () => {
   it('300 threshold-crossing uploads through 25 concurrent handlers give exactly one open notification', async () => {
     const { bucket, client } = await freshBucket('alerts');
-    const records = [];
+    const records: Array<ReturnType<typeof s3Record>> = [];
     for (let f = 0; f < 300; f++) {
       let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
       for (let i = 0; i < 25; i++) text += `"2026-11-20T03:${String((f + i) % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","f${f}-m${i}","u${i}@contoso.com"\r\n`;

@@ -196,3 +196,37 @@ describe('quiet hours', () => {
     expect(sent.map((n) => n.json.severity)).toEqual(['critical']);
   });
 });
+
+describe('suppressions', () => {
+  it('silence a rule for matching groups until they expire, and show in the digest', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-suppress-'));
+    const { runCli } = await import('../helpers/io.ts');
+    const bad = await runCli(['suppress', '--data-dir', dir, '--rule', 'connector-codes', '--until', '4h', '--reason', 'short']);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('at least 10 characters') });
+    const ok = await runCli(['suppress', '--data-dir', dir, '--rule', 'connector-codes', '--key', 'destination=mail.contoso.com', '--until', '4h', '--reason', 'firewall change window, ticket CHG-1042']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^suppressed connector-codes destination=mail\.contoso\.com for default until /);
+
+    const store = createFsStore({ root: dir });
+    const { sent, notifier } = recorder();
+    await ingestBytes(store, 'a.csv', deferrals(1, 30), { config: { alerts: { rules: parseRulesConfig({}), notifier } } });
+    expect(sent).toHaveLength(0);
+    const held = [];
+    for await (const o of store.list('state/incidents/default/connector-codes/')) held.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
+    expect(held[0].notifications[0].held).toMatch(/^suppressed until .*: firewall change window, ticket CHG-1042$/);
+
+    const listed = await runCli(['suppress', '--data-dir', dir, '--list']);
+    expect(listed.stdout).toContain('connector-codes  destination=mail.contoso.com  until');
+    const digest = await runCli(['digest', '--data-dir', dir]);
+    expect(digest.stdout).toContain('Suppressed:');
+    expect(digest.stdout).toContain('firewall change window, ticket CHG-1042');
+
+    // Expired: no effect (the clock of the evaluation is real time; the suppression ends in 4 hours).
+    const later = { now: () => new Date(Date.now() + 5 * 3_600_000), sleep: async () => {} };
+    const other = createMemoryStore();
+    for await (const o of store.list('state/suppressions/')) await other.putIfAbsent(o.key, (await store.get(o.key))!.body);
+    await ingestBytes(other, 'a.csv', deferrals(1, 30), { clock: later, config: { alerts: { rules: parseRulesConfig({}), notifier } } });
+    expect(sent.map((n) => n.json.transition)).toEqual(['open']);
+  });
+});

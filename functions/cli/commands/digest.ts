@@ -11,6 +11,7 @@ import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../../cor
 import { resolveTenant } from '../../core/rules/config.ts';
 import type { DeferralState } from '../../core/rules/deferrals.ts';
 import type { Incident } from '../../core/rules/incident.ts';
+import { activeSuppressions } from '../../core/rules/suppressions.ts';
 import { parse, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
@@ -64,7 +65,8 @@ export async function digestCommand(argv: string[], io: Io): Promise<number> {
       if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString()) as Incident);
     }
     const lang = (values.lang as 'en' | 'it' | undefined) ?? resolveTenant(config, tenant).settings.language;
-    const digest = buildDigest({ tenant, lang, from, to, summaries, incidents });
+    const suppressions = await activeSuppressions(store, tenant, new Date());
+    const digest = buildDigest({ tenant, lang, from, to, summaries, incidents, suppressions });
     io.stdout.write(values.json ? `${JSON.stringify(digest.json)}\n` : `${digest.text}\n\n`);
     await outbox?.publish(digest);
   }

@@ -3,6 +3,7 @@ import { explainStatus } from '../classify/classify.ts';
 import { OWNER_TEXT } from '../classify/owners.ts';
 import type { Lang } from '../classify/types.ts';
 import type { Incident } from '../rules/incident.ts';
+import type { Suppression } from '../rules/suppressions.ts';
 import { sanitizeField } from './sanitize.ts';
 import type { Notification } from './sns-message.ts';
 
@@ -20,6 +21,8 @@ export interface DigestInput {
   /** Summaries of the period and of the one before it (same length). */
   summaries: HourlySummary[];
   incidents: Incident[];
+  /** Active suppressions, listed so nobody forgets what is silenced. */
+  suppressions?: Suppression[];
 }
 
 const PROBLEMS = new Set(['deferred', 'failed', 'expired']);
@@ -30,13 +33,13 @@ const W = {
     title: 'Mail flow digest', of: 'of', problems: 'failed, deferred or expired', final: 'final outcomes', failedRate: 'permanently failed',
     changes: 'Since the previous period', noChanges: 'no change worth noting', new: 'new', worse: 'worse', better: 'better', resolved: 'gone',
     topCodes: 'Top codes', owner: 'who acts', action: 'what to do', topDest: 'Top destinations', topConn: 'Top connectors', perHour: 'Per hour',
-    incidents: 'Open incidents', none: 'none', drill: 'Drill down', quiet: 'No failures or deferrals in this period.',
+    incidents: 'Open incidents', none: 'none', drill: 'Drill down', quiet: 'No failures or deferrals in this period.', suppressed: 'Suppressed', until: 'until',
   },
   it: {
     title: 'Riepilogo del flusso di posta', of: 'su', problems: 'falliti, rinviati o scaduti', final: 'esiti finali', failedRate: 'falliti in modo definitivo',
     changes: 'Rispetto al periodo precedente', noChanges: 'nessun cambiamento rilevante', new: 'nuovo', worse: 'peggiorato', better: 'migliorato', resolved: 'scomparso',
     topCodes: 'Codici principali', owner: 'chi interviene', action: 'cosa fare', topDest: 'Destinazioni principali', topConn: 'Connettori principali', perHour: 'Per ora',
-    incidents: 'Incidenti aperti', none: 'nessuno', drill: 'Approfondire', quiet: 'Nessun errore o rinvio in questo periodo.',
+    incidents: 'Incidenti aperti', none: 'nessuno', drill: 'Approfondire', quiet: 'Nessun errore o rinvio in questo periodo.', suppressed: 'Silenziati', until: 'fino al',
   },
 } as const;
 
@@ -129,6 +132,11 @@ export function buildDigest(input: DigestInput): Notification {
   lines.push('', `${w.perHour} (max ${fmt(max)}): |${spark}|`);
   lines.push('', `${w.incidents}: ${open.length ? '' : w.none}`);
   for (const i of open) lines.push(`  ${i.ruleId} ${Object.values(i.group).map((v) => sanitizeField(v ?? '-', 80)).join(' ')}: ${value(i.lastValue)} (${i.state}, ${i.openedAt})`);
+  const suppressions = input.suppressions ?? [];
+  if (suppressions.length) {
+    lines.push('', `${w.suppressed}:`);
+    for (const x of suppressions) lines.push(`  ${x.ruleId} ${Object.entries(x.match).map(([k, v]) => `${k}=${sanitizeField(v, 80)}`).join(' ') || '*'} ${w.until} ${x.until}: ${sanitizeField(x.reason)}`);
+  }
   lines.push('', `${w.drill}: ${drill}`);
 
   return {
@@ -140,7 +148,7 @@ export function buildDigest(input: DigestInput): Notification {
       changes, topCodes: codes,
       topDestinations: top(now.destinations, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
       topConnectors: top(now.connectors, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
-      perHour: hourLine, openIncidents: open.map((i) => ({ ruleId: i.ruleId, group: i.group, value: i.lastValue, state: i.state, openedAt: i.openedAt })),
+      perHour: hourLine, suppressions: suppressions.map((x) => ({ ruleId: x.ruleId, match: x.match, until: x.until, reason: sanitizeField(x.reason) })), openIncidents: open.map((i) => ({ ruleId: i.ruleId, group: i.group, value: i.lastValue, state: i.state, openedAt: i.openedAt })),
       drillDown: drill,
     },
   };

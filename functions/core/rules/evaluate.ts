@@ -7,6 +7,7 @@ import type { Rule, TenantSettings } from './config.ts';
 import { stuckCounts, type DeferralState } from './deferrals.ts';
 import { nextIncident, owed, type Incident, type Transition } from './incident.ts';
 import { renderAlert } from './render-alert.ts';
+import { activeSuppressions, suppressing } from './suppressions.ts';
 
 const HOUR = 3_600_000;
 
@@ -133,6 +134,7 @@ export async function evaluateTenant(tenant: string, rules: Rule[], settings: Te
   }
   const result: EvaluationResult = { transitions: [] };
   const now = new Date(asOf);
+  const suppressions = await activeSuppressions(ports.store, tenant, ports.clock.now());
   for (const v of values) {
     const key = incidentKey(tenant, v.rule.id, v.group);
     let made: Incident | null = null;
@@ -151,7 +153,10 @@ export async function evaluateTenant(tenant: string, rules: Rule[], settings: Te
     for (const n of mine) {
       // During the tenant's quiet hours only critical alerts go out; the rest are recorded as held
       // (the incident stays open and the next digest lists it).
-      const held = v.rule.severity !== 'critical' && inQuietHours(ports.clock.now(), settings) ? 'quiet hours' : null;
+      const suppressed = suppressing(suppressions, v.rule.id, v.group);
+      const held = suppressed
+        ? `suppressed until ${suppressed.until}: ${suppressed.reason}`
+        : v.rule.severity !== 'critical' && inQuietHours(ports.clock.now(), settings) ? 'quiet hours' : null;
       if (!held) await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
       await casUpdate<Incident>(ports.store, key, (current) => (current ? { ...current, notifications: current.notifications.map((x) => (x.id === n.id ? { ...x, sent: true, ...(held ? { held } : {}) } : x)) } : null), { clock: ports.clock, budgetMs: 60_000 });
       if (held) {
