@@ -17,19 +17,28 @@ export class U64Table {
   /** Adds the pair; returns true when it was not there yet. */
   add(hi: number, lo: number): boolean {
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const k = this.find(hi, lo);
+    if (this.keys[k] !== 0 || this.keys[k + 1] !== 0) return false;
+    this.keys[k] = hi;
+    this.keys[k + 1] = lo;
+    this.size++;
+    return true;
+  }
+
+  has(hi: number, lo: number): boolean {
+    const k = this.find(hi, lo);
+    return this.keys[k] !== 0 || this.keys[k + 1] !== 0;
+  }
+
+  /** Index of the pair's slot, or of the empty slot where it would go (linear probing). */
+  private find(hi: number, lo: number): number {
     const keys = this.keys;
     let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
       const k = slot * 2;
       const h = keys[k]!;
       const l = keys[k + 1]!;
-      if (h === 0 && l === 0) {
-        keys[k] = hi;
-        keys[k + 1] = lo;
-        this.size++;
-        return true;
-      }
-      if (h === hi && l === lo) return false;
+      if ((h === 0 && l === 0) || (h === hi && l === lo)) return k;
       slot = (slot + 1) & this.mask;
     }
   }
@@ -40,19 +49,6 @@ export class U64Table {
     this.mask = old.length - 1;
     this.size = 0;
     for (let k = 0; k < old.length; k += 2) if (old[k] !== 0 || old[k + 1] !== 0) this.add(old[k]!, old[k + 1]!);
-  }
-
-  has(hi: number, lo: number): boolean {
-    const keys = this.keys;
-    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const k = slot * 2;
-      const h = keys[k]!;
-      const l = keys[k + 1]!;
-      if (h === 0 && l === 0) return false;
-      if (h === hi && l === lo) return true;
-      slot = (slot + 1) & this.mask;
-    }
   }
 
   /** The members, sorted ascending, as the wire form. */
