@@ -5,7 +5,7 @@ import type { Clock, Notifier } from '../core/ports.ts';
 /**
  * Publishes to the alert topic with MessageStructure json (text for email, JSON for SQS, Lambda
  * and HTTPS subscribers). Never more than one publish a second per topic (reliability.md O32):
- * email subscriptions are suspended above 10 messages a second.
+ * email subscriptions are suspended above 10 messages a second. Throttling is retried by the SDK.
  */
 export function createSnsNotifier(client: SNSClient, options: { topicArn: string; clock: Clock; minIntervalMs?: number }): Notifier {
   const interval = options.minIntervalMs ?? 1000;
@@ -17,7 +17,15 @@ export function createSnsNotifier(client: SNSClient, options: { topicArn: string
         const wait = last + interval - options.clock.now().getTime();
         if (wait > 0) await options.clock.sleep(wait);
         last = options.clock.now().getTime();
-        await client.send(new PublishCommand({ TopicArn: options.topicArn, ...buildSnsPublish(n) }));
+        try {
+          await client.send(new PublishCommand({ TopicArn: options.topicArn, ...buildSnsPublish(n) }));
+        } catch (err) {
+          // SNS refused the message itself (it is not retried): rather than lose the alert, send
+          // a minimal one built from our template and the machine JSON, then let the error show.
+          if (!/^InvalidParameter/.test((err as Error).name)) throw err;
+          await client.send(new PublishCommand({ TopicArn: options.topicArn, Subject: 'mailflow alert', Message: `mailflow could not send an alert as written (${(err as Error).name}). Its content:\n${JSON.stringify(n.json).slice(0, 200_000)}` }));
+          throw err;
+        }
       });
       queue = run.catch(() => {});
       return run;

@@ -82,3 +82,29 @@ describe('the local outbox', () => {
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read') });
   });
 });
+
+describe('SNS faults at the HTTP layer (reliability.md F18)', () => {
+  const clock = { now: () => new Date(), sleep: async () => {} };
+  const client = (endpoint: string) => new SNSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 4 });
+
+  it('throttled twice, then accepted: exactly one accepted publish, through the SDK retries', async () => {
+    const { startFakeSns } = await import('../helpers/fake-sns.ts');
+    const sns = await startFakeSns(['throttle', 'throttle', 'ok']);
+    await createSnsNotifier(client(sns.endpoint), { topicArn: 'arn:aws:sns:us-east-1:1:alerts', clock }).publish(alert);
+    await sns.close();
+    expect(sns.requests).toHaveLength(3);
+    expect(sns.accepted).toHaveLength(1);
+    expect(sns.accepted[0]).toMatchObject({ Action: 'Publish', MessageStructure: 'json', Subject: alert.subject });
+  }, 30_000);
+
+  it('a message SNS refuses is not retried as is, is not lost (a template-only fallback goes out), and the error shows', async () => {
+    const { startFakeSns } = await import('../helpers/fake-sns.ts');
+    const sns = await startFakeSns(['invalid', 'ok']);
+    await expect(createSnsNotifier(client(sns.endpoint), { topicArn: 'arn:aws:sns:us-east-1:1:alerts', clock }).publish(alert)).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await sns.close();
+    expect(sns.requests).toHaveLength(2);
+    expect(sns.accepted).toHaveLength(1);
+    expect(sns.accepted[0]).toMatchObject({ Subject: 'mailflow alert' });
+    expect(sns.accepted[0]!.Message).toContain('"code":"4.4.316"');
+  }, 30_000);
+});
