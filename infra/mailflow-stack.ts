@@ -55,6 +55,8 @@ export class MailflowStack extends Stack {
         // Raw exports hold personal data (addresses, subjects): keep them only as long as needed.
         { id: 'incoming', prefix: 'incoming/', expiration: Duration.days(config.incomingRetentionDays) },
         { id: 'results', prefix: 'results/', expiration: Duration.days(config.resultsRetentionDays) },
+        { id: 'reports', prefix: 'reports/', expiration: Duration.days(config.resultsRetentionDays) },
+        { id: 'publish-slots', prefix: 'state/publish-slots/', expiration: Duration.days(1) },
         { id: 'noncurrent', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
@@ -131,7 +133,7 @@ export class MailflowStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       environment: alerting,
     });
-    this.grantPipelineAccess(digest, ['results/', 'state/']);
+    this.grantPipelineAccess(digest, ['results/', 'state/', 'reports/']);
     this.grantPublish(digest, topicKey);
     digest.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(failures) });
     new Rule(this, 'DigestSchedule', {

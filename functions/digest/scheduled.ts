@@ -21,7 +21,8 @@ export interface TickResult {
  * The hourly tick of the deployed pipeline, per tenant: move its clock to now (so incidents resolve
  * when no upload arrives, and stale deferrals are pruned), re-evaluate its rules, and at the
  * tenant's digest hour publish the day's digest — claimed first with create-if-absent on
- * `state/digests/<tenant>/<local date>.json`, so a retried tick never sends it twice.
+ * `state/digests/<tenant>/<local date>.json`, so a retried tick never sends it twice. The full
+ * digest is kept at `reports/<tenant>/digest-<local date>.json`, which a shortened message names.
  */
 export async function scheduledTick(ports: { store: ObjectStore; clock: Clock; logger: Logger; notifier: Notifier }, rules: RulesConfig): Promise<TickResult[]> {
   const { store, clock } = ports;
@@ -45,7 +46,15 @@ export async function scheduledTick(ports: { store: ObjectStore; clock: Clock; l
           if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString()) as Incident);
         }
         const suppressions = await activeSuppressions(store, tenant, new Date(now));
-        await ports.notifier.publish(buildDigest({ tenant, lang: settings.language, from: to - 24 * HOUR, to, summaries, incidents, suppressions }));
+        const digestNote = buildDigest({ tenant, lang: settings.language, from: to - 24 * HOUR, to, summaries, incidents, suppressions });
+        // The full report, which a digest shortened to fit SNS names (reliability.md O31).
+        const fullReportKey = `reports/${tenant}/digest-${local.date}.json`;
+        try {
+          await store.putIfAbsent(fullReportKey, Buffer.from(JSON.stringify({ text: digestNote.text, ...digestNote.json })));
+        } catch (err) {
+          if (!(err instanceof PreconditionFailedError)) throw err; // written by an earlier attempt
+        }
+        await ports.notifier.publish({ ...digestNote, fullReportKey });
         digest = true;
       } catch (err) {
         if (!(err instanceof PreconditionFailedError)) throw err; // claimed by an earlier tick: already sent

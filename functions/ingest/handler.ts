@@ -3,6 +3,7 @@ import { createJsonLogger } from '../adapters/json-logger.ts';
 import { createS3Client } from '../adapters/s3-client.ts';
 import { createS3Store } from '../adapters/s3-store.ts';
 import { alertsFromEnv } from '../adapters/runtime-alerts.ts';
+import { slotLimited } from '../adapters/slot-limited-notifier.ts';
 import type { IngestConfig } from '../core/pipeline.ts';
 import { parseRuntimeConfig, type RuntimeConfig } from '../core/config.ts';
 import { systemClock, type Logger } from '../core/ports.ts';
@@ -39,7 +40,8 @@ export async function handler(event: unknown, rt: Runtime = (runtime ??= createR
   for (const s of parsed.skipped) rt.logger.warn('record skipped', s);
   for (const object of parsed.objects) {
     const store = createS3Store(rt.client, { bucket: object.bucket, unquotedIfMatch: rt.config.unquotedIfMatch });
-    const receipt = await ingestS3Object(rt.client, object, { store, clock: systemClock, logger: rt.logger }, rt.config, rt.alerts);
+    const alerts = rt.alerts ? { ...rt.alerts, notifier: slotLimited(rt.alerts.notifier, store, systemClock) } : undefined;
+    const receipt = await ingestS3Object(rt.client, object, { store, clock: systemClock, logger: rt.logger }, rt.config, alerts);
     rt.logger.info('object processed', { key: object.key, status: receipt.status, sourceId: receipt.sourceId, counted: receipt.counted, errorCode: receipt.errorCode });
   }
   return { processed: parsed.objects.length, skipped: parsed.skipped.length };

@@ -128,7 +128,7 @@ describe('least privilege (reliability.md SEC35)', () => {
     for (const s of gets) for (const p of ['results', 'state']) expect(JSON.stringify(s.Resource)).toContain(`/${p}/*`);
     const lists = statements.filter((s) => actions(s).includes('s3:ListBucket'));
     expect(lists.length).toBe(3);
-    for (const s of lists) expect(JSON.stringify(s.Condition)).toMatch(/^\{"StringLike":\{"s3:prefix":\[("(incoming|results|state)\/\*",?)+\]\}\}$/);
+    for (const s of lists) expect(JSON.stringify(s.Condition)).toMatch(/^\{"StringLike":\{"s3:prefix":\[("(incoming|results|state|reports)\/\*",?)+\]\}\}$/);
   });
 
   it('publishes only to the alert topic, and uses only its key', () => {
@@ -169,7 +169,7 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, reliability.md SE
       expect(a.id).toMatch(/^(AwsSolutions|Serverless)/);
     }
     for (const a of acks.filter((x) => /\/(Ingest|Reconcile|Digest)\/Role/.test(x.path))) {
-      expect(a.id).toMatch(/^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>\/(incoming|results|state)\/\*\]$/);
+      expect(a.id).toMatch(/^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>\/(incoming|results|state|reports)\/\*\]$/);
     }
   });
 });

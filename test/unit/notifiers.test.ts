@@ -108,3 +108,19 @@ describe('SNS faults at the HTTP layer (reliability.md F18)', () => {
     expect(sns.accepted[0]!.Message).toContain('"code":"4.4.316"');
   }, 30_000);
 });
+
+describe('one publish a second across instances (O32)', () => {
+  it('claims each second with a conditional write, so concurrent instances never share one', async () => {
+    const { slotLimited } = await import('../../functions/adapters/slot-limited-notifier.ts');
+    const { createMemoryStore } = await import('../helpers/memory-store.ts');
+    const store = createMemoryStore();
+    let now = 1_000_000;
+    const times: number[] = [];
+    const clock = { now: () => new Date(now), sleep: async (ms: number) => void (now += Math.max(ms, 1)) };
+    const inner = { publish: async () => void times.push(Math.floor(now / 1000)) };
+    // Five "instances", each with its own limiter, sharing only the store.
+    await Promise.all(Array.from({ length: 5 }, () => slotLimited(inner, store, clock).publish(alert)));
+    expect(times).toHaveLength(5);
+    expect(new Set(times).size).toBe(5); // five different seconds
+  });
+});

@@ -33,5 +33,9 @@ describe('the hourly tick', () => {
     expect(digests).toHaveLength(1);
     expect(digests[0]!.text).toContain('Mail flow digest: contoso');
     expect(digests[0]!.text).toContain('4.4.316');
+    expect(digests[0]!.fullReportKey).toBe('reports/contoso/digest-2026-11-20.json');
+    const report = JSON.parse(Buffer.from((await store.get('reports/contoso/digest-2026-11-20.json'))!.body).toString());
+    expect(report).toMatchObject({ kind: 'digest', tenant: 'contoso' });
+    expect(report.text).toBe(digests[0]!.text);
   });
 });

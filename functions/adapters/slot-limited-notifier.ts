@@ -1,0 +1,25 @@
+import { PreconditionFailedError } from '../core/errors.ts';
+import type { Clock, Notifier, ObjectStore } from '../core/ports.ts';
+
+/**
+ * At most one publish a second across every function instance (reliability.md O32): before
+ * publishing, claim the current second with create-if-absent on `state/publish-slots/<second>.json`;
+ * if another instance holds it, wait for the next second and try again. The bucket's lifecycle
+ * expires the slot objects.
+ */
+export function slotLimited(inner: Notifier, store: ObjectStore, clock: Clock): Notifier {
+  return {
+    async publish(n) {
+      for (;;) {
+        const second = Math.floor(clock.now().getTime() / 1000);
+        try {
+          await store.putIfAbsent(`state/publish-slots/${second}.json`, Buffer.from('{}'));
+          return await inner.publish(n);
+        } catch (err) {
+          if (!(err instanceof PreconditionFailedError)) throw err;
+          await clock.sleep((second + 1) * 1000 - clock.now().getTime());
+        }
+      }
+    },
+  };
+}
