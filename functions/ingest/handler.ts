@@ -27,11 +27,12 @@ let runtime: Runtime | undefined;
 
 export function createRuntime(env: Record<string, string | undefined> = process.env): Runtime {
   const config = parseRuntimeConfig(env);
+  const alerts = alertsFromEnv(env, systemClock);
   return {
     config,
     client: createS3Client({ forcePathStyle: config.forcePathStyle, maxAttempts: config.s3MaxAttempts, ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}) }),
     logger: createJsonLogger({ service: 'mailflow-ingest' }),
-    ...((alerts) => (alerts ? { alerts } : {}))(alertsFromEnv(env, systemClock)),
+    ...(alerts ? { alerts } : {}),
   };
 }
 
