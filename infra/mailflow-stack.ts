@@ -5,6 +5,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -142,11 +143,29 @@ export class MailflowStack extends Stack {
       targets: [new LambdaFunction(digest.fn, { retryAttempts: 2, deadLetterQueue: failures })],
     });
 
+    // The HTTP API: a Function URL that only signed (SigV4) requests with IAM permission reach.
+    const query = new PipelineFunction(this, 'Query', {
+      entry: 'functions/query/handler.ts',
+      description: 'mailflow: read-only HTTP API over results/ and state/',
+      memorySize: 1024,
+      timeout: Duration.seconds(30),
+      logRetentionDays: config.logRetentionDays,
+      environment,
+    });
+    this.grantReadOnly(query, ['results/', 'state/']);
+    const queryUrl = query.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    Validations.of(query.fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously through its Function URL: the caller gets the error; there is no async event to keep.',
+    });
+
     for (const fn of [ingest, reconcile, digest]) {
       Validations.of(fn.fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason: 'Failed async invocations go to the IngestFailures queue through an on-failure destination, which also keeps the invocation context; a DLQ would duplicate it.',
       });
+    }
+    for (const fn of [ingest, reconcile, digest, query]) {
       Validations.of(fn.fn).acknowledge({
         id: 'Serverless-LambdaTracing',
         reason: 'Tracing is off on purpose: X-Ray would need a wildcard resource grant, and each upload is traced by its structured log lines and receipt.',
@@ -157,12 +176,30 @@ export class MailflowStack extends Stack {
     new CfnOutput(this, 'UploadPrefix', { value: `s3://${this.bucket.bucketName}/incoming/`, description: 'Upload exports to incoming/<tenant>/' });
     new CfnOutput(this, 'AlertTopicArn', { value: this.topic.topicArn, description: 'Subscribe email, SQS or HTTPS endpoints here' });
     new CfnOutput(this, 'FailureQueueUrl', { value: failures.queueUrl, description: 'Uploads that failed after retries' });
+    new CfnOutput(this, 'QueryUrl', { value: queryUrl.url, description: 'The HTTP API (AWS_IAM: sign requests with SigV4)' });
   }
 
   /** Publishing to the alert topic, whose messages the KMS key encrypts: that topic and key only. */
   private grantPublish(fn: PipelineFunction, key: Key): void {
     fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
     fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }));
+  }
+
+  /** Read-only: get and list under the given prefixes, nothing else. */
+  private grantReadOnly(fn: PipelineFunction, prefixes: string[]): void {
+    fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
+    fn.role.addToPolicy(new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+    }));
+    for (const p of prefixes) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.bucket.node.defaultChild as never)}.Arn>/${p}*]`,
+        reason: `Read-only object access scoped to the ${p} prefix; object keys under it are not known in advance.`,
+      });
+    }
   }
 
   /**

@@ -140,9 +140,29 @@ describe('least privilege (reliability.md SEC35)', () => {
   });
 });
 
+describe('query API', () => {
+  it('is a Function URL with AWS_IAM auth, never NONE (reliability.md SEC37)', () => {
+    const urls = resources('AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    expect(urls[0]![1].Properties.AuthType).toBe('AWS_IAM');
+  });
+
+  it('may only read results/ and state/', () => {
+    const policy = resources('AWS::IAM::Policy').find(([id]) => /^QueryRole/.test(id))![1];
+    const statements = policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+    const actions = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('s3:'));
+    expect([...new Set(actions)].sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    const text = JSON.stringify(statements);
+    expect(text).toContain('/results/*');
+    expect(text).toContain('/state/*');
+    expect(text).not.toContain('incoming');
+    expect(text).not.toMatch(/sns:|PutObject|DeleteObject/);
+  });
+});
+
 describe('outputs', () => {
   it('names the bucket, the upload prefix, the topic and the failure queue', () => {
-    for (const o of ['BucketName', 'UploadPrefix', 'AlertTopicArn', 'FailureQueueUrl']) template.hasOutput(o, { Value: Match.anyValue() });
+    for (const o of ['BucketName', 'UploadPrefix', 'AlertTopicArn', 'FailureQueueUrl', 'QueryUrl']) template.hasOutput(o, { Value: Match.anyValue() });
   });
 });
 
@@ -168,7 +188,7 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, reliability.md SE
       expect(a.reason.length, a.id).toBeGreaterThanOrEqual(20);
       expect(a.id).toMatch(/^(AwsSolutions|Serverless)/);
     }
-    for (const a of acks.filter((x) => /\/(Ingest|Reconcile|Digest)\/Role/.test(x.path))) {
+    for (const a of acks.filter((x) => /\/(Ingest|Reconcile|Digest|Query)\/Role/.test(x.path))) {
       expect(a.id).toMatch(/^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>\/(incoming|results|state|reports)\/\*\]$/);
     }
   });

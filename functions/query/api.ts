@@ -1,0 +1,175 @@
+import { UsageError } from '../core/errors.ts';
+import type { ObjectStore } from '../core/ports.ts';
+import { toCsv } from '../core/query/csv-out.ts';
+import { groupSummaries, parseFields, parseWhere, readSummaries, summaryKeysInRange, type QueryOptions, type QueryRow } from '../core/query/query.ts';
+import type { Incident } from '../core/rules/incident.ts';
+
+/**
+ * The HTTP API, as a pure function of the request: the query function's handler adapts Function
+ * URL events to it. Read-only; every parameter validated with a 400 that says what was expected.
+ *   GET /v1/summary     groups for a range, with the previous period of equal length (delta, trend)
+ *   GET /v1/timeseries  events per hour or day
+ *   GET /v1/sources     receipts (which uploads were rejected, and why)
+ *   GET /v1/incidents   incidents and their state
+ * `format=csv` on summary, timeseries and sources; spreadsheet formulas are neutralised.
+ */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: Record<string, string | undefined>;
+}
+
+export interface ApiResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const HOUR = 3_600_000;
+const MAX_RANGE = 400 * 24 * HOUR;
+const TENANT = /^[a-z0-9-]{1,63}$/;
+
+export async function handleApiRequest(req: ApiRequest, store: ObjectStore, now = Date.now()): Promise<ApiResponse> {
+  try {
+    if (req.method !== 'GET') return error(405, `${req.method} is not supported: the API is read-only (GET)`);
+    switch (req.path.replace(/\/+$/, '')) {
+      case '/v1/summary':
+        return await summary(req.query, store, now);
+      case '/v1/timeseries':
+        return await timeseries(req.query, store, now);
+      case '/v1/sources':
+        return await sources(req.query, store);
+      case '/v1/incidents':
+        return await incidents(req.query, store);
+      default:
+        return error(404, `no such endpoint ${req.path}; use /v1/summary, /v1/timeseries, /v1/sources or /v1/incidents`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) return error(400, err.message);
+    throw err;
+  }
+}
+
+function error(statusCode: number, message: string): ApiResponse {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: message }) };
+}
+
+function ok(body: unknown, format: string | undefined, columns?: string[]): ApiResponse {
+  if (format === 'csv' && columns && Array.isArray(body)) return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: toCsv(body as Array<Record<string, unknown>>, columns) };
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function format(q: ApiRequest['query']): 'json' | 'csv' {
+  const f = q.format ?? 'json';
+  if (f !== 'json' && f !== 'csv') throw new UsageError('BAD_FORMAT', `format must be json or csv, not "${f}"`);
+  return f;
+}
+
+function tenants(q: ApiRequest['query']): string[] | undefined {
+  if (!q.tenant) return undefined;
+  const list = q.tenant.split(',').map((t) => t.trim().toLowerCase());
+  for (const t of list) if (!TENANT.test(t)) throw new UsageError('BAD_TENANT', `tenant "${t}" must be 1-63 characters of a-z, 0-9 and "-"`);
+  return list;
+}
+
+function range(q: ApiRequest['query'], now: number): { from: number; to: number } {
+  const time = (name: 'from' | 'to', fallback: number) => {
+    const raw = q[name];
+    if (raw === undefined) return fallback;
+    const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw);
+    if (Number.isNaN(t)) throw new UsageError('BAD_TIME', `${name} must be an ISO date or time (2026-11-20, 2026-11-20T10:00:00Z), not "${raw}"`);
+    return t;
+  };
+  const to = time('to', Math.ceil(now / HOUR) * HOUR);
+  const from = time('from', to - 24 * HOUR);
+  if (from >= to) throw new UsageError('BAD_TIME', 'from must be before to');
+  if (to - from > MAX_RANGE) throw new UsageError('BAD_TIME', 'the range is longer than 400 days; use Athena for longer questions');
+  return { from, to };
+}
+
+function top(q: ApiRequest['query']): number | undefined {
+  if (q.top === undefined) return undefined;
+  const n = Number(q.top);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError('BAD_NUMBER', `top must be a whole number from 1 to 10000, not "${q.top}"`);
+  return n;
+}
+
+async function summary(q: ApiRequest['query'], store: ObjectStore, now: number): Promise<ApiResponse> {
+  const f = format(q);
+  const { from, to } = range(q, now);
+  const by = parseFields(q.by ?? 'outcome,code');
+  const where = parseWhere(q.where ? q.where.split(';') : []);
+  const t = tenants(q);
+  const length = to - from;
+  const all = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, ...(t ? { tenants: t } : {}) }));
+  const options: QueryOptions = { by, where, ...(t ? { tenants: t } : {}) };
+  const current = groupSummaries(all.filter((s) => Date.parse(s.hour) >= from), options);
+  const previous = new Map(groupSummaries(all.filter((s) => Date.parse(s.hour) < from), options).map((r) => [key(r, by), r.events]));
+  const rows = current.map((r) => {
+    const before = previous.get(key(r, by)) ?? 0;
+    return { ...r, previousEvents: before, delta: r.events - before, trend: trend(r.events, before) };
+  });
+  const limited = top(q) ? rows.slice(0, top(q)) : rows;
+  return ok(f === 'csv' ? limited : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), rows: limited }, f, [...by, 'events', 'messages', 'previousEvents', 'delta', 'trend']);
+}
+
+function key(r: QueryRow, by: string[]): string {
+  return JSON.stringify(by.map((f) => r[f as keyof QueryRow] ?? null));
+}
+
+function trend(now: number, before: number): 'new' | 'up' | 'down' | 'flat' | 'gone' {
+  if (before === 0) return now === 0 ? 'flat' : 'new';
+  if (now === 0) return 'gone';
+  const ratio = now / before;
+  return ratio >= 1.2 ? 'up' : ratio <= 0.8 ? 'down' : 'flat';
+}
+
+async function timeseries(q: ApiRequest['query'], store: ObjectStore, now: number): Promise<ApiResponse> {
+  const f = format(q);
+  const { from, to } = range(q, now);
+  const step = q.step ?? 'hour';
+  if (step !== 'hour' && step !== 'day') throw new UsageError('BAD_STEP', `step must be hour or day, not "${step}"`);
+  const t = tenants(q);
+  const by = [step, ...(q.by ? parseFields(q.by) : ['outcome' as const])].filter((v, i, a) => a.indexOf(v) === i) as QueryOptions['by'];
+  const summaries = await readSummaries(store, summaryKeysInRange(store, { from, to, ...(t ? { tenants: t } : {}) }));
+  const rows = groupSummaries(summaries, { by, where: parseWhere(q.where ? q.where.split(';') : []), ...(t ? { tenants: t } : {}) })
+    .sort((a, b) => String(a[step]).localeCompare(String(b[step])) || b.events - a.events);
+  return ok(f === 'csv' ? rows : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), step, rows }, f, [...by, 'events', 'messages']);
+}
+
+async function sources(q: ApiRequest['query'], store: ObjectStore): Promise<ApiResponse> {
+  const f = format(q);
+  const t = tenants(q);
+  const status = q.status;
+  if (status && !['ingested', 'duplicate', 'empty', 'rejected'].includes(status)) throw new UsageError('BAD_STATUS', `status must be ingested, empty or rejected, not "${status}"`);
+  const limit = top({ top: q.limit ?? '100' })!;
+  const rows: Array<Record<string, unknown>> = [];
+  for (const tenant of t ?? [null]) {
+    for await (const o of store.list(tenant ? `results/sources/${tenant}/` : 'results/sources/')) {
+      const got = await store.get(o.key);
+      if (!got) continue;
+      const r = JSON.parse(Buffer.from(got.body).toString('utf8')) as Record<string, unknown>;
+      if (status && r.status !== status) continue;
+      rows.push({ sourceId: r.sourceId, tenant: r.tenant, key: r.key, status: r.status, reason: r.reason, errorCode: r.errorCode, family: r.family, rows: r.rows, counted: r.counted, ingestedAt: r.ingestedAt });
+    }
+  }
+  rows.sort((a, b) => String(b.ingestedAt).localeCompare(String(a.ingestedAt)));
+  return ok(rows.slice(0, limit), f, ['ingestedAt', 'tenant', 'key', 'status', 'errorCode', 'reason', 'family', 'rows', 'counted', 'sourceId']);
+}
+
+async function incidents(q: ApiRequest['query'], store: ObjectStore): Promise<ApiResponse> {
+  const t = tenants(q);
+  const state = q.state;
+  if (state && !['open', 'escalated', 'resolved', 'active'].includes(state)) throw new UsageError('BAD_STATE', `state must be open, escalated, resolved or active, not "${state}"`);
+  const out: Array<Record<string, unknown>> = [];
+  for (const tenant of t ?? [null]) {
+    for await (const o of store.list(tenant ? `state/incidents/${tenant}/` : 'state/incidents/')) {
+      const got = await store.get(o.key);
+      if (!got) continue;
+      const i = JSON.parse(Buffer.from(got.body).toString('utf8')) as Incident;
+      if (state === 'active' ? i.state === 'resolved' : state && i.state !== state) continue;
+      out.push({ tenant: i.tenant, ruleId: i.ruleId, group: i.group, state: i.state, value: i.lastValue, peak: i.peakValue, openedAt: i.openedAt, resolvedAt: i.resolvedAt, episode: i.episode });
+    }
+  }
+  return ok(out, 'json');
+}

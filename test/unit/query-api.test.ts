@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { parse as csvParse } from 'csv-parse/sync';
+import { handleApiRequest } from '../../functions/query/api.ts';
+import { parseRulesConfig } from '../../functions/core/rules/config.ts';
+import { utf8 } from '../helpers/bytes.ts';
+import { ingestBytes } from '../helpers/ingest.ts';
+import { createMemoryStore } from '../helpers/memory-store.ts';
+
+const HEAD = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+const defer = (hour: string, id: string, server = 'mail.contoso.com') => `"2026-11-20T${hour}:10:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=${server}]}]","${id}","u@contoso.com"\r\n`;
+
+async function fixture() {
+  const store = createMemoryStore();
+  const notifier = { publish: async () => {} };
+  // 4 deferrals at 09:00 and 31 at 10:00: querying 10:00-11:00 compares with 09:00-10:00.
+  let rows = HEAD;
+  for (let i = 0; i < 4; i++) rows += defer('09', `a${i}`);
+  for (let i = 0; i < 30; i++) rows += defer('10', `b${i}`);
+  rows += defer('10', 'evil', '=HYPERLINK(evil.example)');
+  await ingestBytes(store, 'a.csv', utf8(rows), { tenant: 'contoso', config: { alerts: { rules: parseRulesConfig({}), notifier } } });
+  await ingestBytes(store, 'bad.csv', utf8('Name,Email\r\nAda,ada@x.com\r\n'), { tenant: 'contoso' });
+  return store;
+}
+
+const get = (path: string, query: Record<string, string> = {}) => ({ method: 'GET', path, query });
+const now = Date.parse('2026-11-20T12:00:00Z');
+
+describe('the query API (Function URL)', () => {
+  it('/v1/summary groups the range and compares it with the previous period of equal length', async () => {
+    const store = await fixture();
+    const r = await handleApiRequest(get('/v1/summary', { tenant: 'contoso', from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', by: 'code,destination' }), store, now);
+    expect(r.statusCode).toBe(200);
+    const body = JSON.parse(r.body);
+    expect(body.rows).toEqual([
+      { code: '4.4.316', destination: 'mail.contoso.com', events: 30, messages: 30, previousEvents: 4, delta: 26, trend: 'up' },
+      { code: '4.4.316', destination: '=HYPERLINK(evil.example)', events: 1, messages: 1, previousEvents: 0, delta: 1, trend: 'new' },
+    ]);
+  });
+
+  it('/v1/timeseries, /v1/sources and /v1/incidents answer what the dashboard needs', async () => {
+    const store = await fixture();
+    const ts = JSON.parse((await handleApiRequest(get('/v1/timeseries', { from: '2026-11-20', to: '2026-11-21', step: 'hour' }), store, now)).body);
+    expect(ts.rows.map((r: { hour: string; events: number }) => [r.hour, r.events])).toEqual([['2026-11-20T09:00:00Z', 4], ['2026-11-20T10:00:00Z', 31]]);
+    const rejected = JSON.parse((await handleApiRequest(get('/v1/sources', { tenant: 'contoso', status: 'rejected' }), store, now)).body);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ status: 'rejected', errorCode: 'UNRECOGNIZED_HEADER', key: 'incoming/contoso/bad.csv' });
+    const incidents = JSON.parse((await handleApiRequest(get('/v1/incidents', { tenant: 'contoso', state: 'active' }), store, now)).body);
+    expect(incidents).toEqual([expect.objectContaining({ ruleId: 'connector-codes', state: 'open', group: { destination: 'mail.contoso.com' } })]);
+  });
+
+  it('answers CSV with formulas neutralised (O29)', async () => {
+    const store = await fixture();
+    const r = await handleApiRequest(get('/v1/summary', { tenant: 'contoso', from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', by: 'destination', format: 'csv' }), store, now);
+    expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const rows = csvParse(r.body, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((x) => x.destination)).toEqual(['mail.contoso.com', "'=HYPERLINK(evil.example)"]);
+    expect(rows[0]).toMatchObject({ events: '30', delta: '26', trend: 'up' });
+  });
+
+  it.each([
+    ['/v1/summary', { by: 'colour' }, 'unknown field "colour"'],
+    ['/v1/summary', { where: 'nonsense' }, '--where takes field=value'],
+    ['/v1/summary', { from: 'yesterday' }, 'from must be an ISO date or time'],
+    ['/v1/summary', { from: '2026-11-21', to: '2026-11-20' }, 'from must be before to'],
+    ['/v1/summary', { from: '2024-01-01', to: '2026-11-20' }, 'longer than 400 days'],
+    ['/v1/summary', { tenant: 'Not A Tenant' }, 'must be 1-63 characters'],
+    ['/v1/summary', { top: '0' }, 'top must be a whole number'],
+    ['/v1/summary', { format: 'xml' }, 'format must be json or csv'],
+    ['/v1/timeseries', { step: 'minute' }, 'step must be hour or day'],
+    ['/v1/sources', { status: 'weird' }, 'status must be'],
+    ['/v1/sources', { limit: '-3' }, 'top must be a whole number'],
+    ['/v1/incidents', { state: 'sleeping' }, 'state must be'],
+  ])('%s %j → 400 saying what was expected', async (path, query, message) => {
+    const r = await handleApiRequest(get(path, query), createMemoryStore(), now);
+    expect(r.statusCode).toBe(400);
+    expect(JSON.parse(r.body).error).toContain(message);
+  });
+
+  it('refuses other methods and unknown paths', async () => {
+    expect((await handleApiRequest({ method: 'POST', path: '/v1/summary', query: {} }, createMemoryStore(), now)).statusCode).toBe(405);
+    expect((await handleApiRequest(get('/v2/everything'), createMemoryStore(), now)).statusCode).toBe(404);
+  });
+});
