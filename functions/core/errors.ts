@@ -42,3 +42,13 @@ export class UsageError extends MailflowError {}
 export function isMailflowError(err: unknown): err is MailflowError {
   return err instanceof MailflowError;
 }
+
+/** The query API answered with an error (status says which: 400 a bad parameter, 403 not allowed). */
+export class RemoteApiError extends MailflowError {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(status === 400 ? 'API_BAD_REQUEST' : status === 403 ? 'API_FORBIDDEN' : 'API_FAILED', message);
+    this.status = status;
+  }
+}

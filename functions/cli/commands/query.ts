@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.ts';
 import { toCsv } from '../../core/query/csv-out.ts';
 import { parseFields, parseWhere, queryStore, QUERY_FIELDS, type QueryRow } from '../../core/query/query.ts';
 import { createS3Store } from '../../adapters/s3-store.ts';
+import { signedGet } from '../../adapters/signed-get.ts';
 import { parse, positiveInt, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
@@ -15,6 +16,9 @@ What failed, why, where, since when: counts from the hourly summaries in the dat
 Options:
   --data-dir D       the data folder (default .mailflow)
   --bucket B         query the deployed pipeline's bucket instead (your AWS credentials)
+  --url U            ask the deployed query API (output QueryUrl) instead: requests are signed
+                     with SigV4 from your AWS credentials; rows also get the previous period
+                     of equal length (previousEvents, delta, trend)
   --from T           start: ISO date or time (2026-11-20, 2026-11-20T10:00Z) or an age (24h, 7d)
   --to T             end: a date includes that whole day; a time is exclusive
   --tenant T[,T…]    only these tenants (default all)
@@ -34,6 +38,7 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, {
     'data-dir': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, tenant: { type: 'string' },
     by: { type: 'string' }, where: { type: 'string', multiple: true }, format: { type: 'string' }, top: { type: 'string' },
+    url: { type: 'string' },
     ...S3_OPTIONS,
   }, false);
   if (values.help) {
@@ -46,7 +51,33 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
   const now = Date.now();
   const from = values.from === undefined ? undefined : parseTime(values.from, now, 'from');
   const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
-  if (values.bucket && values['data-dir']) throw new UsageError('BAD_ARGUMENTS', 'use either --data-dir or --bucket, not both');
+  if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1) throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
+  if (values.url) {
+    let base: URL;
+    try {
+      base = new URL(values.url);
+    } catch {
+      throw new UsageError('BAD_URL', `--url "${values.url}" is not a URL (the stack output QueryUrl, https://….lambda-url.<region>.on.aws/)`);
+    }
+    const url = new URL('v1/summary', base.href.endsWith('/') ? base : new URL(`${base.href}/`));
+    const params: Record<string, string | undefined> = {
+      by: by.join(','),
+      from: from === undefined ? undefined : new Date(from).toISOString(),
+      to: to === undefined ? undefined : new Date(to).toISOString(),
+      tenant: values.tenant,
+      where: values.where?.join(';'),
+      top: values.top,
+      format: format === 'csv' ? 'csv' : 'json',
+    };
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+    const res = await signedGet(url, values.region ? { region: values.region } : {});
+    if (format === 'csv') io.stdout.write(res.body);
+    else {
+      const { rows } = JSON.parse(res.body) as { rows: QueryRow[] };
+      io.stdout.write(format === 'json' ? `${JSON.stringify(rows, null, 1)}\n` : table(rows, by));
+    }
+    return 0;
+  }
   const store = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
   const rows = await queryStore(store, {
     by,
@@ -78,15 +109,21 @@ export function parseTime(text: string, now: number, which: 'from' | 'to'): numb
 function table(rows: QueryRow[], by: string[]): string {
   if (rows.length === 0) return 'no events match\n';
   const withMeaning = by.includes('code');
-  const head = [...by, 'events', 'messages', ...(withMeaning ? ['meaning'] : [])];
+  const withTrend = 'trend' in rows[0]!;
+  const head = [...by, 'events', 'messages', ...(withTrend ? ['change', 'trend'] : []), ...(withMeaning ? ['meaning'] : [])];
   const cells = rows.map((r) => [
     ...by.map((f) => String(r[f as keyof QueryRow] ?? '-')),
     r.events.toLocaleString('en-US'),
     r.messages.toLocaleString('en-US'),
+    ...(withTrend ? [signed((r as QueryRow & { delta: number }).delta), String((r as QueryRow & { trend: string }).trend)] : []),
     ...(withMeaning ? [r.code ? (lookupCode(r.code)?.en[0] ?? '(not in the code table)') : ''] : []),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const numeric = (i: number) => i === by.length || i === by.length + 1;
+  const numeric = (i: number) => i >= by.length && i <= by.length + (withTrend ? 2 : 1);
   const fmt = (c: string[]) => c.map((v, i) => (numeric(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
   return `${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n')}\n`;
+}
+
+function signed(n: number): string {
+  return n > 0 ? `+${n.toLocaleString('en-US')}` : n.toLocaleString('en-US');
 }
