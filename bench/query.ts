@@ -1,0 +1,123 @@
+/**
+ * `npm run bench:query`: how fast the query core answers over 90 days × 24 hours of one tenant,
+ * the size the issue sets a 1 s bound for, against DuckDB reading the same summary files.
+ *
+ * The data folder is made once (a generated 90-day trace-detail export, ingested by the CLI) and
+ * kept under bench/data/. Each runner is a whole process timed by /usr/bin/time -v; rounds
+ * alternate; medians reported. `mailflow --help` is timed too, so the query's own share is visible.
+ * Results: bench/results/query-<date>.md and .json.
+ *
+ * Environment: BENCH_ROUNDS (default 7), BENCH_PER_HOUR (messages generated per hour, default 400).
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { encodeChunks, renderExport } from '../functions/core/generate/render.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const PER_HOUR = Number(process.env.BENCH_PER_HOUR ?? 400);
+const DAYS = 90;
+const START = Date.UTC(2026, 7, 1);
+const END = START + DAYS * 86_400_000;
+const TENANT = 'contoso';
+const DIR = join('bench/data', `query-${DAYS}d-${PER_HOUR}`);
+
+function timed(args: string[]): { seconds: number; rssMiB: number; output: string } {
+  const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr)!;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)!;
+  return { seconds: +(wall[1] ?? 0) * 3600 + +wall[2]! * 60 + +wall[3]!, rssMiB: +rss[1]! / 1024, output: r.stdout };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function ensureData(): Promise<{ summaries: number; bytes: number }> {
+  const hourly = join(DIR, 'results/hourly', `tenant=${TENANT}`);
+  if (!existsSync(hourly)) {
+    mkdirSync(DIR, { recursive: true });
+    const csv = join(DIR, 'export.csv');
+    process.stderr.write(`generating ${DAYS} days of trace-detail (${PER_HOUR} messages an hour) and ingesting…\n`);
+    // No row limit: the export ends where an export taken at the end of the 90 days would.
+    await pipeline(Readable.from(encodeChunks(renderExport({ family: 'trace-detail', rows: Number.MAX_SAFE_INTEGER, hours: DAYS * 24, seed: 9, perHour: PER_HOUR, start: START }), 'utf-8')), createWriteStream(csv));
+    const r = spawnSync(process.execPath, ['bin/mailflow.js', 'ingest', '--data-dir', DIR, '--tenant', TENANT, csv], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error('ingest failed');
+    rmSync(csv);
+  }
+  let summaries = 0;
+  let bytes = 0;
+  for (const day of readdirSync(hourly)) {
+    for (const f of readdirSync(join(hourly, day))) {
+      summaries++;
+      bytes += statSync(join(hourly, day, f)).size;
+    }
+  }
+  return { summaries, bytes };
+}
+
+async function main(): Promise<void> {
+  const data = await ensureData();
+  const range = ['--from', new Date(START).toISOString(), '--to', new Date(END).toISOString()];
+  const runners: Array<{ name: string; args: string[]; events: (out: string) => number | null }> = [
+    {
+      name: 'mailflow query --by code (whole process)',
+      args: ['bin/mailflow.js', 'query', '--data-dir', DIR, '--tenant', TENANT, ...range, '--by', 'code', '--format', 'json'],
+      events: (out) => (JSON.parse(out) as Array<{ events: number }>).reduce((n, r) => n + r.events, 0),
+    },
+    {
+      name: 'mailflow query --by hour,outcome',
+      args: ['bin/mailflow.js', 'query', '--data-dir', DIR, '--tenant', TENANT, ...range, '--by', 'hour,outcome', '--format', 'json'],
+      events: (out) => (JSON.parse(out) as Array<{ events: number }>).reduce((n, r) => n + r.events, 0),
+    },
+    { name: 'mailflow --help (startup only)', args: ['bin/mailflow.js', '--help'], events: () => null },
+    {
+      name: 'DuckDB read_json + GROUP BY code, threads=2',
+      args: ['bench/peers/duckdb-query.mjs', DIR, TENANT],
+      events: (out) => (JSON.parse(out.trim().split('\n').pop()!) as { events: number }).events,
+    },
+  ];
+  const results = runners.map((r) => ({ ...r, runs: [] as Array<{ seconds: number; rssMiB: number }>, counted: null as number | null }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of results) {
+      const run = timed(r.args);
+      r.runs.push({ seconds: run.seconds, rssMiB: run.rssMiB });
+      r.counted = r.events(run.output);
+    }
+    process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
+  }
+  const counts = new Set(results.map((r) => r.counted).filter((n) => n !== null));
+  if (counts.size !== 1) throw new Error(`the runners disagree on the number of events: ${[...counts].join(' vs ')}`);
+  const startup = median(results[2]!.runs.map((r) => r.seconds));
+  const duck = median(results[3]!.runs.map((r) => r.seconds));
+  const rows = results.map((r) => {
+    const s = median(r.runs.map((x) => x.seconds));
+    return `| ${r.name} | ${s.toFixed(2)} s | ${(s / duck).toFixed(2)}× | ${Math.max(...r.runs.map((x) => x.rssMiB)).toFixed(0)} MiB |`;
+  });
+  const date = new Date().toISOString().slice(0, 10);
+  const md = `# Query benchmark, ${date}
+
+${DAYS} days × 24 hours of one tenant: ${data.summaries.toLocaleString('en-US')} hourly summaries,
+${(data.bytes / 1048576).toFixed(1)} MiB on disk, ${[...counts][0]!.toLocaleString('en-US')} events
+(generated trace-detail, ${PER_HOUR} messages an hour). Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}.
+Whole processes timed with /usr/bin/time -v; median of ${ROUNDS} alternating rounds; every runner
+counted the same events.
+
+| runner | median wall | vs DuckDB | peak RSS |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+
+The query's own share (whole process minus startup): ${(median(results[0]!.runs.map((r) => r.seconds)) - startup).toFixed(2)} s for --by code.
+`;
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/query-${date}.md`, md);
+  writeFileSync(`bench/results/query-${date}.json`, `${JSON.stringify({ date, days: DAYS, perHour: PER_HOUR, ...data, results: results.map(({ name, runs, counted }) => ({ name, runs, counted })) }, null, 1)}\n`);
+  process.stdout.write(md);
+}
+
+await main();
