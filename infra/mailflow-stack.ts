@@ -185,31 +185,9 @@ export class MailflowStack extends Stack {
     fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }));
   }
 
-  /** Read-only: get and list under the given prefixes, nothing else. */
+  /** Get and list under the given prefixes, nothing else (the query function has only this). */
   private grantReadOnly(fn: PipelineFunction, prefixes: string[]): void {
     fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
-    fn.role.addToPolicy(new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: ['s3:ListBucket'],
-      resources: [this.bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
-    }));
-    for (const p of prefixes) {
-      Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.bucket.node.defaultChild as never)}.Arn>/${p}*]`,
-        reason: `Read-only object access scoped to the ${p} prefix; object keys under it are not known in advance.`,
-      });
-    }
-  }
-
-  /**
-   * Least privilege, written out: read uploads; read and write results and state (compare-and-swap
-   * needs the read); list only under those prefixes; no delete, no write to incoming/.
-   */
-  private grantPipelineAccess(fn: PipelineFunction, prefixes: string[]): void {
-    const writable = prefixes.filter((p) => p !== 'incoming/');
-    fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
-    if (writable.length) fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: writable.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
     fn.role.addToPolicy(new PolicyStatement({
       effect: Effect.ALLOW,
       actions: ['s3:ListBucket'],
@@ -222,5 +200,15 @@ export class MailflowStack extends Stack {
         reason: `Object access is scoped to the ${p} prefix; object keys under it are not known in advance.`,
       });
     }
+  }
+
+  /**
+   * Least privilege, written out: read uploads; read and write results and state (compare-and-swap
+   * needs the read); list only under those prefixes; no delete, no write to incoming/.
+   */
+  private grantPipelineAccess(fn: PipelineFunction, prefixes: string[]): void {
+    this.grantReadOnly(fn, prefixes);
+    const writable = prefixes.filter((p) => p !== 'incoming/');
+    if (writable.length) fn.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: writable.map((p) => this.bucket.arnForObjects(`${p}*`)) }));
   }
 }
