@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import { RemoteApiError } from '../core/errors.ts';
+import { RemoteApiError, UsageError } from '../core/errors.ts';
 
 /**
  * GET against a Lambda Function URL with `AWS_IAM` auth: the request is signed with SigV4 for the
@@ -35,6 +35,10 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
     path: url.pathname,
     query,
     headers: { host: url.host, accept: 'application/json, text/csv' },
+  }).catch((err: Error) => {
+    throw err.name === 'CredentialsProviderError'
+      ? new UsageError('NO_CREDENTIALS', `no AWS credentials to sign with (${err.message}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`)
+      : err;
   });
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const response = await new Promise<{ status: number; contentType: string; body: string }>((resolve, reject) => {
@@ -45,7 +49,7 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} within ${(options.timeoutMs ?? 30_000) / 1000} s`)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(new RemoteApiError(0, `cannot reach ${url.origin}: ${err.message}`)));
     req.end();
   });
   if (response.status >= 200 && response.status < 300) return response;
@@ -55,7 +59,7 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
 export function regionOf(url: URL): string {
   const m = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(url.hostname);
   const region = m?.[1] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) throw new RemoteApiError(0, `cannot tell the AWS region from ${url.hostname}; pass --region`);
+  if (!region) throw new UsageError('NO_REGION', `cannot tell the AWS region from ${url.hostname}; pass --region`);
   return region;
 }
 

@@ -109,7 +109,8 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
     const before = previous.get(key(r, by)) ?? 0;
     return { ...r, previousEvents: before, delta: r.events - before, trend: trend(r.events, before) };
   });
-  const limited = top(q) ? rows.slice(0, top(q)) : rows;
+  const n = top(q);
+  const limited = n ? rows.slice(0, n) : rows;
   return ok(f === 'csv' ? limited : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), rows: limited }, f, [...by, 'events', 'messages', 'previousEvents', 'delta', 'trend']);
 }
 

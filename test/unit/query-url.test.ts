@@ -27,7 +27,7 @@ const hmac = (key: string | Buffer, s: string) => createHmac('sha256', key).upda
 const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** SigV4 verification as AWS does it: canonical request from the raw request, then the HMAC chain. */
-export function verifySigV4(req: { method: string; url: string; headers: IncomingMessage['headers'] }, secret: string, now = Date.now()): string | null {
+function verifySigV4(req: { method: string; url: string; headers: IncomingMessage['headers'] }, secret: string, now = Date.now()): string | null {
   const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ''));
   if (!m) return 'no SigV4 Authorization header';
   const [, accessKey, date, region, service, signedHeaders, signature] = m as unknown as string[];
