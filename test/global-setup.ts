@@ -12,9 +12,9 @@ export const RGW_PORT = 7480;
 
 export default function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'mailflow-ceph-'));
-  const run = (script: string, ...args: string[]) => execFileSync(`scripts/${script}`, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+  const run = (script: string, ...args: string[]) => execFileSync(`scripts/${script}`, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
   try {
-    run('ensure-ceph.sh');
+    run('ensure-test-packages.sh');
     run('ceph-up.sh', dir, String(RGW_PORT));
   } catch (err) {
     run('ceph-down.sh', dir);

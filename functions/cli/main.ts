@@ -8,6 +8,8 @@ Usage: mailflow <command> [options]      (mailflow <command> --help for details)
 Commands:
   ingest <files…>       read exports into the data folder: receipts and hourly rollups
   query                 what failed, why, where, since when (table, JSON or CSV)
+  report --html         the dashboard as one self-contained HTML file
+  dashboard             the dashboard on http://127.0.0.1:8025/, fresh on every change
   watch <folder>        ingest exports as they appear in a folder
   upload <files…>       send exports to the deployed pipeline's bucket (--bucket)
   digest                the digest of a period: changes, top codes with advice, destinations
@@ -26,6 +28,8 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.ts')).ingestCommand,
   query: async () => (await import('./commands/query.ts')).queryCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  dashboard: async () => (await import('./commands/dashboard.ts')).dashboardCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
   upload: async () => (await import('./commands/upload.ts')).uploadCommand,
   'test-alert': async () => (await import('./commands/test-alert.ts')).testAlertCommand,

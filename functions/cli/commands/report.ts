@@ -1,0 +1,77 @@
+import { writeFile } from 'node:fs/promises';
+import { createFsStore } from '../../adapters/fs-store.ts';
+import { loadRulesConfig } from '../../adapters/rules-file.ts';
+import { createS3Store } from '../../adapters/s3-store.ts';
+import { normaliseTenant } from '../../core/aggregate/keys.ts';
+import type { Lang } from '../../core/classify/types.ts';
+import { UsageError } from '../../core/errors.ts';
+import type { ObjectStore } from '../../core/ports.ts';
+import { ALL_TENANTS } from '../../core/report/html.ts';
+import { parseRange, RANGES } from '../../core/report/load.ts';
+import { renderReport } from '../../core/report/report.ts';
+import { resolveTenant } from '../../core/rules/config.ts';
+import { parse, type Io } from '../args.ts';
+import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
+import { DEFAULT_DATA_DIR } from './ingest.ts';
+import { parseTime } from './query.ts';
+
+export const REPORT_HELP = `Usage: mailflow report --html [--out report.html] [options]
+
+Writes the dashboard as one self-contained HTML file: headline numbers against the previous
+period, deferred and failed per hour by category, top codes with meaning, owner and advice, top
+destinations and connectors with a trend line, open incidents, recent uploads (rejected ones
+highlighted). The file loads nothing from anywhere; its tenant and range selector switches
+between views it carries (every tenant, and all together, × ${Object.keys(RANGES).join(', ')}).
+
+Options:
+  --html             the format (the only one; the digest command prints text)
+  --out FILE         where to write it (default: standard output when piped, else report.html)
+  --data-dir D       the data folder (default .mailflow); or --bucket B for the deployed pipeline
+  --tenant T[,T…]    only these tenants (default: every tenant with results)
+  --range R          the view shown first: ${Object.keys(RANGES).join(', ')} (default 24h)
+  --ranges R[,R…]    the ranges the file carries (default all)
+  --to T             end of the period (default: the end of the data)
+  --lang en|it       language (default: the tenant's, from mailflow.config.json or --config)
+  --config FILE      the rules and tenant settings file
+${S3_HELP}`;
+
+export async function reportCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, {
+    html: { type: 'boolean' }, out: { type: 'string' }, 'data-dir': { type: 'string' }, tenant: { type: 'string' }, range: { type: 'string' },
+    ranges: { type: 'string' }, to: { type: 'string' }, lang: { type: 'string' }, config: { type: 'string' }, ...S3_OPTIONS,
+  }, false);
+  if (values.help) {
+    io.stdout.write(REPORT_HELP);
+    return 0;
+  }
+  if (!values.html) throw new UsageError('NO_FORMAT', 'say --html: the report is an HTML page (for text, use mailflow digest)');
+  if (values.bucket && values['data-dir']) throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir or --bucket');
+  const store: ObjectStore = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
+  const tenants = values.tenant ? values.tenant.split(',').map((t) => normaliseTenant(t)) : undefined;
+  const ranges = values.ranges ? values.ranges.split(',').map((r) => parseRange(r.trim())) : undefined;
+  const lang = await languageOf(values.lang, values.config, tenants?.length === 1 ? tenants[0]! : null);
+  const now = Date.now();
+  const { html, views } = await renderReport(store, {
+    mode: 'static', lang, tenant: tenants?.length === 1 ? tenants[0]! : null, range: parseRange(values.range),
+    ...(tenants ? { tenants } : {}), ...(ranges ? { ranges } : {}),
+    ...(values.to ? { to: parseTime(values.to, now, 'to') } : {}), now,
+  });
+  const out = values.out ?? (io.stdout.isTTY ? 'report.html' : undefined);
+  if (out === undefined) io.stdout.write(html);
+  else {
+    await writeFile(out, html);
+    io.stderr.write(`wrote ${out} (${views} views, ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB): open it in a browser\n`);
+  }
+  return 0;
+}
+
+/** --lang, else the tenant's language from the config, else English. */
+export async function languageOf(flag: string | undefined, configFile: string | undefined, tenant: string | null): Promise<Lang> {
+  if (flag !== undefined) {
+    if (flag !== 'en' && flag !== 'it') throw new UsageError('BAD_LANG', `--lang must be en or it, not "${flag}"`);
+    return flag;
+  }
+  const { config } = await loadRulesConfig(configFile);
+  return resolveTenant(config, tenant ?? ALL_TENANTS).settings.language;
+}
+

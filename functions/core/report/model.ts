@@ -1,0 +1,195 @@
+import type { HourlySummary } from '../aggregate/rollup.ts';
+import { explainStatus } from '../classify/classify.ts';
+import { OWNER_TEXT } from '../classify/owners.ts';
+import { CATEGORIES, type Category, type Lang } from '../classify/types.ts';
+import type { Receipt } from '../pipeline.ts';
+import type { Incident } from '../rules/incident.ts';
+
+/**
+ * What one dashboard view shows, computed from summaries, incidents and receipts: the numbers
+ * only, no HTML. The same model feeds `report --html`, `mailflow dashboard` and the snapshot the
+ * digest function writes. Pure.
+ */
+export interface ReportInput {
+  /** A tenant, or null for all tenants together. */
+  tenant: string | null;
+  lang: Lang;
+  from: number;
+  to: number;
+  /** Summaries covering the period and the one before it (same length). */
+  summaries: readonly HourlySummary[];
+  incidents: readonly Incident[];
+  /** Most recent first. */
+  receipts: readonly Receipt[];
+  /** The latest hour with data (ms, end of that hour), to show how fresh the view is. */
+  dataUntil: number | null;
+}
+
+export interface Headline {
+  key: 'problems' | 'failed' | 'deferred' | 'delivered' | 'failureRate';
+  now: number;
+  before: number;
+  /** Counts are whole numbers; the failure rate is a fraction. */
+  rate: boolean;
+  /** Whether a rise is bad news (colours the change). */
+  riseIsBad: boolean;
+}
+
+export interface ChartBar {
+  /** Start of the hour (ms). */
+  hour: number;
+  total: number;
+  segments: Array<{ category: Category; events: number }>;
+}
+
+export interface Ranked {
+  name: string;
+  events: number;
+  previous: number;
+  /** Problem events per bucket across the period (hours up to 7 days, then days). */
+  spark: number[];
+}
+
+export interface CodeRow {
+  code: string;
+  events: number;
+  previous: number;
+  category: Category | null;
+  title: string | null;
+  owner: string | null;
+  action: string | null;
+}
+
+export interface ReportModel {
+  tenant: string | null;
+  lang: Lang;
+  from: number;
+  to: number;
+  dataUntil: number | null;
+  headline: Headline[];
+  /** Categories in chart order (those present), and one bar per hour with problems. */
+  categories: Category[];
+  hours: number;
+  bars: ChartBar[];
+  maxBar: number;
+  codes: CodeRow[];
+  destinations: Ranked[];
+  connectors: Ranked[];
+  incidents: Incident[];
+  receipts: Receipt[];
+}
+
+const HOUR = 3_600_000;
+const PROBLEM = new Set(['deferred', 'failed', 'expired']);
+
+interface Tally {
+  outcomes: Map<string, number>;
+  codes: Map<string, { events: number; category: Category | null }>;
+  destinations: Map<string, number>;
+  connectors: Map<string, number>;
+}
+
+function tally(summaries: readonly HourlySummary[], from: number, to: number): Tally {
+  const t: Tally = { outcomes: new Map(), codes: new Map(), destinations: new Map(), connectors: new Map() };
+  const add = (m: Map<string, number>, k: string | null, n: number) => k && m.set(k, (m.get(k) ?? 0) + n);
+  for (const s of summaries) {
+    const hour = Date.parse(s.hour);
+    if (hour < from || hour >= to) continue;
+    for (const g of s.groups) {
+      add(t.outcomes, g.outcome, g.events);
+      if (!PROBLEM.has(g.outcome)) continue;
+      const code = g.code ?? `(${g.outcome})`;
+      const c = t.codes.get(code) ?? { events: 0, category: (g.category as Category | null) ?? null };
+      c.events += g.events;
+      t.codes.set(code, c);
+      add(t.destinations, g.destination, g.events);
+      add(t.connectors, g.connector, g.events);
+    }
+  }
+  return t;
+}
+
+export function sparkStep(from: number, to: number): number {
+  return to - from > 7 * 24 * HOUR ? 24 * HOUR : HOUR;
+}
+
+export function buildReportModel(input: ReportInput): ReportModel {
+  const { from, to, lang } = input;
+  const length = to - from;
+  const now = tally(input.summaries, from, to);
+  const before = tally(input.summaries, from - length, from);
+  const n = (t: Tally, ...outcomes: string[]) => outcomes.reduce((sum, o) => sum + (t.outcomes.get(o) ?? 0), 0);
+  const rate = (t: Tally) => {
+    const final = n(t, 'delivered', 'failed', 'expired', 'filtered');
+    return final ? n(t, 'failed', 'expired') / final : 0;
+  };
+  const headline: Headline[] = [
+    { key: 'problems', now: n(now, 'deferred', 'failed', 'expired'), before: n(before, 'deferred', 'failed', 'expired'), rate: false, riseIsBad: true },
+    { key: 'failed', now: n(now, 'failed', 'expired'), before: n(before, 'failed', 'expired'), rate: false, riseIsBad: true },
+    { key: 'deferred', now: n(now, 'deferred'), before: n(before, 'deferred'), rate: false, riseIsBad: true },
+    { key: 'failureRate', now: rate(now), before: rate(before), rate: true, riseIsBad: true },
+    { key: 'delivered', now: n(now, 'delivered'), before: n(before, 'delivered'), rate: false, riseIsBad: false },
+  ];
+
+  // The chart, and the per-bucket series behind each destination's and connector's sparkline.
+  const byHour = new Map<number, Map<Category, number>>();
+  const step = sparkStep(from, to);
+  const buckets = Math.ceil(length / step);
+  const series = { destination: new Map<string, number[]>(), connector: new Map<string, number[]>() };
+  for (const s of input.summaries) {
+    const hour = Date.parse(s.hour);
+    if (hour < from || hour >= to) continue;
+    const bucket = Math.floor((hour - from) / step);
+    for (const g of s.groups) {
+      if (!PROBLEM.has(g.outcome)) continue;
+      const category = (g.category as Category | null) ?? 'unknown';
+      const cats = byHour.get(hour) ?? new Map<Category, number>();
+      cats.set(category, (cats.get(category) ?? 0) + g.events);
+      byHour.set(hour, cats);
+      for (const field of ['destination', 'connector'] as const) {
+        const name = g[field];
+        if (!name) continue;
+        const line = series[field].get(name) ?? new Array<number>(buckets).fill(0);
+        line[bucket]! += g.events;
+        series[field].set(name, line);
+      }
+    }
+  }
+  const present = new Set<Category>();
+  for (const cats of byHour.values()) for (const c of cats.keys()) present.add(c);
+  const categories = CATEGORIES.filter((c) => present.has(c));
+  const bars: ChartBar[] = [...byHour.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([hour, cats]) => {
+      const segments = categories.filter((c) => cats.has(c)).map((category) => ({ category, events: cats.get(category)! }));
+      return { hour, total: segments.reduce((sum, s) => sum + s.events, 0), segments };
+    })
+    .filter((b) => b.total > 0);
+
+  const ranked = (m: Map<string, number>, prev: Map<string, number>, lines: Map<string, number[]>, limit: number): Ranked[] =>
+    top(m, limit).map(([name, events]) => ({ name, events, previous: prev.get(name) ?? 0, spark: lines.get(name) ?? new Array<number>(buckets).fill(0) }));
+
+  const codes: CodeRow[] = [...now.codes.entries()]
+    .sort((a, b) => b[1].events - a[1].events || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 10)
+    .map(([code, c]) => {
+      const e = /^\d\.\d{1,3}\.\d{1,3}$/.test(code) ? explainStatus(code, lang) : null;
+      return {
+        code, events: c.events, previous: before.codes.get(code)?.events ?? 0, category: c.category,
+        title: e?.title ?? null, owner: e?.owner ? OWNER_TEXT[lang][e.owner] : null, action: e?.action ?? null,
+      };
+    });
+
+  return {
+    tenant: input.tenant, lang, from, to, dataUntil: input.dataUntil, headline, categories, hours: Math.round(length / HOUR), bars,
+    maxBar: Math.max(0, ...bars.map((b) => b.total)), codes,
+    destinations: ranked(now.destinations, before.destinations, series.destination, 8),
+    connectors: ranked(now.connectors, before.connectors, series.connector, 8),
+    incidents: input.incidents.filter((i) => i.state !== 'resolved' && (input.tenant === null || i.tenant === input.tenant)),
+    receipts: input.receipts.filter((r) => input.tenant === null || r.tenant === input.tenant).slice(0, 20),
+  };
+}
+
+function top(m: Map<string, number>, n: number): Array<[string, number]> {
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+}

@@ -1,0 +1,45 @@
+import type { Lang } from '../classify/types.ts';
+import { UsageError } from '../errors.ts';
+import type { ObjectStore } from '../ports.ts';
+import { tenantsWithResults } from '../query/query.ts';
+import { renderReportPage } from './html.ts';
+import { loadReportInput, RANGES, type RangeName } from './load.ts';
+import { buildReportModel } from './model.ts';
+
+export interface ReportRequest {
+  mode: 'static' | 'live';
+  lang: Lang;
+  /** The view shown first: a tenant, or null for all tenants together. */
+  tenant: string | null;
+  range: RangeName;
+  /** The tenants the page covers (default: every tenant with results). */
+  tenants?: string[];
+  /** Static pages: the ranges to include (default all the selector offers). */
+  ranges?: RangeName[];
+  /** End of the period (default: the end of the data). */
+  to?: number;
+  now: number;
+}
+
+/** The whole page for a request: read what each view needs, build its model, render. */
+export async function renderReport(store: ObjectStore, req: ReportRequest): Promise<{ html: string; views: number }> {
+  const tenants = req.tenants ?? (await tenantsWithResults(store));
+  if (req.tenant !== null && !tenants.includes(req.tenant)) {
+    throw new UsageError('UNKNOWN_TENANT', `no results for tenant "${req.tenant}"${tenants.length ? `; tenants with results: ${tenants.join(', ')}` : ''}`);
+  }
+  const choices: Array<string | null> = tenants.length > 1 ? [null, ...tenants] : tenants.length ? [...tenants] : [null];
+  const tenant = tenants.length === 1 && req.tenant === null ? tenants[0]! : req.tenant;
+  const ranges = req.mode === 'static' ? (req.ranges ?? (Object.keys(RANGES) as RangeName[])) : [req.range];
+  const range = ranges.includes(req.range) ? req.range : ranges[0]!;
+  const wanted = req.mode === 'static' ? choices.flatMap((t) => ranges.map((r) => ({ t, range: r }))) : [{ t: tenant, range }];
+  const views = [];
+  for (const { t, range } of wanted) {
+    const input = await loadReportInput(store, { tenant: t, tenants, range, now: req.now, ...(req.to !== undefined ? { to: req.to } : {}) });
+    views.push({ range, model: buildReportModel({ ...input, lang: req.lang }) });
+  }
+  const html = renderReportPage({
+    mode: req.mode, lang: req.lang, tenants: choices, ranges: req.mode === 'static' ? ranges : Object.keys(RANGES),
+    selected: { tenant, range }, views, generatedAt: req.now,
+  });
+  return { html, views: views.length };
+}

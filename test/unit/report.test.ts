@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { readSummaries, summaryKeysInRange } from '../../functions/core/query/query.ts';
+import { contentSecurityPolicy } from '../../functions/core/report/html.ts';
+import { loadReportInput } from '../../functions/core/report/load.ts';
+import { buildReportModel } from '../../functions/core/report/model.ts';
+import { renderReport } from '../../functions/core/report/report.ts';
+import { parseRulesConfig } from '../../functions/core/rules/config.ts';
+import { utf8 } from '../helpers/bytes.ts';
+import { ingestBytes } from '../helpers/ingest.ts';
+import { createMemoryStore } from '../helpers/memory-store.ts';
+
+const HEAD = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+const row = (hour: string, id: string, event: string, led: string, server = 'mail.contoso.com') =>
+  `"2026-11-20T${hour}:10:00Z","${event}","Reason: [{LED=${led} [LastAttemptedServerName=${server}]}]","${id}","u${id}@contoso.com"\r\n`;
+const EVIL = '<script>alert(1)</script>';
+
+/** contoso: 4 deferrals at 09:00; at 10:00 30 deferrals, one to a hostile server name, 2 failures. fabrikam: 7 deferrals at 10:00. */
+async function fixture() {
+  const store = createMemoryStore();
+  const alerts = { alerts: { rules: parseRulesConfig({}), notifier: { publish: async () => {} } } };
+  let contoso = HEAD;
+  for (let i = 0; i < 4; i++) contoso += row('09', `a${i}`, 'Defer', '450 4.4.316 Connection refused');
+  for (let i = 0; i < 29; i++) contoso += row('10', `b${i}`, 'Defer', '450 4.4.316 Connection refused');
+  contoso += row('10', 'evil', 'Defer', '450 4.4.316 Connection refused', EVIL);
+  for (let i = 0; i < 2; i++) contoso += row('10', `c${i}`, 'Fail', '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found');
+  contoso += `"2026-11-20T10:20:00Z","Deliver","The message was delivered.","d1","ud1@contoso.com"\r\n`;
+  await ingestBytes(store, 'contoso.csv', utf8(contoso), { tenant: 'contoso', ...alerts });
+  await ingestBytes(store, `bad-${EVIL}.csv`, utf8('Name,Email\r\nAda,ada@x.com\r\n'), { tenant: 'contoso' });
+  let fabrikam = HEAD;
+  for (let i = 0; i < 7; i++) fabrikam += row('10', `f${i}`, 'Defer', '451 4.4.7 Message expired', 'mx.fabrikam.example');
+  await ingestBytes(store, 'fabrikam.csv', utf8(fabrikam), { tenant: 'fabrikam', ...alerts });
+  return store;
+}
+
+const now = Date.parse('2026-11-27T12:00:00Z');
+const to = Date.parse('2026-11-20T11:00:00Z');
+
+describe('the report model', () => {
+  it('counts the period against the previous one, per hour by category, with codes explained', async () => {
+    const store = await fixture();
+    const input = await loadReportInput(store, { tenant: 'contoso', tenants: ['contoso', 'fabrikam'], range: '24h', now });
+    expect(input.to).toBe(to); // the end of the tenant's data, not "now"
+    const m = buildReportModel({ ...input, lang: 'en' });
+    const h = Object.fromEntries(m.headline.map((x) => [x.key, [x.now, x.before]]));
+    expect(h).toEqual({ problems: [36, 0], failed: [2, 0], deferred: [34, 0], delivered: [1, 0], failureRate: [2 / 3, 0] });
+    expect(m.bars.map((b) => [new Date(b.hour).toISOString(), b.total, b.segments.map((s) => s.category)])).toEqual([
+      ['2026-11-20T09:00:00.000Z', 4, ['connection-refused']],
+      ['2026-11-20T10:00:00.000Z', 32, ['connection-refused', 'recipient']],
+    ]);
+    expect(m.maxBar).toBe(32);
+    expect(m.codes.map((c) => [c.code, c.events, c.category])).toEqual([['4.4.316', 34, 'connection-refused'], ['5.1.1', 2, 'recipient']]);
+    expect(m.codes[0]!.owner).toMatch(/your own servers/);
+    expect(m.codes[0]!.action).toBeTruthy();
+    expect(m.destinations[0]).toMatchObject({ name: 'mail.contoso.com', events: 35 });
+    expect(m.destinations[0]!.spark).toHaveLength(24);
+    expect(m.destinations[0]!.spark.slice(-2)).toEqual([4, 31]);
+    expect(m.receipts.map((r) => r.status).sort()).toEqual(['ingested', 'rejected']);
+  });
+
+  it('compares with the previous period of equal length', async () => {
+    const store = await fixture();
+    const input = await loadReportInput(store, { tenant: 'contoso', tenants: ['contoso'], range: '24h', now, to });
+    const m = buildReportModel({ ...input, from: to - 3_600_000, lang: 'en' });
+    // 10:00-11:00 against 09:00-10:00
+    expect(m.headline.find((x) => x.key === 'deferred')).toMatchObject({ now: 30, before: 4 });
+    expect(m.codes[0]).toMatchObject({ code: '4.4.316', events: 30, previous: 4 });
+    expect(m.bars).toHaveLength(1);
+  });
+
+  it('all tenants together add up the tenants', async () => {
+    const store = await fixture();
+    const input = await loadReportInput(store, { tenant: null, tenants: ['contoso', 'fabrikam'], range: '24h', now });
+    const m = buildReportModel({ ...input, lang: 'en' });
+    expect(m.headline.find((x) => x.key === 'problems')!.now).toBe(36 + 7);
+    const summaries = await readSummaries(store, summaryKeysInRange(store, {}));
+    expect(new Set(summaries.map((s) => s.tenant))).toEqual(new Set(['contoso', 'fabrikam']));
+  });
+});
+
+describe('the report page', () => {
+  it('is self-contained: the policy allows its own style and script by hash, and nothing else', async () => {
+    const store = await fixture();
+    const { html, views } = await renderReport(store, { mode: 'static', lang: 'en', tenant: null, range: '24h', now });
+    expect(views).toBe(3 * 3); // (all, contoso, fabrikam) × (24h, 7d, 30d)
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const hash = (t: string) => `'sha256-${createHash('sha256').update(t).digest('base64')}'`;
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1]!;
+    expect(csp).toBe(contentSecurityPolicy('static'));
+    expect(csp).toContain(`style-src ${hash(style)}`);
+    expect(csp).toContain(`script-src ${hash(script)}`);
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).toMatch(/form-action 'none'/);
+    // Nothing that could load from elsewhere.
+    expect(html).not.toMatch(/\b(src|href)="(?!data:)[^"#]/);
+    expect(html).not.toMatch(/url\(|@import/);
+    expect(html.match(/<script/g)).toHaveLength(1);
+  });
+
+  it('escapes what exports control (server names, file names)', async () => {
+    const store = await fixture();
+    const { html } = await renderReport(store, { mode: 'static', lang: 'en', tenant: 'contoso', range: '24h', tenants: ['contoso'], now });
+    expect(html).not.toContain(EVIL);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toMatch(/<tr class="rejected">/);
+  });
+
+  it('shows one view per tenant and range, the selected one visible', async () => {
+    const store = await fixture();
+    const { html } = await renderReport(store, { mode: 'static', lang: 'en', tenant: 'fabrikam', range: '7d', now });
+    const sections = [...html.matchAll(/<section class="view" data-tenant="([^"]+)" data-range="([^"]+)"[^>]*?( hidden)?>/g)].map((m) => [m[1], m[2], !m[3]]);
+    expect(sections.filter(([, , visible]) => visible)).toEqual([['fabrikam', '7d', true]]);
+    expect(sections).toHaveLength(9);
+  });
+
+  it('speaks Italian', async () => {
+    const store = await fixture();
+    const { html } = await renderReport(store, { mode: 'live', lang: 'it', tenant: 'contoso', range: '24h', now });
+    expect(html).toContain('<html lang="it">');
+    expect(html).toContain('Rinviati e falliti per ora, per categoria');
+    expect(html).toContain('Connessione rifiutata');
+    expect(html).toContain('rifiutato');
+    expect(html).toMatch(/form-action 'self'/);
+  });
+
+  it('names the tenants that exist when asked for one that does not', async () => {
+    const store = await fixture();
+    await expect(renderReport(store, { mode: 'live', lang: 'en', tenant: 'nope', range: '24h', now })).rejects.toThrow(/tenants with results: contoso, fabrikam/);
+  });
+});
