@@ -13,6 +13,8 @@ export interface StackConfig {
   logRetentionDays: number;
   reconcileEveryMinutes: number;
   maxObjectBytes: number;
+  /** How long the dashboard link in each digest works (hours, at most 168). */
+  reportLinkHours: number;
   /** The alert rules (mailflow.config.json), validated at synth time, passed to the functions as JSON. */
   rulesJson: string;
 }
@@ -38,8 +40,14 @@ export function readStackConfig(node: Node): StackConfig {
     logRetentionDays: num('logRetentionDays', 30),
     reconcileEveryMinutes: num('reconcileEveryMinutes', 15),
     maxObjectBytes: num('maxObjectBytes', 2 * 1024 ** 3),
+    reportLinkHours: reportLinkHours(num('reportLinkHours', 168)),
     rulesJson: rulesJson(node.tryGetContext('rulesFile')),
   };
+}
+
+function reportLinkHours(hours: number): number {
+  if (hours > 168) throw new Error(`context reportLinkHours must be at most 168 (7 days, the longest a presigned S3 link can work), not ${hours}`);
+  return hours;
 }
 
 function rulesJson(file: string | undefined): string {

@@ -132,7 +132,7 @@ export class MailflowStack extends Stack {
       memorySize: 512,
       timeout: Duration.minutes(5),
       logRetentionDays: config.logRetentionDays,
-      environment: alerting,
+      environment: { ...alerting, [ENV.REPORT_LINK_HOURS]: String(config.reportLinkHours) },
     });
     this.grantPipelineAccess(digest, ['results/', 'state/', 'reports/']);
     this.grantPublish(digest, topicKey);

@@ -17,6 +17,8 @@ export const ENV = {
   TOPIC_ARN: 'MAILFLOW_TOPIC_ARN',
   /** The rules configuration (mailflow.config.json) as JSON; the defaults when unset. */
   RULES: 'MAILFLOW_RULES',
+  /** How long the dashboard link in each digest works, in hours (at most 168: S3's 7-day limit). */
+  REPORT_LINK_HOURS: 'MAILFLOW_REPORT_LINK_HOURS',
 } as const;
 
 export interface RuntimeConfig {
@@ -33,6 +35,7 @@ export interface RuntimeConfig {
    * ingestion (dozens of calls) often; 6 fail one in 1,400 (reliability.md A6.8).
    */
   s3MaxAttempts: number;
+  reportLinkHours: number;
 }
 
 export function parseRuntimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
@@ -53,7 +56,9 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     forcePathStyle: bool(ENV.S3_FORCE_PATH_STYLE),
     unquotedIfMatch: bool(ENV.S3_UNQUOTED_IF_MATCH),
     s3MaxAttempts: int(ENV.S3_MAX_ATTEMPTS, 6),
+    reportLinkHours: int(ENV.REPORT_LINK_HOURS, 168),
   };
+  if (config.reportLinkHours > 168) problems.push(`${ENV.REPORT_LINK_HOURS} must be at most 168 (7 days, the longest a presigned S3 link can work), not ${config.reportLinkHours}`);
   if (problems.length) throw new UsageError('BAD_CONFIG', problems.join('; '));
   return config;
 }

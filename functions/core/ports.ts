@@ -33,6 +33,11 @@ export interface Notifier {
   publish(notification: import('./digest/sns-message.ts').Notification): Promise<void>;
 }
 
+/** Links people can open without AWS credentials: presigned S3 GETs when deployed. */
+export interface LinkSigner {
+  link(key: string, expiresInSeconds: number): Promise<string>;
+}
+
 export interface Clock {
   now(): Date;
   /** Waits; the CAS retry loop uses it for jittered backoff (a fake clock can skip it). */

@@ -1,7 +1,8 @@
-import { casUpdate } from '../core/aggregate/cas.ts';
+import { casUpdate, replaceObject } from '../core/aggregate/cas.ts';
 import { PreconditionFailedError } from '../core/errors.ts';
 import { buildDigest } from '../core/digest/digest.ts';
-import type { Clock, Logger, Notifier, ObjectStore } from '../core/ports.ts';
+import type { Clock, LinkSigner, Logger, Notifier, ObjectStore } from '../core/ports.ts';
+import { renderReport } from '../core/report/report.ts';
 import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../core/query/query.ts';
 import { resolveTenant, type RulesConfig } from '../core/rules/config.ts';
 import { DeferralTracker, mergeDeferrals, type DeferralState } from '../core/rules/deferrals.ts';
@@ -23,8 +24,14 @@ export interface TickResult {
  * tenant's digest hour publish the day's digest — claimed first with create-if-absent on
  * `state/digests/<tenant>/<local date>.json`, so a retried tick never sends it twice. The full
  * digest is kept at `reports/<tenant>/digest-<local date>.json`, which a shortened message names.
+ * With the digest, the dashboard snapshot `reports/<tenant>/latest.html` (last 24 hours and 7
+ * days), linked from the digest by a presigned URL that works for `reportLinkHours`.
  */
-export async function scheduledTick(ports: { store: ObjectStore; clock: Clock; logger: Logger; notifier: Notifier }, rules: RulesConfig): Promise<TickResult[]> {
+export async function scheduledTick(
+  ports: { store: ObjectStore; clock: Clock; logger: Logger; notifier: Notifier; links?: LinkSigner },
+  rules: RulesConfig,
+  options: { reportLinkHours: number } = { reportLinkHours: 168 },
+): Promise<TickResult[]> {
   const { store, clock } = ports;
   const now = clock.now().getTime();
   const results: TickResult[] = [];
@@ -46,7 +53,8 @@ export async function scheduledTick(ports: { store: ObjectStore; clock: Clock; l
           if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString()) as Incident);
         }
         const suppressions = await activeSuppressions(store, tenant, new Date(now));
-        const digestNote = buildDigest({ tenant, lang: settings.language, from: to - 24 * HOUR, to, summaries, incidents, suppressions });
+        const report = await writeSnapshot(ports, tenant, settings.language, to, now, options.reportLinkHours);
+        const digestNote = buildDigest({ tenant, lang: settings.language, from: to - 24 * HOUR, to, summaries, incidents, suppressions, ...(report ? { report } : {}) });
         // The full report, which a digest shortened to fit SNS names (reliability.md O31).
         const fullReportKey = `reports/${tenant}/digest-${local.date}.json`;
         try {
@@ -63,6 +71,22 @@ export async function scheduledTick(ports: { store: ObjectStore; clock: Clock; l
     results.push({ tenant, transitions: evaluation.transitions.length, digest });
   }
   return results;
+}
+
+/** The snapshot people open from the digest (a browser can't sign requests to the query API). */
+async function writeSnapshot(
+  ports: { store: ObjectStore; clock: Clock; links?: LinkSigner },
+  tenant: string,
+  lang: 'en' | 'it',
+  to: number,
+  now: number,
+  hours: number,
+): Promise<{ url: string; expiresAt: number } | null> {
+  const key = `reports/${tenant}/latest.html`;
+  const { html } = await renderReport(ports.store, { mode: 'static', lang, tenant, tenants: [tenant], range: '24h', ranges: ['24h', '7d'], to, now });
+  await replaceObject(ports.store, key, Buffer.from(html), { clock: ports.clock, budgetMs: 60_000 });
+  if (!ports.links) return null;
+  return { url: await ports.links.link(key, hours * 3600), expiresAt: Math.floor((now + hours * HOUR) / 60_000) * 60_000 };
 }
 
 function localTime(ms: number, timeZone: string): { date: string; hour: number } {

@@ -160,6 +160,22 @@ describe('query API', () => {
   });
 });
 
+describe('dashboard snapshot', () => {
+  it('the digest function may write reports/ and signs its links for 168 hours unless told otherwise', () => {
+    const digest = resources('AWS::Lambda::Function').find(([id]) => /^DigestFunction/.test(id))![1];
+    expect(digest.Properties.Environment.Variables.MAILFLOW_REPORT_LINK_HOURS).toBe('168');
+    const policy = resources('AWS::IAM::Policy').find(([id]) => /^DigestRole/.test(id))![1];
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('/reports/*');
+  });
+
+  it('refuses a link lifetime beyond S3\'s 7 days at synth time', () => {
+    expect(() => buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], reportLinkHours: '169' } }))).toThrow(/reportLinkHours must be at most 168/);
+    const { stack: short } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], reportLinkHours: '24' } }));
+    const fn = Object.entries(Template.fromStack(short).findResources('AWS::Lambda::Function')).find(([id]) => /^DigestFunction/.test(id))![1];
+    expect(fn.Properties.Environment.Variables.MAILFLOW_REPORT_LINK_HOURS).toBe('24');
+  });
+});
+
 describe('outputs', () => {
   it('names the bucket, the upload prefix, the topic and the failure queue', () => {
     for (const o of ['BucketName', 'UploadPrefix', 'AlertTopicArn', 'FailureQueueUrl', 'QueryUrl']) template.hasOutput(o, { Value: Match.anyValue() });

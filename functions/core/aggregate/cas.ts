@@ -1,5 +1,5 @@
 import { ConflictBudgetError, PreconditionFailedError } from '../errors.ts';
-import type { Clock, ObjectStore } from '../ports.ts';
+import type { Clock, ObjectStore, StoredObject } from '../ports.ts';
 
 export interface CasOptions {
   clock: Clock;
@@ -25,17 +25,36 @@ export async function casUpdate<T>(
   update: (current: T | null) => T | null,
   options: CasOptions,
 ): Promise<CasResult<T | null>> {
+  let value: T | null = null;
+  let next: T | null = null;
+  const r = await casBytes(store, key, (current) => {
+    value = current ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as T) : null;
+    next = update(value);
+    return next === null ? null : Buffer.from(JSON.stringify(next));
+  }, options);
+  return { value: r.wrote ? next : value, wrote: r.wrote, attempts: r.attempts };
+}
+
+/** Writes `body` whatever is there (a snapshot, not a count): create, or replace the version read. */
+export async function replaceObject(store: ObjectStore, key: string, body: Uint8Array, options: CasOptions): Promise<void> {
+  await casBytes(store, key, () => body, options);
+}
+
+async function casBytes(
+  store: ObjectStore,
+  key: string,
+  update: (current: StoredObject | null) => Uint8Array | null,
+  options: CasOptions,
+): Promise<{ wrote: boolean; attempts: number }> {
   const deadline = options.clock.now().getTime() + options.budgetMs;
   for (let attempt = 1; ; attempt++) {
     const current = await store.get(key);
-    const value = current ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as T) : null;
-    const next = update(value);
-    if (next === null) return { value, wrote: false, attempts: attempt };
-    const body = Buffer.from(JSON.stringify(next));
+    const body = update(current);
+    if (body === null) return { wrote: false, attempts: attempt };
     try {
       if (current) await store.putIfMatch(key, body, current.etag);
       else await store.putIfAbsent(key, body);
-      return { value: next, wrote: true, attempts: attempt };
+      return { wrote: true, attempts: attempt };
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
       if (options.clock.now().getTime() >= deadline) {

@@ -23,6 +23,8 @@ export interface DigestInput {
   incidents: Incident[];
   /** Active suppressions, listed so nobody forgets what is silenced. */
   suppressions?: Suppression[];
+  /** The dashboard snapshot, linked near the top so a shortened message keeps it. */
+  report?: { url: string; expiresAt: number };
 }
 
 const PROBLEMS = new Set(['deferred', 'failed', 'expired']);
@@ -33,12 +35,14 @@ const W = {
     title: 'Mail flow digest', of: 'of', problems: 'failed, deferred or expired', final: 'final outcomes', failedRate: 'permanently failed',
     changes: 'Since the previous period', noChanges: 'no change worth noting', new: 'new', worse: 'worse', better: 'better', resolved: 'gone',
     topCodes: 'Top codes', owner: 'who acts', action: 'what to do', topDest: 'Top destinations', topConn: 'Top connectors', perHour: 'Per hour',
+    dashboard: 'Dashboard', validUntil: 'link valid until',
     incidents: 'Open incidents', none: 'none', drill: 'Drill down', quiet: 'No failures or deferrals in this period.', suppressed: 'Suppressed', until: 'until',
   },
   it: {
     title: 'Riepilogo del flusso di posta', of: 'su', problems: 'falliti, rinviati o scaduti', final: 'esiti finali', failedRate: 'falliti in modo definitivo',
     changes: 'Rispetto al periodo precedente', noChanges: 'nessun cambiamento rilevante', new: 'nuovo', worse: 'peggiorato', better: 'migliorato', resolved: 'scomparso',
     topCodes: 'Codici principali', owner: 'chi interviene', action: 'cosa fare', topDest: 'Destinazioni principali', topConn: 'Connettori principali', perHour: 'Per ora',
+    dashboard: 'Cruscotto', validUntil: 'link valido fino al',
     incidents: 'Incidenti aperti', none: 'nessuno', drill: 'Approfondire', quiet: 'Nessun errore o rinvio in questo periodo.', suppressed: 'Silenziati', until: 'fino al',
   },
 } as const;
@@ -112,6 +116,7 @@ export function buildDigest(input: DigestInput): Notification {
     `${w.title}: ${input.tenant}, ${iso(input.from)} → ${iso(input.to)} (${hours} h)`,
     '',
     now.problems === 0 ? w.quiet : `${fmt(now.problems)} ${w.problems}; ${pct(now.failed, now.final)} ${w.failedRate} (${fmt(now.failed)} ${w.of} ${fmt(now.final)} ${w.final})`,
+    ...(input.report ? ['', `${w.dashboard} (${w.validUntil} ${iso(input.report.expiresAt)}):`, input.report.url] : []),
     '',
     `${w.changes}:`,
     ...(changes.length ? changes.slice(0, 8).map((c) => `  ${w[c.kind].padEnd(12)} ${c.code.padEnd(9)} ${fmt(c.before)} → ${fmt(c.now)}`) : [`  ${w.noChanges}`]),
@@ -150,6 +155,7 @@ export function buildDigest(input: DigestInput): Notification {
       topConnectors: top(now.connectors, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
       perHour: hourLine, suppressions: suppressions.map((x) => ({ ruleId: x.ruleId, match: x.match, until: x.until, reason: sanitizeField(x.reason) })), openIncidents: open.map((i) => ({ ruleId: i.ruleId, group: i.group, value: i.lastValue, state: i.state, openedAt: i.openedAt })),
       drillDown: drill,
+      ...(input.report ? { reportUrl: input.report.url, reportExpiresAt: new Date(input.report.expiresAt).toISOString() } : {}),
     },
   };
 }
