@@ -15,6 +15,12 @@ export interface StackConfig {
   maxObjectBytes: number;
   /** How long the dashboard link in each digest works (hours, at most 168). */
   reportLinkHours: number;
+  /** Glue database and Athena workgroup name. */
+  glueDatabase: string;
+  /** First day the `hourly` table's partition projection offers. */
+  sqlFirstDay: string;
+  /** Athena cancels a query that would scan more than this many GiB. */
+  athenaScanLimitGb: number;
   /** The alert rules (mailflow.config.json), validated at synth time, passed to the functions as JSON. */
   rulesJson: string;
 }
@@ -41,8 +47,18 @@ export function readStackConfig(node: Node): StackConfig {
     reconcileEveryMinutes: num('reconcileEveryMinutes', 15),
     maxObjectBytes: num('maxObjectBytes', 2 * 1024 ** 3),
     reportLinkHours: reportLinkHours(num('reportLinkHours', 168)),
+    glueDatabase: matching('glueDatabase', /^[a-z][a-z0-9_]{0,62}$/, 'mailflow', 'lower-case letters, digits and _ (Glue and Athena names)'),
+    sqlFirstDay: matching('sqlFirstDay', /^\d{4}-\d{2}-\d{2}$/, '2024-01-01', 'a date, yyyy-MM-dd'),
+    athenaScanLimitGb: num('athenaScanLimitGb', 10),
     rulesJson: rulesJson(node.tryGetContext('rulesFile')),
   };
+
+  function matching(key: string, re: RegExp, fallback: string, what: string): string {
+    const raw = node.tryGetContext(key);
+    if (raw === undefined || raw === '') return fallback;
+    if (!re.test(String(raw))) throw new Error(`context ${key} must be ${what}, not "${raw}"`);
+    return String(raw);
+  }
 }
 
 function reportLinkHours(hours: number): number {

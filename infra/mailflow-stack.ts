@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../functions/core/config.ts';
 import { readStackConfig, type StackConfig } from './config.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
+import { ATHENA_RESULTS_PREFIX, SqlCatalog } from './constructs/sql-catalog.ts';
 
 /**
  * The deployed pipeline: uploads to `incoming/<tenant>/…` trigger the ingest function, which
@@ -57,6 +58,7 @@ export class MailflowStack extends Stack {
         { id: 'incoming', prefix: 'incoming/', expiration: Duration.days(config.incomingRetentionDays) },
         { id: 'results', prefix: 'results/', expiration: Duration.days(config.resultsRetentionDays) },
         { id: 'reports', prefix: 'reports/', expiration: Duration.days(config.resultsRetentionDays) },
+        { id: 'athena-results', prefix: ATHENA_RESULTS_PREFIX, expiration: Duration.days(30) },
         { id: 'publish-slots', prefix: 'state/publish-slots/', expiration: Duration.days(1) },
         { id: 'noncurrent', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
@@ -172,10 +174,16 @@ export class MailflowStack extends Stack {
       });
     }
 
+    const sql = new SqlCatalog(this, 'Sql', {
+      bucket: this.bucket, databaseName: config.glueDatabase, firstDay: config.sqlFirstDay, bytesScannedCutoff: config.athenaScanLimitGb * 1024 ** 3,
+    });
+
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'The data bucket' });
     new CfnOutput(this, 'UploadPrefix', { value: `s3://${this.bucket.bucketName}/incoming/`, description: 'Upload exports to incoming/<tenant>/' });
     new CfnOutput(this, 'AlertTopicArn', { value: this.topic.topicArn, description: 'Subscribe email, SQS or HTTPS endpoints here' });
     new CfnOutput(this, 'FailureQueueUrl', { value: failures.queueUrl, description: 'Uploads that failed after retries' });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: sql.workGroup.name, description: 'Run SQL here (database of the same name: tables hourly and sources)' });
+    new CfnOutput(this, 'AthenaReaderPolicyArn', { value: sql.readerPolicy.managedPolicyArn, description: 'Attach to the people or roles that may run the SQL' });
     new CfnOutput(this, 'QueryUrl', { value: queryUrl.url, description: 'The HTTP API (AWS_IAM: sign requests with SigV4)' });
   }
 

@@ -1,5 +1,6 @@
-import { casUpdate } from './aggregate/cas.ts';
+import { casUpdate, casUpdateBytes } from './aggregate/cas.ts';
 import { receiptKey, rollupKey, sourceIdOf, summaryKey } from './aggregate/keys.ts';
+import { sqlLinesKey, sqlLinesVersion, toSqlLines } from './aggregate/sql-layout.ts';
 import { FileAggregator, mergeBatch, toSummary, type HourlyRollup, type HourlySummary } from './aggregate/rollup.ts';
 import { CsvFormatError, InputError, MailflowError, PreconditionFailedError, UnrecognizedFormatError } from './errors.ts';
 import type { Clock, Logger, Notifier, ObjectStore } from './ports.ts';
@@ -206,17 +207,27 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
 }
 
 /**
- * Brings an hour's summary up to its rollup's version. Summaries only move forward: a writer
- * holding an older rollup version never overwrites a newer summary.
+ * Brings an hour's summary, and its JSON-lines companion for SQL, up to its rollup's version.
+ * Both only move forward: a writer holding an older rollup version never overwrites newer
+ * ones. Every ingestion of the hour (a retry too) calls this, so a crash between the two
+ * writes is mended by the next attempt.
  */
 export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas: { clock: Clock; budgetMs: number }): Promise<void> {
   const hour = Date.parse(rollup.hour);
-  await casUpdate<HourlySummary>(store, summaryKey(rollup.tenant, hour), (current) => (current && current.rollupVersion >= rollup.version ? null : toSummary(rollup)), cas);
+  const summary = toSummary(rollup);
+  await casUpdate<HourlySummary>(store, summaryKey(rollup.tenant, hour), (current) => (current && current.rollupVersion >= rollup.version ? null : summary), cas);
+  await casUpdateBytes(store, sqlLinesKey(rollup.tenant, rollup.hour), (current) => {
+    // An empty companion is an hour with nothing to count (version unknown): replaced once there is.
+    const text = current ? Buffer.from(current.body).toString('utf8') : null;
+    if (text !== null && (text === '' ? rollup.groups.length === 0 : sqlLinesVersion(text) >= rollup.version)) return null;
+    return Buffer.from(toSqlLines(summary));
+  }, cas);
 }
 
 async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt): Promise<Receipt> {
   try {
-    await store.putIfAbsent(key, Buffer.from(JSON.stringify(receipt, null, 1)));
+    // One line: SQL engines read one JSON object per line (the Athena table over results/sources/).
+    await store.putIfAbsent(key, Buffer.from(JSON.stringify(receipt)));
     return receipt;
   } catch (err) {
     if (!(err instanceof PreconditionFailedError)) throw err;

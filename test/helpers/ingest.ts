@@ -21,6 +21,7 @@ export function ingestBytes(store: ObjectStore, name: string, bytes: Uint8Array,
 interface Snapshot {
   rollups: Record<string, unknown>;
   summaries: Record<string, unknown>;
+  sql: Record<string, string[]>;
 }
 
 /**
@@ -28,7 +29,7 @@ interface Snapshot {
  * and versions are left out (an ingestion of the union of two files has other sources than the two).
  */
 export async function snapshot(store: ObjectStore, provenance = true): Promise<Snapshot> {
-  const out: Snapshot = { rollups: {}, summaries: {} };
+  const out: Snapshot = { rollups: {}, summaries: {}, sql: {} };
   for (const [prefix, target] of [['results/rollups/', out.rollups], ['results/hourly/', out.summaries]] as const) {
     for await (const o of store.list(prefix)) {
       const body = JSON.parse(Buffer.from((await store.get(o.key))!.body).toString('utf8'));
@@ -39,6 +40,12 @@ export async function snapshot(store: ObjectStore, provenance = true): Promise<S
       }
       target[o.key] = body;
     }
+  }
+  // The SQL companions must converge with the summaries they mirror.
+  for await (const o of store.list('results/sql/')) {
+    const lines = Buffer.from((await store.get(o.key))!.body).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    if (!provenance) for (const l of lines) delete l.rollup_version;
+    out.sql[o.key] = lines.map((l) => JSON.stringify(l)).sort();
   }
   return out;
 }

@@ -6,6 +6,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
+import { NAMED_QUERIES } from '../../infra/named-queries.ts';
+import { HOURLY_COLUMNS } from '../../functions/core/aggregate/sql-layout.ts';
 
 // Bundling is skipped for template assertions (esbuild runs in `cdk synth` and the nag gate below).
 const { stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], alertEmails: 'ops@example.com' } }));
@@ -176,9 +178,56 @@ describe('dashboard snapshot', () => {
   });
 });
 
+describe('SQL at scale (Glue and Athena)', () => {
+  const table = (name: string) => resources('AWS::Glue::Table').find(([, t]) => t.Properties.TableInput.Name === name)![1].Properties.TableInput;
+
+  it('projects the hourly table by day, so no crawler runs and queries need no tenant', () => {
+    const hourly = table('hourly');
+    expect(hourly.PartitionKeys).toEqual([expect.objectContaining({ Name: 'day', Type: 'string' })]);
+    expect(hourly.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.day.type': 'date',
+      'projection.day.format': 'yyyy-MM-dd',
+      'projection.day.range': '2024-01-01,NOW',
+      'projection.day.interval': '1',
+      'projection.day.interval.unit': 'DAYS',
+    });
+    expect(JSON.stringify(hourly.Parameters['storage.location.template'])).toContain('/results/sql/day=${day}/');
+    expect(JSON.stringify(hourly.Parameters)).not.toMatch(/projection\.tenant|injected/);
+    expect(hourly.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => `${c.Name}:${c.Type}`)).toEqual(HOURLY_COLUMNS.map((c) => `${c.name}:${c.type}`));
+    expect(hourly.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+  });
+
+  it('declares the receipts table with its JSON key mappings', () => {
+    const sources = table('sources');
+    expect(sources.PartitionKeys ?? []).toEqual([]);
+    expect(JSON.stringify(sources.StorageDescriptor.Location)).toContain('/results/sources/');
+    expect(sources.StorageDescriptor.SerdeInfo.Parameters).toMatchObject({ 'mapping.s3_key': 'key', 'mapping.row_count': 'rows', 'mapping.ingested_at': 'ingestedAt', 'case.insensitive': 'false' });
+  });
+
+  it('has an Athena workgroup that enforces KMS-encrypted results and a scan limit, and the three named queries', () => {
+    const [[, wg]] = resources('AWS::Athena::WorkGroup') as [[string, { Properties: Record<string, any> }]];
+    const conf = wg.Properties.WorkGroupConfiguration;
+    expect(conf.EnforceWorkGroupConfiguration).toBe(true);
+    expect(conf.BytesScannedCutoffPerQuery).toBe(10 * 1024 ** 3);
+    expect(conf.ResultConfiguration.EncryptionConfiguration.EncryptionOption).toBe('SSE_KMS');
+    expect(JSON.stringify(conf.ResultConfiguration.OutputLocation)).toContain('/athena-results/');
+    const queries = resources('AWS::Athena::NamedQuery').map(([, q]) => q.Properties);
+    expect(queries.map((q) => q.Name).sort()).toEqual(NAMED_QUERIES.map((q) => q.name).sort());
+    for (const q of queries) expect(q).toMatchObject({ Database: 'mailflow', WorkGroup: 'mailflow' });
+  });
+
+  it('offers people a read policy scoped to the workgroup, the two tables and their prefixes', () => {
+    const policy = resources('AWS::IAM::ManagedPolicy').find(([id]) => /^SqlReaderPolicy/.test(id))![1];
+    const text = JSON.stringify(policy.Properties.PolicyDocument);
+    for (const p of ['/results/sql/*', '/results/sources/*', '/athena-results/*']) expect(text).toContain(p);
+    expect(text).not.toMatch(/incoming|state\/|DeleteObject/);
+  });
+});
+
 describe('outputs', () => {
   it('names the bucket, the upload prefix, the topic and the failure queue', () => {
-    for (const o of ['BucketName', 'UploadPrefix', 'AlertTopicArn', 'FailureQueueUrl', 'QueryUrl']) template.hasOutput(o, { Value: Match.anyValue() });
+    for (const o of ['BucketName', 'UploadPrefix', 'AlertTopicArn', 'FailureQueueUrl', 'QueryUrl', 'AthenaWorkGroup', 'AthenaReaderPolicyArn']) template.hasOutput(o, { Value: Match.anyValue() });
   });
 });
 

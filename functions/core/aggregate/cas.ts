@@ -27,7 +27,7 @@ export async function casUpdate<T>(
 ): Promise<CasResult<T | null>> {
   let value: T | null = null;
   let next: T | null = null;
-  const r = await casBytes(store, key, (current) => {
+  const r = await casUpdateBytes(store, key, (current) => {
     value = current ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as T) : null;
     next = update(value);
     return next === null ? null : Buffer.from(JSON.stringify(next));
@@ -37,10 +37,11 @@ export async function casUpdate<T>(
 
 /** Writes `body` whatever is there (a snapshot, not a count): create, or replace the version read. */
 export async function replaceObject(store: ObjectStore, key: string, body: Uint8Array, options: CasOptions): Promise<void> {
-  await casBytes(store, key, () => body, options);
+  await casUpdateBytes(store, key, () => body, options);
 }
 
-async function casBytes(
+/** casUpdate for raw bytes: `update` sees the stored object (or null) and returns the new body, or null. */
+export async function casUpdateBytes(
   store: ObjectStore,
   key: string,
   update: (current: StoredObject | null) => Uint8Array | null,
