@@ -81,6 +81,9 @@ failures += await run(['query', '--data-dir', data, '--where', 'outcome=deferred
 say('The daily digest of that tenant, in Italian (mailflow.config.json can set the language per tenant).');
 failures += await run(['digest', '--data-dir', data, '--config', rules, '--tenant', 'northwind', '--lang', 'it']);
 
+say('The dashboard as one self-contained HTML file: open it in a browser (or run `npx mailflow dashboard --data-dir .mailflow-demo`).');
+failures += await run(['report', '--html', '--data-dir', data, '--out', join(data, 'report.html')]);
+
 const outbox = readFileSync(join(data, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
 say(`The alerts above are also in ${data}/outbox.jsonl (${outbox.length} of them; SNS gets the same when deployed).`);
 

@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import { RemoteApiError, UsageError } from '../core/errors.ts';
+import { noCredentials, RemoteApiError, UsageError } from '../core/errors.ts';
 
 /**
  * GET against a Lambda Function URL with `AWS_IAM` auth: the request is signed with SigV4 for the
@@ -36,9 +36,7 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
     query,
     headers: { host: url.host, accept: 'application/json, text/csv' },
   }).catch((err: Error) => {
-    throw err.name === 'CredentialsProviderError'
-      ? new UsageError('NO_CREDENTIALS', `no AWS credentials to sign with (${err.message}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`)
-      : err;
+    throw err.name === 'CredentialsProviderError' ? noCredentials(err) : err;
   });
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const response = await new Promise<{ status: number; contentType: string; body: string }>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { isMailflowError, UsageError } from '../core/errors.ts';
+import { isMailflowError, noCredentials, UsageError } from '../core/errors.ts';
 import type { Io } from './args.ts';
 
 const HELP = `mailflow — why Exchange Online mail stops flowing
@@ -51,7 +51,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     if (!load) throw new UsageError('UNKNOWN_COMMAND', `unknown command "${command}"; run mailflow --help`);
     return await (await load())(rest, io);
-  } catch (err) {
+  } catch (caught) {
+    // Commands that talk to AWS (--bucket, upload) meet the SDK's error where credentials are missing.
+    const err = (caught as Error)?.name === 'CredentialsProviderError' ? noCredentials(caught as Error) : caught;
     if (err instanceof UsageError) {
       io.stderr.write(`mailflow ${command}: ${err.message}\n`);
       return 2;

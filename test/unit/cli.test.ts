@@ -36,7 +36,7 @@ describe('mailflow explain', () => {
   });
 
   it('has --help on every command', async () => {
-    for (const cmd of ['explain', 'inspect', 'generate']) {
+    for (const cmd of ['explain', 'inspect', 'generate', 'report', 'dashboard']) {
       const r = await runCli([cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`Usage: mailflow ${cmd}`));
@@ -108,5 +108,26 @@ describe('bin/mailflow.js', () => {
     const bin = new URL('../../bin/mailflow.js', import.meta.url).pathname;
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'explain', '--json', '4.4.316']);
     expect(JSON.parse(stdout).category).toBe('connection-refused');
+  });
+
+  it('says in one line that AWS credentials are missing, instead of the SDK\'s stack trace (exit 2)', async () => {
+    const bin = new URL('../../bin/mailflow.js', import.meta.url).pathname;
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    const run = promisify(execFile)(process.execPath, [bin, 'query', '--bucket', 'some-bucket', '--region', 'eu-west-1'], {
+      env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', HOME: tmpdir() },
+    });
+    const err = (await run.then(() => null, (e: unknown) => e)) as { code: number; stderr: string };
+    expect(err.code).toBe(2);
+    const lines = err.stderr.split('\n').filter((l) => l.startsWith('mailflow'));
+    expect(lines).toEqual([expect.stringMatching(/^mailflow query: no AWS credentials .*AWS_PROFILE/)]);
+    expect(err.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('report --html says what it needs, and report --html to a file works on an empty data folder', async () => {
+    expect((await runCli(['report'])).stderr).toMatch(/say --html/);
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-report-'));
+    const r = await runCli(['report', '--html', '--data-dir', join(dir, 'none'), '--out', join(dir, 'r.html')]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'r.html'), 'utf8')).toContain('no data yet');
   });
 });
