@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { AthenaClient, BatchGetNamedQueryCommand, GetQueryExecutionCommand, GetQueryResultsCommand, ListNamedQueriesCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createS3Client } from '../../functions/adapters/s3-client.ts';
@@ -11,9 +12,24 @@ import { generated } from '../helpers/bytes.ts';
  * Opt-in, against a stack deployed in your own account (see README, "Deploy"):
  *   MAILFLOW_AWS_BUCKET=<output BucketName> npm run test:aws
  * Uploads a generated export under a fresh tenant, waits for its receipt (real S3 notification,
- * real Lambda), checks the summaries, then uploads it again and expects a duplicate receipt.
+ * real Lambda), checks the summaries; then asks Athena (workgroup MAILFLOW_AWS_WORKGROUP, default
+ * mailflow) for the same count across all tenants' partitions, and runs the named queries.
  */
 const bucket = process.env.MAILFLOW_AWS_BUCKET;
+const workGroup = process.env.MAILFLOW_AWS_WORKGROUP ?? 'mailflow';
+
+async function athena(client: AthenaClient, sql: string): Promise<string[][]> {
+  const { QueryExecutionId } = await client.send(new StartQueryExecutionCommand({ QueryString: sql, WorkGroup: workGroup, QueryExecutionContext: { Database: workGroup } }));
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1500));
+    const { QueryExecution } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId }));
+    const state = QueryExecution?.Status?.State;
+    if (state === 'SUCCEEDED') break;
+    if (state === 'FAILED' || state === 'CANCELLED') throw new Error(`${sql}: ${QueryExecution?.Status?.StateChangeReason}`);
+  }
+  const { ResultSet } = await client.send(new GetQueryResultsCommand({ QueryExecutionId }));
+  return (ResultSet?.Rows ?? []).slice(1).map((r) => (r.Data ?? []).map((d) => d.VarCharValue ?? ''));
+}
 
 describe.runIf(bucket)('the deployed pipeline', () => {
   it('ingests an upload within two minutes, and recognises the same upload again', async () => {
@@ -32,5 +48,14 @@ describe.runIf(bucket)('the deployed pipeline', () => {
     expect(receipt).toMatchObject({ status: 'ingested' });
     const rows = await queryStore(store, { by: ['outcome'], tenants: [tenant] });
     expect(rows.reduce((n, r) => n + r.events, 0)).toBe(receipt!.counted);
-  }, 180_000);
+
+    // SQL: the same count through Glue's projection and the JSON-lines companions, no tenant partition needed.
+    const sql = new AthenaClient({});
+    const [[events]] = (await athena(sql, `SELECT sum(events) FROM hourly WHERE tenant = '${tenant}'`)) as [[string]];
+    expect(Number(events)).toBe(receipt!.counted);
+    const { NamedQueryIds } = await sql.send(new ListNamedQueriesCommand({ WorkGroup: workGroup }));
+    const { NamedQueries } = await sql.send(new BatchGetNamedQueryCommand({ NamedQueryIds: NamedQueryIds! }));
+    expect(NamedQueries!.map((q) => q.Name).sort()).toEqual(['mailflow-connector-failure-history', 'mailflow-rejected-uploads', 'mailflow-top-codes-by-week']);
+    for (const q of NamedQueries!) await athena(sql, q.QueryString!);
+  }, 300_000);
 });

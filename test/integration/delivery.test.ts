@@ -38,15 +38,17 @@ describe('delivery on Ceph RGW (reliability.md R4, R5)', () => {
     const clean = await freshBucket();
     const object = await upload(clean.client, clean.bucket, 'incoming/t/x.csv', bytes);
     const receipt = await ingestS3Object(clean.client, object, { store: clean.store, clock: fastClock, logger: quiet }, config);
-    const baseline = (await snapshot(clean.store)).summaries;
-    const writes = receipt.hours * 2 + 1;
+    const { summaries: baseline, sql } = await snapshot(clean.store);
+    const writes = receipt.hours * 3 + 1; // each hour: rollup, summary, SQL companion; then the receipt
     for (let n = 1; n <= writes; n++) {
       const run = await freshBucket();
       const obj = await upload(run.client, run.bucket, 'incoming/t/x.csv', bytes);
       await expect(ingestS3Object(run.client, obj, { store: crashingAfter(run.store, n), clock: fastClock, logger: quiet }, config)).rejects.toThrow(/simulated crash/);
       const retry = await ingestS3Object(run.client, obj, { store: run.store, clock: fastClock, logger: quiet }, config);
       expect(retry.status).toBe(n === writes ? 'duplicate' : 'ingested');
-      expect((await snapshot(run.store)).summaries, `crash after write ${n}`).toEqual(baseline);
+      const after = await snapshot(run.store);
+      expect(after.summaries, `crash after write ${n}`).toEqual(baseline);
+      expect(after.sql, `crash after write ${n}: SQL companions`).toEqual(sql);
     }
   }, 120_000);
 
