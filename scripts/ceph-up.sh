@@ -49,7 +49,8 @@ osd objectstore = memstore
 memstore device bytes = 1073741824
 osd memory target = 536870912
 [client.rgw]
-rgw frontends = beast endpoint=127.0.0.1:$PORT
+# tcp_nodelay: without it a GET waits ~40 ms for a delayed ACK (Nagle) — 45 ms a GET, 2 ms with it.
+rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw data = $D/rgw
 rgw dns name = localhost
 rgw enable usage log = false
