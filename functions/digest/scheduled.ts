@@ -2,7 +2,7 @@ import { casUpdate, replaceObject } from '../core/aggregate/cas.ts';
 import { PreconditionFailedError } from '../core/errors.ts';
 import { buildDigest } from '../core/digest/digest.ts';
 import type { Clock, LinkSigner, Logger, Notifier, ObjectStore } from '../core/ports.ts';
-import { renderReport } from '../core/report/report.ts';
+import { renderReport } from '../core/digest/report.ts';
 import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../core/query/query.ts';
 import { resolveTenant, type RulesConfig } from '../core/rules/config.ts';
 import { DeferralTracker, mergeDeferrals, type DeferralState } from '../core/rules/deferrals.ts';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readSummaries, summaryKeysInRange } from '../../functions/core/query/query.ts';
-import { contentSecurityPolicy } from '../../functions/core/report/html.ts';
-import { loadReportInput } from '../../functions/core/report/load.ts';
-import { buildReportModel } from '../../functions/core/report/model.ts';
-import { renderReport } from '../../functions/core/report/report.ts';
+import { contentSecurityPolicy } from '../../functions/core/digest/report-html.ts';
+import { loadReportInput } from '../../functions/core/digest/report-load.ts';
+import { buildReportModel } from '../../functions/core/digest/report-model.ts';
+import { renderReport } from '../../functions/core/digest/report.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';

@@ -5,7 +5,7 @@ import type { ObjectStore } from '../ports.ts';
 import { readSummaries, summaryKeysInRange } from '../query/query.ts';
 import type { DeferralState } from '../rules/deferrals.ts';
 import type { Incident } from '../rules/incident.ts';
-import type { ReportInput } from './model.ts';
+import type { ReportInput } from './report-model.ts';
 
 const HOUR = 3_600_000;
 

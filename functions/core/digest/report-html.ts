@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Category, Lang } from '../classify/types.ts';
-import { sanitizeField } from '../digest/sanitize.ts';
-import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './model.ts';
+import { sanitizeField } from './sanitize.ts';
+import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
 
 /**
  * The dashboard page: one self-contained HTML document (inline CSS, inline SVG, one small inline

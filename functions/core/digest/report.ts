@@ -2,9 +2,9 @@ import type { Lang } from '../classify/types.ts';
 import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 import { tenantsWithResults } from '../query/query.ts';
-import { renderReportPage } from './html.ts';
-import { loadReportInput, RANGES, type RangeName } from './load.ts';
-import { buildReportModel } from './model.ts';
+import { renderReportPage } from './report-html.ts';
+import { loadReportInput, RANGES, type RangeName } from './report-load.ts';
+import { buildReportModel } from './report-model.ts';
 
 export interface ReportRequest {
   mode: 'static' | 'live';
