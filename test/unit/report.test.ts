@@ -5,6 +5,7 @@ import { contentSecurityPolicy } from '../../functions/core/digest/report-html.t
 import { loadReportInput } from '../../functions/core/digest/report-load.ts';
 import { buildReportModel } from '../../functions/core/digest/report-model.ts';
 import { renderReport } from '../../functions/core/digest/report.ts';
+import { startDashboard } from '../../functions/cli/commands/dashboard.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
@@ -127,5 +128,29 @@ describe('the report page', () => {
   it('names the tenants that exist when asked for one that does not', async () => {
     const store = await fixture();
     await expect(renderReport(store, { mode: 'live', lang: 'en', tenant: 'nope', range: '24h', now })).rejects.toThrow(/tenants with results: contoso, fabrikam/);
+  });
+});
+
+describe('the dashboard server', () => {
+  it('answers GET / on loopback with the page and its policy; says what is wrong otherwise', async () => {
+    const store = await fixture();
+    const d = await startDashboard(store, { port: 0, lang: 'en' });
+    try {
+      expect(d.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const ok = await fetch(`${d.url}?tenant=fabrikam&range=7d`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-security-policy')).toBe(`${contentSecurityPolicy('live')}; frame-ancestors 'none'`);
+      expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await ok.text()).toMatch(/data-tenant="fabrikam" data-range="7d"/);
+      const badRange = await fetch(`${d.url}?range=1y`);
+      expect([badRange.status, await badRange.text()]).toEqual([400, 'range must be one of 24h, 7d, 30d, not "1y"\n']);
+      const unknown = await fetch(`${d.url}?tenant=%3Cscript%3E`);
+      expect(unknown.status).toBe(400);
+      expect(unknown.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect((await fetch(`${d.url}report.html`)).status).toBe(404);
+      expect((await fetch(d.url, { method: 'POST' })).status).toBe(405);
+    } finally {
+      await d.close();
+    }
   });
 });
