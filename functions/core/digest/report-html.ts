@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CATEGORY_TEXTS } from '../classify/category-texts.ts';
 import type { Category, Lang } from '../classify/types.ts';
 import { sanitizeField } from './sanitize.ts';
 import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
@@ -218,16 +219,18 @@ function chart(m: ReportModel): string {
       y -= h;
       return `<rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${width.toFixed(2)}" height="${h.toFixed(2)}" fill="${CATEGORY_COLOURS[s.category]}"/>`;
     });
-    const tip = `${time(b.hour)}: ${fmt(b.total)} (${b.segments.map((s) => `${s.category} ${fmt(s.events)}`).join(', ')})`;
+    const tip = `${time(b.hour)}: ${fmt(b.total)} (${b.segments.map((s) => `${categoryName(s.category, m.lang)} ${fmt(s.events)}`).join(', ')})`;
     return `<g class="bar" data-hour="${new Date(b.hour).toISOString()}" data-total="${b.total}"><title>${esc(tip)}</title>${rects.join('')}</g>`;
   };
   const legend = m.categories
-    .map((c) => `<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="${CATEGORY_COLOURS[c]}"/></svg>${esc(c)}</li>`)
+    .map((c) => `<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="${CATEGORY_COLOURS[c]}"/></svg>${esc(categoryName(c, m.lang))}</li>`)
     .join('');
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${esc(WORDS[m.lang].chart)}">${m.bars.map(bar).join('')}</svg>
 <div class="axis"><span>${esc(time(m.from))}</span><span>max ${fmt(m.maxBar)}/${WORDS[m.lang].hoursShort}</span><span>${esc(time(m.to))}</span></div>
 <ul class="legend">${legend}</ul>`;
 }
+
+const categoryName = (c: Category, lang: Lang) => CATEGORY_TEXTS[c][lang][0];
 
 function ranked(rows: Ranked[], m: ReportModel, cls: string): string {
   const w = WORDS[m.lang];
