@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { readSummaries, summaryKeysInRange } from '../../functions/core/query/query.ts';
 import { contentSecurityPolicy } from '../../functions/core/digest/report-html.ts';
@@ -149,6 +150,14 @@ describe('the dashboard server', () => {
       expect(unknown.headers.get('content-type')).toBe('text/plain; charset=utf-8');
       expect((await fetch(`${d.url}report.html`)).status).toBe(404);
       expect((await fetch(d.url, { method: 'POST' })).status).toBe(405);
+      // A rebound name (evil.example → 127.0.0.1) is refused: Host must be our own address.
+      const withHost = (host: string) => new Promise<number>((resolve, reject) => {
+        request(d.url, { headers: { host } }, (res) => resolve(res.statusCode!)).on('error', reject).end();
+      });
+      const port = new URL(d.url).port;
+      expect(await withHost('evil.example')).toBe(421);
+      expect(await withHost(`evil.example:${port}`)).toBe(421);
+      expect(await withHost(`localhost:${port}`)).toBe(200);
     } finally {
       await d.close();
     }

@@ -75,6 +75,10 @@ export async function startDashboard(store: ObjectStore, options: { port: number
       res.writeHead(status, { ...headers, 'content-type': `${type}; charset=utf-8` });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    // DNS rebinding: a web page can point its own name at 127.0.0.1 and read this one; such requests
+    // carry that name in Host, so only our own address is answered.
+    const port = (server.address() as { port: number }).port;
+    if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`) return send(421, 'text/plain', `open the dashboard as http://127.0.0.1:${port}/\n`);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'the dashboard is read-only\n');
     if (url.pathname !== '/') return send(404, 'text/plain', `nothing at ${url.pathname}; the dashboard is at /\n`);
     (async () => {
