@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../core/errors.ts';
+import type { Lang } from '../core/classify/types.ts';
 import type { DateOptions } from '../core/formats/dates.ts';
 
 export interface Io {
@@ -41,4 +42,10 @@ export function positiveInt(name: string, value: unknown, fallback?: number): nu
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError('BAD_NUMBER', `--${name} must be a whole number ≥ 0, not "${String(value)}"`);
   return n;
+}
+
+/** --lang: en or it; undefined when not given. */
+export function parseLang(value: string | undefined): Lang | undefined {
+  if (value !== undefined && value !== 'en' && value !== 'it') throw new UsageError('BAD_LANG', `--lang must be en or it, not "${value}"`);
+  return value;
 }

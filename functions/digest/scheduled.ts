@@ -1,13 +1,13 @@
 import { casUpdate, replaceObject } from '../core/aggregate/cas.ts';
 import { PreconditionFailedError } from '../core/errors.ts';
 import { buildDigest } from '../core/digest/digest.ts';
+import type { Lang } from '../core/classify/types.ts';
 import type { Clock, LinkSigner, Logger, Notifier, ObjectStore } from '../core/ports.ts';
 import { renderReport } from '../core/digest/report.ts';
 import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../core/query/query.ts';
 import { resolveTenant, type RulesConfig } from '../core/rules/config.ts';
 import { DeferralTracker, mergeDeferrals, type DeferralState } from '../core/rules/deferrals.ts';
-import { evaluateTenant } from '../core/rules/evaluate.ts';
-import type { Incident } from '../core/rules/incident.ts';
+import { evaluateTenant, readIncidents } from '../core/rules/evaluate.ts';
 import { activeSuppressions } from '../core/rules/suppressions.ts';
 
 const HOUR = 3_600_000;
@@ -47,11 +47,7 @@ export async function scheduledTick(
         await store.putIfAbsent(`state/digests/${tenant}/${local.date}.json`, Buffer.from(JSON.stringify({ claimedAt: new Date(now).toISOString() })));
         const to = Math.floor(now / HOUR) * HOUR;
         const summaries = await readSummaries(store, summaryKeysInRange(store, { from: to - 48 * HOUR, to, tenants: [tenant] }));
-        const incidents: Incident[] = [];
-        for await (const o of store.list(`state/incidents/${tenant}/`)) {
-          const got = await store.get(o.key);
-          if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString()) as Incident);
-        }
+        const incidents = await readIncidents(store, tenant);
         const suppressions = await activeSuppressions(store, tenant, new Date(now));
         const report = await writeSnapshot(ports, tenant, settings.language, to, now, options.reportLinkHours);
         const digestNote = buildDigest({ tenant, lang: settings.language, from: to - 24 * HOUR, to, summaries, incidents, suppressions, ...(report ? { report } : {}) });
@@ -77,7 +73,7 @@ export async function scheduledTick(
 async function writeSnapshot(
   ports: { store: ObjectStore; clock: Clock; links?: LinkSigner },
   tenant: string,
-  lang: 'en' | 'it',
+  lang: Lang,
   to: number,
   now: number,
   hours: number,

@@ -2,7 +2,7 @@ import { UsageError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { toCsv } from '../core/query/csv-out.ts';
 import { groupSummaries, parseFields, parseWhere, readSummaries, summaryKeysInRange, type QueryOptions, type QueryRow } from '../core/query/query.ts';
-import type { Incident } from '../core/rules/incident.ts';
+import { readIncidents } from '../core/rules/evaluate.ts';
 
 /**
  * The HTTP API, as a pure function of the request: the query function's handler adapts Function
@@ -164,10 +164,7 @@ async function incidents(q: ApiRequest['query'], store: ObjectStore): Promise<Ap
   if (state && !['open', 'escalated', 'resolved', 'active'].includes(state)) throw new UsageError('BAD_STATE', `state must be open, escalated, resolved or active, not "${state}"`);
   const out: Array<Record<string, unknown>> = [];
   for (const tenant of t ?? [null]) {
-    for await (const o of store.list(tenant ? `state/incidents/${tenant}/` : 'state/incidents/')) {
-      const got = await store.get(o.key);
-      if (!got) continue;
-      const i = JSON.parse(Buffer.from(got.body).toString('utf8')) as Incident;
+    for (const i of await readIncidents(store, tenant)) {
       if (state === 'active' ? i.state === 'resolved' : state && i.state !== state) continue;
       out.push({ tenant: i.tenant, ruleId: i.ruleId, group: i.group, state: i.state, value: i.lastValue, peak: i.peakValue, openedAt: i.openedAt, resolvedAt: i.resolvedAt, episode: i.episode });
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ingestObject, type IngestConfig, type Receipt } from '../../functions/core/pipeline.ts';
 import { silentLogger, type Clock, type ObjectStore } from '../../functions/core/ports.ts';
-import { chunked } from './bytes.ts';
+import { chunked, utf8 } from './bytes.ts';
 
 /** A clock whose sleeps only yield, so contention tests do not wait in real time. */
 export const fastClock: Clock = { now: () => new Date(), sleep: () => new Promise((r) => setImmediate(r)) };
@@ -59,4 +59,11 @@ export function splitExport(text: string): { head: string; rows: string[] } {
 
 export function joinExport(head: string, rows: string[]): Uint8Array {
   return Buffer.from(head + rows.map((r) => `${r}\r\n`).join(''));
+}
+
+/** A trace-detail export of n 4.4.316 deferrals to mail.contoso.com at 03:xx on 2026-11-20. */
+export function deferralExport(n: number): Uint8Array {
+  let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+  for (let i = 0; i < n; i++) text += `"2026-11-20T03:${String(i % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","m${i}","u${i}@contoso.com"\r\n`;
+  return utf8(text);
 }

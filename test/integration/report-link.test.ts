@@ -2,19 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createS3LinkSigner } from '../../functions/adapters/s3-links.ts';
 import { parseRuntimeConfig } from '../../functions/core/config.ts';
 import type { Notification } from '../../functions/core/digest/sns-message.ts';
+import { silentLogger } from '../../functions/core/ports.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { scheduledTick } from '../../functions/digest/scheduled.ts';
 import { utf8 } from '../helpers/bytes.ts';
-import { ingestBytes } from '../helpers/ingest.ts';
+import { deferralExport, ingestBytes } from '../helpers/ingest.ts';
 import { freshBucket } from '../helpers/rgw.ts';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-
-function deferrals(n: number): Uint8Array {
-  let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
-  for (let i = 0; i < n; i++) text += `"2026-11-20T03:${String(i % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","m${i}","u${i}@contoso.com"\r\n`;
-  return utf8(text);
-}
 
 describe('the digest links the dashboard snapshot (Ceph RGW)', () => {
   it('writes reports/<tenant>/latest.html and a presigned link a browser can open without credentials', async () => {
@@ -23,9 +16,9 @@ describe('the digest links the dashboard snapshot (Ceph RGW)', () => {
     const sent: Notification[] = [];
     const notifier = { publish: async (n: Notification) => void sent.push(n) };
     const rules = parseRulesConfig({ tenants: { contoso: { timeZone: 'UTC', digestHour: 7 } } });
-    await ingestBytes(store, 'a.csv', deferrals(30), { tenant: 'contoso', config: { alerts: { rules, notifier } } });
+    await ingestBytes(store, 'a.csv', deferralExport(30), { tenant: 'contoso', config: { alerts: { rules, notifier } } });
     const clock = { now: () => new Date('2026-11-20T07:05:00Z'), sleep: async () => {} };
-    await scheduledTick({ store, notifier, logger: quiet, clock, links: createS3LinkSigner(client, bucket) }, rules, { reportLinkHours: 48 });
+    await scheduledTick({ store, notifier, logger: silentLogger, clock, links: createS3LinkSigner(client, bucket) }, rules, { reportLinkHours: 48 });
 
     const digest = sent.find((n) => n.json.kind === 'digest')!;
     const url = String(digest.json.reportUrl);

@@ -2,15 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Notification } from '../../functions/core/digest/sns-message.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { scheduledTick } from '../../functions/digest/scheduled.ts';
-import { utf8 } from '../helpers/bytes.ts';
-import { ingestBytes } from '../helpers/ingest.ts';
+import { deferralExport, ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
-
-function deferrals(n: number): Uint8Array {
-  let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
-  for (let i = 0; i < n; i++) text += `"2026-11-20T03:${String(i % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","m${i}","u${i}@contoso.com"\r\n`;
-  return utf8(text);
-}
 
 describe('the hourly tick', () => {
   it('resolves an incident when no upload arrives, and sends the digest once at the tenant hour', async () => {
@@ -18,7 +11,7 @@ describe('the hourly tick', () => {
     const sent: Notification[] = [];
     const notifier = { publish: async (n: Notification) => void sent.push(n) };
     const rules = parseRulesConfig({ tenants: { contoso: { timeZone: 'Europe/Rome', digestHour: 8 } } });
-    await ingestBytes(store, 'a.csv', deferrals(30), { tenant: 'contoso', config: { alerts: { rules, notifier } } });
+    await ingestBytes(store, 'a.csv', deferralExport(30), { tenant: 'contoso', config: { alerts: { rules, notifier } } });
     expect(sent.map((n) => n.json.transition)).toEqual(['open']);
     const tick = (iso: string) => scheduledTick({ store, notifier, logger: { debug() {}, info() {}, warn() {}, error() {} }, clock: { now: () => new Date(iso), sleep: async () => {} } }, rules);
 

@@ -10,9 +10,9 @@ import type { ObjectStore } from '../../core/ports.ts';
 import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
 import type { DeferralState } from '../../core/rules/deferrals.ts';
-import type { Incident } from '../../core/rules/incident.ts';
+import { readIncidents } from '../../core/rules/evaluate.ts';
 import { activeSuppressions } from '../../core/rules/suppressions.ts';
-import { parse, type Io } from '../args.ts';
+import { parse, parseLang, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
 import { parseTime } from './query.ts';
@@ -43,7 +43,7 @@ export async function digestCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(DIGEST_HELP);
     return 0;
   }
-  if (values.lang !== undefined && values.lang !== 'en' && values.lang !== 'it') throw new UsageError('BAD_LANG', `--lang must be en or it, not "${values.lang}"`);
+  const langFlag = parseLang(values.lang);
   const since = /^(\d+)\s*([hd])$/.exec(values.since ?? '24h');
   if (!since) throw new UsageError('BAD_TIME', `--since takes a length like 24h or 7d, not "${values.since}"`);
   const length = +since[1]! * (since[2] === 'd' ? 86_400_000 : 3_600_000);
@@ -59,12 +59,8 @@ export async function digestCommand(argv: string[], io: Io): Promise<number> {
     const to = values.to ? parseTime(values.to, Date.now(), 'to') : Math.ceil(latest / 3_600_000) * 3_600_000;
     const from = to - length;
     const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [tenant] }));
-    const incidents: Incident[] = [];
-    for await (const o of store.list(`state/incidents/${tenant}/`)) {
-      const got = await store.get(o.key);
-      if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString()) as Incident);
-    }
-    const lang = (values.lang as 'en' | 'it' | undefined) ?? resolveTenant(config, tenant).settings.language;
+    const incidents = await readIncidents(store, tenant);
+    const lang = langFlag ?? resolveTenant(config, tenant).settings.language;
     const suppressions = await activeSuppressions(store, tenant, new Date());
     const digest = buildDigest({ tenant, lang, from, to, summaries, incidents, suppressions });
     io.stdout.write(values.json ? `${JSON.stringify(digest.json)}\n` : `${digest.text}\n\n`);

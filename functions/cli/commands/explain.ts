@@ -1,7 +1,7 @@
 import { explainStatus } from '../../core/classify/classify.ts';
 import { OWNER_TEXT } from '../../core/classify/owners.ts';
 import { UsageError } from '../../core/errors.ts';
-import { parse, type Io } from '../args.ts';
+import { parse, parseLang, type Io } from '../args.ts';
 
 export const EXPLAIN_HELP = `Usage: mailflow explain <status text | code> [--lang en|it] [--json]
 
@@ -31,8 +31,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
   }
   const text = positionals.join(' ').trim();
   if (!text) throw new UsageError('MISSING_ARGUMENT', 'explain needs a status text or a code, e.g. mailflow explain 4.4.316');
-  const lang = (values.lang ?? 'en') as string;
-  if (lang !== 'en' && lang !== 'it') throw new UsageError('BAD_LANG', `--lang must be en or it, not "${lang}"`);
+  const lang = parseLang(values.lang) ?? 'en';
   const e = explainStatus(text, lang);
   if (values.json) {
     io.stdout.write(`${JSON.stringify(e)}\n`);

@@ -10,7 +10,7 @@ import { ALL_TENANTS } from '../../core/digest/report-html.ts';
 import { parseRange, RANGES } from '../../core/digest/report-load.ts';
 import { renderReport } from '../../core/digest/report.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
-import { parse, type Io } from '../args.ts';
+import { parse, parseLang, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
 import { parseTime } from './query.ts';
@@ -67,10 +67,8 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
 
 /** --lang, else the tenant's language from the config, else English. */
 export async function languageOf(flag: string | undefined, configFile: string | undefined, tenant: string | null): Promise<Lang> {
-  if (flag !== undefined) {
-    if (flag !== 'en' && flag !== 'it') throw new UsageError('BAD_LANG', `--lang must be en or it, not "${flag}"`);
-    return flag;
-  }
+  const lang = parseLang(flag);
+  if (lang) return lang;
   const { config } = await loadRulesConfig(configFile);
   return resolveTenant(config, tenant ?? ALL_TENANTS).settings.language;
 }

@@ -6,8 +6,7 @@ import { parseRulesConfig, resolveTenant } from '../../core/rules/config.ts';
 import { nextIncident } from '../../core/rules/incident.ts';
 import { renderAlert } from '../../core/rules/render-alert.ts';
 import { systemClock } from '../../core/ports.ts';
-import { UsageError } from '../../core/errors.ts';
-import { parse, type Io } from '../args.ts';
+import { parse, parseLang, type Io } from '../args.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
 
 export const TEST_ALERT_HELP = `Usage: mailflow test-alert [--topic-arn ARN] [--data-dir D] [--lang en|it]
@@ -23,8 +22,7 @@ export async function testAlertCommand(argv: string[], io: Io): Promise<number> 
     io.stdout.write(TEST_ALERT_HELP);
     return 0;
   }
-  const lang = values.lang ?? 'en';
-  if (lang !== 'en' && lang !== 'it') throw new UsageError('BAD_LANG', `--lang must be en or it, not "${lang}"`);
+  const lang = parseLang(values.lang) ?? 'en';
   const { rules, settings } = resolveTenant(parseRulesConfig({ defaults: { language: lang } }), 'sample');
   const rule = rules.find((r) => r.id === 'connector-codes')!;
   const incident = nextIncident(null, 42, rule, new Date(), { tenant: 'sample', group: { destination: 'mail.contoso.example' } })!;

@@ -69,6 +69,6 @@ export function toSqlLines(s: HourlySummary): string {
 
 /** The rollup version a companion file holds (0 for an empty one). */
 export function sqlLinesVersion(text: string): number {
-  const first = text.slice(0, text.indexOf('\n') + 1 || undefined).trim();
+  const first = text.split('\n', 1)[0]!.trim();
   return first ? (JSON.parse(first) as { rollup_version: number }).rollup_version : 0;
 }

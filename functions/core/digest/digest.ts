@@ -77,7 +77,10 @@ function tally(summaries: HourlySummary[], from: number, to: number): Tally {
   return t;
 }
 
-const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+/** The n largest entries, ties by name. */
+export function topEntries(m: Map<string, number>, n: number): Array<[string, number]> {
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+}
 
 export function buildDigest(input: DigestInput): Notification {
   const w = W[input.lang];
@@ -101,7 +104,7 @@ export function buildDigest(input: DigestInput): Notification {
   for (const [code, b] of before.codes) if (!now.codes.has(code)) changes.push({ code, kind: 'resolved', now: 0, before: b });
   changes.sort((a, b) => Math.abs(b.now - b.before) - Math.abs(a.now - a.before) || (a.code < b.code ? -1 : 1));
 
-  const codes = top(now.codes, 5).map(([code, n]) => {
+  const codes = topEntries(now.codes, 5).map(([code, n]) => {
     const e = /^\d/.test(code) ? explainStatus(code, input.lang) : null;
     return { code, events: n, title: e?.title ?? null, owner: e?.owner ?? null, action: e?.action ?? null };
   });
@@ -129,7 +132,7 @@ export function buildDigest(input: DigestInput): Notification {
     }
   }
   const listing = (title: string, m: Map<string, number>) => {
-    const rows = top(m, 5);
+    const rows = topEntries(m, 5);
     if (rows.length) lines.push('', `${title}:`, ...rows.map(([k, n]) => `  ${fmt(n).padStart(7)}  ${sanitizeField(k, 80)}`));
   };
   listing(w.topDest, now.destinations);
@@ -151,8 +154,8 @@ export function buildDigest(input: DigestInput): Notification {
       kind: 'digest', tenant: input.tenant, from: iso(input.from), to: iso(input.to),
       problems: now.problems, failed: now.failed, final: now.final, previousProblems: before.problems,
       changes, topCodes: codes,
-      topDestinations: top(now.destinations, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
-      topConnectors: top(now.connectors, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
+      topDestinations: topEntries(now.destinations, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
+      topConnectors: topEntries(now.connectors, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
       perHour: hourLine, suppressions: suppressions.map((x) => ({ ruleId: x.ruleId, match: x.match, until: x.until, reason: sanitizeField(x.reason) })), openIncidents: open.map((i) => ({ ruleId: i.ruleId, group: i.group, value: i.lastValue, state: i.state, openedAt: i.openedAt })),
       drillDown: drill,
       ...(input.report ? { reportUrl: input.report.url, reportExpiresAt: new Date(input.report.expiresAt).toISOString() } : {}),

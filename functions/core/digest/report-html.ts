@@ -177,7 +177,7 @@ function renderView(m: ReportModel, range: string, hidden: boolean): string {
 ${m.bars.length ? chart(m) : `<p class="muted">${w.quiet}</p>`}
 <h2>${w.codes}</h2>
 ${m.codes.length ? `<div class="scroll"><table class="codes"><thead><tr><th>${w.code}</th><th>${w.events}</th><th>${w.change}</th><th>${w.meaning}</th><th class="hide-narrow">${w.owner}</th><th class="hide-narrow">${w.action}</th></tr></thead><tbody>${m.codes
-    .map((c) => `<tr><td><code>${esc(c.code)}</code></td><td class="n">${fmt(c.events)}</td>${change(c.events, c.previous, m.lang, true)}<td>${esc(c.title ?? '')}</td><td class="hide-narrow">${esc(c.owner ?? '')}</td><td class="hide-narrow">${esc(c.action ?? '')}</td></tr>`)
+    .map((c) => `<tr><td><code>${esc(c.code)}</code></td><td class="n">${fmt(c.events)}</td>${change(c.events, c.previous, m.lang)}<td>${esc(c.title ?? '')}</td><td class="hide-narrow">${esc(c.owner ?? '')}</td><td class="hide-narrow">${esc(c.action ?? '')}</td></tr>`)
     .join('')}</tbody></table></div>` : `<p class="muted">${w.none}</p>`}
 <div class="two">
 <section><h2>${w.destinations}</h2>${ranked(m.destinations, m, 'destinations')}</section>
@@ -198,7 +198,7 @@ function card(h: Headline, lang: Lang): string {
   const w = WORDS[lang];
   const value = h.rate ? percent(h.now, lang) : number(lang)(h.now);
   const diff = h.now - h.before;
-  const cls = diff === 0 ? 'same' : (diff > 0) === h.riseIsBad ? 'worse' : 'better';
+  const cls = changeClass(diff, h.riseIsBad);
   const delta = h.rate
     ? `${signed(diff * 100, lang, 1)} ${w.pp}`
     : h.before === 0 ? (h.now === 0 ? '±0' : w.new) : `${signed(diff, lang, 0)} (${signed((100 * diff) / h.before, lang, 0)} %)`;
@@ -237,7 +237,7 @@ function ranked(rows: Ranked[], m: ReportModel, cls: string): string {
   if (!rows.length) return `<p class="muted">${w.none}</p>`;
   const step = sparkStep(m.from, m.to) === 3_600_000 ? w.hoursShort : w.daysShort;
   return `<div class="scroll"><table class="${cls}"><thead><tr><th>${w.name}</th><th>${w.events}</th><th>${w.change}</th><th>${w.trend} (1 ${step})</th></tr></thead><tbody>${rows
-    .map((r) => `<tr><td>${esc(r.name)}</td><td class="n">${number(m.lang)(r.events)}</td>${change(r.events, r.previous, m.lang, true)}<td>${spark(r.spark)}</td></tr>`)
+    .map((r) => `<tr><td>${esc(r.name)}</td><td class="n">${number(m.lang)(r.events)}</td>${change(r.events, r.previous, m.lang)}<td>${spark(r.spark)}</td></tr>`)
     .join('')}</tbody></table></div>`;
 }
 
@@ -248,9 +248,12 @@ function spark(values: number[]): string {
   return `<svg class="spark" viewBox="0 0 100 20" preserveAspectRatio="none" aria-hidden="true"><polyline points="${points}" fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"/></svg>`;
 }
 
-function change(now: number, before: number, lang: Lang, riseIsBad: boolean): string {
+const changeClass = (diff: number, riseIsBad: boolean) => (diff === 0 ? 'same' : (diff > 0) === riseIsBad ? 'worse' : 'better');
+
+/** A table cell with the change of a count of problems (a rise is bad news). */
+function change(now: number, before: number, lang: Lang): string {
   const diff = now - before;
-  const cls = diff === 0 ? 'same' : (diff > 0) === riseIsBad ? 'worse' : 'better';
+  const cls = changeClass(diff, true);
   return `<td class="n ${cls}">${before === 0 && now > 0 ? WORDS[lang].new : signed(diff, lang, 0)}</td>`;
 }
 

@@ -4,6 +4,7 @@ import type { Receipt } from '../pipeline.ts';
 import type { ObjectStore } from '../ports.ts';
 import { readSummaries, summaryKeysInRange } from '../query/query.ts';
 import type { DeferralState } from '../rules/deferrals.ts';
+import { readIncidents } from '../rules/evaluate.ts';
 import type { Incident } from '../rules/incident.ts';
 import type { ReportInput } from './report-model.ts';
 
@@ -41,8 +42,9 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
 }
 
 /**
- * Everything one view needs, read from the store: the summaries of the period and of the one
- * before it, open incidents, and the most recent receipts. `to` defaults to the data's end.
+ * Everything a view of `range` needs, read from the store: the summaries of the period and of the
+ * one before it, incidents, and the most recent receipts. `to` defaults to the data's end. A
+ * shorter range's view is the same input with a later `from` (the model filters by time).
  */
 export async function loadReportInput(
   store: ObjectStore,
@@ -55,12 +57,7 @@ export async function loadReportInput(
   const from = to - length;
   const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [...scope] }));
   const incidents: Incident[] = [];
-  for (const tenant of scope) {
-    for await (const o of store.list(`state/incidents/${tenant}/`)) {
-      const got = await store.get(o.key);
-      if (got) incidents.push(JSON.parse(Buffer.from(got.body).toString('utf8')) as Incident);
-    }
-  }
+  for (const tenant of scope) incidents.push(...(await readIncidents(store, tenant)));
   return { tenant: options.tenant, from, to, summaries, incidents, receipts: await recentReceipts(store, scope, 20), dataUntil: until };
 }
 

@@ -4,6 +4,7 @@ import { OWNER_TEXT } from '../classify/owners.ts';
 import { CATEGORIES, type Category, type Lang } from '../classify/types.ts';
 import type { Receipt } from '../pipeline.ts';
 import type { Incident } from '../rules/incident.ts';
+import { topEntries } from './digest.ts';
 
 /**
  * What one dashboard view shows, computed from summaries, incidents and receipts: the numbers
@@ -167,7 +168,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     .filter((b) => b.total > 0);
 
   const ranked = (m: Map<string, number>, prev: Map<string, number>, lines: Map<string, number[]>, limit: number): Ranked[] =>
-    top(m, limit).map(([name, events]) => ({ name, events, previous: prev.get(name) ?? 0, spark: lines.get(name) ?? new Array<number>(buckets).fill(0) }));
+    topEntries(m, limit).map(([name, events]) => ({ name, events, previous: prev.get(name) ?? 0, spark: lines.get(name) ?? new Array<number>(buckets).fill(0) }));
 
   const codes: CodeRow[] = [...now.codes.entries()]
     .sort((a, b) => b[1].events - a[1].events || (a[0] < b[0] ? -1 : 1))
@@ -188,8 +189,4 @@ export function buildReportModel(input: ReportInput): ReportModel {
     incidents: input.incidents.filter((i) => i.state !== 'resolved' && (input.tenant === null || i.tenant === input.tenant)),
     receipts: input.receipts.filter((r) => input.tenant === null || r.tenant === input.tenant).slice(0, 20),
   };
-}
-
-function top(m: Map<string, number>, n: number): Array<[string, number]> {
-  return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
 }

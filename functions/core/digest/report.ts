@@ -31,11 +31,13 @@ export async function renderReport(store: ObjectStore, req: ReportRequest): Prom
   const tenant = tenants.length === 1 && req.tenant === null ? tenants[0]! : req.tenant;
   const ranges = req.mode === 'static' ? (req.ranges ?? (Object.keys(RANGES) as RangeName[])) : [req.range];
   const range = ranges.includes(req.range) ? req.range : ranges[0]!;
-  const wanted = req.mode === 'static' ? choices.flatMap((t) => ranges.map((r) => ({ t, range: r }))) : [{ t: tenant, range }];
+  const shown = req.mode === 'static' ? ranges : [range];
+  const longest = shown.reduce((a, b) => (RANGES[b] > RANGES[a] ? b : a));
   const views = [];
-  for (const { t, range } of wanted) {
-    const input = await loadReportInput(store, { tenant: t, tenants, range, now: req.now, ...(req.to !== undefined ? { to: req.to } : {}) });
-    views.push({ range, model: buildReportModel({ ...input, lang: req.lang }) });
+  // One read per tenant choice, for its longest range; the shorter views are cut from it.
+  for (const t of req.mode === 'static' ? choices : [tenant]) {
+    const input = await loadReportInput(store, { tenant: t, tenants, range: longest, now: req.now, ...(req.to !== undefined ? { to: req.to } : {}) });
+    for (const r of shown) views.push({ range: r, model: buildReportModel({ ...input, from: input.to - RANGES[r], lang: req.lang }) });
   }
   const html = renderReportPage({
     mode: req.mode, lang: req.lang, tenants: choices, ranges: req.mode === 'static' ? ranges : Object.keys(RANGES),

@@ -84,6 +84,16 @@ function matches(rule: Rule, g: SummaryGroup): boolean {
   return (m.outcomes.length === 0 || m.outcomes.includes(g.outcome)) && (m.codes.length === 0 || (g.code !== null && m.codes.includes(g.code))) && (m.categories.length === 0 || (g.category !== null && m.categories.includes(g.category)));
 }
 
+/** Every incident of a tenant (or of all tenants), in any state. */
+export async function readIncidents(store: ObjectStore, tenant: string | null): Promise<Incident[]> {
+  const out: Incident[] = [];
+  for await (const o of store.list(tenant ? `state/incidents/${tenant}/` : 'state/incidents/')) {
+    const got = await store.get(o.key);
+    if (got) out.push(JSON.parse(Buffer.from(got.body).toString('utf8')) as Incident);
+  }
+  return out;
+}
+
 export function incidentKey(tenant: string, ruleId: string, group: Record<string, string | null>): string {
   const hash = createHash('sha256').update(JSON.stringify(group)).digest('hex').slice(0, 24);
   return `state/incidents/${tenant}/${ruleId}/${hash}.json`;
