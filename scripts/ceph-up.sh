@@ -54,6 +54,9 @@ rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw data = $D/rgw
 rgw dns name = localhost
 rgw enable usage log = false
+# STS and IAM roles: the tests run each function's S3 calls under its synthesized role policy.
+rgw s3 auth use sts = true
+rgw sts key = mailflowstskey16
 pid file = $D/run/rgw.pid
 CONF
 export CEPH_CONF="$D/ceph.conf"
@@ -70,5 +73,9 @@ up=0; for i in $(seq 1 120); do ceph osd stat 2>/dev/null | grep -q "1 up" && { 
 radosgw -n client.rgw
 up=0; for i in $(seq 1 240); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && { up=1; break; }; sleep 0.25; done
 [ $up = 1 ] || { echo "radosgw did not listen on $PORT; see $D/log" >&2; exit 1; }
+# "test" owns the buckets and manages roles; "lambda" owns nothing and only assumes the roles
+# (a bucket owner's role session keeps owner rights, so it would not show a missing grant).
 radosgw-admin user create --uid=test --display-name=test --access-key=test --secret-key=testsecret >/dev/null
-echo "rgw http://127.0.0.1:$PORT (access key test / secret testsecret)"
+radosgw-admin caps add --uid=test --caps="roles=*" >/dev/null
+radosgw-admin user create --uid=lambda --display-name=lambda --access-key=lambda --secret-key=lambdasecret >/dev/null
+echo "rgw http://127.0.0.1:$PORT (access key test / secret testsecret; roles assumed by lambda / lambdasecret)"

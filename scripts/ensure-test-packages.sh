@@ -1,8 +1,15 @@
 #!/bin/bash
-# Installs the Debian packages the tests need when they are missing: Ceph RGW (a real S3 server
-# for the integration tests) and Chromium (the dashboard tests drive it). One apt run for both.
-# Needs root and apt, as on this project's machines and in CI.
+# Installs what the tests need when it is missing: Ceph RGW (a real S3 server for the integration
+# tests) and Chromium (the dashboard tests drive it) from Debian, in one apt run; and the Lambda
+# runtime the deployed bundles run on in the tests (AWS's runtime interface client on Node 24,
+# test/lambda-runtime/, from npm; kept out of the root package so Node 24 never shadows the
+# project's Node on the PATH of npm scripts).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x test/lambda-runtime/node_modules/node/bin/node ] || [ ! -f test/lambda-runtime/node_modules/aws-lambda-ric/index.mjs ]; then
+  echo "installing the Lambda runtime for the tests (aws-lambda-ric, Node 24; once, ~60 s)…" >&2
+  npm ci --prefix test/lambda-runtime --no-audit --no-fund --loglevel=error >&2
+fi
 ceph=() browser=()
 command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null || ceph=(radosgw ceph-mon ceph-osd)
 [ -x /usr/bin/chromium ] || browser=(chromium)

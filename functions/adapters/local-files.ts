@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SourceRef } from '../core/pipeline.ts';
 
@@ -66,6 +66,36 @@ export async function localSourceRef(path: string, dataDir: string, tenant: stri
   const etag = hashFileInBackground(path, size);
   etag.catch(() => {}); // observed by ingestObject; never an unhandled rejection
   return { origin: `local:${resolve(dataDir)}`, key: `incoming/${tenant}/${basename(path)}`, tenant, etag, size, file: path };
+}
+
+/**
+ * Upload keys that keep what tells the files apart: each file's path relative to the folder the
+ * given files have in common (`EX01/MSGTRK….LOG` and `EX02/MSGTRK….LOG` stay two objects), under
+ * `incoming/<tenant>/`. One file keeps its name.
+ */
+export function uploadKeys(files: string[], tenant: string): Map<string, string> {
+  const dirs = files.map((f) => dirname(resolve(f)).split(sep));
+  let common = dirs[0] ?? [];
+  for (const d of dirs.slice(1)) {
+    let i = 0;
+    while (i < common.length && i < d.length && common[i] === d[i]) i++;
+    common = common.slice(0, i);
+  }
+  const root = common.join(sep) || sep;
+  return new Map(files.map((f) => [f, `incoming/${tenant}/${relative(root, resolve(f)).split(sep).join('/')}`]));
+}
+
+/** `a/b/name.csv.gz` → `a/b/name~<tag>.csv.gz`: another key for different bytes under a taken name. */
+export function taggedKey(key: string, tag: string): string {
+  const m = /^(.*?)((?:\.[A-Za-z0-9]{1,5})?(?:\.gz)?)$/.exec(key)!;
+  return `${m[1]}~${tag}${m[2]}`;
+}
+
+/** The MD5 of a file, quoted: the ETag S3 gives it when uploaded in one part. */
+export async function md5Etag(path: string): Promise<string> {
+  const h = createHash('md5');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return `"${h.digest('hex')}"`;
 }
 
 export const INPUT_EXTENSIONS = /\.(csv|log|txt)(\.gz)?$|\.gz$/i;

@@ -8,7 +8,7 @@ export interface S3ClientConfig {
   /** SDK attempts per call (default 3, the SDK's standard mode). */
   maxAttempts?: number;
   /** Explicit keys (local servers); otherwise the SDK's default provider chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 /**

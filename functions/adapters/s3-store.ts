@@ -31,19 +31,23 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
   };
   return {
     async get(key) {
-      try {
-        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return { body: await r.Body!.transformToByteArray(), etag: r.ETag! };
-      } catch (err) {
-        if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) return null;
-        // S3 answers 403 instead of 404 for a missing key unless the caller may list the bucket, and
-        // our roles may list only under their prefixes. A listing of exactly this key (allowed by
-        // the prefix condition) tells a missing object from a real permission problem.
-        if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 403) {
-          const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
-          if (!listed.Contents?.some((o) => o.Key === key)) return null;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          return { body: await r.Body!.transformToByteArray(), etag: r.ETag! };
+        } catch (err) {
+          if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) return null;
+          // S3 answers 403 instead of 404 for a missing key unless the caller may list the bucket, and
+          // our roles may list only under their prefixes. A listing of exactly this key (allowed by
+          // the prefix condition) tells a missing object from a real permission problem, and from an
+          // object a concurrent writer created between the two requests (then the read is repeated).
+          if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 403) {
+            const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+            if (!listed.Contents?.some((o) => o.Key === key)) return null;
+            if (attempt < 3) continue;
+          }
+          throw err;
         }
-        throw err;
       }
     },
 

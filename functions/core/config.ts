@@ -5,7 +5,12 @@ import { UsageError } from './errors.ts';
  * stack, which sets them) and one pure parser that lists every bad value at once.
  */
 export const ENV = {
+  /** The data bucket: results/, state/, reports/. */
   BUCKET: 'MAILFLOW_BUCKET',
+  /** The upload bucket: incoming/ (the reconcile function lists it). */
+  UPLOAD_BUCKET: 'MAILFLOW_UPLOAD_BUCKET',
+  /** Re-drives of one upload by the reconcile function before it is given up on. */
+  MAX_REDRIVES: 'MAILFLOW_MAX_REDRIVES',
   MAX_OBJECT_BYTES: 'MAILFLOW_MAX_OBJECT_BYTES',
   READ_IDLE_TIMEOUT_MS: 'MAILFLOW_READ_IDLE_TIMEOUT_MS',
   CAS_BUDGET_MS: 'MAILFLOW_CAS_BUDGET_MS',
@@ -21,6 +26,9 @@ export const ENV = {
   REPORT_LINK_HOURS: 'MAILFLOW_REPORT_LINK_HOURS',
 } as const;
 
+/** The CloudWatch namespace of the functions' metrics (Powertools sets it from the environment). */
+export const METRICS_NAMESPACE = 'mailflow';
+
 export interface RuntimeConfig {
   /** Uploads larger than this are rejected before download. */
   maxObjectBytes: number;
@@ -28,6 +36,7 @@ export interface RuntimeConfig {
   readIdleTimeoutMs: number;
   casBudgetMs: number;
   reconcileMinAgeMinutes: number;
+  maxRedrives: number;
   forcePathStyle: boolean;
   unquotedIfMatch: boolean;
   /**
@@ -40,11 +49,11 @@ export interface RuntimeConfig {
 
 export function parseRuntimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
   const problems: string[] = [];
-  const int = (name: string, fallback: number) => {
+  const int = (name: string, fallback: number, min = 1) => {
     const raw = env[name]?.trim();
     if (!raw) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) problems.push(`${name} must be a whole number > 0, not "${raw}"`);
+    if (!Number.isInteger(n) || n < min) problems.push(`${name} must be a whole number ≥ ${min}, not "${raw}"`);
     return n;
   };
   const bool = (name: string) => /^(1|true|yes)$/i.test(env[name]?.trim() ?? '');
@@ -52,7 +61,9 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     maxObjectBytes: int(ENV.MAX_OBJECT_BYTES, 2 * 1024 ** 3),
     readIdleTimeoutMs: int(ENV.READ_IDLE_TIMEOUT_MS, 30_000),
     casBudgetMs: int(ENV.CAS_BUDGET_MS, 120_000),
-    reconcileMinAgeMinutes: int(ENV.RECONCILE_MIN_AGE_MINUTES, 15),
+    // 0: uploads of any age (an upload's own notification may then race the re-drive, harmlessly).
+    reconcileMinAgeMinutes: int(ENV.RECONCILE_MIN_AGE_MINUTES, 15, 0),
+    maxRedrives: int(ENV.MAX_REDRIVES, 3),
     forcePathStyle: bool(ENV.S3_FORCE_PATH_STYLE),
     unquotedIfMatch: bool(ENV.S3_UNQUOTED_IF_MATCH),
     s3MaxAttempts: int(ENV.S3_MAX_ATTEMPTS, 6),

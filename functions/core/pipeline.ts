@@ -207,6 +207,17 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
 }
 
 /**
+ * A `rejected` receipt for a source that is given up on without reading it (too large to read, or
+ * failing every time): the same receipt, so a later delivery finds it and stops.
+ */
+export async function rejectSource(ref: SourceRef & { etag: string }, error: MailflowError, ports: IngestPorts): Promise<Receipt> {
+  const sourceId = sourceIdOf(ref.origin, ref.key, ref.etag);
+  const rKey = receiptKey(ref.tenant, sourceId);
+  ports.logger.warn('export rejected', { key: ref.key, code: error.code });
+  return writeReceipt(ports.store, rKey, { ...newReceipt(ref, sourceId, ports.clock), status: 'rejected', reason: error.message, errorCode: error.code });
+}
+
+/**
  * Brings an hour's summary, and its JSON-lines companion for SQL, up to its rollup's version.
  * Both only move forward: a writer holding an older rollup version never overwrites newer
  * ones. Every ingestion of the hour (a retry too) calls this, so a crash between the two

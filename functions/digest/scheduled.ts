@@ -1,5 +1,7 @@
+import type { FunctionRuntime } from '../adapters/lambda-runtime.ts';
 import { casUpdate, replaceObject } from '../core/aggregate/cas.ts';
-import { PreconditionFailedError } from '../core/errors.ts';
+import { ENV } from '../core/config.ts';
+import { PreconditionFailedError, UsageError } from '../core/errors.ts';
 import { buildDigest } from '../core/digest/digest.ts';
 import type { Lang } from '../core/classify/types.ts';
 import type { Clock, LinkSigner, Logger, Notifier, ObjectStore } from '../core/ports.ts';
@@ -11,6 +13,14 @@ import { evaluateTenant, readIncidents } from '../core/rules/evaluate.ts';
 import { activeSuppressions } from '../core/rules/suppressions.ts';
 
 const HOUR = 3_600_000;
+
+/** The digest function's work, from its runtime: the tick with the stack's rules and topic. */
+export async function digestTick(rt: FunctionRuntime): Promise<TickResult[]> {
+  if (!rt.alerts) throw new UsageError('BAD_CONFIG', `${ENV.TOPIC_ARN} is not set: the digest function publishes to the alert topic`);
+  const results = await scheduledTick({ store: rt.store, clock: rt.clock, logger: rt.logger, notifier: rt.alerts.notifier, ...(rt.links ? { links: rt.links } : {}) }, rt.alerts.rules, { reportLinkHours: rt.config.reportLinkHours });
+  rt.logger.info('tick finished', { tenants: results.length, digests: results.filter((r) => r.digest).length });
+  return results;
+}
 
 export interface TickResult {
   tenant: string;

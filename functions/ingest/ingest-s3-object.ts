@@ -2,7 +2,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { normaliseTenant, tenantOfKey } from '../core/aggregate/keys.ts';
 import { InputError, MailflowError } from '../core/errors.ts';
-import { ingestObject, type IngestConfig, type IngestPorts, type Receipt } from '../core/pipeline.ts';
+import { ingestObject, rejectSource, type IngestConfig, type IngestPorts, type Receipt } from '../core/pipeline.ts';
 import type { RuntimeConfig } from '../core/config.ts';
 import type { S3ObjectRef } from './s3-event.ts';
 
@@ -28,7 +28,7 @@ export async function ingestS3Object(client: S3Client, object: S3ObjectRef, port
   const ingestConfig: IngestConfig = { casBudgetMs: config.casBudgetMs, ...(alerts ? { alerts } : {}) };
   if (object.size > config.maxObjectBytes) {
     const error = new InputError('OBJECT_TOO_LARGE', `the upload is ${object.size} bytes; the limit is ${config.maxObjectBytes} (MAILFLOW_MAX_OBJECT_BYTES): split the export by time range`);
-    return ingestObject(ref, failing(error), ports, ingestConfig);
+    return rejectSource(ref, error, ports);
   }
   const body = await openBody(client, object, config.readIdleTimeoutMs);
   return ingestObject(ref, body, ports, ingestConfig);
@@ -59,8 +59,4 @@ export async function* withIdleTimeout(body: Readable, idleMs: number, key: stri
   } finally {
     body.destroy();
   }
-}
-
-async function* failing(error: Error): AsyncGenerator<Uint8Array> {
-  throw error;
 }

@@ -29,6 +29,17 @@ const HOUR = 3_600_000;
 const MAX_RANGE = 400 * 24 * HOUR;
 const TENANT = /^[a-z0-9-]{1,63}$/;
 
+/** The parts of a Function URL event (payload format 2.0) the API reads. */
+export interface FunctionUrlEvent {
+  rawPath?: string;
+  queryStringParameters?: Record<string, string | undefined>;
+  requestContext?: { http?: { method?: string } };
+}
+
+export function answerUrlRequest(event: FunctionUrlEvent, store: ObjectStore): Promise<ApiResponse> {
+  return handleApiRequest({ method: event.requestContext?.http?.method ?? 'GET', path: event.rawPath ?? '/', query: event.queryStringParameters ?? {} }, store);
+}
+
 export async function handleApiRequest(req: ApiRequest, store: ObjectStore, now = Date.now()): Promise<ApiResponse> {
   try {
     if (req.method !== 'GET') return error(405, `${req.method} is not supported: the API is read-only (GET)`);

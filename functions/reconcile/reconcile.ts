@@ -1,44 +1,104 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { sourceIdOf } from '../core/aggregate/keys.ts';
-import type { RuntimeConfig } from '../core/config.ts';
-import type { IngestPorts, Receipt } from '../core/pipeline.ts';
+import type { Context } from 'aws-lambda';
+import { createS3Store } from '../adapters/s3-store.ts';
+import type { FunctionRuntime } from '../adapters/lambda-runtime.ts';
+import { receiptKey, receiptPrefix, sourceIdOf } from '../core/aggregate/keys.ts';
+import { ENV } from '../core/config.ts';
+import { MailflowError, UsageError } from '../core/errors.ts';
+import { rejectSource, type Receipt } from '../core/pipeline.ts';
 import type { ObjectStore } from '../core/ports.ts';
-import { ingestS3Object, tenantForKey } from '../ingest/ingest-s3-object.ts';
+import { readFailure } from '../ingest/failures.ts';
+import { START_MARGIN_MS } from '../ingest/ingest-batch.ts';
+import { tenantForKey } from '../ingest/ingest-s3-object.ts';
+import { ingestUpload } from '../ingest/ingest-upload.ts';
 import { INCOMING_PREFIX, normaliseEtag, type S3ObjectRef } from '../ingest/s3-event.ts';
 
+/** Uploads re-driven at once: each is mostly waiting on S3. */
+const PARALLEL = 4;
+
+/** Given up on: re-driven this many times, failing every time. */
+export class RepeatedFailureError extends MailflowError {}
+
 /**
- * Lambda's async queue can drop events (reliability.md A2.2) and S3 notifications can be lost:
- * uploads under `incoming/` older than a few minutes that still have no receipt are ingested here.
+ * Lambda, SQS and S3 notifications can each drop an event (reliability.md A2.2): uploads under
+ * `incoming/` older than a few minutes that have no receipt are found here. Uploads whose queue
+ * delivery failed are left to the queue and its dead-letter queue (`mailflow failures`).
  */
-export async function findUnreceipted(store: ObjectStore, bucket: string, now: Date, minAgeMinutes: number): Promise<S3ObjectRef[]> {
+export async function findUnreceipted(uploads: ObjectStore, results: ObjectStore, bucket: string, now: Date, minAgeMinutes: number): Promise<S3ObjectRef[]> {
+  // One listing of each tenant's receipts, not a GET per upload: ~1,000 receipts a request.
   const receipts = new Map<string, Set<string>>();
   const receiptsOf = async (tenant: string) => {
-    let ids = receipts.get(tenant);
-    if (!ids) {
-      ids = new Set();
-      for await (const o of store.list(`results/sources/${tenant}/`)) ids.add(o.key.slice(o.key.lastIndexOf('/') + 1).replace(/\.json$/, ''));
-      receipts.set(tenant, ids);
+    let keys = receipts.get(tenant);
+    if (!keys) {
+      keys = new Set();
+      for await (const o of results.list(receiptPrefix(tenant))) keys.add(o.key);
+      receipts.set(tenant, keys);
     }
-    return ids;
+    return keys;
   };
   const cutoff = now.getTime() - minAgeMinutes * 60_000;
   const missing: S3ObjectRef[] = [];
-  for await (const o of store.list(INCOMING_PREFIX)) {
+  for await (const o of uploads.list(INCOMING_PREFIX)) {
     if (o.key.endsWith('/') || o.lastModified.getTime() > cutoff) continue; // folders; uploads whose event may still be on its way
     const etag = normaliseEtag(o.etag);
-    if (!(await receiptsOf(tenantForKey(o.key))).has(sourceIdOf(bucket, o.key, etag))) {
+    const tenant = tenantForKey(o.key);
+    if (!(await receiptsOf(tenant)).has(receiptKey(tenant, sourceIdOf(bucket, o.key, etag)))) {
       missing.push({ bucket, key: o.key, size: o.size, etag, versionId: null, sequencer: null });
     }
   }
   return missing;
 }
 
-export async function reconcile(client: S3Client, bucket: string, ports: IngestPorts, config: RuntimeConfig): Promise<Receipt[]> {
-  const missing = await findUnreceipted(ports.store, bucket, ports.clock.now(), config.reconcileMinAgeMinutes);
-  const receipts: Receipt[] = [];
-  for (const object of missing) {
-    ports.logger.warn('upload had no receipt; ingesting it now', { key: object.key });
-    receipts.push(await ingestS3Object(client, object, ports, config));
-  }
-  return receipts;
+export interface ReconcileResult {
+  /** Receipts of the uploads ingested now (or given up on: `rejected`, REPEATED_FAILURE). */
+  receipts: Receipt[];
+  /** Re-drives that failed again (retried by the next run, up to the limit). */
+  failed: number;
+  /** Left for the next run: the function had no time left to start them. */
+  deferred: number;
+  /** In the queue's hands (a delivery failed): not re-driven here. */
+  queued: number;
+}
+
+/**
+ * One run of the reconcile function: ingests each upload without a receipt the way the ingest
+ * function does (rules and alerts included), a few at a time, starting none when too little time
+ * is left. An upload that has failed `maxRedrives` re-drives gets a `rejected` receipt
+ * (REPEATED_FAILURE, with the last error), so it stops costing a run every 15 minutes.
+ */
+export async function reconcileUploads(rt: FunctionRuntime, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ReconcileResult> {
+  const uploadBucket = rt.uploadBucket;
+  if (!uploadBucket) throw new UsageError('BAD_CONFIG', `${ENV.UPLOAD_BUCKET} is not set: the stack sets it to the upload bucket`);
+  const uploads = createS3Store(rt.s3, { bucket: uploadBucket });
+  const missing = await findUnreceipted(uploads, rt.store, uploadBucket, rt.clock.now(), rt.config.reconcileMinAgeMinutes);
+  const result: ReconcileResult = { receipts: [], failed: 0, deferred: 0, queued: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < missing.length) {
+      const object = missing[next++]!;
+      if (context && context.getRemainingTimeInMillis() < START_MARGIN_MS) {
+        result.deferred++;
+        continue;
+      }
+      const failure = await readFailure(rt.store, object);
+      if (failure?.lastBy === 'delivery') {
+        result.queued++;
+        continue;
+      }
+      if (failure && failure.redrives >= rt.config.maxRedrives) {
+        const error = new RepeatedFailureError('REPEATED_FAILURE', `re-driven ${failure.redrives} times, failing each time; the last error (${failure.lastError.at}): ${failure.lastError.name}${failure.lastError.code ? ` ${failure.lastError.code}` : ''}: ${failure.lastError.message}`);
+        result.receipts.push(await rejectSource({ origin: object.bucket, key: object.key, tenant: tenantForKey(object.key), etag: object.etag, size: object.size }, error, rt));
+        continue;
+      }
+      rt.logger.warn('upload had no receipt; ingesting it now', { key: object.key, redrives: failure?.redrives ?? 0 });
+      try {
+        result.receipts.push(await ingestUpload(rt, object, 'redrive'));
+      } catch (err) {
+        result.failed++;
+        rt.logger.error('re-drive failed; the next run tries again', { key: object.key, error: (err as Error).message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  rt.logger.info('reconcile finished', { missing: missing.length, ingested: result.receipts.length, failed: result.failed, deferred: result.deferred, queued: result.queued });
+  return result;
 }

@@ -1,11 +1,15 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/core/config.ts';
 
 export interface PipelineFunctionProps {
+  /** `ingest`, `reconcile`, `digest` or `query`: the service name in logs and metrics. */
+  name: string;
   entry: string;
   description: string;
   memorySize: number;
@@ -13,6 +17,8 @@ export interface PipelineFunctionProps {
   logRetentionDays: number;
   environment: Record<string, string>;
   reservedConcurrentExecutions?: number;
+  /** Where the function's Errors and Throttles alarms notify. */
+  alarmAction: IAlarmAction;
 }
 
 /** The newest Node.js runtime this aws-cdk-lib offers (cdk-nag's L1 rule computes it the same way). */
@@ -20,11 +26,13 @@ export const NEWEST_NODE_RUNTIME = Runtime.NODEJS_24_X;
 
 /**
  * A function with its own role and log group: no AWS-managed policy (cdk-nag IAM4), logs only to
- * its own group, bundled locally by esbuild (never Docker) with the AWS SDK inside the bundle.
+ * its own group in Lambda's JSON format, bundled locally by esbuild (never Docker) with the AWS SDK
+ * inside the bundle, and an alarm on each of its Errors and Throttles.
  */
 export class PipelineFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: Role;
+  readonly alarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
@@ -41,7 +49,16 @@ export class PipelineFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // JSON lines with Lambda's own levels: Powertools' Logger writes the same shape.
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: `mailflow-${props.name}`,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
       ...(props.reservedConcurrentExecutions ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       depsLockFilePath: 'package-lock.json',
       bundling: {
@@ -54,6 +71,22 @@ export class PipelineFunction extends Construct {
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
       },
     });
+    const alarm = (kind: 'Errors' | 'Throttles', metric: ReturnType<NodejsFunction['metricErrors']>) => {
+      const a = new Alarm(this, `${kind}Alarm`, {
+        alarmDescription: `mailflow ${props.name}: ${kind === 'Errors' ? 'an invocation failed' : 'invocations were throttled'}; see the log group ${logGroup.logGroupName}`,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(props.alarmAction);
+      return a;
+    };
+    this.alarms = [
+      alarm('Errors', this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })),
+      alarm('Throttles', this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' })),
+    ];
   }
 }
 

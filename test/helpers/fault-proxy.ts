@@ -8,6 +8,8 @@ export interface FaultProxyOptions {
   target: { host: string; port: number };
   /** Share of requests that fail, 0..1 (1 = every request). */
   failRate?: number;
+  /** Only requests whose path matches can fail (default: every request). */
+  failMatch?: RegExp;
   faults?: Fault[];
   seed?: number;
   /** For GET of keys matching this: send the headers and this share of the body, then `stall` or `cut`. */
@@ -30,7 +32,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<{ end
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (rng.next() < failRate) {
+      if ((!options.failMatch || options.failMatch.test(req.url ?? '')) && rng.next() < failRate) {
         counts.injected!++;
         const fault = rng.pick(faults);
         if (fault === 'reset') return void req.socket.destroy();

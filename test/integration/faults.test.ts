@@ -1,72 +1,68 @@
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, inject, it } from 'vitest';
-import { createS3Client } from '../../functions/adapters/s3-client.ts';
-import { createS3Store } from '../../functions/adapters/s3-store.ts';
-import { parseRuntimeConfig } from '../../functions/core/config.ts';
-import { handler } from '../../functions/ingest/handler.ts';
+import type { FunctionRuntime } from '../../functions/adapters/lambda-runtime.ts';
+import { ingestBatch } from '../../functions/ingest/ingest-batch.ts';
 import { generated } from '../helpers/bytes.ts';
+import { inProcess } from '../helpers/deployed.ts';
 import { startFaultProxy, type FaultProxyOptions } from '../helpers/fault-proxy.ts';
 import { snapshot } from '../helpers/ingest.ts';
-import { freshBucket } from '../helpers/rgw.ts';
-import { s3Record } from '../helpers/s3-events.ts';
+import { freshBuckets, upload, type TestBuckets } from '../helpers/rgw.ts';
+import { recordOf, uploadBatch } from '../helpers/s3-events.ts';
 
 // Faults injected at the HTTP layer between the SDK and a real S3 server (Ceph RGW), so the SDK's
-// retries, backoff and error mapping all run as in production (reliability.md F14-F17).
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const credentials = { accessKeyId: 'test', secretAccessKey: 'testsecret' };
+// retries, backoff and error mapping all run as in production (reliability.md F14-F17). The
+// ingest function's code runs under its role; the queue's redelivery is played by the test.
 const rgw = () => new URL(inject('s3Endpoint'));
+const target = () => ({ host: rgw().hostname, port: Number(rgw().port) });
 
-async function uploaded(rows = 400, seed = 91) {
-  const { bucket, client, store } = await freshBucket('faults');
-  const key = 'incoming/t/trace.csv';
-  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: generated({ family: 'trace-detail', rows, seed, perHour: 1500 }) }));
-  const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  return { bucket, store, event: { Records: [s3Record(key, { bucket, size: head.ContentLength!, etag: head.ETag!.replace(/"/g, '') })] } };
+async function uploaded(rows = 400, seed = 91): Promise<TestBuckets & { event: SQSEvent }> {
+  const b = await freshBuckets('faults');
+  const o = await upload(b.uploads.client, b.uploads.bucket, 'incoming/t/trace.csv', generated({ family: 'trace-detail', rows, seed, perHour: 1500 }));
+  return { ...b, event: uploadBatch(recordOf(o)) };
 }
 
-/** The handler's runtime, pointed at the proxy. */
-function runtimeVia(endpoint: string, env: Record<string, string> = {}) {
-  const config = parseRuntimeConfig({ MAILFLOW_S3_UNQUOTED_IF_MATCH: 'true', ...env });
-  return { config, logger: quiet, client: createS3Client({ endpoint, forcePathStyle: true, credentials, maxAttempts: config.s3MaxAttempts }) };
+/** Errors the function logged, with their fields (what CloudWatch would show). */
+function capturing(): { logger: FunctionRuntime['logger']; errors: Array<Record<string, unknown>> } {
+  const errors: Array<Record<string, unknown>> = [];
+  return { errors, logger: { debug() {}, info() {}, warn() {}, error: (message, fields) => void errors.push({ message, ...fields }) } };
 }
 
-/** What Lambda does with an async event: up to 3 attempts (the first and 2 retries). */
-async function asLambda(event: unknown, rt: ReturnType<typeof runtimeVia>): Promise<{ attempts: number; error: unknown }> {
-  let error: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      await handler(event, rt);
-      return { attempts: attempt, error: null };
-    } catch (err) {
-      error = err;
-    }
+/** What SQS does with a message the function reports as failed: deliver it again, up to the queue's 5 receives. */
+async function asQueue(event: SQSEvent, rt: FunctionRuntime): Promise<{ deliveries: number; failed: boolean }> {
+  for (let delivery = 1; delivery <= 5; delivery++) {
+    if ((await ingestBatch(event, rt)).batchItemFailures.length === 0) return { deliveries: delivery, failed: false };
   }
-  return { attempts: 3, error };
+  return { deliveries: 5, failed: true };
 }
 
 async function baselineOf(rows = 400, seed = 91) {
   const clean = await uploaded(rows, seed);
-  await handler(clean.event, runtimeVia(inject('s3Endpoint')));
-  return (await snapshot(clean.store)).summaries;
+  expect((await ingestBatch(clean.event, await inProcess('Ingest', clean.local))).batchItemFailures).toEqual([]);
+  return (await snapshot(clean.data.store)).summaries;
 }
 
-async function faultRun(proxy: Omit<FaultProxyOptions, 'target'>, env: Record<string, string> = {}) {
+async function faultRun(proxy: Omit<FaultProxyOptions, 'target'>) {
   const run = await uploaded();
-  const p = await startFaultProxy({ target: { host: rgw().hostname, port: Number(rgw().port) }, ...proxy });
+  const p = await startFaultProxy({ target: target(), ...proxy });
   try {
-    const started = performance.now();
-    const result = await asLambda(run.event, runtimeVia(p.endpoint, env));
-    return { ...result, seconds: (performance.now() - started) / 1000, counts: p.counts, store: run.store, proxy: p };
+    const result = await asQueue(run.event, await inProcess('Ingest', run.local, { endpoint: p.endpoint }));
+    return { ...result, counts: p.counts, store: run.data.store };
   } finally {
     await p.close();
   }
 }
 
+async function written(run: TestBuckets, prefix = 'results/'): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of run.data.store.list(prefix)) keys.push(o.key);
+  return keys;
+}
+
 describe('faults at the HTTP layer, on Ceph RGW', () => {
-  it('F14: 503 SlowDown on 30 % of requests: the end state equals the clean run, within 3 attempts', async () => {
+  it('F14: 503 SlowDown on 30 % of requests: the end state equals the clean run, within the queue\'s deliveries', async () => {
     const baseline = await baselineOf();
     const r = await faultRun({ failRate: 0.3, faults: ['slowdown'], seed: 14 });
-    expect(r.error).toBeNull();
+    expect(r.failed).toBe(false);
     expect(r.counts.injected).toBeGreaterThan(0);
     expect((await snapshot(r.store)).summaries).toEqual(baseline);
   }, 120_000);
@@ -74,56 +70,54 @@ describe('faults at the HTTP layer, on Ceph RGW', () => {
   it('F15: 500, 502, 504 and connection resets on 10 %: the same end state', async () => {
     const baseline = await baselineOf();
     const r = await faultRun({ failRate: 0.1, faults: ['500', '502', '504', 'reset'], seed: 15 });
-    expect(r.error).toBeNull();
+    expect(r.failed).toBe(false);
     expect(r.counts.injected).toBeGreaterThan(0);
     expect((await snapshot(r.store)).summaries).toEqual(baseline);
   }, 120_000);
 
-  it('F16: every request failing: a typed error well within 60 s, and nothing committed', async () => {
+  it('F16: every request failing: a typed error well within 60 s, the message handed back, nothing committed', async () => {
     const run = await uploaded();
-    const p = await startFaultProxy({ target: { host: rgw().hostname, port: Number(rgw().port) }, failRate: 1, faults: ['slowdown'] });
+    const p = await startFaultProxy({ target: target(), failRate: 1, faults: ['slowdown'] });
+    const log = capturing();
     const started = performance.now();
-    let error: unknown;
+    let r;
     try {
-      await handler(run.event, runtimeVia(p.endpoint));
-    } catch (err) {
-      error = err;
+      r = await ingestBatch(run.event, await inProcess('Ingest', run.local, { endpoint: p.endpoint, logger: log.logger }));
     } finally {
       await p.close();
     }
     expect((performance.now() - started) / 1000).toBeLessThan(60);
-    expect(error).toMatchObject({ name: 'SlowDown', $metadata: { httpStatusCode: 503, attempts: 6 } });
-    expect(p.counts.requests).toBe(6); // exactly maxAttempts requests for the first call, then it gives up
-    const written: string[] = [];
-    for await (const o of run.store.list('results/')) written.push(o.key);
-    expect(written).toEqual([]);
+    expect(r.batchItemFailures).toEqual([{ itemIdentifier: run.event.Records[0]!.messageId }]);
+    expect(log.errors).toEqual([expect.objectContaining({ message: 'upload not ingested; the queue delivers it again', name: 'SlowDown' })]);
+    // Exactly maxAttempts (6) requests for the first call, which gives up; then 6 for recording the failure, which gives up too.
+    expect(p.counts.requests).toBe(12);
+    expect(await written(run, '')).toEqual([]);
   }, 120_000);
 
-  it('F17: a body that stalls halfway fails fast (idle timeout), commits nothing, and the retry gives the baseline', async () => {
+  it('F17: a body that stalls halfway fails fast (idle timeout), commits nothing, and the next delivery gives the baseline', async () => {
     const baseline = await baselineOf();
     const run = await uploaded();
-    const p = await startFaultProxy({ target: { host: rgw().hostname, port: Number(rgw().port) }, body: { match: /incoming/, share: 0.5, then: 'stall' } });
+    const p = await startFaultProxy({ target: target(), body: { match: /incoming/, share: 0.5, then: 'stall' } });
+    const log = capturing();
     const started = performance.now();
-    await expect(handler(run.event, runtimeVia(p.endpoint, { MAILFLOW_READ_IDLE_TIMEOUT_MS: '1500' }))).rejects.toMatchObject({ code: 'READ_STALLED' });
+    const r = await ingestBatch(run.event, await inProcess('Ingest', run.local, { endpoint: p.endpoint, logger: log.logger, override: { MAILFLOW_READ_IDLE_TIMEOUT_MS: '1500' } }));
     expect((performance.now() - started) / 1000).toBeLessThan(10);
     await p.close();
+    expect(r.batchItemFailures).toHaveLength(1);
+    expect(log.errors).toEqual([expect.objectContaining({ code: 'READ_STALLED' })]);
     expect(p.counts.stalled).toBe(1);
-    const written: string[] = [];
-    for await (const o of run.store.list('results/')) written.push(o.key);
-    expect(written).toEqual([]);
-    await handler(run.event, runtimeVia(inject('s3Endpoint')));
-    expect((await snapshot(run.store)).summaries).toEqual(baseline);
+    expect(await written(run)).toEqual([]);
+    expect((await ingestBatch(run.event, await inProcess('Ingest', run.local))).batchItemFailures).toEqual([]);
+    expect((await snapshot(run.data.store)).summaries).toEqual(baseline);
   }, 120_000);
 
   it('F17: a body cut short of its Content-Length is an error, never a success with fewer rows', async () => {
     const run = await uploaded();
-    const p = await startFaultProxy({ target: { host: rgw().hostname, port: Number(rgw().port) }, body: { match: /incoming/, share: 0.5, then: 'cut' } });
-    await expect(handler(run.event, runtimeVia(p.endpoint))).rejects.toThrow();
+    const p = await startFaultProxy({ target: target(), body: { match: /incoming/, share: 0.5, then: 'cut' } });
+    const r = await ingestBatch(run.event, await inProcess('Ingest', run.local, { endpoint: p.endpoint }));
     await p.close();
+    expect(r.batchItemFailures).toHaveLength(1);
     expect(p.counts.cut).toBeGreaterThan(0);
-    const store = createS3Store(createS3Client({ endpoint: inject('s3Endpoint'), forcePathStyle: true, credentials }), { bucket: run.event.Records[0]!.s3.bucket.name });
-    const written: string[] = [];
-    for await (const o of store.list('results/')) written.push(o.key);
-    expect(written).toEqual([]);
+    expect(await written(run)).toEqual([]);
   }, 120_000);
 });

@@ -2,15 +2,20 @@ import { GetObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Clie
 import { describe, expect, it } from 'vitest';
 import { createS3Store } from '../../functions/adapters/s3-store.ts';
 
-// A fake client, because AWS's IAM answer (403 for a missing key without list permission) cannot
-// run here: Ceph RGW answers 404. It replies AccessDenied to every GetObject, like AWS would.
-function fakeClient(existing: string[]): S3Client & { calls: string[] } {
+// A scripted client, for the orderings a real server shows only by chance: the integration tests
+// meet the same 403 for missing keys on Ceph RGW under the functions' roles (list only by prefix).
+function fakeClient(existing: string[], readable: (key: string, attempt: number) => boolean = () => false): S3Client & { calls: string[] } {
   const calls: string[] = [];
+  const attempts = new Map<string, number>();
   return {
     calls,
     async send(command: unknown) {
       if (command instanceof GetObjectCommand) {
-        calls.push(`get ${command.input.Key}`);
+        const key = command.input.Key!;
+        calls.push(`get ${key}`);
+        const n = (attempts.get(key) ?? 0) + 1;
+        attempts.set(key, n);
+        if (readable(key, n)) return { ETag: '"e"', Body: { transformToByteArray: async () => Buffer.from('{}') } };
         throw new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' });
       }
       if (command instanceof ListObjectsV2Command) {
@@ -30,8 +35,16 @@ describe('createS3Store.get with prefix-scoped list permission', () => {
     expect(client.calls).toEqual(['get results/sources/t/abc.json', 'list results/sources/t/abc.json']);
   });
 
-  it('rethrows the 403 when the object exists: a real permission problem', async () => {
-    const store = createS3Store(fakeClient(['results/hourly/x.json']), { bucket: 'b' });
-    await expect(store.get('results/hourly/x.json')).rejects.toMatchObject({ name: 'AccessDenied' });
+  it('reads again when a concurrent writer created the object between the 403 and the listing', async () => {
+    const client = fakeClient(['results/hourly/x.json'], (_, attempt) => attempt === 2);
+    const store = createS3Store(client, { bucket: 'b' });
+    expect(await store.get('results/hourly/x.json')).toMatchObject({ etag: '"e"' });
+    expect(client.calls).toEqual(['get results/hourly/x.json', 'list results/hourly/x.json', 'get results/hourly/x.json']);
+  });
+
+  it('rethrows the 403 when the object exists and stays unreadable: a real permission problem', async () => {
+    const client = fakeClient(['results/hourly/x.json']);
+    await expect(createS3Store(client, { bucket: 'b' }).get('results/hourly/x.json')).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(client.calls.filter((c) => c.startsWith('get'))).toHaveLength(3);
   });
 });

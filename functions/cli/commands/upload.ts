@@ -1,8 +1,7 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { expandInputs } from '../../adapters/local-files.ts';
+import { expandInputs, md5Etag, taggedKey, uploadKeys } from '../../adapters/local-files.ts';
 import { normaliseTenant } from '../../core/aggregate/keys.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parse, type Io } from '../args.ts';
@@ -10,9 +9,12 @@ import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 
 export const UPLOAD_HELP = `Usage: mailflow upload <files | folders | globs…> --bucket B [--tenant T] [options]
 
-Uploads exports to s3://B/incoming/<tenant>/<file name>, where the deployed pipeline ingests them
-within seconds. Uploading the same bytes under the same name again is harmless: the receipt says
-duplicate. Query the results with: mailflow query --bucket B
+Uploads exports to s3://B/incoming/<tenant>/<path>, where the deployed pipeline ingests them
+within seconds. B is the stack output UploadBucketName. <path> keeps what tells the files apart:
+their path below the folder they have in common (EX01/MSGTRK….LOG and EX02/MSGTRK….LOG stay two
+files). Nothing is overwritten: the same bytes already at a key are not sent again (the pipeline
+has them), and different bytes under a taken name go to <name>~<content hash><ext>.
+Query the results with: mailflow query --bucket <BucketName>
 
 Options:
   --tenant T         whose mail this is (default "default"; a-z, 0-9, -)
@@ -24,23 +26,56 @@ export async function uploadCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(UPLOAD_HELP);
     return 0;
   }
-  if (!values.bucket) throw new UsageError('MISSING_ARGUMENT', 'upload needs --bucket (the stack output BucketName)');
+  if (!values.bucket) throw new UsageError('MISSING_ARGUMENT', 'upload needs --bucket (the stack output UploadBucketName)');
   if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'upload needs files, folders or globs');
   const tenant = normaliseTenant(values.tenant);
   const { files, missing } = await expandInputs(positionals);
   for (const m of missing) io.stderr.write(`${m}: no such file, folder or match\n`);
   const client = s3ClientFrom(values);
+  const keys = uploadKeys(files, tenant);
   let failed = missing.length;
   for (const file of files) {
-    const key = `incoming/${tenant}/${basename(file)}`;
     try {
       const { size } = await stat(file);
-      await client.send(new PutObjectCommand({ Bucket: values.bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
-      io.stdout.write(`↑ ${file} → s3://${values.bucket}/${key} (${size.toLocaleString('en-US')} bytes)\n`);
+      const etag = await md5Etag(file);
+      const r = await putOnce(client, values.bucket, keys.get(file)!, file, size, etag);
+      const where = `s3://${values.bucket}/${r.key}`;
+      io.stdout.write(r.sent ? `↑ ${file} → ${where} (${size.toLocaleString('en-US')} bytes)\n` : `= ${file}: already at ${where} (the same bytes; not sent again)\n`);
     } catch (err) {
       failed++;
       io.stderr.write(`${file}: upload failed: ${(err as Error).name}: ${(err as Error).message}\n`);
     }
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * Puts the file at `key` unless something is there already: the same bytes (its ETag is the
+ * file's MD5) are left alone, other bytes make the key `name~<hash>`. The put itself is
+ * `If-None-Match: *`, so a concurrent upload of the same name is not overwritten either.
+ */
+async function putOnce(client: S3Client, bucket: string, key: string, file: string, size: number, etag: string): Promise<{ key: string; sent: boolean }> {
+  for (const candidate of [key, taggedKey(key, etag.replace(/"/g, '').slice(0, 12))]) {
+    const existing = await headEtag(client, bucket, candidate);
+    if (existing === etag) return { key: candidate, sent: false };
+    if (existing !== null) continue;
+    try {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: candidate, Body: createReadStream(file), ContentLength: size, IfNoneMatch: '*' }));
+      return { key: candidate, sent: true };
+    } catch (err) {
+      if (!(err instanceof S3ServiceException && err.$metadata.httpStatusCode === 412)) throw err;
+      if ((await headEtag(client, bucket, candidate)) === etag) return { key: candidate, sent: false };
+    }
+  }
+  throw new Error(`${key} and its content-hash variant both hold other bytes; rename the file`);
+}
+
+/** The ETag at `key`, or null when there is nothing (or the caller may not tell: the put decides then). */
+async function headEtag(client: S3Client, bucket: string, key: string): Promise<string | null> {
+  try {
+    return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag ?? null;
+  } catch (err) {
+    if (err instanceof S3ServiceException && (err.$metadata.httpStatusCode === 404 || err.$metadata.httpStatusCode === 403)) return null;
+    throw err;
+  }
 }

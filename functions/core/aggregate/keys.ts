@@ -37,7 +37,11 @@ export function summaryKey(tenant: string, hourMs: number): string {
 }
 
 export function receiptKey(tenant: string, sourceId: string): string {
-  return `results/sources/${tenant}/${sourceId}.json`;
+  return `${receiptPrefix(tenant)}${sourceId}.json`;
+}
+
+export function receiptPrefix(tenant: string): string {
+  return `results/sources/${tenant}/`;
 }
 
 const SUMMARY_KEY = /^results\/hourly\/tenant=([a-z0-9-]+)\/date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\.json$/;
@@ -46,4 +50,9 @@ const SUMMARY_KEY = /^results\/hourly\/tenant=([a-z0-9-]+)\/date=(\d{4}-\d{2}-\d
 export function parseSummaryKey(key: string): { tenant: string; hour: number } | null {
   const m = SUMMARY_KEY.exec(key);
   return m ? { tenant: m[1]!, hour: Date.parse(`${m[2]}T${m[3]}:00:00Z`) } : null;
+}
+
+/** `state/failures/<tenant>/<sourceId>.json`: why an upload could not be ingested, and how often. */
+export function failureKey(tenant: string, sourceId: string): string {
+  return `state/failures/${tenant}/${sourceId}.json`;
 }
