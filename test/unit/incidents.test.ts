@@ -134,7 +134,7 @@ describe('stuck and queued messages', () => {
 
   it('keeps the state across uploads: a later final outcome ends the deferral', async () => {
     const store = createMemoryStore();
-    const { sent, notifier } = recorder();
+    const { notifier } = recorder();
     const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }] });
     await ingestBytes(store, 'long.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
     const finals = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n' + [0, 1, 2].map((m) => `"2026-11-20T14:10:00Z","Fail","Reason: [{LED=550 5.4.317 Message expired, cannot connect to remote server}]","s${m}","a${m}@stuck.example"\r\n`).join('');

@@ -1,4 +1,4 @@
-import type { Category, Outcome, Owner } from '../classify/types.ts';
+import type { Category, Owner } from '../classify/types.ts';
 import type { DeliveryEvent } from '../formats/event.ts';
 import type { DeferralTracker } from '../rules/deferrals.ts';
 import { hashPair, hashWords } from './hash64.ts';
