@@ -65,6 +65,9 @@ export class MailflowStack extends Stack {
         { id: 'reports', prefix: 'reports/', expiration: Duration.days(config.resultsRetentionDays) },
         { id: 'athena-results', prefix: ATHENA_RESULTS_PREFIX, expiration: Duration.days(30) },
         { id: 'publish-slots', prefix: 'state/publish-slots/', expiration: Duration.days(1) },
+        { id: 'notification-claims', prefix: 'state/notifications/', expiration: Duration.days(30) },
+        // Why an upload failed: as long as the upload itself is kept.
+        { id: 'failures', prefix: 'state/failures/', expiration: Duration.days(config.incomingRetentionDays) },
         { id: 'multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });

@@ -1,5 +1,6 @@
 import type { FunctionRuntime } from '../adapters/lambda-runtime.ts';
 import { casUpdate, replaceObject } from '../core/aggregate/cas.ts';
+import { digestClaimKey } from '../core/aggregate/keys.ts';
 import { ENV } from '../core/config.ts';
 import { PreconditionFailedError, UsageError } from '../core/errors.ts';
 import { buildDigest } from '../core/digest/digest.ts';
@@ -9,6 +10,7 @@ import { renderReport } from '../core/digest/report.ts';
 import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../core/query/query.ts';
 import { resolveTenant, type RulesConfig } from '../core/rules/config.ts';
 import { DeferralTracker, mergeDeferrals, type DeferralState } from '../core/rules/deferrals.ts';
+import { claim, markPublished } from '../core/rules/claims.ts';
 import { evaluateTenant, readIncidents } from '../core/rules/evaluate.ts';
 import { activeSuppressions } from '../core/rules/suppressions.ts';
 
@@ -31,8 +33,9 @@ export interface TickResult {
 /**
  * The hourly tick of the deployed pipeline, per tenant: move its clock to now (so incidents resolve
  * when no upload arrives, and stale deferrals are pruned), re-evaluate its rules, and at the
- * tenant's digest hour publish the day's digest — claimed first with create-if-absent on
- * `state/digests/<tenant>/<local date>.json`, so a retried tick never sends it twice. The full
+ * tenant's digest hour publish the day's digest — claimed on `state/digests/<tenant>/<local
+ * date>.json` (claims.ts), so a retried tick does not send it twice, and a tick whose publish
+ * failed leaves it owed: a later tick that day sends it. The full
  * digest is kept at `reports/<tenant>/digest-<local date>.json`, which a shortened message names.
  * With the digest, the dashboard snapshot `reports/<tenant>/latest.html` (last 24 hours and 7
  * days), linked from the digest by a presigned URL that works for `reportLinkHours`.
@@ -52,10 +55,12 @@ export async function scheduledTick(
     const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports);
     let digest = false;
     const local = localTime(now, settings.timeZone);
-    if (local.hour === settings.digestHour) {
-      try {
-        await store.putIfAbsent(`state/digests/${tenant}/${local.date}.json`, Buffer.from(JSON.stringify({ claimedAt: new Date(now).toISOString() })));
-        const to = Math.floor(now / HOUR) * HOUR;
+    // At the digest hour, or later the same day when that tick could not send it (it is owed).
+    if (local.hour >= settings.digestHour) {
+      const claimKey = digestClaimKey(tenant, local.date);
+      if ((await claim(store, claimKey, clock)) === 'claimed') {
+        // The day's digest covers the 24 hours before the digest hour, whenever it goes out.
+        const to = Math.floor(now / HOUR) * HOUR - (local.hour - settings.digestHour) * HOUR;
         const summaries = await readSummaries(store, summaryKeysInRange(store, { from: to - 48 * HOUR, to, tenants: [tenant] }));
         const incidents = await readIncidents(store, tenant);
         const suppressions = await activeSuppressions(store, tenant, new Date(now));
@@ -69,9 +74,8 @@ export async function scheduledTick(
           if (!(err instanceof PreconditionFailedError)) throw err; // written by an earlier attempt
         }
         await ports.notifier.publish({ ...digestNote, fullReportKey });
+        await markPublished(store, claimKey, clock);
         digest = true;
-      } catch (err) {
-        if (!(err instanceof PreconditionFailedError)) throw err; // claimed by an earlier tick: already sent
       }
     }
     results.push({ tenant, transitions: evaluation.transitions.length, digest });

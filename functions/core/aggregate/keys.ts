@@ -56,3 +56,13 @@ export function parseSummaryKey(key: string): { tenant: string; hour: number } |
 export function failureKey(tenant: string, sourceId: string): string {
   return `state/failures/${tenant}/${sourceId}.json`;
 }
+
+/** `state/notifications/<tenant>/<id hash>.json`: the claim on sending one incident notification. */
+export function notificationClaimKey(tenant: string, incidentKey: string, notificationId: string): string {
+  return `state/notifications/${tenant}/${createHash('sha256').update(`${incidentKey}\n${notificationId}`).digest('hex').slice(0, 32)}.json`;
+}
+
+/** `state/digests/<tenant>/<local date>.json`: the claim on sending a tenant's digest of that day. */
+export function digestClaimKey(tenant: string, localDate: string): string {
+  return `state/digests/${tenant}/${localDate}.json`;
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { casUpdate } from '../aggregate/cas.ts';
-import { summaryKey } from '../aggregate/keys.ts';
+import { notificationClaimKey, summaryKey } from '../aggregate/keys.ts';
+import { claim, markPublished } from './claims.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
 import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
 import type { Rule, TenantSettings } from './config.ts';
@@ -10,6 +11,7 @@ import { renderAlert } from './render-alert.ts';
 import { activeSuppressions, suppressing } from './suppressions.ts';
 
 const HOUR = 3_600_000;
+const CAS_BUDGET_MS = 60_000;
 
 export interface RuleValue {
   rule: Rule;
@@ -112,8 +114,9 @@ export interface EvaluationResult {
 
 /**
  * Compares every rule's value for a tenant at `asOf` with its incidents, makes transitions by
- * compare-and-swap, and publishes each one from the writer that made it. Incidents whose group no
- * longer has a value are evaluated at 0, so they can resolve.
+ * compare-and-swap, and sends every notification an incident owes (at least once, and once
+ * among concurrent evaluations: see claims.ts). Incidents whose group no longer has a value are
+ * evaluated at 0, so they can resolve.
  */
 export async function evaluateTenant(tenant: string, rules: Rule[], settings: TenantSettings, asOf: number, ports: EvaluationPorts): Promise<EvaluationResult> {
   const widest = Math.max(60, ...rules.map((r) => r.windowMinutes + (r.kind === 'new-code' ? r.lookbackMinutes : 0)));
@@ -139,7 +142,8 @@ export async function evaluateTenant(tenant: string, rules: Rule[], settings: Te
       if (seen.has(o.key)) continue;
       const current = await ports.store.get(o.key);
       const incident = current ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as Incident) : null;
-      if (incident && incident.state !== 'resolved') values.push({ rule, group: incident.group, value: 0, topCode: null });
+      // Active incidents are evaluated at 0 so they can resolve; resolved ones that still owe a notification, to send it.
+      if (incident && (incident.state !== 'resolved' || owed(incident).length > 0)) values.push({ rule, group: incident.group, value: 0, topCode: null });
     }
   }
   const result: EvaluationResult = { transitions: [] };
@@ -147,34 +151,33 @@ export async function evaluateTenant(tenant: string, rules: Rule[], settings: Te
   const suppressions = await activeSuppressions(ports.store, tenant, ports.clock.now());
   for (const v of values) {
     const key = incidentKey(tenant, v.rule.id, v.group);
-    let made: Incident | null = null;
-    let added: string[] = [];
-    const r = await casUpdate<Incident>(ports.store, key, (current) => {
-      made = nextIncident(current, v.value, v.rule, now, { tenant, group: v.group });
-      const before = new Set(current?.notifications.map((n) => n.id) ?? []);
-      added = made ? made.notifications.filter((n) => !before.has(n.id)).map((n) => n.id) : [];
-      return made;
-    }, { clock: ports.clock, budgetMs: 60_000 });
-    const incident = r.wrote ? (made as Incident | null) : null;
+    const r = await casUpdate<Incident>(ports.store, key, (current) => nextIncident(current, v.value, v.rule, now, { tenant, group: v.group }), { clock: ports.clock, budgetMs: CAS_BUDGET_MS });
+    const incident = r.value;
     if (!incident) continue;
-    // Only the writer whose update added a notification publishes it: concurrent evaluations
-    // either lost the compare-and-swap or found the transition already made.
-    const mine = owed(incident).filter((n) => added.includes(n.id));
-    for (const n of mine) {
+    // Every notification the incident owes, whoever recorded it: this evaluation's transition, or
+    // one an earlier attempt recorded and could not send (a failed publish, a crash). The claim
+    // makes concurrent evaluations send each once.
+    for (const n of owed(incident)) {
       // During the tenant's quiet hours only critical alerts go out; the rest are recorded as held
       // (the incident stays open and the next digest lists it).
       const suppressed = suppressing(suppressions, v.rule.id, v.group);
       const held = suppressed
         ? `suppressed until ${suppressed.until}: ${suppressed.reason}`
         : v.rule.severity !== 'critical' && inQuietHours(ports.clock.now(), settings) ? 'quiet hours' : null;
-      if (!held) await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
-      await casUpdate<Incident>(ports.store, key, (current) => (current ? { ...current, notifications: current.notifications.map((x) => (x.id === n.id ? { ...x, sent: true, ...(held ? { held } : {}) } : x)) } : null), { clock: ports.clock, budgetMs: 60_000 });
-      if (held) {
+      const claimKey = notificationClaimKey(tenant, key, n.id);
+      if (!held) {
+        const c = await claim(ports.store, claimKey, ports.clock);
+        if (c === 'busy') continue;
+        if (c === 'claimed') {
+          await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
+          await markPublished(ports.store, claimKey, ports.clock);
+          result.transitions.push({ ruleId: v.rule.id, group: v.group, transition: n.transition, value: n.value });
+          ports.logger.info('incident transition', { tenant, rule: v.rule.id, transition: n.transition, value: n.value });
+        }
+      } else {
         ports.logger.info('alert held', { tenant, rule: v.rule.id, transition: n.transition, reason: held });
-        continue;
       }
-      result.transitions.push({ ruleId: v.rule.id, group: v.group, transition: n.transition, value: v.value });
-      ports.logger.info('incident transition', { tenant, rule: v.rule.id, transition: n.transition, value: v.value });
+      await casUpdate<Incident>(ports.store, key, (current) => (current && current.notifications.some((x) => x.id === n.id && !x.sent) ? { ...current, notifications: current.notifications.map((x) => (x.id === n.id ? { ...x, sent: true, ...(held ? { held } : {}) } : x)) } : null), { clock: ports.clock, budgetMs: CAS_BUDGET_MS });
     }
   }
   return result;
