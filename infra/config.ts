@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Node } from 'constructs';
+import { MAX_REPORT_LINK_HOURS } from '../functions/core/config.ts';
 import { parseRulesConfig } from '../functions/core/rules/config.ts';
 
 /** Deploy-time settings, from CDK context (`-c key=value` or cdk.json). One table in the README. */
@@ -24,8 +25,10 @@ export interface StackConfig {
   /** The HTTP API (a Function URL); false in regions that have no Function URLs. */
   queryApi: boolean;
   maxObjectBytes: number;
-  /** How long the dashboard link in each digest works (hours, at most 168). */
+  /** How long the dashboard link in each digest works (hours, at most 720). */
   reportLinkHours: number;
+  /** The PEM public key whose private half signs the digests' dashboard links; no links without it. */
+  reportPublicKey: string | null;
   /** Glue database and Athena workgroup name. */
   glueDatabase: string;
   /** First day the `hourly` table's partition projection offers. */
@@ -80,6 +83,7 @@ export function readStackConfig(node: Node): StackConfig {
     queryApi: !(queryApi === false || queryApi === 'false'),
     maxObjectBytes: num('maxObjectBytes', 2 * 1024 ** 3),
     reportLinkHours: reportLinkHours(num('reportLinkHours', 168)),
+    reportPublicKey: publicKey(node.tryGetContext('reportPublicKeyFile')),
     glueDatabase: matching('glueDatabase', /^[a-z][a-z0-9_]{0,62}$/, stageName ? `mailflow_${stageName.replace(/-/g, '_')}` : 'mailflow', 'lower-case letters, digits and _ (Glue and Athena names)'),
     sqlFirstDay: matching('sqlFirstDay', /^\d{4}-\d{2}-\d{2}$/, '2024-01-01', 'a date, yyyy-MM-dd'),
     athenaScanLimitGb: num('athenaScanLimitGb', 10),
@@ -95,8 +99,16 @@ export function readStackConfig(node: Node): StackConfig {
 }
 
 function reportLinkHours(hours: number): number {
-  if (hours > 168) throw new Error(`context reportLinkHours must be at most 168 (7 days, the longest a presigned S3 link can work), not ${hours}`);
+  if (hours > MAX_REPORT_LINK_HOURS) throw new Error(`context reportLinkHours must be at most ${MAX_REPORT_LINK_HOURS} (30 days), not ${hours}`);
   return hours;
+}
+
+function publicKey(file: string | undefined): string | null {
+  if (file === undefined || file === '') return null;
+  if (!existsSync(file)) throw new Error(`context reportPublicKeyFile: ${file} does not exist`);
+  const pem = readFileSync(file, 'utf8').trim();
+  if (!/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----$/.test(pem)) throw new Error(`context reportPublicKeyFile: ${file} is not a PEM public key (openssl rsa -pubout writes one)`);
+  return `${pem}\n`;
 }
 
 function rulesJson(file: string | undefined): string {

@@ -15,6 +15,7 @@ import { grantPrefixes } from './constructs/bucket-grants.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
 import { QueryApi } from './constructs/query-api.ts';
+import { ReportLinks } from './constructs/report-links.ts';
 import { secureBucket } from './constructs/secure-bucket.ts';
 import { ATHENA_RESULTS_PREFIX, SqlCatalog } from './constructs/sql-catalog.ts';
 
@@ -28,13 +29,15 @@ export const INCOMING = 'incoming/';
  * re-drive uploads that never got a receipt and re-evaluate incidents; digests and alarms go to
  * the alert topic.
  *
- * Two buckets because their data differ: uploads are immutable evidence (versioned, so an event
- * names exactly the bytes that triggered it, and read by version), while results are derived
- * and rewritten by compare-and-swap on every upload; versioning them would keep every rewrite.
+ * Separate buckets because their data differ: uploads are immutable evidence (versioned, so an
+ * event names exactly the bytes that triggered it, and read by version), results are derived and
+ * rewritten by compare-and-swap on every upload (versioning them would keep every rewrite), and
+ * reports are what people open through signed links (the only bucket CloudFront may read).
  */
 export class MailflowStack extends Stack {
   readonly uploadBucket: Bucket;
   readonly bucket: Bucket;
+  readonly reportBucket: Bucket;
   readonly alerts: AlertTopic;
   readonly config: StackConfig;
 
@@ -62,7 +65,6 @@ export class MailflowStack extends Stack {
       logPrefix: 'data-bucket/',
       lifecycleRules: [
         { id: 'results', prefix: 'results/', expiration: Duration.days(config.resultsRetentionDays) },
-        { id: 'reports', prefix: 'reports/', expiration: Duration.days(config.resultsRetentionDays) },
         { id: 'athena-results', prefix: ATHENA_RESULTS_PREFIX, expiration: Duration.days(30) },
         { id: 'publish-slots', prefix: 'state/publish-slots/', expiration: Duration.days(1) },
         { id: 'notification-claims', prefix: 'state/notifications/', expiration: Duration.days(30) },
@@ -71,6 +73,15 @@ export class MailflowStack extends Stack {
         { id: 'multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
+
+    // What people open from a digest: dashboard snapshots and full digests, replaced daily.
+    this.reportBucket = secureBucket(this, 'ReportBucket', {
+      versioned: false,
+      accessLogs,
+      logPrefix: 'report-bucket/',
+      lifecycleRules: [{ id: 'reports', prefix: 'reports/', expiration: Duration.days(config.resultsRetentionDays) }, { id: 'multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    const links = config.reportPublicKey ? new ReportLinks(this, 'ReportLinks', { bucket: this.reportBucket, publicKeyPem: config.reportPublicKey }) : null;
 
     this.alerts = new AlertTopic(this, 'Alerts');
     const alerts = this.alerts;
@@ -166,10 +177,17 @@ export class MailflowStack extends Stack {
       memorySize: 512,
       timeout: Duration.minutes(5),
       logRetentionDays: config.logRetentionDays,
-      environment: { ...alerting, [ENV.REPORT_LINK_HOURS]: String(config.reportLinkHours) },
+      environment: {
+        ...alerting,
+        [ENV.REPORT_BUCKET]: this.reportBucket.bucketName,
+        [ENV.REPORT_LINK_HOURS]: String(config.reportLinkHours),
+        ...(links ? { [ENV.REPORT_BASE_URL]: links.baseUrl, [ENV.REPORT_KEY_PAIR_ID]: links.publicKey.publicKeyId, [ENV.REPORT_KEY_SECRET_ARN]: links.secret.secretArn } : {}),
+      },
       alarmAction: alerts.action,
     });
-    grantPrefixes(digest.role, this.bucket, { read: ['results/', 'state/', 'reports/'], write: ['state/', 'reports/'], list: ['results/', 'state/', 'reports/'] });
+    grantPrefixes(digest.role, this.bucket, { read: ['results/', 'state/'], write: ['state/'], list: ['results/', 'state/'] });
+    grantPrefixes(digest.role, this.reportBucket, { read: ['reports/'], write: ['reports/'], list: ['reports/'] });
+    links?.grantSigning(digest.role);
     alerts.grantPublish(digest.role);
     digest.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(failures) });
     new Rule(this, 'DigestSchedule', {
@@ -213,6 +231,11 @@ export class MailflowStack extends Stack {
 
     new CfnOutput(this, 'UploadBucketName', { value: this.uploadBucket.bucketName, description: 'Upload exports here, under incoming/<tenant>/ (mailflow upload --bucket)' });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'The data bucket: results, state, reports (mailflow query/report/dashboard --bucket)' });
+    new CfnOutput(this, 'ReportBucketName', { value: this.reportBucket.bucketName, description: 'Dashboard snapshots and full digests (reports/<tenant>/)' });
+    if (links) {
+      new CfnOutput(this, 'ReportLinkBaseUrl', { value: links.baseUrl, description: 'Where digest links point (signed URLs only)' });
+      new CfnOutput(this, 'ReportSigningSecretArn', { value: links.secret.secretArn, description: 'Put the PEM private key of reportPublicKeyFile here once: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://report-signing.pem' });
+    }
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe email, SQS or HTTPS endpoints here' });
     new CfnOutput(this, 'UploadQueueUrl', { value: uploads.queueUrl, description: 'Upload notifications waiting for an ingest function' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl, description: 'Uploads that failed every delivery: mailflow failures --queue-url <this>' });

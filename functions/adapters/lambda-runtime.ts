@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.ts';
 import type { IngestConfig } from '../core/pipeline.ts';
 import { systemClock, type Clock, type LinkSigner, type Logger, type ObjectStore } from '../core/ports.ts';
 import { parseRulesConfig, type RulesConfig } from '../core/rules/config.ts';
+import { createCloudFrontLinkSigner, secretPrivateKey } from './cloudfront-links.ts';
 import { createS3Client } from './s3-client.ts';
 import { createS3Store } from './s3-store.ts';
 import { slotLimited } from './slot-limited-notifier.ts';
@@ -34,6 +35,8 @@ export interface FunctionRuntime {
   metrics: Metrics;
   /** Set when the stack gives the function the alert topic; publishes at most once a second. */
   alerts?: NonNullable<IngestConfig['alerts']>;
+  /** The report bucket (reports/: dashboard snapshots, full digests), for the digest function. */
+  reports?: ObjectStore;
   /** Links people open without AWS credentials (CloudFront signed URLs), when configured. */
   links?: LinkSigner;
 }
@@ -56,9 +59,11 @@ export function createFunctionRuntime(name: FunctionName, env: Record<string, st
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
   const rt: FunctionRuntime = { name, service, config, bucket, s3, store, clock, log, metrics, logger: overrides.logger ?? powertoolsPort(log) };
   if (env[ENV.UPLOAD_BUCKET]) rt.uploadBucket = env[ENV.UPLOAD_BUCKET];
+  if (env[ENV.REPORT_BUCKET]) rt.reports = createS3Store(s3, { bucket: env[ENV.REPORT_BUCKET]!, unquotedIfMatch: config.unquotedIfMatch });
   const alerts = overrides.alerts ?? alertsFromEnv(env, rt);
   if (alerts) rt.alerts = alerts;
-  if (overrides.links) rt.links = overrides.links;
+  const links = overrides.links ?? linksFromEnv(env, rt);
+  if (links) rt.links = links;
   return rt;
 }
 
@@ -103,6 +108,15 @@ export function tenantMetrics(rt: FunctionRuntime, tenant: string, counts: Recor
 /** Counts without a tenant (alerts published, publish failures), flushed with the invocation. */
 export function countMetric(rt: FunctionRuntime, name: string, value = 1): void {
   rt.metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/** CloudFront signed links, when the stack has a report distribution (a public key was given). */
+function linksFromEnv(env: Record<string, string | undefined>, rt: FunctionRuntime): LinkSigner | undefined {
+  const baseUrl = env[ENV.REPORT_BASE_URL];
+  const keyPairId = env[ENV.REPORT_KEY_PAIR_ID];
+  const secretArn = env[ENV.REPORT_KEY_SECRET_ARN];
+  if (!baseUrl || !keyPairId || !secretArn) return undefined;
+  return createCloudFrontLinkSigner({ baseUrl, keyPairId, privateKey: secretPrivateKey(secretArn, rt.logger) });
 }
 
 function powertoolsPort(log: PowertoolsLogger): Logger {

@@ -22,12 +22,21 @@ export const ENV = {
   TOPIC_ARN: 'MAILFLOW_TOPIC_ARN',
   /** The rules configuration (mailflow.config.json) as JSON; the defaults when unset. */
   RULES: 'MAILFLOW_RULES',
-  /** How long the dashboard link in each digest works, in hours (at most 168: S3's 7-day limit). */
+  /** How long the dashboard link in each digest works, in hours (at most 720). */
   REPORT_LINK_HOURS: 'MAILFLOW_REPORT_LINK_HOURS',
+  /** The report bucket: dashboard snapshots and full digests under reports/. */
+  REPORT_BUCKET: 'MAILFLOW_REPORT_BUCKET',
+  /** Signed report links: the distribution's URL, its public key's id, the secret with the private key. */
+  REPORT_BASE_URL: 'MAILFLOW_REPORT_BASE_URL',
+  REPORT_KEY_PAIR_ID: 'MAILFLOW_REPORT_KEY_PAIR_ID',
+  REPORT_KEY_SECRET_ARN: 'MAILFLOW_REPORT_KEY_SECRET_ARN',
 } as const;
 
 /** The CloudWatch namespace of the functions' metrics (Powertools sets it from the environment). */
 export const METRICS_NAMESPACE = 'mailflow';
+
+/** The longest a digest's dashboard link works: 30 days (the snapshot it opens is replaced daily). */
+export const MAX_REPORT_LINK_HOURS = 720;
 
 export interface RuntimeConfig {
   /** Uploads larger than this are rejected before download. */
@@ -69,7 +78,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     s3MaxAttempts: int(ENV.S3_MAX_ATTEMPTS, 6),
     reportLinkHours: int(ENV.REPORT_LINK_HOURS, 168),
   };
-  if (config.reportLinkHours > 168) problems.push(`${ENV.REPORT_LINK_HOURS} must be at most 168 (7 days, the longest a presigned S3 link can work), not ${config.reportLinkHours}`);
+  if (config.reportLinkHours > MAX_REPORT_LINK_HOURS) problems.push(`${ENV.REPORT_LINK_HOURS} must be at most ${MAX_REPORT_LINK_HOURS} (30 days), not ${config.reportLinkHours}`);
   if (problems.length) throw new UsageError('BAD_CONFIG', problems.join('; '));
   return config;
 }

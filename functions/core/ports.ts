@@ -33,9 +33,10 @@ export interface Notifier {
   publish(notification: import('./digest/sns-message.ts').Notification): Promise<void>;
 }
 
-/** Links people can open without AWS credentials: presigned S3 GETs when deployed. */
+/** Links people can open without AWS credentials: CloudFront signed URLs when deployed. */
 export interface LinkSigner {
-  link(key: string, expiresInSeconds: number): Promise<string>;
+  /** A link to the object at `key` that works until `expiresAt`, and not after. */
+  link(key: string, expiresAt: Date): Promise<string>;
 }
 
 export interface Clock {

@@ -19,7 +19,7 @@ const HOUR = 3_600_000;
 /** The digest function's work, from its runtime: the tick with the stack's rules and topic. */
 export async function digestTick(rt: FunctionRuntime): Promise<TickResult[]> {
   if (!rt.alerts) throw new UsageError('BAD_CONFIG', `${ENV.TOPIC_ARN} is not set: the digest function publishes to the alert topic`);
-  const results = await scheduledTick({ store: rt.store, clock: rt.clock, logger: rt.logger, notifier: rt.alerts.notifier, ...(rt.links ? { links: rt.links } : {}) }, rt.alerts.rules, { reportLinkHours: rt.config.reportLinkHours });
+  const results = await scheduledTick({ store: rt.store, clock: rt.clock, logger: rt.logger, notifier: rt.alerts.notifier, ...(rt.reports ? { reports: rt.reports } : {}), ...(rt.links ? { links: rt.links } : {}) }, rt.alerts.rules, { reportLinkHours: rt.config.reportLinkHours });
   rt.logger.info('tick finished', { tenants: results.length, digests: results.filter((r) => r.digest).length });
   return results;
 }
@@ -38,10 +38,11 @@ export interface TickResult {
  * failed leaves it owed: a later tick that day sends it. The full
  * digest is kept at `reports/<tenant>/digest-<local date>.json`, which a shortened message names.
  * With the digest, the dashboard snapshot `reports/<tenant>/latest.html` (last 24 hours and 7
- * days), linked from the digest by a presigned URL that works for `reportLinkHours`.
+ * days), linked from the digest by a link (a CloudFront signed URL when deployed) that works for
+ * `reportLinkHours`. Reports go to `ports.reports` (the report bucket) when given, else the store.
  */
 export async function scheduledTick(
-  ports: { store: ObjectStore; clock: Clock; logger: Logger; notifier: Notifier; links?: LinkSigner },
+  ports: { store: ObjectStore; clock: Clock; logger: Logger; notifier: Notifier; reports?: ObjectStore; links?: LinkSigner },
   rules: RulesConfig,
   options: { reportLinkHours: number } = { reportLinkHours: 168 },
 ): Promise<TickResult[]> {
@@ -69,7 +70,7 @@ export async function scheduledTick(
         // The full report, which a digest shortened to fit SNS names (reliability.md O31).
         const fullReportKey = `reports/${tenant}/digest-${local.date}.json`;
         try {
-          await store.putIfAbsent(fullReportKey, Buffer.from(JSON.stringify({ text: digestNote.text, ...digestNote.json })));
+          await (ports.reports ?? store).putIfAbsent(fullReportKey, Buffer.from(JSON.stringify({ text: digestNote.text, ...digestNote.json })));
         } catch (err) {
           if (!(err instanceof PreconditionFailedError)) throw err; // written by an earlier attempt
         }
@@ -85,7 +86,7 @@ export async function scheduledTick(
 
 /** The snapshot people open from the digest (a browser can't sign requests to the query API). */
 async function writeSnapshot(
-  ports: { store: ObjectStore; clock: Clock; links?: LinkSigner },
+  ports: { store: ObjectStore; clock: Clock; logger: Logger; reports?: ObjectStore; links?: LinkSigner },
   tenant: string,
   lang: Lang,
   to: number,
@@ -94,9 +95,17 @@ async function writeSnapshot(
 ): Promise<{ url: string; expiresAt: number } | null> {
   const key = `reports/${tenant}/latest.html`;
   const { html } = await renderReport(ports.store, { mode: 'static', lang, tenant, tenants: [tenant], range: '24h', ranges: ['24h', '7d'], to, now });
-  await replaceObject(ports.store, key, Buffer.from(html), { clock: ports.clock, budgetMs: 60_000 });
+  await replaceObject(ports.reports ?? ports.store, key, Buffer.from(html), { clock: ports.clock, budgetMs: 60_000 });
   if (!ports.links) return null;
-  return { url: await ports.links.link(key, hours * 3600), expiresAt: Math.floor((now + hours * HOUR) / 60_000) * 60_000 };
+  try {
+    // The expiry the digest states is the one in the signature (whole seconds, as CloudFront signs).
+    const expiresAt = Math.floor(now / 1000) * 1000 + hours * HOUR;
+    return { url: await ports.links.link(key, new Date(expiresAt)), expiresAt };
+  } catch (err) {
+    // A digest without its link is better than no digest.
+    ports.logger.warn('no dashboard link in this digest', { tenant, error: (err as Error).message });
+    return null;
+  }
 }
 
 function localTime(ms: number, timeZone: string): { date: string; hour: number } {

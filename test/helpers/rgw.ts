@@ -32,15 +32,18 @@ export interface TestBuckets {
   uploads: { bucket: string; client: S3Client };
   /** The data bucket, unversioned as the stack makes it; `store` reads it as its owner, for assertions. */
   data: { bucket: string; client: S3Client; store: ObjectStore };
+  /** The report bucket (dashboard snapshots, full digests). */
+  reports: { bucket: string; client: S3Client; store: ObjectStore };
   /** The names the template's tokens resolve to. */
   local: LocalStandIns;
 }
 
-/** The stack's two buckets, fresh, on RGW, configured as the template configures them. */
+/** The stack's buckets, fresh, on RGW, configured as the template configures them. */
 export async function freshBuckets(prefix = 'mf'): Promise<TestBuckets> {
   const uploads = await freshBucket(`${prefix}-up`, { versioned: true });
   const data = await freshBucket(`${prefix}-data`);
-  return { uploads, data, local: { buckets: { UploadBucket: uploads.bucket, DataBucket: data.bucket }, topicArn: 'arn:aws:sns:us-east-1:000000000000:mailflow-alerts' } };
+  const reports = await freshBucket(`${prefix}-rep`);
+  return { uploads, data, reports, local: { buckets: { UploadBucket: uploads.bucket, DataBucket: data.bucket, ReportBucket: reports.bucket }, topicArn: 'arn:aws:sns:us-east-1:000000000000:mailflow-alerts' } };
 }
 
 /** Uploads an object (as its owner) and returns what its S3 event will say about it. */

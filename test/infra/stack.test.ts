@@ -25,8 +25,8 @@ describe('buckets (reliability.md SEC34)', () => {
   const buckets = resources('AWS::S3::Bucket');
   const bucket = (id: string) => buckets.find(([k]) => k.startsWith(id))![1].Properties;
 
-  it('all block public access, enforce object ownership and encrypt; uploads and data log to the access-log bucket', () => {
-    expect(buckets).toHaveLength(3);
+  it('all block public access, enforce object ownership and encrypt; uploads, data and reports log to the access-log bucket', () => {
+    expect(buckets).toHaveLength(4);
     for (const [, b] of buckets) {
       expect(b.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
       expect(b.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
@@ -34,6 +34,7 @@ describe('buckets (reliability.md SEC34)', () => {
     }
     expect(bucket('UploadBucket').LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) }, LogFilePrefix: 'upload-bucket/' });
     expect(bucket('DataBucket').LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) }, LogFilePrefix: 'data-bucket/' });
+    expect(bucket('ReportBucket').LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) }, LogFilePrefix: 'report-bucket/' });
   });
 
   it('versions the upload bucket (events name the version they announce); not the data bucket, which compare-and-swap rewrites', () => {
@@ -48,14 +49,16 @@ describe('buckets (reliability.md SEC34)', () => {
     ]));
     expect(bucket('DataBucket').LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([
       expect.objectContaining({ Prefix: 'results/', ExpirationInDays: 730 }),
-      expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: 730 }),
       expect.objectContaining({ Prefix: 'state/publish-slots/', ExpirationInDays: 1 }),
+      expect.objectContaining({ Prefix: 'state/notifications/', ExpirationInDays: 30 }),
+      expect.objectContaining({ Prefix: 'state/failures/', ExpirationInDays: 30 }),
     ]));
+    expect(bucket('ReportBucket').LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: 730 })]));
   });
 
   it('denies plain HTTP and TLS below 1.2 in every bucket policy', () => {
     const policies = resources('AWS::S3::BucketPolicy');
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(4);
     for (const [, p] of policies) {
       const text = JSON.stringify(p.Properties.PolicyDocument);
       expect(text).toMatch(/"aws:SecureTransport":"false"/);
@@ -238,8 +241,8 @@ describe('least privilege (reliability.md SEC35)', () => {
       's3:ListBucket DataBucket', 's3:ListBucket UploadBucket', 's3:PutObject DataBucket/results/*', 's3:PutObject DataBucket/state/*',
     ]);
     expect(grants('Digest')).toEqual([
-      's3:GetObject DataBucket/reports/*', 's3:GetObject DataBucket/results/*', 's3:GetObject DataBucket/state/*',
-      's3:ListBucket DataBucket', 's3:PutObject DataBucket/reports/*', 's3:PutObject DataBucket/state/*',
+      's3:GetObject DataBucket/results/*', 's3:GetObject DataBucket/state/*', 's3:GetObject ReportBucket/reports/*',
+      's3:ListBucket DataBucket', 's3:ListBucket ReportBucket', 's3:PutObject DataBucket/state/*', 's3:PutObject ReportBucket/reports/*',
     ]);
     expect(grants('Query')).toEqual(['s3:GetObject DataBucket/results/*', 's3:GetObject DataBucket/state/*', 's3:ListBucket DataBucket']);
     for (const s of ours) {
@@ -320,10 +323,45 @@ describe('stages and tags (Build 12)', () => {
   });
 });
 
-describe('dashboard snapshot', () => {
-  it('the digest function may write reports/ and links for 168 hours unless told otherwise', () => {
-    expect(one('AWS::Lambda::Function', /^DigestFunction/).Environment.Variables.MAILFLOW_REPORT_LINK_HOURS).toBe('168');
-    expect(JSON.stringify(roleStatements(/^DigestRole/))).toContain('/reports/*');
+describe('report links (Build 10)', () => {
+  const withKey = synth({ reportPublicKeyFile: 'test/fixtures/report-signing.pub.pem' });
+  const digestEnv = (t: Template) => one('AWS::Lambda::Function', /^DigestFunction/, t).Environment.Variables;
+
+  it('without a public key: the digest writes snapshots to the report bucket, links nothing, and there is no distribution', () => {
+    expect(resources('AWS::CloudFront::Distribution')).toEqual([]);
+    expect(digestEnv(template)).toMatchObject({ MAILFLOW_REPORT_BUCKET: { Ref: expect.stringMatching(/^ReportBucket/) }, MAILFLOW_REPORT_LINK_HOURS: '168' });
+    expect(digestEnv(template).MAILFLOW_REPORT_BASE_URL).toBeUndefined();
+  });
+
+  it('with one: a distribution over reports/ by origin access control, serving only URLs signed by that key', () => {
+    const [[, dist]] = resources('AWS::CloudFront::Distribution', withKey) as [[string, { Properties: Record<string, any> }]];
+    const config = dist.Properties.DistributionConfig;
+    expect(config.Origins).toEqual([expect.objectContaining({ OriginPath: '/reports', DomainName: { 'Fn::GetAtt': [expect.stringMatching(/^ReportBucket/), 'RegionalDomainName'] }, OriginAccessControlId: { 'Fn::GetAtt': [expect.stringMatching(/OriginAccessControl/), 'Id'] }, S3OriginConfig: { OriginAccessIdentity: '' } })]);
+    expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD'], TrustedKeyGroups: [{ Ref: expect.stringMatching(/^ReportLinksKeyGroup/) }] });
+    expect(one('AWS::CloudFront::OriginAccessControl', /./, withKey).OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+    expect(one('AWS::CloudFront::KeyGroup', /./, withKey).KeyGroupConfig.Items).toEqual([{ Ref: expect.stringMatching(/^ReportLinksPublicKey/) }]);
+    expect(one('AWS::CloudFront::PublicKey', /./, withKey).PublicKeyConfig.EncodedKey).toBe(readFileSync('test/fixtures/report-signing.pub.pem', 'utf8').trim() + '\n');
+  });
+
+  it('only that distribution may read the report bucket, and only the digest function the signing key', () => {
+    const policy = resources('AWS::S3::BucketPolicy', withKey).find(([, p]) => p.Properties.Bucket.Ref.startsWith('ReportBucket'))![1].Properties.PolicyDocument.Statement as Statement[];
+    const cloudfront = policy.filter((s) => JSON.stringify(s.Principal) === '{"Service":"cloudfront.amazonaws.com"}');
+    expect(cloudfront).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 's3:GetObject', Condition: { StringEquals: { 'AWS:SourceArn': expect.anything() } } })]);
+    for (const [id, p] of resources('AWS::S3::BucketPolicy', withKey)) if (!p.Properties.Bucket.Ref.startsWith('ReportBucket')) expect(JSON.stringify(p), id).not.toContain('cloudfront');
+    const readers = resources('AWS::IAM::Policy', withKey).filter(([, p]) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
+    expect(readers.map(([id]) => id)).toEqual([expect.stringMatching(/^DigestRole/)]);
+    expect(digestEnv(withKey)).toMatchObject({
+      MAILFLOW_REPORT_BASE_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^ReportLinksDistribution/), 'DomainName'] }]] },
+      MAILFLOW_REPORT_KEY_PAIR_ID: { Ref: expect.stringMatching(/^ReportLinksPublicKey/) },
+      MAILFLOW_REPORT_KEY_SECRET_ARN: { Ref: expect.stringMatching(/^ReportLinksSigningKey/) },
+    });
+    withKey.hasOutput('ReportSigningSecretArn', { Value: { Ref: Match.stringLikeRegexp('^ReportLinksSigningKey') } });
+  });
+
+  it('refuses a link lifetime beyond 30 days and a file that is not a public key, at synth time', () => {
+    expect(() => synth({ reportLinkHours: '721' })).toThrow(/reportLinkHours must be at most 720/);
+    expect(() => synth({ reportPublicKeyFile: 'package.json' })).toThrow(/is not a PEM public key/);
+    expect(digestEnv(synth({ reportLinkHours: '24' })).MAILFLOW_REPORT_LINK_HOURS).toBe('24');
   });
 });
 
@@ -375,13 +413,13 @@ describe('SQL at scale (Glue and Athena)', () => {
 
 describe('outputs', () => {
   it('name both buckets, the topic, the queues and the APIs', () => {
-    for (const o of ['UploadBucketName', 'BucketName', 'AlertTopicArn', 'UploadQueueUrl', 'DeadLetterQueueUrl', 'FailureQueueUrl', 'QueryUrl', 'QueryCallerPolicyArn', 'AthenaWorkGroup', 'AthenaReaderPolicyArn']) template.hasOutput(o, { Value: Match.anyValue() });
+    for (const o of ['UploadBucketName', 'BucketName', 'ReportBucketName', 'AlertTopicArn', 'UploadQueueUrl', 'DeadLetterQueueUrl', 'FailureQueueUrl', 'QueryUrl', 'QueryCallerPolicyArn', 'AthenaWorkGroup', 'AthenaReaderPolicyArn']) template.hasOutput(o, { Value: Match.anyValue() });
   });
 });
 
 describe('the cdk-nag gate (AwsSolutions and Serverless packs, reliability.md SEC33)', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'mailflow-synth-'));
-  const gated = buildApp(new App({ outdir, context: { ...cdkJsonContext(), alertEmails: 'ops@example.com' } }));
+  const gated = buildApp(new App({ outdir, context: { ...cdkJsonContext(), alertEmails: 'ops@example.com', reportPublicKeyFile: 'test/fixtures/report-signing.pub.pem' } }));
   gated.app.synth(); // bundles with esbuild and runs the validation plugins; throws on an unacknowledged finding
 
   it('finds nothing unacknowledged', () => {
@@ -402,7 +440,7 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, reliability.md SE
       expect(a.id).toMatch(/^(AwsSolutions|Serverless)/);
     }
     for (const a of acks.filter((x) => /\/(Ingest|Reconcile|Digest|Query)\/Role/.test(x.path))) {
-      expect(a.id).toMatch(/^AwsSolutions-IAM5\[Resource::<(UploadBucket|DataBucket)[A-Za-z0-9]+\.Arn>\/(incoming|results|state|reports)\/\*\]$/);
+      expect(a.id).toMatch(/^AwsSolutions-IAM5\[Resource::<(UploadBucket|DataBucket|ReportBucket)[A-Za-z0-9]+\.Arn>\/(incoming|results|state|reports)\/\*\]$/);
     }
   });
 });

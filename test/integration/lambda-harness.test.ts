@@ -20,7 +20,7 @@ function fixture(source: string): DeployedFunction {
   return { id: 'Query', logicalId: 'FixtureFunction12345678', assetDir: dir, handler: 'index.handler', runtime: 'nodejs24.x', timeoutSeconds: 10, memoryMb: 128, environment: {}, logging: {}, roleLogicalId: 'FixtureRole', statements: [] };
 }
 const none = { accessKeyId: 'none', secretAccessKey: 'none', sessionToken: 'none' };
-const local = { buckets: { UploadBucket: 'u', DataBucket: 'd' } };
+const local = { buckets: { UploadBucket: 'u', DataBucket: 'd', ReportBucket: 'r' } };
 const endpoints = () => ({ s3: inject('s3Endpoint') });
 
 describe('the Lambda harness (aws-lambda-ric on Node 24, Runtime API on loopback)', () => {

@@ -72,7 +72,7 @@ export function deployedFunction(synth: SynthOutput, id: FunctionId): DeployedFu
 
 /** Local values of the stack's resources, by the start of their logical id. */
 export interface LocalStandIns {
-  buckets: { UploadBucket: string; DataBucket: string };
+  buckets: { UploadBucket: string; DataBucket: string; ReportBucket: string };
   topicArn?: string;
 }
 
@@ -108,7 +108,7 @@ export function resolveTokens(value: unknown, local: LocalStandIns, where: strin
 }
 
 function bucketOf(logicalId: string, local: LocalStandIns): string | undefined {
-  const m = /^(UploadBucket|DataBucket)[0-9A-F]{8}$/.exec(logicalId);
+  const m = /^(UploadBucket|DataBucket|ReportBucket)[0-9A-F]{8}$/.exec(logicalId);
   return m ? local.buckets[m[1] as keyof LocalStandIns['buckets']] : undefined;
 }
 
