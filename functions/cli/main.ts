@@ -11,7 +11,8 @@ Commands:
   report --html         the dashboard as one self-contained HTML file
   dashboard             the dashboard on http://127.0.0.1:8025/, fresh on every change
   watch <folder>        ingest exports as they appear in a folder
-  upload <files…>       send exports to the deployed pipeline's bucket (--bucket)
+  upload <files…>       send exports to the deployed pipeline's upload bucket (--bucket)
+  failures list         uploads that failed every delivery (the dead-letter queue); redrive, purge
   digest                the digest of a period: changes, top codes with advice, destinations
   suppress              silence a rule's alerts for a while, with a reason the digests show
   test-alert            send a sample alert, to check that alerts arrive
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   dashboard: async () => (await import('./commands/dashboard.ts')).dashboardCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
   upload: async () => (await import('./commands/upload.ts')).uploadCommand,
+  failures: async () => (await import('./commands/failures.ts')).failuresCommand,
   'test-alert': async () => (await import('./commands/test-alert.ts')).testAlertCommand,
   digest: async () => (await import('./commands/digest.ts')).digestCommand,
   suppress: async () => (await import('./commands/suppress.ts')).suppressCommand,
