@@ -30,8 +30,8 @@ describe('mailflow failures', () => {
     sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [a] }).resolvesOnce({ Messages: [a, b] }).resolves({ Messages: [b] });
     const record: FailureRecord = { schema: 1, tenant: 'contoso', sourceId: 's', bucket: 'uploads', key: 'incoming/contoso/trace monday.csv', etag: '"abc123"', failures: 5, redrives: 0, lastBy: 'delivery', lastError: { name: 'AccessDenied', code: null, message: 'Access Denied', at: '2026-11-30T08:20:00.000Z' } };
     const recorded = failureKeyOf({ bucket: 'uploads', key: 'incoming/contoso/trace monday.csv', etag: '"abc123"' });
-    s3.on(GetObjectCommand, { Key: recorded }).resolves({ ETag: '"e"', Body: { transformToByteArray: async () => Buffer.from(JSON.stringify(record)) } } as never);
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand, { Key: recorded }).resolves({ ETag: '"e"', Body: { transformToByteArray: async () => Buffer.from(JSON.stringify(record)) } } as never);
 
     const r = await runCli(['failures', 'list', '--queue-url', QUEUE, '--bucket', 'data', '--json']);
     expect(r.code, r.stderr).toBe(0);
