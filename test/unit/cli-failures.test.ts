@@ -44,6 +44,8 @@ describe('mailflow failures', () => {
     for (const input of receives) expect(input).toEqual({ QueueUrl: QUEUE, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] });
     expect(sqs.commandCalls(PurgeQueueCommand)).toHaveLength(0);
 
+    sqs.reset();
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [a] }).resolves({});
     const text = await runCli(['failures', 'list', '--queue-url', QUEUE, '--bucket', 'data']);
     expect(text.stdout).toContain('incoming/contoso/trace monday.csv\n  tenant contoso · 5 deliveries · first sent 2026-11-30T08:00:00.000Z\n  AccessDenied: Access Denied (2026-11-30T08:20:00.000Z)');
   });
