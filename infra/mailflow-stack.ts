@@ -234,6 +234,7 @@ export class MailflowStack extends Stack {
     new CfnOutput(this, 'ReportBucketName', { value: this.reportBucket.bucketName, description: 'Dashboard snapshots and full digests (reports/<tenant>/)' });
     if (links) {
       new CfnOutput(this, 'ReportLinkBaseUrl', { value: links.baseUrl, description: 'Where digest links point (signed URLs only)' });
+      new CfnOutput(this, 'ReportKeyPairId', { value: links.publicKey.publicKeyId, description: 'The CloudFront public key the links are signed for' });
       new CfnOutput(this, 'ReportSigningSecretArn', { value: links.secret.secretArn, description: 'Put the PEM private key of reportPublicKeyFile here once: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://report-signing.pem' });
     }
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe email, SQS or HTTPS endpoints here' });

@@ -51,7 +51,7 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
     req.end();
   });
   if (response.status >= 200 && response.status < 300) return response;
-  throw new RemoteApiError(response.status, `${url.origin}${url.pathname} answered ${response.status}: ${messageOf(response.body)}${response.status === 403 ? ' (your credentials need lambda:InvokeFunctionUrl on the query function)' : ''}`);
+  throw new RemoteApiError(response.status, `${url.origin}${url.pathname} answered ${response.status}: ${messageOf(response.body)}${response.status === 403 ? ' (your principal needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the query function: attach the stack output QueryCallerPolicyArn)' : ''}`);
 }
 
 export function regionOf(url: URL): string {

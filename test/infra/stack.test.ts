@@ -356,6 +356,7 @@ describe('report links (Build 10)', () => {
       MAILFLOW_REPORT_KEY_SECRET_ARN: { Ref: expect.stringMatching(/^ReportLinksSigningKey/) },
     });
     withKey.hasOutput('ReportSigningSecretArn', { Value: { Ref: Match.stringLikeRegexp('^ReportLinksSigningKey') } });
+    withKey.hasOutput('ReportKeyPairId', { Value: { Ref: Match.stringLikeRegexp('^ReportLinksPublicKey') } });
   });
 
   it('refuses a link lifetime beyond 30 days and a file that is not a public key, at synth time', () => {

@@ -118,7 +118,7 @@ describe('mailflow query --url (SigV4 against the query API)', () => {
     try {
       const out = await runCli(['query', '--url', base, '--region', REGION, ...range]);
       expect(out.code).toBe(1);
-      expect(out.stderr).toMatch(/API_FORBIDDEN: .*answered 403: Forbidden .*lambda:InvokeFunctionUrl/);
+      expect(out.stderr).toMatch(/API_FORBIDDEN: .*answered 403: Forbidden .*both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the query function: attach the stack output QueryCallerPolicyArn/);
       expect(seen.at(-1)!.verdict).toBe('signature does not match');
     } finally {
       process.env.AWS_SECRET_ACCESS_KEY = KEY.secret;
