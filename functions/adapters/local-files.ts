@@ -70,13 +70,14 @@ export async function localSourceRef(path: string, dataDir: string, tenant: stri
 
 /**
  * Upload keys that keep what tells the files apart: each file's path relative to the folder the
- * given files have in common (`EX01/MSGTRK….LOG` and `EX02/MSGTRK….LOG` stay two objects), under
- * `incoming/<tenant>/`. One file keeps its name.
+ * given files (and the parents of the given folders, whose names are kept) have in common, under
+ * `incoming/<tenant>/`: `EX01/MSGTRK….LOG` and `EX02/MSGTRK….LOG` stay two objects, and
+ * `upload EX01` keeps `EX01/`. One file keeps its name.
  */
-export function uploadKeys(files: string[], tenant: string): Map<string, string> {
-  const dirs = files.map((f) => dirname(resolve(f)).split(sep));
-  let common = dirs[0] ?? [];
-  for (const d of dirs.slice(1)) {
+export function uploadKeys(files: string[], tenant: string, folders: string[] = []): Map<string, string> {
+  const anchors = [...files.map((f) => dirname(resolve(f))), ...folders.map((d) => dirname(resolve(d)))].map((d) => d.split(sep));
+  let common = anchors[0] ?? [];
+  for (const d of anchors.slice(1)) {
     let i = 0;
     while (i < common.length && i < d.length && common[i] === d[i]) i++;
     common = common.slice(0, i);

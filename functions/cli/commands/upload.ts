@@ -12,7 +12,7 @@ export const UPLOAD_HELP = `Usage: mailflow upload <files | folders | globs…> 
 Uploads exports to s3://B/incoming/<tenant>/<path>, where the deployed pipeline ingests them
 within seconds. B is the stack output UploadBucketName. <path> keeps what tells the files apart:
 their path below the folder they have in common (EX01/MSGTRK….LOG and EX02/MSGTRK….LOG stay two
-files). Nothing is overwritten: the same bytes already at a key are not sent again (the pipeline
+files; a folder given keeps its name). Nothing is overwritten: the same bytes already at a key are not sent again (the pipeline
 has them), and different bytes under a taken name go to <name>~<content hash><ext>.
 Query the results with: mailflow query --bucket <BucketName>
 
@@ -32,7 +32,9 @@ export async function uploadCommand(argv: string[], io: Io): Promise<number> {
   const { files, missing } = await expandInputs(positionals);
   for (const m of missing) io.stderr.write(`${m}: no such file, folder or match\n`);
   const client = s3ClientFrom(values);
-  const keys = uploadKeys(files, tenant);
+  const folders = [];
+  for (const p of positionals) if ((await stat(p).catch(() => null))?.isDirectory()) folders.push(p);
+  const keys = uploadKeys(files, tenant, folders);
   let failed = missing.length;
   for (const file of files) {
     try {
