@@ -9,6 +9,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../functions/core/config.ts';
+import { INCOMING_PREFIX as INCOMING } from '../functions/ingest/s3-event.ts';
 import { readStackConfig, type StackConfig } from './config.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { grantPrefixes } from './constructs/bucket-grants.ts';
@@ -18,8 +19,6 @@ import { QueryApi } from './constructs/query-api.ts';
 import { ReportLinks } from './constructs/report-links.ts';
 import { secureBucket } from './constructs/secure-bucket.ts';
 import { ATHENA_RESULTS_PREFIX, SqlCatalog } from './constructs/sql-catalog.ts';
-
-export const INCOMING = 'incoming/';
 
 /**
  * The deployed pipeline. Uploads land in the upload bucket under `incoming/<tenant>/…`; each

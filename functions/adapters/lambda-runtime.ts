@@ -136,7 +136,7 @@ function alertsFromEnv(env: Record<string, string | undefined>, rt: FunctionRunt
   return { rules: rulesFromEnv(env), notifier: slotLimited(countingPublishes(notifier, rt), rt.store, rt.clock) };
 }
 
-export function rulesFromEnv(env: Record<string, string | undefined>): RulesConfig {
+function rulesFromEnv(env: Record<string, string | undefined>): RulesConfig {
   const raw = env[ENV.RULES];
   if (!raw) return parseRulesConfig({});
   try {
