@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ingestObject } from '../functions/core/pipeline.ts';
+import { ingestObject } from '../functions/core/flows/ingest-object.ts';
 import { encodeChunks, renderExport } from '../functions/core/generate/render.ts';
 import { silentLogger, systemClock, type ObjectStore } from '../functions/core/ports.ts';
 import { once } from '../test/helpers/bytes.ts';

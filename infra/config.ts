@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Node } from 'constructs';
-import { MAX_REPORT_LINK_HOURS } from '../functions/core/config.ts';
+import { MAX_REPORT_LINK_HOURS } from '../functions/adapters/runtime-config.ts';
 import { parseRulesConfig } from '../functions/core/rules/config.ts';
 
 /** Deploy-time settings, from CDK context (`-c key=value` or cdk.json). One table in the README. */

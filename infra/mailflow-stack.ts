@@ -8,8 +8,8 @@ import { SqsDestination as S3ToSqs } from 'aws-cdk-lib/aws-s3-notifications';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ENV } from '../functions/core/config.ts';
-import { INCOMING_PREFIX as INCOMING } from '../functions/ingest/s3-event.ts';
+import { ENV } from '../functions/adapters/runtime-config.ts';
+import { AREA, PREFIX } from '../functions/core/store/layout.ts';
 import { readStackConfig, type StackConfig } from './config.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { grantPrefixes } from './constructs/bucket-grants.ts';
@@ -54,7 +54,7 @@ export class MailflowStack extends Stack {
       lifecycleRules: [
         // Raw exports hold personal data (addresses, subjects): kept only as long as configured,
         // and an overwritten or expired version one more day, not another retention period.
-        { id: 'incoming', prefix: INCOMING, expiration: Duration.days(config.incomingRetentionDays), noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        { id: 'incoming', prefix: PREFIX.incoming, expiration: Duration.days(config.incomingRetentionDays), noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { id: 'delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
@@ -63,12 +63,12 @@ export class MailflowStack extends Stack {
       accessLogs,
       logPrefix: 'data-bucket/',
       lifecycleRules: [
-        { id: 'results', prefix: 'results/', expiration: Duration.days(config.resultsRetentionDays) },
+        { id: 'results', prefix: PREFIX.results, expiration: Duration.days(config.resultsRetentionDays) },
         { id: 'athena-results', prefix: ATHENA_RESULTS_PREFIX, expiration: Duration.days(30) },
-        { id: 'publish-slots', prefix: 'state/publish-slots/', expiration: Duration.days(1) },
-        { id: 'notification-claims', prefix: 'state/notifications/', expiration: Duration.days(30) },
+        { id: 'publish-slots', prefix: AREA.publishSlots, expiration: Duration.days(1) },
+        { id: 'notification-claims', prefix: AREA.notificationClaims, expiration: Duration.days(30) },
         // Why an upload failed: as long as the upload itself is kept.
-        { id: 'failures', prefix: 'state/failures/', expiration: Duration.days(config.incomingRetentionDays) },
+        { id: 'failures', prefix: AREA.failures, expiration: Duration.days(config.incomingRetentionDays) },
         { id: 'multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
@@ -78,7 +78,7 @@ export class MailflowStack extends Stack {
       versioned: false,
       accessLogs,
       logPrefix: 'report-bucket/',
-      lifecycleRules: [{ id: 'reports', prefix: 'reports/', expiration: Duration.days(config.resultsRetentionDays) }, { id: 'multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [{ id: 'reports', prefix: PREFIX.reports, expiration: Duration.days(config.resultsRetentionDays) }, { id: 'multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) }],
     });
     const links = config.reportPublicKey ? new ReportLinks(this, 'ReportLinks', { bucket: this.reportBucket, publicKeyPem: config.reportPublicKey }) : null;
 
@@ -106,7 +106,7 @@ export class MailflowStack extends Stack {
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: config.ingestMaxReceives },
     });
     // Only uploads under incoming/ are notified: the functions never write to the upload bucket (R11).
-    this.uploadBucket.addEventNotification(EventType.OBJECT_CREATED, new S3ToSqs(uploads), { prefix: INCOMING });
+    this.uploadBucket.addEventNotification(EventType.OBJECT_CREATED, new S3ToSqs(uploads), { prefix: PREFIX.incoming });
     const notificationsHelper = this.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
     if (notificationsHelper) {
       Validations.of(notificationsHelper).acknowledge({
@@ -142,8 +142,8 @@ export class MailflowStack extends Stack {
       alarmAction: alerts.action,
       ...(config.ingestReservedConcurrency ? { reservedConcurrentExecutions: config.ingestReservedConcurrency } : {}),
     });
-    grantPrefixes(ingest.role, this.uploadBucket, { readVersions: [INCOMING] });
-    grantPrefixes(ingest.role, this.bucket, { read: ['results/', 'state/'], write: ['results/', 'state/'], list: ['results/', 'state/'] });
+    grantPrefixes(ingest.role, this.uploadBucket, { readVersions: [PREFIX.incoming] });
+    grantPrefixes(ingest.role, this.bucket, { read: [PREFIX.results, PREFIX.state], write: [PREFIX.results, PREFIX.state], list: [PREFIX.results, PREFIX.state] });
     alerts.grantPublish(ingest.role);
     ingest.fn.addEventSource(new SqsEventSource(uploads, { batchSize: config.ingestBatchSize, maxConcurrency: config.ingestMaxConcurrency, reportBatchItemFailures: true }));
     Validations.of(ingest.fn).acknowledge({ id: 'Serverless-LambdaEventSourceMappingDestination', reason: 'SQS event sources take no on-failure destination: the upload queue\'s redrive policy moves failing messages to IngestDeadLetters.' });
@@ -159,8 +159,8 @@ export class MailflowStack extends Stack {
       environment: { ...alerting, [ENV.UPLOAD_BUCKET]: this.uploadBucket.bucketName, [ENV.RECONCILE_MIN_AGE_MINUTES]: String(config.reconcileEveryMinutes), [ENV.MAX_REDRIVES]: String(config.maxRedrives) },
       alarmAction: alerts.action,
     });
-    grantPrefixes(reconcile.role, this.uploadBucket, { read: [INCOMING], list: [INCOMING] });
-    grantPrefixes(reconcile.role, this.bucket, { read: ['results/', 'state/'], write: ['results/', 'state/'], list: ['results/', 'state/'] });
+    grantPrefixes(reconcile.role, this.uploadBucket, { read: [PREFIX.incoming], list: [PREFIX.incoming] });
+    grantPrefixes(reconcile.role, this.bucket, { read: [PREFIX.results, PREFIX.state], write: [PREFIX.results, PREFIX.state], list: [PREFIX.results, PREFIX.state] });
     alerts.grantPublish(reconcile.role);
     new Rule(this, 'ReconcileSchedule', {
       description: 'mailflow: re-drive uploads without a receipt',
@@ -184,8 +184,8 @@ export class MailflowStack extends Stack {
       },
       alarmAction: alerts.action,
     });
-    grantPrefixes(digest.role, this.bucket, { read: ['results/', 'state/'], write: ['state/'], list: ['results/', 'state/'] });
-    grantPrefixes(digest.role, this.reportBucket, { read: ['reports/'], write: ['reports/'], list: ['reports/'] });
+    grantPrefixes(digest.role, this.bucket, { read: [PREFIX.results, PREFIX.state], write: [PREFIX.state], list: [PREFIX.results, PREFIX.state] });
+    grantPrefixes(digest.role, this.reportBucket, { read: [PREFIX.reports], write: [PREFIX.reports], list: [PREFIX.reports] });
     links?.grantSigning(digest.role);
     alerts.grantPublish(digest.role);
     digest.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(failures) });
@@ -211,7 +211,7 @@ export class MailflowStack extends Stack {
       environment,
       alarmAction: alerts.action,
     });
-    grantPrefixes(query.role, this.bucket, { read: ['results/', 'state/'], list: ['results/', 'state/'] });
+    grantPrefixes(query.role, this.bucket, { read: [PREFIX.results, PREFIX.state], list: [PREFIX.results, PREFIX.state] });
     Validations.of(query.fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: 'Invoked synchronously (Function URL or Invoke): the caller gets the error; there is no async event to keep.' });
     const api = config.queryApi ? new QueryApi(this, 'QueryApi', { fn: query.fn }) : null;
 

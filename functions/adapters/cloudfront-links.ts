@@ -1,3 +1,4 @@
+import { PREFIX } from '../core/store/layout.ts';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { MailflowError } from '../core/errors.ts';
@@ -29,8 +30,8 @@ export function createCloudFrontLinkSigner(options: CloudFrontLinkOptions): Link
   };
   return {
     async link(objectKey, expiresAt) {
-      if (!objectKey.startsWith('reports/')) throw new Error(`${objectKey}: only pages under reports/ are served by the report distribution`);
-      const path = objectKey.slice('reports/'.length).split('/').map(encodeURIComponent).join('/');
+      if (!objectKey.startsWith(PREFIX.reports)) throw new Error(`${objectKey}: only pages under ${PREFIX.reports} are served by the report distribution`);
+      const path = objectKey.slice(PREFIX.reports.length).split('/').map(encodeURIComponent).join('/');
       return getSignedUrl({ url: `${options.baseUrl.replace(/\/$/, '')}/${path}`, keyPairId: options.keyPairId, privateKey: await privateKey(), dateLessThan: expiresAt.toISOString() });
     },
   };

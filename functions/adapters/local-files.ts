@@ -1,9 +1,10 @@
+import { incomingKey } from '../core/store/layout.ts';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { SourceRef } from '../core/pipeline.ts';
+import type { SourceRef } from '../core/flows/ingest-object.ts';
 
 /** A local file as the byte stream the core reads (the same shape as an S3 object body). */
 export function readLocalFile(path: string, onBytes?: (n: number) => void): AsyncIterable<Uint8Array> {
@@ -65,7 +66,7 @@ export async function localSourceRef(path: string, dataDir: string, tenant: stri
   const size = await fileSize(path);
   const etag = hashFileInBackground(path, size);
   etag.catch(() => {}); // observed by ingestObject; never an unhandled rejection
-  return { origin: `local:${resolve(dataDir)}`, key: `incoming/${tenant}/${basename(path)}`, tenant, etag, size, file: path };
+  return { origin: `local:${resolve(dataDir)}`, key: incomingKey(tenant, basename(path)), tenant, etag, size, file: path };
 }
 
 /**
@@ -83,7 +84,7 @@ export function uploadKeys(files: string[], tenant: string, folders: string[] = 
     common = common.slice(0, i);
   }
   const root = common.join(sep) || sep;
-  return new Map(files.map((f) => [f, `incoming/${tenant}/${relative(root, resolve(f)).split(sep).join('/')}`]));
+  return new Map(files.map((f) => [f, incomingKey(tenant, relative(root, resolve(f)).split(sep).join('/'))]));
 }
 
 /** `a/b/name.csv.gz` → `a/b/name~<tag>.csv.gz`: another key for different bytes under a taken name. */

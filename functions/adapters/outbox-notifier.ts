@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Notification } from '../core/digest/sns-message.ts';
 import type { Notifier } from '../core/ports.ts';
+import type { Notification } from '../core/ports.ts';
 
 /**
  * The local notifier: each alert or digest is printed (to stderr, so `--json` output stays clean)

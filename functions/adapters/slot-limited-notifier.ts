@@ -1,5 +1,5 @@
-import { PreconditionFailedError } from '../core/errors.ts';
 import type { Clock, Notifier, ObjectStore } from '../core/ports.ts';
+import { takePublishSlot } from '../core/store/publish-slots.ts';
 
 /**
  * At most one publish a second across every function instance (reliability.md O32): before
@@ -12,13 +12,8 @@ export function slotLimited(inner: Notifier, store: ObjectStore, clock: Clock): 
     async publish(n) {
       for (;;) {
         const second = Math.floor(clock.now().getTime() / 1000);
-        try {
-          await store.putIfAbsent(`state/publish-slots/${second}.json`, Buffer.from('{}'));
-          return await inner.publish(n);
-        } catch (err) {
-          if (!(err instanceof PreconditionFailedError)) throw err;
-          await clock.sleep((second + 1) * 1000 - clock.now().getTime());
-        }
+        if (await takePublishSlot(store, second)) return inner.publish(n);
+        await clock.sleep((second + 1) * 1000 - clock.now().getTime());
       }
     },
   };

@@ -1,6 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { buildSnsPublish, type Notification } from '../core/digest/sns-message.ts';
+import { buildSnsPublish } from '../core/render/sns-message.ts';
 import type { Clock, Notifier } from '../core/ports.ts';
+import type { Notification } from '../core/ports.ts';
 
 /**
  * Publishes to the alert topic with MessageStructure json (text for email, JSON for SQS, Lambda

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../core/errors.ts';
-import type { Lang } from '../core/classify/types.ts';
 import type { DateOptions } from '../core/formats/dates.ts';
+import { isLang, type Lang } from '../core/vocabulary/language.ts';
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -37,7 +37,8 @@ export function dateOptions(values: Record<string, unknown>): DateOptions {
   return out;
 }
 
-export function positiveInt(name: string, value: unknown, fallback?: number): number {
+/** A whole number ≥ 0 (0 is meaningful: `--port 0` picks a free port, `--seed 0` is a seed). */
+export function wholeNumber(name: string, value: unknown, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError('BAD_NUMBER', `--${name} must be a whole number ≥ 0, not "${String(value)}"`);
@@ -46,6 +47,6 @@ export function positiveInt(name: string, value: unknown, fallback?: number): nu
 
 /** --lang: en or it; undefined when not given. */
 export function parseLang(value: string | undefined): Lang | undefined {
-  if (value !== undefined && value !== 'en' && value !== 'it') throw new UsageError('BAD_LANG', `--lang must be en or it, not "${value}"`);
+  if (value !== undefined && !isLang(value)) throw new UsageError('BAD_LANG', `--lang must be en or it, not "${value}"`);
   return value;
 }

@@ -17,14 +17,23 @@ export class MailflowError extends Error {
   }
 }
 
+/**
+ * The upload itself is the problem, not the system reading it: it gets a `rejected` receipt with
+ * this error's code and message, and retrying the same bytes would fail the same way.
+ */
+export class RejectedInputError extends MailflowError {}
+
 /** The bytes are not something we can read: wrong file type, bad compression, bad encoding, a cap hit. */
-export class InputError extends MailflowError {}
+export class InputError extends RejectedInputError {}
 
 /** The text is CSV we cannot parse safely (a record too large, too many columns, an unclosed quote). */
-export class CsvFormatError extends MailflowError {}
+export class CsvFormatError extends RejectedInputError {}
 
 /** The header does not match any export family we know. */
-export class UnrecognizedFormatError extends MailflowError {}
+export class UnrecognizedFormatError extends RejectedInputError {}
+
+/** One row cannot be used (the rest of the file can): skipped, counted and sampled with its line. */
+export class RowError extends MailflowError {}
 
 /** A conditional write lost: the object exists (putIfAbsent) or changed (putIfMatch). */
 export class PreconditionFailedError extends MailflowError {

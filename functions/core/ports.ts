@@ -1,6 +1,6 @@
 /**
  * The interfaces the core needs from the outside world. Adapters implement them: the data folder
- * (`createFsStore`) now, S3 and SNS later. The core never learns where bytes live.
+ * (`createFsStore`), S3 (`createS3Store`), SNS and the local outbox. The core never learns where bytes live.
  */
 
 export interface StoredObject {
@@ -28,9 +28,19 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ListedObject>;
 }
 
+/** What a notifier sends: the same content as plain text for people and JSON for machines. */
+export interface Notification {
+  /** Built from a template only, never from data (it becomes an email header). */
+  subject: string;
+  text: string;
+  json: Record<string, unknown>;
+  /** Where the full report is, when the message had to be shortened. */
+  fullReportKey?: string;
+}
+
 /** Where alerts and digests go: SNS when deployed, the terminal and an outbox file locally. */
 export interface Notifier {
-  publish(notification: import('./digest/sns-message.ts').Notification): Promise<void>;
+  publish(notification: Notification): Promise<void>;
 }
 
 /** Links people can open without AWS credentials: CloudFront signed URLs when deployed. */

@@ -1,8 +1,8 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { FunctionRuntime } from '../adapters/lambda-runtime.ts';
-import type { Receipt } from '../core/pipeline.ts';
 import { ingestUpload } from './ingest-upload.ts';
-import { parseS3Event } from './s3-event.ts';
+import { parseS3Event } from '../adapters/s3-event.ts';
+import type { Receipt } from '../core/store/receipts.ts';
 
 /** Left for the last message of a batch before the function's timeout: a 2 GiB export takes minutes. */
 export const START_MARGIN_MS = 60_000;

@@ -1,19 +1,11 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { normaliseTenant, tenantOfKey } from '../core/aggregate/keys.ts';
+import { uploadTenant } from '../core/store/layout.ts';
 import { InputError, MailflowError } from '../core/errors.ts';
-import { ingestObject, rejectSource, type IngestConfig, type IngestPorts, type Receipt } from '../core/pipeline.ts';
-import type { RuntimeConfig } from '../core/config.ts';
-import type { S3ObjectRef } from './s3-event.ts';
-
-/** The tenant of an upload; a folder name that is not a valid tenant files it under `default`. */
-export function tenantForKey(key: string): string {
-  try {
-    return tenantOfKey(key);
-  } catch {
-    return normaliseTenant('default');
-  }
-}
+import { ingestObject, rejectSource, type IngestConfig, type IngestPorts } from '../core/flows/ingest-object.ts';
+import type { RuntimeConfig } from '../adapters/runtime-config.ts';
+import type { S3ObjectRef } from '../adapters/s3-event.ts';
+import type { Receipt } from '../core/store/receipts.ts';
 
 /** A body stopped delivering bytes: transient, so the invocation fails and Lambda retries it. */
 export class ReadStalledError extends MailflowError {}
@@ -24,7 +16,7 @@ export class ReadStalledError extends MailflowError {}
  * a body that stalls mid-way would otherwise hang until the function times out).
  */
 export async function ingestS3Object(client: S3Client, object: S3ObjectRef, ports: IngestPorts, config: RuntimeConfig, alerts?: IngestConfig['alerts']): Promise<Receipt> {
-  const ref = { origin: object.bucket, key: object.key, tenant: tenantForKey(object.key), etag: object.etag, size: object.size };
+  const ref = { origin: object.bucket, key: object.key, tenant: uploadTenant(object.key), etag: object.etag, size: object.size };
   const ingestConfig: IngestConfig = { casBudgetMs: config.casBudgetMs, ...(alerts ? { alerts } : {}) };
   if (object.size > config.maxObjectBytes) {
     const error = new InputError('OBJECT_TOO_LARGE', `the upload is ${object.size} bytes; the limit is ${config.maxObjectBytes} (MAILFLOW_MAX_OBJECT_BYTES): split the export by time range`);

@@ -1,8 +1,8 @@
 import { countMetric, tenantMetrics, type FunctionRuntime } from '../adapters/lambda-runtime.ts';
-import type { Receipt } from '../core/pipeline.ts';
-import { recordFailure } from './failures.ts';
+import { recordFailure } from '../core/store/failures.ts';
 import { ingestS3Object } from './ingest-s3-object.ts';
-import type { S3ObjectRef } from './s3-event.ts';
+import type { S3ObjectRef } from '../adapters/s3-event.ts';
+import type { Receipt } from '../core/store/receipts.ts';
 
 /**
  * The one way a deployed function ingests an upload (the ingest function for each SQS message,

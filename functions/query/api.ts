@@ -1,8 +1,14 @@
+import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
+import { DAY, hourCeil } from '../core/vocabulary/time.ts';
+import { receiptPrefix } from '../core/store/layout.ts';
+import { readAll } from '../core/store/records.ts';
+import { RECEIPT } from '../core/store/receipts.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { toCsv } from '../core/query/csv-out.ts';
-import { groupSummaries, parseFields, parseWhere, readSummaries, summaryKeysInRange, type QueryOptions, type QueryRow } from '../core/query/query.ts';
-import { readIncidents } from '../core/rules/evaluate.ts';
+import { groupSummaries, parseFields, parseWhere, summaryKeysInRange, type QueryOptions, type QueryRow } from '../core/query/query.ts';
+import { readIncidents } from '../core/store/incidents.ts';
+import { readSummaries } from '../core/store/hourly.ts';
 
 /**
  * The HTTP API, as a pure function of the request: the query function's handler adapts Function
@@ -25,8 +31,7 @@ export interface ApiResponse {
   body: string;
 }
 
-const HOUR = 3_600_000;
-const MAX_RANGE = 400 * 24 * HOUR;
+const MAX_RANGE = 400 * DAY;
 const TENANT = /^[a-z0-9-]{1,63}$/;
 
 /** The parts of a Function URL event (payload format 2.0) the API reads. */
@@ -91,8 +96,8 @@ function range(q: ApiRequest['query'], now: number): { from: number; to: number 
     if (Number.isNaN(t)) throw new UsageError('BAD_TIME', `${name} must be an ISO date or time (2026-11-20, 2026-11-20T10:00:00Z), not "${raw}"`);
     return t;
   };
-  const to = time('to', Math.ceil(now / HOUR) * HOUR);
-  const from = time('from', to - 24 * HOUR);
+  const to = time('to', hourCeil(now));
+  const from = time('from', to - DAY);
   if (from >= to) throw new UsageError('BAD_TIME', 'from must be before to');
   if (to - from > MAX_RANGE) throw new UsageError('BAD_TIME', 'the range is longer than 400 days; use Athena for longer questions');
   return { from, to };
@@ -133,7 +138,7 @@ function trend(now: number, before: number): 'new' | 'up' | 'down' | 'flat' | 'g
   if (before === 0) return now === 0 ? 'flat' : 'new';
   if (now === 0) return 'gone';
   const ratio = now / before;
-  return ratio >= 1.2 ? 'up' : ratio <= 0.8 ? 'down' : 'flat';
+  return ratio >= TREND_UP_RATIO ? 'up' : ratio <= TREND_DOWN_RATIO ? 'down' : 'flat';
 }
 
 async function timeseries(q: ApiRequest['query'], store: ObjectStore, now: number): Promise<ApiResponse> {
@@ -157,10 +162,7 @@ async function sources(q: ApiRequest['query'], store: ObjectStore): Promise<ApiR
   const limit = top({ top: q.limit ?? '100' })!;
   const rows: Array<Record<string, unknown>> = [];
   for (const tenant of t ?? [null]) {
-    for await (const o of store.list(tenant ? `results/sources/${tenant}/` : 'results/sources/')) {
-      const got = await store.get(o.key);
-      if (!got) continue;
-      const r = JSON.parse(Buffer.from(got.body).toString('utf8')) as Record<string, unknown>;
+    for (const r of await readAll(store, receiptPrefix(tenant ?? undefined), RECEIPT)) {
       if (status && r.status !== status) continue;
       rows.push({ sourceId: r.sourceId, tenant: r.tenant, key: r.key, status: r.status, reason: r.reason, errorCode: r.errorCode, family: r.family, rows: r.rows, counted: r.counted, ingestedAt: r.ingestedAt });
     }

@@ -1,16 +1,17 @@
 import type { Context } from 'aws-lambda';
 import { createS3Store } from '../adapters/s3-store.ts';
 import type { FunctionRuntime } from '../adapters/lambda-runtime.ts';
-import { receiptKey, receiptPrefix, sourceIdOf } from '../core/aggregate/keys.ts';
-import { ENV } from '../core/config.ts';
+import { receiptKey, receiptPrefix, sourceIdOf } from '../core/store/layout.ts';
+import { ENV } from '../adapters/runtime-config.ts';
 import { MailflowError, UsageError } from '../core/errors.ts';
-import { rejectSource, type Receipt } from '../core/pipeline.ts';
+import { rejectSource } from '../core/flows/ingest-object.ts';
 import type { ObjectStore } from '../core/ports.ts';
-import { readFailure } from '../ingest/failures.ts';
+import { readFailure } from '../core/store/failures.ts';
 import { START_MARGIN_MS } from '../ingest/ingest-batch.ts';
-import { tenantForKey } from '../ingest/ingest-s3-object.ts';
+import { uploadTenant } from '../core/store/layout.ts';
 import { ingestUpload } from '../ingest/ingest-upload.ts';
-import { INCOMING_PREFIX, normaliseEtag, type S3ObjectRef } from '../ingest/s3-event.ts';
+import { INCOMING_PREFIX, normaliseEtag, type S3ObjectRef } from '../adapters/s3-event.ts';
+import type { Receipt } from '../core/store/receipts.ts';
 
 /** Uploads re-driven at once: each is mostly waiting on S3. */
 const PARALLEL = 4;
@@ -40,7 +41,7 @@ export async function findUnreceipted(uploads: ObjectStore, results: ObjectStore
   for await (const o of uploads.list(INCOMING_PREFIX)) {
     if (o.key.endsWith('/') || o.lastModified.getTime() > cutoff) continue; // folders; uploads whose event may still be on its way
     const etag = normaliseEtag(o.etag);
-    const tenant = tenantForKey(o.key);
+    const tenant = uploadTenant(o.key);
     if (!(await receiptsOf(tenant)).has(receiptKey(tenant, sourceIdOf(bucket, o.key, etag)))) {
       missing.push({ bucket, key: o.key, size: o.size, etag, versionId: null, sequencer: null });
     }
@@ -86,7 +87,7 @@ export async function reconcileUploads(rt: FunctionRuntime, context?: Pick<Conte
       }
       if (failure && failure.redrives >= rt.config.maxRedrives) {
         const error = new RepeatedFailureError('REPEATED_FAILURE', `re-driven ${failure.redrives} times, failing each time; the last error (${failure.lastError.at}): ${failure.lastError.name}${failure.lastError.code ? ` ${failure.lastError.code}` : ''}: ${failure.lastError.message}`);
-        result.receipts.push(await rejectSource({ origin: object.bucket, key: object.key, tenant: tenantForKey(object.key), etag: object.etag, size: object.size }, error, rt));
+        result.receipts.push(await rejectSource({ origin: object.bucket, key: object.key, tenant: uploadTenant(object.key), etag: object.etag, size: object.size }, error, rt));
         continue;
       }
       rt.logger.warn('upload had no receipt; ingesting it now', { key: object.key, redrives: failure?.redrives ?? 0 });

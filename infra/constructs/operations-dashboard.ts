@@ -4,7 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../functions/core/config.ts';
+import { METRICS_NAMESPACE } from '../../functions/adapters/runtime-config.ts';
 
 const FIVE_MINUTES = Duration.minutes(5);
 

@@ -5,7 +5,7 @@ import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLev
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../functions/core/config.ts';
+import { METRICS_NAMESPACE } from '../../functions/adapters/runtime-config.ts';
 
 export interface PipelineFunctionProps {
   /** `ingest`, `reconcile`, `digest` or `query`: the service name in logs and metrics. */

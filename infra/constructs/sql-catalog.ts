@@ -5,7 +5,8 @@ import { Effect, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { HOURLY_COLUMNS, SOURCE_COLUMNS, SQL_PREFIX, type SqlColumn } from '../../functions/core/aggregate/sql-layout.ts';
+import { HOURLY_COLUMNS, SOURCE_COLUMNS, type SqlColumn } from '../../functions/core/aggregate/sql-layout.ts';
+import { AREA, PREFIX } from '../../functions/core/store/layout.ts';
 import { NAMED_QUERIES } from '../named-queries.ts';
 
 export interface SqlCatalogProps {
@@ -17,7 +18,7 @@ export interface SqlCatalogProps {
   bytesScannedCutoff: number;
 }
 
-export const ATHENA_RESULTS_PREFIX = 'athena-results/';
+export const ATHENA_RESULTS_PREFIX = PREFIX.athenaResults;
 
 /**
  * SQL at any scale: a Glue database with two tables (`hourly`: the JSON-lines companions of the
@@ -51,7 +52,7 @@ export class SqlCatalog extends Construct {
       outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
       serdeInfo: jsonSerde(columns),
     });
-    const sqlRoot = `s3://${bucket.bucketName}/${SQL_PREFIX}`;
+    const sqlRoot = `s3://${bucket.bucketName}/${AREA.sql}`;
     const hourly = new CfnTable(this, 'HourlyTable', {
       catalogId: stack.account,
       databaseName,
@@ -128,20 +129,20 @@ export class SqlCatalog extends Construct {
             stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${databaseName}/sources` }),
           ],
         }),
-        new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [objects(SQL_PREFIX), objects('results/sources/'), objects(ATHENA_RESULTS_PREFIX)] }),
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [objects(AREA.sql), objects(AREA.receipts), objects(ATHENA_RESULTS_PREFIX)] }),
         new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [objects(ATHENA_RESULTS_PREFIX)] }),
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ['s3:ListBucket'],
           resources: [bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [`${SQL_PREFIX}*`, 'results/sources/*', `${ATHENA_RESULTS_PREFIX}*`] } },
+          conditions: { StringLike: { 's3:prefix': [`${AREA.sql}*`, `${AREA.receipts}*`, `${ATHENA_RESULTS_PREFIX}*`] } },
         }),
         new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
         new PolicyStatement({ effect: Effect.ALLOW, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
       ],
     });
     const bucketId = stack.getLogicalId(bucket.node.defaultChild as never);
-    for (const prefix of [SQL_PREFIX, 'results/sources/', ATHENA_RESULTS_PREFIX]) {
+    for (const prefix of [AREA.sql, AREA.receipts, ATHENA_RESULTS_PREFIX]) {
       Validations.of(this.readerPolicy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
         reason: `Athena reads (and for results writes) every object under ${prefix}; their keys are not known in advance.`,

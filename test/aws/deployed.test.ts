@@ -11,7 +11,7 @@ import { createCloudFrontLinkSigner } from '../../functions/adapters/cloudfront-
 import { createS3Client } from '../../functions/adapters/s3-client.ts';
 import { createS3Store } from '../../functions/adapters/s3-store.ts';
 import { signedGet } from '../../functions/adapters/signed-get.ts';
-import { sourceIdOf } from '../../functions/core/aggregate/keys.ts';
+import { sourceIdOf } from '../../functions/core/store/layout.ts';
 import { queryStore } from '../../functions/core/query/query.ts';
 import { generated } from '../helpers/bytes.ts';
 

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { readExport, type ExportSummary, type ReadExportOptions } from '../../functions/core/read-export.ts';
-import type { DeliveryEvent } from '../../functions/core/formats/event.ts';
+import { readExport, type ExportSummary, type ReadExportOptions } from '../../functions/core/read/read-export.ts';
 import { encodeChunks, renderExport, type OutputEncoding, type RenderOptions } from '../../functions/core/generate/render.ts';
+import type { DeliveryEvent } from '../../functions/core/classify/types.ts';
 
 /** Yields `bytes` in pieces of the given sizes (cycling), to exercise chunk boundaries. */
 export async function* chunked(bytes: Uint8Array, sizes: number[] = [65536]): AsyncGenerator<Uint8Array> {

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { createFunctionRuntime, type FunctionName, type FunctionRuntime, type RuntimeOverrides } from '../../functions/adapters/lambda-runtime.ts';
-import { parseRuntimeConfig } from '../../functions/core/config.ts';
+import { parseRuntimeConfig } from '../../functions/adapters/runtime-config.ts';
 import { silentLogger } from '../../functions/core/ports.ts';
 import { roleS3Client } from './lambda/iam.ts';
 import { deployedFunction, readSynth, templateEnvironment, type DeployedFunction, type FunctionId, type LocalStandIns, type Statement, type SynthOutput } from './lambda/template.ts';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ingestObject, type IngestConfig, type Receipt } from '../../functions/core/pipeline.ts';
+import { ingestObject, type IngestConfig } from '../../functions/core/flows/ingest-object.ts';
 import { silentLogger, type Clock, type ObjectStore } from '../../functions/core/ports.ts';
 import { chunked, utf8 } from './bytes.ts';
+import type { Receipt } from '../../functions/core/store/receipts.ts';
 
 /** A clock whose sleeps only yield, so contention tests do not wait in real time. */
 export const fastClock: Clock = { now: () => new Date(), sleep: () => new Promise((r) => setImmediate(r)) };

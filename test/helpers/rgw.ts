@@ -4,8 +4,8 @@ import { inject } from 'vitest';
 import { createS3Client } from '../../functions/adapters/s3-client.ts';
 import { createS3Store } from '../../functions/adapters/s3-store.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
-import type { S3ObjectRef } from '../../functions/ingest/s3-event.ts';
-import { normaliseEtag } from '../../functions/ingest/s3-event.ts';
+import type { S3ObjectRef } from '../../functions/adapters/s3-event.ts';
+import { normaliseEtag } from '../../functions/adapters/s3-event.ts';
 import { OWNER } from './lambda/iam.ts';
 import type { LocalStandIns } from './lambda/template.ts';
 

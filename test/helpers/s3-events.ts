@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { S3ObjectRef } from '../../functions/ingest/s3-event.ts';
+import type { S3ObjectRef } from '../../functions/adapters/s3-event.ts';
 
 /** S3's form encoding of keys in notifications: a space is "+", everything else percent-encoded. */
 export function formEncodeKey(key: string): string {

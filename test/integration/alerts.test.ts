@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../functions/core/digest/sns-message.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { ingestBatch } from '../../functions/ingest/ingest-batch.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { inProcess } from '../helpers/deployed.ts';
 import { freshBuckets, upload } from '../helpers/rgw.ts';
 import { recordOf, uploadBatch } from '../helpers/s3-events.ts';
+import type { Notification } from '../../functions/core/ports.ts';
 
 // The notifier records in memory: SNS itself cannot run here. Everything else is real: the ingest
 // function's code under its role, and Ceph RGW's conditional writes on rollups, deferral state and incidents.

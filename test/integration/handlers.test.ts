@@ -1,8 +1,7 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, inject, it } from 'vitest';
-import type { Receipt } from '../../functions/core/pipeline.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
-import { readFailure } from '../../functions/ingest/failures.ts';
+import { readFailure } from '../../functions/core/store/failures.ts';
 import { ingestBatch, START_MARGIN_MS } from '../../functions/ingest/ingest-batch.ts';
 import { reconcileUploads } from '../../functions/reconcile/reconcile.ts';
 import { generated } from '../helpers/bytes.ts';
@@ -11,6 +10,7 @@ import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { snapshot } from '../helpers/ingest.ts';
 import { freshBuckets, upload } from '../helpers/rgw.ts';
 import { recordOf, sqsRecord, uploadBatch } from '../helpers/s3-events.ts';
+import type { Receipt } from '../../functions/core/store/receipts.ts';
 
 // The ingest and reconcile functions' code in the test process, every S3 call made with a session
 // of the role the synthesized template gives the function (RGW enforces its statements).

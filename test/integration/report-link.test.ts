@@ -1,8 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { createCloudFrontLinkSigner } from '../../functions/adapters/cloudfront-links.ts';
-import { parseRuntimeConfig } from '../../functions/core/config.ts';
-import type { Notification } from '../../functions/core/digest/sns-message.ts';
+import { parseRuntimeConfig } from '../../functions/adapters/runtime-config.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { digestTick } from '../../functions/digest/scheduled.ts';
 import { ingestBatch } from '../../functions/ingest/ingest-batch.ts';
@@ -11,6 +10,7 @@ import { inProcess } from '../helpers/deployed.ts';
 import { deferralExport } from '../helpers/ingest.ts';
 import { freshBuckets, upload } from '../helpers/rgw.ts';
 import { recordOf, uploadBatch } from '../helpers/s3-events.ts';
+import type { Notification } from '../../functions/core/ports.ts';
 
 describe('the digest links the dashboard snapshot (Ceph RGW, digest role)', () => {
   it('writes reports/<tenant>/latest.html to the report bucket, private, and links it with a CloudFront signed URL', async () => {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FileAggregator, mergeBatch, type HourlyRollup } from '../../functions/core/aggregate/rollup.ts';
-import type { DeliveryEvent } from '../../functions/core/formats/event.ts';
 import { generated, readAll } from '../helpers/bytes.ts';
 import { ingestBytes, snapshot } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import type { DeliveryEvent } from '../../functions/core/classify/types.ts';
 
 const events: DeliveryEvent[] = [];
 const pool: Uint8Array[] = Array.from({ length: 8 }, (_, i) => generated({ family: 'trace-detail', rows: 25, seed: 500 + i, perHour: 3000 }));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classifyStatus, explainStatus, lookupCode } from '../../functions/core/classify/classify.ts';
 import { CODE_TABLE } from '../../functions/core/classify/codes.ts';
-import { CATEGORIES, OWNERS, type Outcome } from '../../functions/core/classify/types.ts';
+import { CATEGORIES, OWNERS } from '../../functions/core/classify/types.ts';
+import type { Outcome } from '../../functions/core/vocabulary/outcomes.ts';
 
 type Row = [text: string, event: Outcome | undefined, code: string | null, outcome: Outcome, category: string | null];
 

@@ -2,7 +2,7 @@ import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { failureKeyOf, type FailureRecord } from '../../functions/ingest/failures.ts';
+import { failureKeyOf, type FailureRecord } from '../../functions/core/store/failures.ts';
 import { runCli } from '../helpers/io.ts';
 import { s3Record } from '../helpers/s3-events.ts';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { parse as csvParse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../helpers/csv.ts';
-import { readExport } from '../../functions/core/read-export.ts';
+import { readExport } from '../../functions/core/read/read-export.ts';
 import { isMailflowError } from '../../functions/core/errors.ts';
 import { chunked } from '../helpers/bytes.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asciiSubject, sanitizeField } from '../../functions/core/digest/sanitize.ts';
-import { buildSnsPublish, MESSAGE_BUDGET } from '../../functions/core/digest/sns-message.ts';
+import { asciiSubject, sanitizeField } from '../../functions/core/render/sanitize.ts';
+import { buildSnsPublish, MESSAGE_BUDGET } from '../../functions/core/render/sns-message.ts';
 
 const C0_EXCEPT_NEWLINE = /[\u0000-\u0009\u000B-\u001F]/;
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { HourlySummary } from '../../functions/core/aggregate/rollup.ts';
-import { buildDigest } from '../../functions/core/digest/digest.ts';
-import { buildSnsPublish } from '../../functions/core/digest/sns-message.ts';
+import { buildDigest } from '../../functions/core/render/digest.ts';
+import { buildSnsPublish } from '../../functions/core/render/sns-message.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
-import type { Incident } from '../../functions/core/rules/incident.ts';
 import { generated } from '../helpers/bytes.ts';
 import { ingestBytes, snapshot } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import type { Incident } from '../../functions/core/store/incidents.ts';
 
 /** Two days of the generated scenario, ingested with alerts: summaries and incidents of a real run. */
 async function fixture() {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRulesConfig, resolveTenant, type Rule } from '../../functions/core/rules/config.ts';
-import { nextIncident, type Incident } from '../../functions/core/rules/incident.ts';
-import type { Notification } from '../../functions/core/digest/sns-message.ts';
+import { nextIncident } from '../../functions/core/rules/incident.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
@@ -9,6 +8,8 @@ import { createFsStore } from '../../functions/adapters/fs-store.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Notification } from '../../functions/core/ports.ts';
+import type { Incident } from '../../functions/core/store/incidents.ts';
 
 const rule = resolveTenant(parseRulesConfig({}), 't').rules.find((r) => r.id === 'connector-codes')! as Rule; // open 20, close 10, 1 h window, 1 h cooldown
 const who = { tenant: 't', group: { destination: 'mail.contoso.com' } };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
-import { receiptKey } from '../../functions/core/aggregate/keys.ts';
+import { receiptKey } from '../../functions/core/store/layout.ts';
 import type { HourlyRollup } from '../../functions/core/aggregate/rollup.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { generated } from '../helpers/bytes.ts';

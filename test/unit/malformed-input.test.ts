@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readExport } from '../../functions/core/read-export.ts';
+import { readExport } from '../../functions/core/read/read-export.ts';
 import { chunked, errorOf, generated, once, readAll, utf8 } from '../helpers/bytes.ts';
 import { runChild } from '../helpers/child.ts';
 

@@ -6,8 +6,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { createOutboxNotifier } from '../../functions/adapters/outbox-notifier.ts';
 import { createSnsNotifier } from '../../functions/adapters/sns-notifier.ts';
-import type { Notification } from '../../functions/core/digest/sns-message.ts';
 import { runCli } from '../helpers/io.ts';
+import type { Notification } from '../../functions/core/ports.ts';
 
 const alert: Notification = { subject: '[mailflow] CRITICAL open: connector-codes (contoso)', text: 'Connection refused\nby mail.contoso.com', json: { kind: 'alert', code: '4.4.316' } };
 

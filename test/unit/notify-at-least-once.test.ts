@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../functions/core/digest/sns-message.ts';
 import type { Clock, ObjectStore } from '../../functions/core/ports.ts';
-import { CLAIM_LEASE_MS } from '../../functions/core/rules/claims.ts';
+import { CLAIM_LEASE_MS } from '../../functions/core/store/claims.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
-import { scheduledTick } from '../../functions/digest/scheduled.ts';
 import { silentLogger } from '../../functions/core/ports.ts';
 import { deferralExport, ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import type { Notification } from '../../functions/core/ports.ts';
+import { scheduledTick } from '../../functions/core/flows/scheduled-tick.ts';
 
 /**
  * Notifications are sent at least once (Build 7): a crash after any single write, or a failed

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryEvent } from '../../functions/core/formats/event.ts';
 import { queryStore, QUERY_FIELDS, type QueryField, type QueryRow } from '../../functions/core/query/query.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { generated, readAll } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import type { DeliveryEvent } from '../../functions/core/classify/types.ts';
 
 /**
  * The query core against a brute-force recount of the parsed events: for random time ranges,

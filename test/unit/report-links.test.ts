@@ -1,13 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCloudFrontLinkSigner } from '../../functions/adapters/cloudfront-links.ts';
-import type { Notification } from '../../functions/core/digest/sns-message.ts';
 import { silentLogger } from '../../functions/core/ports.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
-import { scheduledTick } from '../../functions/digest/scheduled.ts';
 import { cloudFrontAccepts } from '../helpers/cloudfront-verify.ts';
 import { deferralExport, ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import type { Notification } from '../../functions/core/ports.ts';
+import { scheduledTick } from '../../functions/core/flows/scheduled-tick.ts';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 const other = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { readSummaries, summaryKeysInRange } from '../../functions/core/query/query.ts';
-import { contentSecurityPolicy } from '../../functions/core/digest/report-html.ts';
-import { loadReportInput } from '../../functions/core/digest/report-load.ts';
-import { buildReportModel } from '../../functions/core/digest/report-model.ts';
-import { renderReport } from '../../functions/core/digest/report.ts';
+import { summaryKeysInRange } from '../../functions/core/query/query.ts';
+import { contentSecurityPolicy } from '../../functions/core/render/report-html.ts';
+import { loadReportInput } from '../../functions/core/render/report-load.ts';
+import { buildReportModel } from '../../functions/core/render/report-model.ts';
+import { renderReport } from '../../functions/core/render/report.ts';
 import { startDashboard } from '../../functions/cli/commands/dashboard.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import { readSummaries } from '../../functions/core/store/hourly.ts';
 
 const HEAD = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
 const row = (hour: string, id: string, event: string, led: string, server = 'mail.contoso.com') =>

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FileAggregator, fingerprintCount, mergeBatch, toSummary } from '../../functions/core/aggregate/rollup.ts';
-import type { DeliveryEvent } from '../../functions/core/formats/event.ts';
 import { createRandom } from '../../functions/core/generate/scenario.ts';
+import type { DeliveryEvent } from '../../functions/core/classify/types.ts';
 
 /** 100,000 events in one hour: a busy tenant's hour with a connector outage in it. */
 function busyHour(): FileAggregator {

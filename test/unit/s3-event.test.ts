@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeS3Key, parseS3Event } from '../../functions/ingest/s3-event.ts';
+import { decodeS3Key, parseS3Event } from '../../functions/adapters/s3-event.ts';
 import { s3Record } from '../helpers/s3-events.ts';
 
 describe('parseS3Event (reliability.md R9, R10)', () => {

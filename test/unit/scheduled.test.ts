@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../functions/core/digest/sns-message.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
-import { scheduledTick } from '../../functions/digest/scheduled.ts';
 import { deferralExport, ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import type { Notification } from '../../functions/core/ports.ts';
+import { scheduledTick } from '../../functions/core/flows/scheduled-tick.ts';
 
 describe('the hourly tick', () => {
   it('resolves an incident when no upload arrives, and sends the digest once at the tenant hour', async () => {

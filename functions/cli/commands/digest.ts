@@ -1,21 +1,23 @@
+import { readDeferralState } from '../../core/store/deferral-state.ts';
+import { hourCeil } from '../../core/vocabulary/time.ts';
 import { join } from 'node:path';
 import { createFsStore } from '../../adapters/fs-store.ts';
 import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
 import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { createS3Store } from '../../adapters/s3-store.ts';
-import { normaliseTenant } from '../../core/aggregate/keys.ts';
-import { buildDigest } from '../../core/digest/digest.ts';
+import { normaliseTenant } from '../../core/store/layout.ts';
+import { buildDigest } from '../../core/render/digest.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { readSummaries, summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
+import { summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
-import type { DeferralState } from '../../core/rules/deferrals.ts';
-import { readIncidents } from '../../core/rules/evaluate.ts';
-import { activeSuppressions } from '../../core/rules/suppressions.ts';
 import { parse, parseLang, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
 import { parseTime } from './query.ts';
+import { readIncidents } from '../../core/store/incidents.ts';
+import { activeSuppressions } from '../../core/store/suppressions.ts';
+import { readSummaries } from '../../core/store/hourly.ts';
 
 export const DIGEST_HELP = `Usage: mailflow digest [--tenant T] [--since 24h] [--to T] [--lang en|it] [--json] [--send]
 
@@ -54,9 +56,9 @@ export async function digestCommand(argv: string[], io: Io): Promise<number> {
   if (tenants.length === 0) io.stderr.write('no results yet: ingest some exports first\n');
   const outbox = values.send ? createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl') }) : null;
   for (const tenant of tenants) {
-    const clock = await store.get(`state/deferrals/${tenant}.json`);
-    const latest = clock ? (JSON.parse(Buffer.from(clock.body).toString()) as DeferralState).asOf : Date.now();
-    const to = values.to ? parseTime(values.to, Date.now(), 'to') : Math.ceil(latest / 3_600_000) * 3_600_000;
+    const clock = await readDeferralState(store, tenant);
+    const latest = clock ? clock.asOf : Date.now();
+    const to = values.to ? parseTime(values.to, Date.now(), 'to') : hourCeil(latest);
     const from = to - length;
     const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [tenant] }));
     const incidents = await readIncidents(store, tenant);

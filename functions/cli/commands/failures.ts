@@ -2,10 +2,10 @@ import { GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand, SQ
 import { createS3Store } from '../../adapters/s3-store.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { readFailure, type FailureRecord } from '../../ingest/failures.ts';
-import { tenantForKey } from '../../ingest/ingest-s3-object.ts';
-import { parseS3Event } from '../../ingest/s3-event.ts';
-import { parse, positiveInt, type Io } from '../args.ts';
+import { readFailure, type FailureRecord } from '../../core/store/failures.ts';
+import { uploadTenant } from '../../core/store/layout.ts';
+import { parseS3Event } from '../../adapters/s3-event.ts';
+import { parse, wholeNumber, type Io } from '../args.ts';
 import { S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 
 export const FAILURES_HELP = `Usage: mailflow failures <list | redrive | purge> --queue-url URL [--bucket B] [options]
@@ -52,7 +52,7 @@ export async function failuresCommand(argv: string[], io: Io): Promise<number> {
 
   if (action === 'list') {
     const store = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : null;
-    const failed = await listFailures(sqs, queueUrl, positiveInt('max', values.max, 100), store);
+    const failed = await listFailures(sqs, queueUrl, wholeNumber('max', values.max, 100), store);
     if (values.json) io.stdout.write(`${JSON.stringify(failed, null, 2)}\n`);
     else io.stdout.write(renderList(failed, store !== null));
     return 0;
@@ -95,7 +95,7 @@ export async function listFailures(sqs: SQSClient, queueUrl: string, max: number
     out.push({
       messageId: m.MessageId!,
       key: object?.key ?? null,
-      tenant: object ? tenantForKey(object.key) : null,
+      tenant: object ? uploadTenant(object.key) : null,
       deliveries: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
       firstSent: sent ? new Date(sent).toISOString() : null,
       error: record?.lastError ?? null,

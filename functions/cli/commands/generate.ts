@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../../core/errors.ts';
 import { FAMILIES, type FamilyId } from '../../core/formats/event.ts';
 import { encodeChunks, OUTPUT_ENCODINGS, renderExport, type DateStyle, type OutputEncoding } from '../../core/generate/render.ts';
-import { parse, positiveInt, type Io } from '../args.ts';
+import { parse, wholeNumber, type Io } from '../args.ts';
 
 export const GENERATE_HELP = `Usage: mailflow generate --family <family> --rows N [options]
 
@@ -50,9 +50,9 @@ export async function generateCommand(argv: string[], io: Io): Promise<number> {
 
   const chunks = encodeChunks(
     renderExport({
-      family, rows: positiveInt('rows', values.rows), seed: positiveInt('seed', values.seed, 1), delimiter,
-      perHour: positiveInt('per-hour', values['per-hour'], 400), ...(dateStyle ? { dateStyle } : {}),
-      ...(values.hours !== undefined ? { hours: positiveInt('hours', values.hours) } : {}),
+      family, rows: wholeNumber('rows', values.rows), seed: wholeNumber('seed', values.seed, 1), delimiter,
+      perHour: wholeNumber('per-hour', values['per-hour'], 400), ...(dateStyle ? { dateStyle } : {}),
+      ...(values.hours !== undefined ? { hours: wholeNumber('hours', values.hours) } : {}),
     }),
     encoding,
   );

@@ -3,14 +3,15 @@ import { createFsStore } from '../../adapters/fs-store.ts';
 import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
 import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { expandInputs, localSourceRef, readLocalFile } from '../../adapters/local-files.ts';
-import { normaliseTenant } from '../../core/aggregate/keys.ts';
+import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
-import { ingestObject, type Receipt } from '../../core/pipeline.ts';
+import { ingestObject } from '../../core/flows/ingest-object.ts';
 import { silentLogger, systemClock, type ObjectStore } from '../../core/ports.ts';
-import type { ReadExportOptions } from '../../core/read-export.ts';
-import type { IngestConfig } from '../../core/pipeline.ts';
+import type { ReadExportOptions } from '../../core/read/read-export.ts';
+import type { IngestConfig } from '../../core/flows/ingest-object.ts';
 import { DATE_OPTIONS, dateOptions, parse, type Io } from '../args.ts';
 import { createProgress, noProgress, type Progress } from '../progress.ts';
+import type { Receipt } from '../../core/store/receipts.ts';
 
 export const INGEST_HELP = `Usage: mailflow ingest <files | folders | globs…> [options]
 

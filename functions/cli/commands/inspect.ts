@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { lookupCode } from '../../core/classify/classify.ts';
 import { isMailflowError } from '../../core/errors.ts';
 import { UsageError } from '../../core/errors.ts';
-import { readExport, type ExportSummary } from '../../core/read-export.ts';
+import { readExport, type ExportSummary } from '../../core/read/read-export.ts';
 import { readLocalFile } from '../../adapters/local-files.ts';
 import { DATE_OPTIONS, dateOptions, parse, type Io } from '../args.ts';
 

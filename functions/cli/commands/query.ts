@@ -5,7 +5,7 @@ import { toCsv } from '../../core/query/csv-out.ts';
 import { parseFields, parseWhere, queryStore, QUERY_FIELDS, type QueryRow } from '../../core/query/query.ts';
 import { createS3Store } from '../../adapters/s3-store.ts';
 import { signedGet } from '../../adapters/signed-get.ts';
-import { parse, positiveInt, type Io } from '../args.ts';
+import { parse, wholeNumber, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
 
@@ -85,7 +85,7 @@ export async function queryCommand(argv: string[], io: Io): Promise<number> {
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {}),
     ...(values.tenant ? { tenants: values.tenant.split(',').map((t) => t.trim().toLowerCase()) } : {}),
-    ...(values.top !== undefined ? { top: positiveInt('top', values.top) } : {}),
+    ...(values.top !== undefined ? { top: wholeNumber('top', values.top) } : {}),
   });
   if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
   else if (format === 'csv') io.stdout.write(toCsv(rows, [...by, 'events', 'messages']));

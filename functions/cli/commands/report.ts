@@ -2,18 +2,18 @@ import { writeFile } from 'node:fs/promises';
 import { createFsStore } from '../../adapters/fs-store.ts';
 import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { createS3Store } from '../../adapters/s3-store.ts';
-import { normaliseTenant } from '../../core/aggregate/keys.ts';
-import type { Lang } from '../../core/classify/types.ts';
+import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { ALL_TENANTS } from '../../core/digest/report-html.ts';
-import { parseRange, RANGES } from '../../core/digest/report-load.ts';
-import { renderReport } from '../../core/digest/report.ts';
+import { ALL_TENANTS } from '../../core/render/report-html.ts';
+import { parseRange, RANGES } from '../../core/render/report-load.ts';
+import { renderReport } from '../../core/render/report.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
 import { parse, parseLang, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
 import { parseTime } from './query.ts';
+import type { Lang } from '../../core/vocabulary/language.ts';
 
 export const REPORT_HELP = `Usage: mailflow report --html [--out report.html] [options]
 

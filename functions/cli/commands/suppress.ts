@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { createFsStore } from '../../adapters/fs-store.ts';
 import { createS3Store } from '../../adapters/s3-store.ts';
-import { normaliseTenant } from '../../core/aggregate/keys.ts';
+import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { activeSuppressions, suppressionKey, type Suppression } from '../../core/rules/suppressions.ts';
 import { parse, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';
 import { parseTime } from './query.ts';
+import { activeSuppressions, type Suppression } from '../../core/store/suppressions.ts';
+import { suppressionKey } from '../../core/store/layout.ts';
 
 export const SUPPRESS_HELP = `Usage: mailflow suppress --rule R --until T --reason TEXT [--key field=value …] [--tenant T]
        mailflow suppress --list [--tenant T]

@@ -4,7 +4,7 @@ import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
 import { createSnsNotifier } from '../../adapters/sns-notifier.ts';
 import { parseRulesConfig, resolveTenant } from '../../core/rules/config.ts';
 import { nextIncident } from '../../core/rules/incident.ts';
-import { renderAlert } from '../../core/rules/render-alert.ts';
+import { renderAlert } from '../../core/render/alert.ts';
 import { systemClock } from '../../core/ports.ts';
 import { parse, parseLang, type Io } from '../args.ts';
 import { DEFAULT_DATA_DIR } from './ingest.ts';

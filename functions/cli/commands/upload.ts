@@ -2,7 +2,7 @@ import { HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { expandInputs, md5Etag, taggedKey, uploadKeys } from '../../adapters/local-files.ts';
-import { normaliseTenant } from '../../core/aggregate/keys.ts';
+import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parse, type Io } from '../args.ts';
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';

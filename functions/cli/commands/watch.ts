@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFsStore } from '../../adapters/fs-store.ts';
 import { expandInputs, INPUT_EXTENSIONS } from '../../adapters/local-files.ts';
-import { normaliseTenant } from '../../core/aggregate/keys.ts';
+import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import { DATE_OPTIONS, dateOptions, parse, type Io } from '../args.ts';
 import { DEFAULT_DATA_DIR, describe, ingestFile, localAlerts } from './ingest.ts';

@@ -1,8 +1,10 @@
 import type { Category, Owner } from '../classify/types.ts';
-import type { DeliveryEvent } from '../formats/event.ts';
-import type { DeferralTracker } from '../rules/deferrals.ts';
+import type { CountedOutcome } from '../vocabulary/outcomes.ts';
+import { hourStart, isoHour } from '../vocabulary/time.ts';
+import type { DeferralTracker } from './deferrals.ts';
 import { hashPair, hashWords } from './hash64.ts';
 import { encodedSize, U64Table } from './u64-set.ts';
+import type { DeliveryEvent } from '../classify/types.ts';
 
 /**
  * Hourly rollups: one per tenant and UTC hour, the authoritative count of what happened.
@@ -10,9 +12,6 @@ import { encodedSize, U64Table } from './u64-set.ts';
  * or two exports that overlap in time, never count an event twice. `other` events (Receive,
  * Expand, internal hops) are not counted: they say nothing about delivery.
  */
-
-export const COUNTED_OUTCOMES = ['delivered', 'deferred', 'failed', 'expired', 'filtered'] as const;
-export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
 
 export interface GroupFields {
   outcome: CountedOutcome;
@@ -60,16 +59,6 @@ export interface HourlySummary {
   sources: number;
   totals: Record<CountedOutcome, number>;
   groups: SummaryGroup[];
-}
-
-const HOUR = 3_600_000;
-
-export function hourStart(time: number): number {
-  return time - (((time % HOUR) + HOUR) % HOUR);
-}
-
-export function isoHour(hourMs: number): string {
-  return new Date(hourMs).toISOString().replace('.000Z', 'Z');
 }
 
 function groupKey(g: GroupFields): string {

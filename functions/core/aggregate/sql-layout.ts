@@ -5,7 +5,7 @@ import type { HourlySummary } from './rollup.ts';
  * `results/hourly/tenant=<t>/date=<d>/…`: partition projection would need every tenant's name in
  * advance, or a tenant in each query's WHERE clause. So each summary also gets a JSON-lines
  * companion under a date-only partition, one flat line per group, tenant and hour as columns:
- * `results/sql/day=<YYYY-MM-DD>/<tenant>.<HH>.jsonl`. Queries across all tenants prune by day.
+ * `sqlLinesKey` in store/layout.ts. Queries across all tenants prune by day.
  *
  * The column lists below are the declared schemas: the Glue tables are built from them, and a
  * test reads real files with DuckDB against them.
@@ -18,8 +18,6 @@ export interface SqlColumn {
   /** The JSON key, when it differs from the column name (OpenX SerDe `mapping.<column>`). */
   jsonKey?: string;
 }
-
-export const SQL_PREFIX = 'results/sql/';
 
 export const HOURLY_COLUMNS: SqlColumn[] = [
   { name: 'tenant', type: 'string', comment: 'tenant (first path segment under incoming/)' },
@@ -51,10 +49,6 @@ export const SOURCE_COLUMNS: SqlColumn[] = [
   { name: 'already_counted', type: 'bigint', comment: 'events other uploads had counted already', jsonKey: 'alreadyCounted' },
   { name: 'ingested_at', type: 'string', comment: 'when it was processed, ISO 8601', jsonKey: 'ingestedAt' },
 ];
-
-export function sqlLinesKey(tenant: string, hour: string): string {
-  return `${SQL_PREFIX}day=${hour.slice(0, 10)}/${tenant}.${hour.slice(11, 13)}.jsonl`;
-}
 
 /** One line per group; an hour without groups is an empty file (nothing to count). */
 export function toSqlLines(s: HourlySummary): string {

@@ -1,7 +1,9 @@
 import { CATEGORY_TEXTS } from './category-texts.ts';
 import { CODE_TABLE, type CodeEntry, type Text3 } from './codes.ts';
 import { parseStatus } from './parse-status.ts';
-import type { Category, Classification, Lang, Outcome, Owner } from './types.ts';
+import type { Category, Classification, Owner } from './types.ts';
+import type { Outcome } from '../vocabulary/outcomes.ts';
+import type { Lang } from '../vocabulary/language.ts';
 
 /** The refined table row for one status: the entry, or its text-matched variant. */
 interface Resolved {

@@ -1,4 +1,5 @@
-import type { Lang, Owner } from './types.ts';
+import type { Owner } from './types.ts';
+import type { Lang } from '../vocabulary/language.ts';
 
 /** Who has to act, in words, for people reading an explanation or an alert. */
 export const OWNER_TEXT: Record<Lang, Record<Owner, string>> = {

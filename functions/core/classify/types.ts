@@ -1,5 +1,5 @@
-export const OUTCOMES = ['delivered', 'deferred', 'failed', 'expired', 'filtered', 'other'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+import type { Direction } from '../formats/event.ts';
+import type { Outcome } from '../vocabulary/outcomes.ts';
 
 export const CATEGORIES = [
   'dns', 'network-timeout', 'connection-refused', 'remote-server', 'connection-dropped', 'tls-certificate',
@@ -10,8 +10,6 @@ export type Category = (typeof CATEGORIES)[number];
 
 export const OWNERS = ['our-servers', 'partner', 'recipient-side', 'sender-side', 'microsoft', 'unknown'] as const;
 export type Owner = (typeof OWNERS)[number];
-
-export type Lang = 'en' | 'it';
 
 export interface Destination {
   server: string | null;
@@ -32,4 +30,30 @@ export interface Classification {
   /** The remote server's own reply, from `[Message=…]`. */
   innerReply: string | null;
   destination: Destination;
+}
+
+/**
+ * One row's outcome for one recipient, as every export family is mapped to it.
+ * `other` events (Receive, Expand, internal hops) are only counted: they carry their time, event
+ * word and line, and empty strings elsewhere. Delivered events carry no status text.
+ */
+export interface DeliveryEvent extends Omit<Classification, 'destination'> {
+  /** Epoch milliseconds, UTC. */
+  time: number;
+  /** The best message id the export has (network message id, trace id, Message-ID). */
+  messageKey: string;
+  recipient: string;
+  recipientDomain: string;
+  senderDomain: string;
+  direction: Direction | null;
+  /** The export's own event or status word (`Defer`, `FAIL`, `Pending` …). */
+  event: string;
+  /** The raw status text the classification came from. */
+  statusText: string;
+  connector: string | null;
+  /** Destination server name and IP, when the export or the status says. */
+  server: string | null;
+  ip: string | null;
+  /** Line in the file where the row starts. */
+  line: number;
 }

@@ -1,4 +1,4 @@
-import type { Outcome } from '../classify/types.ts';
+import type { Outcome } from '../vocabulary/outcomes.ts';
 
 /**
  * What an export's event or status word means for delivery. Receive, Expand, internal Send,

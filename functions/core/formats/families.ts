@@ -1,7 +1,7 @@
 import type { CsvPreamble, RecordView } from '../csv/csv-reader.ts';
-import { UnrecognizedFormatError } from '../errors.ts';
+import { RowError, UnrecognizedFormatError } from '../errors.ts';
 import { outcomeForEvent, outcomeForEventList } from './event-words.ts';
-import { RowError, type Direction, type FamilyId, type RawEvent } from './event.ts';
+import { FAMILIES, type Direction, type FamilyId, type RawEvent } from './event.ts';
 import { splitTopLevel, unwrapBraces } from './lists.ts';
 
 /**
@@ -45,31 +45,77 @@ const A = {
   toIp: ['toip'],
 } as const;
 
-/** The families in the order they are tried, each with the columns that identify it. */
-const EXPECTED = [
-  'trace-summary (Received, RecipientAddress, Status)',
-  'trace-detail (Date, Event, Detail or description)',
-  'eac-enhanced-summary (origin_timestamp_utc, recipient_status)',
-  'eac-extended (date_time_utc, event_id, recipient_address, recipient_status)',
-  'onprem-tracking-log (#Fields: date-time, event-id, recipient-address, recipient-status)',
-  'tracking-log-export (Timestamp, EventId, Recipients, RecipientStatus)',
+/** What recognising a header needs: the normalised column names and what came before the header. */
+interface HeaderIndex {
+  index: Index;
+  cells: readonly string[];
+  width: number;
+  preamble: CsvPreamble;
+  has(name: string): boolean;
+}
+
+/**
+ * The export families, declared once each: the columns that identify it (shown when nothing
+ * matches), the test on the header, and the mapper of its rows. Tried in this order: the more
+ * specific headers first, since a tracking log also has a status and a recipient column.
+ */
+interface FamilyDefinition {
+  id: FamilyId;
+  identifiedBy: string;
+  matches(h: HeaderIndex): boolean;
+  mapper(h: HeaderIndex): FamilyMapper;
+}
+
+const REGISTRY: readonly FamilyDefinition[] = [
+  {
+    id: 'onprem-tracking-log',
+    identifiedBy: '#Fields: date-time, event-id, recipient-address, recipient-status',
+    matches: (h) => h.preamble.fieldsDirective && h.has('date_time') && h.has('event_id'),
+    mapper: (h) => logMapper('onprem-tracking-log', h.index, h.cells, h.width, 'date_time'),
+  },
+  {
+    id: 'eac-extended',
+    identifiedBy: 'date_time_utc, event_id, recipient_address, recipient_status',
+    matches: (h) => h.has('date_time_utc') && h.has('event_id') && h.has('recipient_address'),
+    mapper: (h) => logMapper('eac-extended', h.index, h.cells, h.width, 'date_time_utc'),
+  },
+  {
+    id: 'eac-enhanced-summary',
+    identifiedBy: 'origin_timestamp_utc, recipient_status',
+    matches: (h) => h.has('origin_timestamp_utc') || (h.has('origin_timestamp') && h.has('recipient_status')),
+    mapper: (h) => enhancedSummary(h.index, h.cells, h.width),
+  },
+  {
+    id: 'tracking-log-export',
+    identifiedBy: 'Timestamp, EventId, Recipients, RecipientStatus',
+    matches: (h) => h.has('timestamp') && h.has('eventid') && (h.has('recipients') || h.has('recipientstatus')),
+    mapper: (h) => trackingLogExport(h.index, h.cells, h.width),
+  },
+  {
+    id: 'trace-detail',
+    identifiedBy: 'Date, Event, Detail or description',
+    matches: (h) => h.has('event') && find(h.index, A.detail) >= 0 && find(h.index, A.detailTime) >= 0,
+    mapper: (h) => traceDetail(h.index, h.cells, h.width),
+  },
+  {
+    id: 'trace-summary',
+    identifiedBy: 'Received, RecipientAddress, Status',
+    matches: (h) => find(h.index, A.status) >= 0 && find(h.index, A.recipient) >= 0 && find(h.index, A.received) >= 0,
+    mapper: (h) => traceSummary(h.index, h.cells, h.width),
+  },
 ];
 
+/** "Expected one of": every family with its identifying columns, in the order of FAMILIES. */
+const EXPECTED = FAMILIES.map((id) => `${id} (${REGISTRY.find((f) => f.id === id)!.identifiedBy})`);
+
 export function recogniseHeader(cells: readonly string[], preamble: CsvPreamble): FamilyMapper {
-  const names = cells.map(normaliseHeaderCell);
   const index: Index = new Map();
-  names.forEach((n, i) => {
+  cells.map(normaliseHeaderCell).forEach((n, i) => {
     if (n && !index.has(n)) index.set(n, i);
   });
-  const has = (n: string) => index.has(n);
-  const width = cells.length;
-
-  if (preamble.fieldsDirective && has('date_time') && has('event_id')) return logMapper('onprem-tracking-log', index, cells, width, 'date_time');
-  if (has('date_time_utc') && has('event_id') && has('recipient_address')) return logMapper('eac-extended', index, cells, width, 'date_time_utc');
-  if (has('origin_timestamp_utc') || (has('origin_timestamp') && has('recipient_status'))) return enhancedSummary(index, cells, width);
-  if (has('timestamp') && has('eventid') && (has('recipients') || has('recipientstatus'))) return trackingLogExport(index, cells, width);
-  if (has('event') && find(index, A.detail) >= 0 && find(index, A.detailTime) >= 0) return traceDetail(index, cells, width);
-  if (find(index, A.status) >= 0 && find(index, A.recipient) >= 0 && find(index, A.received) >= 0) return traceSummary(index, cells, width);
+  const header: HeaderIndex = { index, cells, width: cells.length, preamble, has: (n) => index.has(n) };
+  const family = REGISTRY.find((f) => f.matches(header));
+  if (family) return family.mapper(header);
 
   const shown = cells.slice(0, 40).map((c) => c.replace(/^\uFEFF/, '').trim()).join(', ');
   throw new UnrecognizedFormatError(
@@ -85,7 +131,7 @@ function used(cells: readonly string[], ...idx: number[]): string[] {
 
 function checkWidth(record: RecordView, width: number): void {
   if (record.fieldCount !== width) {
-    throw new RowError(`has ${record.fieldCount} fields where the header has ${width}`);
+    throw new RowError('FIELD_COUNT', `has ${record.fieldCount} fields where the header has ${width}`);
   }
 }
 
@@ -195,7 +241,7 @@ function enhancedSummary(index: Index, cells: readonly string[], width: number):
       for (const item of splitTopLevel(get(r, status), ';')) {
         if (!item) continue;
         const sep = item.indexOf('##');
-        if (sep < 0) throw new RowError(`recipient_status item "${item.slice(0, 80)}" has no "##" between address and outcome`);
+        if (sep < 0) throw new RowError('BAD_RECIPIENT_STATUS', `recipient_status item "${item.slice(0, 80)}" has no "##" between address and outcome`);
         const words = item.slice(sep + 2).trim();
         out.push({
           timeText, messageKey: key, recipient: item.slice(0, sep).trim(), sender: senderText, direction: d,
@@ -265,7 +311,7 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
       const timeText = get(r, time);
       const recipients = unwrapBraces(get(r, rcpt));
       if (/^System\.(String|Object)\[\]$/.test(recipients)) {
-        throw new RowError('Recipients holds "System.String[]": export with @{n="Recipients";e={$_.Recipients -join ";"}} so the addresses survive Export-Csv');
+        throw new RowError('RECIPIENTS_NOT_EXPANDED', 'Recipients holds "System.String[]": export with @{n="Recipients";e={$_.Recipients -join ";"}} so the addresses survive Export-Csv');
       }
       const hint = outcomeForEvent(ev, false);
       if (hint === 'other') return emitOthers(out, recipients, ';,', timeText, ev, r.line);

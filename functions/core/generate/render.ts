@@ -1,3 +1,4 @@
+import { HOUR } from '../vocabulary/time.ts';
 import type { FamilyId } from '../formats/event.ts';
 import { generateMessages, type GenEvent, type GenMessage, type GenRecipient } from './scenario.ts';
 
@@ -62,7 +63,7 @@ export function* renderExport(options: RenderOptions): Generator<string> {
   let chunk = '';
   const messages = generateMessages({ seed: options.seed ?? 1, perHour: options.perHour ?? 400, ...(options.start !== undefined ? { start: options.start } : {}) });
   let index = 0;
-  const cutoff = options.hours === undefined ? Infinity : (options.start ?? Date.UTC(2026, 10, 20)) + options.hours * 3_600_000;
+  const cutoff = options.hours === undefined ? Infinity : (options.start ?? Date.UTC(2026, 10, 20)) + options.hours * HOUR;
   while (left > 0) {
     const msg = snapshot(messages.next().value as GenMessage, cutoff);
     if (!msg) break; // past the moment the export was taken

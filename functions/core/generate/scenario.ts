@@ -1,3 +1,4 @@
+import { HOUR } from '../vocabulary/time.ts';
 /**
  * A deterministic, realistic day (or more) of mail flow for one tenant, as a stream of messages
  * with per-recipient event histories. Every export family is rendered from the same messages,
@@ -77,7 +78,6 @@ const PARTNERS = [
 const SUBJECTS = ['Quarterly report', 'Re: invoice 4471', 'Meeting notes, Tuesday', 'Fw: "urgent" shipment', 'Your order has shipped', 'Contract draft v3', 'Lunch?', 'Weekly status, team A'];
 const EOP = 'DM6NAM12FT012.eop-nam12.prod.protection.outlook.com';
 
-const HOUR = 3_600_000;
 
 export interface ScenarioOptions {
   seed: number;

@@ -1,4 +1,6 @@
-import { parseSummaryKey } from '../aggregate/keys.ts';
+import { parseSummaryKey, summaryDayPrefix, summaryPrefix } from '../store/layout.ts';
+import { readSummaries } from '../store/hourly.ts';
+import { DAY } from '../vocabulary/time.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
 import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
@@ -45,12 +47,11 @@ export function parseWhere(items: string[]): Partial<Record<QueryField, string[]
 /** Keys of the hourly summaries a query needs: per day when the range is bounded, else all. */
 export async function* summaryKeysInRange(store: ObjectStore, options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>): AsyncGenerator<string> {
   const prefixes: string[] = [];
-  const tenants = options.tenants?.length ? options.tenants.map((t) => `results/hourly/tenant=${t}/`) : ['results/hourly/'];
-  const DAY = 86_400_000;
   const { from, to } = options;
   if (from !== undefined && to !== undefined && to - from <= 400 * DAY && options.tenants?.length) {
-    for (const t of tenants) for (let d = Math.floor(from / DAY) * DAY; d < to; d += DAY) prefixes.push(`${t}date=${new Date(d).toISOString().slice(0, 10)}/`);
-  } else prefixes.push(...tenants);
+    for (const t of options.tenants) for (let d = Math.floor(from / DAY) * DAY; d < to; d += DAY) prefixes.push(summaryDayPrefix(t, d));
+  } else if (options.tenants?.length) prefixes.push(...options.tenants.map((t) => summaryPrefix(t)));
+  else prefixes.push(summaryPrefix());
   for (const prefix of prefixes) {
     for await (const o of store.list(prefix)) {
       const k = parseSummaryKey(o.key);
@@ -61,22 +62,6 @@ export async function* summaryKeysInRange(store: ObjectStore, options: Pick<Quer
       yield o.key;
     }
   }
-}
-
-/** Reads the summaries, 16 at a time. */
-export async function readSummaries(store: ObjectStore, keys: AsyncIterable<string>): Promise<HourlySummary[]> {
-  const out: HourlySummary[] = [];
-  const pending: Promise<void>[] = [];
-  for await (const key of keys) {
-    pending.push(
-      store.get(key).then((o) => {
-        if (o) out.push(JSON.parse(Buffer.from(o.body).toString('utf8')) as HourlySummary);
-      }),
-    );
-    if (pending.length >= 16) await Promise.all(pending.splice(0));
-  }
-  await Promise.all(pending);
-  return out.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : a.tenant < b.tenant ? -1 : 1));
 }
 
 function valueOf(field: QueryField, s: HourlySummary, g: SummaryGroup): string | null {
@@ -132,7 +117,7 @@ export async function queryStore(store: ObjectStore, options: QueryOptions): Pro
 /** Tenants that have hourly summaries. */
 export async function tenantsWithResults(store: ObjectStore): Promise<string[]> {
   const tenants = new Set<string>();
-  for await (const o of store.list('results/hourly/')) {
+  for await (const o of store.list(summaryPrefix())) {
     const k = parseSummaryKey(o.key);
     if (k) tenants.add(k.tenant);
   }

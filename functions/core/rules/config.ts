@@ -1,6 +1,7 @@
+import { isLang, type Lang } from '../vocabulary/language.ts';
 import { CATEGORIES, type Category } from '../classify/types.ts';
 import { UsageError } from '../errors.ts';
-import type { CountedOutcome } from '../aggregate/rollup.ts';
+import { COUNTED_OUTCOMES, PROBLEM_OUTCOMES, type CountedOutcome } from '../vocabulary/outcomes.ts';
 
 /**
  * Alert rules are data: one config file (`mailflow.config.json`, schema in
@@ -13,7 +14,6 @@ export const GROUP_FIELDS = ['tenant', 'connector', 'destination', 'domain', 'co
 export type RuleGroupField = (typeof GROUP_FIELDS)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-const OUTCOMES = ['delivered', 'deferred', 'failed', 'expired', 'filtered'] as const;
 
 export interface Rule {
   id: string;
@@ -39,7 +39,7 @@ export interface Rule {
 }
 
 export interface TenantSettings {
-  language: 'en' | 'it';
+  language: Lang;
   timeZone: string;
   /** Local hour (0-23) of the daily digest. */
   digestHour: number;
@@ -67,7 +67,7 @@ export const DEFAULT_RULES: Rule[] = [
   { ...base, id: 'permanent-failure-rate', kind: 'rate', severity: 'warning', match: { codes: [], categories: [], outcomes: ['failed', 'expired'] }, groupBy: ['tenant'], windowMinutes: 360, open: 0.05, close: 0.03, minVolume: 200, cooldownMinutes: 360 },
   // Exchange gives up after 24 hours: warn at 12, while there is time to fix the destination.
   { ...base, id: 'stuck', kind: 'stuck', severity: 'warning', groupBy: ['destination'], olderThanMinutes: 12 * 60, open: 1, close: 1 },
-  { ...base, id: 'new-code', kind: 'new-code', severity: 'info', match: { codes: [], categories: [], outcomes: ['deferred', 'failed', 'expired'] }, groupBy: ['code'], lookbackMinutes: 7 * 24 * 60, open: 1, close: 1, cooldownMinutes: 24 * 60 },
+  { ...base, id: 'new-code', kind: 'new-code', severity: 'info', match: { codes: [], categories: [], outcomes: [...PROBLEM_OUTCOMES] }, groupBy: ['code'], lookbackMinutes: 7 * 24 * 60, open: 1, close: 1, cooldownMinutes: 24 * 60 },
 ];
 
 export const DEFAULT_SETTINGS: TenantSettings = { language: 'en', timeZone: 'UTC', digestHour: 7, quietHours: null };
@@ -157,7 +157,7 @@ function settings(o: Record<string, unknown>, path: string, at: At, known: Known
   known(o, ['language', 'timeZone', 'digestHour', 'quietHours'], path);
   const out: Partial<TenantSettings> = {};
   if (o.language !== undefined) {
-    if (o.language === 'en' || o.language === 'it') out.language = o.language;
+    if (isLang(o.language)) out.language = o.language;
     else at(`${path}.language`, 'must be "en" or "it"');
   }
   if (o.timeZone !== undefined) {
@@ -212,7 +212,7 @@ function applyRule(start: Rule, o: Record<string, unknown>, path: string, at: At
     };
     r.match.codes = list('codes', (c) => /^[245]\.\d{1,3}\.\d{1,3}$/.test(c), 'enhanced status codes like 4.4.316') ?? r.match.codes;
     r.match.categories = (list('categories', (c) => (CATEGORIES as readonly string[]).includes(c), `categories (${CATEGORIES.join(', ')})`) ?? r.match.categories) as Category[];
-    r.match.outcomes = (list('outcomes', (c) => (OUTCOMES as readonly string[]).includes(c), `outcomes (${OUTCOMES.join(', ')})`) ?? r.match.outcomes) as CountedOutcome[];
+    r.match.outcomes = (list('outcomes', (c) => (COUNTED_OUTCOMES as readonly string[]).includes(c), `outcomes (${COUNTED_OUTCOMES.join(', ')})`) ?? r.match.outcomes) as CountedOutcome[];
   }
   if (o.groupBy !== undefined) {
     if (Array.isArray(o.groupBy) && o.groupBy.every((g) => (GROUP_FIELDS as readonly string[]).includes(String(g)))) r.groupBy = o.groupBy as RuleGroupField[];

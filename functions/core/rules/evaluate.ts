@@ -1,17 +1,11 @@
-import { createHash } from 'node:crypto';
-import { casUpdate } from '../aggregate/cas.ts';
-import { notificationClaimKey, summaryKey } from '../aggregate/keys.ts';
-import { claim, markPublished } from './claims.ts';
+import type { DeferralState } from '../aggregate/deferrals.ts';
+import { stuckCounts } from '../aggregate/deferrals.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
-import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
+import type { Incident } from '../store/incidents.ts';
+import { isFinal } from '../vocabulary/outcomes.ts';
+import { localTime, MINUTE } from '../vocabulary/time.ts';
 import type { Rule, TenantSettings } from './config.ts';
-import { stuckCounts, type DeferralState } from './deferrals.ts';
-import { nextIncident, owed, type Incident, type Transition } from './incident.ts';
-import { renderAlert } from './render-alert.ts';
-import { activeSuppressions, suppressing } from './suppressions.ts';
-
-const HOUR = 3_600_000;
-const CAS_BUDGET_MS = 60_000;
+import { owed } from './incident.ts';
 
 export interface RuleValue {
   rule: Rule;
@@ -31,7 +25,7 @@ export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: numb
   const out: RuleValue[] = [];
   for (const rule of rules) {
     if (rule.kind !== 'count' && rule.kind !== 'rate') continue;
-    const from = asOf - rule.windowMinutes * 60_000;
+    const from = asOf - rule.windowMinutes * MINUTE;
     const acc = new Map<string, { group: Record<string, string | null>; hits: number; total: number; codes: Map<string, number> }>();
     for (const s of summaries) {
       const t = Date.parse(s.hour);
@@ -41,7 +35,7 @@ export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: numb
         const key = JSON.stringify(group);
         let a = acc.get(key);
         if (!a) acc.set(key, (a = { group, hits: 0, total: 0, codes: new Map() }));
-        if (g.outcome !== 'deferred') a.total += g.events;
+        if (isFinal(g.outcome)) a.total += g.events;
         if (matches(rule, g)) {
           a.hits += g.events;
           if (g.code) a.codes.set(g.code, (a.codes.get(g.code) ?? 0) + g.events);
@@ -63,8 +57,8 @@ export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: numb
  * it never showed. One group per code; its value is the number of events with it.
  */
 function newCodes(rule: Rule, summaries: HourlySummary[], asOf: number): RuleValue[] {
-  const windowStart = asOf - rule.windowMinutes * 60_000;
-  const lookbackStart = windowStart - rule.lookbackMinutes * 60_000;
+  const windowStart = asOf - rule.windowMinutes * MINUTE;
+  const lookbackStart = windowStart - rule.lookbackMinutes * MINUTE;
   const seenBefore = new Set<string>();
   const recent = new Map<string, number>();
   for (const s of summaries) {
@@ -86,108 +80,50 @@ function matches(rule: Rule, g: SummaryGroup): boolean {
   return (m.outcomes.length === 0 || m.outcomes.includes(g.outcome)) && (m.codes.length === 0 || (g.code !== null && m.codes.includes(g.code))) && (m.categories.length === 0 || (g.category !== null && m.categories.includes(g.category)));
 }
 
-/** Every incident of a tenant (or of all tenants), in any state. */
-export async function readIncidents(store: ObjectStore, tenant: string | null): Promise<Incident[]> {
-  const out: Incident[] = [];
-  for await (const o of store.list(tenant ? `state/incidents/${tenant}/` : 'state/incidents/')) {
-    const got = await store.get(o.key);
-    if (got) out.push(JSON.parse(Buffer.from(got.body).toString('utf8')) as Incident);
-  }
-  return out;
+/** Hours of summaries the rules need before `asOf`: the widest window, with new-code's lookback. */
+export function hoursNeeded(rules: Rule[]): number {
+  const widest = Math.max(60, ...rules.map((r) => r.windowMinutes + (r.kind === 'new-code' ? r.lookbackMinutes : 0)));
+  return Math.ceil(widest / 60);
 }
 
-export function incidentKey(tenant: string, ruleId: string, group: Record<string, string | null>): string {
-  const hash = createHash('sha256').update(JSON.stringify(group)).digest('hex').slice(0, 24);
-  return `state/incidents/${tenant}/${ruleId}/${hash}.json`;
-}
-
-export interface EvaluationPorts {
-  store: ObjectStore;
-  clock: Clock;
-  logger: Logger;
-  notifier: Notifier;
-}
-
-export interface EvaluationResult {
-  transitions: Array<{ ruleId: string; group: Record<string, string | null>; transition: Transition; value: number }>;
-}
+/** Whether any rule reads the deferral state (`stuck`, `queue`). */
+export const needsDeferrals = (rules: Rule[]): boolean => rules.some((r) => r.kind === 'stuck' || r.kind === 'queue');
 
 /**
- * Compares every rule's value for a tenant at `asOf` with its incidents, makes transitions by
- * compare-and-swap, and sends every notification an incident owes (at least once, and once
- * among concurrent evaluations: see claims.ts). Incidents whose group no longer has a value are
- * evaluated at 0, so they can resolve.
+ * Every value to evaluate at `asOf`: count, rate and new-code values from the summaries; stuck and
+ * queue values from the deferral state (messages deferred longer than the rule says, without a
+ * final outcome); and 0 for every stored incident whose group has no value now, so active
+ * incidents can resolve and resolved ones that still owe a notification can send it.
  */
-export async function evaluateTenant(tenant: string, rules: Rule[], settings: TenantSettings, asOf: number, ports: EvaluationPorts): Promise<EvaluationResult> {
-  const widest = Math.max(60, ...rules.map((r) => r.windowMinutes + (r.kind === 'new-code' ? r.lookbackMinutes : 0)));
-  const summaries: HourlySummary[] = [];
-  for (let h = Math.floor(asOf / HOUR) * HOUR - Math.ceil(widest / 60) * HOUR; h < asOf; h += HOUR) {
-    const o = await ports.store.get(summaryKey(tenant, h));
-    if (o) summaries.push(JSON.parse(Buffer.from(o.body).toString('utf8')) as HourlySummary);
-  }
+export function valuesToEvaluate(tenant: string, rules: Rule[], summaries: HourlySummary[], deferrals: DeferralState | null, incidents: ReadonlyMap<string, Incident>, keyOf: (v: RuleValue) => string, asOf: number): RuleValue[] {
   const values = ruleValues(rules, summaries, asOf);
-  // stuck and queue: messages deferred longer than the rule says, without a final outcome.
-  const waiting = rules.filter((r) => r.kind === 'stuck' || r.kind === 'queue');
-  if (waiting.length) {
-    const o = await ports.store.get(`state/deferrals/${tenant}.json`);
-    const state = o ? (JSON.parse(Buffer.from(o.body).toString('utf8')) as DeferralState) : null;
-    for (const rule of waiting) {
-      const fields = rule.groupBy.filter((f): f is 'destination' | 'connector' | 'code' | 'tenant' => f === 'destination' || f === 'connector' || f === 'code' || f === 'tenant');
-      for (const c of stuckCounts(state, asOf, rule.olderThanMinutes * 60_000, fields)) values.push({ rule, ...c });
-    }
-  }
-  const seen = new Set(values.map((v) => incidentKey(tenant, v.rule.id, v.group)));
   for (const rule of rules) {
-    for await (const o of ports.store.list(`state/incidents/${tenant}/${rule.id}/`)) {
-      if (seen.has(o.key)) continue;
-      const current = await ports.store.get(o.key);
-      const incident = current ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as Incident) : null;
-      // Active incidents are evaluated at 0 so they can resolve; resolved ones that still owe a notification, to send it.
-      if (incident && (incident.state !== 'resolved' || owed(incident).length > 0)) values.push({ rule, group: incident.group, value: 0, topCode: null });
-    }
+    if (rule.kind !== 'stuck' && rule.kind !== 'queue') continue;
+    const fields = rule.groupBy.filter((f): f is 'destination' | 'connector' | 'code' | 'tenant' => f === 'destination' || f === 'connector' || f === 'code' || f === 'tenant');
+    for (const c of stuckCounts(deferrals, asOf, rule.olderThanMinutes * MINUTE, fields)) values.push({ rule, ...c });
   }
-  const result: EvaluationResult = { transitions: [] };
-  const now = new Date(asOf);
-  const suppressions = await activeSuppressions(ports.store, tenant, ports.clock.now());
-  for (const v of values) {
-    const key = incidentKey(tenant, v.rule.id, v.group);
-    const r = await casUpdate<Incident>(ports.store, key, (current) => nextIncident(current, v.value, v.rule, now, { tenant, group: v.group }), { clock: ports.clock, budgetMs: CAS_BUDGET_MS });
-    const incident = r.value;
-    if (!incident) continue;
-    // Every notification the incident owes, whoever recorded it: this evaluation's transition, or
-    // one an earlier attempt recorded and could not send (a failed publish, a crash). The claim
-    // makes concurrent evaluations send each once.
-    for (const n of owed(incident)) {
-      // During the tenant's quiet hours only critical alerts go out; the rest are recorded as held
-      // (the incident stays open and the next digest lists it).
-      const suppressed = suppressing(suppressions, v.rule.id, v.group);
-      const held = suppressed
-        ? `suppressed until ${suppressed.until}: ${suppressed.reason}`
-        : v.rule.severity !== 'critical' && inQuietHours(ports.clock.now(), settings) ? 'quiet hours' : null;
-      const claimKey = notificationClaimKey(tenant, key, n.id);
-      if (!held) {
-        const c = await claim(ports.store, claimKey, ports.clock);
-        if (c === 'busy') continue;
-        if (c === 'claimed') {
-          await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
-          await markPublished(ports.store, claimKey, ports.clock);
-          result.transitions.push({ ruleId: v.rule.id, group: v.group, transition: n.transition, value: n.value });
-          ports.logger.info('incident transition', { tenant, rule: v.rule.id, transition: n.transition, value: n.value });
-        }
-      } else {
-        ports.logger.info('alert held', { tenant, rule: v.rule.id, transition: n.transition, reason: held });
-      }
-      await casUpdate<Incident>(ports.store, key, (current) => (current && current.notifications.some((x) => x.id === n.id && !x.sent) ? { ...current, notifications: current.notifications.map((x) => (x.id === n.id ? { ...x, sent: true, ...(held ? { held } : {}) } : x)) } : null), { clock: ports.clock, budgetMs: CAS_BUDGET_MS });
-    }
+  const seen = new Set(values.map(keyOf));
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  for (const [key, incident] of incidents) {
+    const rule = byId.get(incident.ruleId);
+    if (!rule || seen.has(key) || incident.tenant !== tenant) continue;
+    if (incident.state !== 'resolved' || owed(incident).length > 0) values.push({ rule, group: incident.group, value: 0, topCode: null });
   }
-  return result;
+  return values;
+}
+
+/** Why a notification is held back instead of published, or null to publish it. */
+export function holdReason(rule: Rule, suppressedBy: { until: string; reason: string } | undefined, now: Date, settings: TenantSettings): string | null {
+  if (suppressedBy) return `suppressed until ${suppressedBy.until}: ${suppressedBy.reason}`;
+  // During the tenant's quiet hours only critical alerts go out; the rest are recorded as held
+  // (the incident stays open and the next digest lists it).
+  return rule.severity !== 'critical' && inQuietHours(now, settings) ? 'quiet hours' : null;
 }
 
 /** Whether the tenant's local wall-clock time falls in its quiet hours (which may span midnight). */
 export function inQuietHours(now: Date, settings: TenantSettings): boolean {
   if (!settings.quietHours) return false;
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: settings.timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now).map((p) => [p.type, p.value]));
-  const t = `${parts.hour}:${parts.minute}`;
+  const t = localTime(now.getTime(), settings.timeZone).hhmm;
   const { from, to } = settings.quietHours;
   return from <= to ? t >= from && t < to : t >= from || t < to;
 }

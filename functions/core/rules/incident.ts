@@ -1,4 +1,7 @@
+import { ESCALATE_FACTOR } from '../vocabulary/thresholds.ts';
+import { MINUTE } from '../vocabulary/time.ts';
 import type { Rule } from './config.ts';
+import type { Incident, OwedNotification, Transition } from '../store/incidents.ts';
 
 /**
  * An incident is level-triggered: each evaluation compares a rule's current value for one group
@@ -9,39 +12,6 @@ import type { Rule } from './config.ts';
  * crash finds the transition made and only finishes the publish (the one point where a
  * notification can repeat: after the publish, before it is marked).
  */
-export type Transition = 'open' | 'escalated' | 'resolved';
-
-export interface OwedNotification {
-  id: string;
-  transition: Transition;
-  at: string;
-  value: number;
-  sent: boolean;
-  /** Why it was not published, when it was held back (quiet hours). */
-  held?: string;
-}
-
-export interface Incident {
-  schema: 1;
-  tenant: string;
-  ruleId: string;
-  group: Record<string, string | null>;
-  state: 'open' | 'escalated' | 'resolved';
-  /** Which episode of this group's incidents (a new one each time it opens again). */
-  episode: number;
-  openedAt: string;
-  /** Value that opened the incident, or that the last escalation was measured at. */
-  baseline: number;
-  lastValue: number;
-  peakValue: number;
-  /** When the value first went below the close threshold; null while it is above. */
-  belowSince: string | null;
-  resolvedAt: string | null;
-  lastNotifiedAt: string | null;
-  notifications: OwedNotification[];
-}
-
-const MINUTE = 60_000;
 
 /** The next state of an incident for the value now, or null when nothing changes. */
 export function nextIncident(current: Incident | null, value: number, rule: Rule, now: Date, identity: { tenant: string; group: Record<string, string | null> }): Incident | null {
@@ -71,7 +41,7 @@ export function nextIncident(current: Incident | null, value: number, rule: Rule
   }
   next.belowSince = null;
   const cooled = !current.lastNotifiedAt || now.getTime() - Date.parse(current.lastNotifiedAt) >= rule.cooldownMinutes * MINUTE;
-  if (value >= 2 * current.baseline && cooled) {
+  if (value >= ESCALATE_FACTOR * current.baseline && cooled) {
     return withNotice({ ...next, state: 'escalated', baseline: value }, 'escalated', value, at);
   }
   const changed = value !== current.lastValue || current.belowSince !== null || next.peakValue !== current.peakValue;

@@ -3,7 +3,7 @@
  * the time from the moment the cap was crossed, and peak memory. Used by malformed-input.test.ts.
  */
 import { createGzip } from 'node:zlib';
-import { readExport } from '../../../functions/core/read-export.ts';
+import { readExport } from '../../../functions/core/read/read-export.ts';
 
 const kind = process.argv[2];
 const MiB = 1024 * 1024;

@@ -1,14 +1,5 @@
+import type { Notification } from '../ports.ts';
 import { asciiSubject, sanitizeBody } from './sanitize.ts';
-
-/** What a notifier sends: the same content as plain text for people and JSON for machines. */
-export interface Notification {
-  /** Built from a template only, never from data (it becomes an email header). */
-  subject: string;
-  text: string;
-  json: Record<string, unknown>;
-  /** Where the full report is, when the message had to be shortened. */
-  fullReportKey?: string;
-}
 
 export interface SnsPublishInput {
   Subject: string;

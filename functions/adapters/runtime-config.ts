@@ -1,4 +1,4 @@
-import { UsageError } from './errors.ts';
+import { UsageError } from '../core/errors.ts';
 
 /**
  * Runtime settings of the deployed functions: the environment variable names (shared with the

@@ -1,11 +1,15 @@
+import { localeOf } from '../vocabulary/language.ts';
+import { isFinal, isProblem, isUndelivered } from '../vocabulary/outcomes.ts';
+import { DIGEST_BETTER_FACTOR, DIGEST_MIN_CHANGE, DIGEST_WORSE_FACTOR } from '../vocabulary/thresholds.ts';
+import { HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import { explainStatus } from '../classify/classify.ts';
 import { OWNER_TEXT } from '../classify/owners.ts';
-import type { Lang } from '../classify/types.ts';
-import type { Incident } from '../rules/incident.ts';
-import type { Suppression } from '../rules/suppressions.ts';
 import { sanitizeField } from './sanitize.ts';
-import type { Notification } from './sns-message.ts';
+import type { Lang } from '../vocabulary/language.ts';
+import type { Notification } from '../ports.ts';
+import type { Incident } from '../store/incidents.ts';
+import type { Suppression } from '../store/suppressions.ts';
 
 /**
  * The digest of one tenant for a period: the headline, what changed against the previous period
@@ -27,7 +31,6 @@ export interface DigestInput {
   report?: { url: string; expiresAt: number };
 }
 
-const PROBLEMS = new Set(['deferred', 'failed', 'expired']);
 const BARS = '▁▂▃▄▅▆▇█';
 
 const W = {
@@ -64,9 +67,9 @@ function tally(summaries: HourlySummary[], from: number, to: number): Tally {
     const hour = Date.parse(s.hour);
     if (hour < from || hour >= to) continue;
     for (const g of s.groups) {
-      if (g.outcome !== 'deferred') t.final += g.events;
-      if (g.outcome === 'failed' || g.outcome === 'expired') t.failed += g.events;
-      if (!PROBLEMS.has(g.outcome)) continue;
+      if (isFinal(g.outcome)) t.final += g.events;
+      if (isUndelivered(g.outcome)) t.failed += g.events;
+      if (!isProblem(g.outcome)) continue;
       t.problems += g.events;
       add(t.codes, g.code ?? `(${g.outcome}, no code)`, g.events);
       add(t.destinations, g.destination, g.events);
@@ -84,7 +87,7 @@ export function topEntries(m: Map<string, number>, n: number): Array<[string, nu
 
 export function buildDigest(input: DigestInput): Notification {
   const w = W[input.lang];
-  const locale = input.lang === 'it' ? 'it-IT' : 'en-US';
+  const locale = localeOf(input.lang);
   const fmt = (n: number) => n.toLocaleString(locale);
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %` : '-');
   // Rate incidents hold fractions, count incidents whole numbers.
@@ -92,14 +95,14 @@ export function buildDigest(input: DigestInput): Notification {
   const length = input.to - input.from;
   const now = tally(input.summaries, input.from, input.to);
   const before = tally(input.summaries, input.from - length, input.from);
-  const hours = Math.round(length / 3_600_000);
+  const hours = Math.round(length / HOUR);
 
   const changes: Array<{ code: string; kind: 'new' | 'worse' | 'better' | 'resolved'; now: number; before: number }> = [];
   for (const [code, n] of now.codes) {
     const b = before.codes.get(code) ?? 0;
     if (b === 0) changes.push({ code, kind: 'new', now: n, before: 0 });
-    else if (n >= 1.5 * b && n - b >= 10) changes.push({ code, kind: 'worse', now: n, before: b });
-    else if (n <= 0.5 * b && b - n >= 10) changes.push({ code, kind: 'better', now: n, before: b });
+    else if (n >= DIGEST_WORSE_FACTOR * b && n - b >= DIGEST_MIN_CHANGE) changes.push({ code, kind: 'worse', now: n, before: b });
+    else if (n <= DIGEST_BETTER_FACTOR * b && b - n >= DIGEST_MIN_CHANGE) changes.push({ code, kind: 'better', now: n, before: b });
   }
   for (const [code, b] of before.codes) if (!now.codes.has(code)) changes.push({ code, kind: 'resolved', now: 0, before: b });
   changes.sort((a, b) => Math.abs(b.now - b.before) - Math.abs(a.now - a.before) || (a.code < b.code ? -1 : 1));
@@ -109,7 +112,7 @@ export function buildDigest(input: DigestInput): Notification {
     return { code, events: n, title: e?.title ?? null, owner: e?.owner ?? null, action: e?.action ?? null };
   });
   const hourLine: number[] = [];
-  for (let h = input.from; h < input.to; h += 3_600_000) hourLine.push(now.perHour.get(h) ?? 0);
+  for (let h = input.from; h < input.to; h += HOUR) hourLine.push(now.perHour.get(h) ?? 0);
   const max = Math.max(1, ...hourLine);
   const spark = hourLine.map((n) => (n === 0 ? ' ' : BARS[Math.min(7, Math.floor((n / max) * 7.999))])).join('');
   const open = input.incidents.filter((i) => i.state !== 'resolved');

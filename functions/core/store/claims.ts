@@ -1,5 +1,6 @@
-import { casUpdate } from '../aggregate/cas.ts';
-import type { Clock, ObjectStore } from '../ports.ts';
+import type { ObjectStore } from '../ports.ts';
+import { casUpdate, type CasOptions } from './cas.ts';
+import { record } from './records.ts';
 
 /**
  * A claim on sending one notification, so that concurrent writers send it once and a crashed
@@ -22,12 +23,12 @@ export type ClaimResult = 'claimed' | 'done' | 'busy';
 /** Longer than a publish can take (a wait for a publish slot, SNS's own retries). */
 export const CLAIM_LEASE_MS = 10 * 60_000;
 
-const CAS = 60_000;
+const CLAIM = record<Claim>('claim', { claimedAt: 'string' });
 
-export async function claim(store: ObjectStore, key: string, clock: Clock, leaseMs = CLAIM_LEASE_MS): Promise<ClaimResult> {
+export async function claim(store: ObjectStore, key: string, cas: CasOptions, leaseMs = CLAIM_LEASE_MS): Promise<ClaimResult> {
   let result: ClaimResult = 'busy';
-  const now = clock.now();
-  await casUpdate<Claim>(store, key, (current) => {
+  const now = cas.clock.now();
+  await casUpdate(store, key, CLAIM, (current): Claim | null => {
     if (!current) {
       result = 'claimed';
       return { state: 'publishing', claimedAt: now.toISOString() };
@@ -43,11 +44,11 @@ export async function claim(store: ObjectStore, key: string, clock: Clock, lease
     }
     result = 'claimed';
     return { state: 'publishing', claimedAt: now.toISOString(), tookOver: current.claimedAt };
-  }, { clock, budgetMs: CAS });
+  }, cas);
   return result;
 }
 
-export async function markPublished(store: ObjectStore, key: string, clock: Clock): Promise<void> {
-  const at = clock.now().toISOString();
-  await casUpdate<Claim>(store, key, (current) => (current?.state === 'published' ? null : { state: 'published', claimedAt: current?.claimedAt ?? at, publishedAt: at }), { clock, budgetMs: CAS });
+export async function markPublished(store: ObjectStore, key: string, cas: CasOptions): Promise<void> {
+  const at = cas.clock.now().toISOString();
+  await casUpdate(store, key, CLAIM, (current): Claim | null => (current?.state === 'published' ? null : { state: 'published', claimedAt: current?.claimedAt ?? at, publishedAt: at }), cas);
 }

@@ -1,10 +1,13 @@
+import { FINAL_OUTCOMES, isProblem, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
+import { DAY, HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import { explainStatus } from '../classify/classify.ts';
 import { OWNER_TEXT } from '../classify/owners.ts';
-import { CATEGORIES, type Category, type Lang } from '../classify/types.ts';
-import type { Receipt } from '../pipeline.ts';
-import type { Incident } from '../rules/incident.ts';
+import { CATEGORIES, type Category } from '../classify/types.ts';
 import { topEntries } from './digest.ts';
+import type { Lang } from '../vocabulary/language.ts';
+import type { Receipt } from '../store/receipts.ts';
+import type { Incident } from '../store/incidents.ts';
 
 /**
  * What one dashboard view shows, computed from summaries, incidents and receipts: the numbers
@@ -80,8 +83,6 @@ export interface ReportModel {
   receipts: Receipt[];
 }
 
-const HOUR = 3_600_000;
-const PROBLEM = new Set(['deferred', 'failed', 'expired']);
 
 interface Tally {
   outcomes: Map<string, number>;
@@ -98,7 +99,7 @@ function tally(summaries: readonly HourlySummary[], from: number, to: number): T
     if (hour < from || hour >= to) continue;
     for (const g of s.groups) {
       add(t.outcomes, g.outcome, g.events);
-      if (!PROBLEM.has(g.outcome)) continue;
+      if (!isProblem(g.outcome)) continue;
       const code = g.code ?? `(${g.outcome})`;
       const c = t.codes.get(code) ?? { events: 0, category: (g.category as Category | null) ?? null };
       c.events += g.events;
@@ -111,7 +112,7 @@ function tally(summaries: readonly HourlySummary[], from: number, to: number): T
 }
 
 export function sparkStep(from: number, to: number): number {
-  return to - from > 7 * 24 * HOUR ? 24 * HOUR : HOUR;
+  return to - from > 7 * DAY ? DAY : HOUR;
 }
 
 export function buildReportModel(input: ReportInput): ReportModel {
@@ -121,12 +122,12 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const before = tally(input.summaries, from - length, from);
   const n = (t: Tally, ...outcomes: string[]) => outcomes.reduce((sum, o) => sum + (t.outcomes.get(o) ?? 0), 0);
   const rate = (t: Tally) => {
-    const final = n(t, 'delivered', 'failed', 'expired', 'filtered');
-    return final ? n(t, 'failed', 'expired') / final : 0;
+    const final = n(t, ...FINAL_OUTCOMES);
+    return final ? n(t, ...UNDELIVERED_OUTCOMES) / final : 0;
   };
   const headline: Headline[] = [
-    { key: 'problems', now: n(now, 'deferred', 'failed', 'expired'), before: n(before, 'deferred', 'failed', 'expired'), rate: false, riseIsBad: true },
-    { key: 'failed', now: n(now, 'failed', 'expired'), before: n(before, 'failed', 'expired'), rate: false, riseIsBad: true },
+    { key: 'problems', now: n(now, ...PROBLEM_OUTCOMES), before: n(before, ...PROBLEM_OUTCOMES), rate: false, riseIsBad: true },
+    { key: 'failed', now: n(now, ...UNDELIVERED_OUTCOMES), before: n(before, ...UNDELIVERED_OUTCOMES), rate: false, riseIsBad: true },
     { key: 'deferred', now: n(now, 'deferred'), before: n(before, 'deferred'), rate: false, riseIsBad: true },
     { key: 'failureRate', now: rate(now), before: rate(before), rate: true, riseIsBad: true },
     { key: 'delivered', now: n(now, 'delivered'), before: n(before, 'delivered'), rate: false, riseIsBad: false },
@@ -142,7 +143,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     if (hour < from || hour >= to) continue;
     const bucket = Math.floor((hour - from) / step);
     for (const g of s.groups) {
-      if (!PROBLEM.has(g.outcome)) continue;
+      if (!isProblem(g.outcome)) continue;
       const category = (g.category as Category | null) ?? 'unknown';
       const cats = byHour.get(hour) ?? new Map<Category, number>();
       cats.set(category, (cats.get(category) ?? 0) + g.events);

@@ -1,13 +1,15 @@
-import { classifyStatus, lookupCode } from './classify/classify.ts';
-import { OUTCOMES, type Outcome } from './classify/types.ts';
-import { CsvReader, type HeaderInfo, type RecordView } from './csv/csv-reader.ts';
-import { CsvFormatError, InputError } from './errors.ts';
-import { DateReader, type DateOptions } from './formats/dates.ts';
-import { RowError, type DeliveryEvent, type FamilyId, type RawEvent } from './formats/event.ts';
-import { recogniseHeader, type FamilyMapper } from './formats/families.ts';
-import { resolveLimits, type InputLimits } from './input/limits.ts';
-import { openInput } from './input/open-input.ts';
-import type { TextEncoding } from './input/sniff.ts';
+import { classifyStatus, lookupCode } from '../classify/classify.ts';
+import { CsvReader, type HeaderInfo, type RecordView } from '../csv/csv-reader.ts';
+import { CsvFormatError, InputError } from '../errors.ts';
+import { DateReader, type DateOptions } from '../formats/dates.ts';
+import { type FamilyId, type RawEvent } from '../formats/event.ts';
+import { recogniseHeader, type FamilyMapper } from '../formats/families.ts';
+import { resolveLimits, type InputLimits } from '../input/limits.ts';
+import { openInput } from '../input/open-input.ts';
+import type { TextEncoding } from '../input/sniff.ts';
+import { OUTCOMES, type Outcome } from '../vocabulary/outcomes.ts';
+import type { DeliveryEvent } from '../classify/types.ts';
+import { RowError } from '../errors.ts';
 
 export interface ReadExportOptions {
   limits?: Partial<InputLimits>;

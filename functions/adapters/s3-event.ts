@@ -1,3 +1,4 @@
+import { PREFIX } from '../core/store/layout.ts';
 /**
  * S3 event notifications, parsed in one place. Keys arrive form-encoded (`red+flower.csv` is
  * "red flower.csv"): `+` becomes a space first, then percent-decoding (reliability.md A1.3, R10).
@@ -18,7 +19,7 @@ export interface ParsedS3Event {
   skipped: Array<{ key: string | null; reason: string }>;
 }
 
-export const INCOMING_PREFIX = 'incoming/';
+export const INCOMING_PREFIX = PREFIX.incoming;
 
 interface RawRecord {
   eventVersion?: string;

@@ -1,10 +1,10 @@
-import type { Lang } from '../classify/types.ts';
 import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 import { tenantsWithResults } from '../query/query.ts';
 import { renderReportPage } from './report-html.ts';
 import { loadReportInput, RANGES, type RangeName } from './report-load.ts';
 import { buildReportModel } from './report-model.ts';
+import type { Lang } from '../vocabulary/language.ts';
 
 export interface ReportRequest {
   mode: 'static' | 'live';

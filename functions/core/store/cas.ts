@@ -1,11 +1,16 @@
 import { ConflictBudgetError, PreconditionFailedError } from '../errors.ts';
 import type { Clock, ObjectStore, StoredObject } from '../ports.ts';
+import { decode, encode, type StoredRecord } from './records.ts';
 
+/** How long a compare-and-swap may keep losing races: one value, from the runtime config, threaded everywhere. */
 export interface CasOptions {
   clock: Clock;
   /** Give up (with a transient error) only when this much time has passed: no attempt limit. */
   budgetMs: number;
 }
+
+/** The default when no runtime config says otherwise (the CLI, tests): one minute; deployed, the runtime config sets it. */
+export const DEFAULT_CAS_BUDGET_MS = 60_000;
 
 export interface CasResult<T> {
   value: T;
@@ -17,27 +22,44 @@ export interface CasResult<T> {
 /**
  * Read → compute → conditional write, retried with full jitter on a lost race (412/409, or a
  * create that found the object already there). `update` returns the new value, or `null` when
- * the current value needs no change.
+ * the current value needs no change. What is read is checked against `kind` first.
  */
 export async function casUpdate<T>(
   store: ObjectStore,
   key: string,
+  kind: StoredRecord<T>,
   update: (current: T | null) => T | null,
   options: CasOptions,
 ): Promise<CasResult<T | null>> {
   let value: T | null = null;
   let next: T | null = null;
-  const r = await casUpdateBytes(store, key, (current) => {
-    value = current ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as T) : null;
-    next = update(value);
-    return next === null ? null : Buffer.from(JSON.stringify(next));
-  }, options);
+  const r = await casUpdateBytes(
+    store,
+    key,
+    (current) => {
+      value = current ? decode(current.body, key, kind) : null;
+      next = update(value);
+      return next === null ? null : encode(next);
+    },
+    options,
+  );
   return { value: r.wrote ? next : value, wrote: r.wrote, attempts: r.attempts };
 }
 
 /** Writes `body` whatever is there (a snapshot, not a count): create, or replace the version read. */
 export async function replaceObject(store: ObjectStore, key: string, body: Uint8Array, options: CasOptions): Promise<void> {
   await casUpdateBytes(store, key, () => body, options);
+}
+
+/** Creates the object unless it exists; false when it did (written by an earlier attempt, or a concurrent one). */
+export async function createIfAbsent(store: ObjectStore, key: string, body: Uint8Array): Promise<boolean> {
+  try {
+    await store.putIfAbsent(key, body);
+    return true;
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) return false;
+    throw err;
+  }
 }
 
 /** casUpdate for raw bytes: `update` sees the stored object (or null) and returns the new body, or null. */

@@ -1,3 +1,4 @@
+import { DAY } from '../vocabulary/time.ts';
 /**
  * Final outcomes by the high 32 bits of their message hash: half the memory of full hashes, and a
  * false match (which would end a deferral early) has odds of ~1 in 8,000 per open deferral even
@@ -66,7 +67,7 @@ export interface DeferralState {
   entries: Record<string, DeferralEntry>;
 }
 
-export const PRUNE_AFTER_MS = 48 * 3_600_000;
+export const PRUNE_AFTER_MS = 2 * DAY;
 
 /** What one upload says about deferrals: new or longer deferrals, and messages that ended. */
 export class DeferralTracker {

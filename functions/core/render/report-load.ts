@@ -1,17 +1,18 @@
-import { parseSummaryKey } from '../aggregate/keys.ts';
+import { parseSummaryKey, summaryPrefix } from '../store/layout.ts';
 import { UsageError } from '../errors.ts';
-import type { Receipt } from '../pipeline.ts';
+import { readDeferralState } from '../store/deferral-state.ts';
+import { recentReceipts } from '../store/receipts.ts';
 import type { ObjectStore } from '../ports.ts';
-import { readSummaries, summaryKeysInRange } from '../query/query.ts';
-import type { DeferralState } from '../rules/deferrals.ts';
-import { readIncidents } from '../rules/evaluate.ts';
-import type { Incident } from '../rules/incident.ts';
+import { summaryKeysInRange } from '../query/query.ts';
 import type { ReportInput } from './report-model.ts';
+import type { Incident } from '../store/incidents.ts';
+import { readIncidents } from '../store/incidents.ts';
+import { readSummaries } from '../store/hourly.ts';
 
-const HOUR = 3_600_000;
+import { HOUR, DAY, hourCeil } from '../vocabulary/time.ts';
 
 /** The ranges the selector offers; a view covers the range up to the tenant's latest data. */
-export const RANGES = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR } as const;
+export const RANGES = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY } as const;
 export type RangeName = keyof typeof RANGES;
 
 export function parseRange(raw: string | undefined): RangeName {
@@ -28,17 +29,17 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
   let latest: number | null = null;
   for (const tenant of tenants) {
     let t: number | null = null;
-    const clock = await store.get(`state/deferrals/${tenant}.json`);
-    if (clock) t = (JSON.parse(Buffer.from(clock.body).toString('utf8')) as DeferralState).asOf;
+    const clock = await readDeferralState(store, tenant);
+    if (clock) t = clock.asOf;
     else {
-      for await (const o of store.list(`results/hourly/tenant=${tenant}/`)) {
+      for await (const o of store.list(summaryPrefix(tenant))) {
         const k = parseSummaryKey(o.key);
         if (k && (t === null || k.hour + HOUR > t)) t = k.hour + HOUR;
       }
     }
     if (t !== null && (latest === null || t > latest)) latest = t;
   }
-  return latest === null ? null : Math.ceil(latest / HOUR) * HOUR;
+  return latest === null ? null : hourCeil(latest);
 }
 
 /**
@@ -52,24 +53,11 @@ export async function loadReportInput(
 ): Promise<Omit<ReportInput, 'lang'>> {
   const scope = options.tenant ? [options.tenant] : options.tenants;
   const until = await dataUntil(store, scope);
-  const to = options.to ?? until ?? Math.ceil(options.now / HOUR) * HOUR;
+  const to = options.to ?? until ?? hourCeil(options.now);
   const length = RANGES[options.range];
   const from = to - length;
   const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [...scope] }));
   const incidents: Incident[] = [];
   for (const tenant of scope) incidents.push(...(await readIncidents(store, tenant)));
   return { tenant: options.tenant, from, to, summaries, incidents, receipts: await recentReceipts(store, scope, 20), dataUntil: until };
-}
-
-/** The newest receipts by write time; only those are read. */
-export async function recentReceipts(store: ObjectStore, tenants: readonly string[], limit: number): Promise<Receipt[]> {
-  const listed: Array<{ key: string; at: number }> = [];
-  for (const tenant of tenants) for await (const o of store.list(`results/sources/${tenant}/`)) listed.push({ key: o.key, at: o.lastModified.getTime() });
-  listed.sort((a, b) => b.at - a.at || (a.key < b.key ? -1 : 1));
-  const out: Receipt[] = [];
-  for (const { key } of listed.slice(0, limit)) {
-    const got = await store.get(key);
-    if (got) out.push(JSON.parse(Buffer.from(got.body).toString('utf8')) as Receipt);
-  }
-  return out.sort((a, b) => (a.ingestedAt < b.ingestedAt ? 1 : a.ingestedAt > b.ingestedAt ? -1 : 0));
 }

@@ -1,8 +1,11 @@
+import { localeOf } from '../vocabulary/language.ts';
+import { HOUR } from '../vocabulary/time.ts';
 import { createHash } from 'node:crypto';
 import { CATEGORY_TEXTS } from '../classify/category-texts.ts';
-import type { Category, Lang } from '../classify/types.ts';
+import type { Category } from '../classify/types.ts';
 import { sanitizeField } from './sanitize.ts';
 import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
+import type { Lang } from '../vocabulary/language.ts';
 
 /**
  * The dashboard page: one self-contained HTML document (inline CSS, inline SVG, one small inline
@@ -212,7 +215,7 @@ function chart(m: ReportModel): string {
   const width = Math.max(slot * 0.8, 0.5);
   const fmt = number(m.lang);
   const bar = (b: ChartBar) => {
-    const x = ((b.hour - m.from) / 3_600_000) * slot + (slot - width) / 2;
+    const x = ((b.hour - m.from) / HOUR) * slot + (slot - width) / 2;
     let y = H;
     const rects = b.segments.map((s) => {
       const h = (s.events / m.maxBar) * H;
@@ -235,7 +238,7 @@ const categoryName = (c: Category, lang: Lang) => CATEGORY_TEXTS[c][lang][0];
 function ranked(rows: Ranked[], m: ReportModel, cls: string): string {
   const w = WORDS[m.lang];
   if (!rows.length) return `<p class="muted">${w.none}</p>`;
-  const step = sparkStep(m.from, m.to) === 3_600_000 ? w.hoursShort : w.daysShort;
+  const step = sparkStep(m.from, m.to) === HOUR ? w.hoursShort : w.daysShort;
   return `<div class="scroll"><table class="${cls}"><thead><tr><th>${w.name}</th><th>${w.events}</th><th>${w.change}</th><th>${w.trend} (1 ${step})</th></tr></thead><tbody>${rows
     .map((r) => `<tr><td>${esc(r.name)}</td><td class="n">${number(m.lang)(r.events)}</td>${change(r.events, r.previous, m.lang)}<td>${spark(r.spark)}</td></tr>`)
     .join('')}</tbody></table></div>`;
@@ -258,16 +261,16 @@ function change(now: number, before: number, lang: Lang): string {
 }
 
 function number(lang: Lang): (n: number) => string {
-  const f = new Intl.NumberFormat(lang === 'it' ? 'it-IT' : 'en-US');
+  const f = new Intl.NumberFormat(localeOf(lang));
   return (n) => f.format(n);
 }
 
 function percent(fraction: number, lang: Lang): string {
-  return `${(fraction * 100).toLocaleString(lang === 'it' ? 'it-IT' : 'en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %`;
+  return `${(fraction * 100).toLocaleString(localeOf(lang), { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %`;
 }
 
 function signed(n: number, lang: Lang, digits: number): string {
-  const text = Math.abs(n).toLocaleString(lang === 'it' ? 'it-IT' : 'en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const text = Math.abs(n).toLocaleString(localeOf(lang), { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return n > 0 ? `+${text}` : n < 0 ? `−${text}` : '±0';
 }
 

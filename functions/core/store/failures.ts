@@ -1,8 +1,14 @@
-import { casUpdate } from '../core/aggregate/cas.ts';
-import { failureKey, sourceIdOf } from '../core/aggregate/keys.ts';
-import type { Clock, ObjectStore } from '../core/ports.ts';
-import { tenantForKey } from './ingest-s3-object.ts';
-import type { S3ObjectRef } from './s3-event.ts';
+import type { Clock, ObjectStore } from '../ports.ts';
+import { casUpdate } from './cas.ts';
+import { failureKey, sourceIdOf, uploadTenant } from './layout.ts';
+import { readJson, record } from './records.ts';
+
+/** An upload, as the failure records name it. */
+export interface UploadRef {
+  bucket: string;
+  key: string;
+  etag: string;
+}
 
 /**
  * `state/failures/<tenant>/<sourceId>.json`: an upload that failed to ingest (not bad input, which
@@ -26,22 +32,24 @@ export interface FailureRecord {
   lastError: { name: string; code: string | null; message: string; at: string };
 }
 
-export function failureKeyOf(object: Pick<S3ObjectRef, 'bucket' | 'key' | 'etag'>): string {
-  return failureKey(tenantForKey(object.key), sourceIdOf(object.bucket, object.key, object.etag));
+export const FAILURE = record<FailureRecord>('failure record', { schema: 'number', tenant: 'string', key: 'string', failures: 'number', redrives: 'number', lastError: 'object' });
+
+export function failureKeyOf(object: UploadRef): string {
+  return failureKey(uploadTenant(object.key), sourceIdOf(object.bucket, object.key, object.etag));
 }
 
-export async function readFailure(store: ObjectStore, object: Pick<S3ObjectRef, 'bucket' | 'key' | 'etag'>): Promise<FailureRecord | null> {
-  const o = await store.get(failureKeyOf(object));
-  return o ? (JSON.parse(Buffer.from(o.body).toString('utf8')) as FailureRecord) : null;
+export function readFailure(store: ObjectStore, object: UploadRef): Promise<FailureRecord | null> {
+  return readJson(store, failureKeyOf(object), FAILURE);
 }
 
 /** Adds one failed attempt to the upload's record. */
-export async function recordFailure(store: ObjectStore, clock: Clock, object: S3ObjectRef, err: unknown, by: 'delivery' | 'redrive'): Promise<FailureRecord> {
+export async function recordFailure(store: ObjectStore, clock: Clock, object: UploadRef, err: unknown, by: 'delivery' | 'redrive'): Promise<FailureRecord> {
   const e = err as { name?: string; code?: unknown; message?: string };
   const lastError = { name: e?.name ?? 'Error', code: typeof e?.code === 'string' ? e.code : null, message: String(e?.message ?? err).slice(0, 2000), at: clock.now().toISOString() };
-  const r = await casUpdate<FailureRecord>(store, failureKeyOf(object), (current) => ({
+  // A short budget: this runs on the way out of a failed invocation, which must not hang.
+  const r = await casUpdate(store, failureKeyOf(object), FAILURE, (current): FailureRecord => ({
     schema: 1,
-    tenant: tenantForKey(object.key),
+    tenant: uploadTenant(object.key),
     sourceId: sourceIdOf(object.bucket, object.key, object.etag),
     bucket: object.bucket,
     key: object.key,

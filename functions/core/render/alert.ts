@@ -1,10 +1,10 @@
 import { explainStatus } from '../classify/classify.ts';
 import { OWNER_TEXT } from '../classify/owners.ts';
-import type { Lang } from '../classify/types.ts';
-import { sanitizeField } from '../digest/sanitize.ts';
-import type { Notification } from '../digest/sns-message.ts';
-import type { Rule, TenantSettings } from './config.ts';
-import type { Incident, Transition } from './incident.ts';
+import { sanitizeField } from './sanitize.ts';
+import type { Rule, TenantSettings } from '../rules/config.ts';
+import type { Lang } from '../vocabulary/language.ts';
+import type { Notification } from '../ports.ts';
+import type { Incident, Transition } from '../store/incidents.ts';
 
 const WORDS = {
   en: {

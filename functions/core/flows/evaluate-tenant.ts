@@ -1,0 +1,102 @@
+import type { DeferralTracker } from '../aggregate/deferrals.ts';
+import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
+import { renderAlert } from '../render/alert.ts';
+import { resolveTenant, type Rule, type RulesConfig, type TenantSettings } from '../rules/config.ts';
+import { holdReason, hoursNeeded, needsDeferrals, valuesToEvaluate, type RuleValue } from '../rules/evaluate.ts';
+import { nextIncident, owed } from '../rules/incident.ts';
+import { suppressing } from '../rules/suppressions.ts';
+import type { CasOptions } from '../store/cas.ts';
+import { claim, markPublished } from '../store/claims.ts';
+import { advanceDeferrals, readDeferralState } from '../store/deferral-state.ts';
+import { readSummaries } from '../store/hourly.ts';
+import { incidentKeys, readIncident, updateIncident, type Incident, type Transition } from '../store/incidents.ts';
+import { incidentKey, notificationClaimKey, summaryKey } from '../store/layout.ts';
+import { activeSuppressions, type Suppression } from '../store/suppressions.ts';
+import { HOUR, hourStart } from '../vocabulary/time.ts';
+
+export interface EvaluationPorts {
+  store: ObjectStore;
+  clock: Clock;
+  logger: Logger;
+  notifier: Notifier;
+}
+
+export interface EvaluationResult {
+  transitions: Array<{ ruleId: string; group: Record<string, string | null>; transition: Transition; value: number }>;
+}
+
+/**
+ * After an upload: move the tenant's data clock to the end of the latest hour the upload reached
+ * (level-triggered, as of the tenant's latest data: an older upload does not move time back),
+ * merging the upload's deferrals, then evaluate.
+ */
+export async function evaluateAfterIngest(tenant: string, latestHour: number, deferrals: DeferralTracker, alerts: { rules: RulesConfig }, ports: EvaluationPorts, cas: CasOptions): Promise<EvaluationResult> {
+  const { rules, settings } = resolveTenant(alerts.rules, tenant);
+  const asOf = await advanceDeferrals(ports.store, tenant, latestHour + HOUR, cas, deferrals);
+  return evaluateTenant(tenant, rules, settings, asOf, ports, cas);
+}
+
+/**
+ * Compares every rule's value for a tenant at `asOf` with its incidents, makes transitions by
+ * compare-and-swap, and sends every notification an incident owes (at least once, and once among
+ * concurrent evaluations: see store/claims.ts). Load (I/O) → compute (pure) → apply (CAS, publish).
+ */
+export async function evaluateTenant(tenant: string, rules: Rule[], settings: TenantSettings, asOf: number, ports: EvaluationPorts, cas: CasOptions): Promise<EvaluationResult> {
+  const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now());
+  const keyOf = (v: RuleValue) => incidentKey(tenant, v.rule.id, v.group);
+  const values = valuesToEvaluate(tenant, rules, loaded.summaries, loaded.deferrals, loaded.incidents, keyOf, asOf);
+  const result: EvaluationResult = { transitions: [] };
+  for (const v of values) await applyValue(tenant, v, keyOf(v), settings, loaded.suppressions, new Date(asOf), ports, cas, result);
+  return result;
+}
+
+async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[], asOf: number, now: Date) {
+  const first = hourStart(asOf) - hoursNeeded(rules) * HOUR;
+  const keys: string[] = [];
+  for (let h = first; h < asOf; h += HOUR) keys.push(summaryKey(tenant, h));
+  const incidents = new Map<string, Incident>();
+  for (const rule of rules) {
+    for (const key of await incidentKeys(store, tenant, rule.id)) {
+      const incident = await readIncident(store, key);
+      if (incident) incidents.set(key, incident);
+    }
+  }
+  return {
+    summaries: await readSummaries(store, keys),
+    deferrals: needsDeferrals(rules) ? await readDeferralState(store, tenant) : null,
+    incidents,
+    suppressions: await activeSuppressions(store, tenant, now),
+  };
+}
+
+/** One value: the incident's transition (CAS), then every notification it owes, published once. */
+async function applyValue(tenant: string, v: RuleValue, key: string, settings: TenantSettings, suppressions: Suppression[], at: Date, ports: EvaluationPorts, cas: CasOptions, result: EvaluationResult): Promise<void> {
+  const r = await updateIncident(ports.store, key, (current) => nextIncident(current, v.value, v.rule, at, { tenant, group: v.group }), cas);
+  const incident = r.value;
+  if (!incident) return;
+  // Every notification the incident owes, whoever recorded it: this evaluation's transition, or
+  // one an earlier attempt recorded and could not send (a failed publish, a crash). The claim
+  // makes concurrent evaluations send each once.
+  for (const n of owed(incident)) {
+    const held = holdReason(v.rule, suppressing(suppressions, v.rule.id, v.group), ports.clock.now(), settings);
+    if (held) {
+      ports.logger.info('alert held', { tenant, rule: v.rule.id, transition: n.transition, reason: held });
+    } else {
+      const claimKey = notificationClaimKey(tenant, key, n.id);
+      const c = await claim(ports.store, claimKey, cas);
+      if (c === 'busy') continue;
+      if (c === 'claimed') {
+        await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
+        await markPublished(ports.store, claimKey, cas);
+        result.transitions.push({ ruleId: v.rule.id, group: v.group, transition: n.transition, value: n.value });
+        ports.logger.info('incident transition', { tenant, rule: v.rule.id, transition: n.transition, value: n.value });
+      }
+    }
+    await updateIncident(ports.store, key, (current) => markSent(current, n.id, held), cas);
+  }
+}
+
+function markSent(current: Incident | null, id: string, held: string | null): Incident | null {
+  if (!current || !current.notifications.some((x) => x.id === id && !x.sent)) return null;
+  return { ...current, notifications: current.notifications.map((x) => (x.id === id ? { ...x, sent: true, ...(held ? { held } : {}) } : x)) };
+}

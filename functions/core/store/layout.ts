@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { UsageError } from '../errors.ts';
+
+/**
+ * Every object key mailflow reads or writes, in one place: the layout shared by the local data
+ * folder and the buckets (DESIGN.md, "Keys"). `infra/` builds lifecycle rules and grants from the
+ * prefixes here, so a key can only move if both sides move together.
+ */
+
+/** The top-level prefixes, each a separate concern (retention, who may write). */
+export const PREFIX = {
+  /** Uploads, `incoming/<tenant>/<path>`: the upload bucket. */
+  incoming: 'incoming/',
+  /** Counts, receipts and the SQL companions: the data bucket. */
+  results: 'results/',
+  /** Protocol state (deferrals, incidents, claims, …): the data bucket. */
+  state: 'state/',
+  /** Pages people open (dashboard snapshots, full digests): the report bucket. */
+  reports: 'reports/',
+  /** Where Athena writes query results (the workgroup's output location): the data bucket. */
+  athenaResults: 'athena-results/',
+} as const;
+
+/** Prefixes under `results/` and `state/` with a lifecycle or access of their own. */
+export const AREA = {
+  rollups: 'results/rollups/',
+  summaries: 'results/hourly/',
+  sql: 'results/sql/',
+  receipts: 'results/sources/',
+  deferrals: 'state/deferrals/',
+  incidents: 'state/incidents/',
+  suppressions: 'state/suppressions/',
+  notificationClaims: 'state/notifications/',
+  digestClaims: 'state/digests/',
+  publishSlots: 'state/publish-slots/',
+  failures: 'state/failures/',
+} as const;
+
+const TENANT = /^[a-z0-9-]{1,63}$/;
+
+export const isTenant = (value: string): boolean => TENANT.test(value);
+
+export function normaliseTenant(raw: string | undefined): string {
+  const t = (raw ?? 'default').trim().toLowerCase();
+  if (!isTenant(t)) throw new UsageError('BAD_TENANT', `tenant "${raw}" must be 1-63 characters of a-z, 0-9 and "-"`);
+  return t;
+}
+
+/** `incoming/<tenant>/…` → tenant; files directly under `incoming/` belong to `default`. */
+export function tenantOfKey(key: string): string {
+  const parts = key.split('/');
+  return parts.length > 2 ? normaliseTenant(parts[1]) : 'default';
+}
+
+/** The tenant of an upload; a folder name that is not a valid tenant files it under `default`. */
+export function uploadTenant(key: string): string {
+  try {
+    return tenantOfKey(key);
+  } catch {
+    return 'default';
+  }
+}
+
+/** `incoming/<tenant>/<path>`: where an upload of `path` (slash-separated) lands. */
+export function incomingKey(tenant: string, path: string): string {
+  return `${PREFIX.incoming}${tenant}/${path}`;
+}
+
+export function sourceIdOf(origin: string, key: string, etag: string): string {
+  return shortHash(`${origin}\n${key}\n${etag}`, 32);
+}
+
+function shortHash(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+function dateHour(hourMs: number): { date: string; hour: string } {
+  const iso = new Date(hourMs).toISOString();
+  return { date: iso.slice(0, 10), hour: iso.slice(11, 13) };
+}
+
+/** `results/rollups/tenant=<t>/date=<d>/hour=<HH>.json`: the authoritative count of one hour. */
+export function rollupKey(tenant: string, hourMs: number): string {
+  const p = dateHour(hourMs);
+  return `${AREA.rollups}tenant=${tenant}/date=${p.date}/hour=${p.hour}.json`;
+}
+
+/** `results/hourly/…`: the small summary queries read; a tenant's, or every tenant's. */
+export function summaryPrefix(tenant?: string): string {
+  return tenant ? `${AREA.summaries}tenant=${tenant}/` : AREA.summaries;
+}
+
+/** A tenant's summaries of one UTC day. */
+export function summaryDayPrefix(tenant: string, dayMs: number): string {
+  return `${summaryPrefix(tenant)}date=${dateHour(dayMs).date}/`;
+}
+
+export function summaryKey(tenant: string, hourMs: number): string {
+  const p = dateHour(hourMs);
+  return `${summaryPrefix(tenant)}date=${p.date}/hour=${p.hour}.json`;
+}
+
+const SUMMARY_KEY = /^results\/hourly\/tenant=([a-z0-9-]+)\/date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\.json$/;
+
+/** Tenant and hour (ms) of a summary key, or null for anything else under the prefix. */
+export function parseSummaryKey(key: string): { tenant: string; hour: number } | null {
+  const m = SUMMARY_KEY.exec(key);
+  return m ? { tenant: m[1]!, hour: Date.parse(`${m[2]}T${m[3]}:00:00Z`) } : null;
+}
+
+/**
+ * `results/sql/day=<YYYY-MM-DD>/<tenant>.<HH>.jsonl`: the JSON-lines companion of an hour's
+ * summary for SQL engines. Partitioned by day only: partition projection would need every
+ * tenant's name in advance, and queries across all tenants prune by day.
+ */
+export function sqlLinesKey(tenant: string, isoHour: string): string {
+  return `${AREA.sql}day=${isoHour.slice(0, 10)}/${tenant}.${isoHour.slice(11, 13)}.jsonl`;
+}
+
+/** `results/sources/<tenant>/<sourceId>.json`: what happened to one upload. */
+export function receiptPrefix(tenant?: string): string {
+  return tenant ? `${AREA.receipts}${tenant}/` : AREA.receipts;
+}
+
+export function receiptKey(tenant: string, sourceId: string): string {
+  return `${receiptPrefix(tenant)}${sourceId}.json`;
+}
+
+/** `state/deferrals/<tenant>.json`: open deferrals and the tenant's data clock. */
+export function deferralStateKey(tenant: string): string {
+  return `${AREA.deferrals}${tenant}.json`;
+}
+
+/** `state/incidents/<tenant>/<ruleId>/<group hash>.json`; the prefix of a tenant's, or of one rule's. */
+export function incidentPrefix(tenant?: string, ruleId?: string): string {
+  if (!tenant) return AREA.incidents;
+  return ruleId ? `${AREA.incidents}${tenant}/${ruleId}/` : `${AREA.incidents}${tenant}/`;
+}
+
+export function incidentKey(tenant: string, ruleId: string, group: Record<string, string | null>): string {
+  return `${incidentPrefix(tenant, ruleId)}${shortHash(JSON.stringify(group), 24)}.json`;
+}
+
+/** `state/suppressions/<tenant>/<id>.json`. */
+export function suppressionPrefix(tenant: string): string {
+  return `${AREA.suppressions}${tenant}/`;
+}
+
+export function suppressionKey(tenant: string, id: string): string {
+  return `${suppressionPrefix(tenant)}${id}.json`;
+}
+
+/** `state/notifications/<tenant>/<id hash>.json`: the claim on sending one incident notification. */
+export function notificationClaimKey(tenant: string, incidentKey: string, notificationId: string): string {
+  return `${AREA.notificationClaims}${tenant}/${shortHash(`${incidentKey}\n${notificationId}`, 32)}.json`;
+}
+
+/** `state/digests/<tenant>/<local date>.json`: the claim on sending a tenant's digest of that day. */
+export function digestClaimKey(tenant: string, localDate: string): string {
+  return `${AREA.digestClaims}${tenant}/${localDate}.json`;
+}
+
+/** `state/publish-slots/<epoch second>.json`: the one publish allowed in that second. */
+export function publishSlotKey(epochSecond: number): string {
+  return `${AREA.publishSlots}${epochSecond}.json`;
+}
+
+/** `state/failures/<tenant>/<sourceId>.json`: why an upload could not be ingested, and how often. */
+export function failurePrefix(tenant?: string): string {
+  return tenant ? `${AREA.failures}${tenant}/` : AREA.failures;
+}
+
+export function failureKey(tenant: string, sourceId: string): string {
+  return `${failurePrefix(tenant)}${sourceId}.json`;
+}
+
+/** `reports/<tenant>/latest.html`: the dashboard snapshot a digest links to. */
+export function snapshotKey(tenant: string): string {
+  return `${PREFIX.reports}${tenant}/latest.html`;
+}
+
+/** `reports/<tenant>/digest-<local date>.json`: the full digest a shortened message names. */
+export function fullDigestKey(tenant: string, localDate: string): string {
+  return `${PREFIX.reports}${tenant}/digest-${localDate}.json`;
+}

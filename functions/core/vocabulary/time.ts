@@ -1,0 +1,33 @@
+/** Durations in milliseconds, and the hour arithmetic the hourly layout is built on. */
+export const SECOND = 1_000;
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+
+/** Start of the UTC hour that holds `ms`. */
+export const hourStart = (ms: number): number => Math.floor(ms / HOUR) * HOUR;
+
+/** Start of the first UTC hour at or after `ms`. */
+export const hourCeil = (ms: number): number => Math.ceil(ms / HOUR) * HOUR;
+
+/** `2026-11-20T10:00:00Z`: how hours are named in stored records. */
+export const isoHour = (ms: number): string => new Date(hourStart(ms)).toISOString().replace('.000Z', 'Z');
+
+const DURATION = /^(\d+)\s*(m|min|h|d)$/i;
+const UNIT: Record<string, number> = { m: MINUTE, min: MINUTE, h: HOUR, d: DAY };
+
+/** `90m`, `24h`, `7d` → milliseconds; null for anything else (the caller says what was expected). */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text.trim());
+  return m ? Number(m[1]) * UNIT[m[2]!.toLowerCase()]! : null;
+}
+
+/** Local calendar date, hour and minute of `ms` in an IANA time zone. */
+export function localTime(ms: number, timeZone: string): { date: string; hour: number; minute: number; hhmm: string } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour), minute: Number(parts.minute), hhmm: `${parts.hour}:${parts.minute}` };
+}
