@@ -43,6 +43,23 @@ describe('mailflow explain', () => {
     }
     expect((await runCli(['--help'])).stdout).toContain('Commands:');
   });
+
+  it('answers --help and -h on all thirteen commands, through the one defineCommand', async () => {
+    const commands = ['ingest', 'query', 'report', 'dashboard', 'watch', 'upload', 'failures', 'test-alert', 'digest', 'suppress', 'explain', 'inspect', 'generate'];
+    for (const cmd of commands) {
+      for (const flag of ['--help', '-h']) {
+        const r = await runCli([cmd, flag]);
+        expect(r, `${cmd} ${flag}`).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Usage: mailflow ${cmd}`)) });
+      }
+    }
+  });
+
+  it('refuses --data-dir together with --bucket on every command that reads results (exit 2)', async () => {
+    for (const cmd of [['query'], ['report', '--html'], ['dashboard'], ['digest'], ['suppress', '--list']]) {
+      const r = await runCli([...cmd, '--data-dir', dir, '--bucket', 'b']);
+      expect(r, cmd.join(' ')).toMatchObject({ code: 2, stderr: expect.stringMatching(/not both|use one of --data-dir, --bucket/) });
+    }
+  });
 });
 
 describe('mailflow inspect', () => {

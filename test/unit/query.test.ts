@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvCell, toCsv } from '../../functions/core/query/csv-out.ts';
 import { parseWhere, queryStore } from '../../functions/core/query/query.ts';
-import { parseTime } from '../../functions/cli/commands/query.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
@@ -9,6 +8,7 @@ import { runCli } from '../helpers/io.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseTime } from '../../functions/cli/command.ts';
 
 const HEAD = '"Date","Event","Detail","MessageTraceId","RecipientAddress","SenderAddress"\r\n';
 const led = (reply: string, code: string, text: string, server = 'mail.contoso.com') => `Reason: [{LED=${reply} ${code} ${text} [LastAttemptedServerName=${server}]};{MSG=};{FQDN=};{IP=};{LRT=}]`;

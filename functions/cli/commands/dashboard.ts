@@ -1,16 +1,13 @@
+import { STORE_OPTIONS, defineCommand, languageOf, storeFrom } from '../command.ts';
 import { createServer, type Server } from 'node:http';
-import { createFsStore } from '../../adapters/fs-store.ts';
-import { createS3Store } from '../../adapters/s3-store.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { ALL_TENANTS, contentSecurityPolicy } from '../../core/render/report-html.ts';
 import { parseRange } from '../../core/render/report-load.ts';
 import { renderReport } from '../../core/render/report.ts';
 import { tenantsWithResults } from '../../core/query/query.ts';
-import { parse, wholeNumber, type Io } from '../args.ts';
-import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
-import { DEFAULT_DATA_DIR } from './ingest.ts';
-import { languageOf } from './report.ts';
+import { wholeNumber } from '../args.ts';
+import { S3_HELP } from '../s3-options.ts';
 import type { Lang } from '../../core/vocabulary/language.ts';
 
 export const DASHBOARD_HELP = `Usage: mailflow dashboard [--data-dir D | --bucket B] [--port 8025] [--lang en|it]
@@ -27,24 +24,24 @@ Options:
   --config FILE      the rules and tenant settings file
 ${S3_HELP}`;
 
-export async function dashboardCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, { 'data-dir': { type: 'string' }, port: { type: 'string' }, lang: { type: 'string' }, config: { type: 'string' }, ...S3_OPTIONS }, false);
-  if (values.help) {
-    io.stdout.write(DASHBOARD_HELP);
+export const dashboardCommand = defineCommand({
+  name: 'dashboard',
+  help: DASHBOARD_HELP,
+  options: { port: { type: 'string' }, lang: { type: 'string' }, config: { type: 'string' }, ...STORE_OPTIONS },
+  positionals: false,
+  async run({ values, io }) {
+    const store: ObjectStore = storeFrom(values);
+    const lang = await languageOf(values.lang, values.config, null);
+    const dashboard = await startDashboard(store, { port: wholeNumber('port', values.port, 8025), lang, log: (line) => io.stderr.write(`${line}\n`) });
+    io.stdout.write(`mailflow dashboard on ${dashboard.url} (Ctrl-C to stop)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => dashboard.close().then(resolve);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
     return 0;
-  }
-  if (values.bucket && values['data-dir']) throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir or --bucket');
-  const store: ObjectStore = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
-  const lang = await languageOf(values.lang, values.config, null);
-  const dashboard = await startDashboard(store, { port: wholeNumber('port', values.port, 8025), lang, log: (line) => io.stderr.write(`${line}\n`) });
-  io.stdout.write(`mailflow dashboard on ${dashboard.url} (Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => dashboard.close().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  return 0;
-}
+  },
+});
 
 export interface Dashboard {
   url: string;

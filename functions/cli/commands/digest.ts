@@ -1,20 +1,16 @@
+import { DEFAULT_DATA_DIR, STORE_OPTIONS, defineCommand, durationOption, parseTime, storeFrom } from '../command.ts';
 import { readDeferralState } from '../../core/store/deferral-state.ts';
 import { hourCeil } from '../../core/vocabulary/time.ts';
 import { join } from 'node:path';
-import { createFsStore } from '../../adapters/fs-store.ts';
 import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
 import { loadRulesConfig } from '../../adapters/rules-file.ts';
-import { createS3Store } from '../../adapters/s3-store.ts';
 import { normaliseTenant } from '../../core/store/layout.ts';
 import { buildDigest } from '../../core/render/digest.ts';
-import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
-import { parse, parseLang, type Io } from '../args.ts';
-import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
-import { DEFAULT_DATA_DIR } from './ingest.ts';
-import { parseTime } from './query.ts';
+import { parseLang } from '../args.ts';
+import { S3_HELP } from '../s3-options.ts';
 import { readIncidents } from '../../core/store/incidents.ts';
 import { activeSuppressions } from '../../core/store/suppressions.ts';
 import { readSummaries } from '../../core/store/hourly.ts';
@@ -36,37 +32,36 @@ Options:
   --send             also append it to <data-dir>/outbox.jsonl, as the scheduled digest will
 ${S3_HELP}`;
 
-export async function digestCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, {
-    'data-dir': { type: 'string' }, tenant: { type: 'string' }, since: { type: 'string' }, to: { type: 'string' }, lang: { type: 'string' },
-    config: { type: 'string' }, json: { type: 'boolean' }, send: { type: 'boolean' }, ...S3_OPTIONS,
-  }, false);
-  if (values.help) {
-    io.stdout.write(DIGEST_HELP);
+export const digestCommand = defineCommand({
+  name: 'digest',
+  help: DIGEST_HELP,
+  options: {
+    tenant: { type: 'string' }, since: { type: 'string' }, to: { type: 'string' }, lang: { type: 'string' },
+    config: { type: 'string' }, json: { type: 'boolean' }, send: { type: 'boolean' }, ...STORE_OPTIONS,
+  },
+  positionals: false,
+  async run({ values, io }) {
+    const langFlag = parseLang(values.lang);
+    const length = durationOption('since', values.since ?? '24h', 'a length like 24h or 7d');
+    const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+    const store: ObjectStore = storeFrom(values);
+    const { config } = await loadRulesConfig(values.config);
+    const tenants = values.tenant ? [normaliseTenant(values.tenant)] : await tenantsWithResults(store);
+    if (tenants.length === 0) io.stderr.write('no results yet: ingest some exports first\n');
+    const outbox = values.send ? createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl') }) : null;
+    for (const tenant of tenants) {
+      const clock = await readDeferralState(store, tenant);
+      const latest = clock ? clock.asOf : Date.now();
+      const to = values.to ? parseTime(values.to, Date.now(), 'to') : hourCeil(latest);
+      const from = to - length;
+      const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [tenant] }));
+      const incidents = await readIncidents(store, tenant);
+      const lang = langFlag ?? resolveTenant(config, tenant).settings.language;
+      const suppressions = await activeSuppressions(store, tenant, new Date());
+      const digest = buildDigest({ tenant, lang, from, to, summaries, incidents, suppressions });
+      io.stdout.write(values.json ? `${JSON.stringify(digest.json)}\n` : `${digest.text}\n\n`);
+      await outbox?.publish(digest);
+    }
     return 0;
-  }
-  const langFlag = parseLang(values.lang);
-  const since = /^(\d+)\s*([hd])$/.exec(values.since ?? '24h');
-  if (!since) throw new UsageError('BAD_TIME', `--since takes a length like 24h or 7d, not "${values.since}"`);
-  const length = +since[1]! * (since[2] === 'd' ? 86_400_000 : 3_600_000);
-  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-  const store: ObjectStore = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: dataDir });
-  const { config } = await loadRulesConfig(values.config);
-  const tenants = values.tenant ? [normaliseTenant(values.tenant)] : await tenantsWithResults(store);
-  if (tenants.length === 0) io.stderr.write('no results yet: ingest some exports first\n');
-  const outbox = values.send ? createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl') }) : null;
-  for (const tenant of tenants) {
-    const clock = await readDeferralState(store, tenant);
-    const latest = clock ? clock.asOf : Date.now();
-    const to = values.to ? parseTime(values.to, Date.now(), 'to') : hourCeil(latest);
-    const from = to - length;
-    const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [tenant] }));
-    const incidents = await readIncidents(store, tenant);
-    const lang = langFlag ?? resolveTenant(config, tenant).settings.language;
-    const suppressions = await activeSuppressions(store, tenant, new Date());
-    const digest = buildDigest({ tenant, lang, from, to, summaries, incidents, suppressions });
-    io.stdout.write(values.json ? `${JSON.stringify(digest.json)}\n` : `${digest.text}\n\n`);
-    await outbox?.publish(digest);
-  }
-  return 0;
-}
+  },
+});

@@ -1,7 +1,8 @@
+import { defineCommand } from '../command.ts';
 import { explainStatus } from '../../core/classify/classify.ts';
 import { OWNER_TEXT } from '../../core/classify/owners.ts';
 import { UsageError } from '../../core/errors.ts';
-import { parse, parseLang, type Io } from '../args.ts';
+import { parseLang } from '../args.ts';
 
 export const EXPLAIN_HELP = `Usage: mailflow explain <status text | code> [--lang en|it] [--json]
 
@@ -23,31 +24,32 @@ const LABELS = {
   it: { outcome: 'Esito', category: 'Categoria', owner: 'Chi interviene', reply: 'Risposta', inner: 'Risposta remota', dest: 'Destinazione', cause: 'Causa', action: 'Azione', transient: 'temporaneo, ritentato', permanent: 'definitivo' },
 };
 
-export async function explainCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { lang: { type: 'string' }, json: { type: 'boolean' } });
-  if (values.help) {
-    io.stdout.write(EXPLAIN_HELP);
+export const explainCommand = defineCommand({
+  name: 'explain',
+  help: EXPLAIN_HELP,
+  options: { lang: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: true,
+  async run({ values, positionals, io }) {
+    const text = positionals.join(' ').trim();
+    if (!text) throw new UsageError('MISSING_ARGUMENT', 'explain needs a status text or a code, e.g. mailflow explain 4.4.316');
+    const lang = parseLang(values.lang) ?? 'en';
+    const e = explainStatus(text, lang);
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(e)}\n`);
+      return 0;
+    }
+    const L = LABELS[lang];
+    const lines = [
+      `${e.code ?? e.replyCode ?? '(no code)'}  ${e.title}`,
+      `  ${L.outcome.padEnd(16)} ${e.outcome}${e.transient === null ? '' : ` (${e.transient ? L.transient : L.permanent})`}`,
+    ];
+    if (e.category) lines.push(`  ${L.category.padEnd(16)} ${e.category}`);
+    if (e.owner) lines.push(`  ${L.owner.padEnd(16)} ${OWNER_TEXT[lang][e.owner]}`);
+    if (e.replyCode) lines.push(`  ${L.reply.padEnd(16)} ${e.replyCode}`);
+    if (e.innerReply) lines.push(`  ${L.inner.padEnd(16)} ${e.innerReply}`);
+    if (e.destination.server || e.destination.ip) lines.push(`  ${L.dest.padEnd(16)} ${[e.destination.server, e.destination.ip && `(${e.destination.ip})`].filter(Boolean).join(' ')}`);
+    lines.push('', `  ${L.cause}: ${e.cause}`, `  ${L.action}: ${e.action}`, '');
+    io.stdout.write(lines.join('\n'));
     return 0;
-  }
-  const text = positionals.join(' ').trim();
-  if (!text) throw new UsageError('MISSING_ARGUMENT', 'explain needs a status text or a code, e.g. mailflow explain 4.4.316');
-  const lang = parseLang(values.lang) ?? 'en';
-  const e = explainStatus(text, lang);
-  if (values.json) {
-    io.stdout.write(`${JSON.stringify(e)}\n`);
-    return 0;
-  }
-  const L = LABELS[lang];
-  const lines = [
-    `${e.code ?? e.replyCode ?? '(no code)'}  ${e.title}`,
-    `  ${L.outcome.padEnd(16)} ${e.outcome}${e.transient === null ? '' : ` (${e.transient ? L.transient : L.permanent})`}`,
-  ];
-  if (e.category) lines.push(`  ${L.category.padEnd(16)} ${e.category}`);
-  if (e.owner) lines.push(`  ${L.owner.padEnd(16)} ${OWNER_TEXT[lang][e.owner]}`);
-  if (e.replyCode) lines.push(`  ${L.reply.padEnd(16)} ${e.replyCode}`);
-  if (e.innerReply) lines.push(`  ${L.inner.padEnd(16)} ${e.innerReply}`);
-  if (e.destination.server || e.destination.ip) lines.push(`  ${L.dest.padEnd(16)} ${[e.destination.server, e.destination.ip && `(${e.destination.ip})`].filter(Boolean).join(' ')}`);
-  lines.push('', `  ${L.cause}: ${e.cause}`, `  ${L.action}: ${e.action}`, '');
-  io.stdout.write(lines.join('\n'));
-  return 0;
-}
+  },
+});

@@ -1,3 +1,4 @@
+import { defineCommand } from '../command.ts';
 import { GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, StartMessageMoveTaskCommand, type Message } from '@aws-sdk/client-sqs';
 import { createS3Store } from '../../adapters/s3-store.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -5,7 +6,7 @@ import type { ObjectStore } from '../../core/ports.ts';
 import { readFailure, type FailureRecord } from '../../core/store/failures.ts';
 import { uploadTenant } from '../../core/store/layout.ts';
 import { parseS3Event } from '../../adapters/s3-event.ts';
-import { parse, wholeNumber, type Io } from '../args.ts';
+import { wholeNumber } from '../args.ts';
 import { S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 
 export const FAILURES_HELP = `Usage: mailflow failures <list | redrive | purge> --queue-url URL [--bucket B] [options]
@@ -38,37 +39,38 @@ export interface FailedUpload {
   failures: number | null;
 }
 
-export async function failuresCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...S3_OPTIONS, 'queue-url': { type: 'string' }, max: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' } });
-  if (values.help) {
-    io.stdout.write(FAILURES_HELP);
-    return 0;
-  }
-  const [action, ...extra] = positionals;
-  if (!action || !['list', 'redrive', 'purge'].includes(action) || extra.length) throw new UsageError('BAD_ARGUMENTS', 'failures needs one of: list, redrive, purge');
-  const queueUrl = values['queue-url'] ?? process.env.MAILFLOW_DEAD_LETTER_QUEUE_URL;
-  if (!queueUrl) throw new UsageError('MISSING_ARGUMENT', 'failures needs --queue-url (the stack output DeadLetterQueueUrl)');
-  const sqs = new SQSClient(values.region ? { region: values.region } : {});
+export const failuresCommand = defineCommand({
+  name: 'failures',
+  help: FAILURES_HELP,
+  options: { ...S3_OPTIONS, 'queue-url': { type: 'string' }, max: { type: 'string' }, json: { type: 'boolean' }, yes: { type: 'boolean' } },
+  positionals: true,
+  async run({ values, positionals, io }) {
+    const [action, ...extra] = positionals;
+    if (!action || !['list', 'redrive', 'purge'].includes(action) || extra.length) throw new UsageError('BAD_ARGUMENTS', 'failures needs one of: list, redrive, purge');
+    const queueUrl = values['queue-url'] ?? process.env.MAILFLOW_DEAD_LETTER_QUEUE_URL;
+    if (!queueUrl) throw new UsageError('MISSING_ARGUMENT', 'failures needs --queue-url (the stack output DeadLetterQueueUrl)');
+    const sqs = new SQSClient(values.region ? { region: values.region } : {});
 
-  if (action === 'list') {
-    const store = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : null;
-    const failed = await listFailures(sqs, queueUrl, wholeNumber('max', values.max, 100), store);
-    if (values.json) io.stdout.write(`${JSON.stringify(failed, null, 2)}\n`);
-    else io.stdout.write(renderList(failed, store !== null));
+    if (action === 'list') {
+      const store = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : null;
+      const failed = await listFailures(sqs, queueUrl, wholeNumber('max', values.max, 100), store);
+      if (values.json) io.stdout.write(`${JSON.stringify(failed, null, 2)}\n`);
+      else io.stdout.write(renderList(failed, store !== null));
+      return 0;
+    }
+    if (action === 'redrive') {
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages'] }));
+      const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: Attributes!.QueueArn! }));
+      io.stdout.write(`moving ${Attributes?.ApproximateNumberOfMessages ?? 'the'} message(s) back to the upload queue (task ${TaskHandle}); the ingest function picks them up as they arrive\n`);
+      return 0;
+    }
+    if (!values.yes) throw new UsageError('CONFIRM', 'purge deletes every message in the dead-letter queue; add --yes to confirm');
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+    io.stdout.write(`purged ${Attributes?.ApproximateNumberOfMessages ?? 'all'} message(s); the uploads themselves stay in the upload bucket\n`);
     return 0;
-  }
-  if (action === 'redrive') {
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages'] }));
-    const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: Attributes!.QueueArn! }));
-    io.stdout.write(`moving ${Attributes?.ApproximateNumberOfMessages ?? 'the'} message(s) back to the upload queue (task ${TaskHandle}); the ingest function picks them up as they arrive\n`);
-    return 0;
-  }
-  if (!values.yes) throw new UsageError('CONFIRM', 'purge deletes every message in the dead-letter queue; add --yes to confirm');
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
-  await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
-  io.stdout.write(`purged ${Attributes?.ApproximateNumberOfMessages ?? 'all'} message(s); the uploads themselves stay in the upload bucket\n`);
-  return 0;
-}
+  },
+});
 
 /**
  * Reads the queue without taking anything from it: each receive hides its messages for 0

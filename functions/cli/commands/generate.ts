@@ -1,3 +1,4 @@
+import { defineCommand } from '../command.ts';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
@@ -6,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../../core/errors.ts';
 import { FAMILIES, type FamilyId } from '../../core/formats/event.ts';
 import { encodeChunks, OUTPUT_ENCODINGS, renderExport, type DateStyle, type OutputEncoding } from '../../core/generate/render.ts';
-import { parse, wholeNumber, type Io } from '../args.ts';
+import { wholeNumber } from '../args.ts';
 
 export const GENERATE_HELP = `Usage: mailflow generate --family <family> --rows N [options]
 
@@ -29,40 +30,41 @@ Options:
   --out FILE         write to FILE (gzip-compressed when it ends in .gz); default stdout
 `;
 
-export async function generateCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, {
+export const generateCommand = defineCommand({
+  name: 'generate',
+  help: GENERATE_HELP,
+  options: {
     family: { type: 'string' }, rows: { type: 'string' }, seed: { type: 'string' }, encoding: { type: 'string' },
     delimiter: { type: 'string' }, 'date-style': { type: 'string' }, 'per-hour': { type: 'string' }, hours: { type: 'string' }, out: { type: 'string' },
-  }, false);
-  if (values.help) {
-    io.stdout.write(GENERATE_HELP);
-    return 0;
-  }
-  const family = values.family as FamilyId | undefined;
-  if (!family || !FAMILIES.includes(family)) throw new UsageError('BAD_FAMILY', `--family must be one of ${FAMILIES.join(', ')}`);
-  if (values.rows === undefined) throw new UsageError('MISSING_ARGUMENT', '--rows is required');
-  const encoding = (values.encoding ?? 'utf-8') as OutputEncoding;
-  if (!OUTPUT_ENCODINGS.includes(encoding)) throw new UsageError('BAD_ENCODING', `--encoding must be one of ${OUTPUT_ENCODINGS.join(', ')}`);
-  const delimiter = values.delimiter === 'tab' || values.delimiter === '\t' ? '\t' : (values.delimiter ?? ',');
-  if (delimiter !== ',' && delimiter !== ';' && delimiter !== '\t') throw new UsageError('BAD_DELIMITER', '--delimiter must be , ; or tab');
-  const dateStyle = values['date-style'] as DateStyle | undefined;
-  if (dateStyle && !['us', 'dmy', 'dot', 'iso'].includes(dateStyle)) throw new UsageError('BAD_DATE_STYLE', '--date-style must be us, dmy, dot or iso');
+  },
+  positionals: false,
+  async run({ values, io }) {
+    const family = values.family as FamilyId | undefined;
+    if (!family || !FAMILIES.includes(family)) throw new UsageError('BAD_FAMILY', `--family must be one of ${FAMILIES.join(', ')}`);
+    if (values.rows === undefined) throw new UsageError('MISSING_ARGUMENT', '--rows is required');
+    const encoding = (values.encoding ?? 'utf-8') as OutputEncoding;
+    if (!OUTPUT_ENCODINGS.includes(encoding)) throw new UsageError('BAD_ENCODING', `--encoding must be one of ${OUTPUT_ENCODINGS.join(', ')}`);
+    const delimiter = values.delimiter === 'tab' || values.delimiter === '\t' ? '\t' : (values.delimiter ?? ',');
+    if (delimiter !== ',' && delimiter !== ';' && delimiter !== '\t') throw new UsageError('BAD_DELIMITER', '--delimiter must be , ; or tab');
+    const dateStyle = values['date-style'] as DateStyle | undefined;
+    if (dateStyle && !['us', 'dmy', 'dot', 'iso'].includes(dateStyle)) throw new UsageError('BAD_DATE_STYLE', '--date-style must be us, dmy, dot or iso');
 
-  const chunks = encodeChunks(
-    renderExport({
-      family, rows: wholeNumber('rows', values.rows), seed: wholeNumber('seed', values.seed, 1), delimiter,
-      perHour: wholeNumber('per-hour', values['per-hour'], 400), ...(dateStyle ? { dateStyle } : {}),
-      ...(values.hours !== undefined ? { hours: wholeNumber('hours', values.hours) } : {}),
-    }),
-    encoding,
-  );
-  const source = Readable.from(chunks, { objectMode: false });
-  const out = values.out;
-  if (!out) {
-    for await (const c of source) if (!io.stdout.write(c)) await once(io.stdout, 'drain');
+    const chunks = encodeChunks(
+      renderExport({
+        family, rows: wholeNumber('rows', values.rows), seed: wholeNumber('seed', values.seed, 1), delimiter,
+        perHour: wholeNumber('per-hour', values['per-hour'], 400), ...(dateStyle ? { dateStyle } : {}),
+        ...(values.hours !== undefined ? { hours: wholeNumber('hours', values.hours) } : {}),
+      }),
+      encoding,
+    );
+    const source = Readable.from(chunks, { objectMode: false });
+    const out = values.out;
+    if (!out) {
+      for await (const c of source) if (!io.stdout.write(c)) await once(io.stdout, 'drain');
+      return 0;
+    }
+    if (/\.gz$/i.test(out)) await pipeline(source, createGzip(), createWriteStream(out));
+    else await pipeline(source, createWriteStream(out));
     return 0;
-  }
-  if (/\.gz$/i.test(out)) await pipeline(source, createGzip(), createWriteStream(out));
-  else await pipeline(source, createWriteStream(out));
-  return 0;
-}
+  },
+});

@@ -1,10 +1,11 @@
+import { defineCommand } from '../command.ts';
 import { basename } from 'node:path';
 import { lookupCode } from '../../core/classify/classify.ts';
 import { isMailflowError } from '../../core/errors.ts';
 import { UsageError } from '../../core/errors.ts';
 import { readExport, type ExportSummary } from '../../core/read/read-export.ts';
 import { readLocalFile } from '../../adapters/local-files.ts';
-import { DATE_OPTIONS, dateOptions, parse, type Io } from '../args.ts';
+import { DATE_OPTIONS, dateOptions } from '../args.ts';
 
 export const INSPECT_HELP = `Usage: mailflow inspect <file…> [--json] [--date-order mdy|dmy] [--tz ZONE]
 
@@ -19,30 +20,31 @@ Options:
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-export async function inspectCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' }, ...DATE_OPTIONS });
-  if (values.help) {
-    io.stdout.write(INSPECT_HELP);
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'inspect needs at least one file');
-  const dates = dateOptions(values);
-  let failed = 0;
-  for (const file of positionals) {
-    try {
-      const summary = await readExport(readLocalFile(file), { dates, nameHint: basename(file) }, () => {});
-      if (values.json) io.stdout.write(`${JSON.stringify(toJson(file, summary))}\n`);
-      else io.stdout.write(render(file, summary));
-    } catch (err) {
-      failed++;
-      if (!isMailflowError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
-      const e = err as { code?: string; message: string; line?: number; byteOffset?: number };
-      if (values.json) io.stdout.write(`${JSON.stringify({ file, status: 'rejected', error: { code: e.code, message: e.message, line: e.line ?? null, byteOffset: e.byteOffset ?? null } })}\n`);
-      else io.stderr.write(`${file}: ${e.code}: ${e.message}\n`);
+export const inspectCommand = defineCommand({
+  name: 'inspect',
+  help: INSPECT_HELP,
+  options: { json: { type: 'boolean' }, ...DATE_OPTIONS },
+  positionals: true,
+  async run({ values, positionals, io }) {
+    if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'inspect needs at least one file');
+    const dates = dateOptions(values);
+    let failed = 0;
+    for (const file of positionals) {
+      try {
+        const summary = await readExport(readLocalFile(file), { dates, nameHint: basename(file) }, () => {});
+        if (values.json) io.stdout.write(`${JSON.stringify(toJson(file, summary))}\n`);
+        else io.stdout.write(render(file, summary));
+      } catch (err) {
+        failed++;
+        if (!isMailflowError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
+        const e = err as { code?: string; message: string; line?: number; byteOffset?: number };
+        if (values.json) io.stdout.write(`${JSON.stringify({ file, status: 'rejected', error: { code: e.code, message: e.message, line: e.line ?? null, byteOffset: e.byteOffset ?? null } })}\n`);
+        else io.stderr.write(`${file}: ${e.code}: ${e.message}\n`);
+      }
     }
-  }
-  return failed ? 1 : 0;
-}
+    return failed ? 1 : 0;
+  },
+});
 
 export function toJson(file: string, s: ExportSummary) {
   return {

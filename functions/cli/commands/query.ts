@@ -1,13 +1,11 @@
-import { createFsStore } from '../../adapters/fs-store.ts';
+import { STORE_OPTIONS, defineCommand, parseTime, storeFrom } from '../command.ts';
 import { lookupCode } from '../../core/classify/classify.ts';
 import { UsageError } from '../../core/errors.ts';
 import { toCsv } from '../../core/query/csv-out.ts';
 import { parseFields, parseWhere, queryStore, QUERY_FIELDS, type QueryRow } from '../../core/query/query.ts';
-import { createS3Store } from '../../adapters/s3-store.ts';
 import { signedGet } from '../../adapters/signed-get.ts';
-import { parse, wholeNumber, type Io } from '../args.ts';
-import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
-import { DEFAULT_DATA_DIR } from './ingest.ts';
+import { wholeNumber } from '../args.ts';
+import { S3_HELP } from '../s3-options.ts';
 
 export const QUERY_HELP = `Usage: mailflow query [options]
 
@@ -34,77 +32,65 @@ Rows are sorted by events, largest first. "messages" counts distinct message-and
 pairs per hour, summed over hours. Delivered events are counted too, so rates can be computed.
 `;
 
-export async function queryCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, {
-    'data-dir': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, tenant: { type: 'string' },
+export const queryCommand = defineCommand({
+  name: 'query',
+  help: QUERY_HELP,
+  options: {
+    from: { type: 'string' }, to: { type: 'string' }, tenant: { type: 'string' },
     by: { type: 'string' }, where: { type: 'string', multiple: true }, format: { type: 'string' }, top: { type: 'string' },
     url: { type: 'string' },
-    ...S3_OPTIONS,
-  }, false);
-  if (values.help) {
-    io.stdout.write(QUERY_HELP);
-    return 0;
-  }
-  const format = values.format ?? 'table';
-  if (!['table', 'json', 'csv'].includes(format)) throw new UsageError('BAD_FORMAT', '--format must be table, json or csv');
-  const by = parseFields(values.by ?? 'outcome,code');
-  const now = Date.now();
-  const from = values.from === undefined ? undefined : parseTime(values.from, now, 'from');
-  const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
-  if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1) throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
-  if (values.url) {
-    let base: URL;
-    try {
-      base = new URL(values.url);
-    } catch {
-      throw new UsageError('BAD_URL', `--url "${values.url}" is not a URL (the stack output QueryUrl, https://….lambda-url.<region>.on.aws/)`);
+    ...STORE_OPTIONS,
+  },
+  positionals: false,
+  async run({ values, io }) {
+    const format = values.format ?? 'table';
+    if (!['table', 'json', 'csv'].includes(format)) throw new UsageError('BAD_FORMAT', '--format must be table, json or csv');
+    const by = parseFields(values.by ?? 'outcome,code');
+    const now = Date.now();
+    const from = values.from === undefined ? undefined : parseTime(values.from, now, 'from');
+    const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
+    if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1) throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
+    if (values.url) {
+      let base: URL;
+      try {
+        base = new URL(values.url);
+      } catch {
+        throw new UsageError('BAD_URL', `--url "${values.url}" is not a URL (the stack output QueryUrl, https://….lambda-url.<region>.on.aws/)`);
+      }
+      const url = new URL('v1/summary', base.href.endsWith('/') ? base : new URL(`${base.href}/`));
+      const params: Record<string, string | undefined> = {
+        by: by.join(','),
+        from: from === undefined ? undefined : new Date(from).toISOString(),
+        to: to === undefined ? undefined : new Date(to).toISOString(),
+        tenant: values.tenant,
+        where: values.where?.join(';'),
+        top: values.top,
+        format: format === 'csv' ? 'csv' : 'json',
+      };
+      for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+      const res = await signedGet(url, values.region ? { region: values.region } : {});
+      if (format === 'csv') io.stdout.write(res.body);
+      else {
+        const { rows } = JSON.parse(res.body) as { rows: QueryRow[] };
+        io.stdout.write(format === 'json' ? `${JSON.stringify(rows, null, 1)}\n` : table(rows, by));
+      }
+      return 0;
     }
-    const url = new URL('v1/summary', base.href.endsWith('/') ? base : new URL(`${base.href}/`));
-    const params: Record<string, string | undefined> = {
-      by: by.join(','),
-      from: from === undefined ? undefined : new Date(from).toISOString(),
-      to: to === undefined ? undefined : new Date(to).toISOString(),
-      tenant: values.tenant,
-      where: values.where?.join(';'),
-      top: values.top,
-      format: format === 'csv' ? 'csv' : 'json',
-    };
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
-    const res = await signedGet(url, values.region ? { region: values.region } : {});
-    if (format === 'csv') io.stdout.write(res.body);
-    else {
-      const { rows } = JSON.parse(res.body) as { rows: QueryRow[] };
-      io.stdout.write(format === 'json' ? `${JSON.stringify(rows, null, 1)}\n` : table(rows, by));
-    }
+    const store = storeFrom(values);
+    const rows = await queryStore(store, {
+      by,
+      where: parseWhere(values.where ?? []),
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+      ...(values.tenant ? { tenants: values.tenant.split(',').map((t) => t.trim().toLowerCase()) } : {}),
+      ...(values.top !== undefined ? { top: wholeNumber('top', values.top) } : {}),
+    });
+    if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
+    else if (format === 'csv') io.stdout.write(toCsv(rows, [...by, 'events', 'messages']));
+    else io.stdout.write(table(rows, by));
     return 0;
-  }
-  const store = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
-  const rows = await queryStore(store, {
-    by,
-    where: parseWhere(values.where ?? []),
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
-    ...(values.tenant ? { tenants: values.tenant.split(',').map((t) => t.trim().toLowerCase()) } : {}),
-    ...(values.top !== undefined ? { top: wholeNumber('top', values.top) } : {}),
-  });
-  if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
-  else if (format === 'csv') io.stdout.write(toCsv(rows, [...by, 'events', 'messages']));
-  else io.stdout.write(table(rows, by));
-  return 0;
-}
-
-/** ISO date (a `--to` date means the end of that day), ISO time, or an age like 24h / 7d / 30m. */
-export function parseTime(text: string, now: number, which: 'from' | 'to'): number {
-  const age = /^(\d+)\s*([mhd])$/.exec(text.trim());
-  if (age) return now - +age[1]! * { m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as 'm' | 'h' | 'd'];
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    const day = Date.parse(`${text}T00:00:00Z`);
-    if (!Number.isNaN(day)) return which === 'to' ? day + 86_400_000 : day;
-  }
-  const t = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
-  if (Number.isNaN(t)) throw new UsageError('BAD_TIME', `--${which} "${text}" is not a date (2026-11-20), a time (2026-11-20T10:00Z) or an age (24h, 7d)`);
-  return t;
-}
+  },
+});
 
 function table(rows: QueryRow[], by: string[]): string {
   if (rows.length === 0) return 'no events match\n';

@@ -1,19 +1,11 @@
+import { STORE_OPTIONS, defineCommand, languageOf, parseTime, storeFrom } from '../command.ts';
 import { writeFile } from 'node:fs/promises';
-import { createFsStore } from '../../adapters/fs-store.ts';
-import { loadRulesConfig } from '../../adapters/rules-file.ts';
-import { createS3Store } from '../../adapters/s3-store.ts';
 import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { ALL_TENANTS } from '../../core/render/report-html.ts';
 import { parseRange, RANGES } from '../../core/render/report-load.ts';
 import { renderReport } from '../../core/render/report.ts';
-import { resolveTenant } from '../../core/rules/config.ts';
-import { parse, parseLang, type Io } from '../args.ts';
-import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
-import { DEFAULT_DATA_DIR } from './ingest.ts';
-import { parseTime } from './query.ts';
-import type { Lang } from '../../core/vocabulary/language.ts';
+import { S3_HELP } from '../s3-options.ts';
 
 export const REPORT_HELP = `Usage: mailflow report --html [--out report.html] [options]
 
@@ -35,41 +27,34 @@ Options:
   --config FILE      the rules and tenant settings file
 ${S3_HELP}`;
 
-export async function reportCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, {
-    html: { type: 'boolean' }, out: { type: 'string' }, 'data-dir': { type: 'string' }, tenant: { type: 'string' }, range: { type: 'string' },
-    ranges: { type: 'string' }, to: { type: 'string' }, lang: { type: 'string' }, config: { type: 'string' }, ...S3_OPTIONS,
-  }, false);
-  if (values.help) {
-    io.stdout.write(REPORT_HELP);
+export const reportCommand = defineCommand({
+  name: 'report',
+  help: REPORT_HELP,
+  options: {
+    html: { type: 'boolean' }, out: { type: 'string' }, tenant: { type: 'string' }, range: { type: 'string' },
+    ranges: { type: 'string' }, to: { type: 'string' }, lang: { type: 'string' }, config: { type: 'string' }, ...STORE_OPTIONS,
+  },
+  positionals: false,
+  async run({ values, io }) {
+    if (!values.html) throw new UsageError('NO_FORMAT', 'say --html: the report is an HTML page (for text, use mailflow digest)');
+    const store: ObjectStore = storeFrom(values);
+    const tenants = values.tenant ? values.tenant.split(',').map((t) => normaliseTenant(t)) : undefined;
+    const ranges = values.ranges ? values.ranges.split(',').map((r) => parseRange(r.trim())) : undefined;
+    const lang = await languageOf(values.lang, values.config, tenants?.length === 1 ? tenants[0]! : null);
+    const now = Date.now();
+    const { html, views } = await renderReport(store, {
+      mode: 'static', lang, tenant: tenants?.length === 1 ? tenants[0]! : null, range: parseRange(values.range),
+      ...(tenants ? { tenants } : {}), ...(ranges ? { ranges } : {}),
+      ...(values.to ? { to: parseTime(values.to, now, 'to') } : {}), now,
+    });
+    const out = values.out ?? (io.stdout.isTTY ? 'report.html' : undefined);
+    if (out === undefined) io.stdout.write(html);
+    else {
+      await writeFile(out, html);
+      io.stderr.write(`wrote ${out} (${views} views, ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB): open it in a browser\n`);
+    }
     return 0;
-  }
-  if (!values.html) throw new UsageError('NO_FORMAT', 'say --html: the report is an HTML page (for text, use mailflow digest)');
-  if (values.bucket && values['data-dir']) throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir or --bucket');
-  const store: ObjectStore = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
-  const tenants = values.tenant ? values.tenant.split(',').map((t) => normaliseTenant(t)) : undefined;
-  const ranges = values.ranges ? values.ranges.split(',').map((r) => parseRange(r.trim())) : undefined;
-  const lang = await languageOf(values.lang, values.config, tenants?.length === 1 ? tenants[0]! : null);
-  const now = Date.now();
-  const { html, views } = await renderReport(store, {
-    mode: 'static', lang, tenant: tenants?.length === 1 ? tenants[0]! : null, range: parseRange(values.range),
-    ...(tenants ? { tenants } : {}), ...(ranges ? { ranges } : {}),
-    ...(values.to ? { to: parseTime(values.to, now, 'to') } : {}), now,
-  });
-  const out = values.out ?? (io.stdout.isTTY ? 'report.html' : undefined);
-  if (out === undefined) io.stdout.write(html);
-  else {
-    await writeFile(out, html);
-    io.stderr.write(`wrote ${out} (${views} views, ${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB): open it in a browser\n`);
-  }
-  return 0;
-}
+  },
+});
 
 /** --lang, else the tenant's language from the config, else English. */
-export async function languageOf(flag: string | undefined, configFile: string | undefined, tenant: string | null): Promise<Lang> {
-  const lang = parseLang(flag);
-  if (lang) return lang;
-  const { config } = await loadRulesConfig(configFile);
-  return resolveTenant(config, tenant ?? ALL_TENANTS).settings.language;
-}
-

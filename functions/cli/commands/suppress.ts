@@ -1,15 +1,12 @@
+import { STORE_OPTIONS, defineCommand, parseTime, storeFrom } from '../command.ts';
+import { DAY, parseDuration } from '../../core/vocabulary/time.ts';
 import { randomBytes } from 'node:crypto';
-import { createFsStore } from '../../adapters/fs-store.ts';
-import { createS3Store } from '../../adapters/s3-store.ts';
 import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { parse, type Io } from '../args.ts';
-import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
-import { DEFAULT_DATA_DIR } from './ingest.ts';
-import { parseTime } from './query.ts';
-import { activeSuppressions, type Suppression } from '../../core/store/suppressions.ts';
-import { suppressionKey } from '../../core/store/layout.ts';
+
+import { S3_HELP } from '../s3-options.ts';
+import { activeSuppressions, saveSuppression, type Suppression } from '../../core/store/suppressions.ts';
 
 export const SUPPRESS_HELP = `Usage: mailflow suppress --rule R --until T --reason TEXT [--key field=value …] [--tenant T]
        mailflow suppress --list [--tenant T]
@@ -25,39 +22,40 @@ suppression and its reason are listed in every digest until it expires.
   --data-dir D       the data folder (default .mailflow), or --bucket B for the deployed pipeline
 ${S3_HELP}`;
 
-export async function suppressCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, {
+export const suppressCommand = defineCommand({
+  name: 'suppress',
+  help: SUPPRESS_HELP,
+  options: {
     rule: { type: 'string' }, key: { type: 'string', multiple: true }, until: { type: 'string' }, reason: { type: 'string' },
-    tenant: { type: 'string' }, list: { type: 'boolean' }, 'data-dir': { type: 'string' }, ...S3_OPTIONS,
-  }, false);
-  if (values.help) {
-    io.stdout.write(SUPPRESS_HELP);
+    tenant: { type: 'string' }, list: { type: 'boolean' }, ...STORE_OPTIONS,
+  },
+  positionals: false,
+  async run({ values, io }) {
+    const tenant = normaliseTenant(values.tenant);
+    const store: ObjectStore = storeFrom(values);
+    const now = Date.now();
+    if (values.list) {
+      const active = await activeSuppressions(store, tenant, new Date(now));
+      if (!active.length) io.stdout.write(`no active suppressions for ${tenant}\n`);
+      for (const s of active) io.stdout.write(`${s.id}  ${s.ruleId}  ${Object.entries(s.match).map(([k, v]) => `${k}=${v}`).join(' ') || '*'}  until ${s.until}  ${s.reason}\n`);
+      return 0;
+    }
+    if (!values.rule || !/^(\*|[a-z0-9][a-z0-9-]{0,62})$/.test(values.rule)) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --rule <rule id or *>');
+    if (!values.until) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --until (an ISO time, or 4h, 2d …): suppressions always expire');
+    if (!values.reason || values.reason.trim().length < 10) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --reason of at least 10 characters: the digests show it');
+    const ahead = parseDuration(values.until);
+    const until = ahead !== null ? now + ahead : parseTime(values.until, now, 'to');
+    if (until <= now) throw new UsageError('BAD_TIME', `--until ${values.until} is in the past`);
+    if (until - now > 30 * DAY) throw new UsageError('BAD_TIME', '--until is more than 30 days away: suppress for shorter and renew it if needed');
+    const match: Record<string, string> = {};
+    for (const kv of values.key ?? []) {
+      const eq = kv.indexOf('=');
+      if (eq < 1) throw new UsageError('BAD_ARGUMENTS', `--key takes field=value, not "${kv}"`);
+      match[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    const s: Suppression = { id: randomBytes(4).toString('hex'), tenant, ruleId: values.rule, match, until: new Date(until).toISOString(), reason: values.reason.trim(), createdAt: new Date(now).toISOString() };
+    if (!(await saveSuppression(store, s))) throw new UsageError('SUPPRESSION_EXISTS', `a suppression with id ${s.id} exists; run the command again`);
+    io.stdout.write(`suppressed ${s.ruleId} ${Object.entries(match).map(([k, v]) => `${k}=${v}`).join(' ') || '(all groups)'} for ${tenant} until ${s.until} (id ${s.id})\n`);
     return 0;
-  }
-  const tenant = normaliseTenant(values.tenant);
-  const store: ObjectStore = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
-  const now = Date.now();
-  if (values.list) {
-    const active = await activeSuppressions(store, tenant, new Date(now));
-    if (!active.length) io.stdout.write(`no active suppressions for ${tenant}\n`);
-    for (const s of active) io.stdout.write(`${s.id}  ${s.ruleId}  ${Object.entries(s.match).map(([k, v]) => `${k}=${v}`).join(' ') || '*'}  until ${s.until}  ${s.reason}\n`);
-    return 0;
-  }
-  if (!values.rule || !/^(\*|[a-z0-9][a-z0-9-]{0,62})$/.test(values.rule)) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --rule <rule id or *>');
-  if (!values.until) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --until (an ISO time, or 4h, 2d …): suppressions always expire');
-  if (!values.reason || values.reason.trim().length < 10) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --reason of at least 10 characters: the digests show it');
-  const relative = /^(\d+)\s*([hd])$/.exec(values.until);
-  const until = relative ? now + +relative[1]! * (relative[2] === 'd' ? 86_400_000 : 3_600_000) : parseTime(values.until, now, 'to');
-  if (until <= now) throw new UsageError('BAD_TIME', `--until ${values.until} is in the past`);
-  if (until - now > 30 * 86_400_000) throw new UsageError('BAD_TIME', '--until is more than 30 days away: suppress for shorter and renew it if needed');
-  const match: Record<string, string> = {};
-  for (const kv of values.key ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq < 1) throw new UsageError('BAD_ARGUMENTS', `--key takes field=value, not "${kv}"`);
-    match[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
-  const s: Suppression = { id: randomBytes(4).toString('hex'), tenant, ruleId: values.rule, match, until: new Date(until).toISOString(), reason: values.reason.trim(), createdAt: new Date(now).toISOString() };
-  await store.putIfAbsent(suppressionKey(tenant, s.id), Buffer.from(JSON.stringify(s, null, 1)));
-  io.stdout.write(`suppressed ${s.ruleId} ${Object.entries(match).map(([k, v]) => `${k}=${v}`).join(' ') || '(all groups)'} for ${tenant} until ${s.until} (id ${s.id})\n`);
-  return 0;
-}
+  },
+});

@@ -1,3 +1,4 @@
+import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
 import { join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
@@ -6,8 +7,7 @@ import { parseRulesConfig, resolveTenant } from '../../core/rules/config.ts';
 import { nextIncident } from '../../core/rules/incident.ts';
 import { renderAlert } from '../../core/render/alert.ts';
 import { systemClock } from '../../core/ports.ts';
-import { parse, parseLang, type Io } from '../args.ts';
-import { DEFAULT_DATA_DIR } from './ingest.ts';
+import { parseLang } from '../args.ts';
 
 export const TEST_ALERT_HELP = `Usage: mailflow test-alert [--topic-arn ARN] [--data-dir D] [--lang en|it]
 
@@ -16,22 +16,23 @@ the SNS topic with --topic-arn (your AWS credentials; the stack output AlertTopi
 to the terminal and <data-dir>/outbox.jsonl.
 `;
 
-export async function testAlertCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, { 'topic-arn': { type: 'string' }, 'data-dir': { type: 'string' }, lang: { type: 'string' } }, false);
-  if (values.help) {
-    io.stdout.write(TEST_ALERT_HELP);
+export const testAlertCommand = defineCommand({
+  name: 'test-alert',
+  help: TEST_ALERT_HELP,
+  options: { 'topic-arn': { type: 'string' }, 'data-dir': { type: 'string' }, lang: { type: 'string' } },
+  positionals: false,
+  async run({ values, io }) {
+    const lang = parseLang(values.lang) ?? 'en';
+    const { rules, settings } = resolveTenant(parseRulesConfig({ defaults: { language: lang } }), 'sample');
+    const rule = rules.find((r) => r.id === 'connector-codes')!;
+    const incident = nextIncident(null, 42, rule, new Date(), { tenant: 'sample', group: { destination: 'mail.contoso.example' } })!;
+    const alert = renderAlert(incident, 'open', rule, settings, '4.4.316');
+    const sample = { ...alert, subject: `[mailflow] TEST ${alert.subject.replace('[mailflow] ', '')}` };
+    const notifier = values['topic-arn']
+      ? createSnsNotifier(new SNSClient({}), { topicArn: values['topic-arn'], clock: systemClock })
+      : createOutboxNotifier({ path: join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl'), print: io.stdout });
+    await notifier.publish(sample);
+    io.stderr.write(values['topic-arn'] ? `sent to ${values['topic-arn']}\n` : `written to ${join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl')}\n`);
     return 0;
-  }
-  const lang = parseLang(values.lang) ?? 'en';
-  const { rules, settings } = resolveTenant(parseRulesConfig({ defaults: { language: lang } }), 'sample');
-  const rule = rules.find((r) => r.id === 'connector-codes')!;
-  const incident = nextIncident(null, 42, rule, new Date(), { tenant: 'sample', group: { destination: 'mail.contoso.example' } })!;
-  const alert = renderAlert(incident, 'open', rule, settings, '4.4.316');
-  const sample = { ...alert, subject: `[mailflow] TEST ${alert.subject.replace('[mailflow] ', '')}` };
-  const notifier = values['topic-arn']
-    ? createSnsNotifier(new SNSClient({}), { topicArn: values['topic-arn'], clock: systemClock })
-    : createOutboxNotifier({ path: join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl'), print: io.stdout });
-  await notifier.publish(sample);
-  io.stderr.write(values['topic-arn'] ? `sent to ${values['topic-arn']}\n` : `written to ${join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl')}\n`);
-  return 0;
-}
+  },
+});

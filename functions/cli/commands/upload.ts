@@ -1,10 +1,11 @@
+import { defineCommand } from '../command.ts';
 import { HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { expandInputs, md5Etag, taggedKey, uploadKeys } from '../../adapters/local-files.ts';
 import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
-import { parse, type Io } from '../args.ts';
+
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 
 export const UPLOAD_HELP = `Usage: mailflow upload <files | folders | globs…> --bucket B [--tenant T] [options]
@@ -20,36 +21,37 @@ Options:
   --tenant T         whose mail this is (default "default"; a-z, 0-9, -)
 ${S3_HELP}`;
 
-export async function uploadCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...S3_OPTIONS, tenant: { type: 'string' } });
-  if (values.help) {
-    io.stdout.write(UPLOAD_HELP);
-    return 0;
-  }
-  if (!values.bucket) throw new UsageError('MISSING_ARGUMENT', 'upload needs --bucket (the stack output UploadBucketName)');
-  if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'upload needs files, folders or globs');
-  const tenant = normaliseTenant(values.tenant);
-  const { files, missing } = await expandInputs(positionals);
-  for (const m of missing) io.stderr.write(`${m}: no such file, folder or match\n`);
-  const client = s3ClientFrom(values);
-  const folders = [];
-  for (const p of positionals) if ((await stat(p).catch(() => null))?.isDirectory()) folders.push(p);
-  const keys = uploadKeys(files, tenant, folders);
-  let failed = missing.length;
-  for (const file of files) {
-    try {
-      const { size } = await stat(file);
-      const etag = await md5Etag(file);
-      const r = await putOnce(client, values.bucket, keys.get(file)!, file, size, etag);
-      const where = `s3://${values.bucket}/${r.key}`;
-      io.stdout.write(r.sent ? `↑ ${file} → ${where} (${size.toLocaleString('en-US')} bytes)\n` : `= ${file}: already at ${where} (the same bytes; not sent again)\n`);
-    } catch (err) {
-      failed++;
-      io.stderr.write(`${file}: upload failed: ${(err as Error).name}: ${(err as Error).message}\n`);
+export const uploadCommand = defineCommand({
+  name: 'upload',
+  help: UPLOAD_HELP,
+  options: { ...S3_OPTIONS, tenant: { type: 'string' } },
+  positionals: true,
+  async run({ values, positionals, io }) {
+    if (!values.bucket) throw new UsageError('MISSING_ARGUMENT', 'upload needs --bucket (the stack output UploadBucketName)');
+    if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'upload needs files, folders or globs');
+    const tenant = normaliseTenant(values.tenant);
+    const { files, missing } = await expandInputs(positionals);
+    for (const m of missing) io.stderr.write(`${m}: no such file, folder or match\n`);
+    const client = s3ClientFrom(values);
+    const folders = [];
+    for (const p of positionals) if ((await stat(p).catch(() => null))?.isDirectory()) folders.push(p);
+    const keys = uploadKeys(files, tenant, folders);
+    let failed = missing.length;
+    for (const file of files) {
+      try {
+        const { size } = await stat(file);
+        const etag = await md5Etag(file);
+        const r = await putOnce(client, values.bucket, keys.get(file)!, file, size, etag);
+        const where = `s3://${values.bucket}/${r.key}`;
+        io.stdout.write(r.sent ? `↑ ${file} → ${where} (${size.toLocaleString('en-US')} bytes)\n` : `= ${file}: already at ${where} (the same bytes; not sent again)\n`);
+      } catch (err) {
+        failed++;
+        io.stderr.write(`${file}: upload failed: ${(err as Error).name}: ${(err as Error).message}\n`);
+      }
     }
-  }
-  return failed ? 1 : 0;
-}
+    return failed ? 1 : 0;
+  },
+});
 
 /**
  * Puts the file at `key` unless something is there already: the same bytes (its ETag is the

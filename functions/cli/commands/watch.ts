@@ -5,8 +5,9 @@ import { createFsStore } from '../../adapters/fs-store.ts';
 import { expandInputs, INPUT_EXTENSIONS } from '../../adapters/local-files.ts';
 import { normaliseTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
-import { DATE_OPTIONS, dateOptions, parse, type Io } from '../args.ts';
-import { DEFAULT_DATA_DIR, describe, ingestFile, localAlerts } from './ingest.ts';
+import { DATE_OPTIONS, dateOptions } from '../args.ts';
+import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
+import { describe, ingestFile, localAlerts } from '../local-ingest.ts';
 
 export const WATCH_HELP = `Usage: mailflow watch <folder> [--data-dir D] [--tenant T] [--config FILE] [--json]
 
@@ -15,49 +16,50 @@ Ingests the exports already in the folder, then every new or changed file as it 
 are recognised by their receipts and not counted again.
 `;
 
-export async function watchCommand(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parse(argv, { 'data-dir': { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, ...DATE_OPTIONS });
-  if (values.help) {
-    io.stdout.write(WATCH_HELP);
-    return 0;
-  }
-  const dir = positionals[0];
-  if (!dir || positionals.length > 1) throw new UsageError('MISSING_ARGUMENT', 'watch needs exactly one folder');
-  if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new UsageError('NOT_A_FOLDER', `${dir} is not a folder`);
-  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-  const ctx = { store: createFsStore({ root: dataDir }), dataDir, tenant: normaliseTenant(values.tenant), read: { dates: dateOptions(values) }, alerts: await localAlerts(dataDir, values.config, io) };
-  const queue = new Set<string>();
-  let busy = Promise.resolve();
+export const watchCommand = defineCommand({
+  name: 'watch',
+  help: WATCH_HELP,
+  options: { 'data-dir': { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, ...DATE_OPTIONS },
+  positionals: true,
+  async run({ values, positionals, io, signal }) {
+    const dir = positionals[0];
+    if (!dir || positionals.length > 1) throw new UsageError('MISSING_ARGUMENT', 'watch needs exactly one folder');
+    if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new UsageError('NOT_A_FOLDER', `${dir} is not a folder`);
+    const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+    const ctx = { store: createFsStore({ root: dataDir }), dataDir, tenant: normaliseTenant(values.tenant), read: { dates: dateOptions(values) }, alerts: await localAlerts(dataDir, values.config, io) };
+    const queue = new Set<string>();
+    let busy = Promise.resolve();
 
-  const ingest = (file: string) => {
-    if (queue.has(file)) return;
-    queue.add(file);
-    busy = busy.then(async () => {
-      await settled(file);
-      queue.delete(file);
-      if (!(await stat(file).catch(() => null))?.isFile()) return;
-      const receipt = await ingestFile(file, ctx).catch((err: Error) => {
-        io.stderr.write(`${file}: ${err.message}\n`);
-        return null;
+    const ingest = (file: string) => {
+      if (queue.has(file)) return;
+      queue.add(file);
+      busy = busy.then(async () => {
+        await settled(file);
+        queue.delete(file);
+        if (!(await stat(file).catch(() => null))?.isFile()) return;
+        const receipt = await ingestFile(file, ctx).catch((err: Error) => {
+          io.stderr.write(`${file}: ${err.message}\n`);
+          return null;
+        });
+        if (receipt) io.stdout.write(values.json ? `${JSON.stringify(receipt)}\n` : `${describe(receipt)}\n`);
       });
-      if (receipt) io.stdout.write(values.json ? `${JSON.stringify(receipt)}\n` : `${describe(receipt)}\n`);
-    });
-  };
+    };
 
-  for (const f of (await expandInputs([dir])).files) ingest(f);
-  if (!values.json) io.stderr.write(`watching ${dir} (Ctrl-C to stop)\n`);
-  const watcher = watch(dir, { recursive: true }, (_event, name) => {
-    if (name && INPUT_EXTENSIONS.test(name) && !name.split('/').some((p) => p.startsWith('.'))) ingest(join(dir, name));
-  });
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    signal?.addEventListener('abort', stop, { once: true });
-    process.once('SIGINT', stop);
-  });
-  watcher.close();
-  await busy;
-  return 0;
-}
+    for (const f of (await expandInputs([dir])).files) ingest(f);
+    if (!values.json) io.stderr.write(`watching ${dir} (Ctrl-C to stop)\n`);
+    const watcher = watch(dir, { recursive: true }, (_event, name) => {
+      if (name && INPUT_EXTENSIONS.test(name) && !name.split('/').some((p) => p.startsWith('.'))) ingest(join(dir, name));
+    });
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      signal?.addEventListener('abort', stop, { once: true });
+      process.once('SIGINT', stop);
+    });
+    watcher.close();
+    await busy;
+    return 0;
+  },
+});
 
 /** Waits until a file's size has not changed for a second (an upload or copy in progress). */
 async function settled(file: string): Promise<void> {

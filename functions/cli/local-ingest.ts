@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { createOutboxNotifier } from '../adapters/outbox-notifier.ts';
+import { loadRulesConfig } from '../adapters/rules-file.ts';
+import { localSourceRef, readLocalFile } from '../adapters/local-files.ts';
+import { ingestObject, type IngestConfig } from '../core/flows/ingest-object.ts';
+import { silentLogger, systemClock, type ObjectStore } from '../core/ports.ts';
+import type { ReadExportOptions } from '../core/read/read-export.ts';
+import type { Receipt } from '../core/store/receipts.ts';
+import type { Io } from './args.ts';
+import { noProgress, type Progress } from './progress.ts';
+
+/** Local ingestion, shared by `mailflow ingest` and `mailflow watch`. */
+
+/** Rules from the config file and the local notifier: the terminal and <data-dir>/outbox.jsonl. */
+export async function localAlerts(dataDir: string, configFile: string | undefined, io: Io): Promise<NonNullable<IngestConfig['alerts']>> {
+  const { config } = await loadRulesConfig(configFile);
+  return { rules: config, notifier: createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl'), print: io.stderr }) };
+}
+
+export async function ingestFile(
+  file: string,
+  ctx: { store: ObjectStore; dataDir: string; tenant: string; read: ReadExportOptions; progress?: Progress; alerts?: IngestConfig['alerts'] },
+): Promise<Receipt> {
+  const ref = await localSourceRef(file, ctx.dataDir, ctx.tenant);
+  const progress = ctx.progress ?? noProgress;
+  progress.start(file, ref.size ?? 0);
+  try {
+    return await ingestObject(ref, readLocalFile(file, (n) => progress.advance(n)), { store: ctx.store, clock: systemClock, logger: silentLogger }, { read: ctx.read, ...(ctx.alerts ? { alerts: ctx.alerts } : {}) });
+  } finally {
+    progress.done();
+  }
+}
+
+/** One line per receipt, for people (`--json` prints the receipt itself). */
+export function describe(r: Receipt): string {
+  const name = r.file ?? r.key;
+  switch (r.status) {
+    case 'rejected':
+      return `✗ ${name}: rejected: ${r.errorCode}: ${r.reason}`;
+    case 'empty':
+      return `- ${name}: empty`;
+    case 'duplicate':
+      return `= ${name}: duplicate, ${r.reason}`;
+    default: {
+      const failures = (r.events?.deferred ?? 0) + (r.events?.failed ?? 0) + (r.events?.expired ?? 0);
+      let line = `✓ ${name}: ${r.family}, ${r.rows.toLocaleString('en-US')} rows, ${failures.toLocaleString('en-US')} failed or deferred; ${r.counted.toLocaleString('en-US')} events counted`;
+      if (r.alreadyCounted) line += ` (${r.alreadyCounted.toLocaleString('en-US')} already counted from other uploads)`;
+      line += `, ${r.hours} hour(s)`;
+      if (r.rejectedRows.count) line += `; ${r.rejectedRows.count} bad row(s), first at line ${r.rejectedRows.samples[0]?.line}`;
+      if (r.truncationWarning) line += `\n  warning: ${r.truncationWarning}`;
+      for (const w of r.warnings.filter((w) => !/row\(s\) skipped/.test(w))) line += `\n  warning: ${w}`;
+      return line;
+    }
+  }
+}
