@@ -3,7 +3,7 @@
 # server with conditional writes and bucket notifications, for the integration tests.
 # Usage: scripts/ceph-up.sh DIR [PORT]   (stop with scripts/ceph-down.sh DIR)
 # Needs Debian's radosgw, ceph-mon and ceph-osd; .ci/run installs them. All data is in memory.
-# Timings tuned as in shared/reference/local-aws.md (about 1.3 s instead of 12.5 s).
+# Timings tuned for a single-node test cluster (about 1.3 s to healthy instead of 12.5 s).
 set -euo pipefail
 D=$(realpath -m "${1:-./cephrun}"); PORT=${2:-7480}
 rm -rf "$D"; mkdir -p "$D"/{mon,osd,rgw,run,log}

@@ -8,7 +8,7 @@ import type { ListedObject, ObjectStore, StoredObject } from '../core/ports.ts';
 /**
  * The object store on a local data folder, with S3's conditional-write semantics:
  * - putIfAbsent: write a temp file, then `link()` it into place (atomic, fails if it exists);
- * - putIfMatch: under a per-key lock file (`open(…, 'wx')`), compare the content hash, then
+ * - putIfMatch: under a per-key lock file (`open(…, 'wx')`), compare the ETag (below), then
  *   `rename()` a temp file over the object (atomic), so a crash never leaves half a file.
  * The ETag is the file's inode, size and mtime: every write renames a new file into place, so
  * the tag changes on every write, and listing needs a stat, not a read.

@@ -50,7 +50,7 @@ export interface RuntimeConfig {
   unquotedIfMatch: boolean;
   /**
    * SDK attempts per S3 call. With 30 % throttling, 3 attempts fail one call in 37 and a whole
-   * ingestion (dozens of calls) often; 6 fail one in 1,400 (reliability.md A6.8).
+   * ingestion (dozens of calls) often; 6 fail one in 1,400 (0.3⁶).
    */
   s3MaxAttempts: number;
   reportLinkHours: number;

@@ -14,7 +14,7 @@ export interface S3ClientConfig {
 /**
  * One place that builds S3 clients. Against a custom endpoint, checksums are sent only when an
  * operation requires them: the SDK's default streams bodies as aws-chunked with a CRC32 trailer,
- * which Ceph RGW 16 answers with 411 (shared/reference/local-aws.md).
+ * which Ceph RGW 16 answers with 411 Length Required.
  */
 export function createS3Client(config: S3ClientConfig = {}): S3Client {
   return new S3Client({

@@ -1,7 +1,7 @@
 import { PREFIX } from '../core/store/layout.ts';
 /**
  * S3 event notifications, parsed in one place. Keys arrive form-encoded (`red+flower.csv` is
- * "red flower.csv"): `+` becomes a space first, then percent-decoding (reliability.md A1.3, R10).
+ * "red flower.csv"): `+` becomes a space first, then percent-decoding (as S3 event notifications encode keys).
  * Test events, removals, folder placeholders and keys outside `incoming/` are not ingested.
  */
 export interface S3ObjectRef {
@@ -57,7 +57,7 @@ export function parseS3Event(event: unknown): ParsedS3Event {
         bucket: r.s3.bucket.name,
         key,
         size: r.s3.object?.size ?? 0,
-        etag: normaliseEtag(r.s3.object?.eTag ?? ''),
+        etag: normalizeEtag(r.s3.object?.eTag ?? ''),
         versionId: r.s3.object?.versionId ?? null,
         sequencer: r.s3.object?.sequencer ?? null,
       });
@@ -67,7 +67,7 @@ export function parseS3Event(event: unknown): ParsedS3Event {
 }
 
 /** Events carry the ETag without quotes, GetObject and listings with them: one form for ids. */
-export function normaliseEtag(etag: string): string {
+export function normalizeEtag(etag: string): string {
   const bare = etag.replace(/^"|"$/g, '');
   return `"${bare}"`;
 }

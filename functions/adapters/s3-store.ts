@@ -6,7 +6,7 @@ export interface S3StoreOptions {
   bucket: string;
   /**
    * Send If-Match ETags without their quotes. AWS accepts either form; Ceph RGW 16 answers 412 to
-   * the quoted form the SDK returns (shared/reference/local-aws.md), so local servers need this.
+   * the quoted form the SDK returns (seen in this project's RGW tests), so local servers need this.
    */
   unquotedIfMatch?: boolean;
 }

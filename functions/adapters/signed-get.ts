@@ -4,7 +4,8 @@ import { request as httpsRequest } from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import { noCredentials, RemoteApiError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
+import { noCredentials, RemoteApiError } from './errors.ts';
 
 /**
  * GET against a Lambda Function URL with `AWS_IAM` auth: the request is signed with SigV4 for the

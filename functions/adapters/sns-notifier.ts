@@ -5,7 +5,7 @@ import type { Notification } from '../core/ports.ts';
 
 /**
  * Publishes to the alert topic with MessageStructure json (text for email, JSON for SQS, Lambda
- * and HTTPS subscribers). Never more than one publish a second per topic (reliability.md O32):
+ * and HTTPS subscribers). Never more than one publish a second per topic (faster risks the suspension of its email subscriptions):
  * email subscriptions are suspended above 10 messages a second. Throttling is retried by the SDK.
  */
 export function createSnsNotifier(client: SNSClient, options: { topicArn: string; clock: Clock; minIntervalMs?: number }): Notifier {

@@ -1,5 +1,6 @@
-import { isMailflowError, noCredentials, UsageError } from '../core/errors.ts';
+import { isMailflowError, UsageError } from '../core/errors.ts';
 import type { Io } from './args.ts';
+import { noCredentials } from '../adapters/errors.ts';
 
 const HELP = `mailflow — why Exchange Online mail stops flowing
 

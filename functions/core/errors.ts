@@ -51,18 +51,3 @@ export class UsageError extends MailflowError {}
 export function isMailflowError(err: unknown): err is MailflowError {
   return err instanceof MailflowError;
 }
-
-/** The query API answered with an error (status says which: 400 a bad parameter, 403 not allowed). */
-export class RemoteApiError extends MailflowError {
-  readonly status: number;
-
-  constructor(status: number, message: string) {
-    super(status === 400 ? 'API_BAD_REQUEST' : status === 403 ? 'API_FORBIDDEN' : 'API_FAILED', message);
-    this.status = status;
-  }
-}
-
-/** The AWS SDK found no credentials: the same advice wherever it happens (S3, SigV4 signing). */
-export function noCredentials(err: Error): UsageError {
-  return new UsageError('NO_CREDENTIALS', `no AWS credentials (${err.message}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`);
-}

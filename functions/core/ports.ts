@@ -5,7 +5,7 @@
 
 export interface StoredObject {
   body: Uint8Array;
-  /** Opaque version tag: S3's ETag, or a content hash in the data folder. */
+  /** Opaque version tag: S3's ETag; in the data folder, the file's inode, size and mtime (it changes on every write). */
   etag: string;
 }
 

@@ -1,14 +1,12 @@
+import { ReadStalledError } from '../adapters/errors.ts';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { uploadTenant } from '../core/store/layout.ts';
-import { InputError, MailflowError } from '../core/errors.ts';
+import { InputError } from '../core/errors.ts';
 import { ingestObject, rejectSource, type IngestConfig, type IngestPorts } from '../core/flows/ingest-object.ts';
 import type { RuntimeConfig } from '../adapters/runtime-config.ts';
 import type { S3ObjectRef } from '../adapters/s3-event.ts';
 import type { Receipt } from '../core/store/receipts.ts';
-
-/** A body stopped delivering bytes: transient, so the invocation fails and Lambda retries it. */
-export class ReadStalledError extends MailflowError {}
 
 /**
  * Ingests one uploaded object: the size gate before any download, then GetObject streamed into

@@ -10,7 +10,7 @@ import { readFailure } from '../core/store/failures.ts';
 import { START_MARGIN_MS } from '../ingest/ingest-batch.ts';
 import { uploadTenant } from '../core/store/layout.ts';
 import { ingestUpload } from '../ingest/ingest-upload.ts';
-import { INCOMING_PREFIX, normaliseEtag, type S3ObjectRef } from '../adapters/s3-event.ts';
+import { INCOMING_PREFIX, normalizeEtag, type S3ObjectRef } from '../adapters/s3-event.ts';
 import type { Receipt } from '../core/store/receipts.ts';
 
 /** Uploads re-driven at once: each is mostly waiting on S3. */
@@ -20,7 +20,7 @@ const PARALLEL = 4;
 export class RepeatedFailureError extends MailflowError {}
 
 /**
- * Lambda, SQS and S3 notifications can each drop an event (reliability.md A2.2): uploads under
+ * Lambda, SQS and S3 notifications can each drop an event (their delivery is best effort at the edges): uploads under
  * `incoming/` older than a few minutes that have no receipt are found here. Uploads whose queue
  * delivery failed are left to the queue and its dead-letter queue (`mailflow failures`).
  */
@@ -40,7 +40,7 @@ export async function findUnreceipted(uploads: ObjectStore, results: ObjectStore
   const missing: S3ObjectRef[] = [];
   for await (const o of uploads.list(INCOMING_PREFIX)) {
     if (o.key.endsWith('/') || o.lastModified.getTime() > cutoff) continue; // folders; uploads whose event may still be on its way
-    const etag = normaliseEtag(o.etag);
+    const etag = normalizeEtag(o.etag);
     const tenant = uploadTenant(o.key);
     if (!(await receiptsOf(tenant)).has(receiptKey(tenant, sourceIdOf(bucket, o.key, etag)))) {
       missing.push({ bucket, key: o.key, size: o.size, etag, versionId: null, sequencer: null });

@@ -39,7 +39,7 @@ describe.runIf(stackName)('the deployed pipeline', () => {
     expect(out.UploadBucketName, `outputs of ${stackName}`).toBeDefined();
   });
 
-  it('ingests an upload through the queue within two minutes, and recognises the same upload again', async () => {
+  it('ingests an upload through the queue within two minutes, and recognizes the same upload again', async () => {
     const client = createS3Client();
     const store = createS3Store(client, { bucket: out.BucketName! });
     const key = `incoming/${tenant}/trace detail+test.csv`;

@@ -4,7 +4,7 @@ export type SnsReply = 'ok' | 'throttle' | 'invalid';
 
 /**
  * A loopback server that speaks SNS's Query protocol just enough for Publish, answering from a
- * script (then 'ok'), so the SDK's own retry logic runs against it (reliability.md F18).
+ * script (then 'ok'), so the SDK's own retry logic runs against it (F18 in docs/guarantees.md).
  * Only used where no local SNS can: none implements MessageStructure json faithfully.
  */
 export async function startFakeSns(script: SnsReply[]): Promise<{ endpoint: string; requests: Array<Record<string, string>>; accepted: Array<Record<string, string>>; close(): Promise<void> }> {

@@ -18,7 +18,7 @@ export interface FaultProxyOptions {
 
 /**
  * An HTTP proxy on loopback in front of the S3 server that injects faults, so the SDK's own retry
- * logic runs (a client mock would skip it, reliability.md A6.7). The Host header is passed through
+ * logic runs (a client mock would skip it: a rejected mock command is sent once, never retried). The Host header is passed through
  * unchanged, so SigV4 signatures still verify at the server.
  */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<{ endpoint: string; server: Server; counts: Record<string, number>; setFailRate(rate: number): void; close(): Promise<void> }> {

@@ -5,7 +5,7 @@ import { createS3Client } from '../../functions/adapters/s3-client.ts';
 import { createS3Store } from '../../functions/adapters/s3-store.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import type { S3ObjectRef } from '../../functions/adapters/s3-event.ts';
-import { normaliseEtag } from '../../functions/adapters/s3-event.ts';
+import { normalizeEtag } from '../../functions/adapters/s3-event.ts';
 import { OWNER } from './lambda/iam.ts';
 import type { LocalStandIns } from './lambda/template.ts';
 
@@ -50,5 +50,5 @@ export async function freshBuckets(prefix = 'mf'): Promise<TestBuckets> {
 export async function upload(client: S3Client, bucket: string, key: string, body: Uint8Array): Promise<S3ObjectRef> {
   const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(put.VersionId ? { VersionId: put.VersionId } : {}) }));
-  return { bucket, key, size: head.ContentLength!, etag: normaliseEtag(head.ETag!), versionId: put.VersionId ?? null, sequencer: null };
+  return { bucket, key, size: head.ContentLength!, etag: normalizeEtag(head.ETag!), versionId: put.VersionId ?? null, sequencer: null };
 }

@@ -21,7 +21,7 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown;
 const actions = (s: Statement) => [s.Action].flat();
 const roleStatements = (role: RegExp, t = template): Statement[] => resources('AWS::IAM::Policy', t).filter(([id]) => role.test(id)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 
-describe('buckets (reliability.md SEC34)', () => {
+describe('buckets (SEC34)', () => {
   const buckets = resources('AWS::S3::Bucket');
   const bucket = (id: string) => buckets.find(([k]) => k.startsWith(id))![1].Properties;
 
@@ -218,7 +218,7 @@ describe('failures are seen, each time (Build 5)', () => {
   });
 });
 
-describe('least privilege (reliability.md SEC35)', () => {
+describe('least privilege (SEC35)', () => {
   const ours = roleStatements(/^(Ingest|Reconcile|Digest|Query)Role/);
   const s3 = (role: string) => roleStatements(new RegExp(`^${role}Role`)).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
   const grants = (role: string) => s3(role).flatMap((s) => actions(s).flatMap((a) => [s.Resource].flat().map((r) => `${a} ${JSON.stringify(r).replace(/\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\},"([^"]*)"\]\]\}/, '$1$2').replace(/\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\}/, '$1')}`))).sort();
@@ -260,7 +260,7 @@ describe('least privilege (reliability.md SEC35)', () => {
 });
 
 describe('query API (Build 9)', () => {
-  it('is a Function URL with AWS_IAM auth, never NONE (reliability.md SEC37)', () => {
+  it('is a Function URL with AWS_IAM auth, never NONE (SEC37)', () => {
     const urls = resources('AWS::Lambda::Url');
     expect(urls).toHaveLength(1);
     expect(urls[0]![1].Properties.AuthType).toBe('AWS_IAM');
@@ -418,7 +418,7 @@ describe('outputs', () => {
   });
 });
 
-describe('the cdk-nag gate (AwsSolutions and Serverless packs, reliability.md SEC33)', () => {
+describe('the cdk-nag gate (AwsSolutions and Serverless packs, SEC33)', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'mailflow-synth-'));
   const gated = buildApp(new App({ outdir, context: { ...cdkJsonContext(), alertEmails: 'ops@example.com', reportPublicKeyFile: 'test/fixtures/report-signing.pub.pem' } }));
   gated.app.synth(); // bundles with esbuild and runs the validation plugins; throws on an unacknowledged finding

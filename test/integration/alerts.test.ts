@@ -9,7 +9,7 @@ import type { Notification } from '../../functions/core/ports.ts';
 
 // The notifier records in memory: SNS itself cannot run here. Everything else is real: the ingest
 // function's code under its role, and Ceph RGW's conditional writes on rollups, deferral state and incidents.
-describe('alerts on Ceph RGW (reliability.md O32, R1)', () => {
+describe('alerts on Ceph RGW: publish rate, concurrent duplicates (O32, R1)', () => {
   it('300 threshold-crossing uploads through 25 concurrent invocations give exactly one open notification', async () => {
     const b = await freshBuckets('alerts');
     const records: Array<ReturnType<typeof recordOf>> = [];

@@ -24,7 +24,7 @@ function crashingAfter(store: ObjectStore, n: number): ObjectStore {
 const ports = (rt: FunctionRuntime, store = rt.store) => ({ store, clock: fastClock, logger: rt.logger });
 
 // Under the ingest function's role, on the stack's two buckets (versioned uploads, unversioned data).
-describe('delivery on Ceph RGW (reliability.md R4, R5)', () => {
+describe('delivery on Ceph RGW: crash anywhere, concurrent distinct files (R4, R5)', () => {
   it('R4: a crash after any write, then the queue delivering the message again, gives the baseline', async () => {
     const bytes = generated({ family: 'trace-detail', rows: 500, seed: 81, perHour: 2000 });
     const clean = await freshBuckets();

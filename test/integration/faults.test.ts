@@ -10,7 +10,7 @@ import { freshBuckets, upload, type TestBuckets } from '../helpers/rgw.ts';
 import { recordOf, uploadBatch } from '../helpers/s3-events.ts';
 
 // Faults injected at the HTTP layer between the SDK and a real S3 server (Ceph RGW), so the SDK's
-// retries, backoff and error mapping all run as in production (reliability.md F14-F17). The
+// retries, backoff and error mapping all run as in production (F14–F17 in docs/guarantees.md). The
 // ingest function's code runs under its role; the queue's redelivery is played by the test.
 const rgw = () => new URL(inject('s3Endpoint'));
 const target = () => ({ host: rgw().hostname, port: Number(rgw().port) });

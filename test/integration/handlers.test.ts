@@ -109,7 +109,7 @@ describe('ingest function on Ceph RGW, under its role', () => {
   });
 });
 
-describe('reconcile function on Ceph RGW, under its role (reliability.md R12, Build 8)', () => {
+describe('reconcile function on Ceph RGW, under its role: lost notifications (R12)', () => {
   const later = (minutes: number) => ({ now: () => new Date(Date.now() + minutes * 60_000), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) });
 
   it('re-drives exactly the uploads whose events were dropped; a second run finds none', async () => {

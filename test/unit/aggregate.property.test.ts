@@ -31,7 +31,7 @@ describe('rollup merging (property)', () => {
   });
 });
 
-describe('concurrent ingestion race (reliability.md R6)', () => {
+describe('concurrent ingestion race: any interleaving (R6)', () => {
   const race = (unconditional: boolean) =>
     fc.asyncProperty(fc.scheduler(), fc.integer({ min: 2, max: 8 }), async (s, k) => {
       const files = pool.slice(0, k);

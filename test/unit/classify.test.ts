@@ -6,7 +6,7 @@ import type { Outcome } from '../../functions/core/vocabulary/outcomes.ts';
 
 type Row = [text: string, event: Outcome | undefined, code: string | null, outcome: Outcome, category: string | null];
 
-// The first ten are verbatim from export-formats.md §2; the rest are real-looking variants.
+// The first ten are verbatim from real exports (as Microsoft's documentation and admins' posts show them); the rest are real-looking variants.
 const TABLE: Row[] = [
   ['Reason: [{LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 TLS negotiation failed with error SocketError] [LastAttemptedServerName=xxx] [LastAttemptedIP=xxx] [SmtpSecurity=-2;-2] [DM6NAM12FT012.eop-nam12.prod.protection.outlook.com 2023-03-07T18:46:06.378Z 08DB1DF24DB12D84]};{MSG=4. OutboundProxyTargetIP: xxx. OutboundProxyTargetHostName: xxx', 'deferred', '4.4.317', 'deferred', 'remote-server'],
   ['Reason: [{LED=450 4.4.316 Connection refused [Message=Socket error code 10061].', 'deferred', '4.4.316', 'deferred', 'connection-refused'],

@@ -5,7 +5,7 @@ import { buildSnsPublish, MESSAGE_BUDGET } from '../../functions/core/render/sns
 const C0_EXCEPT_NEWLINE = /[\u0000-\u0009\u000B-\u001F]/;
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/;
 
-describe('sanitizeField (reliability.md O30)', () => {
+describe('sanitizeField: digest injection (O30)', () => {
   const hostile = [
     '<img src=x onerror=alert(1)>@evil.example',
     '[click me](http://evil.example/login)',
@@ -47,7 +47,7 @@ describe('subjects', () => {
   });
 });
 
-describe('buildSnsPublish (reliability.md O31)', () => {
+describe('buildSnsPublish: digest size (O31)', () => {
   it('sends plain text to people and JSON to machines with MessageStructure json', () => {
     const input = buildSnsPublish({ subject: '[mailflow] open: 4.4.316 on mail.contoso.com', text: 'Connection refused\nby mail.contoso.com', json: { kind: 'alert', code: '4.4.316' } });
     expect(input.MessageStructure).toBe('json');

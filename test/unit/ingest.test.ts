@@ -13,7 +13,7 @@ import { createMemoryStore } from '../helpers/memory-store.ts';
 const fsStore = () => createFsStore({ root: mkdtempSync(join(tmpdir(), 'mailflow-ingest-')) });
 const detail = (rows: number, seed = 1) => generated({ family: 'trace-detail', rows, seed });
 
-describe('ingestObject: never counting twice (reliability.md R1, R2, R4, R5)', () => {
+describe('ingestObject: never counting twice (concurrent duplicates, late replays, crash anywhere, concurrent distinct files: R1, R2, R4, R5)', () => {
   it('writes rollups, summaries and a receipt; a second ingestion of the same file is a duplicate and changes nothing', async () => {
     const store = fsStore();
     const bytes = detail(2000);
@@ -146,7 +146,7 @@ describe('large files are merged in parts, so memory stays flat', () => {
   });
 });
 
-describe('crash points (reliability.md R4)', () => {
+describe('crash points: a crash anywhere, then a rerun, gives one clean run (R4)', () => {
   it('a crash after any write, then a rerun of the same upload, gives the baseline', async () => {
     const bytes = detail(1500, 7);
     const clean = createMemoryStore();

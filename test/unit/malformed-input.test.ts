@@ -8,7 +8,7 @@ const MiB = 1024 * 1024;
 const HEADER = '"Received","SenderAddress","RecipientAddress","Status","MessageTraceId"\r\n';
 const row = (i: number, status = 'Delivered') => `"11/20/2026 10:${String(i % 60).padStart(2, '0')}:00 AM","a@contoso.com","r${i}@fabrikam.com","${status}","id-${i}"\r\n`;
 
-describe('hostile and malformed input (reliability.md I21–I26, I28)', () => {
+describe('hostile and malformed input: bombs, gzip structure, giant fields, encodings, wrong shapes, totals (I21–I26, I28)', () => {
   // I21: bounds measured in a child process so vitest's own memory does not blur them.
   it('I21 aborts a gzip bomb on the ratio cap within 5 s and under 256 MiB extra memory', async () => {
     const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['gzip-bomb']);
@@ -142,7 +142,7 @@ describe('hostile and malformed input (reliability.md I21–I26, I28)', () => {
     expect(await errorOf(readAll(gzipSync(png)))).toMatchObject({ code: 'NOT_TEXT' });
   });
 
-  it('I25 rejects an unrecognised header, listing the columns found and the families expected', async () => {
+  it('I25 rejects an unrecognized header, listing the columns found and the families expected', async () => {
     const err = await errorOf(readAll(utf8('Name,Email,Phone\r\nAda,ada@x.com,1\r\n')));
     expect(err).toMatchObject({ code: 'UNRECOGNIZED_HEADER' });
     expect(err.message).toContain('Name, Email, Phone');

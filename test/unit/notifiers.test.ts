@@ -12,7 +12,7 @@ import type { Notification } from '../../functions/core/ports.ts';
 const alert: Notification = { subject: '[mailflow] CRITICAL open: connector-codes (contoso)', text: 'Connection refused\nby mail.contoso.com', json: { kind: 'alert', code: '4.4.316' } };
 
 // SNS is mocked because no local SNS implements MessageStructure json faithfully
-// (shared/reference/local-aws.md); the exact PublishCommand input is what matters here.
+// (there is no SNS server to run here); the exact PublishCommand input is what matters.
 describe('createSnsNotifier', () => {
   it('publishes the exact MessageStructure json input to the topic', async () => {
     const sns = mockClient(SNSClient);
@@ -83,7 +83,7 @@ describe('the local outbox', () => {
   });
 });
 
-describe('SNS faults at the HTTP layer (reliability.md F18)', () => {
+describe('SNS faults at the HTTP layer: throttling retried, a rejected publish not (F18)', () => {
   const clock = { now: () => new Date(), sleep: async () => {} };
   const client = (endpoint: string) => new SNSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 4 });
 

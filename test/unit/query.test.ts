@@ -84,7 +84,7 @@ describe('queryStore against hand-computed expectations', () => {
   });
 });
 
-describe('CSV output (reliability.md O29)', () => {
+describe('CSV output: no formula injection (O29)', () => {
   it('prefixes every dangerous text cell with a quote, never a count', () => {
     const dangerous = ['=1+1', '+1', '-1+A1', '@SUM(1)', '\t=1', '\r=1', '＝1', '＋1', '－1', '＠1'];
     for (const d of dangerous) expect(csvCell(d).replace(/^"/, '')).toMatch(/^'/);

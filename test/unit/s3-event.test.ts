@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeS3Key, parseS3Event } from '../../functions/adapters/s3-event.ts';
 import { s3Record } from '../helpers/s3-events.ts';
 
-describe('parseS3Event (reliability.md R9, R10)', () => {
+describe('parseS3Event: event shapes and key decoding (R9, R10)', () => {
   it('decodes form-encoded keys: + is a space, then percent-decoding', () => {
     const table: Array<[string, string]> = [
       ['red+flower.csv', 'red flower.csv'],

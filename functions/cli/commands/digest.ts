@@ -4,7 +4,7 @@ import { hourCeil } from '../../core/vocabulary/time.ts';
 import { join } from 'node:path';
 import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
 import { loadRulesConfig } from '../../adapters/rules-file.ts';
-import { normaliseTenant } from '../../core/store/layout.ts';
+import { normalizeTenant } from '../../core/store/layout.ts';
 import { buildDigest } from '../../core/render/digest.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
@@ -46,7 +46,7 @@ export const digestCommand = defineCommand({
     const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
     const store: ObjectStore = storeFrom(values);
     const { config } = await loadRulesConfig(values.config);
-    const tenants = values.tenant ? [normaliseTenant(values.tenant)] : await tenantsWithResults(store);
+    const tenants = values.tenant ? [normalizeTenant(values.tenant)] : await tenantsWithResults(store);
     if (tenants.length === 0) io.stderr.write('no results yet: ingest some exports first\n');
     const outbox = values.send ? createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl') }) : null;
     for (const tenant of tenants) {

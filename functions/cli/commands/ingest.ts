@@ -2,7 +2,7 @@ import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
 import { describe, ingestFile, localAlerts } from '../local-ingest.ts';
 import { createFsStore } from '../../adapters/fs-store.ts';
 import { expandInputs } from '../../adapters/local-files.ts';
-import { normaliseTenant } from '../../core/store/layout.ts';
+import { normalizeTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ReadExportOptions } from '../../core/read/read-export.ts';
 import { DATE_OPTIONS, dateOptions } from '../args.ts';
@@ -39,7 +39,7 @@ export const ingestCommand = defineCommand({
   async run({ values, positionals, io }) {
     if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'ingest needs files, folders or globs');
     const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-    const tenant = normaliseTenant(values.tenant);
+    const tenant = normalizeTenant(values.tenant);
     const { files, missing } = await expandInputs(positionals);
     for (const m of missing) io.stderr.write(`${m}: no such file, folder or match\n`);
     if (files.length === 0) {

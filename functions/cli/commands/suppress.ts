@@ -1,7 +1,7 @@
 import { STORE_OPTIONS, defineCommand, parseTime, storeFrom } from '../command.ts';
 import { DAY, parseDuration } from '../../core/vocabulary/time.ts';
 import { randomBytes } from 'node:crypto';
-import { normaliseTenant } from '../../core/store/layout.ts';
+import { normalizeTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 
@@ -31,7 +31,7 @@ export const suppressCommand = defineCommand({
   },
   positionals: false,
   async run({ values, io }) {
-    const tenant = normaliseTenant(values.tenant);
+    const tenant = normalizeTenant(values.tenant);
     const store: ObjectStore = storeFrom(values);
     const now = Date.now();
     if (values.list) {

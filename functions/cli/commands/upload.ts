@@ -3,7 +3,7 @@ import { HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { expandInputs, md5Etag, taggedKey, uploadKeys } from '../../adapters/local-files.ts';
-import { normaliseTenant } from '../../core/store/layout.ts';
+import { normalizeTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 
 import { S3_HELP, S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
@@ -29,7 +29,7 @@ export const uploadCommand = defineCommand({
   async run({ values, positionals, io }) {
     if (!values.bucket) throw new UsageError('MISSING_ARGUMENT', 'upload needs --bucket (the stack output UploadBucketName)');
     if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'upload needs files, folders or globs');
-    const tenant = normaliseTenant(values.tenant);
+    const tenant = normalizeTenant(values.tenant);
     const { files, missing } = await expandInputs(positionals);
     for (const m of missing) io.stderr.write(`${m}: no such file, folder or match\n`);
     const client = s3ClientFrom(values);

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFsStore } from '../../adapters/fs-store.ts';
 import { expandInputs, INPUT_EXTENSIONS } from '../../adapters/local-files.ts';
-import { normaliseTenant } from '../../core/store/layout.ts';
+import { normalizeTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import { DATE_OPTIONS, dateOptions } from '../args.ts';
 import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
@@ -13,7 +13,7 @@ export const WATCH_HELP = `Usage: mailflow watch <folder> [--data-dir D] [--tena
 
 Ingests the exports already in the folder, then every new or changed file as it appears
 (once its size has stopped changing for a second). Stop with Ctrl-C. Files already ingested
-are recognised by their receipts and not counted again.
+are recognized by their receipts and not counted again.
 `;
 
 export const watchCommand = defineCommand({
@@ -26,7 +26,7 @@ export const watchCommand = defineCommand({
     if (!dir || positionals.length > 1) throw new UsageError('MISSING_ARGUMENT', 'watch needs exactly one folder');
     if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new UsageError('NOT_A_FOLDER', `${dir} is not a folder`);
     const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-    const ctx = { store: createFsStore({ root: dataDir }), dataDir, tenant: normaliseTenant(values.tenant), read: { dates: dateOptions(values) }, alerts: await localAlerts(dataDir, values.config, io) };
+    const ctx = { store: createFsStore({ root: dataDir }), dataDir, tenant: normalizeTenant(values.tenant), read: { dates: dateOptions(values) }, alerts: await localAlerts(dataDir, values.config, io) };
     const queue = new Set<string>();
     let busy = Promise.resolve();
 

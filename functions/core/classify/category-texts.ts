@@ -67,7 +67,7 @@ export const CATEGORY_TEXTS: Record<Category, { en: Text3; it: Text3 }> = {
     it: ['Limitazione di velocità', 'È stato raggiunto un limite di invio o di ricezione.', 'Rallentare o distribuire gli invii; cercare loop o mittenti massivi.'],
   },
   unknown: {
-    en: ['Unrecognised status', 'The status does not carry a code or words we recognise.', 'Read the full status text in the trace detail; "mailflow explain" shows what could be parsed.'],
+    en: ['Unrecognized status', 'The status does not carry a code or words we recognize.', 'Read the full status text in the trace detail; "mailflow explain" shows what could be parsed.'],
     it: ['Stato non riconosciuto', 'Lo stato non contiene un codice o parole che riconosciamo.', 'Leggere il testo completo dello stato nel dettaglio della traccia; "mailflow explain" mostra ciò che è stato interpretato.'],
   },
 };

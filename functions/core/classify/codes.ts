@@ -1,8 +1,8 @@
 /**
  * The code table: data, in one file. Each entry says what an enhanced status code means, which
  * category it falls in, who has to act, and what to do, in English and Italian, in our own words.
- * Sources: Microsoft's NDR reference and mail flow intelligence pages, summarised in
- * shared/reference/export-formats.md §3.
+ * Sources: Microsoft's NDR reference ("Email non-delivery reports and SMTP errors in Exchange
+ * Online") and its mail flow intelligence pages.
  *
  * `code` is exact (`4.4.316`) or a range on the last part (`5.7.606-649`).
  * `variants` refine an entry by the status text (5.2.2 means two different things).

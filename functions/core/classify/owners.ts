@@ -5,7 +5,7 @@ import type { Lang } from '../vocabulary/language.ts';
 export const OWNER_TEXT: Record<Lang, Record<Owner, string>> = {
   en: {
     'our-servers': 'you: your own servers, connectors, DNS or certificates',
-    partner: 'the receiving organisation (partner or remote mail server)',
+    partner: 'the receiving organization (partner or remote mail server)',
     'recipient-side': 'the recipient or their mailbox',
     'sender-side': 'the sender, or the sending domain\'s settings',
     microsoft: 'Microsoft (Exchange Online service)',

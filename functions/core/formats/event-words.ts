@@ -14,7 +14,7 @@ const WORDS: Record<string, Outcome> = {
   filteredasspam: 'filtered', quarantined: 'filtered', quarantine: 'filtered', drop: 'filtered', malware: 'filtered',
 };
 
-export function normaliseWord(word: string): string {
+export function normalizeWord(word: string): string {
   return word.toLowerCase().replace(/[\s_-]+/g, '');
 }
 
@@ -23,11 +23,11 @@ export function normaliseWord(word: string): string {
  * in extended reports and on-premises logs `SEND` is an internal hop and `SENDEXTERNAL` the hand-off.
  */
 export function outcomeForEvent(word: string, sendAsDelivered: boolean): Outcome {
-  // A file has a handful of distinct event words: remember them instead of normalising each row.
+  // A file has a handful of distinct event words: remember them instead of normalizing each row.
   const cache = sendAsDelivered ? CACHE_SEND_DELIVERS : CACHE_SEND_INTERNAL;
   let o = cache.get(word);
   if (o === undefined) {
-    const w = normaliseWord(word);
+    const w = normalizeWord(word);
     o = w === 'send' ? (sendAsDelivered ? 'delivered' : 'other') : (WORDS[w] ?? 'other');
     if (cache.size < 1000) cache.set(word, o);
   }

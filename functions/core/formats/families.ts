@@ -5,7 +5,7 @@ import { FAMILIES, type Direction, type FamilyId, type RawEvent } from './event.
 import { splitTopLevel, unwrapBraces } from './lists.ts';
 
 /**
- * Recognises an export by its header and maps its rows to `RawEvent`s. Columns are found by
+ * Recognizes an export by its header and maps its rows to `RawEvent`s. Columns are found by
  * name (case-insensitive, BOM, quotes and spaces stripped, `-` read as `_`), never by position:
  * users `Select-Object` subsets in any order.
  */
@@ -18,7 +18,7 @@ export interface FamilyMapper {
   map(record: RecordView, out: RawEvent[]): void;
 }
 
-export function normaliseHeaderCell(cell: string): string {
+export function normalizeHeaderCell(cell: string): string {
   return cell.replace(/^\uFEFF/, '').replace(/["']/g, '').trim().toLowerCase().replace(/[-\s]+/g, '_');
 }
 
@@ -45,7 +45,7 @@ const A = {
   toIp: ['toip'],
 } as const;
 
-/** What recognising a header needs: the normalised column names and what came before the header. */
+/** What recognizing a header needs: the normalized column names and what came before the header. */
 interface HeaderIndex {
   index: Index;
   cells: readonly string[];
@@ -108,9 +108,9 @@ const REGISTRY: readonly FamilyDefinition[] = [
 /** "Expected one of": every family with its identifying columns, in the order of FAMILIES. */
 const EXPECTED = FAMILIES.map((id) => `${id} (${REGISTRY.find((f) => f.id === id)!.identifiedBy})`);
 
-export function recogniseHeader(cells: readonly string[], preamble: CsvPreamble): FamilyMapper {
+export function recognizeHeader(cells: readonly string[], preamble: CsvPreamble): FamilyMapper {
   const index: Index = new Map();
-  cells.map(normaliseHeaderCell).forEach((n, i) => {
+  cells.map(normalizeHeaderCell).forEach((n, i) => {
     if (n && !index.has(n)) index.set(n, i);
   });
   const header: HeaderIndex = { index, cells, width: cells.length, preamble, has: (n) => index.has(n) };

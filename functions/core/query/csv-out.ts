@@ -1,6 +1,6 @@
 /**
  * CSV for spreadsheets: RFC 4180 quoting, and text cells that a spreadsheet would run as a formula
- * (`= + - @`, tab, CR, and their full-width forms) prefixed with `'` (OWASP, reliability.md O29).
+ * (`= + - @`, tab, CR, and their full-width forms) prefixed with `'` (OWASP's CSV injection advice).
  * Numbers are written as numbers and never prefixed.
  */
 const FORMULA = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;

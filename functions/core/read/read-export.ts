@@ -3,7 +3,7 @@ import { CsvReader, type HeaderInfo, type RecordView } from '../csv/csv-reader.t
 import { CsvFormatError, InputError } from '../errors.ts';
 import { DateReader, type DateOptions } from '../formats/dates.ts';
 import { type FamilyId, type RawEvent } from '../formats/event.ts';
-import { recogniseHeader, type FamilyMapper } from '../formats/families.ts';
+import { recognizeHeader, type FamilyMapper } from '../formats/families.ts';
 import { resolveLimits, type InputLimits } from '../input/limits.ts';
 import { openInput } from '../input/open-input.ts';
 import type { TextEncoding } from '../input/sniff.ts';
@@ -155,7 +155,7 @@ export async function readExport(
     { maxRecordBytes: limits.maxRecordBytes, maxColumns: limits.maxColumns },
     {
       onHeader(h: HeaderInfo) {
-        mapper = recogniseHeader(h.cells, h.preamble);
+        mapper = recognizeHeader(h.cells, h.preamble);
         summary.family = mapper.family;
         summary.delimiter = h.delimiter;
         summary.columnsUsed = mapper.columnsUsed;

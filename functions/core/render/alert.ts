@@ -35,7 +35,7 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1).replace(/\.0$/, '')} %`;
 }
 
-/** One alert, as plain text for people and JSON for machines; data fields sanitised. */
+/** One alert, as plain text for people and JSON for machines; data fields sanitized. */
 export function renderAlert(incident: Incident, transition: Transition, rule: Rule, settings: TenantSettings, topCode: string | null): Notification {
   const lang: Lang = settings.language;
   const w = WORDS[lang];

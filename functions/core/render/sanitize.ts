@@ -2,7 +2,7 @@
  * Text from the data (subjects, addresses, server replies) is attacker-controlled. Before it
  * reaches an alert: no control characters (a CR LF could forge headers, a NUL truncate), no bidi
  * overrides (U+202E can make `exe.pdf` read as `fdp.exe`), URLs defanged so mail clients do not
- * turn them into links, and a length cap with an ellipsis (reliability.md O30).
+ * turn them into links, and a length cap with an ellipsis.
  */
 const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 const BIDI = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
@@ -24,7 +24,7 @@ export function sanitizeField(value: unknown, max = FIELD_MAX): string {
   return truncate(text, max);
 }
 
-/** A multi-line body of our own text with fields already sanitised: only newlines survive. */
+/** A multi-line body of our own text with fields already sanitized: only newlines survive. */
 export function sanitizeBody(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '').replace(BIDI, '');
 }
@@ -36,7 +36,7 @@ export function truncate(text: string, max: number): string {
   return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
-/** Printable ASCII only, 1–99 characters: the subject rules SNS email enforces (reliability.md A3.2). */
+/** Printable ASCII only, 1–99 characters: the subject rules SNS email enforces. */
 export function asciiSubject(text: string): string {
   const ascii = text.normalize('NFKD').replace(/[^\x20-\x7E]/g, '').replace(/\s{2,}/g, ' ').trim();
   const subject = ascii.length > 99 ? `${ascii.slice(0, 96).trimEnd()}...` : ascii;

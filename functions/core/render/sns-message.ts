@@ -7,7 +7,7 @@ export interface SnsPublishInput {
   MessageStructure: 'json';
 }
 
-/** SNS allows 262,144 bytes for all protocols together; stay well under it (reliability.md O31). */
+/** SNS allows 262,144 bytes for all protocols together; stay well under it. */
 export const MESSAGE_BUDGET = 240 * 1024;
 
 /**

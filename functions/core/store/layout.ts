@@ -40,7 +40,7 @@ const TENANT = /^[a-z0-9-]{1,63}$/;
 
 export const isTenant = (value: string): boolean => TENANT.test(value);
 
-export function normaliseTenant(raw: string | undefined): string {
+export function normalizeTenant(raw: string | undefined): string {
   const t = (raw ?? 'default').trim().toLowerCase();
   if (!isTenant(t)) throw new UsageError('BAD_TENANT', `tenant "${raw}" must be 1-63 characters of a-z, 0-9 and "-"`);
   return t;
@@ -49,7 +49,7 @@ export function normaliseTenant(raw: string | undefined): string {
 /** `incoming/<tenant>/…` → tenant; files directly under `incoming/` belong to `default`. */
 export function tenantOfKey(key: string): string {
   const parts = key.split('/');
-  return parts.length > 2 ? normaliseTenant(parts[1]) : 'default';
+  return parts.length > 2 ? normalizeTenant(parts[1]) : 'default';
 }
 
 /** The tenant of an upload; a folder name that is not a valid tenant files it under `default`. */
