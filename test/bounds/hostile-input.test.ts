@@ -1,0 +1,69 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readExport } from '../../functions/core/read/read-export.ts';
+import { chunked, errorOf, generated, readAll } from '../helpers/bytes.ts';
+import { runChild } from '../helpers/child.ts';
+
+/**
+ * Bounds that prove a defence works: a bomb aborted within seconds, memory under a cap, a binary
+ * file refused at once. Memory is measured in a child process (vitest's own heap would blur it),
+ * and the margins are generous so a busy 2-core machine does not make them flaky. Their own
+ * project (`npm run test:bounds`), so the unit loop stays fast.
+ */
+const MiB = 1024 * 1024;
+
+describe('resource bounds of hostile input (I21, I23, I25)', () => {
+  // I21: bounds measured in a child process so vitest's own memory does not blur them.
+  it('I21 aborts a gzip bomb on the ratio cap within 5 s and under 256 MiB extra memory', async () => {
+    const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['gzip-bomb']);
+    expect(result).toMatchObject({ ok: false, code: 'COMPRESSION_RATIO_TOO_HIGH', name: 'InputError' });
+    expect(result.seconds).toBeLessThan(5);
+    expect(peakRssMiB - baselineRssMiB).toBeLessThan(256);
+  });
+  it('I21 aborts on the absolute decompressed-size cap when the ratio cap is off', async () => {
+    const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['gzip-bomb-absolute']);
+    expect(result).toMatchObject({ ok: false, code: 'DECOMPRESSED_TOO_LARGE' });
+    expect(result.seconds).toBeLessThan(10); // 512 MiB inflated and parsed first, then the cap
+    expect(peakRssMiB - baselineRssMiB).toBeLessThan(256);
+  });
+  it('I21 accepts a legitimate, highly compressible export past the 64 MiB grace (no false positive)', async () => {
+    const text = generated({ family: 'trace-detail', rows: 230_000, seed: 3 });
+    expect(text.length).toBeGreaterThan(64 * MiB);
+    const gz = gzipSync(text, { level: 9 });
+    const s = await readExport(chunked(gz, [1 << 20]), {}, () => {});
+    expect(s.rows).toBe(230_000);
+    expect(s.compression).toBe('gzip');
+  });
+  it('I21 rejects a bomb of zeros at the first 4 KiB, as binary', async () => {
+    const started = performance.now();
+    const err = await errorOf(readAll(gzipSync(Buffer.alloc(16 * MiB))));
+    expect(err).toMatchObject({ code: 'NOT_TEXT' });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+  it('I23 rejects a 100 MiB quoted field under 64 MiB extra memory', async () => {
+    const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['giant-quoted-field']);
+    expect(result).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE', line: 2 });
+    expect(result.seconds).toBeLessThan(5);
+    expect(peakRssMiB - baselineRssMiB).toBeLessThan(64);
+  });
+  it('I23 rejects a 100 MiB unquoted line and a 1,000,000-column line', async () => {
+    const field = await runChild('hostile-input', ['giant-field']);
+    expect(field.result).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE' });
+    expect(field.peakRssMiB - field.baselineRssMiB).toBeLessThan(64);
+    const cols = await runChild('hostile-input', ['million-columns']);
+    expect(cols.result).toMatchObject({ ok: false, code: 'TOO_MANY_COLUMNS', line: 2 });
+  });
+  it('I25 rejects PNG and ZIP (xlsx) signatures in under a second, saying what the file looks like', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array(1000).fill(7)]);
+    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, ...Array(1000).fill(1)]);
+    for (const [bytes, words] of [[png, /PNG image/], [zip, /ZIP archive.*xlsx/]] as const) {
+      const started = performance.now();
+      const err = await errorOf(readAll(bytes));
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(err).toMatchObject({ code: 'NOT_TEXT' });
+      expect(err.message).toMatch(words);
+    }
+    // A PNG inside gzip is caught too.
+    expect(await errorOf(readAll(gzipSync(png)))).toMatchObject({ code: 'NOT_TEXT' });
+  });
+});
