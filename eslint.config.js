@@ -7,7 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Test fakes and JSON fixtures are typed loosely on purpose.
       '@typescript-eslint/no-explicit-any': 'off',
     },
@@ -21,7 +24,11 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         ...['it', 'test', 'describe'].flatMap((object) =>
-          ['only', 'skip', 'todo', 'skipIf', 'runIf'].map((property) => ({ object, property, message: `${object}.${property} runs less than the suite: remove it before committing` })),
+          ['only', 'skip', 'todo', 'skipIf', 'runIf'].map((property) => ({
+            object,
+            property,
+            message: `${object}.${property} runs less than the suite: remove it before committing`,
+          })),
         ),
       ],
     },

@@ -40,8 +40,13 @@ export interface BundleStat {
 /** Synthesizes with the cdk CLI (as deploy does) and measures each function's asset. */
 export async function bundleStats(): Promise<BundleStat[]> {
   rmSync(OUT, { recursive: true, force: true });
-  execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--no-version-reporting', '--output', OUT], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } });
-  const template = JSON.parse(readFileSync(join(OUT, 'Mailflow.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
+  execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--no-version-reporting', '--output', OUT], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+  });
+  const template = JSON.parse(readFileSync(join(OUT, 'Mailflow.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+  };
   const out: BundleStat[] = [];
   const baselineMs = timeNode(['-e', '0']);
   for (const [id, r] of Object.entries(template.Resources)) {
@@ -65,9 +70,22 @@ async function tracerVariant(baselineMs: number): Promise<BundleStat | null> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'mailflow-tracer-'));
   const entry = join(dir, 'entry.ts');
-  writeFileSync(entry, `import { Tracer } from '@aws-lambda-powertools/tracer';\nexport { handler } from ${JSON.stringify(resolve('functions/ingest/handler.ts'))};\nexport const tracer = new Tracer({ serviceName: 'mailflow-ingest' });\n`);
+  writeFileSync(
+    entry,
+    `import { Tracer } from '@aws-lambda-powertools/tracer';\nexport { handler } from ${JSON.stringify(resolve('functions/ingest/handler.ts'))};\nexport const tracer = new Tracer({ serviceName: 'mailflow-ingest' });\n`,
+  );
   const file = join(dir, 'index.mjs');
-  await build({ entryPoints: [entry], outfile: file, bundle: true, platform: 'node', format: 'esm', target: 'node24', minify: true, nodePaths: [resolve('node_modules')], banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" } });
+  await build({
+    entryPoints: [entry],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    nodePaths: [resolve('node_modules')],
+    banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
+  });
   return { name: 'ingest + Tracer', bytes: statSync(file).size, importMs: importMs(file), baselineMs };
 }
 
@@ -81,6 +99,9 @@ if (process.argv[1]?.endsWith('bundle.ts')) {
   process.stdout.write(table);
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/bundles-${new Date().toISOString().slice(0, 10)}.md`;
-  writeFileSync(file, `# Function bundles, ${new Date().toISOString().slice(0, 10)}\n\nThe assets \`cdk synth\` writes (esbuild, minified, SDK inside), imported cold by Node ${spawnSync(NODE24, ['--version'], { encoding: 'utf8' }).stdout.trim()} (the nodejs24.x runtime's major), medians of 15 whole processes, 2 cores. Targets: under 1 MB, under 150 ms added.\n\n${table}`);
+  writeFileSync(
+    file,
+    `# Function bundles, ${new Date().toISOString().slice(0, 10)}\n\nThe assets \`cdk synth\` writes (esbuild, minified, SDK inside), imported cold by Node ${spawnSync(NODE24, ['--version'], { encoding: 'utf8' }).stdout.trim()} (the nodejs24.x runtime's major), medians of 15 whole processes, 2 cores. Targets: under 1 MB, under 150 ms added.\n\n${table}`,
+  );
   process.stdout.write(`written to ${file}\n`);
 }

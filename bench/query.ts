@@ -45,8 +45,25 @@ async function ensureData(): Promise<{ summaries: number; bytes: number }> {
     const csv = join(DIR, 'export.csv');
     process.stderr.write(`generating ${DAYS} days of trace-detail (${PER_HOUR} messages an hour) and ingesting…\n`);
     // No row limit: the export ends where an export taken at the end of the 90 days would.
-    await pipeline(Readable.from(encodeChunks(renderExport({ family: 'trace-detail', rows: Number.MAX_SAFE_INTEGER, hours: DAYS * 24, seed: 9, perHour: PER_HOUR, start: START }), 'utf-8')), createWriteStream(csv));
-    const r = spawnSync(process.execPath, ['bin/mailflow.js', 'ingest', '--data-dir', DIR, '--tenant', TENANT, csv], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await pipeline(
+      Readable.from(
+        encodeChunks(
+          renderExport({
+            family: 'trace-detail',
+            rows: Number.MAX_SAFE_INTEGER,
+            hours: DAYS * 24,
+            seed: 9,
+            perHour: PER_HOUR,
+            start: START,
+          }),
+          'utf-8',
+        ),
+      ),
+      createWriteStream(csv),
+    );
+    const r = spawnSync(process.execPath, ['bin/mailflow.js', 'ingest', '--data-dir', DIR, '--tenant', TENANT, csv], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (r.status !== 0) throw new Error('ingest failed');
     rmSync(csv);
   }
@@ -116,7 +133,10 @@ The query's own share (whole process minus startup): ${(median(results[0]!.runs.
 `;
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(`bench/results/query-${date}.md`, md);
-  writeFileSync(`bench/results/query-${date}.json`, `${JSON.stringify({ date, days: DAYS, perHour: PER_HOUR, ...data, results: results.map(({ name, runs, counted }) => ({ name, runs, counted })) }, null, 1)}\n`);
+  writeFileSync(
+    `bench/results/query-${date}.json`,
+    `${JSON.stringify({ date, days: DAYS, perHour: PER_HOUR, ...data, results: results.map(({ name, runs, counted }) => ({ name, runs, counted })) }, null, 1)}\n`,
+  );
   process.stdout.write(md);
 }
 

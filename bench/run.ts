@@ -14,7 +14,17 @@
  * the 1 GB memory-flatness run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -60,7 +70,11 @@ function timed(cmd: string, args: string[]): Run {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr)!;
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)!;
-  return { seconds: +(wall[1] ?? 0) * 3600 + +wall[2]! * 60 + +wall[3]!, rssMiB: +rss[1]! / 1024, output: r.stdout.trim().split('\n').pop() ?? '' };
+  return {
+    seconds: +(wall[1] ?? 0) * 3600 + +wall[2]! * 60 + +wall[3]!,
+    rssMiB: +rss[1]! / 1024,
+    output: r.stdout.trim().split('\n').pop() ?? '',
+  };
 }
 
 /**
@@ -90,7 +104,11 @@ function runners(files: { csv: string; gz: string }): Runner[] {
     command: () => {
       const dir = tmpfs ? join('/dev/shm', `mailflow-bench-${input}`) : fresh(input);
       rmSync(dir, { recursive: true, force: true });
-      return { cmd: process.execPath, args: ['bin/mailflow.js', 'ingest', '--json', '--data-dir', dir, files[input]], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        cmd: process.execPath,
+        args: ['bin/mailflow.js', 'ingest', '--json', '--data-dir', dir, files[input]],
+        cleanup: () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
   });
   const tmpfs = existsSync('/dev/shm') ? [mailflow('csv', true), mailflow('gz', true)] : [];
@@ -98,9 +116,21 @@ function runners(files: { csv: string; gz: string }): Runner[] {
     mailflow('csv'),
     mailflow('gz'),
     ...tmpfs,
-    { name: 'csv-parse (straightforward)', input: 'csv', command: () => ({ cmd: process.execPath, args: ['--import', 'tsx', 'bench/peers/csv-parse-aggregate.ts', files.csv] }) },
-    { name: 'DuckDB threads=1', input: 'csv', command: () => ({ cmd: process.execPath, args: ['bench/peers/duckdb-aggregate.mjs', files.csv, '1'] }) },
-    { name: 'DuckDB threads=2', input: 'csv', command: () => ({ cmd: process.execPath, args: ['bench/peers/duckdb-aggregate.mjs', files.csv, '2'] }) },
+    {
+      name: 'csv-parse (straightforward)',
+      input: 'csv',
+      command: () => ({ cmd: process.execPath, args: ['--import', 'tsx', 'bench/peers/csv-parse-aggregate.ts', files.csv] }),
+    },
+    {
+      name: 'DuckDB threads=1',
+      input: 'csv',
+      command: () => ({ cmd: process.execPath, args: ['bench/peers/duckdb-aggregate.mjs', files.csv, '1'] }),
+    },
+    {
+      name: 'DuckDB threads=2',
+      input: 'csv',
+      command: () => ({ cmd: process.execPath, args: ['bench/peers/duckdb-aggregate.mjs', files.csv, '2'] }),
+    },
     { name: 'zlib gunzip only', input: 'gz', command: () => ({ cmd: process.execPath, args: ['bench/peers/gunzip.mjs', files.gz] }) },
   ];
 }
@@ -111,9 +141,17 @@ function profileTop(file: string, n: number): string[] {
   const data = join(DATA, 'run-profile');
   rmSync(data, { recursive: true, force: true });
   settle();
-  execFileSync(process.execPath, ['--import', 'tsx', '--cpu-prof', `--cpu-prof-dir=${dir}`, 'bin/mailflow.js', 'ingest', '--data-dir', data, file], { stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', '--cpu-prof', `--cpu-prof-dir=${dir}`, 'bin/mailflow.js', 'ingest', '--data-dir', data, file],
+    { stdio: 'ignore' },
+  );
   rmSync(data, { recursive: true, force: true });
-  const p = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as { nodes: Array<{ id: number; callFrame: { functionName: string; url: string } }>; samples: number[]; timeDeltas: number[] };
+  const p = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as {
+    nodes: Array<{ id: number; callFrame: { functionName: string; url: string } }>;
+    samples: number[];
+    timeDeltas: number[];
+  };
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
   const self = new Map<string, number>();
   let total = 0;
@@ -123,7 +161,10 @@ function profileTop(file: string, n: number): string[] {
     self.set(key, (self.get(key) ?? 0) + p.timeDeltas[i]!);
     total += p.timeDeltas[i]!;
   });
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `| ${k.trim()} | ${(v / 1000).toFixed(0)} | ${((100 * v) / total).toFixed(1)} % |`);
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `| ${k.trim()} | ${(v / 1000).toFixed(0)} | ${((100 * v) / total).toFixed(1)} % |`);
 }
 
 async function main() {
@@ -145,7 +186,16 @@ async function main() {
   const rows = list.map((r) => {
     const rs = runs.get(`${r.name}|${r.input}`)!;
     const seconds = median(rs.map((x) => x.seconds));
-    return { name: r.name, input: r.input, seconds, min: Math.min(...rs.map((x) => x.seconds)), max: Math.max(...rs.map((x) => x.seconds)), mbps: size.csv / 1e6 / seconds, rssMiB: Math.max(...rs.map((x) => x.rssMiB)), output: rs[0]!.output };
+    return {
+      name: r.name,
+      input: r.input,
+      seconds,
+      min: Math.min(...rs.map((x) => x.seconds)),
+      max: Math.max(...rs.map((x) => x.seconds)),
+      mbps: size.csv / 1e6 / seconds,
+      rssMiB: Math.max(...rs.map((x) => x.rssMiB)),
+      output: rs[0]!.output,
+    };
   });
   const ours = rows.find((r) => r.name === 'mailflow ingest' && r.input === 'csv')!;
   const oursGz = rows.find((r) => r.name === 'mailflow ingest' && r.input === 'gz')!;

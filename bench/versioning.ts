@@ -36,10 +36,19 @@ const store: ObjectStore = {
 
 let uploaded = 0;
 for (let h = 0; h < 24; h++) {
-  const bytes = Buffer.concat([...encodeChunks(renderExport({ family: 'trace-detail', rows: 6000, perHour: 1500, seed: 1, start: DAY + (h - 1) * HOUR, hours: 2 }), 'utf-8')]);
+  const bytes = Buffer.concat([
+    ...encodeChunks(
+      renderExport({ family: 'trace-detail', rows: 6000, perHour: 1500, seed: 1, start: DAY + (h - 1) * HOUR, hours: 2 }),
+      'utf-8',
+    ),
+  ]);
   uploaded += bytes.length;
   const etag = `"${createHash('sha256').update(bytes).digest('hex')}"`;
-  await ingestObject({ origin: 'bench', key: `incoming/contoso/export-${h}.csv`, tenant: 'contoso', etag }, once(bytes), { store, clock: systemClock, logger: silentLogger });
+  await ingestObject({ origin: 'bench', key: `incoming/contoso/export-${h}.csv`, tenant: 'contoso', etag }, once(bytes), {
+    store,
+    clock: systemClock,
+    logger: silentLogger,
+  });
 }
 let current = 0;
 for (const [key, o] of inner.objects) if (key.startsWith('results/')) current += o.body.length;

@@ -10,7 +10,9 @@ import { MailflowStack } from './mailflow-stack.ts';
  */
 export function buildApp(app = new App()): { app: App; stack: MailflowStack } {
   const stage = readStage(app.node);
-  const stack = new MailflowStack(app, stage ? `Mailflow-${stage}` : 'Mailflow', { description: `mailflow${stage ? ` (${stage})` : ''}: message-trace ingestion, classification and alerts` });
+  const stack = new MailflowStack(app, stage ? `Mailflow-${stage}` : 'Mailflow', {
+    description: `mailflow${stage ? ` (${stage})` : ''}: message-trace ingestion, classification and alerts`,
+  });
   Tags.of(app).add('app', 'mailflow');
   Tags.of(app).add('stage', stage ?? 'default');
   // The security gate: synthesis fails on any finding that is not acknowledged with a reason.

@@ -43,7 +43,8 @@ export interface StackConfig {
 export function readStage(node: Node): string | null {
   const stage = node.tryGetContext('stage');
   if (stage === undefined || stage === '') return null;
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(String(stage))) throw new Error(`context stage must be 1-20 characters of a-z, 0-9 and -, starting with a letter, not "${stage}"`);
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(String(stage)))
+    throw new Error(`context stage must be 1-20 characters of a-z, 0-9 and -, starting with a letter, not "${stage}"`);
   return String(stage);
 }
 
@@ -55,12 +56,16 @@ export function readStackConfig(node: Node): StackConfig {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`context ${key} must be a whole number > 0, not "${raw}"`);
     return n;
   };
-  const emails = String(node.tryGetContext('alertEmails') ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const emails = String(node.tryGetContext('alertEmails') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const e of emails) if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)) throw new Error(`context alertEmails: "${e}" is not an email address`);
   const reserved = node.tryGetContext('ingestReservedConcurrency');
   const stageName = readStage(node);
   const concurrency = num('ingestMaxConcurrency', 10);
-  if (concurrency < 2 || concurrency > 1000) throw new Error(`context ingestMaxConcurrency must be between 2 and 1000 (what SQS event sources allow), not ${concurrency}`);
+  if (concurrency < 2 || concurrency > 1000)
+    throw new Error(`context ingestMaxConcurrency must be between 2 and 1000 (what SQS event sources allow), not ${concurrency}`);
   const batch = num('ingestBatchSize', 5);
   if (batch > 10) throw new Error(`context ingestBatchSize must be at most 10, not ${batch}`);
   const timeout = num('ingestTimeoutSeconds', 600);
@@ -84,7 +89,12 @@ export function readStackConfig(node: Node): StackConfig {
     maxObjectBytes: num('maxObjectBytes', 2 * 1024 ** 3),
     reportLinkHours: reportLinkHours(num('reportLinkHours', 168)),
     reportPublicKey: publicKey(node.tryGetContext('reportPublicKeyFile')),
-    glueDatabase: matching('glueDatabase', /^[a-z][a-z0-9_]{0,62}$/, stageName ? `mailflow_${stageName.replace(/-/g, '_')}` : 'mailflow', 'lower-case letters, digits and _ (Glue and Athena names)'),
+    glueDatabase: matching(
+      'glueDatabase',
+      /^[a-z][a-z0-9_]{0,62}$/,
+      stageName ? `mailflow_${stageName.replace(/-/g, '_')}` : 'mailflow',
+      'lower-case letters, digits and _ (Glue and Athena names)',
+    ),
     sqlFirstDay: matching('sqlFirstDay', /^\d{4}-\d{2}-\d{2}$/, '2024-01-01', 'a date, yyyy-MM-dd'),
     athenaScanLimitGb: num('athenaScanLimitGb', 10),
     rulesJson: rulesJson(node.tryGetContext('rulesFile')),
@@ -99,7 +109,8 @@ export function readStackConfig(node: Node): StackConfig {
 }
 
 function reportLinkHours(hours: number): number {
-  if (hours > MAX_REPORT_LINK_HOURS) throw new Error(`context reportLinkHours must be at most ${MAX_REPORT_LINK_HOURS} (30 days), not ${hours}`);
+  if (hours > MAX_REPORT_LINK_HOURS)
+    throw new Error(`context reportLinkHours must be at most ${MAX_REPORT_LINK_HOURS} (30 days), not ${hours}`);
   return hours;
 }
 
@@ -107,7 +118,8 @@ function publicKey(file: string | undefined): string | null {
   if (file === undefined || file === '') return null;
   if (!existsSync(file)) throw new Error(`context reportPublicKeyFile: ${file} does not exist`);
   const pem = readFileSync(file, 'utf8').trim();
-  if (!/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----$/.test(pem)) throw new Error(`context reportPublicKeyFile: ${file} is not a PEM public key (openssl rsa -pubout writes one)`);
+  if (!/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----$/.test(pem))
+    throw new Error(`context reportPublicKeyFile: ${file} is not a PEM public key (openssl rsa -pubout writes one)`);
   return `${pem}\n`;
 }
 

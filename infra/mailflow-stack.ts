@@ -44,8 +44,14 @@ export class MailflowStack extends Stack {
     super(scope, id, props);
     const config = (this.config = readStackConfig(this.node));
 
-    const accessLogs = secureBucket(this, 'AccessLogBucket', { versioned: false, lifecycleRules: [{ expiration: Duration.days(config.resultsRetentionDays) }] });
-    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log bucket itself; logging it into itself would loop.' });
+    const accessLogs = secureBucket(this, 'AccessLogBucket', {
+      versioned: false,
+      lifecycleRules: [{ expiration: Duration.days(config.resultsRetentionDays) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
 
     this.uploadBucket = secureBucket(this, 'UploadBucket', {
       versioned: true,
@@ -54,7 +60,13 @@ export class MailflowStack extends Stack {
       lifecycleRules: [
         // Raw exports hold personal data (addresses, subjects): kept only as long as configured,
         // and an overwritten or expired version one more day, not another retention period.
-        { id: 'incoming', prefix: PREFIX.incoming, expiration: Duration.days(config.incomingRetentionDays), noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        {
+          id: 'incoming',
+          prefix: PREFIX.incoming,
+          expiration: Duration.days(config.incomingRetentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
         { id: 'delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
@@ -78,25 +90,55 @@ export class MailflowStack extends Stack {
       versioned: false,
       accessLogs,
       logPrefix: 'report-bucket/',
-      lifecycleRules: [{ id: 'reports', prefix: PREFIX.reports, expiration: Duration.days(config.resultsRetentionDays) }, { id: 'multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [
+        { id: 'reports', prefix: PREFIX.reports, expiration: Duration.days(config.resultsRetentionDays) },
+        { id: 'multipart', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
     });
-    const links = config.reportPublicKey ? new ReportLinks(this, 'ReportLinks', { bucket: this.reportBucket, publicKeyPem: config.reportPublicKey }) : null;
+    const links = config.reportPublicKey
+      ? new ReportLinks(this, 'ReportLinks', { bucket: this.reportBucket, publicKeyPem: config.reportPublicKey })
+      : null;
 
     this.alerts = new AlertTopic(this, 'Alerts');
     const alerts = this.alerts;
 
     // Async failures of the scheduled functions, their EventBridge deliveries, and alerts SNS
     // could not deliver by email keep their event here.
-    const failures = new Queue(this, 'FunctionFailures', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    Validations.of(failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the on-failure destination of the scheduled functions; it is the dead-letter store itself.' });
-    Validations.of(failures).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is itself the dead-letter store for failed invocations; redriving it further would lose them.' });
-    alerts.newMessagesAlarm(this, 'FunctionFailuresAlarm', failures, 'A scheduled function failed after its retries, or an alert email could not be delivered: see the FunctionFailures queue and the function logs.');
+    const failures = new Queue(this, 'FunctionFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(failures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the on-failure destination of the scheduled functions; it is the dead-letter store itself.',
+    });
+    Validations.of(failures).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is itself the dead-letter store for failed invocations; redriving it further would lose them.',
+    });
+    alerts.newMessagesAlarm(
+      this,
+      'FunctionFailuresAlarm',
+      failures,
+      'A scheduled function failed after its retries, or an alert email could not be delivered: see the FunctionFailures queue and the function logs.',
+    );
     for (const email of config.alertEmails) alerts.topic.addSubscription(new EmailSubscription(email, { deadLetterQueue: failures }));
 
     // The burst buffer: every upload notification waits here until an ingest function is free.
-    const deadLetters = new Queue(this, 'IngestDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of the upload queue; mailflow failures redrive moves its messages back.' });
-    Validations.of(deadLetters).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This is the dead-letter queue of the upload queue; its messages wait for a person (mailflow failures), not another queue.' });
+    const deadLetters = new Queue(this, 'IngestDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of the upload queue; mailflow failures redrive moves its messages back.',
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This is the dead-letter queue of the upload queue; its messages wait for a person (mailflow failures), not another queue.',
+    });
     const uploads = new Queue(this, 'UploadQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -114,9 +156,15 @@ export class MailflowStack extends Stack {
         reason: 'CDK-generated helper that configures the bucket notification at deploy time; its role cannot be replaced.',
       });
     }
-    alerts.newMessagesAlarm(this, 'IngestDeadLettersAlarm', deadLetters, `An upload failed ${config.ingestMaxReceives} deliveries and moved to the IngestDeadLetters queue: run mailflow failures list, fix the cause, then mailflow failures redrive.`);
+    alerts.newMessagesAlarm(
+      this,
+      'IngestDeadLettersAlarm',
+      deadLetters,
+      `An upload failed ${config.ingestMaxReceives} deliveries and moved to the IngestDeadLetters queue: run mailflow failures list, fix the cause, then mailflow failures redrive.`,
+    );
     alerts.alarm(this, 'UploadBacklogAlarm', {
-      description: 'Uploads have waited more than an hour for an ingest function: the backlog is not draining (throttling, or a concurrency limit too low for the upload rate).',
+      description:
+        'Uploads have waited more than an hour for an ingest function: the backlog is not draining (throttling, or a concurrency limit too low for the upload rate).',
       metric: uploads.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 3600,
     });
@@ -143,11 +191,28 @@ export class MailflowStack extends Stack {
       ...(config.ingestReservedConcurrency ? { reservedConcurrentExecutions: config.ingestReservedConcurrency } : {}),
     });
     grantPrefixes(ingest.role, this.uploadBucket, { readVersions: [PREFIX.incoming] });
-    grantPrefixes(ingest.role, this.bucket, { read: [PREFIX.results, PREFIX.state], write: [PREFIX.results, PREFIX.state], list: [PREFIX.results, PREFIX.state] });
+    grantPrefixes(ingest.role, this.bucket, {
+      read: [PREFIX.results, PREFIX.state],
+      write: [PREFIX.results, PREFIX.state],
+      list: [PREFIX.results, PREFIX.state],
+    });
     alerts.grantPublish(ingest.role);
-    ingest.fn.addEventSource(new SqsEventSource(uploads, { batchSize: config.ingestBatchSize, maxConcurrency: config.ingestMaxConcurrency, reportBatchItemFailures: true }));
-    Validations.of(ingest.fn).acknowledge({ id: 'Serverless-LambdaEventSourceMappingDestination', reason: 'SQS event sources take no on-failure destination: the upload queue\'s redrive policy moves failing messages to IngestDeadLetters.' });
-    Validations.of(ingest.fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: 'Invoked by an SQS event source: failed messages move to the IngestDeadLetters queue by the upload queue\'s redrive policy.' });
+    ingest.fn.addEventSource(
+      new SqsEventSource(uploads, {
+        batchSize: config.ingestBatchSize,
+        maxConcurrency: config.ingestMaxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    Validations.of(ingest.fn).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        "SQS event sources take no on-failure destination: the upload queue's redrive policy moves failing messages to IngestDeadLetters.",
+    });
+    Validations.of(ingest.fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: "Invoked by an SQS event source: failed messages move to the IngestDeadLetters queue by the upload queue's redrive policy.",
+    });
 
     const reconcile = new PipelineFunction(this, 'Reconcile', {
       name: 'reconcile',
@@ -156,18 +221,31 @@ export class MailflowStack extends Stack {
       memorySize: config.ingestMemoryMb,
       timeout: Duration.seconds(config.ingestTimeoutSeconds),
       logRetentionDays: config.logRetentionDays,
-      environment: { ...alerting, [ENV.UPLOAD_BUCKET]: this.uploadBucket.bucketName, [ENV.RECONCILE_MIN_AGE_MINUTES]: String(config.reconcileEveryMinutes), [ENV.MAX_REDRIVES]: String(config.maxRedrives) },
+      environment: {
+        ...alerting,
+        [ENV.UPLOAD_BUCKET]: this.uploadBucket.bucketName,
+        [ENV.RECONCILE_MIN_AGE_MINUTES]: String(config.reconcileEveryMinutes),
+        [ENV.MAX_REDRIVES]: String(config.maxRedrives),
+      },
       alarmAction: alerts.action,
     });
     grantPrefixes(reconcile.role, this.uploadBucket, { read: [PREFIX.incoming], list: [PREFIX.incoming] });
-    grantPrefixes(reconcile.role, this.bucket, { read: [PREFIX.results, PREFIX.state], write: [PREFIX.results, PREFIX.state], list: [PREFIX.results, PREFIX.state] });
+    grantPrefixes(reconcile.role, this.bucket, {
+      read: [PREFIX.results, PREFIX.state],
+      write: [PREFIX.results, PREFIX.state],
+      list: [PREFIX.results, PREFIX.state],
+    });
     alerts.grantPublish(reconcile.role);
     new Rule(this, 'ReconcileSchedule', {
       description: 'mailflow: re-drive uploads without a receipt',
       schedule: Schedule.rate(Duration.minutes(config.reconcileEveryMinutes)),
       targets: [new LambdaFunction(reconcile.fn, { retryAttempts: 2, deadLetterQueue: failures })],
     });
-    reconcile.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.minutes(config.reconcileEveryMinutes), onFailure: new SqsDestination(failures) });
+    reconcile.fn.configureAsyncInvoke({
+      retryAttempts: 1,
+      maxEventAge: Duration.minutes(config.reconcileEveryMinutes),
+      onFailure: new SqsDestination(failures),
+    });
 
     const digest = new PipelineFunction(this, 'Digest', {
       name: 'digest',
@@ -180,24 +258,35 @@ export class MailflowStack extends Stack {
         ...alerting,
         [ENV.REPORT_BUCKET]: this.reportBucket.bucketName,
         [ENV.REPORT_LINK_HOURS]: String(config.reportLinkHours),
-        ...(links ? { [ENV.REPORT_BASE_URL]: links.baseUrl, [ENV.REPORT_KEY_PAIR_ID]: links.publicKey.publicKeyId, [ENV.REPORT_KEY_SECRET_ARN]: links.secret.secretArn } : {}),
+        ...(links
+          ? {
+              [ENV.REPORT_BASE_URL]: links.baseUrl,
+              [ENV.REPORT_KEY_PAIR_ID]: links.publicKey.publicKeyId,
+              [ENV.REPORT_KEY_SECRET_ARN]: links.secret.secretArn,
+            }
+          : {}),
       },
       alarmAction: alerts.action,
     });
-    grantPrefixes(digest.role, this.bucket, { read: [PREFIX.results, PREFIX.state], write: [PREFIX.state], list: [PREFIX.results, PREFIX.state] });
+    grantPrefixes(digest.role, this.bucket, {
+      read: [PREFIX.results, PREFIX.state],
+      write: [PREFIX.state],
+      list: [PREFIX.results, PREFIX.state],
+    });
     grantPrefixes(digest.role, this.reportBucket, { read: [PREFIX.reports], write: [PREFIX.reports], list: [PREFIX.reports] });
     links?.grantSigning(digest.role);
     alerts.grantPublish(digest.role);
     digest.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(failures) });
     new Rule(this, 'DigestSchedule', {
-      description: 'mailflow: re-evaluate incidents so they resolve without uploads; send digests at each tenant\'s hour',
+      description: "mailflow: re-evaluate incidents so they resolve without uploads; send digests at each tenant's hour",
       schedule: Schedule.rate(Duration.hours(1)),
       targets: [new LambdaFunction(digest.fn, { retryAttempts: 2, deadLetterQueue: failures })],
     });
     for (const fn of [reconcile, digest]) {
       Validations.of(fn.fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
-        reason: 'Failed async invocations go to the FunctionFailures queue through an on-failure destination, which also keeps the invocation context; a DLQ would duplicate it.',
+        reason:
+          'Failed async invocations go to the FunctionFailures queue through an on-failure destination, which also keeps the invocation context; a DLQ would duplicate it.',
       });
     }
 
@@ -212,39 +301,84 @@ export class MailflowStack extends Stack {
       alarmAction: alerts.action,
     });
     grantPrefixes(query.role, this.bucket, { read: [PREFIX.results, PREFIX.state], list: [PREFIX.results, PREFIX.state] });
-    Validations.of(query.fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: 'Invoked synchronously (Function URL or Invoke): the caller gets the error; there is no async event to keep.' });
+    Validations.of(query.fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Invoked synchronously (Function URL or Invoke): the caller gets the error; there is no async event to keep.',
+    });
     const api = config.queryApi ? new QueryApi(this, 'QueryApi', { fn: query.fn }) : null;
 
     const functions = [ingest, reconcile, digest, query];
     for (const fn of functions) {
       Validations.of(fn.fn).acknowledge({
         id: 'Serverless-LambdaTracing',
-        reason: 'Tracing is off on purpose: X-Ray would need a wildcard resource grant, and each upload is traced by its structured log lines, metrics and receipt.',
+        reason:
+          'Tracing is off on purpose: X-Ray would need a wildcard resource grant, and each upload is traced by its structured log lines, metrics and receipt.',
       });
     }
 
     const sql = new SqlCatalog(this, 'Sql', {
-      bucket: this.bucket, databaseName: config.glueDatabase, firstDay: config.sqlFirstDay, bytesScannedCutoff: config.athenaScanLimitGb * 1024 ** 3,
+      bucket: this.bucket,
+      databaseName: config.glueDatabase,
+      firstDay: config.sqlFirstDay,
+      bytesScannedCutoff: config.athenaScanLimitGb * 1024 ** 3,
     });
-    new OperationsDashboard(this, 'Operations', { name: this.stackName, functions: functions.map((f) => ({ name: f.node.id, fn: f.fn })), uploads, deadLetters, failures, topic: alerts.topic });
+    new OperationsDashboard(this, 'Operations', {
+      name: this.stackName,
+      functions: functions.map((f) => ({ name: f.node.id, fn: f.fn })),
+      uploads,
+      deadLetters,
+      failures,
+      topic: alerts.topic,
+    });
 
-    new CfnOutput(this, 'UploadBucketName', { value: this.uploadBucket.bucketName, description: 'Upload exports here, under incoming/<tenant>/ (mailflow upload --bucket)' });
-    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'The data bucket: results, state, reports (mailflow query/report/dashboard --bucket)' });
-    new CfnOutput(this, 'ReportBucketName', { value: this.reportBucket.bucketName, description: 'Dashboard snapshots and full digests (reports/<tenant>/)' });
+    new CfnOutput(this, 'UploadBucketName', {
+      value: this.uploadBucket.bucketName,
+      description: 'Upload exports here, under incoming/<tenant>/ (mailflow upload --bucket)',
+    });
+    new CfnOutput(this, 'BucketName', {
+      value: this.bucket.bucketName,
+      description: 'The data bucket: results, state, reports (mailflow query/report/dashboard --bucket)',
+    });
+    new CfnOutput(this, 'ReportBucketName', {
+      value: this.reportBucket.bucketName,
+      description: 'Dashboard snapshots and full digests (reports/<tenant>/)',
+    });
     if (links) {
       new CfnOutput(this, 'ReportLinkBaseUrl', { value: links.baseUrl, description: 'Where digest links point (signed URLs only)' });
-      new CfnOutput(this, 'ReportKeyPairId', { value: links.publicKey.publicKeyId, description: 'The CloudFront public key the links are signed for' });
-      new CfnOutput(this, 'ReportSigningSecretArn', { value: links.secret.secretArn, description: 'Put the PEM private key of reportPublicKeyFile here once: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://report-signing.pem' });
+      new CfnOutput(this, 'ReportKeyPairId', {
+        value: links.publicKey.publicKeyId,
+        description: 'The CloudFront public key the links are signed for',
+      });
+      new CfnOutput(this, 'ReportSigningSecretArn', {
+        value: links.secret.secretArn,
+        description:
+          'Put the PEM private key of reportPublicKeyFile here once: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://report-signing.pem',
+      });
     }
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe email, SQS or HTTPS endpoints here' });
     new CfnOutput(this, 'UploadQueueUrl', { value: uploads.queueUrl, description: 'Upload notifications waiting for an ingest function' });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl, description: 'Uploads that failed every delivery: mailflow failures --queue-url <this>' });
-    new CfnOutput(this, 'FailureQueueUrl', { value: failures.queueUrl, description: 'Failed runs of the scheduled functions, undeliverable alert emails' });
-    new CfnOutput(this, 'AthenaWorkGroup', { value: sql.workGroup.name, description: 'Run SQL here (database of the same name: tables hourly and sources)' });
-    new CfnOutput(this, 'AthenaReaderPolicyArn', { value: sql.readerPolicy.managedPolicyArn, description: 'Attach to the people or roles that may run the SQL' });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: deadLetters.queueUrl,
+      description: 'Uploads that failed every delivery: mailflow failures --queue-url <this>',
+    });
+    new CfnOutput(this, 'FailureQueueUrl', {
+      value: failures.queueUrl,
+      description: 'Failed runs of the scheduled functions, undeliverable alert emails',
+    });
+    new CfnOutput(this, 'AthenaWorkGroup', {
+      value: sql.workGroup.name,
+      description: 'Run SQL here (database of the same name: tables hourly and sources)',
+    });
+    new CfnOutput(this, 'AthenaReaderPolicyArn', {
+      value: sql.readerPolicy.managedPolicyArn,
+      description: 'Attach to the people or roles that may run the SQL',
+    });
     if (api) {
       new CfnOutput(this, 'QueryUrl', { value: api.url.url, description: 'The HTTP API (AWS_IAM: sign requests with SigV4)' });
-      new CfnOutput(this, 'QueryCallerPolicyArn', { value: api.callerPolicy.managedPolicyArn, description: 'Attach to the people or roles that may call the HTTP API' });
+      new CfnOutput(this, 'QueryCallerPolicyArn', {
+        value: api.callerPolicy.managedPolicyArn,
+        description: 'Attach to the people or roles that may call the HTTP API',
+      });
     }
   }
 }

@@ -31,7 +31,19 @@ mkdirSync(out, { recursive: true });
 // Alert rules for the demo: the generated exports leave many messages pending for hours, so the
 // "stuck" rule would fire for every partner; keep the output to the connector outage.
 const rules = join(out, 'demo-rules.json');
-writeFileSync(rules, JSON.stringify({ rules: [{ id: 'stuck', enabled: false }, { id: 'queue', enabled: false }] }, null, 2));
+writeFileSync(
+  rules,
+  JSON.stringify(
+    {
+      rules: [
+        { id: 'stuck', enabled: false },
+        { id: 'queue', enabled: false },
+      ],
+    },
+    null,
+    2,
+  ),
+);
 let failures = 0;
 
 say('Sample exports in four families and encodings (deterministic: same seed, same files).');
@@ -47,7 +59,17 @@ for (const [family, encoding, extra, file] of samples) {
 failures += await run(['inspect', join(out, samples[0]![3])]);
 
 say('Ingest everything into a fresh data folder: receipts, hourly rollups, summaries, and alerts.');
-failures += await run(['ingest', '--data-dir', data, '--config', rules, ...samples.map(([, , , file]) => join(out, file)), ...readdirSync(bundled).sort().map((f) => join(bundled, f))]);
+failures += await run([
+  'ingest',
+  '--data-dir',
+  data,
+  '--config',
+  rules,
+  ...samples.map(([, , , file]) => join(out, file)),
+  ...readdirSync(bundled)
+    .sort()
+    .map((f) => join(bundled, f)),
+]);
 
 say('The same export again: its receipt says duplicate, nothing is counted twice.');
 failures += await run(['ingest', '--data-dir', data, '--config', rules, join(out, samples[0]![3])]);
@@ -59,24 +81,84 @@ const head = lines.slice(0, 2).join('\r\n');
 const rows = lines.slice(2);
 writeFileSync(join(out, 'export-1.csv'), `${head}\r\n${rows.slice(0, 4000).join('\r\n')}\r\n`);
 writeFileSync(join(out, 'export-2.csv'), `${head}\r\n${rows.slice(2000).join('\r\n')}\r\n`);
-failures += await run(['ingest', '--data-dir', data, '--config', rules, '--tenant', 'fabrikam', join(out, 'export-1.csv'), join(out, 'export-2.csv')]);
+failures += await run([
+  'ingest',
+  '--data-dir',
+  data,
+  '--config',
+  rules,
+  '--tenant',
+  'fabrikam',
+  join(out, 'export-1.csv'),
+  join(out, 'export-2.csv'),
+]);
 
 say('A fresh export taken at 04:00, three hours into the firewall outage: the upload raises an alert.');
-failures += await run(['generate', '--family', 'trace-detail', '--rows', '100000', '--hours', '4', '--seed', '11', '--out', join(out, 'live-0400.csv')]);
+failures += await run([
+  'generate',
+  '--family',
+  'trace-detail',
+  '--rows',
+  '100000',
+  '--hours',
+  '4',
+  '--seed',
+  '11',
+  '--out',
+  join(out, 'live-0400.csv'),
+]);
 failures += await run(['ingest', '--data-dir', data, '--config', rules, '--tenant', 'northwind', join(out, 'live-0400.csv')]);
 
 say('What failed or is stuck in a queue, and why (largest first):');
-failures += await run(['query', '--data-dir', data, '--where', 'outcome=deferred,failed,expired', '--by', 'code,category,owner', '--top', '8']);
+failures += await run([
+  'query',
+  '--data-dir',
+  data,
+  '--where',
+  'outcome=deferred,failed,expired',
+  '--by',
+  'code,category,owner',
+  '--top',
+  '8',
+]);
 
 say('What to do about the top three codes:');
-const top = await queryStore(createFsStore({ root: data }), { by: ['code'], where: { outcome: ['deferred', 'failed', 'expired'] }, top: 4 });
+const top = await queryStore(createFsStore({ root: data }), {
+  by: ['code'],
+  where: { outcome: ['deferred', 'failed', 'expired'] },
+  top: 4,
+});
 for (const { code } of top.filter((r) => r.code).slice(0, 3)) failures += await run(['explain', code!]);
 
 say('When: the 4.4.316 deferrals per hour on the first day (the on-premises firewall outage, 01:00-07:00).');
-failures += await run(['query', '--data-dir', data, '--where', 'code=4.4.316', '--by', 'hour', '--from', '2026-11-20', '--to', '2026-11-20']);
+failures += await run([
+  'query',
+  '--data-dir',
+  data,
+  '--where',
+  'code=4.4.316',
+  '--by',
+  'hour',
+  '--from',
+  '2026-11-20',
+  '--to',
+  '2026-11-20',
+]);
 
 say('Where: destinations and connectors of the deferrals, as CSV for a spreadsheet.');
-failures += await run(['query', '--data-dir', data, '--where', 'outcome=deferred', '--by', 'connector,destination', '--top', '5', '--format', 'csv']);
+failures += await run([
+  'query',
+  '--data-dir',
+  data,
+  '--where',
+  'outcome=deferred',
+  '--by',
+  'connector,destination',
+  '--top',
+  '5',
+  '--format',
+  'csv',
+]);
 
 say('The daily digest of that tenant, in Italian (mailflow.config.json can set the language per tenant).');
 failures += await run(['digest', '--data-dir', data, '--config', rules, '--tenant', 'northwind', '--lang', 'it']);
@@ -87,5 +169,7 @@ failures += await run(['report', '--html', '--data-dir', data, '--out', join(dat
 const outbox = readFileSync(join(data, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean);
 say(`The alerts above are also in ${data}/outbox.jsonl (${outbox.length} of them; SNS gets the same when deployed).`);
 
-process.stdout.write(`\nSample exports are in ${out}/ (generated) and ${bundled}/ (bundled); the results in ${data}/.\nTry: npx mailflow query --data-dir ${data} --by tenant,outcome\n`);
+process.stdout.write(
+  `\nSample exports are in ${out}/ (generated) and ${bundled}/ (bundled); the results in ${data}/.\nTry: npx mailflow query --data-dir ${data} --by tenant,outcome\n`,
+);
 process.exitCode = failures ? 1 : 0;

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 const file = process.argv[2] ?? 'test/artifacts/vitest-report.json';
 try {
   const r = JSON.parse(readFileSync(file, 'utf8'));
-  const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0) + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0);
+  const failed =
+    r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0) + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0);
   console.log(`${r.numPassedTests} passed, ${failed} failed`);
   process.exitCode = r.success && failed === 0 ? 0 : 1;
 } catch (err) {

@@ -15,7 +15,8 @@ export const SYNTH_DIR = resolve('test/artifacts/cdk.out');
 
 export default function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'mailflow-ceph-'));
-  const run = (script: string, ...args: string[]) => execFileSync(`scripts/${script}`, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+  const run = (script: string, ...args: string[]) =>
+    execFileSync(`scripts/${script}`, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
   try {
     run('ensure-test-packages.sh');
     run('ceph-up.sh', dir, String(RGW_PORT));
@@ -34,7 +35,9 @@ export default function setup(project: TestProject) {
   } catch (err) {
     run('ceph-down.sh', dir);
     const e = err as { stderr?: Buffer; message: string };
-    throw new Error(`cdk synth failed, so the deployed functions cannot be tested: ${e.stderr?.toString().trim().slice(-2000) || e.message}`);
+    throw new Error(
+      `cdk synth failed, so the deployed functions cannot be tested: ${e.stderr?.toString().trim().slice(-2000) || e.message}`,
+    );
   }
   project.provide('s3Endpoint', `http://127.0.0.1:${RGW_PORT}`);
   project.provide('synthDir', SYNTH_DIR);

@@ -30,9 +30,15 @@ export function createCloudFrontLinkSigner(options: CloudFrontLinkOptions): Link
   };
   return {
     async link(objectKey, expiresAt) {
-      if (!objectKey.startsWith(PREFIX.reports)) throw new Error(`${objectKey}: only pages under ${PREFIX.reports} are served by the report distribution`);
+      if (!objectKey.startsWith(PREFIX.reports))
+        throw new Error(`${objectKey}: only pages under ${PREFIX.reports} are served by the report distribution`);
       const path = objectKey.slice(PREFIX.reports.length).split('/').map(encodeURIComponent).join('/');
-      return getSignedUrl({ url: `${options.baseUrl.replace(/\/$/, '')}/${path}`, keyPairId: options.keyPairId, privateKey: await privateKey(), dateLessThan: expiresAt.toISOString() });
+      return getSignedUrl({
+        url: `${options.baseUrl.replace(/\/$/, '')}/${path}`,
+        keyPairId: options.keyPairId,
+        privateKey: await privateKey(),
+        dateLessThan: expiresAt.toISOString(),
+      });
     },
   };
 }
@@ -54,6 +60,9 @@ export function secretPrivateKey(secretArn: string, logger: Logger, client = new
 
 export class ReportKeyMissingError extends MailflowError {
   constructor(secretArn: string) {
-    super('REPORT_KEY_MISSING', `${secretArn} holds no PEM private key; store it with: aws secretsmanager put-secret-value --secret-id ${secretArn} --secret-string file://report-signing.pem`);
+    super(
+      'REPORT_KEY_MISSING',
+      `${secretArn} holds no PEM private key; store it with: aws secretsmanager put-secret-value --secret-id ${secretArn} --secret-string file://report-signing.pem`,
+    );
   }
 }

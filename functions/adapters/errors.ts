@@ -14,7 +14,10 @@ export class RemoteApiError extends MailflowError {
 
 /** The AWS SDK found no credentials: the same advice wherever it happens (S3, SigV4 signing). */
 export function noCredentials(err: Error): UsageError {
-  return new UsageError('NO_CREDENTIALS', `no AWS credentials (${err.message}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`);
+  return new UsageError(
+    'NO_CREDENTIALS',
+    `no AWS credentials (${err.message}); set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`,
+  );
 }
 
 /** A body stopped delivering bytes: transient, so the invocation fails and Lambda retries it. */

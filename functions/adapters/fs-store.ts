@@ -1,5 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { PreconditionFailedError } from '../core/errors.ts';
@@ -138,7 +151,8 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
         try {
           current = statSync(target, { bigint: true });
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new PreconditionFailedError(key, 'does not exist (If-Match on a missing object)');
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+            throw new PreconditionFailedError(key, 'does not exist (If-Match on a missing object)');
           throw err;
         }
         if (etagOfStats(current) !== etag) throw new PreconditionFailedError(key, 'changed since it was read');

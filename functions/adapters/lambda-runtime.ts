@@ -47,17 +47,38 @@ export type RuntimeOverrides = Partial<Pick<FunctionRuntime, 's3' | 'clock' | 'l
  * The one factory behind all four functions. Tests call it with their own environment and
  * overrides; the handlers call `functionRuntime()`, which builds it once per cold start.
  */
-export function createFunctionRuntime(name: FunctionName, env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): FunctionRuntime {
+export function createFunctionRuntime(
+  name: FunctionName,
+  env: Record<string, string | undefined>,
+  overrides: RuntimeOverrides = {},
+): FunctionRuntime {
   const config = parseRuntimeConfig(env);
   const bucket = env[ENV.BUCKET];
   if (!bucket) throw new UsageError('BAD_CONFIG', `${ENV.BUCKET} is not set: the stack sets it to the data bucket`);
   const clock = overrides.clock ?? systemClock;
-  const s3 = overrides.s3 ?? createS3Client({ forcePathStyle: config.forcePathStyle, maxAttempts: config.s3MaxAttempts, ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}) });
+  const s3 =
+    overrides.s3 ??
+    createS3Client({
+      forcePathStyle: config.forcePathStyle,
+      maxAttempts: config.s3MaxAttempts,
+      ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}),
+    });
   const store = createS3Store(s3, { bucket, unquotedIfMatch: config.unquotedIfMatch });
   const service = `mailflow-${name}`;
   const log = new PowertoolsLogger({ serviceName: service });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
-  const rt: FunctionRuntime = { name, service, config, bucket, s3, store, clock, log, metrics, logger: overrides.logger ?? powertoolsPort(log) };
+  const rt: FunctionRuntime = {
+    name,
+    service,
+    config,
+    bucket,
+    s3,
+    store,
+    clock,
+    log,
+    metrics,
+    logger: overrides.logger ?? powertoolsPort(log),
+  };
   if (env[ENV.UPLOAD_BUCKET]) rt.uploadBucket = env[ENV.UPLOAD_BUCKET];
   if (env[ENV.REPORT_BUCKET]) rt.reports = createS3Store(s3, { bucket: env[ENV.REPORT_BUCKET]!, unquotedIfMatch: config.unquotedIfMatch });
   const alerts = overrides.alerts ?? alertsFromEnv(env, rt);
@@ -94,7 +115,12 @@ export async function invocation<T>(rt: FunctionRuntime, context: Context | unde
 }
 
 /** Counts for one tenant, flushed as one EMF record with `tenant` as its dimension. */
-export function tenantMetrics(rt: FunctionRuntime, tenant: string, counts: Record<string, number>, durations: Record<string, number> = {}): void {
+export function tenantMetrics(
+  rt: FunctionRuntime,
+  tenant: string,
+  counts: Record<string, number>,
+  durations: Record<string, number> = {},
+): void {
   const entries = Object.entries(counts);
   if (entries.length === 0 && Object.keys(durations).length === 0) return;
   // Its own instance: the invocation's stored metrics keep their dimensions, and this is one record.
@@ -147,7 +173,10 @@ function rulesFromEnv(env: Record<string, string | undefined>): RulesConfig {
   }
 }
 
-function countingPublishes(inner: NonNullable<FunctionRuntime['alerts']>['notifier'], rt: FunctionRuntime): NonNullable<FunctionRuntime['alerts']>['notifier'] {
+function countingPublishes(
+  inner: NonNullable<FunctionRuntime['alerts']>['notifier'],
+  rt: FunctionRuntime,
+): NonNullable<FunctionRuntime['alerts']>['notifier'] {
   return {
     async publish(n) {
       try {

@@ -140,7 +140,12 @@ async function glob(pattern: string): Promise<string[]> {
   const re = new RegExp(
     `^${rest
       .split('**/')
-      .map((seg) => seg.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+      .map((seg) =>
+        seg
+          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]'),
+      )
       .join('(?:.*/)?')}$`,
   );
   const all = await walk(base).catch(() => [] as string[]);

@@ -11,7 +11,10 @@ export function createOutboxNotifier(options: { path: string; print?: NodeJS.Wri
   return {
     async publish(n: Notification) {
       await mkdir(dirname(options.path), { recursive: true });
-      await appendFile(options.path, `${JSON.stringify({ time: (options.now?.() ?? new Date()).toISOString(), subject: n.subject, text: n.text, json: n.json })}\n`);
+      await appendFile(
+        options.path,
+        `${JSON.stringify({ time: (options.now?.() ?? new Date()).toISOString(), subject: n.subject, text: n.text, json: n.json })}\n`,
+      );
       options.print?.write(`\n── ${n.subject} ──\n${n.text}\n\n`);
     },
   };

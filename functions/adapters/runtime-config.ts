@@ -78,7 +78,8 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     s3MaxAttempts: int(ENV.S3_MAX_ATTEMPTS, 6),
     reportLinkHours: int(ENV.REPORT_LINK_HOURS, 168),
   };
-  if (config.reportLinkHours > MAX_REPORT_LINK_HOURS) problems.push(`${ENV.REPORT_LINK_HOURS} must be at most ${MAX_REPORT_LINK_HOURS} (30 days), not ${config.reportLinkHours}`);
+  if (config.reportLinkHours > MAX_REPORT_LINK_HOURS)
+    problems.push(`${ENV.REPORT_LINK_HOURS} must be at most ${MAX_REPORT_LINK_HOURS} (30 days), not ${config.reportLinkHours}`);
   if (problems.length) throw new UsageError('BAD_CONFIG', problems.join('; '));
   return config;
 }

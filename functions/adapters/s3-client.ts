@@ -19,7 +19,9 @@ export interface S3ClientConfig {
 export function createS3Client(config: S3ClientConfig = {}): S3Client {
   return new S3Client({
     region: config.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(config.endpoint ? { endpoint: config.endpoint, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    ...(config.endpoint
+      ? { endpoint: config.endpoint, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
     ...(config.forcePathStyle ? { forcePathStyle: true } : {}),
     ...(config.maxAttempts ? { maxAttempts: config.maxAttempts } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),

@@ -36,7 +36,10 @@ export function parseS3Event(event: unknown): ParsedS3Event {
   const records = (event as { Records?: unknown })?.Records;
   if (!Array.isArray(records)) {
     // `s3:TestEvent`, sent once when a notification is configured, has no Records.
-    out.skipped.push({ key: null, reason: (event as { Event?: string })?.Event === 's3:TestEvent' ? 'S3 test event' : 'not an S3 event (no Records)' });
+    out.skipped.push({
+      key: null,
+      reason: (event as { Event?: string })?.Event === 's3:TestEvent' ? 'S3 test event' : 'not an S3 event (no Records)',
+    });
     return out;
   }
   for (const r of records as RawRecord[]) {

@@ -25,7 +25,8 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
       if (status === 412 || status === 409 || err.name === 'PreconditionFailed' || err.name === 'ConditionalRequestConflict') {
         throw new PreconditionFailedError(key, `${err.name} (${status})`);
       }
-      if (status === 404 || err.name === 'NoSuchKey') throw new PreconditionFailedError(key, 'does not exist (If-Match on a missing object)');
+      if (status === 404 || err.name === 'NoSuchKey')
+        throw new PreconditionFailedError(key, 'does not exist (If-Match on a missing object)');
     }
     throw err;
   };
@@ -53,7 +54,9 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
 
     async putIfAbsent(key, body) {
       try {
-        const r = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*', ContentType: contentType(key) }));
+        const r = await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*', ContentType: contentType(key) }),
+        );
         return { etag: r.ETag ?? '' };
       } catch (err) {
         return conditionLost(err, key);
@@ -63,7 +66,9 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
     async putIfMatch(key, body, etag) {
       const ifMatch = options.unquotedIfMatch ? etag.replace(/^"|"$/g, '') : etag;
       try {
-        const r = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfMatch: ifMatch, ContentType: contentType(key) }));
+        const r = await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfMatch: ifMatch, ContentType: contentType(key) }),
+        );
         return { etag: r.ETag ?? '' };
       } catch (err) {
         return conditionLost(err, key);

@@ -27,24 +27,35 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
   // Send the query exactly as the signature canonicalises it (RFC 3986, %20 not +, sorted), so no
   // proxy or server can read it differently from what was signed.
   url = new URL(url.href);
-  url.search = Object.keys(query).sort().map((k) => `${rfc3986(k)}=${rfc3986(query[k]!)}`).join('&');
-  const signed = await signer.sign({
-    method: 'GET',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port ? { port: Number(url.port) } : {}),
-    path: url.pathname,
-    query,
-    headers: { host: url.host, accept: 'application/json, text/csv' },
-  }).catch((err: Error) => {
-    throw err.name === 'CredentialsProviderError' ? noCredentials(err) : err;
-  });
+  url.search = Object.keys(query)
+    .sort()
+    .map((k) => `${rfc3986(k)}=${rfc3986(query[k]!)}`)
+    .join('&');
+  const signed = await signer
+    .sign({
+      method: 'GET',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query,
+      headers: { host: url.host, accept: 'application/json, text/csv' },
+    })
+    .catch((err: Error) => {
+      throw err.name === 'CredentialsProviderError' ? noCredentials(err) : err;
+    });
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const response = await new Promise<{ status: number; contentType: string; body: string }>((resolve, reject) => {
     const req = send(url, { method: 'GET', headers: signed.headers, timeout: options.timeoutMs ?? 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} within ${(options.timeoutMs ?? 30_000) / 1000} s`)));
@@ -52,7 +63,10 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
     req.end();
   });
   if (response.status >= 200 && response.status < 300) return response;
-  throw new RemoteApiError(response.status, `${url.origin}${url.pathname} answered ${response.status}: ${messageOf(response.body)}${response.status === 403 ? ' (your principal needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the query function: attach the stack output QueryCallerPolicyArn)' : ''}`);
+  throw new RemoteApiError(
+    response.status,
+    `${url.origin}${url.pathname} answered ${response.status}: ${messageOf(response.body)}${response.status === 403 ? ' (your principal needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the query function: attach the stack output QueryCallerPolicyArn)' : ''}`,
+  );
 }
 
 export function regionOf(url: URL): string {

@@ -24,7 +24,13 @@ export function createSnsNotifier(client: SNSClient, options: { topicArn: string
           // SNS refused the message itself (it is not retried): rather than lose the alert, send
           // a minimal one built from our template and the machine JSON, then let the error show.
           if (!/^InvalidParameter/.test((err as Error).name)) throw err;
-          await client.send(new PublishCommand({ TopicArn: options.topicArn, Subject: 'mailflow alert', Message: `mailflow could not send an alert as written (${(err as Error).name}). Its content:\n${JSON.stringify(n.json).slice(0, 200_000)}` }));
+          await client.send(
+            new PublishCommand({
+              TopicArn: options.topicArn,
+              Subject: 'mailflow alert',
+              Message: `mailflow could not send an alert as written (${(err as Error).name}). Its content:\n${JSON.stringify(n.json).slice(0, 200_000)}`,
+            }),
+          );
           throw err;
         }
       });

@@ -30,7 +30,8 @@ export function dateOptions(values: Record<string, unknown>): DateOptions {
   const out: DateOptions = {};
   const order = values['date-order'];
   if (order !== undefined) {
-    if (order !== 'mdy' && order !== 'dmy') throw new UsageError('BAD_DATE_ORDER', `--date-order must be mdy (month first, US) or dmy (day first), not "${String(order)}"`);
+    if (order !== 'mdy' && order !== 'dmy')
+      throw new UsageError('BAD_DATE_ORDER', `--date-order must be mdy (month first, US) or dmy (day first), not "${String(order)}"`);
     out.order = order;
   }
   if (typeof values.tz === 'string') out.timeZone = values.tz;

@@ -44,9 +44,18 @@ export const DEFAULT_DATA_DIR = '.mailflow';
 export const STORE_OPTIONS = { 'data-dir': { type: 'string' }, ...S3_OPTIONS } as const;
 
 /** The store the options name: the data bucket with --bucket, else the data folder; never both. */
-export function storeFrom(values: { 'data-dir'?: string; bucket?: string; region?: string; endpoint?: string; 'path-style'?: boolean }): ObjectStore {
-  if (values.bucket && values['data-dir']) throw new UsageError('BAD_ARGUMENTS', 'give --data-dir (the local data folder) or --bucket (the deployed data bucket), not both');
-  return values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
+export function storeFrom(values: {
+  'data-dir'?: string;
+  bucket?: string;
+  region?: string;
+  endpoint?: string;
+  'path-style'?: boolean;
+}): ObjectStore {
+  if (values.bucket && values['data-dir'])
+    throw new UsageError('BAD_ARGUMENTS', 'give --data-dir (the local data folder) or --bucket (the deployed data bucket), not both');
+  return values.bucket
+    ? createS3Store(s3ClientFrom(values), { bucket: values.bucket })
+    : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
 }
 
 /** ISO date (a `--to` date means the end of that day), ISO time, or an age like 24h / 7d / 30m before `now`. */
@@ -58,7 +67,8 @@ export function parseTime(text: string, now: number, which: 'from' | 'to'): numb
     if (!Number.isNaN(day)) return which === 'to' ? day + DAY : day;
   }
   const t = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
-  if (Number.isNaN(t)) throw new UsageError('BAD_TIME', `--${which} "${text}" is not a date (2026-11-20), a time (2026-11-20T10:00Z) or an age (24h, 7d)`);
+  if (Number.isNaN(t))
+    throw new UsageError('BAD_TIME', `--${which} "${text}" is not a date (2026-11-20), a time (2026-11-20T10:00Z) or an age (24h, 7d)`);
   return t;
 }
 

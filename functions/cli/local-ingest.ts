@@ -19,13 +19,25 @@ export async function localAlerts(dataDir: string, configFile: string | undefine
 
 export async function ingestFile(
   file: string,
-  ctx: { store: ObjectStore; dataDir: string; tenant: string; read: ReadExportOptions; progress?: Progress; alerts?: IngestConfig['alerts'] },
+  ctx: {
+    store: ObjectStore;
+    dataDir: string;
+    tenant: string;
+    read: ReadExportOptions;
+    progress?: Progress;
+    alerts?: IngestConfig['alerts'];
+  },
 ): Promise<Receipt> {
   const ref = await localSourceRef(file, ctx.dataDir, ctx.tenant);
   const progress = ctx.progress ?? noProgress;
   progress.start(file, ref.size ?? 0);
   try {
-    return await ingestObject(ref, readLocalFile(file, (n) => progress.advance(n)), { store: ctx.store, clock: systemClock, logger: silentLogger }, { read: ctx.read, ...(ctx.alerts ? { alerts: ctx.alerts } : {}) });
+    return await ingestObject(
+      ref,
+      readLocalFile(file, (n) => progress.advance(n)),
+      { store: ctx.store, clock: systemClock, logger: silentLogger },
+      { read: ctx.read, ...(ctx.alerts ? { alerts: ctx.alerts } : {}) },
+    );
   } finally {
     progress.done();
   }

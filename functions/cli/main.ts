@@ -53,7 +53,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const load = COMMANDS[command];
   try {
     if (!load) throw new UsageError('UNKNOWN_COMMAND', `unknown command "${command}"; run mailflow --help`);
-    return await (await load())(rest, io);
+    return await (
+      await load()
+    )(rest, io);
   } catch (caught) {
     // Commands that talk to AWS (--bucket, upload) meet the SDK's error where credentials are missing.
     const err = (caught as Error)?.name === 'CredentialsProviderError' ? noCredentials(caught as Error) : caught;

@@ -17,7 +17,11 @@ export const S3_HELP = `  --bucket B         the stack's data bucket (output Buc
 export function s3ClientFrom(values: { region?: string; endpoint?: string; 'path-style'?: boolean }) {
   return createS3Client({
     ...(values.region ? { region: values.region } : {}),
-    ...(values.endpoint ? { endpoint: values.endpoint } : process.env.AWS_ENDPOINT_URL_S3 ? { endpoint: process.env.AWS_ENDPOINT_URL_S3 } : {}),
+    ...(values.endpoint
+      ? { endpoint: values.endpoint }
+      : process.env.AWS_ENDPOINT_URL_S3
+        ? { endpoint: process.env.AWS_ENDPOINT_URL_S3 }
+        : {}),
     ...(values['path-style'] ? { forcePathStyle: true } : {}),
   });
 }

@@ -19,7 +19,11 @@ export interface BatchResult extends SQSBatchResponse {
  * Bad input is not a failure: it has a `rejected` receipt. Messages the function has no time left
  * to start are handed back the same way rather than cut off by the timeout.
  */
-export async function ingestBatch(event: SQSEvent, rt: FunctionRuntime, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<BatchResult> {
+export async function ingestBatch(
+  event: SQSEvent,
+  rt: FunctionRuntime,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<BatchResult> {
   const failed: string[] = [];
   const receipts: Receipt[] = [];
   for (const [i, message] of (event.Records ?? []).entries()) {
@@ -33,7 +37,13 @@ export async function ingestBatch(event: SQSEvent, rt: FunctionRuntime, context?
       for (const s of parsed.skipped) rt.logger.warn('record skipped', { messageId: message.messageId, ...s });
       for (const object of parsed.objects) receipts.push(await ingestUpload(rt, object));
     } catch (err) {
-      rt.logger.error('upload not ingested; the queue delivers it again', { messageId: message.messageId, receiveCount: Number(message.attributes?.ApproximateReceiveCount ?? 0), error: (err as Error).message, name: (err as Error).name, code: (err as { code?: string }).code });
+      rt.logger.error('upload not ingested; the queue delivers it again', {
+        messageId: message.messageId,
+        receiveCount: Number(message.attributes?.ApproximateReceiveCount ?? 0),
+        error: (err as Error).message,
+        name: (err as Error).name,
+        code: (err as { code?: string }).code,
+      });
       failed.push(message.messageId);
     }
   }

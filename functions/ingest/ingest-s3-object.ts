@@ -13,11 +13,20 @@ import type { Receipt } from '../core/store/receipts.ts';
  * ingestObject with a per-read idle timeout (the SDK's timeouts end at the response headers, and
  * a body that stalls mid-way would otherwise hang until the function times out).
  */
-export async function ingestS3Object(client: S3Client, object: S3ObjectRef, ports: IngestPorts, config: RuntimeConfig, alerts?: IngestConfig['alerts']): Promise<Receipt> {
+export async function ingestS3Object(
+  client: S3Client,
+  object: S3ObjectRef,
+  ports: IngestPorts,
+  config: RuntimeConfig,
+  alerts?: IngestConfig['alerts'],
+): Promise<Receipt> {
   const ref = { origin: object.bucket, key: object.key, tenant: uploadTenant(object.key), etag: object.etag, size: object.size };
   const ingestConfig: IngestConfig = { casBudgetMs: config.casBudgetMs, ...(alerts ? { alerts } : {}) };
   if (object.size > config.maxObjectBytes) {
-    const error = new InputError('OBJECT_TOO_LARGE', `the upload is ${object.size} bytes; the limit is ${config.maxObjectBytes} (MAILFLOW_MAX_OBJECT_BYTES): split the export by time range`);
+    const error = new InputError(
+      'OBJECT_TOO_LARGE',
+      `the upload is ${object.size} bytes; the limit is ${config.maxObjectBytes} (MAILFLOW_MAX_OBJECT_BYTES): split the export by time range`,
+    );
     return rejectSource(ref, error, ports);
   }
   const body = await openBody(client, object, config.readIdleTimeoutMs);
@@ -25,7 +34,9 @@ export async function ingestS3Object(client: S3Client, object: S3ObjectRef, port
 }
 
 async function openBody(client: S3Client, object: S3ObjectRef, idleMs: number): Promise<AsyncIterable<Uint8Array>> {
-  const r = await client.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }));
+  const r = await client.send(
+    new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }),
+  );
   return withIdleTimeout(r.Body as Readable, idleMs, object.key);
 }
 
@@ -36,7 +47,10 @@ export async function* withIdleTimeout(body: Readable, idleMs: number, key: stri
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
       const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ReadStalledError('READ_STALLED', `${key}: no bytes for ${idleMs} ms while downloading; will retry`)), idleMs);
+        timer = setTimeout(
+          () => reject(new ReadStalledError('READ_STALLED', `${key}: no bytes for ${idleMs} ms while downloading; will retry`)),
+          idleMs,
+        );
       });
       try {
         const r = await Promise.race([it.next(), stalled]);

@@ -27,9 +27,23 @@ export async function ingestUpload(rt: FunctionRuntime, object: S3ObjectRef, by:
   tenantMetrics(
     rt,
     receipt.tenant,
-    { RowsRead: receipt.rows, EventsCounted: receipt.counted, RowsRejected: receipt.rejectedRows.count, CasAttempts: casAttempts, [`Uploads${receipt.status[0]!.toUpperCase()}${receipt.status.slice(1)}`]: 1 },
+    {
+      RowsRead: receipt.rows,
+      EventsCounted: receipt.counted,
+      RowsRejected: receipt.rejectedRows.count,
+      CasAttempts: casAttempts,
+      [`Uploads${receipt.status[0]!.toUpperCase()}${receipt.status.slice(1)}`]: 1,
+    },
     receipt.status === 'duplicate' ? {} : { IngestDuration: receipt.durationMs },
   );
-  rt.logger.info('upload processed', { key: object.key, tenant: receipt.tenant, status: receipt.status, sourceId: receipt.sourceId, rows: receipt.rows, counted: receipt.counted, errorCode: receipt.errorCode });
+  rt.logger.info('upload processed', {
+    key: object.key,
+    tenant: receipt.tenant,
+    status: receipt.status,
+    sourceId: receipt.sourceId,
+    rows: receipt.rows,
+    counted: receipt.counted,
+    errorCode: receipt.errorCode,
+  });
   return receipt;
 }

@@ -42,7 +42,10 @@ export interface FunctionUrlEvent {
 }
 
 export function answerUrlRequest(event: FunctionUrlEvent, store: ObjectStore): Promise<ApiResponse> {
-  return handleApiRequest({ method: event.requestContext?.http?.method ?? 'GET', path: event.rawPath ?? '/', query: event.queryStringParameters ?? {} }, store);
+  return handleApiRequest(
+    { method: event.requestContext?.http?.method ?? 'GET', path: event.rawPath ?? '/', query: event.queryStringParameters ?? {} },
+    store,
+  );
 }
 
 export async function handleApiRequest(req: ApiRequest, store: ObjectStore, now = Date.now()): Promise<ApiResponse> {
@@ -71,7 +74,12 @@ function error(statusCode: number, message: string): ApiResponse {
 }
 
 function ok(body: unknown, format: string | undefined, columns?: string[]): ApiResponse {
-  if (format === 'csv' && columns && Array.isArray(body)) return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: toCsv(body as Array<Record<string, unknown>>, columns) };
+  if (format === 'csv' && columns && Array.isArray(body))
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'text/csv; charset=utf-8' },
+      body: toCsv(body as Array<Record<string, unknown>>, columns),
+    };
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
@@ -84,7 +92,8 @@ function format(q: ApiRequest['query']): 'json' | 'csv' {
 function tenants(q: ApiRequest['query']): string[] | undefined {
   if (!q.tenant) return undefined;
   const list = q.tenant.split(',').map((t) => t.trim().toLowerCase());
-  for (const t of list) if (!TENANT.test(t)) throw new UsageError('BAD_TENANT', `tenant "${t}" must be 1-63 characters of a-z, 0-9 and "-"`);
+  for (const t of list)
+    if (!TENANT.test(t)) throw new UsageError('BAD_TENANT', `tenant "${t}" must be 1-63 characters of a-z, 0-9 and "-"`);
   return list;
 }
 
@@ -93,7 +102,8 @@ function range(q: ApiRequest['query'], now: number): { from: number; to: number 
     const raw = q[name];
     if (raw === undefined) return fallback;
     const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw);
-    if (Number.isNaN(t)) throw new UsageError('BAD_TIME', `${name} must be an ISO date or time (2026-11-20, 2026-11-20T10:00:00Z), not "${raw}"`);
+    if (Number.isNaN(t))
+      throw new UsageError('BAD_TIME', `${name} must be an ISO date or time (2026-11-20, 2026-11-20T10:00:00Z), not "${raw}"`);
     return t;
   };
   const to = time('to', hourCeil(now));
@@ -106,7 +116,8 @@ function range(q: ApiRequest['query'], now: number): { from: number; to: number 
 function top(q: ApiRequest['query']): number | undefined {
   if (q.top === undefined) return undefined;
   const n = Number(q.top);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError('BAD_NUMBER', `top must be a whole number from 1 to 10000, not "${q.top}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new UsageError('BAD_NUMBER', `top must be a whole number from 1 to 10000, not "${q.top}"`);
   return n;
 }
 
@@ -119,15 +130,30 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   const length = to - from;
   const all = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, ...(t ? { tenants: t } : {}) }));
   const options: QueryOptions = { by, where, ...(t ? { tenants: t } : {}) };
-  const current = groupSummaries(all.filter((s) => Date.parse(s.hour) >= from), options);
-  const previous = new Map(groupSummaries(all.filter((s) => Date.parse(s.hour) < from), options).map((r) => [key(r, by), r.events]));
+  const current = groupSummaries(
+    all.filter((s) => Date.parse(s.hour) >= from),
+    options,
+  );
+  const previous = new Map(
+    groupSummaries(
+      all.filter((s) => Date.parse(s.hour) < from),
+      options,
+    ).map((r) => [key(r, by), r.events]),
+  );
   const rows = current.map((r) => {
     const before = previous.get(key(r, by)) ?? 0;
     return { ...r, previousEvents: before, delta: r.events - before, trend: trend(r.events, before) };
   });
   const n = top(q);
   const limited = n ? rows.slice(0, n) : rows;
-  return ok(f === 'csv' ? limited : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), rows: limited }, f, [...by, 'events', 'messages', 'previousEvents', 'delta', 'trend']);
+  return ok(f === 'csv' ? limited : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), rows: limited }, f, [
+    ...by,
+    'events',
+    'messages',
+    'previousEvents',
+    'delta',
+    'trend',
+  ]);
 }
 
 function key(r: QueryRow, by: string[]): string {
@@ -149,37 +175,76 @@ async function timeseries(q: ApiRequest['query'], store: ObjectStore, now: numbe
   const t = tenants(q);
   const by = [step, ...(q.by ? parseFields(q.by) : ['outcome' as const])].filter((v, i, a) => a.indexOf(v) === i) as QueryOptions['by'];
   const summaries = await readSummaries(store, summaryKeysInRange(store, { from, to, ...(t ? { tenants: t } : {}) }));
-  const rows = groupSummaries(summaries, { by, where: parseWhere(q.where ? q.where.split(';') : []), ...(t ? { tenants: t } : {}) })
-    .sort((a, b) => String(a[step]).localeCompare(String(b[step])) || b.events - a.events);
-  return ok(f === 'csv' ? rows : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), step, rows }, f, [...by, 'events', 'messages']);
+  const rows = groupSummaries(summaries, { by, where: parseWhere(q.where ? q.where.split(';') : []), ...(t ? { tenants: t } : {}) }).sort(
+    (a, b) => String(a[step]).localeCompare(String(b[step])) || b.events - a.events,
+  );
+  return ok(f === 'csv' ? rows : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), step, rows }, f, [
+    ...by,
+    'events',
+    'messages',
+  ]);
 }
 
 async function sources(q: ApiRequest['query'], store: ObjectStore): Promise<ApiResponse> {
   const f = format(q);
   const t = tenants(q);
   const status = q.status;
-  if (status && !['ingested', 'duplicate', 'empty', 'rejected'].includes(status)) throw new UsageError('BAD_STATUS', `status must be ingested, empty or rejected, not "${status}"`);
+  if (status && !['ingested', 'duplicate', 'empty', 'rejected'].includes(status))
+    throw new UsageError('BAD_STATUS', `status must be ingested, empty or rejected, not "${status}"`);
   const limit = top({ top: q.limit ?? '100' })!;
   const rows: Array<Record<string, unknown>> = [];
   for (const tenant of t ?? [null]) {
     for (const r of await readAll(store, receiptPrefix(tenant ?? undefined), RECEIPT)) {
       if (status && r.status !== status) continue;
-      rows.push({ sourceId: r.sourceId, tenant: r.tenant, key: r.key, status: r.status, reason: r.reason, errorCode: r.errorCode, family: r.family, rows: r.rows, counted: r.counted, ingestedAt: r.ingestedAt });
+      rows.push({
+        sourceId: r.sourceId,
+        tenant: r.tenant,
+        key: r.key,
+        status: r.status,
+        reason: r.reason,
+        errorCode: r.errorCode,
+        family: r.family,
+        rows: r.rows,
+        counted: r.counted,
+        ingestedAt: r.ingestedAt,
+      });
     }
   }
   rows.sort((a, b) => String(b.ingestedAt).localeCompare(String(a.ingestedAt)));
-  return ok(rows.slice(0, limit), f, ['ingestedAt', 'tenant', 'key', 'status', 'errorCode', 'reason', 'family', 'rows', 'counted', 'sourceId']);
+  return ok(rows.slice(0, limit), f, [
+    'ingestedAt',
+    'tenant',
+    'key',
+    'status',
+    'errorCode',
+    'reason',
+    'family',
+    'rows',
+    'counted',
+    'sourceId',
+  ]);
 }
 
 async function incidents(q: ApiRequest['query'], store: ObjectStore): Promise<ApiResponse> {
   const t = tenants(q);
   const state = q.state;
-  if (state && !['open', 'escalated', 'resolved', 'active'].includes(state)) throw new UsageError('BAD_STATE', `state must be open, escalated, resolved or active, not "${state}"`);
+  if (state && !['open', 'escalated', 'resolved', 'active'].includes(state))
+    throw new UsageError('BAD_STATE', `state must be open, escalated, resolved or active, not "${state}"`);
   const out: Array<Record<string, unknown>> = [];
   for (const tenant of t ?? [null]) {
     for (const i of await readIncidents(store, tenant)) {
       if (state === 'active' ? i.state === 'resolved' : state && i.state !== state) continue;
-      out.push({ tenant: i.tenant, ruleId: i.ruleId, group: i.group, state: i.state, value: i.lastValue, peak: i.peakValue, openedAt: i.openedAt, resolvedAt: i.resolvedAt, episode: i.episode });
+      out.push({
+        tenant: i.tenant,
+        ruleId: i.ruleId,
+        group: i.group,
+        state: i.state,
+        value: i.lastValue,
+        peak: i.peakValue,
+        openedAt: i.openedAt,
+        resolvedAt: i.resolvedAt,
+        episode: i.episode,
+      });
     }
   }
   return ok(out, 'json');

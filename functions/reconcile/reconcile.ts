@@ -24,7 +24,13 @@ export class RepeatedFailureError extends MailflowError {}
  * `incoming/` older than a few minutes that have no receipt are found here. Uploads whose queue
  * delivery failed are left to the queue and its dead-letter queue (`mailflow failures`).
  */
-export async function findUnreceipted(uploads: ObjectStore, results: ObjectStore, bucket: string, now: Date, minAgeMinutes: number): Promise<S3ObjectRef[]> {
+export async function findUnreceipted(
+  uploads: ObjectStore,
+  results: ObjectStore,
+  bucket: string,
+  now: Date,
+  minAgeMinutes: number,
+): Promise<S3ObjectRef[]> {
   // One listing of each tenant's receipts, not a GET per upload: ~1,000 receipts a request.
   const receipts = new Map<string, Set<string>>();
   const receiptsOf = async (tenant: string) => {
@@ -86,8 +92,17 @@ export async function reconcileUploads(rt: FunctionRuntime, context?: Pick<Conte
         continue;
       }
       if (failure && failure.redrives >= rt.config.maxRedrives) {
-        const error = new RepeatedFailureError('REPEATED_FAILURE', `re-driven ${failure.redrives} times, failing each time; the last error (${failure.lastError.at}): ${failure.lastError.name}${failure.lastError.code ? ` ${failure.lastError.code}` : ''}: ${failure.lastError.message}`);
-        result.receipts.push(await rejectSource({ origin: object.bucket, key: object.key, tenant: uploadTenant(object.key), etag: object.etag, size: object.size }, error, rt));
+        const error = new RepeatedFailureError(
+          'REPEATED_FAILURE',
+          `re-driven ${failure.redrives} times, failing each time; the last error (${failure.lastError.at}): ${failure.lastError.name}${failure.lastError.code ? ` ${failure.lastError.code}` : ''}: ${failure.lastError.message}`,
+        );
+        result.receipts.push(
+          await rejectSource(
+            { origin: object.bucket, key: object.key, tenant: uploadTenant(object.key), etag: object.etag, size: object.size },
+            error,
+            rt,
+          ),
+        );
         continue;
       }
       rt.logger.warn('upload had no receipt; ingesting it now', { key: object.key, redrives: failure?.redrives ?? 0 });
@@ -100,6 +115,12 @@ export async function reconcileUploads(rt: FunctionRuntime, context?: Pick<Conte
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-  rt.logger.info('reconcile finished', { missing: missing.length, ingested: result.receipts.length, failed: result.failed, deferred: result.deferred, queued: result.queued });
+  rt.logger.info('reconcile finished', {
+    missing: missing.length,
+    ingested: result.receipts.length,
+    failed: result.failed,
+    deferred: result.deferred,
+    queued: result.queued,
+  });
   return result;
 }

@@ -21,17 +21,27 @@ export interface PrefixAccess {
 export function grantPrefixes(role: Role, bucket: Bucket, access: PrefixAccess): void {
   const objects = (prefixes: string[]) => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
   const read = [...new Set([...(access.read ?? []), ...(access.readVersions ?? [])])];
-  if (access.readVersions?.length) role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: objects(access.readVersions) }));
+  if (access.readVersions?.length)
+    role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: objects(access.readVersions),
+      }),
+    );
   const plain = read.filter((p) => !access.readVersions?.includes(p));
   if (plain.length) role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: objects(plain) }));
-  if (access.write?.length) role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: objects(access.write) }));
+  if (access.write?.length)
+    role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: objects(access.write) }));
   if (access.list?.length) {
-    role.addToPolicy(new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': access.list.map((p) => `${p}*`) } },
-    }));
+    role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': access.list.map((p) => `${p}*`) } },
+      }),
+    );
   }
   const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as never);
   for (const p of new Set([...read, ...(access.write ?? [])])) {

@@ -37,7 +37,10 @@ export class PipelineFunction extends Construct {
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
     const logGroup = new LogGroup(this, 'Logs', { retention: retention(props.logRetentionDays), removalPolicy: RemovalPolicy.DESTROY });
-    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${id}: logs, and the bucket prefixes it uses` });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${id}: logs, and the bucket prefixes it uses`,
+    });
     logGroup.grantWrite(this.role);
     this.fn = new NodejsFunction(this, 'Function', {
       entry: props.entry,
@@ -91,7 +94,9 @@ export class PipelineFunction extends Construct {
 }
 
 function retention(days: number): RetentionDays {
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+  const allowed = Object.values(RetentionDays)
+    .filter((v): v is number => typeof v === 'number')
+    .sort((a, b) => a - b);
   const pick = allowed.find((d) => d >= days);
   if (!pick) throw new Error(`log retention of ${days} days is longer than CloudWatch allows`);
   return pick as RetentionDays;

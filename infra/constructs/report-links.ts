@@ -1,5 +1,13 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AllowedMethods, CachePolicy, Distribution, KeyGroup, PriceClass, PublicKey, ViewerProtocolPolicy } from 'aws-cdk-lib/aws-cloudfront';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  KeyGroup,
+  PriceClass,
+  PublicKey,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -20,13 +28,20 @@ export class ReportLinks extends Construct {
 
   constructor(scope: Construct, id: string, props: { bucket: IBucket; publicKeyPem: string }) {
     super(scope, id);
-    this.publicKey = new PublicKey(this, 'PublicKey', { encodedKey: props.publicKeyPem, comment: 'mailflow: signs the dashboard links in digests' });
+    this.publicKey = new PublicKey(this, 'PublicKey', {
+      encodedKey: props.publicKeyPem,
+      comment: 'mailflow: signs the dashboard links in digests',
+    });
     const keyGroup = new KeyGroup(this, 'KeyGroup', { items: [this.publicKey], comment: 'mailflow digest links' });
     this.secret = new Secret(this, 'SigningKey', {
       description: 'mailflow: the PEM private key of the report link public key (put it here after the first deploy)',
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'A CloudFront signing key cannot rotate by itself: a new key pair means a new public key in the key group; rotate both together.' });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A CloudFront signing key cannot rotate by itself: a new key pair means a new public key in the key group; rotate both together.',
+    });
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'mailflow: dashboard snapshots, signed links only',
       defaultBehavior: {
@@ -39,10 +54,23 @@ export class ReportLinks extends Construct {
       },
       priceClass: PriceClass.PRICE_CLASS_100,
     });
-    Validations.of(this.distribution).acknowledge({ id: 'AwsSolutions-CFR1', reason: 'Digest readers are wherever the admins are; every request must carry a valid signature, which is the restriction.' });
-    Validations.of(this.distribution).acknowledge({ id: 'AwsSolutions-CFR2', reason: 'Only signed GETs of static snapshots are served; a WAF would add cost and nothing a signature does not already refuse.' });
-    Validations.of(this.distribution).acknowledge({ id: 'AwsSolutions-CFR3', reason: 'CloudFront standard logging needs ACLs on its bucket, which every bucket of the stack disables; the digest log names every link it signs.' });
-    Validations.of(this.distribution).acknowledge({ id: 'AwsSolutions-CFR4', reason: 'The default cloudfront.net certificate does not allow choosing the TLS policy; a custom domain would be the admin\'s own.' });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'Digest readers are wherever the admins are; every request must carry a valid signature, which is the restriction.',
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR2',
+      reason: 'Only signed GETs of static snapshots are served; a WAF would add cost and nothing a signature does not already refuse.',
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR3',
+      reason:
+        'CloudFront standard logging needs ACLs on its bucket, which every bucket of the stack disables; the digest log names every link it signs.',
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR4',
+      reason: "The default cloudfront.net certificate does not allow choosing the TLS policy; a custom domain would be the admin's own.",
+    });
   }
 
   get baseUrl(): string {

@@ -105,7 +105,13 @@ export class SqlCatalog extends Construct {
       },
     });
     for (const q of NAMED_QUERIES) {
-      const named = new CfnNamedQuery(this, q.name, { name: q.name, description: q.description, database: databaseName, workGroup: this.workGroup.name, queryString: q.sql });
+      const named = new CfnNamedQuery(this, q.name, {
+        name: q.name,
+        description: q.description,
+        database: databaseName,
+        workGroup: this.workGroup.name,
+        queryString: q.sql,
+      });
       named.node.addDependency(this.workGroup, database);
     }
 
@@ -116,7 +122,16 @@ export class SqlCatalog extends Construct {
       statements: [
         new PolicyStatement({
           effect: Effect.ALLOW,
-          actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup', 'athena:ListNamedQueries', 'athena:GetNamedQuery', 'athena:BatchGetNamedQuery'],
+          actions: [
+            'athena:StartQueryExecution',
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:StopQueryExecution',
+            'athena:GetWorkGroup',
+            'athena:ListNamedQueries',
+            'athena:GetNamedQuery',
+            'athena:BatchGetNamedQuery',
+          ],
           resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: databaseName })],
         }),
         new PolicyStatement({
@@ -129,8 +144,16 @@ export class SqlCatalog extends Construct {
             stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${databaseName}/sources` }),
           ],
         }),
-        new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: [objects(AREA.sql), objects(AREA.receipts), objects(ATHENA_RESULTS_PREFIX)] }),
-        new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [objects(ATHENA_RESULTS_PREFIX)] }),
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['s3:GetObject'],
+          resources: [objects(AREA.sql), objects(AREA.receipts), objects(ATHENA_RESULTS_PREFIX)],
+        }),
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [objects(ATHENA_RESULTS_PREFIX)],
+        }),
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ['s3:ListBucket'],

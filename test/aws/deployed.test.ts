@@ -1,11 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { AthenaClient, BatchGetNamedQueryCommand, GetQueryExecutionCommand, GetQueryResultsCommand, ListNamedQueriesCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import {
+  AthenaClient,
+  BatchGetNamedQueryCommand,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  ListNamedQueriesCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudFrontLinkSigner } from '../../functions/adapters/cloudfront-links.ts';
 import { createS3Client } from '../../functions/adapters/s3-client.ts';
@@ -43,7 +57,9 @@ describe.runIf(stackName)('the deployed pipeline', () => {
     const client = createS3Client();
     const store = createS3Store(client, { bucket: out.BucketName! });
     const key = `incoming/${tenant}/trace detail+test.csv`;
-    const put = await client.send(new PutObjectCommand({ Bucket: out.UploadBucketName, Key: key, Body: generated({ family: 'trace-detail', rows: 2000, seed: 5 }) }));
+    const put = await client.send(
+      new PutObjectCommand({ Bucket: out.UploadBucketName, Key: key, Body: generated({ family: 'trace-detail', rows: 2000, seed: 5 }) }),
+    );
     const receiptKey = `results/sources/${tenant}/${sourceIdOf(out.UploadBucketName!, key, put.ETag!)}.json`;
     let receipt: { status: string; counted: number } | null = null;
     for (let i = 0; i < 60 && !receipt; i++) {
@@ -61,7 +77,9 @@ describe.runIf(stackName)('the deployed pipeline', () => {
     const workGroup = workGroupOverride ?? out.AthenaWorkGroup!;
     const sql = new AthenaClient({});
     const athena = async (query: string): Promise<string[][]> => {
-      const { QueryExecutionId } = await sql.send(new StartQueryExecutionCommand({ QueryString: query, WorkGroup: workGroup, QueryExecutionContext: { Database: workGroup } }));
+      const { QueryExecutionId } = await sql.send(
+        new StartQueryExecutionCommand({ QueryString: query, WorkGroup: workGroup, QueryExecutionContext: { Database: workGroup } }),
+      );
       for (;;) {
         await wait(1500);
         const { QueryExecution } = await sql.send(new GetQueryExecutionCommand({ QueryExecutionId }));
@@ -76,7 +94,11 @@ describe.runIf(stackName)('the deployed pipeline', () => {
     expect(Number(events)).toBe(counted);
     const { NamedQueryIds } = await sql.send(new ListNamedQueriesCommand({ WorkGroup: workGroup }));
     const { NamedQueries } = await sql.send(new BatchGetNamedQueryCommand({ NamedQueryIds: NamedQueryIds! }));
-    expect(NamedQueries!.map((q) => q.Name).sort()).toEqual(['mailflow-connector-failure-history', 'mailflow-rejected-uploads', 'mailflow-top-codes-by-week']);
+    expect(NamedQueries!.map((q) => q.Name).sort()).toEqual([
+      'mailflow-connector-failure-history',
+      'mailflow-rejected-uploads',
+      'mailflow-top-codes-by-week',
+    ]);
     for (const q of NamedQueries!) await athena(q.QueryString!);
   }, 300_000);
 
@@ -96,22 +118,45 @@ describe.runIf(stackName)('the deployed pipeline', () => {
       queueUrl = QueueUrl!;
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
       const queueArn = Attributes!.QueueArn!;
-      const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn, Condition: { ArnEquals: { 'aws:SourceArn': topicArn } } }] };
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queueArn,
+            Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+          },
+        ],
+      };
       await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(policy) } }));
-      subscription = (await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, ReturnSubscriptionArn: true }))).SubscriptionArn!;
+      subscription = (
+        await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, ReturnSubscriptionArn: true }))
+      ).SubscriptionArn!;
 
       const cloudwatch = new CloudWatchClient({});
       const { MetricAlarms } = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: stackName }));
-      const alarm = MetricAlarms?.find((a) => a.AlarmName?.includes('IngestDeadLettersAlarm')) ?? (await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms?.find((a) => a.AlarmDescription?.startsWith('An upload failed') && a.AlarmActions?.includes(topicArn));
+      const alarm =
+        MetricAlarms?.find((a) => a.AlarmName?.includes('IngestDeadLettersAlarm')) ??
+        (await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms?.find(
+          (a) => a.AlarmDescription?.startsWith('An upload failed') && a.AlarmActions?.includes(topicArn),
+        );
       expect(alarm, 'the dead-letter queue alarm of the stack').toBeDefined();
       await wait(5000); // a new subscription takes a moment
-      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm!.AlarmName!, StateValue: 'ALARM', StateReason: `mailflow test:aws ${tenant}` }));
+      await cloudwatch.send(
+        new SetAlarmStateCommand({ AlarmName: alarm!.AlarmName!, StateValue: 'ALARM', StateReason: `mailflow test:aws ${tenant}` }),
+      );
       let found = false;
       for (let i = 0; i < 20 && !found; i++) {
-        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 10, MaxNumberOfMessages: 10 }));
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 10, MaxNumberOfMessages: 10 }),
+        );
         found = Messages.some((m) => m.Body?.includes(alarm!.AlarmName!) && m.Body.includes(tenant));
       }
-      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm!.AlarmName!, StateValue: 'OK', StateReason: 'mailflow test:aws done' }));
+      await cloudwatch.send(
+        new SetAlarmStateCommand({ AlarmName: alarm!.AlarmName!, StateValue: 'OK', StateReason: 'mailflow test:aws done' }),
+      );
       expect(found, 'the alarm notification arrived through the encrypted topic').toBe(true);
     }, 300_000);
   });
@@ -126,12 +171,24 @@ describe.runIf(stackName)('the deployed pipeline', () => {
   }, 60_000);
 
   it('a signed report link opens without credentials; unsigned or expired, it does not', async () => {
-    if (!out.ReportLinkBaseUrl) return void console.warn('no ReportLinkBaseUrl output: deployed without -c reportPublicKeyFile; report links not checked');
+    if (!out.ReportLinkBaseUrl)
+      return void console.warn('no ReportLinkBaseUrl output: deployed without -c reportPublicKeyFile; report links not checked');
     const client = createS3Client();
-    await client.send(new PutObjectCommand({ Bucket: out.ReportBucketName, Key: `reports/${tenant}/latest.html`, Body: '<!doctype html><p>mailflow test:aws</p>', ContentType: 'text/html; charset=utf-8' }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: out.ReportBucketName,
+        Key: `reports/${tenant}/latest.html`,
+        Body: '<!doctype html><p>mailflow test:aws</p>',
+        ContentType: 'text/html; charset=utf-8',
+      }),
+    );
     const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: out.ReportSigningSecretArn }));
     expect(SecretString, `the private key stored in ${out.ReportSigningSecretArn}`).toContain('PRIVATE KEY-----');
-    const signer = createCloudFrontLinkSigner({ baseUrl: out.ReportLinkBaseUrl, keyPairId: out.ReportKeyPairId!, privateKey: SecretString! });
+    const signer = createCloudFrontLinkSigner({
+      baseUrl: out.ReportLinkBaseUrl,
+      keyPairId: out.ReportKeyPairId!,
+      privateKey: SecretString!,
+    });
     const link = await signer.link(`reports/${tenant}/latest.html`, new Date(Date.now() + 3600_000));
     const opened = await fetch(link);
     expect(opened.status).toBe(200);

@@ -56,7 +56,10 @@ describe('resource bounds of hostile input (I21, I23, I25)', () => {
   it('I25 rejects PNG and ZIP (xlsx) signatures in under a second, saying what the file looks like', async () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array(1000).fill(7)]);
     const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, ...Array(1000).fill(1)]);
-    for (const [bytes, words] of [[png, /PNG image/], [zip, /ZIP archive.*xlsx/]] as const) {
+    for (const [bytes, words] of [
+      [png, /PNG image/],
+      [zip, /ZIP archive.*xlsx/],
+    ] as const) {
       const started = performance.now();
       const err = await errorOf(readAll(bytes));
       expect(performance.now() - started).toBeLessThan(1000);

@@ -21,7 +21,10 @@ let browser: Browser;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mailflow-dashboard-'));
   mkdirSync(ARTIFACTS, { recursive: true });
-  for (const [tenant, seed, rows] of [['contoso', '5', '3000'], ['fabrikam', '9', '1200']] as const) {
+  for (const [tenant, seed, rows] of [
+    ['contoso', '5', '3000'],
+    ['fabrikam', '9', '1200'],
+  ] as const) {
     const file = join(dir, `${tenant}.csv`);
     expect((await runCli(['generate', '--family', 'trace-detail', '--rows', rows, '--seed', seed, '--out', file])).code).toBe(0);
     expect((await runCli(['ingest', '--data-dir', join(dir, 'data'), '--tenant', tenant, file])).code).toBe(0);
@@ -37,7 +40,11 @@ afterAll(async () => {
 /** What the store says for a view: problem events, and the hours that have any. */
 async function expected(tenant: string, from: string, to: string) {
   const rows = await queryStore(createFsStore({ root: join(dir, 'data') }), {
-    by: ['hour'], where: { outcome: PROBLEMS }, tenants: [tenant], from: Date.parse(from), to: Date.parse(to),
+    by: ['hour'],
+    where: { outcome: PROBLEMS },
+    tenants: [tenant],
+    from: Date.parse(from),
+    to: Date.parse(to),
   });
   return { problems: rows.reduce((n, r) => n + r.events, 0), bars: rows.filter((r) => r.events > 0).length };
 }
@@ -57,7 +64,14 @@ async function visibleView(page: Page) {
   expect(await view.count()).toBe(1);
   const attr = async (name: string) => (await view.getAttribute(name))!;
   const problems = Number((await view.locator('.card[data-key="problems"] .value').innerText()).replace(/\D/g, ''));
-  return { tenant: await attr('data-tenant'), range: await attr('data-range'), from: await attr('data-from'), to: await attr('data-to'), problems, bars: await view.locator('svg.chart g.bar').count() };
+  return {
+    tenant: await attr('data-tenant'),
+    range: await attr('data-range'),
+    from: await attr('data-from'),
+    to: await attr('data-to'),
+    problems,
+    bars: await view.locator('svg.chart g.bar').count(),
+  };
 }
 
 async function checkView(page: Page, tenant: string) {
@@ -79,7 +93,11 @@ async function phoneFits(page: Page, name: string) {
 
 describe('the dashboard in Chromium', () => {
   it('mailflow dashboard: loads clean, draws the expected bars, and re-queries on a tenant change', async () => {
-    const child: ChildProcess = spawn(process.execPath, ['bin/mailflow.js', 'dashboard', '--data-dir', join(dir, 'data'), '--port', '0', '--lang', 'en'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['bin/mailflow.js', 'dashboard', '--data-dir', join(dir, 'data'), '--port', '0', '--lang', 'en'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';

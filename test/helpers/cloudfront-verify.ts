@@ -7,7 +7,11 @@ import { verify } from 'node:crypto';
  * RSA-SHA1 signature (base64 with - _ ~ for + = /) must verify against the public key of the
  * Key-Pair-Id, before the expiry.
  */
-export function cloudFrontAccepts(signedUrl: string, publicKeys: Record<string, string>, now: Date): { ok: boolean; why: string; expires: number } {
+export function cloudFrontAccepts(
+  signedUrl: string,
+  publicKeys: Record<string, string>,
+  now: Date,
+): { ok: boolean; why: string; expires: number } {
   const url = new URL(signedUrl);
   const expires = Number(url.searchParams.get('Expires'));
   const signature = url.searchParams.get('Signature');

@@ -7,7 +7,11 @@ export interface Parsed {
 }
 
 /** Parses UTF-8 bytes fed in the given chunk sizes; collects every field of every record. */
-export function parseCsv(bytes: Uint8Array, sizes: number[] = [bytes.length || 1], opts: Partial<{ maxRecordBytes: number; maxColumns: number }> = {}): Parsed {
+export function parseCsv(
+  bytes: Uint8Array,
+  sizes: number[] = [bytes.length || 1],
+  opts: Partial<{ maxRecordBytes: number; maxColumns: number }> = {},
+): Parsed {
   let header: HeaderInfo | null = null;
   const rows: Parsed['rows'] = [];
   const reader = new CsvReader(

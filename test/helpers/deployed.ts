@@ -1,9 +1,23 @@
 import { inject } from 'vitest';
-import { createFunctionRuntime, type FunctionName, type FunctionRuntime, type RuntimeOverrides } from '../../functions/adapters/lambda-runtime.ts';
+import {
+  createFunctionRuntime,
+  type FunctionName,
+  type FunctionRuntime,
+  type RuntimeOverrides,
+} from '../../functions/adapters/lambda-runtime.ts';
 import { parseRuntimeConfig } from '../../functions/adapters/runtime-config.ts';
 import { silentLogger } from '../../functions/core/ports.ts';
 import { roleS3Client } from './lambda/iam.ts';
-import { deployedFunction, readSynth, templateEnvironment, type DeployedFunction, type FunctionId, type LocalStandIns, type Statement, type SynthOutput } from './lambda/template.ts';
+import {
+  deployedFunction,
+  readSynth,
+  templateEnvironment,
+  type DeployedFunction,
+  type FunctionId,
+  type LocalStandIns,
+  type Statement,
+  type SynthOutput,
+} from './lambda/template.ts';
 
 let synth: SynthOutput | undefined;
 
@@ -31,9 +45,18 @@ export async function inProcess(id: FunctionId, local: LocalStandIns, options: I
   // In the test process, EMF records would only flood the output (the harness checks them in the function's own).
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const fn = deployed(id);
-  const env: Record<string, string | undefined> = { ...templateEnvironment(fn, local), MAILFLOW_S3_FORCE_PATH_STYLE: 'true', MAILFLOW_S3_UNQUOTED_IF_MATCH: 'true', ...options.override };
+  const env: Record<string, string | undefined> = {
+    ...templateEnvironment(fn, local),
+    MAILFLOW_S3_FORCE_PATH_STYLE: 'true',
+    MAILFLOW_S3_UNQUOTED_IF_MATCH: 'true',
+    ...options.override,
+  };
   if (!options.alerts) delete env.MAILFLOW_TOPIC_ARN;
-  const s3 = await roleS3Client(fn, local, { ...(options.endpoint ? { endpoint: options.endpoint } : {}), maxAttempts: options.maxAttempts ?? parseRuntimeConfig(env).s3MaxAttempts, ...(options.drop ? { drop: options.drop } : {}) });
+  const s3 = await roleS3Client(fn, local, {
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    maxAttempts: options.maxAttempts ?? parseRuntimeConfig(env).s3MaxAttempts,
+    ...(options.drop ? { drop: options.drop } : {}),
+  });
   const { endpoint: _e, maxAttempts: _m, drop: _d, override: _o, ...overrides } = options;
   return createFunctionRuntime(id.toLowerCase() as FunctionName, env, { logger: silentLogger, ...overrides, s3 });
 }

@@ -21,7 +21,9 @@ export interface FaultProxyOptions {
  * logic runs (a client mock would skip it: a rejected mock command is sent once, never retried). The Host header is passed through
  * unchanged, so SigV4 signatures still verify at the server.
  */
-export async function startFaultProxy(options: FaultProxyOptions): Promise<{ endpoint: string; server: Server; counts: Record<string, number>; setFailRate(rate: number): void; close(): Promise<void> }> {
+export async function startFaultProxy(
+  options: FaultProxyOptions,
+): Promise<{ endpoint: string; server: Server; counts: Record<string, number>; setFailRate(rate: number): void; close(): Promise<void> }> {
   const rng = createRandom(options.seed ?? 1);
   const counts: Record<string, number> = { requests: 0, injected: 0, stalled: 0, cut: 0 };
   let failRate = options.failRate ?? 0;
@@ -39,31 +41,36 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<{ end
         const status = fault === 'slowdown' ? 503 : Number(fault);
         const code = fault === 'slowdown' ? 'SlowDown' : status === 500 ? 'InternalError' : 'ServiceUnavailable';
         res.writeHead(status, { 'content-type': 'application/xml' });
-        return void res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test proxy</Message></Error>`);
+        return void res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test proxy</Message></Error>`,
+        );
       }
-      const upstream = request({ host: options.target.host, port: options.target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        const shaping = options.body && req.method === 'GET' && options.body.match.test(req.url ?? '') && up.statusCode === 200;
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        if (!shaping) return void up.pipe(res);
-        const total = Number(up.headers['content-length'] ?? 0);
-        const limit = Math.floor(total * options.body!.share);
-        let sent = 0;
-        up.on('data', (c: Buffer) => {
-          if (sent >= limit) return;
-          const part = c.subarray(0, Math.max(0, limit - sent));
-          sent += part.length;
-          res.write(part);
-          if (sent >= limit) {
-            if (options.body!.then === 'cut') {
-              counts.cut!++;
-              req.socket.destroy(); // the body ends short of its Content-Length
-            } else {
-              counts.stalled!++;
-              held.add(req); // keep the connection open and silent
+      const upstream = request(
+        { host: options.target.host, port: options.target.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          const shaping = options.body && req.method === 'GET' && options.body.match.test(req.url ?? '') && up.statusCode === 200;
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          if (!shaping) return void up.pipe(res);
+          const total = Number(up.headers['content-length'] ?? 0);
+          const limit = Math.floor(total * options.body!.share);
+          let sent = 0;
+          up.on('data', (c: Buffer) => {
+            if (sent >= limit) return;
+            const part = c.subarray(0, Math.max(0, limit - sent));
+            sent += part.length;
+            res.write(part);
+            if (sent >= limit) {
+              if (options.body!.then === 'cut') {
+                counts.cut!++;
+                req.socket.destroy(); // the body ends short of its Content-Length
+              } else {
+                counts.stalled!++;
+                held.add(req); // keep the connection open and silent
+              }
             }
-          }
-        });
-      });
+          });
+        },
+      );
       upstream.on('error', () => req.socket.destroy());
       upstream.end(Buffer.concat(chunks));
     });

@@ -8,7 +8,12 @@ import type { Receipt } from '../../functions/core/store/receipts.ts';
 export const fastClock: Clock = { now: () => new Date(), sleep: () => new Promise((r) => setImmediate(r)) };
 
 /** Ingests bytes as a local upload named `name` (the ETag is the content hash, as in the CLI). */
-export function ingestBytes(store: ObjectStore, name: string, bytes: Uint8Array, options: { tenant?: string; config?: IngestConfig; clock?: Clock } = {}): Promise<Receipt> {
+export function ingestBytes(
+  store: ObjectStore,
+  name: string,
+  bytes: Uint8Array,
+  options: { tenant?: string; config?: IngestConfig; clock?: Clock } = {},
+): Promise<Receipt> {
   const tenant = options.tenant ?? 'default';
   const etag = `"${createHash('sha256').update(bytes).digest('hex')}"`;
   return ingestObject(
@@ -31,7 +36,10 @@ interface Snapshot {
  */
 export async function snapshot(store: ObjectStore, provenance = true): Promise<Snapshot> {
   const out: Snapshot = { rollups: {}, summaries: {}, sql: {} };
-  for (const [prefix, target] of [['results/rollups/', out.rollups], ['results/hourly/', out.summaries]] as const) {
+  for (const [prefix, target] of [
+    ['results/rollups/', out.rollups],
+    ['results/hourly/', out.summaries],
+  ] as const) {
     for await (const o of store.list(prefix)) {
       const body = JSON.parse(Buffer.from((await store.get(o.key))!.body).toString('utf8'));
       if (!provenance) {
@@ -44,7 +52,11 @@ export async function snapshot(store: ObjectStore, provenance = true): Promise<S
   }
   // The SQL companions must converge with the summaries they mirror.
   for await (const o of store.list('results/sql/')) {
-    const lines = Buffer.from((await store.get(o.key))!.body).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = Buffer.from((await store.get(o.key))!.body)
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     if (!provenance) for (const l of lines) delete l.rollup_version;
     out.sql[o.key] = lines.map((l) => JSON.stringify(l)).sort();
   }
@@ -65,6 +77,7 @@ export function joinExport(head: string, rows: string[]): Uint8Array {
 /** A trace-detail export of n 4.4.316 deferrals to mail.contoso.com at 03:xx on 2026-11-20. */
 export function deferralExport(n: number): Uint8Array {
   let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
-  for (let i = 0; i < n; i++) text += `"2026-11-20T03:${String(i % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","m${i}","u${i}@contoso.com"\r\n`;
+  for (let i = 0; i < n; i++)
+    text += `"2026-11-20T03:${String(i % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","m${i}","u${i}@contoso.com"\r\n`;
   return utf8(text);
 }

@@ -6,7 +6,9 @@ import type { ListedObject, ObjectStore } from '../../functions/core/ports.ts';
  * `unconditional: true` ignores the conditions (a plain PUT): the negative control that proves
  * a race test can detect lost updates. `yieldPoint` lets a scheduler interleave operations.
  */
-export function createMemoryStore(options: { unconditional?: boolean; yieldPoint?: () => Promise<void> } = {}): ObjectStore & { objects: Map<string, { body: Uint8Array; etag: string }> } {
+export function createMemoryStore(
+  options: { unconditional?: boolean; yieldPoint?: () => Promise<void> } = {},
+): ObjectStore & { objects: Map<string, { body: Uint8Array; etag: string }> } {
   const objects = new Map<string, { body: Uint8Array; etag: string }>();
   let version = 0;
   const pause = options.yieldPoint ?? (() => Promise.resolve());

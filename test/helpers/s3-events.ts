@@ -8,7 +8,10 @@ export function formEncodeKey(key: string): string {
 }
 
 /** The record AWS sends for an upload, with the key form-encoded as S3 does. */
-export function s3Record(key: string, options: { bucket?: string; size?: number; eventName?: string; eventVersion?: string; etag?: string; versionId?: string | null } = {}) {
+export function s3Record(
+  key: string,
+  options: { bucket?: string; size?: number; eventName?: string; eventVersion?: string; etag?: string; versionId?: string | null } = {},
+) {
   return {
     eventVersion: options.eventVersion ?? '2.1',
     eventSource: 'aws:s3',
@@ -16,7 +19,13 @@ export function s3Record(key: string, options: { bucket?: string; size?: number;
     eventName: options.eventName ?? 'ObjectCreated:Put',
     s3: {
       bucket: { name: options.bucket ?? 'data-bucket', arn: `arn:aws:s3:::${options.bucket ?? 'data-bucket'}` },
-      object: { key: formEncodeKey(key), size: options.size ?? 100, eTag: options.etag ?? '0123abcd', ...(options.versionId ? { versionId: options.versionId } : {}), sequencer: '0055AED6DCD90281E5' },
+      object: {
+        key: formEncodeKey(key),
+        size: options.size ?? 100,
+        eTag: options.etag ?? '0123abcd',
+        ...(options.versionId ? { versionId: options.versionId } : {}),
+        sequencer: '0055AED6DCD90281E5',
+      },
     },
   };
 }
@@ -34,7 +43,12 @@ export function sqsRecord(body: unknown, receiveCount = 1): SQSRecord {
     messageId: randomUUID(),
     receiptHandle: `AQEB${randomUUID()}`,
     body: text,
-    attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: now, SenderId: 'AIDAIENQZJOLO23YVJ4VO', ApproximateFirstReceiveTimestamp: now },
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: now,
+      SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+      ApproximateFirstReceiveTimestamp: now,
+    },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',

@@ -15,11 +15,15 @@ import { HOURLY_COLUMNS } from '../../functions/core/aggregate/sql-layout.ts';
 const context = (extra: Record<string, unknown> = {}) => ({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...extra });
 const synth = (extra: Record<string, unknown> = {}) => Template.fromStack(buildApp(new App({ context: context(extra) })).stack);
 const template = synth({ alertEmails: 'ops@example.com' });
-const resources = (type: string, t = template) => Object.entries(t.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
+const resources = (type: string, t = template) =>
+  Object.entries(t.findResources(type)) as Array<[string, { Properties: Record<string, any> }]>;
 const one = (type: string, id: RegExp, t = template) => resources(type, t).find(([k]) => id.test(k))![1].Properties;
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, any>; Principal?: unknown };
 const actions = (s: Statement) => [s.Action].flat();
-const roleStatements = (role: RegExp, t = template): Statement[] => resources('AWS::IAM::Policy', t).filter(([id]) => role.test(id)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+const roleStatements = (role: RegExp, t = template): Statement[] =>
+  resources('AWS::IAM::Policy', t)
+    .filter(([id]) => role.test(id))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 
 describe('buckets (SEC34)', () => {
   const buckets = resources('AWS::S3::Bucket');
@@ -28,13 +32,27 @@ describe('buckets (SEC34)', () => {
   it('all block public access, enforce object ownership and encrypt; uploads, data and reports log to the access-log bucket', () => {
     expect(buckets).toHaveLength(4);
     for (const [, b] of buckets) {
-      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
       expect(b.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
       expect(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
     }
-    expect(bucket('UploadBucket').LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) }, LogFilePrefix: 'upload-bucket/' });
-    expect(bucket('DataBucket').LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) }, LogFilePrefix: 'data-bucket/' });
-    expect(bucket('ReportBucket').LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) }, LogFilePrefix: 'report-bucket/' });
+    expect(bucket('UploadBucket').LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) },
+      LogFilePrefix: 'upload-bucket/',
+    });
+    expect(bucket('DataBucket').LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) },
+      LogFilePrefix: 'data-bucket/',
+    });
+    expect(bucket('ReportBucket').LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: expect.stringMatching(/^AccessLogBucket/) },
+      LogFilePrefix: 'report-bucket/',
+    });
   });
 
   it('versions the upload bucket (events name the version they announce); not the data bucket, which compare-and-swap rewrites', () => {
@@ -43,17 +61,29 @@ describe('buckets (SEC34)', () => {
   });
 
   it('expires incoming/ after 30 days and its noncurrent versions a day later, results/ after 2 years', () => {
-    expect(bucket('UploadBucket').LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Prefix: 'incoming/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }),
-      expect.objectContaining({ ExpiredObjectDeleteMarker: true }),
-    ]));
-    expect(bucket('DataBucket').LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Prefix: 'results/', ExpirationInDays: 730 }),
-      expect.objectContaining({ Prefix: 'state/publish-slots/', ExpirationInDays: 1 }),
-      expect.objectContaining({ Prefix: 'state/notifications/', ExpirationInDays: 30 }),
-      expect.objectContaining({ Prefix: 'state/failures/', ExpirationInDays: 30 }),
-    ]));
-    expect(bucket('ReportBucket').LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: 730 })]));
+    expect(bucket('UploadBucket').LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Prefix: 'incoming/',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          Status: 'Enabled',
+        }),
+        expect.objectContaining({ ExpiredObjectDeleteMarker: true }),
+      ]),
+    );
+    expect(bucket('DataBucket').LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'results/', ExpirationInDays: 730 }),
+        expect.objectContaining({ Prefix: 'state/publish-slots/', ExpirationInDays: 1 }),
+        expect.objectContaining({ Prefix: 'state/notifications/', ExpirationInDays: 30 }),
+        expect.objectContaining({ Prefix: 'state/failures/', ExpirationInDays: 30 }),
+      ]),
+    );
+    expect(bucket('ReportBucket').LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: 730 })]),
+    );
   });
 
   it('denies plain HTTP and TLS below 1.2 in every bucket policy', () => {
@@ -75,7 +105,13 @@ describe('uploads are buffered (Build 4)', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: { Ref: Match.stringLikeRegexp('^UploadBucket') },
       NotificationConfiguration: {
-        QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], QueueArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^UploadQueue'), 'Arn'] }, Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } } }],
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            QueueArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^UploadQueue'), 'Arn'] },
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } },
+          },
+        ],
       },
     });
     expect(JSON.stringify(template.findResources('Custom::S3BucketNotifications'))).not.toMatch(/LambdaFunctionConfigurations/);
@@ -96,7 +132,10 @@ describe('uploads are buffered (Build 4)', () => {
     const ingest = one('AWS::Lambda::Function', /^IngestFunction/);
     expect(queue.VisibilityTimeout).toBe(6 * ingest.Timeout);
     expect(queue.VisibilityTimeout).toBe(3600);
-    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^IngestDeadLetters/), 'Arn'] }, maxReceiveCount: 5 });
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^IngestDeadLetters/), 'Arn'] },
+      maxReceiveCount: 5,
+    });
     expect(queue.SqsManagedSseEnabled).toBe(true);
   });
 
@@ -113,12 +152,25 @@ describe('functions', () => {
   const fns = resources('AWS::Lambda::Function').filter(([id]) => /^(Ingest|Reconcile|Digest|Query)Function/.test(id));
 
   it('run on the newest Node.js runtime this aws-cdk-lib offers, arm64, with JSON logs in their own log group', () => {
-    const newest = Object.values(Runtime).filter((r): r is Runtime => r instanceof Runtime && /^nodejs\d+\.x$/.test(r.name)).map((r) => r.name).sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6))).pop();
+    const newest = Object.values(Runtime)
+      .filter((r): r is Runtime => r instanceof Runtime && /^nodejs\d+\.x$/.test(r.name))
+      .map((r) => r.name)
+      .sort((a, b) => parseInt(a.slice(6)) - parseInt(b.slice(6)))
+      .pop();
     expect(fns).toHaveLength(4);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: newest, Architectures: ['arm64'], Handler: 'index.handler' });
-      expect(fn.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN', LogGroup: { Ref: expect.stringMatching(/Logs/) } });
-      expect(fn.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^mailflow-(ingest|reconcile|digest|query)$/), POWERTOOLS_METRICS_NAMESPACE: 'mailflow', MAILFLOW_BUCKET: { Ref: expect.stringMatching(/^DataBucket/) } });
+      expect(fn.Properties.LoggingConfig).toMatchObject({
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'WARN',
+        LogGroup: { Ref: expect.stringMatching(/Logs/) },
+      });
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^mailflow-(ingest|reconcile|digest|query)$/),
+        POWERTOOLS_METRICS_NAMESPACE: 'mailflow',
+        MAILFLOW_BUCKET: { Ref: expect.stringMatching(/^DataBucket/) },
+      });
     }
     const ingest = one('AWS::Lambda::Function', /^IngestFunction/);
     expect(ingest).toMatchObject({ MemorySize: 1769, Timeout: 600 });
@@ -133,14 +185,27 @@ describe('functions', () => {
 
   it('ingest and reconcile get the same alert topic and rules (one way to ingest); reconcile knows the upload bucket and its limit', () => {
     for (const id of [/^IngestFunction/, /^ReconcileFunction/, /^DigestFunction/]) {
-      expect(one('AWS::Lambda::Function', id).Environment.Variables).toMatchObject({ MAILFLOW_TOPIC_ARN: { Ref: expect.stringMatching(/^AlertsTopic/) }, MAILFLOW_RULES: '{}' });
+      expect(one('AWS::Lambda::Function', id).Environment.Variables).toMatchObject({
+        MAILFLOW_TOPIC_ARN: { Ref: expect.stringMatching(/^AlertsTopic/) },
+        MAILFLOW_RULES: '{}',
+      });
     }
-    expect(one('AWS::Lambda::Function', /^ReconcileFunction/).Environment.Variables).toMatchObject({ MAILFLOW_UPLOAD_BUCKET: { Ref: expect.stringMatching(/^UploadBucket/) }, MAILFLOW_MAX_REDRIVES: '3', MAILFLOW_RECONCILE_MIN_AGE_MINUTES: '15' });
+    expect(one('AWS::Lambda::Function', /^ReconcileFunction/).Environment.Variables).toMatchObject({
+      MAILFLOW_UPLOAD_BUCKET: { Ref: expect.stringMatching(/^UploadBucket/) },
+      MAILFLOW_MAX_REDRIVES: '3',
+      MAILFLOW_RECONCILE_MIN_AGE_MINUTES: '15',
+    });
   });
 
   it('re-drive every 15 minutes and re-evaluate hourly, with explicit async retries and a failure destination', () => {
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReconcileFunction'), 'Arn'] } })] });
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DigestFunction'), 'Arn'] } })] });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReconcileFunction'), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DigestFunction'), 'Arn'] } })],
+    });
     for (const fn of ['Reconcile', 'Digest']) {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: Match.stringLikeRegexp(`^${fn}Function`) },
@@ -159,7 +224,9 @@ describe('failures are seen, each time (Build 5)', () => {
   it('every function has an Errors and a Throttles alarm', () => {
     for (const fn of ['Ingest', 'Reconcile', 'Digest', 'Query']) {
       for (const metric of ['Errors', 'Throttles']) {
-        const found = alarms.filter(([, a]) => a.Properties.MetricName === metric && a.Properties.Dimensions?.[0]?.Value?.Ref?.startsWith(`${fn}Function`));
+        const found = alarms.filter(
+          ([, a]) => a.Properties.MetricName === metric && a.Properties.Dimensions?.[0]?.Value?.Ref?.startsWith(`${fn}Function`),
+        );
         expect(found, `${fn} ${metric}`).toHaveLength(1);
         expect(found[0]![1].Properties).toMatchObject({ Threshold: 1, Statistic: 'Sum', Period: 300, TreatMissingData: 'notBreaching' });
       }
@@ -171,20 +238,43 @@ describe('failures are seen, each time (Build 5)', () => {
       const [, a] = alarms.find(([id]) => id.startsWith(`${queue}Alarm`))!;
       const [expr, visible] = a.Properties.Metrics as Array<Record<string, any>>;
       expect(expr).toMatchObject({ Expression: 'DIFF(visible)', ReturnData: true });
-      expect(visible).toMatchObject({ Id: 'visible', MetricStat: { Metric: { MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${queue}`)), 'QueueName'] } }] }, Stat: 'Maximum' } });
+      expect(visible).toMatchObject({
+        Id: 'visible',
+        MetricStat: {
+          Metric: {
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${queue}`)), 'QueueName'] } }],
+          },
+          Stat: 'Maximum',
+        },
+      });
       expect(a.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     }
     expect(alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible')).toEqual([]);
   });
 
   it('SNS delivery failures and a stuck upload backlog alarm too', () => {
-    expect(alarms.some(([, a]) => a.Properties.MetricName === 'NumberOfNotificationsFailed' && a.Properties.Namespace === 'AWS/SNS')).toBe(true);
-    expect(alarms.some(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && a.Properties.Threshold === 3600)).toBe(true);
+    expect(alarms.some(([, a]) => a.Properties.MetricName === 'NumberOfNotificationsFailed' && a.Properties.Namespace === 'AWS/SNS')).toBe(
+      true,
+    );
+    expect(alarms.some(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage' && a.Properties.Threshold === 3600)).toBe(
+      true,
+    );
   });
 
-  it('every alarm that notifies an encrypted topic is allowed to: key policy and topic policy grant CloudWatch, scoped to this account\'s alarms', () => {
+  it("every alarm that notifies an encrypted topic is allowed to: key policy and topic policy grant CloudWatch, scoped to this account's alarms", () => {
     const topics = resources('AWS::SNS::Topic');
-    const scoped = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } } };
+    const scoped = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*'],
+          ],
+        },
+      },
+    };
     expect(alarms.length).toBeGreaterThanOrEqual(12);
     for (const [id, a] of alarms) {
       for (const action of a.Properties.AlarmActions as Array<{ Ref: string }>) {
@@ -193,11 +283,25 @@ describe('failures are seen, each time (Build 5)', () => {
         const keyRef = topic![1].Properties.KmsMasterKeyId;
         if (!keyRef) continue;
         const key = resources('AWS::KMS::Key').find(([kid]) => kid === keyRef['Fn::GetAtt'][0])![1].Properties;
-        const keyGrant = (key.KeyPolicy.Statement as Statement[]).find((s) => JSON.stringify(s.Principal) === '{"Service":"cloudwatch.amazonaws.com"}');
-        expect(keyGrant, `${id}: key policy of ${keyRef['Fn::GetAtt'][0]}`).toMatchObject({ Effect: 'Allow', Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']), Condition: scoped });
-        const policy = resources('AWS::SNS::TopicPolicy').find(([, p]) => (p.Properties.Topics as Array<{ Ref: string }>).some((t) => t.Ref === action.Ref))![1].Properties;
-        const publish = (policy.PolicyDocument.Statement as Statement[]).find((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal) === '{"Service":"cloudwatch.amazonaws.com"}');
-        expect(publish, `${id}: topic policy of ${action.Ref}`).toMatchObject({ Action: 'sns:Publish', Resource: { Ref: action.Ref }, Condition: scoped });
+        const keyGrant = (key.KeyPolicy.Statement as Statement[]).find(
+          (s) => JSON.stringify(s.Principal) === '{"Service":"cloudwatch.amazonaws.com"}',
+        );
+        expect(keyGrant, `${id}: key policy of ${keyRef['Fn::GetAtt'][0]}`).toMatchObject({
+          Effect: 'Allow',
+          Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+          Condition: scoped,
+        });
+        const policy = resources('AWS::SNS::TopicPolicy').find(([, p]) =>
+          (p.Properties.Topics as Array<{ Ref: string }>).some((t) => t.Ref === action.Ref),
+        )![1].Properties;
+        const publish = (policy.PolicyDocument.Statement as Statement[]).find(
+          (s) => s.Effect === 'Allow' && JSON.stringify(s.Principal) === '{"Service":"cloudwatch.amazonaws.com"}',
+        );
+        expect(publish, `${id}: topic policy of ${action.Ref}`).toMatchObject({
+          Action: 'sns:Publish',
+          Resource: { Ref: action.Ref },
+          Condition: scoped,
+        });
       }
     }
     expect(topicKey.KeyPolicy.Statement).toHaveLength(2);
@@ -208,20 +312,50 @@ describe('failures are seen, each time (Build 5)', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsKey'), 'Arn'] } });
     expect(topicKey.EnableKeyRotation).toBe(true);
     expect(JSON.stringify(topicPolicy)).toMatch(/"aws:SecureTransport":"false"/);
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionFailures'), 'Arn'] } } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionFailures'), 'Arn'] } },
+    });
   });
 
-  it('one operations dashboard shows the functions, the queues and ingest\'s own metrics', () => {
+  it("one operations dashboard shows the functions, the queues and ingest's own metrics", () => {
     const [[, dashboard]] = resources('AWS::CloudWatch::Dashboard') as [[string, { Properties: Record<string, any> }]];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const m of ['Errors', 'Throttles', 'Duration', 'ApproximateAgeOfOldestMessage', 'NumberOfNotificationsFailed', 'RowsRead', 'EventsCounted', 'RowsRejected', 'CasAttempts', 'AlertsPublished', 'PublishFailures', 'IngestDuration']) expect(body).toContain(m);
+    for (const m of [
+      'Errors',
+      'Throttles',
+      'Duration',
+      'ApproximateAgeOfOldestMessage',
+      'NumberOfNotificationsFailed',
+      'RowsRead',
+      'EventsCounted',
+      'RowsRejected',
+      'CasAttempts',
+      'AlertsPublished',
+      'PublishFailures',
+      'IngestDuration',
+    ])
+      expect(body).toContain(m);
   });
 });
 
 describe('least privilege (SEC35)', () => {
   const ours = roleStatements(/^(Ingest|Reconcile|Digest|Query)Role/);
   const s3 = (role: string) => roleStatements(new RegExp(`^${role}Role`)).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
-  const grants = (role: string) => s3(role).flatMap((s) => actions(s).flatMap((a) => [s.Resource].flat().map((r) => `${a} ${JSON.stringify(r).replace(/\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\},"([^"]*)"\]\]\}/, '$1$2').replace(/\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\}/, '$1')}`))).sort();
+  const grants = (role: string) =>
+    s3(role)
+      .flatMap((s) =>
+        actions(s).flatMap((a) =>
+          [s.Resource].flat().map(
+            (r) =>
+              `${a} ${JSON.stringify(r)
+                .replace(/\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\},"([^"]*)"\]\]\}/, '$1$2')
+                .replace(/\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\}/, '$1')}`,
+          ),
+        ),
+      )
+      .sort();
 
   it('has no wildcard action and no bare * resource', () => {
     expect(ours.length).toBeGreaterThan(10);
@@ -233,21 +367,41 @@ describe('least privilege (SEC35)', () => {
 
   it('gives each function exactly the bucket actions it uses, by prefix; nobody deletes or writes incoming/', () => {
     expect(grants('Ingest')).toEqual([
-      's3:GetObject DataBucket/results/*', 's3:GetObject DataBucket/state/*', 's3:GetObject UploadBucket/incoming/*', 's3:GetObjectVersion UploadBucket/incoming/*',
-      's3:ListBucket DataBucket', 's3:PutObject DataBucket/results/*', 's3:PutObject DataBucket/state/*',
+      's3:GetObject DataBucket/results/*',
+      's3:GetObject DataBucket/state/*',
+      's3:GetObject UploadBucket/incoming/*',
+      's3:GetObjectVersion UploadBucket/incoming/*',
+      's3:ListBucket DataBucket',
+      's3:PutObject DataBucket/results/*',
+      's3:PutObject DataBucket/state/*',
     ]);
     expect(grants('Reconcile')).toEqual([
-      's3:GetObject DataBucket/results/*', 's3:GetObject DataBucket/state/*', 's3:GetObject UploadBucket/incoming/*',
-      's3:ListBucket DataBucket', 's3:ListBucket UploadBucket', 's3:PutObject DataBucket/results/*', 's3:PutObject DataBucket/state/*',
+      's3:GetObject DataBucket/results/*',
+      's3:GetObject DataBucket/state/*',
+      's3:GetObject UploadBucket/incoming/*',
+      's3:ListBucket DataBucket',
+      's3:ListBucket UploadBucket',
+      's3:PutObject DataBucket/results/*',
+      's3:PutObject DataBucket/state/*',
     ]);
     expect(grants('Digest')).toEqual([
-      's3:GetObject DataBucket/results/*', 's3:GetObject DataBucket/state/*', 's3:GetObject ReportBucket/reports/*',
-      's3:ListBucket DataBucket', 's3:ListBucket ReportBucket', 's3:PutObject DataBucket/state/*', 's3:PutObject ReportBucket/reports/*',
+      's3:GetObject DataBucket/results/*',
+      's3:GetObject DataBucket/state/*',
+      's3:GetObject ReportBucket/reports/*',
+      's3:ListBucket DataBucket',
+      's3:ListBucket ReportBucket',
+      's3:PutObject DataBucket/state/*',
+      's3:PutObject ReportBucket/reports/*',
     ]);
     expect(grants('Query')).toEqual(['s3:GetObject DataBucket/results/*', 's3:GetObject DataBucket/state/*', 's3:ListBucket DataBucket']);
     for (const s of ours) {
-      expect(actions(s).filter((a) => a.startsWith('s3:')).join()).not.toMatch(/Delete/);
-      if (actions(s).includes('s3:ListBucket')) expect(JSON.stringify(s.Condition)).toMatch(/^\{"StringLike":\{"s3:prefix":\[("(incoming|results|state|reports)\/\*",?)+\]\}\}$/);
+      expect(
+        actions(s)
+          .filter((a) => a.startsWith('s3:'))
+          .join(),
+      ).not.toMatch(/Delete/);
+      if (actions(s).includes('s3:ListBucket'))
+        expect(JSON.stringify(s.Condition)).toMatch(/^\{"StringLike":\{"s3:prefix":\[("(incoming|results|state|reports)\/\*",?)+\]\}\}$/);
     }
   });
 
@@ -255,7 +409,8 @@ describe('least privilege (SEC35)', () => {
     const publish = ours.filter((s) => actions(s).includes('sns:Publish'));
     expect(publish).toHaveLength(3); // ingest, reconcile, digest
     for (const s of publish) expect(s.Resource).toEqual({ Ref: expect.stringMatching(/^AlertsTopic/) });
-    for (const s of ours.filter((x) => actions(x).some((a) => a.startsWith('kms:')))) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AlertsKey/), 'Arn'] });
+    for (const s of ours.filter((x) => actions(x).some((a) => a.startsWith('kms:'))))
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AlertsKey/), 'Arn'] });
   });
 });
 
@@ -270,7 +425,12 @@ describe('query API (Build 9)', () => {
     const policy = one('AWS::IAM::ManagedPolicy', /^QueryApiCallerPolicy/);
     const fn = { 'Fn::GetAtt': [expect.stringMatching(/^QueryFunction/), 'Arn'] };
     expect(policy.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: fn, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunctionUrl',
+        Resource: fn,
+        Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+      },
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fn, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } } },
     ]);
     template.hasOutput('QueryCallerPolicyArn', { Value: { Ref: Match.stringLikeRegexp('^QueryApiCallerPolicy') } });
@@ -281,7 +441,9 @@ describe('query API (Build 9)', () => {
     const [assertion] = Object.entries(rule).find(([id]) => id.startsWith('QueryApiRegionHasFunctionUrls'))![1].Assertions;
     expect(assertion!.Assert).toEqual({ 'Fn::Not': [{ 'Fn::Contains': [REGIONS_WITHOUT_FUNCTION_URLS, { Ref: 'AWS::Region' }] }] });
     expect(assertion!.AssertDescription).toMatch(/-c queryApi=false/);
-    expect(() => synth({ region: 'eu-central-2' })).toThrow(/eu-central-2: Lambda Function URLs are not available in this region: deploy with -c queryApi=false/);
+    expect(() => synth({ region: 'eu-central-2' })).toThrow(
+      /eu-central-2: Lambda Function URLs are not available in this region: deploy with -c queryApi=false/,
+    );
   });
 
   it('with -c queryApi=false: no URL, no caller policy, no rule; the function stays for direct invocation', () => {
@@ -307,7 +469,17 @@ describe('stages and tags (Build 12)', () => {
 
   it('tags everything taggable with app and stage', () => {
     const t = synth({ stage: 'blue' });
-    const taggable = ['AWS::S3::Bucket', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::KMS::Key', 'AWS::IAM::Role', 'AWS::Logs::LogGroup', 'AWS::CloudWatch::Alarm', 'AWS::Athena::WorkGroup'];
+    const taggable = [
+      'AWS::S3::Bucket',
+      'AWS::Lambda::Function',
+      'AWS::SQS::Queue',
+      'AWS::SNS::Topic',
+      'AWS::KMS::Key',
+      'AWS::IAM::Role',
+      'AWS::Logs::LogGroup',
+      'AWS::CloudWatch::Alarm',
+      'AWS::Athena::WorkGroup',
+    ];
     for (const type of taggable) {
       for (const [id, r] of resources(type, t)) {
         const tags = r.Properties.Tags;
@@ -317,8 +489,11 @@ describe('stages and tags (Build 12)', () => {
     }
   });
 
-  it('sets CDK\'s recommended feature flags in cdk.json', async () => {
-    const recommended = JSON.parse(readFileSync('node_modules/aws-cdk-lib/recommended-feature-flags.json', 'utf8')) as Record<string, unknown>;
+  it("sets CDK's recommended feature flags in cdk.json", async () => {
+    const recommended = JSON.parse(readFileSync('node_modules/aws-cdk-lib/recommended-feature-flags.json', 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(cdkJsonContext()).toMatchObject(recommended);
   });
 });
@@ -329,29 +504,61 @@ describe('report links (Build 10)', () => {
 
   it('without a public key: the digest writes snapshots to the report bucket, links nothing, and there is no distribution', () => {
     expect(resources('AWS::CloudFront::Distribution')).toEqual([]);
-    expect(digestEnv(template)).toMatchObject({ MAILFLOW_REPORT_BUCKET: { Ref: expect.stringMatching(/^ReportBucket/) }, MAILFLOW_REPORT_LINK_HOURS: '168' });
+    expect(digestEnv(template)).toMatchObject({
+      MAILFLOW_REPORT_BUCKET: { Ref: expect.stringMatching(/^ReportBucket/) },
+      MAILFLOW_REPORT_LINK_HOURS: '168',
+    });
     expect(digestEnv(template).MAILFLOW_REPORT_BASE_URL).toBeUndefined();
   });
 
   it('with one: a distribution over reports/ by origin access control, serving only URLs signed by that key', () => {
     const [[, dist]] = resources('AWS::CloudFront::Distribution', withKey) as [[string, { Properties: Record<string, any> }]];
     const config = dist.Properties.DistributionConfig;
-    expect(config.Origins).toEqual([expect.objectContaining({ OriginPath: '/reports', DomainName: { 'Fn::GetAtt': [expect.stringMatching(/^ReportBucket/), 'RegionalDomainName'] }, OriginAccessControlId: { 'Fn::GetAtt': [expect.stringMatching(/OriginAccessControl/), 'Id'] }, S3OriginConfig: { OriginAccessIdentity: '' } })]);
-    expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD'], TrustedKeyGroups: [{ Ref: expect.stringMatching(/^ReportLinksKeyGroup/) }] });
-    expect(one('AWS::CloudFront::OriginAccessControl', /./, withKey).OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
-    expect(one('AWS::CloudFront::KeyGroup', /./, withKey).KeyGroupConfig.Items).toEqual([{ Ref: expect.stringMatching(/^ReportLinksPublicKey/) }]);
-    expect(one('AWS::CloudFront::PublicKey', /./, withKey).PublicKeyConfig.EncodedKey).toBe(readFileSync('test/fixtures/report-signing.pub.pem', 'utf8').trim() + '\n');
+    expect(config.Origins).toEqual([
+      expect.objectContaining({
+        OriginPath: '/reports',
+        DomainName: { 'Fn::GetAtt': [expect.stringMatching(/^ReportBucket/), 'RegionalDomainName'] },
+        OriginAccessControlId: { 'Fn::GetAtt': [expect.stringMatching(/OriginAccessControl/), 'Id'] },
+        S3OriginConfig: { OriginAccessIdentity: '' },
+      }),
+    ]);
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'https-only',
+      AllowedMethods: ['GET', 'HEAD'],
+      TrustedKeyGroups: [{ Ref: expect.stringMatching(/^ReportLinksKeyGroup/) }],
+    });
+    expect(one('AWS::CloudFront::OriginAccessControl', /./, withKey).OriginAccessControlConfig).toMatchObject({
+      OriginAccessControlOriginType: 's3',
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+    });
+    expect(one('AWS::CloudFront::KeyGroup', /./, withKey).KeyGroupConfig.Items).toEqual([
+      { Ref: expect.stringMatching(/^ReportLinksPublicKey/) },
+    ]);
+    expect(one('AWS::CloudFront::PublicKey', /./, withKey).PublicKeyConfig.EncodedKey).toBe(
+      readFileSync('test/fixtures/report-signing.pub.pem', 'utf8').trim() + '\n',
+    );
   });
 
   it('only that distribution may read the report bucket, and only the digest function the signing key', () => {
-    const policy = resources('AWS::S3::BucketPolicy', withKey).find(([, p]) => p.Properties.Bucket.Ref.startsWith('ReportBucket'))![1].Properties.PolicyDocument.Statement as Statement[];
+    const policy = resources('AWS::S3::BucketPolicy', withKey).find(([, p]) => p.Properties.Bucket.Ref.startsWith('ReportBucket'))![1]
+      .Properties.PolicyDocument.Statement as Statement[];
     const cloudfront = policy.filter((s) => JSON.stringify(s.Principal) === '{"Service":"cloudfront.amazonaws.com"}');
-    expect(cloudfront).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 's3:GetObject', Condition: { StringEquals: { 'AWS:SourceArn': expect.anything() } } })]);
-    for (const [id, p] of resources('AWS::S3::BucketPolicy', withKey)) if (!p.Properties.Bucket.Ref.startsWith('ReportBucket')) expect(JSON.stringify(p), id).not.toContain('cloudfront');
+    expect(cloudfront).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Condition: { StringEquals: { 'AWS:SourceArn': expect.anything() } },
+      }),
+    ]);
+    for (const [id, p] of resources('AWS::S3::BucketPolicy', withKey))
+      if (!p.Properties.Bucket.Ref.startsWith('ReportBucket')) expect(JSON.stringify(p), id).not.toContain('cloudfront');
     const readers = resources('AWS::IAM::Policy', withKey).filter(([, p]) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
     expect(readers.map(([id]) => id)).toEqual([expect.stringMatching(/^DigestRole/)]);
     expect(digestEnv(withKey)).toMatchObject({
-      MAILFLOW_REPORT_BASE_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^ReportLinksDistribution/), 'DomainName'] }]] },
+      MAILFLOW_REPORT_BASE_URL: {
+        'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^ReportLinksDistribution/), 'DomainName'] }]],
+      },
       MAILFLOW_REPORT_KEY_PAIR_ID: { Ref: expect.stringMatching(/^ReportLinksPublicKey/) },
       MAILFLOW_REPORT_KEY_SECRET_ARN: { Ref: expect.stringMatching(/^ReportLinksSigningKey/) },
     });
@@ -367,7 +574,8 @@ describe('report links (Build 10)', () => {
 });
 
 describe('SQL at scale (Glue and Athena)', () => {
-  const table = (name: string) => resources('AWS::Glue::Table').find(([, t]) => t.Properties.TableInput.Name === name)![1].Properties.TableInput;
+  const table = (name: string) =>
+    resources('AWS::Glue::Table').find(([, t]) => t.Properties.TableInput.Name === name)![1].Properties.TableInput;
 
   it('projects the hourly table by day, so no crawler runs and queries need no tenant', () => {
     const hourly = table('hourly');
@@ -382,7 +590,9 @@ describe('SQL at scale (Glue and Athena)', () => {
     });
     expect(JSON.stringify(hourly.Parameters['storage.location.template'])).toContain('/results/sql/day=${day}/');
     expect(JSON.stringify(hourly.Parameters)).not.toMatch(/projection\.tenant|injected/);
-    expect(hourly.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => `${c.Name}:${c.Type}`)).toEqual(HOURLY_COLUMNS.map((c) => `${c.name}:${c.type}`));
+    expect(hourly.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => `${c.Name}:${c.Type}`)).toEqual(
+      HOURLY_COLUMNS.map((c) => `${c.name}:${c.type}`),
+    );
     expect(hourly.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
   });
 
@@ -390,7 +600,12 @@ describe('SQL at scale (Glue and Athena)', () => {
     const sources = table('sources');
     expect(sources.PartitionKeys ?? []).toEqual([]);
     expect(JSON.stringify(sources.StorageDescriptor.Location)).toContain('/results/sources/');
-    expect(sources.StorageDescriptor.SerdeInfo.Parameters).toMatchObject({ 'mapping.s3_key': 'key', 'mapping.row_count': 'rows', 'mapping.ingested_at': 'ingestedAt', 'case.insensitive': 'false' });
+    expect(sources.StorageDescriptor.SerdeInfo.Parameters).toMatchObject({
+      'mapping.s3_key': 'key',
+      'mapping.row_count': 'rows',
+      'mapping.ingested_at': 'ingestedAt',
+      'case.insensitive': 'false',
+    });
   });
 
   it('has an Athena workgroup that enforces KMS-encrypted results and a scan limit, and the three named queries', () => {
@@ -414,13 +629,31 @@ describe('SQL at scale (Glue and Athena)', () => {
 
 describe('outputs', () => {
   it('name both buckets, the topic, the queues and the APIs', () => {
-    for (const o of ['UploadBucketName', 'BucketName', 'ReportBucketName', 'AlertTopicArn', 'UploadQueueUrl', 'DeadLetterQueueUrl', 'FailureQueueUrl', 'QueryUrl', 'QueryCallerPolicyArn', 'AthenaWorkGroup', 'AthenaReaderPolicyArn']) template.hasOutput(o, { Value: Match.anyValue() });
+    for (const o of [
+      'UploadBucketName',
+      'BucketName',
+      'ReportBucketName',
+      'AlertTopicArn',
+      'UploadQueueUrl',
+      'DeadLetterQueueUrl',
+      'FailureQueueUrl',
+      'QueryUrl',
+      'QueryCallerPolicyArn',
+      'AthenaWorkGroup',
+      'AthenaReaderPolicyArn',
+    ])
+      template.hasOutput(o, { Value: Match.anyValue() });
   });
 });
 
 describe('the cdk-nag gate (AwsSolutions and Serverless packs, SEC33)', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'mailflow-synth-'));
-  const gated = buildApp(new App({ outdir, context: { ...cdkJsonContext(), alertEmails: 'ops@example.com', reportPublicKeyFile: 'test/fixtures/report-signing.pub.pem' } }));
+  const gated = buildApp(
+    new App({
+      outdir,
+      context: { ...cdkJsonContext(), alertEmails: 'ops@example.com', reportPublicKeyFile: 'test/fixtures/report-signing.pub.pem' },
+    }),
+  );
   gated.app.synth(); // bundles with esbuild and runs the validation plugins; throws on an unacknowledged finding
 
   it('finds nothing unacknowledged', () => {
@@ -433,7 +666,13 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, SEC33)', () => {
     const acks = gated.app.node.findAll().flatMap((c) =>
       c.node.metadata
         .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
-        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^Annotation::/, ''), reason }))),
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+            path: c.node.path,
+            id: id.replace(/^Annotation::/, ''),
+            reason,
+          })),
+        ),
     );
     expect(acks.length).toBeGreaterThan(0);
     for (const a of acks) {
@@ -441,7 +680,9 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, SEC33)', () => {
       expect(a.id).toMatch(/^(AwsSolutions|Serverless)/);
     }
     for (const a of acks.filter((x) => /\/(Ingest|Reconcile|Digest|Query)\/Role/.test(x.path))) {
-      expect(a.id).toMatch(/^AwsSolutions-IAM5\[Resource::<(UploadBucket|DataBucket|ReportBucket)[A-Za-z0-9]+\.Arn>\/(incoming|results|state|reports)\/\*\]$/);
+      expect(a.id).toMatch(
+        /^AwsSolutions-IAM5\[Resource::<(UploadBucket|DataBucket|ReportBucket)[A-Za-z0-9]+\.Arn>\/(incoming|results|state|reports)\/\*\]$/,
+      );
     }
   });
 });

@@ -15,16 +15,19 @@ describe('alerts on Ceph RGW: publish rate, concurrent duplicates (O32, R1)', ()
     const records: Array<ReturnType<typeof recordOf>> = [];
     for (let f = 0; f < 300; f++) {
       let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
-      for (let i = 0; i < 25; i++) text += `"2026-11-20T03:${String((f + i) % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","f${f}-m${i}","u${i}@contoso.com"\r\n`;
+      for (let i = 0; i < 25; i++)
+        text += `"2026-11-20T03:${String((f + i) % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","f${f}-m${i}","u${i}@contoso.com"\r\n`;
       records.push(recordOf(await upload(b.uploads.client, b.uploads.bucket, `incoming/contoso/f${f}.csv`, utf8(text))));
     }
     const sent: Notification[] = [];
     const alerts = { rules: parseRulesConfig({}), notifier: { publish: async (n: Notification) => void sent.push(n) } };
     let next = 0;
-    await Promise.all(Array.from({ length: 25 }, async () => {
-      const rt = await inProcess('Ingest', b.local, { alerts });
-      while (next < records.length) expect((await ingestBatch(uploadBatch(records[next++]!), rt)).batchItemFailures).toEqual([]);
-    }));
+    await Promise.all(
+      Array.from({ length: 25 }, async () => {
+        const rt = await inProcess('Ingest', b.local, { alerts });
+        while (next < records.length) expect((await ingestBatch(uploadBatch(records[next++]!), rt)).batchItemFailures).toEqual([]);
+      }),
+    );
     expect(sent.map((n) => [n.json.ruleId, n.json.transition])).toEqual([['connector-codes', 'open']]);
   }, 300_000);
 });

@@ -14,11 +14,17 @@ import { recordOf, uploadBatch } from '../helpers/s3-events.ts';
 /** A store that fails like a crashed function right after its n-th successful write. */
 function crashingAfter(store: ObjectStore, n: number): ObjectStore {
   let writes = 0;
-  const crash = <T>(p: Promise<T>) => p.then((v) => {
-    if (++writes === n) throw new Error(`simulated crash after write ${n}`);
-    return v;
-  });
-  return { get: (k) => store.get(k), list: (p) => store.list(p), putIfAbsent: (k, b) => crash(store.putIfAbsent(k, b)), putIfMatch: (k, b, e) => crash(store.putIfMatch(k, b, e)) };
+  const crash = <T>(p: Promise<T>) =>
+    p.then((v) => {
+      if (++writes === n) throw new Error(`simulated crash after write ${n}`);
+      return v;
+    });
+  return {
+    get: (k) => store.get(k),
+    list: (p) => store.list(p),
+    putIfAbsent: (k, b) => crash(store.putIfAbsent(k, b)),
+    putIfMatch: (k, b, e) => crash(store.putIfMatch(k, b, e)),
+  };
 }
 
 const ports = (rt: FunctionRuntime, store = rt.store) => ({ store, clock: fastClock, logger: rt.logger });
@@ -49,12 +55,24 @@ describe('delivery on Ceph RGW: crash anywhere, concurrent distinct files (R4, R
   it('R5: 100 files × 1,000 rows through 25 concurrent invocations: exact totals, no writer gives up', async () => {
     const b = await freshBuckets();
     const records: Array<ReturnType<typeof recordOf>> = [];
-    for (let i = 0; i < 100; i++) records.push(recordOf(await upload(b.uploads.client, b.uploads.bucket, `incoming/t/f${i}.csv`, generated({ family: 'trace-detail', rows: 1000, seed: 900 + i, perHour: 4000 }))));
+    for (let i = 0; i < 100; i++)
+      records.push(
+        recordOf(
+          await upload(
+            b.uploads.client,
+            b.uploads.bucket,
+            `incoming/t/f${i}.csv`,
+            generated({ family: 'trace-detail', rows: 1000, seed: 900 + i, perHour: 4000 }),
+          ),
+        ),
+      );
     let next = 0;
-    await Promise.all(Array.from({ length: 25 }, async () => {
-      const rt = await inProcess('Ingest', b.local); // each concurrent function instance has its own runtime
-      while (next < records.length) expect((await ingestBatch(uploadBatch(records[next++]!), rt)).batchItemFailures).toEqual([]);
-    }));
+    await Promise.all(
+      Array.from({ length: 25 }, async () => {
+        const rt = await inProcess('Ingest', b.local); // each concurrent function instance has its own runtime
+        while (next < records.length) expect((await ingestBatch(uploadBatch(records[next++]!), rt)).batchItemFailures).toEqual([]);
+      }),
+    );
     const store = b.data.store;
     let counted = 0;
     const distribution: Record<string, number> = {};

@@ -17,7 +17,12 @@ const target = () => ({ host: rgw().hostname, port: Number(rgw().port) });
 
 async function uploaded(rows = 400, seed = 91): Promise<TestBuckets & { event: SQSEvent }> {
   const b = await freshBuckets('faults');
-  const o = await upload(b.uploads.client, b.uploads.bucket, 'incoming/t/trace.csv', generated({ family: 'trace-detail', rows, seed, perHour: 1500 }));
+  const o = await upload(
+    b.uploads.client,
+    b.uploads.bucket,
+    'incoming/t/trace.csv',
+    generated({ family: 'trace-detail', rows, seed, perHour: 1500 }),
+  );
   return { ...b, event: uploadBatch(recordOf(o)) };
 }
 
@@ -59,7 +64,7 @@ async function written(run: TestBuckets, prefix = 'results/'): Promise<string[]>
 }
 
 describe('faults at the HTTP layer, on Ceph RGW', () => {
-  it('F14: 503 SlowDown on 30 % of requests: the end state equals the clean run, within the queue\'s deliveries', async () => {
+  it("F14: 503 SlowDown on 30 % of requests: the end state equals the clean run, within the queue's deliveries", async () => {
     const baseline = await baselineOf();
     const r = await faultRun({ failRate: 0.3, faults: ['slowdown'], seed: 14 });
     expect(r.failed).toBe(false);
@@ -88,7 +93,9 @@ describe('faults at the HTTP layer, on Ceph RGW', () => {
     }
     expect((performance.now() - started) / 1000).toBeLessThan(60);
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: run.event.Records[0]!.messageId }]);
-    expect(log.errors).toEqual([expect.objectContaining({ message: 'upload not ingested; the queue delivers it again', name: 'SlowDown' })]);
+    expect(log.errors).toEqual([
+      expect.objectContaining({ message: 'upload not ingested; the queue delivers it again', name: 'SlowDown' }),
+    ]);
     // Exactly maxAttempts (6) requests for the first call, which gives up; then 6 for recording the failure, which gives up too.
     expect(p.counts.requests).toBe(12);
     expect(await written(run, '')).toEqual([]);
@@ -100,7 +107,14 @@ describe('faults at the HTTP layer, on Ceph RGW', () => {
     const p = await startFaultProxy({ target: target(), body: { match: /incoming/, share: 0.5, then: 'stall' } });
     const log = capturing();
     const started = performance.now();
-    const r = await ingestBatch(run.event, await inProcess('Ingest', run.local, { endpoint: p.endpoint, logger: log.logger, override: { MAILFLOW_READ_IDLE_TIMEOUT_MS: '1500' } }));
+    const r = await ingestBatch(
+      run.event,
+      await inProcess('Ingest', run.local, {
+        endpoint: p.endpoint,
+        logger: log.logger,
+        override: { MAILFLOW_READ_IDLE_TIMEOUT_MS: '1500' },
+      }),
+    );
     expect((performance.now() - started) / 1000).toBeLessThan(10);
     await p.close();
     expect(r.batchItemFailures).toHaveLength(1);

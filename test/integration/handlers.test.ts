@@ -18,24 +18,33 @@ const override = { MAILFLOW_MAX_OBJECT_BYTES: String(4 << 20) }; // a small size
 
 async function receipts(store: ObjectStore, tenant: string): Promise<Receipt[]> {
   const out: Receipt[] = [];
-  for await (const o of store.list(`results/sources/${tenant}/`)) out.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
+  for await (const o of store.list(`results/sources/${tenant}/`))
+    out.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
   return out;
 }
 
 /** Counts GetObject requests for one key (to prove the size gate downloads nothing). */
 function countGets(client: S3Client, key: string): () => number {
   let gets = 0;
-  client.middlewareStack.add((next, context) => (args) => {
-    if (context.commandName === 'GetObjectCommand' && (args.input as { Key?: string }).Key === key) gets++;
-    return next(args);
-  }, { step: 'initialize', name: `count-gets-${Math.random()}` });
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === 'GetObjectCommand' && (args.input as { Key?: string }).Key === key) gets++;
+      return next(args);
+    },
+    { step: 'initialize', name: `count-gets-${Math.random()}` },
+  );
   return () => gets;
 }
 
 describe('ingest function on Ceph RGW, under its role', () => {
   it('reads the version its event names; three concurrent deliveries of one event count once; keys with spaces and + (R1, R10)', async () => {
     const b = await freshBuckets();
-    const o = await upload(b.uploads.client, b.uploads.bucket, 'incoming/contoso/trace export+monday.csv', generated({ family: 'trace-detail', rows: 1500, seed: 41 }));
+    const o = await upload(
+      b.uploads.client,
+      b.uploads.bucket,
+      'incoming/contoso/trace export+monday.csv',
+      generated({ family: 'trace-detail', rows: 1500, seed: 41 }),
+    );
     expect(o.versionId).toBeTruthy();
     const record = recordOf(o);
     expect(record.s3.object.key).toBe('incoming/contoso/trace+export%2Bmonday.csv');
@@ -45,7 +54,12 @@ describe('ingest function on Ceph RGW, under its role', () => {
     expect(results.map((r) => r.receipts[0]!.status).sort()).toEqual(['duplicate', 'duplicate', 'ingested'].sort());
     const [receipt] = await receipts(b.data.store, 'contoso');
     expect(await receipts(b.data.store, 'contoso')).toHaveLength(1);
-    expect(receipt).toMatchObject({ status: 'ingested', key: 'incoming/contoso/trace export+monday.csv', tenant: 'contoso', family: 'trace-detail' });
+    expect(receipt).toMatchObject({
+      status: 'ingested',
+      key: 'incoming/contoso/trace export+monday.csv',
+      tenant: 'contoso',
+      family: 'trace-detail',
+    });
     // A late replay changes nothing (R2).
     const before = await snapshot(b.data.store);
     expect((await ingestBatch(uploadBatch(record), rt)).receipts[0]!.status).toBe('duplicate');
@@ -54,20 +68,41 @@ describe('ingest function on Ceph RGW, under its role', () => {
 
   it('negative control: without the statement that allows reading incoming/, the same delivery fails and says why', async () => {
     const b = await freshBuckets();
-    const o = await upload(b.uploads.client, b.uploads.bucket, 'incoming/contoso/a.csv', generated({ family: 'trace-detail', rows: 50, seed: 42 }));
+    const o = await upload(
+      b.uploads.client,
+      b.uploads.bucket,
+      'incoming/contoso/a.csv',
+      generated({ family: 'trace-detail', rows: 50, seed: 42 }),
+    );
     const dropRead = (s: { Action: string | string[]; Resource: unknown }) => [s.Action].flat().includes('s3:GetObjectVersion');
     const rt = await inProcess('Ingest', b.local, { override, drop: dropRead });
     const batch = uploadBatch(recordOf(o));
     const r = await ingestBatch(batch, rt);
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]!.messageId }]);
-    expect(await readFailure(b.data.store, o)).toMatchObject({ failures: 1, redrives: 0, lastBy: 'delivery', key: o.key, lastError: { name: 'AccessDenied' } });
+    expect(await readFailure(b.data.store, o)).toMatchObject({
+      failures: 1,
+      redrives: 0,
+      lastBy: 'delivery',
+      key: o.key,
+      lastError: { name: 'AccessDenied' },
+    });
     expect(await receipts(b.data.store, 'contoso')).toEqual([]);
   });
 
   it('reports only the failing message of a batch (partial batch response); the test event and bad input are not failures', async () => {
     const b = await freshBuckets();
-    const good = await upload(b.uploads.client, b.uploads.bucket, 'incoming/t/good.csv', generated({ family: 'eac-extended', rows: 80, seed: 43 }));
-    const gone = await upload(b.uploads.client, b.uploads.bucket, 'incoming/t/gone.csv', generated({ family: 'eac-extended', rows: 80, seed: 44 }));
+    const good = await upload(
+      b.uploads.client,
+      b.uploads.bucket,
+      'incoming/t/good.csv',
+      generated({ family: 'eac-extended', rows: 80, seed: 43 }),
+    );
+    const gone = await upload(
+      b.uploads.client,
+      b.uploads.bucket,
+      'incoming/t/gone.csv',
+      generated({ family: 'eac-extended', rows: 80, seed: 44 }),
+    );
     await b.uploads.client.send(new DeleteObjectCommand({ Bucket: b.uploads.bucket, Key: gone.key, VersionId: gone.versionId! }));
     const junk = await upload(b.uploads.client, b.uploads.bucket, 'incoming/t/junk.csv', Buffer.from('\x89PNG\r\n\x1a\n not an export'));
     const event = {
@@ -81,13 +116,24 @@ describe('ingest function on Ceph RGW, under its role', () => {
     };
     const r = await ingestBatch(event, await inProcess('Ingest', b.local, { override }));
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.messageId }, { itemIdentifier: event.Records[3]!.messageId }]);
-    expect(r.receipts.map((x) => [x.key, x.status, x.errorCode])).toEqual([['incoming/t/good.csv', 'ingested', null], ['incoming/t/junk.csv', 'rejected', 'UNRECOGNIZED_HEADER']]);
+    expect(r.receipts.map((x) => [x.key, x.status, x.errorCode])).toEqual([
+      ['incoming/t/good.csv', 'ingested', null],
+      ['incoming/t/junk.csv', 'rejected', 'UNRECOGNIZED_HEADER'],
+    ]);
   });
 
   it('hands back the messages it has no time left to start, instead of being cut off by the timeout', async () => {
     const b = await freshBuckets();
     const objects = [];
-    for (let i = 0; i < 3; i++) objects.push(await upload(b.uploads.client, b.uploads.bucket, `incoming/t/f${i}.csv`, generated({ family: 'eac-extended', rows: 30, seed: 50 + i })));
+    for (let i = 0; i < 3; i++)
+      objects.push(
+        await upload(
+          b.uploads.client,
+          b.uploads.bucket,
+          `incoming/t/f${i}.csv`,
+          generated({ family: 'eac-extended', rows: 30, seed: 50 + i }),
+        ),
+      );
     const event = uploadBatch(...objects.map(recordOf));
     let left = START_MARGIN_MS + 1000;
     const context = { getRemainingTimeInMillis: () => (left -= 1500) };
@@ -110,15 +156,29 @@ describe('ingest function on Ceph RGW, under its role', () => {
 });
 
 describe('reconcile function on Ceph RGW, under its role: lost notifications (R12)', () => {
-  const later = (minutes: number) => ({ now: () => new Date(Date.now() + minutes * 60_000), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) });
+  const later = (minutes: number) => ({
+    now: () => new Date(Date.now() + minutes * 60_000),
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  });
 
   it('re-drives exactly the uploads whose events were dropped; a second run finds none', async () => {
     const b = await freshBuckets();
     const records: Array<ReturnType<typeof recordOf>> = [];
-    for (let i = 0; i < 40; i++) records.push(recordOf(await upload(b.uploads.client, b.uploads.bucket, `incoming/t/day-${i}.csv`, generated({ family: 'eac-extended', rows: 60, seed: 600 + i }))));
+    for (let i = 0; i < 40; i++)
+      records.push(
+        recordOf(
+          await upload(
+            b.uploads.client,
+            b.uploads.bucket,
+            `incoming/t/day-${i}.csv`,
+            generated({ family: 'eac-extended', rows: 60, seed: 600 + i }),
+          ),
+        ),
+      );
     const dropped = new Set([1, 4, 7, 9, 13, 17, 20, 22, 26, 29, 31, 35, 38]);
     const ingest = await inProcess('Ingest', b.local);
-    for (const [i, r] of records.entries()) if (!dropped.has(i)) expect((await ingestBatch(uploadBatch(r), ingest)).batchItemFailures).toEqual([]);
+    for (const [i, r] of records.entries())
+      if (!dropped.has(i)) expect((await ingestBatch(uploadBatch(r), ingest)).batchItemFailures).toEqual([]);
     const first = await reconcileUploads(await inProcess('Reconcile', b.local, { clock: later(20) }));
     expect(first.receipts.map((r) => r.key).sort()).toEqual([...dropped].map((i) => `incoming/t/day-${i}.csv`).sort());
     expect(first.receipts.every((r) => r.status === 'ingested')).toBe(true);
@@ -126,29 +186,68 @@ describe('reconcile function on Ceph RGW, under its role: lost notifications (R1
     expect((await reconcileUploads(await inProcess('Reconcile', b.local, { clock: later(20) }))).receipts).toEqual([]);
     // Nothing is re-driven before its event had time to arrive.
     const other = await freshBuckets();
-    await upload(other.uploads.client, other.uploads.bucket, 'incoming/t/new.csv', generated({ family: 'eac-extended', rows: 10, seed: 1 }));
+    await upload(
+      other.uploads.client,
+      other.uploads.bucket,
+      'incoming/t/new.csv',
+      generated({ family: 'eac-extended', rows: 10, seed: 1 }),
+    );
     expect((await reconcileUploads(await inProcess('Reconcile', other.local))).receipts).toEqual([]);
     // The end state equals every event delivered.
     const baseline = await freshBuckets();
     const ingestAll = await inProcess('Ingest', baseline.local);
-    for (let i = 0; i < 40; i++) await ingestBatch(uploadBatch(recordOf(await upload(baseline.uploads.client, baseline.uploads.bucket, `incoming/t/day-${i}.csv`, generated({ family: 'eac-extended', rows: 60, seed: 600 + i })))), ingestAll);
+    for (let i = 0; i < 40; i++)
+      await ingestBatch(
+        uploadBatch(
+          recordOf(
+            await upload(
+              baseline.uploads.client,
+              baseline.uploads.bucket,
+              `incoming/t/day-${i}.csv`,
+              generated({ family: 'eac-extended', rows: 60, seed: 600 + i }),
+            ),
+          ),
+        ),
+        ingestAll,
+      );
     expect((await snapshot(b.data.store)).summaries).toEqual((await snapshot(baseline.data.store)).summaries);
   }, 180_000);
 
   it('gives up on an upload that fails every re-drive (REPEATED_FAILURE receipt), without blocking the others; leaves queue failures to the queue', async () => {
     const b = await freshBuckets();
-    const poison = await upload(b.uploads.client, b.uploads.bucket, 'incoming/t/poison.csv', generated({ family: 'eac-extended', rows: 2000, seed: 70 }));
-    const queued = await upload(b.uploads.client, b.uploads.bucket, 'incoming/t/queued.csv', generated({ family: 'eac-extended', rows: 50, seed: 71 }));
+    const poison = await upload(
+      b.uploads.client,
+      b.uploads.bucket,
+      'incoming/t/poison.csv',
+      generated({ family: 'eac-extended', rows: 2000, seed: 70 }),
+    );
+    const queued = await upload(
+      b.uploads.client,
+      b.uploads.bucket,
+      'incoming/t/queued.csv',
+      generated({ family: 'eac-extended', rows: 50, seed: 71 }),
+    );
     const rgw = new URL(inject('s3Endpoint'));
     // Every download of poison.csv breaks off halfway: a transient error each time, never bad input.
-    const proxy = await startFaultProxy({ target: { host: rgw.hostname, port: Number(rgw.port) }, body: { match: /poison/, share: 0.5, then: 'cut' } });
+    const proxy = await startFaultProxy({
+      target: { host: rgw.hostname, port: Number(rgw.port) },
+      body: { match: /poison/, share: 0.5, then: 'cut' },
+    });
     try {
       // queued.csv's delivery failed once: the queue will deliver it again, reconcile keeps out of it.
-      const failing = await inProcess('Ingest', b.local, { endpoint: proxy.endpoint, drop: (s) => [s.Action].flat().includes('s3:GetObjectVersion') });
+      const failing = await inProcess('Ingest', b.local, {
+        endpoint: proxy.endpoint,
+        drop: (s) => [s.Action].flat().includes('s3:GetObjectVersion'),
+      });
       expect((await ingestBatch(uploadBatch(recordOf(queued)), failing)).batchItemFailures).toHaveLength(1);
       const runs = [];
       for (let run = 1; run <= 5; run++) {
-        const good = await upload(b.uploads.client, b.uploads.bucket, `incoming/t/good-${run}.csv`, generated({ family: 'eac-extended', rows: 40, seed: 700 + run }));
+        const good = await upload(
+          b.uploads.client,
+          b.uploads.bucket,
+          `incoming/t/good-${run}.csv`,
+          generated({ family: 'eac-extended', rows: 40, seed: 700 + run }),
+        );
         const r = await reconcileUploads(await inProcess('Reconcile', b.local, { endpoint: proxy.endpoint, clock: later(20) }));
         runs.push({ run, failed: r.failed, queued: r.queued, receipts: r.receipts.map((x) => [x.key, x.status, x.errorCode]) });
         expect(r.receipts).toContainEqual(expect.objectContaining({ key: good.key, status: 'ingested' }));

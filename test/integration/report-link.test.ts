@@ -17,11 +17,18 @@ describe('the digest links the dashboard snapshot (Ceph RGW, digest role)', () =
     const b = await freshBuckets('report');
     // The notifier only collects what the digest function would hand to SNS (which can't run here).
     const sent: Notification[] = [];
-    const alerts = { rules: parseRulesConfig({ tenants: { contoso: { timeZone: 'UTC', digestHour: 7 } } }), notifier: { publish: async (n: Notification) => void sent.push(n) } };
+    const alerts = {
+      rules: parseRulesConfig({ tenants: { contoso: { timeZone: 'UTC', digestHour: 7 } } }),
+      notifier: { publish: async (n: Notification) => void sent.push(n) },
+    };
     const o = await upload(b.uploads.client, b.uploads.bucket, 'incoming/contoso/a.csv', deferralExport(30));
     expect((await ingestBatch(uploadBatch(recordOf(o)), await inProcess('Ingest', b.local, { alerts }))).batchItemFailures).toEqual([]);
 
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     const links = createCloudFrontLinkSigner({ baseUrl: 'https://d111111abcdef8.cloudfront.net', keyPairId: 'KTEST', privateKey });
     const clock = { now: () => new Date('2026-11-20T07:05:00Z'), sleep: async () => {} };
     const digest = await inProcess('Digest', b.local, { alerts, clock, links, override: { MAILFLOW_REPORT_LINK_HOURS: '48' } });
@@ -30,8 +37,13 @@ describe('the digest links the dashboard snapshot (Ceph RGW, digest role)', () =
     const note = sent.find((n) => n.json.kind === 'digest')!;
     expect(note.json.reportExpiresAt).toBe('2026-11-22T07:05:00.000Z');
     expect(note.text).toContain('link valid until 2026-11-22T07:05Z');
-    expect(cloudFrontAccepts(String(note.json.reportUrl), { KTEST: publicKey }, new Date('2026-11-22T07:04:00Z'))).toMatchObject({ ok: true });
-    expect(cloudFrontAccepts(String(note.json.reportUrl), { KTEST: publicKey }, new Date('2026-11-22T07:05:00Z'))).toMatchObject({ ok: false, why: 'expired' });
+    expect(cloudFrontAccepts(String(note.json.reportUrl), { KTEST: publicKey }, new Date('2026-11-22T07:04:00Z'))).toMatchObject({
+      ok: true,
+    });
+    expect(cloudFrontAccepts(String(note.json.reportUrl), { KTEST: publicKey }, new Date('2026-11-22T07:05:00Z'))).toMatchObject({
+      ok: false,
+      why: 'expired',
+    });
 
     const html = Buffer.from((await b.reports.store.get('reports/contoso/latest.html'))!.body).toString();
     expect(html).toContain('<html lang="en">');

@@ -34,7 +34,9 @@ beforeAll(async () => {
   // Recent data, so the named queries' 12-week window holds it.
   const start = Math.floor(Date.now() / HOUR) * HOUR - 72 * HOUR;
   await ingestBytes(store(), 'contoso.csv', generated({ family: 'trace-detail', rows: 2000, seed: 3, start }), { tenant: 'contoso' });
-  await ingestBytes(store(), 'fabrikam.csv', generated({ family: 'onprem-tracking-log', rows: 800, seed: 4, start }), { tenant: 'fabrikam' });
+  await ingestBytes(store(), 'fabrikam.csv', generated({ family: 'onprem-tracking-log', rows: 800, seed: 4, start }), {
+    tenant: 'fabrikam',
+  });
   await ingestBytes(store(), 'not-an-export.csv', utf8('Name,Email\r\nAda,ada@x.com\r\n'), { tenant: 'fabrikam' });
   const db = await DuckDBInstance.create(':memory:', { threads: '2' });
   c = await db.connect();
@@ -49,7 +51,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function summaries(): Promise<HourlySummary[]> {
   const out: HourlySummary[] = [];
-  for await (const o of store().list('results/hourly/')) out.push(JSON.parse(Buffer.from((await store().get(o.key))!.body).toString()) as HourlySummary);
+  for await (const o of store().list('results/hourly/'))
+    out.push(JSON.parse(Buffer.from((await store().get(o.key))!.body).toString()) as HourlySummary);
   return out;
 }
 
@@ -58,17 +61,26 @@ describe('the SQL layout (what Athena reads), checked with DuckDB', () => {
     const all = await summaries();
     expect(all.length).toBeGreaterThan(10);
     const want = new Map<string, number>();
-    for (const s of all) for (const g of s.groups) want.set(`${s.tenant}|${s.hour.slice(0, 10)}|${g.outcome}|${g.code}`, (want.get(`${s.tenant}|${s.hour.slice(0, 10)}|${g.outcome}|${g.code}`) ?? 0) + g.events);
+    for (const s of all)
+      for (const g of s.groups)
+        want.set(
+          `${s.tenant}|${s.hour.slice(0, 10)}|${g.outcome}|${g.code}`,
+          (want.get(`${s.tenant}|${s.hour.slice(0, 10)}|${g.outcome}|${g.code}`) ?? 0) + g.events,
+        );
     const got = await rows(`SELECT tenant, day, outcome, code, sum(events)::BIGINT AS events FROM hourly GROUP BY ALL`);
     expect(new Map(got.map((r) => [`${r.tenant}|${r.day}|${r.outcome}|${r.code}`, Number(r.events)]))).toEqual(want);
     const [{ n }] = (await rows('SELECT count(*)::INTEGER AS n FROM hourly')) as [{ n: number }];
     expect(n).toBe(all.reduce((sum, s) => sum + s.groups.length, 0));
   });
 
-  it('every line carries exactly the declared columns, and the partition day is the hour\'s day', async () => {
-    const bad = await rows(`SELECT count(*)::INTEGER AS n FROM hourly WHERE substr(hour, 1, 10) <> day OR tenant IS NULL OR events IS NULL`);
+  it("every line carries exactly the declared columns, and the partition day is the hour's day", async () => {
+    const bad = await rows(
+      `SELECT count(*)::INTEGER AS n FROM hourly WHERE substr(hour, 1, 10) <> day OR tenant IS NULL OR events IS NULL`,
+    );
     expect(bad).toEqual([{ n: 0 }]);
-    const keys = await rows(`SELECT DISTINCT json_keys(j)::VARCHAR AS k FROM read_json_objects('${join(dir, 'data')}/results/sql/*/*.jsonl', format = 'newline_delimited') AS t(j)`);
+    const keys = await rows(
+      `SELECT DISTINCT json_keys(j)::VARCHAR AS k FROM read_json_objects('${join(dir, 'data')}/results/sql/*/*.jsonl', format = 'newline_delimited') AS t(j)`,
+    );
     expect(keys).toEqual([{ k: `[${HOURLY_COLUMNS.map((col) => col.name).join(', ')}]` }]);
   });
 
@@ -76,13 +88,17 @@ describe('the SQL layout (what Athena reads), checked with DuckDB', () => {
     const bad = join(dir, 'bad.jsonl').replaceAll("'", "''");
     const { writeFileSync } = await import('node:fs');
     writeFileSync(bad, '{"tenant":"x","events":"many"}\n');
-    await expect(rows(`SELECT * FROM read_json('${bad}', format = 'newline_delimited', columns = ${columns(HOURLY_COLUMNS)})`)).rejects.toThrow(/many|convert|cast/i);
+    await expect(
+      rows(`SELECT * FROM read_json('${bad}', format = 'newline_delimited', columns = ${columns(HOURLY_COLUMNS)})`),
+    ).rejects.toThrow(/many|convert|cast/i);
   });
 
   it('the receipts table reads every receipt, rejected ones with their reason', async () => {
     const got = await rows(`SELECT tenant, status, error_code, row_count, family FROM sources ORDER BY tenant, status`);
     expect(got).toHaveLength(3);
-    expect(got.filter((r) => r.status === 'rejected')).toEqual([expect.objectContaining({ tenant: 'fabrikam', error_code: expect.any(String) })]);
+    expect(got.filter((r) => r.status === 'rejected')).toEqual([
+      expect.objectContaining({ tenant: 'fabrikam', error_code: expect.any(String) }),
+    ]);
     expect(got.find((r) => r.tenant === 'contoso')).toMatchObject({ status: 'ingested', family: 'trace-detail' });
   });
 

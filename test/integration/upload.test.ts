@@ -16,9 +16,15 @@ describe('mailflow upload never overwrites (Build 11)', () => {
     for (const server of ['EX01', 'EX02']) mkdirSync(join(dir, server));
     writeFileSync(join(dir, 'EX01', 'MSGTRK20261120-1.LOG'), generated({ family: 'onprem-tracking-log', rows: 50, seed: 1 }));
     writeFileSync(join(dir, 'EX02', 'MSGTRK20261120-1.LOG'), generated({ family: 'onprem-tracking-log', rows: 50, seed: 2 }));
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: OWNER.accessKeyId, AWS_SECRET_ACCESS_KEY: OWNER.secretAccessKey, AWS_REGION: 'us-east-1' });
-    const cli = (...args: string[]) => runCli(['upload', '--bucket', b.uploads.bucket, '--tenant', 'contoso', '--endpoint', inject('s3Endpoint'), '--path-style', ...args]);
-    const keys = async () => ((await b.uploads.client.send(new ListObjectsV2Command({ Bucket: b.uploads.bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: OWNER.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: OWNER.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    });
+    const cli = (...args: string[]) =>
+      runCli(['upload', '--bucket', b.uploads.bucket, '--tenant', 'contoso', '--endpoint', inject('s3Endpoint'), '--path-style', ...args]);
+    const keys = async () =>
+      ((await b.uploads.client.send(new ListObjectsV2Command({ Bucket: b.uploads.bucket }))).Contents ?? []).map((o) => o.Key!).sort();
 
     const first = await cli(join(dir, 'EX01'), join(dir, 'EX02'));
     expect(first.code, first.stderr).toBe(0);
@@ -26,7 +32,9 @@ describe('mailflow upload never overwrites (Build 11)', () => {
 
     // The same bytes again: nothing sent (the pipeline has them).
     const again = await cli(join(dir, 'EX01', 'MSGTRK20261120-1.LOG'), join(dir, 'EX02', 'MSGTRK20261120-1.LOG'));
-    expect(again.stdout).toMatch(/= .*EX01\/MSGTRK20261120-1\.LOG: already at s3:\/\/.*\/incoming\/contoso\/EX01\/MSGTRK20261120-1\.LOG \(the same bytes; not sent again\)/);
+    expect(again.stdout).toMatch(
+      /= .*EX01\/MSGTRK20261120-1\.LOG: already at s3:\/\/.*\/incoming\/contoso\/EX01\/MSGTRK20261120-1\.LOG \(the same bytes; not sent again\)/,
+    );
     expect(await keys()).toHaveLength(2);
 
     // Another day's file under the same name, uploaded alone: beside it, not over it.

@@ -7,25 +7,32 @@ import { createMemoryStore } from '../helpers/memory-store.ts';
 import type { DeliveryEvent } from '../../functions/core/classify/types.ts';
 
 const events: DeliveryEvent[] = [];
-const pool: Uint8Array[] = Array.from({ length: 8 }, (_, i) => generated({ family: 'trace-detail', rows: 25, seed: 500 + i, perHour: 3000 }));
+const pool: Uint8Array[] = Array.from({ length: 8 }, (_, i) =>
+  generated({ family: 'trace-detail', rows: 25, seed: 500 + i, perHour: 3000 }),
+);
 
 describe('rollup merging (property)', () => {
   it('merging parts of a file in any order, in any split, gives the same rollups', async () => {
     if (!events.length) events.push(...(await readAll(generated({ family: 'trace-detail', rows: 600, seed: 21, perHour: 300 }))).events);
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: events.length, maxLength: events.length }), fc.func(fc.integer()), (assignment, order) => {
-        const parts = [0, 1, 2, 3].map(() => new FileAggregator());
-        events.forEach((e, i) => parts[assignment[i]!]!.add(e));
-        const merge = (sequence: number[]) => {
-          const rollups = new Map<number, HourlyRollup>();
-          for (const p of sequence) {
-            for (const [hour, batch] of parts[p]!.hours) rollups.set(hour, mergeBatch(rollups.get(hour) ?? null, batch, 't', `source-${p}`).rollup);
-          }
-          return [...rollups.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
-        };
-        const shuffled = [0, 1, 2, 3].sort((a, b) => order(a) - order(b) || a - b);
-        expect(merge(shuffled)).toEqual(merge([0, 1, 2, 3]));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: events.length, maxLength: events.length }),
+        fc.func(fc.integer()),
+        (assignment, order) => {
+          const parts = [0, 1, 2, 3].map(() => new FileAggregator());
+          events.forEach((e, i) => parts[assignment[i]!]!.add(e));
+          const merge = (sequence: number[]) => {
+            const rollups = new Map<number, HourlyRollup>();
+            for (const p of sequence) {
+              for (const [hour, batch] of parts[p]!.hours)
+                rollups.set(hour, mergeBatch(rollups.get(hour) ?? null, batch, 't', `source-${p}`).rollup);
+            }
+            return [...rollups.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
+          };
+          const shuffled = [0, 1, 2, 3].sort((a, b) => order(a) - order(b) || a - b);
+          expect(merge(shuffled)).toEqual(merge([0, 1, 2, 3]));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -25,7 +25,21 @@ const FORBIDDEN = [
  * The direction data flows, lowest first: a folder may import from folders in earlier layers
  * only (and from itself). `(root)` is errors.ts and ports.ts, which everything may use.
  */
-const LAYERS = [['(root)'], ['vocabulary'], ['input'], ['csv'], ['formats'], ['classify'], ['read'], ['aggregate'], ['store'], ['rules'], ['query', 'generate'], ['render'], ['flows']];
+const LAYERS = [
+  ['(root)'],
+  ['vocabulary'],
+  ['input'],
+  ['csv'],
+  ['formats'],
+  ['classify'],
+  ['read'],
+  ['aggregate'],
+  ['store'],
+  ['rules'],
+  ['query', 'generate'],
+  ['render'],
+  ['flows'],
+];
 const layerOf = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
 
 const folderOf = (file: string) => {
@@ -62,7 +76,8 @@ describe('functions/core', () => {
           continue;
         }
         const to = folderOf(target);
-        if (to !== from && layerOf.get(to)! >= layerOf.get(from)!) wrong.push(`${relative(root, file)} (${from}) imports ${relative(root, target)} (${to})`);
+        if (to !== from && layerOf.get(to)! >= layerOf.get(from)!)
+          wrong.push(`${relative(root, file)} (${from}) imports ${relative(root, target)} (${to})`);
       }
     }
     expect(wrong).toEqual([]);
@@ -98,8 +113,10 @@ describe('functions/', () => {
       const area = relative(fnRoot, file).split('/')[0]!;
       for (const target of imports(file)) {
         const to = relative(fnRoot, target).split('/')[0]!;
-        if (area === 'adapters' && !['adapters', 'core'].includes(to)) wrong.push(`${relative(fnRoot, file)} imports ${relative(fnRoot, target)}`);
-        if (area === 'cli' && !['cli', 'adapters', 'core'].includes(to)) wrong.push(`${relative(fnRoot, file)} imports ${relative(fnRoot, target)}`);
+        if (area === 'adapters' && !['adapters', 'core'].includes(to))
+          wrong.push(`${relative(fnRoot, file)} imports ${relative(fnRoot, target)}`);
+        if (area === 'cli' && !['cli', 'adapters', 'core'].includes(to))
+          wrong.push(`${relative(fnRoot, file)} imports ${relative(fnRoot, target)}`);
       }
     }
     expect(wrong).toEqual([]);

@@ -8,42 +8,168 @@ type Row = [text: string, event: Outcome | undefined, code: string | null, outco
 
 // The first ten are verbatim from real exports (as Microsoft's documentation and admins' posts show them); the rest are real-looking variants.
 const TABLE: Row[] = [
-  ['Reason: [{LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 TLS negotiation failed with error SocketError] [LastAttemptedServerName=xxx] [LastAttemptedIP=xxx] [SmtpSecurity=-2;-2] [DM6NAM12FT012.eop-nam12.prod.protection.outlook.com 2023-03-07T18:46:06.378Z 08DB1DF24DB12D84]};{MSG=4. OutboundProxyTargetIP: xxx. OutboundProxyTargetHostName: xxx', 'deferred', '4.4.317', 'deferred', 'remote-server'],
-  ['Reason: [{LED=450 4.4.316 Connection refused [Message=Socket error code 10061].', 'deferred', '4.4.316', 'deferred', 'connection-refused'],
-  ["'[{LED=450 4.4.316 Connection refused};{MSG=Socket error code 10061};{Last attempted server name=Hybrid.ourdomain.com}", 'deferred', '4.4.316', 'deferred', 'connection-refused'],
-  ['[{LED=550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient ******@xxx.com not found by SMTP address lookup};{MSG=};{FQDN=};{IP=};{LRT=}]', 'failed', '5.1.10', 'failed', 'recipient'],
-  ['{[{LED=550 5.7.1 TRANSPORT.RULES.RejectMessage; the message was rejected by organization policy};{MSG=};{FQDN=};{IP=};{LRT=}]}', 'failed', '5.7.1', 'failed', 'policy'],
-  ['{[{LED=550 4.3.2 QUEUE.TransportAgent; message deleted by transport agent};{MSG=};{FQDN=};{IP=};{LRT=}]}', 'filtered', '4.3.2', 'filtered', 'policy'],
-  ["Remote server returned '450 4.4.312 DNS query failed [Message=ErrorRetry] [LastAttemptedServerName=example.com] [AM5EUR03FT022.eop-EUR03.prod.protection.outlook.com](ErrorRetry)'", undefined, '4.4.312', 'deferred', 'dns'],
+  [
+    'Reason: [{LED=450 4.4.317 Cannot connect to remote server [Message=451 4.4.0 TLS negotiation failed with error SocketError] [LastAttemptedServerName=xxx] [LastAttemptedIP=xxx] [SmtpSecurity=-2;-2] [DM6NAM12FT012.eop-nam12.prod.protection.outlook.com 2023-03-07T18:46:06.378Z 08DB1DF24DB12D84]};{MSG=4. OutboundProxyTargetIP: xxx. OutboundProxyTargetHostName: xxx',
+    'deferred',
+    '4.4.317',
+    'deferred',
+    'remote-server',
+  ],
+  [
+    'Reason: [{LED=450 4.4.316 Connection refused [Message=Socket error code 10061].',
+    'deferred',
+    '4.4.316',
+    'deferred',
+    'connection-refused',
+  ],
+  [
+    "'[{LED=450 4.4.316 Connection refused};{MSG=Socket error code 10061};{Last attempted server name=Hybrid.ourdomain.com}",
+    'deferred',
+    '4.4.316',
+    'deferred',
+    'connection-refused',
+  ],
+  [
+    '[{LED=550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient ******@xxx.com not found by SMTP address lookup};{MSG=};{FQDN=};{IP=};{LRT=}]',
+    'failed',
+    '5.1.10',
+    'failed',
+    'recipient',
+  ],
+  [
+    '{[{LED=550 5.7.1 TRANSPORT.RULES.RejectMessage; the message was rejected by organization policy};{MSG=};{FQDN=};{IP=};{LRT=}]}',
+    'failed',
+    '5.7.1',
+    'failed',
+    'policy',
+  ],
+  [
+    '{[{LED=550 4.3.2 QUEUE.TransportAgent; message deleted by transport agent};{MSG=};{FQDN=};{IP=};{LRT=}]}',
+    'filtered',
+    '4.3.2',
+    'filtered',
+    'policy',
+  ],
+  [
+    "Remote server returned '450 4.4.312 DNS query failed [Message=ErrorRetry] [LastAttemptedServerName=example.com] [AM5EUR03FT022.eop-EUR03.prod.protection.outlook.com](ErrorRetry)'",
+    undefined,
+    '4.4.312',
+    'deferred',
+    'dns',
+  ],
   ["Remote server returned '550 5.4.312 Message expired, DNS query failed(ErrorRetry)'", undefined, '5.4.312', 'expired', 'dns'],
-  ["'450 4.4.317 Cannot connect to remote server [Message=451 5.7.3 STARTTLS is required to send mail] [LastAttemptedServerName=mail.example.com] [LastAttemptedIP=50.251.172.148:25] [AM5EUR03FT022.eop-EUR03.prod.protection.outlook.com]'", undefined, '4.4.317', 'deferred', 'remote-server'],
-  ["'550 5.4.317 Message expired, cannot connect to remote server(451 5.7.3 STARTTLS is required to send mail)'", undefined, '5.4.317', 'expired', 'remote-server'],
-  ['450 4.4.317 Cannot establish session with remote server [Message=Failed to connect. Winsock error code: 995, Win32 error code: 995.]', undefined, '4.4.317', 'deferred', 'remote-server'],
-  ['LED=550-5.7.26 Your email has been blocked because the sender is unauthenticated.\n 550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.\n 550 5.7.26 Learn more - gsmtp};{MSG=};{FQDN=gmail-smtp-in.l.google.com};{IP=74.125.142.27};{LRT=12/03/2025 19:50:43}]', 'failed', '5.7.26', 'failed', 'authentication'],
+  [
+    "'450 4.4.317 Cannot connect to remote server [Message=451 5.7.3 STARTTLS is required to send mail] [LastAttemptedServerName=mail.example.com] [LastAttemptedIP=50.251.172.148:25] [AM5EUR03FT022.eop-EUR03.prod.protection.outlook.com]'",
+    undefined,
+    '4.4.317',
+    'deferred',
+    'remote-server',
+  ],
+  [
+    "'550 5.4.317 Message expired, cannot connect to remote server(451 5.7.3 STARTTLS is required to send mail)'",
+    undefined,
+    '5.4.317',
+    'expired',
+    'remote-server',
+  ],
+  [
+    '450 4.4.317 Cannot establish session with remote server [Message=Failed to connect. Winsock error code: 995, Win32 error code: 995.]',
+    undefined,
+    '4.4.317',
+    'deferred',
+    'remote-server',
+  ],
+  [
+    'LED=550-5.7.26 Your email has been blocked because the sender is unauthenticated.\n 550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.\n 550 5.7.26 Learn more - gsmtp};{MSG=};{FQDN=gmail-smtp-in.l.google.com};{IP=74.125.142.27};{LRT=12/03/2025 19:50:43}]',
+    'failed',
+    '5.7.26',
+    'failed',
+    'authentication',
+  ],
   ['550 4.4.7 QUEUE.Expired; message expired', 'failed', '4.4.7', 'expired', 'remote-server'],
-  ['Reason: [{LED=450 4.4.315 Connection timed out [LastAttemptedServerName=mail.contoso.com]};{MSG=};{FQDN=};{IP=};{LRT=}]', 'deferred', '4.4.315', 'deferred', 'network-timeout'],
-  ['Reason: [{LED=450 4.4.318 Connection was closed abruptly [Message=Socket error code 10054]};{MSG=};{FQDN=};{IP=};{LRT=}]', 'deferred', '4.4.318', 'deferred', 'connection-dropped'],
-  ['Reason: [{LED=450 4.7.320 Certificate validation failed [Message=CertificateExpired] [LastAttemptedServerName=smtp.partner.example]};{MSG=};{FQDN=};{IP=};{LRT=}]', 'deferred', '4.7.320', 'deferred', 'tls-certificate'],
-  ['Reason: [{LED=550 5.4.316 Message expired, connection refused(Socket error code 10061)};{MSG=};{FQDN=};{IP=};{LRT=}]', 'failed', '5.4.316', 'expired', 'connection-refused'],
-  ['Reason: [{LED=550 5.4.315 Message expired, connection timed out};{MSG=};{FQDN=};{IP=};{LRT=}]', 'failed', '5.4.315', 'expired', 'network-timeout'],
-  ['Reason: [{LED=550 5.4.318 Message expired, connection closed abruptly};{MSG=};{FQDN=};{IP=};{LRT=}]', 'failed', '5.4.318', 'expired', 'connection-dropped'],
+  [
+    'Reason: [{LED=450 4.4.315 Connection timed out [LastAttemptedServerName=mail.contoso.com]};{MSG=};{FQDN=};{IP=};{LRT=}]',
+    'deferred',
+    '4.4.315',
+    'deferred',
+    'network-timeout',
+  ],
+  [
+    'Reason: [{LED=450 4.4.318 Connection was closed abruptly [Message=Socket error code 10054]};{MSG=};{FQDN=};{IP=};{LRT=}]',
+    'deferred',
+    '4.4.318',
+    'deferred',
+    'connection-dropped',
+  ],
+  [
+    'Reason: [{LED=450 4.7.320 Certificate validation failed [Message=CertificateExpired] [LastAttemptedServerName=smtp.partner.example]};{MSG=};{FQDN=};{IP=};{LRT=}]',
+    'deferred',
+    '4.7.320',
+    'deferred',
+    'tls-certificate',
+  ],
+  [
+    'Reason: [{LED=550 5.4.316 Message expired, connection refused(Socket error code 10061)};{MSG=};{FQDN=};{IP=};{LRT=}]',
+    'failed',
+    '5.4.316',
+    'expired',
+    'connection-refused',
+  ],
+  [
+    'Reason: [{LED=550 5.4.315 Message expired, connection timed out};{MSG=};{FQDN=};{IP=};{LRT=}]',
+    'failed',
+    '5.4.315',
+    'expired',
+    'network-timeout',
+  ],
+  [
+    'Reason: [{LED=550 5.4.318 Message expired, connection closed abruptly};{MSG=};{FQDN=};{IP=};{LRT=}]',
+    'failed',
+    '5.4.318',
+    'expired',
+    'connection-dropped',
+  ],
   ['550 5.4.300 Message expired', 'failed', '5.4.300', 'expired', 'remote-server'],
   ['432 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded', 'deferred', '4.3.2', 'deferred', 'throttling'],
   ['452 4.3.1 Insufficient system resources', 'deferred', '4.3.1', 'deferred', 'remote-server'],
-  ['441 4.4.1 Error encountered while communicating with primary target IP address: "Failed to connect. Winsock error code: 10060"', 'deferred', '4.4.1', 'deferred', 'network-timeout'],
+  [
+    '441 4.4.1 Error encountered while communicating with primary target IP address: "Failed to connect. Winsock error code: 10060"',
+    'deferred',
+    '4.4.1',
+    'deferred',
+    'network-timeout',
+  ],
   ['451 4.4.2 Connection dropped', 'deferred', '4.4.2', 'deferred', 'connection-dropped'],
   ['452 4.5.3 Too many recipients', 'deferred', '4.5.3', 'deferred', 'throttling'],
-  ['450 4.7.26 Service unavailable, message sent over IPv6 must pass SPF or DKIM validation', 'deferred', '4.7.26', 'deferred', 'authentication'],
+  [
+    '450 4.7.26 Service unavailable, message sent over IPv6 must pass SPF or DKIM validation',
+    'deferred',
+    '4.7.26',
+    'deferred',
+    'authentication',
+  ],
   ['451 4.7.500 Server busy. Please try again later from [203.0.113.5]. (AS843)', 'deferred', '4.7.500', 'deferred', 'spam-reputation'],
-  ['454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found', 'deferred', '4.7.5', 'deferred', 'tls-certificate'],
+  [
+    '454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found',
+    'deferred',
+    '4.7.5',
+    'deferred',
+    'tls-certificate',
+  ],
   ['550 5.0.350 Remote server returned an error -> 550 x-dg-ref:ZmFrZQ==', 'failed', '5.0.350', 'failed', 'remote-server'],
   ['550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found', 'failed', '5.1.1', 'failed', 'recipient'],
   ['550 5.1.8 Access denied, bad outbound sender', 'failed', '5.1.8', 'failed', 'spam-reputation'],
-  ['550 5.1.90 Your message can\'t be sent because you\'ve reached your daily limit for message recipients', 'failed', '5.1.90', 'failed', 'throttling'],
+  [
+    "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients",
+    'failed',
+    '5.1.90',
+    'failed',
+    'throttling',
+  ],
   ['554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException', 'failed', '5.2.2', 'failed', 'mailbox-quota'],
   ['554 5.2.2 submission quota exceeded', 'failed', '5.2.2', 'failed', 'throttling'],
   ['552 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient', 'failed', '5.2.3', 'failed', 'message-size'],
-  ['550 5.2.121 Recipient\'s per hour message receive limit from specific sender exceeded', 'failed', '5.2.121', 'failed', 'throttling'],
+  ["550 5.2.121 Recipient's per hour message receive limit from specific sender exceeded", 'failed', '5.2.121', 'failed', 'throttling'],
   ['552 5.3.4 Message size exceeds fixed maximum message size', 'failed', '5.3.4', 'failed', 'message-size'],
   ['550 5.4.1 Recipient address rejected: Access denied', 'failed', '5.4.1', 'failed', 'recipient'],
   ['550 5.4.1 Relay Access Denied', 'failed', '5.4.1', 'failed', 'relay'],
@@ -54,7 +180,13 @@ const TABLE: Row[] = [
   ['550 5.7.23 The message was rejected because of Sender Policy Framework violation', 'failed', '5.7.23', 'failed', 'authentication'],
   ['530 5.7.57 Client not authenticated to send mail', 'failed', '5.7.57', 'failed', 'authentication'],
   ['550 5.7.64 TenantAttribution; Relay Access Denied', 'failed', '5.7.64', 'failed', 'relay'],
-  ['550 5.7.509 Access denied, sending domain contoso.com does not pass DMARC verification', 'failed', '5.7.509', 'failed', 'authentication'],
+  [
+    '550 5.7.509 Access denied, sending domain contoso.com does not pass DMARC verification',
+    'failed',
+    '5.7.509',
+    'failed',
+    'authentication',
+  ],
   ['550 5.7.606 Access denied, banned sending IP [203.0.113.66]', 'failed', '5.7.606', 'failed', 'spam-reputation'],
   ['550 5.7.708 Access denied, traffic not accepted from this IP', 'failed', '5.7.708', 'failed', 'spam-reputation'],
   ['550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup', 'failed', '5.7.133', 'failed', 'policy'],
@@ -77,7 +209,11 @@ describe('classifyStatus', () => {
 
   it('keeps the inner reply and the destination from LED tags', () => {
     const c = classifyStatus(TABLE[8]![0]);
-    expect(c).toMatchObject({ replyCode: '450', innerReply: '451 5.7.3 STARTTLS is required to send mail', destination: { server: 'mail.example.com', ip: '50.251.172.148' } });
+    expect(c).toMatchObject({
+      replyCode: '450',
+      innerReply: '451 5.7.3 STARTTLS is required to send mail',
+      destination: { server: 'mail.example.com', ip: '50.251.172.148' },
+    });
     expect(classifyStatus(TABLE[2]![0]).innerReply).toBe('Socket error code 10061');
     expect(classifyStatus(TABLE[2]![0]).destination.server).toBe('Hybrid.ourdomain.com');
     expect(classifyStatus(TABLE[0]![0]).innerReply).toBe('451 4.4.0 TLS negotiation failed with error SocketError');
@@ -113,7 +249,14 @@ describe('explain (no event context)', () => {
 describe('the code table', () => {
   it('has at least 45 codes, the six connector codes and their expiry forms among them', () => {
     expect(CODE_TABLE.length).toBeGreaterThanOrEqual(45);
-    const expected = { '4.4.312': 'dns', '4.4.315': 'network-timeout', '4.4.316': 'connection-refused', '4.4.317': 'remote-server', '4.4.318': 'connection-dropped', '4.7.320': 'tls-certificate' };
+    const expected = {
+      '4.4.312': 'dns',
+      '4.4.315': 'network-timeout',
+      '4.4.316': 'connection-refused',
+      '4.4.317': 'remote-server',
+      '4.4.318': 'connection-dropped',
+      '4.7.320': 'tls-certificate',
+    };
     for (const [code, category] of Object.entries(expected)) {
       expect(lookupCode(code)?.category).toBe(category);
       if (code.startsWith('4.4.')) expect(lookupCode(code.replace('4.4.', '5.4.'))).toMatchObject({ category, expiry: true });

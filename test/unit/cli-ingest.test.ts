@@ -18,8 +18,16 @@ describe('mailflow ingest', () => {
     const data = join(dir, 'data');
     const r = await runCli(['ingest', '--json', '--data-dir', data, '--tenant', 'Contoso', bad, join(fixtures, 'graph-trace-detail.csv')]);
     expect(r.code).toBe(1);
-    const [rejected, ok] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(rejected).toMatchObject({ status: 'rejected', errorCode: 'UNRECOGNIZED_HEADER', tenant: 'contoso', key: 'incoming/contoso/not-an-export.csv' });
+    const [rejected, ok] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejected).toMatchObject({
+      status: 'rejected',
+      errorCode: 'UNRECOGNIZED_HEADER',
+      tenant: 'contoso',
+      key: 'incoming/contoso/not-an-export.csv',
+    });
     expect(rejected.reason).toContain('Name, Email');
     expect(ok).toMatchObject({ status: 'ingested', family: 'trace-detail', rows: 6, tenant: 'contoso', counted: 5 });
     expect(ok.sourceId).toMatch(/^[0-9a-f]{32}$/);
@@ -64,7 +72,17 @@ describe('mailflow query', () => {
     const dir = tmp();
     const data = join(dir, 'data');
     await runCli(['ingest', '--data-dir', data, join(fixtures, 'graph-trace-detail.csv'), join(fixtures, 'eac-extended.csv')]);
-    const r = await runCli(['query', '--data-dir', data, '--by', 'code,category', '--where', 'outcome=deferred,expired', '--format', 'json']);
+    const r = await runCli([
+      'query',
+      '--data-dir',
+      data,
+      '--by',
+      'code,category',
+      '--where',
+      'outcome=deferred,expired',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([
       { code: '4.4.316', category: 'connection-refused', events: 2, messages: 2 },

@@ -12,12 +12,24 @@ const fixtures = new URL('../fixtures/exports/', import.meta.url).pathname;
 
 describe('mailflow explain', () => {
   it('prints the contract object with --json', async () => {
-    const r = await runCli(['explain', '--json', 'Reason: [{LED=450 4.4.316 Connection refused [Message=Socket error code 10061] [LastAttemptedServerName=mail.contoso.com] [LastAttemptedIP=198.51.100.25:25]}]']);
+    const r = await runCli([
+      'explain',
+      '--json',
+      'Reason: [{LED=450 4.4.316 Connection refused [Message=Socket error code 10061] [LastAttemptedServerName=mail.contoso.com] [LastAttemptedIP=198.51.100.25:25]}]',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
-      code: '4.4.316', replyCode: '450', outcome: 'deferred', category: 'connection-refused', transient: true, owner: 'our-servers',
-      innerReply: 'Socket error code 10061', destination: { server: 'mail.contoso.com', ip: '198.51.100.25' },
-      title: 'Connection refused', cause: expect.stringContaining('10061'), action: expect.stringContaining('firewall'),
+      code: '4.4.316',
+      replyCode: '450',
+      outcome: 'deferred',
+      category: 'connection-refused',
+      transient: true,
+      owner: 'our-servers',
+      innerReply: 'Socket error code 10061',
+      destination: { server: 'mail.contoso.com', ip: '198.51.100.25' },
+      title: 'Connection refused',
+      cause: expect.stringContaining('10061'),
+      action: expect.stringContaining('firewall'),
     });
   });
 
@@ -45,7 +57,21 @@ describe('mailflow explain', () => {
   });
 
   it('answers --help and -h on all thirteen commands, through the one defineCommand', async () => {
-    const commands = ['ingest', 'query', 'report', 'dashboard', 'watch', 'upload', 'failures', 'test-alert', 'digest', 'suppress', 'explain', 'inspect', 'generate'];
+    const commands = [
+      'ingest',
+      'query',
+      'report',
+      'dashboard',
+      'watch',
+      'upload',
+      'failures',
+      'test-alert',
+      'digest',
+      'suppress',
+      'explain',
+      'inspect',
+      'generate',
+    ];
     for (const cmd of commands) {
       for (const flag of ['--help', '-h']) {
         const r = await runCli([cmd, flag]);
@@ -66,13 +92,20 @@ describe('mailflow inspect', () => {
   it('prints one JSON object per file with the contract fields', async () => {
     const r = await runCli(['inspect', '--json', join(fixtures, 'graph-trace-detail.csv'), join(fixtures, 'MSGTRK20261120-1.LOG')]);
     expect(r.code).toBe(0);
-    const [a, b] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [a, b] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(a).toMatchObject({
-      family: 'trace-detail', encoding: 'utf-8', delimiter: ',', rows: 6,
+      family: 'trace-detail',
+      encoding: 'utf-8',
+      delimiter: ',',
+      rows: 6,
       events: { delivered: 1, deferred: 1, failed: 2, expired: 1, filtered: 0, other: 1 },
       codes: { '4.4.317': 1, '5.4.317': 1, '5.1.10': 1, '5.7.26': 1 },
       timeSpan: { from: '2023-03-07T18:40:01.123Z', to: '2023-03-08T18:47:00.000Z' },
-      rejectedRows: { count: 0, samples: [] }, warnings: [],
+      rejectedRows: { count: 0, samples: [] },
+      warnings: [],
     });
     expect(a.file).toMatch(/graph-trace-detail\.csv$/);
     expect(b.family).toBe('onprem-tracking-log');
@@ -127,13 +160,22 @@ describe('bin/mailflow.js', () => {
     expect(JSON.parse(stdout).category).toBe('connection-refused');
   });
 
-  it('says in one line that AWS credentials are missing, instead of the SDK\'s stack trace (exit 2)', async () => {
+  it("says in one line that AWS credentials are missing, instead of the SDK's stack trace (exit 2)", async () => {
     const bin = new URL('../../bin/mailflow.js', import.meta.url).pathname;
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
     const run = promisify(execFile)(process.execPath, [bin, 'query', '--bucket', 'some-bucket', '--region', 'eu-west-1'], {
-      env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', HOME: tmpdir() },
+      env: {
+        ...env,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+        AWS_CONFIG_FILE: '/nonexistent',
+        HOME: tmpdir(),
+      },
     });
-    const err = (await run.then(() => null, (e: unknown) => e)) as { code: number; stderr: string };
+    const err = (await run.then(
+      () => null,
+      (e: unknown) => e,
+    )) as { code: number; stderr: string };
     expect(err.code).toBe(2);
     const lines = err.stderr.split('\n').filter((l) => l.startsWith('mailflow'));
     expect(lines).toEqual([expect.stringMatching(/^mailflow query: no AWS credentials .*AWS_PROFILE/)]);

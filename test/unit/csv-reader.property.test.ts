@@ -6,7 +6,10 @@ import { readExport } from '../../functions/core/read/read-export.ts';
 import { isMailflowError } from '../../functions/core/errors.ts';
 import { chunked } from '../helpers/bytes.ts';
 
-const fieldText = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ',', ';', '"', '\n', '\r\n', 'é', '日', '😀', '#', '{', '}'), maxLength: 12 });
+const fieldText = fc.string({
+  unit: fc.constantFrom('a', 'b', ' ', ',', ';', '"', '\n', '\r\n', 'é', '日', '😀', '#', '{', '}'),
+  maxLength: 12,
+});
 
 /** Records as RFC 4180 text with a random line ending; fields quoted when they must be (or at random). */
 const csvDocument = fc
@@ -54,22 +57,29 @@ describe('CsvReader properties', () => {
 
   it('turns random bytes into rows or typed errors, each in under a second', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 4096 }), fc.uint8Array({ min: 1, maxLength: 4096 })), fc.integer({ min: 1, max: 512 }), async (bytes, size) => {
-        const started = performance.now();
-        try {
-          await readExport(chunked(bytes, [size]), {}, () => {});
-        } catch (err) {
-          if (!isMailflowError(err)) throw err;
-        }
-        expect(performance.now() - started).toBeLessThan(1000);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.uint8Array({ maxLength: 4096 }), fc.uint8Array({ min: 1, maxLength: 4096 })),
+        fc.integer({ min: 1, max: 512 }),
+        async (bytes, size) => {
+          const started = performance.now();
+          try {
+            await readExport(chunked(bytes, [size]), {}, () => {});
+          } catch (err) {
+            if (!isMailflowError(err)) throw err;
+          }
+          expect(performance.now() - started).toBeLessThan(1000);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('turns grammar-generated exports with a real header into rows or typed errors', async () => {
     const header = '"Received","SenderAddress","RecipientAddress","Status"\r\n';
-    const cell = fc.oneof(fieldText, fc.constantFrom('4/6/2021 2:46:03 PM', '28/10/2023 20:18:34', '2026-11-20T10:00:00Z', 'Delivered', 'Failed', 'Pending', 'a@b.com'));
+    const cell = fc.oneof(
+      fieldText,
+      fc.constantFrom('4/6/2021 2:46:03 PM', '28/10/2023 20:18:34', '2026-11-20T10:00:00Z', 'Delivered', 'Failed', 'Pending', 'a@b.com'),
+    );
     const row = fc.array(cell, { minLength: 1, maxLength: 6 }).map((cells) => cells.map((c) => `"${c.replaceAll('"', '""')}"`).join(','));
     await fc.assert(
       fc.asyncProperty(fc.array(row, { maxLength: 30 }), fc.integer({ min: 1, max: 128 }), async (rows, size) => {

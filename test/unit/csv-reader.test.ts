@@ -19,7 +19,10 @@ describe('CsvReader', () => {
     const lf = fields(rows.join('\n') + '\n');
     expect(fields(rows.join('\r\n') + '\r\n')).toEqual(lf);
     expect(fields(rows.join('\r') + '\r')).toEqual(lf);
-    expect(lf).toEqual([['1', '2'], ['3\n3', '4']]);
+    expect(lf).toEqual([
+      ['1', '2'],
+      ['3\n3', '4'],
+    ]);
   });
 
   it('detects comma, semicolon and tab from the header line', () => {
@@ -30,12 +33,20 @@ describe('CsvReader', () => {
   });
 
   it('skips a #TYPE line and reads on-premises #Fields preambles', () => {
-    const ps = parseCsv(utf8('#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n"Received","Status"\r\n"1/2/2026 1:00:00 AM","Delivered"\r\n'));
+    const ps = parseCsv(
+      utf8(
+        '#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n"Received","Status"\r\n"1/2/2026 1:00:00 AM","Delivered"\r\n',
+      ),
+    );
     expect(ps.header?.cells).toEqual(['Received', 'Status']);
     expect(ps.header?.preamble.typeLine).toMatch(/^#TYPE Deserialized/);
     expect(ps.rows[0]).toEqual({ line: 3, fields: ['1/2/2026 1:00:00 AM', 'Delivered'] });
 
-    const log = parseCsv(utf8('#Software: Microsoft Exchange Server\r\n#Version: 15.02.1118.007\r\n#Log-type: Message Tracking Log\r\n#Date: 2026-11-20T00:00:00.000Z\r\n#Fields: date-time,event-id\r\n2026-11-20T00:00:01.000Z,RECEIVE\r\n#Software: Microsoft Exchange Server\r\n2026-11-20T00:00:02.000Z,DELIVER\r\n'));
+    const log = parseCsv(
+      utf8(
+        '#Software: Microsoft Exchange Server\r\n#Version: 15.02.1118.007\r\n#Log-type: Message Tracking Log\r\n#Date: 2026-11-20T00:00:00.000Z\r\n#Fields: date-time,event-id\r\n2026-11-20T00:00:01.000Z,RECEIVE\r\n#Software: Microsoft Exchange Server\r\n2026-11-20T00:00:02.000Z,DELIVER\r\n',
+      ),
+    );
     expect(log.header?.cells).toEqual(['date-time', 'event-id']);
     expect(log.header?.preamble.fieldsDirective).toBe(true);
     expect(log.header?.preamble.directives.version).toBe('15.02.1118.007');
@@ -77,6 +88,8 @@ describe('CsvReader', () => {
   });
 
   it('rejects more columns than the cap with TOO_MANY_COLUMNS', () => {
-    expect(() => parseCsv(utf8('a,b\n' + ','.repeat(100) + '\n'), undefined, { maxColumns: 64 })).toThrow(expect.objectContaining({ code: 'TOO_MANY_COLUMNS', line: 2 }));
+    expect(() => parseCsv(utf8('a,b\n' + ','.repeat(100) + '\n'), undefined, { maxColumns: 64 })).toThrow(
+      expect.objectContaining({ code: 'TOO_MANY_COLUMNS', line: 2 }),
+    );
   });
 });

@@ -49,7 +49,11 @@ describe('subjects', () => {
 
 describe('buildSnsPublish: digest size (O31)', () => {
   it('sends plain text to people and JSON to machines with MessageStructure json', () => {
-    const input = buildSnsPublish({ subject: '[mailflow] open: 4.4.316 on mail.contoso.com', text: 'Connection refused\nby mail.contoso.com', json: { kind: 'alert', code: '4.4.316' } });
+    const input = buildSnsPublish({
+      subject: '[mailflow] open: 4.4.316 on mail.contoso.com',
+      text: 'Connection refused\nby mail.contoso.com',
+      json: { kind: 'alert', code: '4.4.316' },
+    });
     expect(input.MessageStructure).toBe('json');
     const message = JSON.parse(input.Message);
     expect(Object.keys(message).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sqs']);
@@ -72,7 +76,12 @@ describe('buildSnsPublish: digest size (O31)', () => {
     const message = JSON.parse(input.Message);
     expect(typeof message.default).toBe('string');
     expect(message.email).toMatch(/\[truncated: the full report is at reports\/contoso\/2026-11-27\.json\]$/);
-    expect(JSON.parse(message.sqs)).toEqual({ kind: 'digest', tenant: 'contoso', truncated: true, fullReportKey: 'reports/contoso/2026-11-27.json' });
+    expect(JSON.parse(message.sqs)).toEqual({
+      kind: 'digest',
+      tenant: 'contoso',
+      truncated: true,
+      fullReportKey: 'reports/contoso/2026-11-27.json',
+    });
     expect(message.email).not.toMatch(/\uFFFD/);
   });
 });

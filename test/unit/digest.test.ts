@@ -11,12 +11,21 @@ import type { Incident } from '../../functions/core/store/incidents.ts';
 /** Two days of the generated scenario, ingested with alerts: summaries and incidents of a real run. */
 async function fixture() {
   const store = createMemoryStore();
-  const rules = parseRulesConfig({ rules: [{ id: 'stuck', enabled: false }, { id: 'queue', enabled: false }] });
-  await ingestBytes(store, 'day.csv', generated({ family: 'trace-detail', rows: 12_000, seed: 3, perHour: 150, hours: 30 }), { tenant: 'contoso', config: { alerts: { rules, notifier: { publish: async () => {} } } } });
+  const rules = parseRulesConfig({
+    rules: [
+      { id: 'stuck', enabled: false },
+      { id: 'queue', enabled: false },
+    ],
+  });
+  await ingestBytes(store, 'day.csv', generated({ family: 'trace-detail', rows: 12_000, seed: 3, perHour: 150, hours: 30 }), {
+    tenant: 'contoso',
+    config: { alerts: { rules, notifier: { publish: async () => {} } } },
+  });
   const snap = await snapshot(store);
   const summaries = Object.values(snap.summaries) as HourlySummary[];
   const incidents: Incident[] = [];
-  for await (const o of store.list('state/incidents/contoso/')) incidents.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
+  for await (const o of store.list('state/incidents/contoso/'))
+    incidents.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
   return { summaries, incidents };
 }
 
@@ -49,8 +58,25 @@ describe('buildDigest', () => {
 
   it('reports a quiet period as quiet, and what went away', () => {
     const s = (hour: string, events: number): HourlySummary => ({
-      schema: 1, tenant: 't', hour, rollupVersion: 1, sources: 1, totals: { delivered: 0, deferred: events, failed: 0, expired: 0, filtered: 0 },
-      groups: [{ outcome: 'deferred', code: '4.4.316', category: 'connection-refused', owner: 'our-servers', connector: null, destination: 'mail.contoso.com', domain: 'contoso.com', events, messages: events }],
+      schema: 1,
+      tenant: 't',
+      hour,
+      rollupVersion: 1,
+      sources: 1,
+      totals: { delivered: 0, deferred: events, failed: 0, expired: 0, filtered: 0 },
+      groups: [
+        {
+          outcome: 'deferred',
+          code: '4.4.316',
+          category: 'connection-refused',
+          owner: 'our-servers',
+          connector: null,
+          destination: 'mail.contoso.com',
+          domain: 'contoso.com',
+          events,
+          messages: events,
+        },
+      ],
     });
     const d = buildDigest({ tenant: 't', lang: 'en', from, to, summaries: [s('2026-11-19T10:00:00Z', 40)], incidents: [] });
     expect(d.text).toContain('No failures or deferrals in this period.');

@@ -7,7 +7,11 @@ import { errorOf, generated, readAll, utf8 } from '../helpers/bytes.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/exports/${name}`, import.meta.url));
 const pick = (e: { time: number; recipient: string; outcome: string; code: string | null; category: string | null }) => ({
-  time: new Date(e.time).toISOString(), recipient: e.recipient, outcome: e.outcome, code: e.code, category: e.category,
+  time: new Date(e.time).toISOString(),
+  recipient: e.recipient,
+  outcome: e.outcome,
+  code: e.code,
+  category: e.category,
 });
 
 describe('every family × encoding × delimiter reads to the same events', () => {
@@ -49,11 +53,22 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
     expect(events.map(pick)).toEqual([
       { time: '2026-11-20T08:15:02.000Z', recipient: 'amministrazione@fabrikam.it', outcome: 'delivered', code: null, category: null },
       { time: '2026-11-20T08:16:40.000Z', recipient: 'ufficio@tailspintoys.com', outcome: 'deferred', code: null, category: 'unknown' },
-      { time: '2026-11-20T09:02:11.000Z', recipient: 'mario.rossi@contoso.com', outcome: 'filtered', code: null, category: 'spam-reputation' },
+      {
+        time: '2026-11-20T09:02:11.000Z',
+        recipient: 'mario.rossi@contoso.com',
+        outcome: 'filtered',
+        code: null,
+        category: 'spam-reputation',
+      },
       { time: '2026-11-20T09:30:00.000Z', recipient: 'ex.collega@contoso.com', outcome: 'failed', code: null, category: 'unknown' },
       { time: '2026-11-21T07:59:59.000Z', recipient: 'team@contoso.com', outcome: 'other', code: null, category: null },
     ]);
-    expect(events[0]).toMatchObject({ messageKey: '0f2d7a6c-1111-4a11-9b55-000000000001', senderDomain: 'contoso.com', recipientDomain: 'fabrikam.it', ip: '203.0.113.10' });
+    expect(events[0]).toMatchObject({
+      messageKey: '0f2d7a6c-1111-4a11-9b55-000000000001',
+      senderDomain: 'contoso.com',
+      recipientDomain: 'fabrikam.it',
+      ip: '203.0.113.10',
+    });
   });
 
   it('Graph trace detail: `description` for Detail, LED codes, inner replies, continuation lines', async () => {
@@ -61,13 +76,30 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
     expect(summary.family).toBe('trace-detail');
     expect(events.map(pick)).toEqual([
       { time: '2023-03-07T18:40:01.123Z', recipient: '', outcome: 'other', code: null, category: null },
-      { time: '2023-03-07T18:46:06.378Z', recipient: 'user@partner.example', outcome: 'deferred', code: '4.4.317', category: 'remote-server' },
-      { time: '2023-03-08T18:47:00.000Z', recipient: 'user@partner.example', outcome: 'expired', code: '5.4.317', category: 'remote-server' },
+      {
+        time: '2023-03-07T18:46:06.378Z',
+        recipient: 'user@partner.example',
+        outcome: 'deferred',
+        code: '4.4.317',
+        category: 'remote-server',
+      },
+      {
+        time: '2023-03-08T18:47:00.000Z',
+        recipient: 'user@partner.example',
+        outcome: 'expired',
+        code: '5.4.317',
+        category: 'remote-server',
+      },
       { time: '2023-03-07T19:00:00.000Z', recipient: 'nobody@contoso.com', outcome: 'failed', code: '5.1.10', category: 'recipient' },
       { time: '2023-03-07T19:05:00.000Z', recipient: 'someone@gmail.com', outcome: 'failed', code: '5.7.26', category: 'authentication' },
       { time: '2023-03-07T19:06:00.000Z', recipient: 'other@partner.example', outcome: 'delivered', code: null, category: null },
     ]);
-    expect(events[1]).toMatchObject({ innerReply: '451 4.4.0 TLS negotiation failed with error SocketError', server: 'mx.partner.example', ip: '203.0.113.44', replyCode: '450' });
+    expect(events[1]).toMatchObject({
+      innerReply: '451 4.4.0 TLS negotiation failed with error SocketError',
+      server: 'mx.partner.example',
+      ip: '203.0.113.44',
+      replyCode: '450',
+    });
     expect(events[2]!.innerReply).toBe('451 5.7.3 STARTTLS is required to send mail');
     expect(events[4]).toMatchObject({ server: 'gmail-smtp-in.l.google.com', ip: '74.125.142.27' });
   });
@@ -94,7 +126,12 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
       ['FAIL', 'a@fabrikam.com', 'expired', '5.4.316'],
       ['SENDEXTERNAL', 'b@fabrikam.com', 'delivered', null],
     ]);
-    expect(events[2]).toMatchObject({ connector: 'Outbound to on-premises', server: 'mail.contoso.com', ip: '198.51.100.25', messageKey: '7c000000-0000-0000-0000-000000000001' });
+    expect(events[2]).toMatchObject({
+      connector: 'Outbound to on-premises',
+      server: 'mail.contoso.com',
+      ip: '198.51.100.25',
+      messageKey: '7c000000-0000-0000-0000-000000000001',
+    });
     expect(events[3]).toMatchObject({ server: 'mail.contoso.com', ip: '198.51.100.25' }); // from the server columns
   });
 
@@ -129,7 +166,11 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
 describe('header recognition', () => {
   const body = '"4/6/2021 2:46:03 PM","a@x.com","Delivered"\r\n';
   it('matches names case-insensitively, with BOM, stray quotes and spaces stripped, in any order', async () => {
-    for (const header of ['"RECEIVED","recipientaddress","status"', '\uFEFF Received ,"RecipientAddress" ,Status', 'receivedDateTime,recipientAddress,status']) {
+    for (const header of [
+      '"RECEIVED","recipientaddress","status"',
+      '\uFEFF Received ,"RecipientAddress" ,Status',
+      'receivedDateTime,recipientAddress,status',
+    ]) {
       const { summary, events } = await readAll(utf8(`${header}\r\n${body}`));
       expect(summary.family).toBe('trace-summary');
       expect(events[0]!.outcome).toBe('delivered');
@@ -139,7 +180,9 @@ describe('header recognition', () => {
   });
 
   it('accepts the remote-PowerShell columns in front', async () => {
-    const { summary } = await readAll(utf8('"PSComputerName","RunspaceId","PSShowComputerName","Received","RecipientAddress","Status"\r\n"x","y","False",' + body));
+    const { summary } = await readAll(
+      utf8('"PSComputerName","RunspaceId","PSShowComputerName","Received","RecipientAddress","Status"\r\n"x","y","False",' + body),
+    );
     expect(summary.family).toBe('trace-summary');
   });
 
@@ -168,7 +211,8 @@ describe('dates', () => {
   });
 
   it('learns day-first from a value over 12 and holds earlier ambiguous rows until then', async () => {
-    const text = '"Received","RecipientAddress","Status"\r\n"03/04/2026 10:00:00","a@x.com","Delivered"\r\n"25/04/2026 10:00:00","b@x.com","Delivered"\r\n';
+    const text =
+      '"Received","RecipientAddress","Status"\r\n"03/04/2026 10:00:00","a@x.com","Delivered"\r\n"25/04/2026 10:00:00","b@x.com","Delivered"\r\n';
     const { summary, events } = await readAll(utf8(text));
     expect(events.map((e) => new Date(e.time).toISOString())).toEqual(['2026-04-03T10:00:00.000Z', '2026-04-25T10:00:00.000Z']);
     expect(summary.warnings).toEqual([]);

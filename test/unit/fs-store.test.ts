@@ -11,7 +11,9 @@ const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 describe('createFsStore', () => {
   it('creates exclusively: of 20 concurrent putIfAbsent calls exactly one wins', async () => {
     const store = fresh();
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.putIfAbsent('results/sources/t/x.json', Buffer.from(`writer ${i}`))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => store.putIfAbsent('results/sources/t/x.json', Buffer.from(`writer ${i}`))),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof PreconditionFailedError)).toHaveLength(19);
     expect(text((await store.get('results/sources/t/x.json'))!.body)).toMatch(/^writer \d+$/);
@@ -53,7 +55,12 @@ describe('createFsStore', () => {
   it('lists by prefix, in key order, without temp files or locks', async () => {
     const root = mkdtempSync(join(tmpdir(), 'mailflow-store-'));
     const store = createFsStore({ root });
-    for (const k of ['results/hourly/tenant=a/date=2026-11-20/hour=10.json', 'results/hourly/tenant=a/date=2026-11-20/hour=09.json', 'results/hourly/tenant=b/date=2026-11-20/hour=10.json', 'results/sources/a/1.json']) {
+    for (const k of [
+      'results/hourly/tenant=a/date=2026-11-20/hour=10.json',
+      'results/hourly/tenant=a/date=2026-11-20/hour=09.json',
+      'results/hourly/tenant=b/date=2026-11-20/hour=10.json',
+      'results/sources/a/1.json',
+    ]) {
       await store.putIfAbsent(k, Buffer.from('{}'));
     }
     const { etag } = (await store.get('results/sources/a/1.json'))!;

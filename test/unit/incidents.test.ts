@@ -31,9 +31,14 @@ function drive(steps: Array<[minute: number, value: number]>): { transitions: st
 describe('incident lifecycle (hysteresis)', () => {
   it('goes open → escalated → resolved with exactly three notifications', () => {
     const { transitions, last } = drive([
-      [0, 5], [10, 25], [20, 30], // opens at 25
+      [0, 5],
+      [10, 25],
+      [20, 30], // opens at 25
       [80, 60], // more than twice 25, an hour after the last notification: escalated
-      [90, 70], [100, 8], [130, 5], [159, 9], // below 10 since minute 100, not yet a full hour
+      [90, 70],
+      [100, 8],
+      [130, 5],
+      [159, 9], // below 10 since minute 100, not yet a full hour
       [160, 4], // a full hour below: resolved
       [170, 3],
     ]);
@@ -48,21 +53,35 @@ describe('incident lifecycle (hysteresis)', () => {
   });
 
   it('waits out the cooldown before reporting a worse value', () => {
-    expect(drive([[0, 20], [5, 100], [30, 200], [61, 400]]).transitions).toEqual(['open', 'escalated']);
+    expect(
+      drive([
+        [0, 20],
+        [5, 100],
+        [30, 200],
+        [61, 400],
+      ]).transitions,
+    ).toEqual(['open', 'escalated']);
   });
 
   it('opens a new episode after a resolution', () => {
-    const { transitions, last } = drive([[0, 30], [10, 0], [70, 0], [80, 40]]);
+    const { transitions, last } = drive([
+      [0, 30],
+      [10, 0],
+      [70, 0],
+      [80, 40],
+    ]);
     expect(transitions).toEqual(['open', 'resolved', 'open']);
     expect(last!.episode).toBe(2);
   });
 });
 
-const LED = (code: string) => `"Reason: [{LED=450 ${code} Connection refused [LastAttemptedServerName=mail.contoso.com]};{MSG=};{FQDN=};{IP=};{LRT=}]"`;
+const LED = (code: string) =>
+  `"Reason: [{LED=450 ${code} Connection refused [LastAttemptedServerName=mail.contoso.com]};{MSG=};{FQDN=};{IP=};{LRT=}]"`;
 /** A small export: `n` deferrals for distinct messages to one destination, within one hour. */
 function deferrals(file: number, n: number, minute = 10): Uint8Array {
   let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
-  for (let i = 0; i < n; i++) text += `"2026-11-20T03:${String((minute + i) % 60).padStart(2, '0')}:00Z","Defer",${LED('4.4.316')},"f${file}-m${i}","u${i}@contoso.com"\r\n`;
+  for (let i = 0; i < n; i++)
+    text += `"2026-11-20T03:${String((minute + i) % 60).padStart(2, '0')}:00Z","Defer",${LED('4.4.316')},"f${file}-m${i}","u${i}@contoso.com"\r\n`;
   return utf8(text);
 }
 
@@ -91,7 +110,10 @@ describe('alerts from ingestion', () => {
 
   it('speaks Italian for a tenant that asks for it', async () => {
     const { sent, notifier } = recorder();
-    await ingestBytes(createMemoryStore(), 'a.csv', deferrals(1, 30), { tenant: 'contoso', config: { alerts: { rules: parseRulesConfig({ tenants: { contoso: { language: 'it' } } }), notifier } } });
+    await ingestBytes(createMemoryStore(), 'a.csv', deferrals(1, 30), {
+      tenant: 'contoso',
+      config: { alerts: { rules: parseRulesConfig({ tenants: { contoso: { language: 'it' } } }), notifier } },
+    });
     expect(sent[0]!.text).toContain('Avviso sul flusso di posta per contoso');
     expect(sent[0]!.text).toContain('Connessione rifiutata');
   });
@@ -109,7 +131,8 @@ describe('stuck and queued messages', () => {
         text += `"${t}","Defer",${led('mx.recovers.example')},"r${m}","b${m}@recovers.example"\r\n`;
       }
     }
-    for (let m = 0; m < 3; m++) text += `"2026-11-20T13:30:00Z","Send","The message was sent to mx.recovers.example.","r${m}","b${m}@recovers.example"\r\n`;
+    for (let m = 0; m < 3; m++)
+      text += `"2026-11-20T13:30:00Z","Send","The message was sent to mx.recovers.example.","r${m}","b${m}@recovers.example"\r\n`;
     return utf8(text);
   }
 
@@ -128,7 +151,14 @@ describe('stuck and queued messages', () => {
     const { notifier } = recorder();
     const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }] });
     await ingestBytes(store, 'long.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
-    const finals = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n' + [0, 1, 2].map((m) => `"2026-11-20T14:10:00Z","Fail","Reason: [{LED=550 5.4.317 Message expired, cannot connect to remote server}]","s${m}","a${m}@stuck.example"\r\n`).join('');
+    const finals =
+      '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n' +
+      [0, 1, 2]
+        .map(
+          (m) =>
+            `"2026-11-20T14:10:00Z","Fail","Reason: [{LED=550 5.4.317 Message expired, cannot connect to remote server}]","s${m}","a${m}@stuck.example"\r\n`,
+        )
+        .join('');
     await ingestBytes(store, 'finals.csv', utf8(finals), { config: { alerts: { rules, notifier } } });
     const state = JSON.parse(Buffer.from((await store.get('state/deferrals/default.json'))!.body).toString());
     expect(Object.keys(state.entries)).toEqual([]);
@@ -137,7 +167,8 @@ describe('stuck and queued messages', () => {
   it('raises the Microsoft-style queue alert at 200 messages deferred over an hour per connector and destination', async () => {
     let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
     for (let m = 0; m < 210; m++) {
-      for (const h of ['01', '03']) text += `"2026-11-20T${h}:00:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","q${m}","u${m}@contoso.com"\r\n`;
+      for (const h of ['01', '03'])
+        text += `"2026-11-20T${h}:00:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","q${m}","u${m}@contoso.com"\r\n`;
     }
     const { sent, notifier } = recorder();
     await ingestBytes(createMemoryStore(), 'queue.csv', utf8(text), { config: { alerts: { rules: parseRulesConfig({}), notifier } } });
@@ -151,12 +182,24 @@ describe('new codes', () => {
   it('alerts on a code the tenant has not seen in the 7 days before, once, and not on known codes', async () => {
     const store = createMemoryStore();
     const { sent, notifier } = recorder();
-    const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }, { id: 'stuck', enabled: false }, { id: 'queue', enabled: false }, { id: 'permanent-failure-rate', enabled: false }] });
-    const row = (day: number, code: string, id: string) => `"2026-11-${day}T10:00:00Z","Fail","Reason: [{LED=550 ${code} rejected}]","${id}","x@partner.example"\r\n`;
+    const rules = parseRulesConfig({
+      rules: [
+        { id: 'connector-codes', enabled: false },
+        { id: 'stuck', enabled: false },
+        { id: 'queue', enabled: false },
+        { id: 'permanent-failure-rate', enabled: false },
+      ],
+    });
+    const row = (day: number, code: string, id: string) =>
+      `"2026-11-${day}T10:00:00Z","Fail","Reason: [{LED=550 ${code} rejected}]","${id}","x@partner.example"\r\n`;
     const head = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
-    await ingestBytes(store, 'history.csv', utf8(head + row(15, '5.1.1', 'a') + row(15, '5.2.2', 'b')), { config: { alerts: { rules, notifier } } });
+    await ingestBytes(store, 'history.csv', utf8(head + row(15, '5.1.1', 'a') + row(15, '5.2.2', 'b')), {
+      config: { alerts: { rules, notifier } },
+    });
     expect(sent).toHaveLength(0); // nothing before that hour to compare with: no alert
-    await ingestBytes(store, 'today.csv', utf8(head + row(20, '5.1.1', 'c') + row(20, '5.7.26', 'd') + row(20, '5.7.26', 'e')), { config: { alerts: { rules, notifier } } });
+    await ingestBytes(store, 'today.csv', utf8(head + row(20, '5.1.1', 'c') + row(20, '5.7.26', 'd') + row(20, '5.7.26', 'e')), {
+      config: { alerts: { rules, notifier } },
+    });
     expect(sent.map((n) => [n.json.ruleId, (n.json.group as { code: string }).code, n.json.value])).toEqual([['new-code', '5.7.26', 2]]);
   });
 });
@@ -174,16 +217,24 @@ describe('quiet hours', () => {
 
     const store = createMemoryStore();
     const { sent, notifier } = recorder();
-    const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', severity: 'warning' }], tenants: { contoso: { timeZone: 'Europe/Rome', quietHours: { from: '22:00', to: '07:00' } } } });
+    const rules = parseRulesConfig({
+      rules: [{ id: 'connector-codes', severity: 'warning' }],
+      tenants: { contoso: { timeZone: 'Europe/Rome', quietHours: { from: '22:00', to: '07:00' } } },
+    });
     const night = { now: () => new Date('2026-11-20T23:30:00Z'), sleep: async () => {} };
     await ingestBytes(store, 'a.csv', deferrals(1, 30), { tenant: 'contoso', clock: night, config: { alerts: { rules, notifier } } });
     expect(sent).toHaveLength(0);
     const held = [];
-    for await (const o of store.list('state/incidents/contoso/')) held.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
+    for await (const o of store.list('state/incidents/contoso/'))
+      held.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
     expect(held[0]).toMatchObject({ state: 'open', notifications: [{ transition: 'open', sent: true, held: 'quiet hours' }] });
 
     const critical = parseRulesConfig({ tenants: { contoso: { timeZone: 'Europe/Rome', quietHours: { from: '22:00', to: '07:00' } } } });
-    await ingestBytes(createMemoryStore(), 'a.csv', deferrals(1, 30), { tenant: 'contoso', clock: night, config: { alerts: { rules: critical, notifier } } });
+    await ingestBytes(createMemoryStore(), 'a.csv', deferrals(1, 30), {
+      tenant: 'contoso',
+      clock: night,
+      config: { alerts: { rules: critical, notifier } },
+    });
     expect(sent.map((n) => n.json.severity)).toEqual(['critical']);
   });
 });
@@ -195,7 +246,19 @@ describe('suppressions', () => {
     const { runCli } = await import('../helpers/io.ts');
     const bad = await runCli(['suppress', '--data-dir', dir, '--rule', 'connector-codes', '--until', '4h', '--reason', 'short']);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('at least 10 characters') });
-    const ok = await runCli(['suppress', '--data-dir', dir, '--rule', 'connector-codes', '--key', 'destination=mail.contoso.com', '--until', '4h', '--reason', 'firewall change window, ticket CHG-1042']);
+    const ok = await runCli([
+      'suppress',
+      '--data-dir',
+      dir,
+      '--rule',
+      'connector-codes',
+      '--key',
+      'destination=mail.contoso.com',
+      '--until',
+      '4h',
+      '--reason',
+      'firewall change window, ticket CHG-1042',
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^suppressed connector-codes destination=mail\.contoso\.com for default until /);
 
@@ -204,7 +267,8 @@ describe('suppressions', () => {
     await ingestBytes(store, 'a.csv', deferrals(1, 30), { config: { alerts: { rules: parseRulesConfig({}), notifier } } });
     expect(sent).toHaveLength(0);
     const held = [];
-    for await (const o of store.list('state/incidents/default/connector-codes/')) held.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
+    for await (const o of store.list('state/incidents/default/connector-codes/'))
+      held.push(JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()));
     expect(held[0].notifications[0].held).toMatch(/^suppressed until .*: firewall change window, ticket CHG-1042$/);
 
     const listed = await runCli(['suppress', '--data-dir', dir, '--list']);

@@ -110,7 +110,13 @@ function crashingAfter(store: ObjectStore, n: number): ObjectStore {
       if (++writes === n) throw new Error(`simulated crash after write ${n}`);
       return v;
     });
-  return { ...store, get: (k) => store.get(k), list: (p) => store.list(p), putIfAbsent: (k, b) => crash(store.putIfAbsent(k, b)), putIfMatch: (k, b, e) => crash(store.putIfMatch(k, b, e)) };
+  return {
+    ...store,
+    get: (k) => store.get(k),
+    list: (p) => store.list(p),
+    putIfAbsent: (k, b) => crash(store.putIfAbsent(k, b)),
+    putIfMatch: (k, b, e) => crash(store.putIfMatch(k, b, e)),
+  };
 }
 
 describe('large files are merged in parts, so memory stays flat', () => {
@@ -139,7 +145,10 @@ describe('large files are merged in parts, so memory stays flat', () => {
     writes += 20; // parts rewrite rollups and summaries more than once: crash well past the first writes too
     for (let n = 1; n <= writes; n += 3) {
       const store = createMemoryStore();
-      const crashed = await ingestBytes(crashingAfter(store, n), 'x.csv', bytes, { config }).then(() => false, () => true);
+      const crashed = await ingestBytes(crashingAfter(store, n), 'x.csv', bytes, { config }).then(
+        () => false,
+        () => true,
+      );
       await ingestBytes(store, 'x.csv', bytes, { config });
       expect(await snapshot(store), `crash after write ${n} (${crashed ? 'crashed' : 'finished'})`).toEqual(baseline);
     }

@@ -4,10 +4,10 @@ import { readExport } from '../../functions/core/read/read-export.ts';
 import { errorOf, generated, once, readAll, utf8 } from '../helpers/bytes.ts';
 
 const HEADER = '"Received","SenderAddress","RecipientAddress","Status","MessageTraceId"\r\n';
-const row = (i: number, status = 'Delivered') => `"11/20/2026 10:${String(i % 60).padStart(2, '0')}:00 AM","a@contoso.com","r${i}@fabrikam.com","${status}","id-${i}"\r\n`;
+const row = (i: number, status = 'Delivered') =>
+  `"11/20/2026 10:${String(i % 60).padStart(2, '0')}:00 AM","a@contoso.com","r${i}@fabrikam.com","${status}","id-${i}"\r\n`;
 
 describe('hostile and malformed input: bombs, gzip structure, giant fields, encodings, wrong shapes, totals (I22–I26, I28; the bounds of I21, I23 and I25 are in test/bounds/)', () => {
-
   it('I22 reads concatenated gzip members as one file', async () => {
     const a = HEADER + row(1);
     const b = row(2) + row(3);
@@ -44,7 +44,11 @@ describe('hostile and malformed input: bombs, gzip structure, giant fields, enco
 
   it('I24 rejects invalid UTF-8 in a used column with its byte offset, never U+FFFD', async () => {
     const good = HEADER + row(1);
-    const bad = Buffer.concat([utf8(good + '"11/20/2026 10:00:00 AM","a@contoso.com","r'), Buffer.from([0xc0, 0x80]), utf8('@x.com","Delivered","id-2"\r\n')]);
+    const bad = Buffer.concat([
+      utf8(good + '"11/20/2026 10:00:00 AM","a@contoso.com","r'),
+      Buffer.from([0xc0, 0x80]),
+      utf8('@x.com","Delivered","id-2"\r\n'),
+    ]);
     const { summary, events } = await readAll(bad);
     expect(summary.rejectedRows.count).toBe(1);
     expect(summary.rejectedRows.samples[0]!.line).toBe(3);
@@ -53,7 +57,11 @@ describe('hostile and malformed input: bombs, gzip structure, giant fields, enco
   });
 
   it('I24 does not validate columns it never reads (a Latin-1 subject is fine)', async () => {
-    const bytes = Buffer.concat([utf8('"Received","RecipientAddress","Status","Subject"\r\n"11/20/2026 10:00:00 AM","r@x.com","Delivered","Caf'), Buffer.from([0xe9]), utf8('"\r\n')]);
+    const bytes = Buffer.concat([
+      utf8('"Received","RecipientAddress","Status","Subject"\r\n"11/20/2026 10:00:00 AM","r@x.com","Delivered","Caf'),
+      Buffer.from([0xe9]),
+      utf8('"\r\n'),
+    ]);
     const { summary } = await readAll(bytes);
     expect(summary).toMatchObject({ rows: 1, rejectedRows: { count: 0 } });
   });
@@ -107,7 +115,13 @@ describe('hostile and malformed input: bombs, gzip structure, giant fields, enco
     expect(summary.rejectedRows.count).toBe(100);
     expect(summary.rejectedRows.samples.map((s) => s.line)).toEqual(badLines.slice(0, 20));
     expect(events).toHaveLength(9_900);
-    expect(summary.rejectedRows.samples.map((s) => s.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/unreadable date/), expect.stringMatching(/has 3 fields where the header has 5/), 'no timestamp']));
+    expect(summary.rejectedRows.samples.map((s) => s.reason)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/unreadable date/),
+        expect.stringMatching(/has 3 fields where the header has 5/),
+        'no timestamp',
+      ]),
+    );
   });
 
   it('I28 counts every classified row exactly once: per-code and per-outcome sums match', async () => {

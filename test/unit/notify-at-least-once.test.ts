@@ -17,17 +17,28 @@ import { scheduledTick } from '../../functions/core/flows/scheduled-tick.ts';
  */
 const rules = parseRulesConfig({ tenants: { contoso: { timeZone: 'UTC', digestHour: 7 } } });
 
-type Fault = { kind: 'none' } | { kind: 'crash-after-write'; n: number } | { kind: 'publish-rejected'; n: number } | { kind: 'publish-ack-lost'; n: number };
+type Fault =
+  | { kind: 'none' }
+  | { kind: 'crash-after-write'; n: number }
+  | { kind: 'publish-rejected'; n: number }
+  | { kind: 'publish-ack-lost'; n: number };
 
 /** Throws once, right after the n-th successful write of the whole scenario (a crashed function). */
 function crashingStore(store: ObjectStore, fault: Fault): ObjectStore & { writes: () => number } {
   let writes = 0;
-  const after = <T>(p: Promise<T>) => p.then((v) => {
-    writes++;
-    if (fault.kind === 'crash-after-write' && writes === fault.n) throw new Error(`crash after write ${writes}`);
-    return v;
-  });
-  return { writes: () => writes, get: (k) => store.get(k), list: (p) => store.list(p), putIfAbsent: (k, b) => after(store.putIfAbsent(k, b)), putIfMatch: (k, b, e) => after(store.putIfMatch(k, b, e)) };
+  const after = <T>(p: Promise<T>) =>
+    p.then((v) => {
+      writes++;
+      if (fault.kind === 'crash-after-write' && writes === fault.n) throw new Error(`crash after write ${writes}`);
+      return v;
+    });
+  return {
+    writes: () => writes,
+    get: (k) => store.get(k),
+    list: (p) => store.list(p),
+    putIfAbsent: (k, b) => after(store.putIfAbsent(k, b)),
+    putIfMatch: (k, b, e) => after(store.putIfMatch(k, b, e)),
+  };
 }
 
 async function scenario(fault: Fault): Promise<{ delivered: string[]; writes: number; publishes: number }> {
@@ -58,7 +69,9 @@ async function scenario(fault: Fault): Promise<{ delivered: string[]; writes: nu
     }
   };
   const tick = () => scheduledTick({ store, notifier, logger: silentLogger, clock }, rules);
-  await step('2026-11-20T04:00:00Z', () => ingestBytes(store, 'a.csv', deferralExport(30), { tenant: 'contoso', clock, config: { alerts: { rules, notifier } } })); // opens the incident
+  await step('2026-11-20T04:00:00Z', () =>
+    ingestBytes(store, 'a.csv', deferralExport(30), { tenant: 'contoso', clock, config: { alerts: { rules, notifier } } }),
+  ); // opens the incident
   await step('2026-11-20T05:10:00Z', tick); // below the close threshold from now on
   await step('2026-11-20T06:15:00Z', tick); // a full hour below: resolved
   await step('2026-11-20T07:05:00Z', tick); // the digest hour

@@ -7,7 +7,8 @@ import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 
 const HEAD = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
-const defer = (hour: string, id: string, server = 'mail.contoso.com') => `"2026-11-20T${hour}:10:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=${server}]}]","${id}","u@contoso.com"\r\n`;
+const defer = (hour: string, id: string, server = 'mail.contoso.com') =>
+  `"2026-11-20T${hour}:10:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=${server}]}]","${id}","u@contoso.com"\r\n`;
 
 async function fixture() {
   const store = createMemoryStore();
@@ -28,7 +29,11 @@ const now = Date.parse('2026-11-20T12:00:00Z');
 describe('the query API (Function URL)', () => {
   it('/v1/summary groups the range and compares it with the previous period of equal length', async () => {
     const store = await fixture();
-    const r = await handleApiRequest(get('/v1/summary', { tenant: 'contoso', from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', by: 'code,destination' }), store, now);
+    const r = await handleApiRequest(
+      get('/v1/summary', { tenant: 'contoso', from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', by: 'code,destination' }),
+      store,
+      now,
+    );
     expect(r.statusCode).toBe(200);
     const body = JSON.parse(r.body);
     expect(body.rows).toEqual([
@@ -39,18 +44,29 @@ describe('the query API (Function URL)', () => {
 
   it('/v1/timeseries, /v1/sources and /v1/incidents answer what the dashboard needs', async () => {
     const store = await fixture();
-    const ts = JSON.parse((await handleApiRequest(get('/v1/timeseries', { from: '2026-11-20', to: '2026-11-21', step: 'hour' }), store, now)).body);
-    expect(ts.rows.map((r: { hour: string; events: number }) => [r.hour, r.events])).toEqual([['2026-11-20T09:00:00Z', 4], ['2026-11-20T10:00:00Z', 31]]);
+    const ts = JSON.parse(
+      (await handleApiRequest(get('/v1/timeseries', { from: '2026-11-20', to: '2026-11-21', step: 'hour' }), store, now)).body,
+    );
+    expect(ts.rows.map((r: { hour: string; events: number }) => [r.hour, r.events])).toEqual([
+      ['2026-11-20T09:00:00Z', 4],
+      ['2026-11-20T10:00:00Z', 31],
+    ]);
     const rejected = JSON.parse((await handleApiRequest(get('/v1/sources', { tenant: 'contoso', status: 'rejected' }), store, now)).body);
     expect(rejected).toHaveLength(1);
     expect(rejected[0]).toMatchObject({ status: 'rejected', errorCode: 'UNRECOGNIZED_HEADER', key: 'incoming/contoso/bad.csv' });
     const incidents = JSON.parse((await handleApiRequest(get('/v1/incidents', { tenant: 'contoso', state: 'active' }), store, now)).body);
-    expect(incidents).toEqual([expect.objectContaining({ ruleId: 'connector-codes', state: 'open', group: { destination: 'mail.contoso.com' } })]);
+    expect(incidents).toEqual([
+      expect.objectContaining({ ruleId: 'connector-codes', state: 'open', group: { destination: 'mail.contoso.com' } }),
+    ]);
   });
 
   it('answers CSV with formulas neutralised (O29)', async () => {
     const store = await fixture();
-    const r = await handleApiRequest(get('/v1/summary', { tenant: 'contoso', from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', by: 'destination', format: 'csv' }), store, now);
+    const r = await handleApiRequest(
+      get('/v1/summary', { tenant: 'contoso', from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', by: 'destination', format: 'csv' }),
+      store,
+      now,
+    );
     expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows = csvParse(r.body, { columns: true }) as Array<Record<string, string>>;
     expect(rows.map((x) => x.destination)).toEqual(['mail.contoso.com', "'=HYPERLINK(evil.example)"]);

@@ -27,8 +27,15 @@ const hmac = (key: string | Buffer, s: string) => createHmac('sha256', key).upda
 const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** SigV4 verification as AWS does it: canonical request from the raw request, then the HMAC chain. */
-function verifySigV4(req: { method: string; url: string; headers: IncomingMessage['headers'] }, secret: string, now = Date.now()): string | null {
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ''));
+function verifySigV4(
+  req: { method: string; url: string; headers: IncomingMessage['headers'] },
+  secret: string,
+  now = Date.now(),
+): string | null {
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      String(req.headers.authorization ?? ''),
+    );
   if (!m) return 'no SigV4 Authorization header';
   const [, accessKey, date, region, service, signedHeaders, signature] = m as unknown as string[];
   if (accessKey !== KEY.id) return 'unknown access key';
@@ -47,7 +54,14 @@ function verifySigV4(req: { method: string; url: string; headers: IncomingMessag
     .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const headers = names.map((n) => `${n}:${String(req.headers[n] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const headers = names
+    .map(
+      (n) =>
+        `${n}:${String(req.headers[n] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
   const canonical = [req.method, path, query, headers, signedHeaders, String(req.headers['x-amz-content-sha256'] ?? sha256(''))].join('\n');
   const toSign = ['AWS4-HMAC-SHA256', amzDate, `${date}/${region}/${service}/aws4_request`, sha256(canonical)].join('\n');
   const key = ['aws4_request'].reduce((k, part) => hmac(k, part), hmac(hmac(hmac(`AWS4${secret}`, date!), region!), service!));
@@ -62,7 +76,12 @@ const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   for (const tenant of ['alpha', 'beta']) {
-    await ingestBytes(store, 'trace.csv', generated({ family: 'trace-detail', rows: 3000, seed: tenant.length, perHour: 150, start: START }), { tenant });
+    await ingestBytes(
+      store,
+      'trace.csv',
+      generated({ family: 'trace-detail', rows: 3000, seed: tenant.length, perHour: 150, start: START }),
+      { tenant },
+    );
   }
   server = createServer((req, res) => {
     const verdict = verifySigV4({ method: req.method!, url: req.url!, headers: req.headers }, KEY.secret);
@@ -92,19 +111,37 @@ const range = ['--from', '2026-11-20T00:00:00Z', '--to', '2026-11-21T00:00:00Z']
 describe('mailflow query --url (SigV4 against the query API)', () => {
   it('signs every request so an independent SigV4 check accepts it, and prints the same rows as a local query plus the change', async () => {
     const before = seen.length;
-    const out = await runCli(['query', '--url', base, '--region', REGION, ...range, '--by', 'code', '--where', 'outcome=deferred,failed', '--format', 'json']);
+    const out = await runCli([
+      'query',
+      '--url',
+      base,
+      '--region',
+      REGION,
+      ...range,
+      '--by',
+      'code',
+      '--where',
+      'outcome=deferred,failed',
+      '--format',
+      'json',
+    ]);
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(seen.slice(before).map((s) => s.verdict)).toEqual([null]);
     const rows = JSON.parse(out.stdout) as Array<{ code: string; events: number; messages: number; previousEvents: number; trend: string }>;
-    const local = await queryStore(store, { by: ['code'], where: { outcome: ['deferred', 'failed'] }, from: Date.parse(range[1]!), to: Date.parse(range[3]!) });
+    const local = await queryStore(store, {
+      by: ['code'],
+      where: { outcome: ['deferred', 'failed'] },
+      from: Date.parse(range[1]!),
+      to: Date.parse(range[3]!),
+    });
     expect(local.length).toBeGreaterThan(1);
     expect(rows.map(({ code, events, messages }) => ({ code, events, messages }))).toEqual(local);
     // The previous 24 hours are before the data starts: everything is new.
     expect(rows.every((r) => r.previousEvents === 0 && r.trend === 'new')).toBe(true);
   });
 
-  it('table and csv come through too; csv is the API\'s injection-safe csv', async () => {
+  it("table and csv come through too; csv is the API's injection-safe csv", async () => {
     const table = await runCli(['query', '--url', base.slice(0, -1), '--region', REGION, ...range, '--tenant', 'alpha', '--by', 'outcome']);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^outcome\s+events\s+messages\s+change\s+trend$/);
@@ -118,7 +155,9 @@ describe('mailflow query --url (SigV4 against the query API)', () => {
     try {
       const out = await runCli(['query', '--url', base, '--region', REGION, ...range]);
       expect(out.code).toBe(1);
-      expect(out.stderr).toMatch(/API_FORBIDDEN: .*answered 403: Forbidden .*both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the query function: attach the stack output QueryCallerPolicyArn/);
+      expect(out.stderr).toMatch(
+        /API_FORBIDDEN: .*answered 403: Forbidden .*both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the query function: attach the stack output QueryCallerPolicyArn/,
+      );
       expect(seen.at(-1)!.verdict).toBe('signature does not match');
     } finally {
       process.env.AWS_SECRET_ACCESS_KEY = KEY.secret;
@@ -139,12 +178,16 @@ describe('mailflow query --url (SigV4 against the query API)', () => {
     });
     await new Promise<void>((resolve) => spy.listen(0, '127.0.0.1', resolve));
     try {
-      const url = new URL(`http://127.0.0.1:${(spy.address() as AddressInfo).port}/v1/summary?by=code&where=outcome%3Ddeferred%3Bcode%3D4.4.316&from=2026-11-20`);
+      const url = new URL(
+        `http://127.0.0.1:${(spy.address() as AddressInfo).port}/v1/summary?by=code&where=outcome%3Ddeferred%3Bcode%3D4.4.316&from=2026-11-20`,
+      );
       await signedGet(url, { region: REGION, credentials: { accessKeyId: KEY.id, secretAccessKey: KEY.secret } });
       const request = { method: 'GET', url: captured!.url, headers: captured!.headers };
       expect(verifySigV4(request, KEY.secret)).toBeNull();
       expect(verifySigV4({ ...request, url: request.url.replace('by=code', 'by=domain') }, KEY.secret)).toBe('signature does not match');
-      expect(verifySigV4({ ...request, headers: { ...request.headers, host: 'evil.example' } }, KEY.secret)).toBe('signature does not match');
+      expect(verifySigV4({ ...request, headers: { ...request.headers, host: 'evil.example' } }, KEY.secret)).toBe(
+        'signature does not match',
+      );
       expect(verifySigV4(request, 'another secret')).toBe('signature does not match');
     } finally {
       await new Promise((resolve) => spy.close(resolve));

@@ -18,7 +18,9 @@ const HOUR = 3_600_000;
 const START = Date.UTC(2026, 10, 20);
 const TENANTS = ['alpha', 'beta'] as const;
 
-interface Counted extends DeliveryEvent { tenant: string }
+interface Counted extends DeliveryEvent {
+  tenant: string;
+}
 
 let store: ObjectStore;
 const events: Counted[] = [];
@@ -45,16 +47,28 @@ beforeAll(async () => {
 
 function valueOf(field: QueryField, e: Counted): string | null {
   switch (field) {
-    case 'tenant': return e.tenant;
-    case 'hour': return new Date(Math.floor(e.time / HOUR) * HOUR).toISOString().replace('.000Z', 'Z');
-    case 'day': return new Date(e.time).toISOString().slice(0, 10);
-    case 'destination': return e.server ?? e.ip;
-    case 'domain': return e.recipientDomain;
-    default: return e[field];
+    case 'tenant':
+      return e.tenant;
+    case 'hour':
+      return new Date(Math.floor(e.time / HOUR) * HOUR).toISOString().replace('.000Z', 'Z');
+    case 'day':
+      return new Date(e.time).toISOString().slice(0, 10);
+    case 'destination':
+      return e.server ?? e.ip;
+    case 'domain':
+      return e.recipientDomain;
+    default:
+      return e[field];
   }
 }
 
-function bruteForce(options: { by: QueryField[]; where: Partial<Record<QueryField, string[]>>; from: number; to: number; tenants?: string[] }): QueryRow[] {
+function bruteForce(options: {
+  by: QueryField[];
+  where: Partial<Record<QueryField, string[]>>;
+  from: number;
+  to: number;
+  tenants?: string[];
+}): QueryRow[] {
   const rows = new Map<string, { row: QueryRow; pairs: Set<string> }>();
   for (const e of events) {
     const hour = Math.floor(e.time / HOUR) * HOUR;
@@ -72,7 +86,21 @@ function bruteForce(options: { by: QueryField[]; where: Partial<Record<QueryFiel
     }
     acc.row.events++;
     // Distinct per hour and per full summary group (outcome … domain), whatever the query groups by.
-    acc.pairs.add(JSON.stringify([e.tenant, hour, e.outcome, e.code, e.category, e.owner, e.connector, e.server ?? e.ip, e.recipientDomain, e.messageKey, e.recipient]));
+    acc.pairs.add(
+      JSON.stringify([
+        e.tenant,
+        hour,
+        e.outcome,
+        e.code,
+        e.category,
+        e.owner,
+        e.connector,
+        e.server ?? e.ip,
+        e.recipientDomain,
+        e.messageKey,
+        e.recipient,
+      ]),
+    );
   }
   return [...rows.values()].map(({ row, pairs }) => ({ ...row, messages: pairs.size }));
 }
@@ -96,7 +124,9 @@ describe('query core equals a brute-force recount (property)', () => {
     const lo = Math.floor(Math.min(...hours) / HOUR) * HOUR - 2 * HOUR;
     const spanHours = Math.ceil((Math.max(...hours) - lo) / HOUR) + 2;
     // Mostly whole hours, so the range edges land exactly on summary hours; sometimes not.
-    const edge = fc.tuple(fc.integer({ min: 0, max: spanHours }), fc.constantFrom(0, 0, 0, 1, 17 * 60_000, HOUR - 1)).map(([h, off]) => lo + h * HOUR + off);
+    const edge = fc
+      .tuple(fc.integer({ min: 0, max: spanHours }), fc.constantFrom(0, 0, 0, 1, 17 * 60_000, HOUR - 1))
+      .map(([h, off]) => lo + h * HOUR + off);
     await fc.assert(
       fc.asyncProperty(
         edge,

@@ -11,19 +11,36 @@ import { join } from 'node:path';
 import { parseTime } from '../../functions/cli/command.ts';
 
 const HEAD = '"Date","Event","Detail","MessageTraceId","RecipientAddress","SenderAddress"\r\n';
-const led = (reply: string, code: string, text: string, server = 'mail.contoso.com') => `Reason: [{LED=${reply} ${code} ${text} [LastAttemptedServerName=${server}]};{MSG=};{FQDN=};{IP=};{LRT=}]`;
-const row = (date: string, event: string, detail: string, id: string, rcpt: string) => `"${date}","${event}","${detail}","${id}","${rcpt}","s@contoso.com"\r\n`;
+const led = (reply: string, code: string, text: string, server = 'mail.contoso.com') =>
+  `Reason: [{LED=${reply} ${code} ${text} [LastAttemptedServerName=${server}]};{MSG=};{FQDN=};{IP=};{LRT=}]`;
+const row = (date: string, event: string, detail: string, id: string, rcpt: string) =>
+  `"${date}","${event}","${detail}","${id}","${rcpt}","s@contoso.com"\r\n`;
 
 // Tenant a: m1 deferred twice at 10:xx then expired at 11:10; m2 deferred once; m3 delivered; m4 failed.
-const A = HEAD
-  + row('2026-11-20T10:05:00Z', 'Defer', led('450', '4.4.316', 'Connection refused'), 'm1', 'r1@fabrikam.com')
-  + row('2026-11-20T10:20:00Z', 'Defer', led('450', '4.4.316', 'Connection refused'), 'm1', 'r1@fabrikam.com')
-  + row('2026-11-20T10:30:00Z', 'Defer', led('450', '4.4.316', 'Connection refused'), 'm2', 'r2@fabrikam.com')
-  + row('2026-11-20T11:10:00Z', 'Fail', led('550', '5.4.316', 'Message expired, connection refused'), 'm1', 'r1@fabrikam.com')
-  + row('2026-11-20T11:15:00Z', 'Deliver', 'The message was successfully delivered.', 'm3', 'r3@contoso.com')
-  + row('2026-11-20T11:40:00Z', 'Fail', led('550', '5.1.10', 'RESOLVER.ADR.RecipientNotFound', 'mx.tailspintoys.com'), 'm4', 'r4@tailspintoys.com');
+const A =
+  HEAD +
+  row('2026-11-20T10:05:00Z', 'Defer', led('450', '4.4.316', 'Connection refused'), 'm1', 'r1@fabrikam.com') +
+  row('2026-11-20T10:20:00Z', 'Defer', led('450', '4.4.316', 'Connection refused'), 'm1', 'r1@fabrikam.com') +
+  row('2026-11-20T10:30:00Z', 'Defer', led('450', '4.4.316', 'Connection refused'), 'm2', 'r2@fabrikam.com') +
+  row('2026-11-20T11:10:00Z', 'Fail', led('550', '5.4.316', 'Message expired, connection refused'), 'm1', 'r1@fabrikam.com') +
+  row('2026-11-20T11:15:00Z', 'Deliver', 'The message was successfully delivered.', 'm3', 'r3@contoso.com') +
+  row(
+    '2026-11-20T11:40:00Z',
+    'Fail',
+    led('550', '5.1.10', 'RESOLVER.ADR.RecipientNotFound', 'mx.tailspintoys.com'),
+    'm4',
+    'r4@tailspintoys.com',
+  );
 // Tenant b: one deferral at 12:00.
-const B = HEAD + row('2026-11-20T12:00:00Z', 'Defer', led('450', '4.4.317', 'Cannot connect to remote server', 'gmail-smtp-in.l.google.com'), 'm5', 'r5@gmail.com');
+const B =
+  HEAD +
+  row(
+    '2026-11-20T12:00:00Z',
+    'Defer',
+    led('450', '4.4.317', 'Cannot connect to remote server', 'gmail-smtp-in.l.google.com'),
+    'm5',
+    'r5@gmail.com',
+  );
 
 async function fixtureStore() {
   const store = createMemoryStore();
@@ -59,12 +76,16 @@ describe('queryStore against hand-computed expectations', () => {
   it('filters: values of one field OR-ed, fields AND-ed; tenant and time range; top N', async () => {
     const store = await fixtureStore();
     const where = parseWhere(['outcome=failed,expired', 'domain=fabrikam.com']);
-    expect(await queryStore(store, { by: ['code', 'destination'], where })).toEqual([{ code: '5.4.316', destination: 'mail.contoso.com', events: 1, messages: 1 }]);
+    expect(await queryStore(store, { by: ['code', 'destination'], where })).toEqual([
+      { code: '5.4.316', destination: 'mail.contoso.com', events: 1, messages: 1 },
+    ]);
     expect(await queryStore(store, { by: ['category', 'owner'], where: parseWhere(['code=4.4.316', 'code=4.4.317']) })).toEqual([
       { category: 'connection-refused', owner: 'our-servers', events: 3, messages: 2 },
       { category: 'remote-server', owner: 'our-servers', events: 1, messages: 1 },
     ]);
-    expect(await queryStore(store, { by: ['destination'], where: { outcome: ['deferred'] }, tenants: ['a'] })).toEqual([{ destination: 'mail.contoso.com', events: 3, messages: 2 }]);
+    expect(await queryStore(store, { by: ['destination'], where: { outcome: ['deferred'] }, tenants: ['a'] })).toEqual([
+      { destination: 'mail.contoso.com', events: 3, messages: 2 },
+    ]);
     const range = { from: Date.parse('2026-11-20T11:00:00Z'), to: Date.parse('2026-11-20T12:00:00Z') };
     expect(await queryStore(store, { by: ['outcome'], ...range, tenants: ['a', 'b'] })).toEqual([
       { outcome: 'delivered', events: 1, messages: 1 },
@@ -106,7 +127,10 @@ describe('CSV output: no formula injection (O29)', () => {
   it('keeps a connector name from an export from becoming a formula in `mailflow query --format csv`', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailflow-q-'));
     const file = join(dir, 'ext.csv');
-    writeFileSync(file, 'date_time_utc,event_id,recipient_address,recipient_status,connector_id,network_message_id\r\n2026-11-20T10:00:00Z,DEFER,a@x.com,"[{LED=450 4.4.316 Connection refused}]","=HYPERLINK(""http://evil"")",n1\r\n');
+    writeFileSync(
+      file,
+      'date_time_utc,event_id,recipient_address,recipient_status,connector_id,network_message_id\r\n2026-11-20T10:00:00Z,DEFER,a@x.com,"[{LED=450 4.4.316 Connection refused}]","=HYPERLINK(""http://evil"")",n1\r\n',
+    );
     expect((await runCli(['ingest', '--data-dir', join(dir, 'data'), file])).code).toBe(0);
     const out = await runCli(['query', '--data-dir', join(dir, 'data'), '--by', 'connector', '--format', 'csv']);
     expect(out.stdout).toBe(`connector,events,messages\r\n"'=HYPERLINK(""http://evil"")",1,1\r\n`);

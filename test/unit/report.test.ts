@@ -52,7 +52,10 @@ describe('the report model', () => {
       ['2026-11-20T10:00:00.000Z', 32, ['connection-refused', 'recipient']],
     ]);
     expect(m.maxBar).toBe(32);
-    expect(m.codes.map((c) => [c.code, c.events, c.category])).toEqual([['4.4.316', 34, 'connection-refused'], ['5.1.1', 2, 'recipient']]);
+    expect(m.codes.map((c) => [c.code, c.events, c.category])).toEqual([
+      ['4.4.316', 34, 'connection-refused'],
+      ['5.1.1', 2, 'recipient'],
+    ]);
     expect(m.codes[0]!.owner).toMatch(/your own servers/);
     expect(m.codes[0]!.action).toBeTruthy();
     expect(m.destinations[0]).toMatchObject({ name: 'mail.contoso.com', events: 35 });
@@ -112,7 +115,11 @@ describe('the report page', () => {
   it('shows one view per tenant and range, the selected one visible', async () => {
     const store = await fixture();
     const { html } = await renderReport(store, { mode: 'static', lang: 'en', tenant: 'fabrikam', range: '7d', now });
-    const sections = [...html.matchAll(/<section class="view" data-tenant="([^"]+)" data-range="([^"]+)"[^>]*?( hidden)?>/g)].map((m) => [m[1], m[2], !m[3]]);
+    const sections = [...html.matchAll(/<section class="view" data-tenant="([^"]+)" data-range="([^"]+)"[^>]*?( hidden)?>/g)].map((m) => [
+      m[1],
+      m[2],
+      !m[3],
+    ]);
     expect(sections.filter(([, , visible]) => visible)).toEqual([['fabrikam', '7d', true]]);
     expect(sections).toHaveLength(9);
   });
@@ -129,7 +136,9 @@ describe('the report page', () => {
 
   it('names the tenants that exist when asked for one that does not', async () => {
     const store = await fixture();
-    await expect(renderReport(store, { mode: 'live', lang: 'en', tenant: 'nope', range: '24h', now })).rejects.toThrow(/tenants with results: contoso, fabrikam/);
+    await expect(renderReport(store, { mode: 'live', lang: 'en', tenant: 'nope', range: '24h', now })).rejects.toThrow(
+      /tenants with results: contoso, fabrikam/,
+    );
   });
 });
 
@@ -152,9 +161,12 @@ describe('the dashboard server', () => {
       expect((await fetch(`${d.url}report.html`)).status).toBe(404);
       expect((await fetch(d.url, { method: 'POST' })).status).toBe(405);
       // A rebound name (evil.example → 127.0.0.1) is refused: Host must be our own address.
-      const withHost = (host: string) => new Promise<number>((resolve, reject) => {
-        request(d.url, { headers: { host } }, (res) => resolve(res.statusCode!)).on('error', reject).end();
-      });
+      const withHost = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          request(d.url, { headers: { host } }, (res) => resolve(res.statusCode!))
+            .on('error', reject)
+            .end();
+        });
       const port = new URL(d.url).port;
       expect(await withHost('evil.example')).toBe(421);
       expect(await withHost(`evil.example:${port}`)).toBe(421);

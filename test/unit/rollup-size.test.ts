@@ -13,11 +13,25 @@ function busyHour(): FileAggregator {
   for (let i = 0; i < 100_000; i++) {
     const deferred = rng.chance(0.3);
     const e: DeliveryEvent = {
-      time: hour + rng.int(0, 3_599_999), messageKey: `m${rng.int(0, 70_000)}`, recipient: `u${rng.int(0, 5000)}@${rng.pick(domains)}`,
-      recipientDomain: '', senderDomain: 'contoso.com', direction: 'outbound', event: deferred ? 'Defer' : 'Send', statusText: '', connector: deferred ? 'Outbound to on-premises' : null,
-      outcome: deferred ? 'deferred' : 'delivered', code: deferred ? rng.pick(['4.4.316', '4.4.317', '4.7.320']) : null, replyCode: null,
-      category: deferred ? 'connection-refused' : null, transient: deferred ? true : null, owner: deferred ? 'our-servers' : null, innerReply: null,
-      server: deferred ? 'mail.contoso.com' : null, ip: null, line: i + 2,
+      time: hour + rng.int(0, 3_599_999),
+      messageKey: `m${rng.int(0, 70_000)}`,
+      recipient: `u${rng.int(0, 5000)}@${rng.pick(domains)}`,
+      recipientDomain: '',
+      senderDomain: 'contoso.com',
+      direction: 'outbound',
+      event: deferred ? 'Defer' : 'Send',
+      statusText: '',
+      connector: deferred ? 'Outbound to on-premises' : null,
+      outcome: deferred ? 'deferred' : 'delivered',
+      code: deferred ? rng.pick(['4.4.316', '4.4.317', '4.7.320']) : null,
+      replyCode: null,
+      category: deferred ? 'connection-refused' : null,
+      transient: deferred ? true : null,
+      owner: deferred ? 'our-servers' : null,
+      innerReply: null,
+      server: deferred ? 'mail.contoso.com' : null,
+      ip: null,
+      line: i + 2,
     };
     e.recipientDomain = e.recipient.slice(e.recipient.indexOf('@') + 1);
     agg.add(e);
@@ -36,7 +50,14 @@ describe('rollup size at 100,000 events an hour', () => {
     const summaryBytes = Buffer.byteLength(JSON.stringify(toSummary(rollup)));
     const counted = fingerprintCount(rollup);
     mkdirSync('test/artifacts', { recursive: true });
-    writeFileSync('test/artifacts/rollup-size.json', JSON.stringify({ events: 100_000, counted, groups: rollup.groups.length, rollupBytes, summaryBytes, mergeMs: Math.round(mergeMs) }, null, 1));
+    writeFileSync(
+      'test/artifacts/rollup-size.json',
+      JSON.stringify(
+        { events: 100_000, counted, groups: rollup.groups.length, rollupBytes, summaryBytes, mergeMs: Math.round(mergeMs) },
+        null,
+        1,
+      ),
+    );
     expect(counted).toBeGreaterThan(99_000); // random fingerprints: nearly all distinct
     // 8 bytes per fingerprint and per message hash, base64 (×4/3), plus the groups.
     expect(rollupBytes).toBeLessThan(4 * 1024 * 1024);

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, GROUP_FIELDS, parseRulesConfig, resolveTenant, RULE_KINDS, SEVERITIES } from '../../functions/core/rules/config.ts';
+import {
+  DEFAULT_SETTINGS,
+  GROUP_FIELDS,
+  parseRulesConfig,
+  resolveTenant,
+  RULE_KINDS,
+  SEVERITIES,
+} from '../../functions/core/rules/config.ts';
 
 const docs = (name: string) => JSON.parse(readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8'));
 
@@ -17,7 +24,14 @@ describe('rules as data', () => {
       ['new-code', 'new-code', 1, 1],
     ]);
     expect(rules.find((r) => r.id === 'queue')).toMatchObject({ olderThanMinutes: 60, groupBy: ['connector', 'destination'] });
-    expect(rules.find((r) => r.id === 'connector-codes')!.match.codes).toEqual(['4.4.312', '4.4.315', '4.4.316', '4.4.317', '4.4.318', '4.7.320']);
+    expect(rules.find((r) => r.id === 'connector-codes')!.match.codes).toEqual([
+      '4.4.312',
+      '4.4.315',
+      '4.4.316',
+      '4.4.317',
+      '4.4.318',
+      '4.7.320',
+    ]);
     expect(rules.find((r) => r.id === 'permanent-failure-rate')).toMatchObject({ windowMinutes: 360, minVolume: 200 });
     expect(rules.find((r) => r.id === 'stuck')).toMatchObject({ olderThanMinutes: 720 });
     expect(rules.find((r) => r.id === 'new-code')).toMatchObject({ lookbackMinutes: 7 * 24 * 60 });
@@ -27,7 +41,12 @@ describe('rules as data', () => {
     const config = parseRulesConfig(docs('mailflow.config.example.json'));
     const other = resolveTenant(config, 'fabrikam');
     expect(other.rules.find((r) => r.id === 'queue')).toMatchObject({ open: 500, close: 250 });
-    expect(other.rules.find((r) => r.id === 'gmail-auth')).toMatchObject({ kind: 'count', windowMinutes: 360, match: { codes: ['5.7.26'], outcomes: ['failed'] }, groupBy: ['domain'] });
+    expect(other.rules.find((r) => r.id === 'gmail-auth')).toMatchObject({
+      kind: 'count',
+      windowMinutes: 360,
+      match: { codes: ['5.7.26'], outcomes: ['failed'] },
+      groupBy: ['domain'],
+    });
     expect(other.settings).toMatchObject({ language: 'en', timeZone: 'Europe/London', quietHours: { from: '22:00', to: '07:00' } });
     const it_ = resolveTenant(config, 'contoso-it');
     expect(it_.settings).toMatchObject({ language: 'it', timeZone: 'Europe/Rome', digestHour: 7 });
@@ -58,7 +77,8 @@ describe('rules as data', () => {
       'rules[2].groupBy: must be a list of tenant, connector, destination, domain, code, category',
       'tenants.contoso.timeZone: "Mars/Olympus" is not a time zone',
       'tenants.contoso.rules.nope: no rule "nope" to override',
-    ]) expect(message).toContain(expected);
+    ])
+      expect(message).toContain(expected);
     expect(message).toMatch(/has 10 problem\(s\)/);
   });
 
@@ -67,7 +87,21 @@ describe('rules as data', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(['$schema', 'defaults', 'rules', 'tenants']);
     expect(Object.keys(schema.properties.defaults.properties).sort()).toEqual(Object.keys(DEFAULT_SETTINGS).sort());
     const ruleKeys = Object.keys(schema.properties.rules.items.properties).sort();
-    expect(ruleKeys).toEqual(['close', 'cooldown', 'enabled', 'groupBy', 'id', 'kind', 'lookback', 'match', 'minVolume', 'olderThan', 'open', 'severity', 'window']);
+    expect(ruleKeys).toEqual([
+      'close',
+      'cooldown',
+      'enabled',
+      'groupBy',
+      'id',
+      'kind',
+      'lookback',
+      'match',
+      'minVolume',
+      'olderThan',
+      'open',
+      'severity',
+      'window',
+    ]);
     const rule = schema.properties.rules.items.properties;
     expect(rule.kind.enum).toEqual([...RULE_KINDS]);
     expect(rule.severity.enum).toEqual([...SEVERITIES]);

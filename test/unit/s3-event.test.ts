@@ -19,17 +19,27 @@ describe('parseS3Event: event shapes and key decoding (R9, R10)', () => {
 
   it('round-trips any key through form encoding (property, 1,000 runs)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('+', '%', ' ', '/', '😀', 'é'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 60 }), (name) => {
-        const key = `incoming/t/${name.replace(/\/$/, '_')}`;
-        const parsed = parseS3Event({ Records: [s3Record(key)] });
-        expect(parsed.objects.map((o) => o.key)).toEqual(key.endsWith('/') ? [] : [key]);
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.oneof(fc.constantFrom('+', '%', ' ', '/', '😀', 'é'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })),
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (name) => {
+          const key = `incoming/t/${name.replace(/\/$/, '_')}`;
+          const parsed = parseS3Event({ Records: [s3Record(key)] });
+          expect(parsed.objects.map((o) => o.key)).toEqual(key.endsWith('/') ? [] : [key]);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   it('ignores test events, removals, folders, other prefixes and unknown versions, and says why', () => {
-    expect(parseS3Event({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'b' })).toEqual({ objects: [], skipped: [{ key: null, reason: 'S3 test event' }] });
+    expect(parseS3Event({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'b' })).toEqual({
+      objects: [],
+      skipped: [{ key: null, reason: 'S3 test event' }],
+    });
     const parsed = parseS3Event({
       Records: [
         s3Record('incoming/t/a.csv', { eventName: 'ObjectRemoved:Delete' }),
@@ -40,7 +50,10 @@ describe('parseS3Event: event shapes and key decoding (R9, R10)', () => {
         s3Record('incoming/d.csv'),
       ],
     });
-    expect(parsed.objects.map((o) => [o.key, o.etag])).toEqual([['incoming/t/c.csv', '"abc"'], ['incoming/d.csv', '"0123abcd"']]);
+    expect(parsed.objects.map((o) => [o.key, o.etag])).toEqual([
+      ['incoming/t/c.csv', '"abc"'],
+      ['incoming/d.csv', '"0123abcd"'],
+    ]);
     expect(parsed.skipped.map((s) => s.reason)).toEqual([
       'ObjectRemoved:Delete is not an upload',
       'a folder placeholder, not a file',

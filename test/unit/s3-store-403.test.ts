@@ -16,7 +16,12 @@ function fakeClient(existing: string[], readable: (key: string, attempt: number)
         const n = (attempts.get(key) ?? 0) + 1;
         attempts.set(key, n);
         if (readable(key, n)) return { ETag: '"e"', Body: { transformToByteArray: async () => Buffer.from('{}') } };
-        throw new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' });
+        throw new S3ServiceException({
+          name: 'AccessDenied',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+          message: 'Access Denied',
+        });
       }
       if (command instanceof ListObjectsV2Command) {
         calls.push(`list ${command.input.Prefix}`);

@@ -13,7 +13,16 @@ describe('the hourly tick', () => {
     const rules = parseRulesConfig({ tenants: { contoso: { timeZone: 'Europe/Rome', digestHour: 8 } } });
     await ingestBytes(store, 'a.csv', deferralExport(30), { tenant: 'contoso', config: { alerts: { rules, notifier } } });
     expect(sent.map((n) => n.json.transition)).toEqual(['open']);
-    const tick = (iso: string) => scheduledTick({ store, notifier, logger: { debug() {}, info() {}, warn() {}, error() {} }, clock: { now: () => new Date(iso), sleep: async () => {} } }, rules);
+    const tick = (iso: string) =>
+      scheduledTick(
+        {
+          store,
+          notifier,
+          logger: { debug() {}, info() {}, warn() {}, error() {} },
+          clock: { now: () => new Date(iso), sleep: async () => {} },
+        },
+        rules,
+      );
 
     await tick('2026-11-20T05:10:00Z'); // nothing since 04:00: below the close threshold from now on
     expect(sent).toHaveLength(1);

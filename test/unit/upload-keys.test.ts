@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { taggedKey, uploadKeys } from '../../functions/adapters/local-files.ts';
 
 describe('upload keys', () => {
-  it('keep each file\'s path below the folder the files have in common', () => {
-    expect([...uploadKeys(['/data/EX01/a.LOG', '/data/EX02/a.LOG', '/data/EX02/sub/b.csv'], 't').values()]).toEqual(['incoming/t/EX01/a.LOG', 'incoming/t/EX02/a.LOG', 'incoming/t/EX02/sub/b.csv']);
+  it("keep each file's path below the folder the files have in common", () => {
+    expect([...uploadKeys(['/data/EX01/a.LOG', '/data/EX02/a.LOG', '/data/EX02/sub/b.csv'], 't').values()]).toEqual([
+      'incoming/t/EX01/a.LOG',
+      'incoming/t/EX02/a.LOG',
+      'incoming/t/EX02/sub/b.csv',
+    ]);
     expect([...uploadKeys(['/data/x/trace monday.csv'], 'default').values()]).toEqual(['incoming/default/trace monday.csv']);
     expect([...uploadKeys(['/a/x.csv', '/b/x.csv'], 't').values()]).toEqual(['incoming/t/a/x.csv', 'incoming/t/b/x.csv']);
     // A folder given on its own keeps its name.
-    expect([...uploadKeys(['/data/EX01/a.LOG', '/data/EX01/b.LOG'], 't', ['/data/EX01']).values()]).toEqual(['incoming/t/EX01/a.LOG', 'incoming/t/EX01/b.LOG']);
+    expect([...uploadKeys(['/data/EX01/a.LOG', '/data/EX01/b.LOG'], 't', ['/data/EX01']).values()]).toEqual([
+      'incoming/t/EX01/a.LOG',
+      'incoming/t/EX01/b.LOG',
+    ]);
   });
 
   it('tag a taken name before its extension, .gz included', () => {

@@ -32,7 +32,11 @@ export const dashboardCommand = defineCommand({
   async run({ values, io }) {
     const store: ObjectStore = storeFrom(values);
     const lang = await languageOf(values.lang, values.config, null);
-    const dashboard = await startDashboard(store, { port: wholeNumber('port', values.port, 8025), lang, log: (line) => io.stderr.write(`${line}\n`) });
+    const dashboard = await startDashboard(store, {
+      port: wholeNumber('port', values.port, 8025),
+      lang,
+      log: (line) => io.stderr.write(`${line}\n`),
+    });
     io.stdout.write(`mailflow dashboard on ${dashboard.url} (Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => {
       const stop = () => dashboard.close().then(resolve);
@@ -53,11 +57,21 @@ export interface Dashboard {
  * The local server: GET / (with ?tenant=&range=) renders a live page from the store, fresh on
  * every request. Bound to 127.0.0.1: the data is the tenant's mail flow, not for the network.
  */
-export async function startDashboard(store: ObjectStore, options: { port: number; lang: Lang; log?: (line: string) => void }): Promise<Dashboard> {
+export async function startDashboard(
+  store: ObjectStore,
+  options: { port: number; lang: Lang; log?: (line: string) => void },
+): Promise<Dashboard> {
   // Listing every summary to find the tenants is the slow part on a big bucket; new tenants show up within 30 s.
   let known: { at: number; tenants: Promise<string[]> } | null = null;
   const tenantList = () => {
-    if (!known || Date.now() - known.at > 30_000) known = { at: Date.now(), tenants: tenantsWithResults(store).catch((err: unknown) => { known = null; throw err; }) };
+    if (!known || Date.now() - known.at > 30_000)
+      known = {
+        at: Date.now(),
+        tenants: tenantsWithResults(store).catch((err: unknown) => {
+          known = null;
+          throw err;
+        }),
+      };
     return known.tenants;
   };
   const server = createServer((req, res) => {
@@ -75,15 +89,20 @@ export async function startDashboard(store: ObjectStore, options: { port: number
     // DNS rebinding: a web page can point its own name at 127.0.0.1 and read this one; such requests
     // carry that name in Host, so only our own address is answered.
     const port = (server.address() as { port: number }).port;
-    if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`) return send(421, 'text/plain', `open the dashboard as http://127.0.0.1:${port}/\n`);
+    if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`)
+      return send(421, 'text/plain', `open the dashboard as http://127.0.0.1:${port}/\n`);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'the dashboard is read-only\n');
     if (url.pathname !== '/') return send(404, 'text/plain', `nothing at ${url.pathname}; the dashboard is at /\n`);
     (async () => {
       const tenant = url.searchParams.get('tenant');
       const tenants = await tenantList();
       const page = await renderReport(store, {
-        mode: 'live', lang: options.lang, tenant: !tenant || tenant === ALL_TENANTS ? null : tenant,
-        range: parseRange(url.searchParams.get('range') ?? undefined), tenants, now: Date.now(),
+        mode: 'live',
+        lang: options.lang,
+        tenant: !tenant || tenant === ALL_TENANTS ? null : tenant,
+        range: parseRange(url.searchParams.get('range') ?? undefined),
+        tenants,
+        now: Date.now(),
       });
       send(200, 'text/html', page.html);
     })().catch((err: unknown) => {
@@ -94,11 +113,19 @@ export async function startDashboard(store: ObjectStore, options: { port: number
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new UsageError('PORT_IN_USE', `port ${options.port} is in use; choose another with --port`) : err));
+      reject(err.code === 'EADDRINUSE' ? new UsageError('PORT_IN_USE', `port ${options.port} is in use; choose another with --port`) : err),
+    );
     server.listen(options.port, '127.0.0.1', resolve);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  return { url: `http://127.0.0.1:${port}/`, server, close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
-

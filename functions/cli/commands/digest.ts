@@ -36,8 +36,14 @@ export const digestCommand = defineCommand({
   name: 'digest',
   help: DIGEST_HELP,
   options: {
-    tenant: { type: 'string' }, since: { type: 'string' }, to: { type: 'string' }, lang: { type: 'string' },
-    config: { type: 'string' }, json: { type: 'boolean' }, send: { type: 'boolean' }, ...STORE_OPTIONS,
+    tenant: { type: 'string' },
+    since: { type: 'string' },
+    to: { type: 'string' },
+    lang: { type: 'string' },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+    send: { type: 'boolean' },
+    ...STORE_OPTIONS,
   },
   positionals: false,
   async run({ values, io }) {

@@ -20,8 +20,30 @@ Options:
 `;
 
 const LABELS = {
-  en: { outcome: 'Outcome', category: 'Category', owner: 'Who acts', reply: 'Reply', inner: 'Remote said', dest: 'Destination', cause: 'Cause', action: 'Action', transient: 'transient, retried', permanent: 'final' },
-  it: { outcome: 'Esito', category: 'Categoria', owner: 'Chi interviene', reply: 'Risposta', inner: 'Risposta remota', dest: 'Destinazione', cause: 'Causa', action: 'Azione', transient: 'temporaneo, ritentato', permanent: 'definitivo' },
+  en: {
+    outcome: 'Outcome',
+    category: 'Category',
+    owner: 'Who acts',
+    reply: 'Reply',
+    inner: 'Remote said',
+    dest: 'Destination',
+    cause: 'Cause',
+    action: 'Action',
+    transient: 'transient, retried',
+    permanent: 'final',
+  },
+  it: {
+    outcome: 'Esito',
+    category: 'Categoria',
+    owner: 'Chi interviene',
+    reply: 'Risposta',
+    inner: 'Risposta remota',
+    dest: 'Destinazione',
+    cause: 'Causa',
+    action: 'Azione',
+    transient: 'temporaneo, ritentato',
+    permanent: 'definitivo',
+  },
 };
 
 export const explainCommand = defineCommand({
@@ -47,7 +69,8 @@ export const explainCommand = defineCommand({
     if (e.owner) lines.push(`  ${L.owner.padEnd(16)} ${OWNER_TEXT[lang][e.owner]}`);
     if (e.replyCode) lines.push(`  ${L.reply.padEnd(16)} ${e.replyCode}`);
     if (e.innerReply) lines.push(`  ${L.inner.padEnd(16)} ${e.innerReply}`);
-    if (e.destination.server || e.destination.ip) lines.push(`  ${L.dest.padEnd(16)} ${[e.destination.server, e.destination.ip && `(${e.destination.ip})`].filter(Boolean).join(' ')}`);
+    if (e.destination.server || e.destination.ip)
+      lines.push(`  ${L.dest.padEnd(16)} ${[e.destination.server, e.destination.ip && `(${e.destination.ip})`].filter(Boolean).join(' ')}`);
     lines.push('', `  ${L.cause}: ${e.cause}`, `  ${L.action}: ${e.action}`, '');
     io.stdout.write(lines.join('\n'));
     return 0;

@@ -1,5 +1,12 @@
 import { defineCommand } from '../command.ts';
-import { GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, StartMessageMoveTaskCommand, type Message } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { createS3Store } from '../../adapters/s3-store.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
@@ -46,7 +53,8 @@ export const failuresCommand = defineCommand({
   positionals: true,
   async run({ values, positionals, io }) {
     const [action, ...extra] = positionals;
-    if (!action || !['list', 'redrive', 'purge'].includes(action) || extra.length) throw new UsageError('BAD_ARGUMENTS', 'failures needs one of: list, redrive, purge');
+    if (!action || !['list', 'redrive', 'purge'].includes(action) || extra.length)
+      throw new UsageError('BAD_ARGUMENTS', 'failures needs one of: list, redrive, purge');
     const queueUrl = values['queue-url'] ?? process.env.MAILFLOW_DEAD_LETTER_QUEUE_URL;
     if (!queueUrl) throw new UsageError('MISSING_ARGUMENT', 'failures needs --queue-url (the stack output DeadLetterQueueUrl)');
     const sqs = new SQSClient(values.region ? { region: values.region } : {});
@@ -59,15 +67,23 @@ export const failuresCommand = defineCommand({
       return 0;
     }
     if (action === 'redrive') {
-      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages'] }));
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages'] }),
+      );
       const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: Attributes!.QueueArn! }));
-      io.stdout.write(`moving ${Attributes?.ApproximateNumberOfMessages ?? 'the'} message(s) back to the upload queue (task ${TaskHandle}); the ingest function picks them up as they arrive\n`);
+      io.stdout.write(
+        `moving ${Attributes?.ApproximateNumberOfMessages ?? 'the'} message(s) back to the upload queue (task ${TaskHandle}); the ingest function picks them up as they arrive\n`,
+      );
       return 0;
     }
     if (!values.yes) throw new UsageError('CONFIRM', 'purge deletes every message in the dead-letter queue; add --yes to confirm');
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
-    io.stdout.write(`purged ${Attributes?.ApproximateNumberOfMessages ?? 'all'} message(s); the uploads themselves stay in the upload bucket\n`);
+    io.stdout.write(
+      `purged ${Attributes?.ApproximateNumberOfMessages ?? 'all'} message(s); the uploads themselves stay in the upload bucket\n`,
+    );
     return 0;
   },
 });
@@ -79,7 +95,15 @@ export const failuresCommand = defineCommand({
 export async function listFailures(sqs: SQSClient, queueUrl: string, max: number, store: ObjectStore | null): Promise<FailedUpload[]> {
   const seen = new Map<string, Message>();
   for (let round = 0; round < Math.ceil(max / 10) + 5 && seen.size < max; round++) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      }),
+    );
     const fresh = Messages.filter((m) => !seen.has(m.MessageId!));
     if (fresh.length === 0) break;
     for (const m of fresh) if (seen.size < max) seen.set(m.MessageId!, m);
@@ -110,7 +134,11 @@ export async function listFailures(sqs: SQSClient, queueUrl: string, max: number
 function renderList(failed: FailedUpload[], withErrors: boolean): string {
   if (failed.length === 0) return 'no failed uploads: the dead-letter queue is empty\n';
   const lines = failed.map((f) => {
-    const why = f.error ? `${f.error.name}${f.error.code ? ` ${f.error.code}` : ''}: ${f.error.message} (${f.error.at})` : withErrors ? 'no error recorded' : '';
+    const why = f.error
+      ? `${f.error.name}${f.error.code ? ` ${f.error.code}` : ''}: ${f.error.message} (${f.error.at})`
+      : withErrors
+        ? 'no error recorded'
+        : '';
     return `${f.key ?? `(not an upload notification: message ${f.messageId})`}\n  tenant ${f.tenant ?? '?'} · ${f.deliveries} deliveries · first sent ${f.firstSent ?? '?'}${why ? `\n  ${why}` : ''}`;
   });
   return `${failed.length} failed upload(s)${withErrors ? '' : ' (add --bucket <BucketName> to see why each failed)'}:\n${lines.join('\n')}\n`;

@@ -34,8 +34,15 @@ export const generateCommand = defineCommand({
   name: 'generate',
   help: GENERATE_HELP,
   options: {
-    family: { type: 'string' }, rows: { type: 'string' }, seed: { type: 'string' }, encoding: { type: 'string' },
-    delimiter: { type: 'string' }, 'date-style': { type: 'string' }, 'per-hour': { type: 'string' }, hours: { type: 'string' }, out: { type: 'string' },
+    family: { type: 'string' },
+    rows: { type: 'string' },
+    seed: { type: 'string' },
+    encoding: { type: 'string' },
+    delimiter: { type: 'string' },
+    'date-style': { type: 'string' },
+    'per-hour': { type: 'string' },
+    hours: { type: 'string' },
+    out: { type: 'string' },
   },
   positionals: false,
   async run({ values, io }) {
@@ -43,16 +50,23 @@ export const generateCommand = defineCommand({
     if (!family || !FAMILIES.includes(family)) throw new UsageError('BAD_FAMILY', `--family must be one of ${FAMILIES.join(', ')}`);
     if (values.rows === undefined) throw new UsageError('MISSING_ARGUMENT', '--rows is required');
     const encoding = (values.encoding ?? 'utf-8') as OutputEncoding;
-    if (!OUTPUT_ENCODINGS.includes(encoding)) throw new UsageError('BAD_ENCODING', `--encoding must be one of ${OUTPUT_ENCODINGS.join(', ')}`);
+    if (!OUTPUT_ENCODINGS.includes(encoding))
+      throw new UsageError('BAD_ENCODING', `--encoding must be one of ${OUTPUT_ENCODINGS.join(', ')}`);
     const delimiter = values.delimiter === 'tab' || values.delimiter === '\t' ? '\t' : (values.delimiter ?? ',');
-    if (delimiter !== ',' && delimiter !== ';' && delimiter !== '\t') throw new UsageError('BAD_DELIMITER', '--delimiter must be , ; or tab');
+    if (delimiter !== ',' && delimiter !== ';' && delimiter !== '\t')
+      throw new UsageError('BAD_DELIMITER', '--delimiter must be , ; or tab');
     const dateStyle = values['date-style'] as DateStyle | undefined;
-    if (dateStyle && !['us', 'dmy', 'dot', 'iso'].includes(dateStyle)) throw new UsageError('BAD_DATE_STYLE', '--date-style must be us, dmy, dot or iso');
+    if (dateStyle && !['us', 'dmy', 'dot', 'iso'].includes(dateStyle))
+      throw new UsageError('BAD_DATE_STYLE', '--date-style must be us, dmy, dot or iso');
 
     const chunks = encodeChunks(
       renderExport({
-        family, rows: wholeNumber('rows', values.rows), seed: wholeNumber('seed', values.seed, 1), delimiter,
-        perHour: wholeNumber('per-hour', values['per-hour'], 400), ...(dateStyle ? { dateStyle } : {}),
+        family,
+        rows: wholeNumber('rows', values.rows),
+        seed: wholeNumber('seed', values.seed, 1),
+        delimiter,
+        perHour: wholeNumber('per-hour', values['per-hour'], 400),
+        ...(dateStyle ? { dateStyle } : {}),
         ...(values.hours !== undefined ? { hours: wholeNumber('hours', values.hours) } : {}),
       }),
       encoding,

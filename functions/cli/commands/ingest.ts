@@ -34,7 +34,13 @@ Exit code 1 when any file was rejected.
 export const ingestCommand = defineCommand({
   name: 'ingest',
   help: INGEST_HELP,
-  options: { 'data-dir': { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, ...DATE_OPTIONS },
+  options: {
+    'data-dir': { type: 'string' },
+    tenant: { type: 'string' },
+    json: { type: 'boolean' },
+    config: { type: 'string' },
+    ...DATE_OPTIONS,
+  },
   positionals: true,
   async run({ values, positionals, io }) {
     if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'ingest needs files, folders or globs');

@@ -36,9 +36,13 @@ export const inspectCommand = defineCommand({
         else io.stdout.write(render(file, summary));
       } catch (err) {
         failed++;
-        if (!isMailflowError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
+        if (!isMailflowError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR')
+          throw err;
         const e = err as { code?: string; message: string; line?: number; byteOffset?: number };
-        if (values.json) io.stdout.write(`${JSON.stringify({ file, status: 'rejected', error: { code: e.code, message: e.message, line: e.line ?? null, byteOffset: e.byteOffset ?? null } })}\n`);
+        if (values.json)
+          io.stdout.write(
+            `${JSON.stringify({ file, status: 'rejected', error: { code: e.code, message: e.message, line: e.line ?? null, byteOffset: e.byteOffset ?? null } })}\n`,
+          );
         else io.stderr.write(`${file}: ${e.code}: ${e.message}\n`);
       }
     }
@@ -75,7 +79,13 @@ function render(file: string, s: ExportSummary): string {
   out += row('delimiter', s.delimiter === '\t' ? 'tab' : (s.delimiter ?? '?'));
   out += row('rows', fmt(s.rows));
   out += row('time span', s.timeSpan ? `${s.timeSpan.from} → ${s.timeSpan.to}` : '-');
-  out += row('events', Object.entries(s.events).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmt(n)}`).join(' · ') || 'none');
+  out += row(
+    'events',
+    Object.entries(s.events)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${fmt(n)}`)
+      .join(' · ') || 'none',
+  );
   const codes = Object.entries(s.codes).sort((a, b) => b[1] - a[1]);
   codes.slice(0, 12).forEach(([code, n], i) => {
     out += row(i === 0 ? 'codes' : '', `${code.padEnd(9)} ×${fmt(n).padEnd(7)} ${lookupCode(code)?.en[0] ?? '(not in the code table)'}`);

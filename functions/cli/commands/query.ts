@@ -36,8 +36,13 @@ export const queryCommand = defineCommand({
   name: 'query',
   help: QUERY_HELP,
   options: {
-    from: { type: 'string' }, to: { type: 'string' }, tenant: { type: 'string' },
-    by: { type: 'string' }, where: { type: 'string', multiple: true }, format: { type: 'string' }, top: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    tenant: { type: 'string' },
+    by: { type: 'string' },
+    where: { type: 'string', multiple: true },
+    format: { type: 'string' },
+    top: { type: 'string' },
     url: { type: 'string' },
     ...STORE_OPTIONS,
   },
@@ -49,13 +54,17 @@ export const queryCommand = defineCommand({
     const now = Date.now();
     const from = values.from === undefined ? undefined : parseTime(values.from, now, 'from');
     const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
-    if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1) throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
+    if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1)
+      throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
     if (values.url) {
       let base: URL;
       try {
         base = new URL(values.url);
       } catch {
-        throw new UsageError('BAD_URL', `--url "${values.url}" is not a URL (the stack output QueryUrl, https://….lambda-url.<region>.on.aws/)`);
+        throw new UsageError(
+          'BAD_URL',
+          `--url "${values.url}" is not a URL (the stack output QueryUrl, https://….lambda-url.<region>.on.aws/)`,
+        );
       }
       const url = new URL('v1/summary', base.href.endsWith('/') ? base : new URL(`${base.href}/`));
       const params: Record<string, string | undefined> = {
@@ -106,7 +115,11 @@ function table(rows: QueryRow[], by: string[]): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const numeric = (i: number) => i >= by.length && i <= by.length + (withTrend ? 2 : 1);
-  const fmt = (c: string[]) => c.map((v, i) => (numeric(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const fmt = (c: string[]) =>
+    c
+      .map((v, i) => (numeric(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return `${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n')}\n`;
 }
 

@@ -31,8 +31,15 @@ export const reportCommand = defineCommand({
   name: 'report',
   help: REPORT_HELP,
   options: {
-    html: { type: 'boolean' }, out: { type: 'string' }, tenant: { type: 'string' }, range: { type: 'string' },
-    ranges: { type: 'string' }, to: { type: 'string' }, lang: { type: 'string' }, config: { type: 'string' }, ...STORE_OPTIONS,
+    html: { type: 'boolean' },
+    out: { type: 'string' },
+    tenant: { type: 'string' },
+    range: { type: 'string' },
+    ranges: { type: 'string' },
+    to: { type: 'string' },
+    lang: { type: 'string' },
+    config: { type: 'string' },
+    ...STORE_OPTIONS,
   },
   positionals: false,
   async run({ values, io }) {
@@ -43,9 +50,14 @@ export const reportCommand = defineCommand({
     const lang = await languageOf(values.lang, values.config, tenants?.length === 1 ? tenants[0]! : null);
     const now = Date.now();
     const { html, views } = await renderReport(store, {
-      mode: 'static', lang, tenant: tenants?.length === 1 ? tenants[0]! : null, range: parseRange(values.range),
-      ...(tenants ? { tenants } : {}), ...(ranges ? { ranges } : {}),
-      ...(values.to ? { to: parseTime(values.to, now, 'to') } : {}), now,
+      mode: 'static',
+      lang,
+      tenant: tenants?.length === 1 ? tenants[0]! : null,
+      range: parseRange(values.range),
+      ...(tenants ? { tenants } : {}),
+      ...(ranges ? { ranges } : {}),
+      ...(values.to ? { to: parseTime(values.to, now, 'to') } : {}),
+      now,
     });
     const out = values.out ?? (io.stdout.isTTY ? 'report.html' : undefined);
     if (out === undefined) io.stdout.write(html);

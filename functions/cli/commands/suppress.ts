@@ -26,8 +26,13 @@ export const suppressCommand = defineCommand({
   name: 'suppress',
   help: SUPPRESS_HELP,
   options: {
-    rule: { type: 'string' }, key: { type: 'string', multiple: true }, until: { type: 'string' }, reason: { type: 'string' },
-    tenant: { type: 'string' }, list: { type: 'boolean' }, ...STORE_OPTIONS,
+    rule: { type: 'string' },
+    key: { type: 'string', multiple: true },
+    until: { type: 'string' },
+    reason: { type: 'string' },
+    tenant: { type: 'string' },
+    list: { type: 'boolean' },
+    ...STORE_OPTIONS,
   },
   positionals: false,
   async run({ values, io }) {
@@ -37,25 +42,51 @@ export const suppressCommand = defineCommand({
     if (values.list) {
       const active = await activeSuppressions(store, tenant, new Date(now));
       if (!active.length) io.stdout.write(`no active suppressions for ${tenant}\n`);
-      for (const s of active) io.stdout.write(`${s.id}  ${s.ruleId}  ${Object.entries(s.match).map(([k, v]) => `${k}=${v}`).join(' ') || '*'}  until ${s.until}  ${s.reason}\n`);
+      for (const s of active)
+        io.stdout.write(
+          `${s.id}  ${s.ruleId}  ${
+            Object.entries(s.match)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ') || '*'
+          }  until ${s.until}  ${s.reason}\n`,
+        );
       return 0;
     }
-    if (!values.rule || !/^(\*|[a-z0-9][a-z0-9-]{0,62})$/.test(values.rule)) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --rule <rule id or *>');
-    if (!values.until) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --until (an ISO time, or 4h, 2d …): suppressions always expire');
-    if (!values.reason || values.reason.trim().length < 10) throw new UsageError('MISSING_ARGUMENT', 'suppress needs --reason of at least 10 characters: the digests show it');
+    if (!values.rule || !/^(\*|[a-z0-9][a-z0-9-]{0,62})$/.test(values.rule))
+      throw new UsageError('MISSING_ARGUMENT', 'suppress needs --rule <rule id or *>');
+    if (!values.until)
+      throw new UsageError('MISSING_ARGUMENT', 'suppress needs --until (an ISO time, or 4h, 2d …): suppressions always expire');
+    if (!values.reason || values.reason.trim().length < 10)
+      throw new UsageError('MISSING_ARGUMENT', 'suppress needs --reason of at least 10 characters: the digests show it');
     const ahead = parseDuration(values.until);
     const until = ahead !== null ? now + ahead : parseTime(values.until, now, 'to');
     if (until <= now) throw new UsageError('BAD_TIME', `--until ${values.until} is in the past`);
-    if (until - now > 30 * DAY) throw new UsageError('BAD_TIME', '--until is more than 30 days away: suppress for shorter and renew it if needed');
+    if (until - now > 30 * DAY)
+      throw new UsageError('BAD_TIME', '--until is more than 30 days away: suppress for shorter and renew it if needed');
     const match: Record<string, string> = {};
     for (const kv of values.key ?? []) {
       const eq = kv.indexOf('=');
       if (eq < 1) throw new UsageError('BAD_ARGUMENTS', `--key takes field=value, not "${kv}"`);
       match[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
-    const s: Suppression = { id: randomBytes(4).toString('hex'), tenant, ruleId: values.rule, match, until: new Date(until).toISOString(), reason: values.reason.trim(), createdAt: new Date(now).toISOString() };
-    if (!(await saveSuppression(store, s))) throw new UsageError('SUPPRESSION_EXISTS', `a suppression with id ${s.id} exists; run the command again`);
-    io.stdout.write(`suppressed ${s.ruleId} ${Object.entries(match).map(([k, v]) => `${k}=${v}`).join(' ') || '(all groups)'} for ${tenant} until ${s.until} (id ${s.id})\n`);
+    const s: Suppression = {
+      id: randomBytes(4).toString('hex'),
+      tenant,
+      ruleId: values.rule,
+      match,
+      until: new Date(until).toISOString(),
+      reason: values.reason.trim(),
+      createdAt: new Date(now).toISOString(),
+    };
+    if (!(await saveSuppression(store, s)))
+      throw new UsageError('SUPPRESSION_EXISTS', `a suppression with id ${s.id} exists; run the command again`);
+    io.stdout.write(
+      `suppressed ${s.ruleId} ${
+        Object.entries(match)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || '(all groups)'
+      } for ${tenant} until ${s.until} (id ${s.id})\n`,
+    );
     return 0;
   },
 });

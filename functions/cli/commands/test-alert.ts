@@ -32,7 +32,11 @@ export const testAlertCommand = defineCommand({
       ? createSnsNotifier(new SNSClient({}), { topicArn: values['topic-arn'], clock: systemClock })
       : createOutboxNotifier({ path: join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl'), print: io.stdout });
     await notifier.publish(sample);
-    io.stderr.write(values['topic-arn'] ? `sent to ${values['topic-arn']}\n` : `written to ${join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl')}\n`);
+    io.stderr.write(
+      values['topic-arn']
+        ? `sent to ${values['topic-arn']}\n`
+        : `written to ${join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl')}\n`,
+    );
     return 0;
   },
 });

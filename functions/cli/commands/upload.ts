@@ -43,7 +43,11 @@ export const uploadCommand = defineCommand({
         const etag = await md5Etag(file);
         const r = await putOnce(client, values.bucket, keys.get(file)!, file, size, etag);
         const where = `s3://${values.bucket}/${r.key}`;
-        io.stdout.write(r.sent ? `↑ ${file} → ${where} (${size.toLocaleString('en-US')} bytes)\n` : `= ${file}: already at ${where} (the same bytes; not sent again)\n`);
+        io.stdout.write(
+          r.sent
+            ? `↑ ${file} → ${where} (${size.toLocaleString('en-US')} bytes)\n`
+            : `= ${file}: already at ${where} (the same bytes; not sent again)\n`,
+        );
       } catch (err) {
         failed++;
         io.stderr.write(`${file}: upload failed: ${(err as Error).name}: ${(err as Error).message}\n`);
@@ -58,13 +62,22 @@ export const uploadCommand = defineCommand({
  * file's MD5) are left alone, other bytes make the key `name~<hash>`. The put itself is
  * `If-None-Match: *`, so a concurrent upload of the same name is not overwritten either.
  */
-async function putOnce(client: S3Client, bucket: string, key: string, file: string, size: number, etag: string): Promise<{ key: string; sent: boolean }> {
+async function putOnce(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  file: string,
+  size: number,
+  etag: string,
+): Promise<{ key: string; sent: boolean }> {
   for (const candidate of [key, taggedKey(key, etag.replace(/"/g, '').slice(0, 12))]) {
     const existing = await headEtag(client, bucket, candidate);
     if (existing === etag) return { key: candidate, sent: false };
     if (existing !== null) continue;
     try {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: candidate, Body: createReadStream(file), ContentLength: size, IfNoneMatch: '*' }));
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: candidate, Body: createReadStream(file), ContentLength: size, IfNoneMatch: '*' }),
+      );
       return { key: candidate, sent: true };
     } catch (err) {
       if (!(err instanceof S3ServiceException && err.$metadata.httpStatusCode === 412)) throw err;

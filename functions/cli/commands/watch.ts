@@ -19,14 +19,26 @@ are recognized by their receipts and not counted again.
 export const watchCommand = defineCommand({
   name: 'watch',
   help: WATCH_HELP,
-  options: { 'data-dir': { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, ...DATE_OPTIONS },
+  options: {
+    'data-dir': { type: 'string' },
+    tenant: { type: 'string' },
+    json: { type: 'boolean' },
+    config: { type: 'string' },
+    ...DATE_OPTIONS,
+  },
   positionals: true,
   async run({ values, positionals, io, signal }) {
     const dir = positionals[0];
     if (!dir || positionals.length > 1) throw new UsageError('MISSING_ARGUMENT', 'watch needs exactly one folder');
     if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new UsageError('NOT_A_FOLDER', `${dir} is not a folder`);
     const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-    const ctx = { store: createFsStore({ root: dataDir }), dataDir, tenant: normalizeTenant(values.tenant), read: { dates: dateOptions(values) }, alerts: await localAlerts(dataDir, values.config, io) };
+    const ctx = {
+      store: createFsStore({ root: dataDir }),
+      dataDir,
+      tenant: normalizeTenant(values.tenant),
+      read: { dates: dateOptions(values) },
+      alerts: await localAlerts(dataDir, values.config, io),
+    };
     const queue = new Set<string>();
     let busy = Promise.resolve();
 

@@ -75,7 +75,15 @@ export class DeferralTracker {
   readonly finals = new U32Set();
 
   /** `hi`/`lo` are the message hash FileAggregator computes anyway. */
-  add(hi: number, lo: number, outcome: string, time: number, code: string | null, destination: string | null, connector: string | null): void {
+  add(
+    hi: number,
+    lo: number,
+    outcome: string,
+    time: number,
+    code: string | null,
+    destination: string | null,
+    connector: string | null,
+  ): void {
     if (outcome === 'deferred') {
       const key = `${hi}:${lo}`;
       const e = this.deferred.get(key);
@@ -98,7 +106,12 @@ export class DeferralTracker {
 }
 
 /** Merges an upload's deferrals into the tenant's state (pure); null when nothing changes. */
-export function mergeDeferrals(current: DeferralState | null, tracker: DeferralTracker, tenant: string, asOf: number): DeferralState | null {
+export function mergeDeferrals(
+  current: DeferralState | null,
+  tracker: DeferralTracker,
+  tenant: string,
+  asOf: number,
+): DeferralState | null {
   const entries: Record<string, DeferralEntry> = { ...(current?.entries ?? {}) };
   const clock = Math.max(current?.asOf ?? 0, asOf);
   let changed = !current || clock !== current.asOf;
@@ -107,7 +120,13 @@ export function mergeDeferrals(current: DeferralState | null, tracker: DeferralT
     if (!old) entries[k] = { ...e };
     else if (e.first < old.first || e.last > old.last) {
       const newer = e.last >= old.last ? e : old;
-      entries[k] = { first: Math.min(old.first, e.first), last: Math.max(old.last, e.last), code: newer.code, destination: newer.destination, connector: newer.connector };
+      entries[k] = {
+        first: Math.min(old.first, e.first),
+        last: Math.max(old.last, e.last),
+        code: newer.code,
+        destination: newer.destination,
+        connector: newer.connector,
+      };
     } else continue;
     changed = true;
   }
@@ -123,7 +142,12 @@ export function mergeDeferrals(current: DeferralState | null, tracker: DeferralT
 }
 
 /** Messages deferred for longer than `olderThanMs` at `asOf`, grouped by the given fields. */
-export function stuckCounts(state: DeferralState | null, asOf: number, olderThanMs: number, groupBy: Array<'destination' | 'connector' | 'code' | 'tenant'>): Array<{ group: Record<string, string | null>; value: number; topCode: string | null }> {
+export function stuckCounts(
+  state: DeferralState | null,
+  asOf: number,
+  olderThanMs: number,
+  groupBy: Array<'destination' | 'connector' | 'code' | 'tenant'>,
+): Array<{ group: Record<string, string | null>; value: number; topCode: string | null }> {
   const groups = new Map<string, { group: Record<string, string | null>; value: number; codes: Map<string, number> }>();
   for (const e of Object.values(state?.entries ?? {})) {
     if (e.first > asOf || asOf - e.first <= olderThanMs) continue;
@@ -134,5 +158,9 @@ export function stuckCounts(state: DeferralState | null, asOf: number, olderThan
     g.value++;
     if (e.code) g.codes.set(e.code, (g.codes.get(e.code) ?? 0) + 1);
   }
-  return [...groups.values()].map((g) => ({ group: g.group, value: g.value, topCode: [...g.codes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null }));
+  return [...groups.values()].map((g) => ({
+    group: g.group,
+    value: g.value,
+    topCode: [...g.codes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null,
+  }));
 }

@@ -87,7 +87,15 @@ export class HourBatch {
     let g = this.groupIndex.get(key);
     if (g === undefined) {
       g = this.groups.length;
-      this.groups.push({ outcome: e.outcome, code: e.code, category: e.category, owner: e.owner, connector: e.connector, destination, domain: e.recipientDomain });
+      this.groups.push({
+        outcome: e.outcome,
+        code: e.code,
+        category: e.category,
+        owner: e.owner,
+        connector: e.connector,
+        destination,
+        domain: e.recipientDomain,
+      });
       this.groupIndex.set(key, g);
     }
     if (this.n === this.grp.length) this.grow();
@@ -194,7 +202,13 @@ export function mergeBatch(current: HourlyRollup | null, batch: HourBatch, tenan
   if (current?.sources.includes(sourceId)) return { rollup: current, added: 0, changed: false };
   const fps = current ? U64Table.decode(current.fingerprints) : new U64Table(batch.n);
   const totals = current ? { ...current.totals } : emptyTotals();
-  interface Acc { fields: GroupFields; events: number; messages: U64Table | null; messageSet: string; count: number }
+  interface Acc {
+    fields: GroupFields;
+    events: number;
+    messages: U64Table | null;
+    messageSet: string;
+    count: number;
+  }
   const groups = new Map<string, Acc>();
   for (const g of current?.groups ?? []) {
     const { events, messages, messageSet, ...fields } = g;

@@ -53,10 +53,22 @@ export const SOURCE_COLUMNS: SqlColumn[] = [
 /** One line per group; an hour without groups is an empty file (nothing to count). */
 export function toSqlLines(s: HourlySummary): string {
   return s.groups
-    .map((g) => JSON.stringify({
-      tenant: s.tenant, hour: s.hour, outcome: g.outcome, code: g.code, category: g.category, owner: g.owner,
-      connector: g.connector, destination: g.destination, domain: g.domain, events: g.events, messages: g.messages, rollup_version: s.rollupVersion,
-    }))
+    .map((g) =>
+      JSON.stringify({
+        tenant: s.tenant,
+        hour: s.hour,
+        outcome: g.outcome,
+        code: g.code,
+        category: g.category,
+        owner: g.owner,
+        connector: g.connector,
+        destination: g.destination,
+        domain: g.domain,
+        events: g.events,
+        messages: g.messages,
+        rollup_version: s.rollupVersion,
+      }),
+    )
     .map((line) => `${line}\n`)
     .join('');
 }

@@ -58,10 +58,22 @@ function resolve(code: string | null, text: string): Resolved {
 }
 
 const FALLBACK_OWNER: Record<Category, Owner> = {
-  dns: 'our-servers', 'network-timeout': 'partner', 'connection-refused': 'partner', 'remote-server': 'partner',
-  'connection-dropped': 'partner', 'tls-certificate': 'partner', recipient: 'recipient-side', 'mailbox-quota': 'recipient-side',
-  'message-size': 'sender-side', relay: 'our-servers', authentication: 'sender-side', 'spam-reputation': 'sender-side',
-  policy: 'partner', loop: 'our-servers', throttling: 'sender-side', unknown: 'unknown',
+  dns: 'our-servers',
+  'network-timeout': 'partner',
+  'connection-refused': 'partner',
+  'remote-server': 'partner',
+  'connection-dropped': 'partner',
+  'tls-certificate': 'partner',
+  recipient: 'recipient-side',
+  'mailbox-quota': 'recipient-side',
+  'message-size': 'sender-side',
+  relay: 'our-servers',
+  authentication: 'sender-side',
+  'spam-reputation': 'sender-side',
+  policy: 'partner',
+  loop: 'our-servers',
+  throttling: 'sender-side',
+  unknown: 'unknown',
 };
 
 const KEYWORDS: Array<[RegExp, Category]> = [
@@ -94,14 +106,28 @@ function fallbackCategory(code: string | null, text: string): Category {
     case 3:
       return detail === 4 ? 'message-size' : 'remote-server';
     case 4:
-      if (keyword === 'dns' || keyword === 'connection-refused' || keyword === 'network-timeout' || keyword === 'connection-dropped' || keyword === 'loop') return keyword;
+      if (
+        keyword === 'dns' ||
+        keyword === 'connection-refused' ||
+        keyword === 'network-timeout' ||
+        keyword === 'connection-dropped' ||
+        keyword === 'loop'
+      )
+        return keyword;
       return detail === 1 || detail === 7 ? 'network-timeout' : 'remote-server';
     case 5:
       return keyword === 'throttling' ? 'throttling' : 'remote-server';
     case 6:
       return 'policy';
     case 7:
-      if (keyword === 'authentication' || keyword === 'tls-certificate' || keyword === 'relay' || keyword === 'spam-reputation' || keyword === 'throttling') return keyword;
+      if (
+        keyword === 'authentication' ||
+        keyword === 'tls-certificate' ||
+        keyword === 'relay' ||
+        keyword === 'spam-reputation' ||
+        keyword === 'throttling'
+      )
+        return keyword;
       return 'policy';
     default:
       return keyword ?? 'unknown';
@@ -117,13 +143,31 @@ export function classifyStatus(text: string, eventOutcome?: Outcome): Classifica
   const destination = { server: p.server, ip: p.ip };
   const base = eventOutcome ?? outcomeFromCode(p.code, p.replyCode, text);
   if (base === 'delivered' || base === 'other') {
-    return { outcome: base, code: p.code, replyCode: p.replyCode, category: null, transient: null, owner: null, innerReply: p.innerReply, destination };
+    return {
+      outcome: base,
+      code: p.code,
+      replyCode: p.replyCode,
+      category: null,
+      transient: null,
+      owner: null,
+      innerReply: p.innerReply,
+      destination,
+    };
   }
   const r = resolve(p.code, text);
   let outcome: Outcome = base;
   if (base === 'failed' && r.expiry) outcome = 'expired';
   if (base === 'filtered' && !p.code) {
-    return { outcome, code: null, replyCode: p.replyCode, category: /quarantin/i.test(text) ? 'policy' : /agent|rule/i.test(text) ? 'policy' : 'spam-reputation', transient: false, owner: 'sender-side', innerReply: p.innerReply, destination };
+    return {
+      outcome,
+      code: null,
+      replyCode: p.replyCode,
+      category: /quarantin/i.test(text) ? 'policy' : /agent|rule/i.test(text) ? 'policy' : 'spam-reputation',
+      transient: false,
+      owner: 'sender-side',
+      innerReply: p.innerReply,
+      destination,
+    };
   }
   const final = outcome !== 'deferred';
   return {
@@ -165,8 +209,17 @@ export function explainStatus(input: string, lang: Lang = 'en'): Explanation {
   else texts = CATEGORY_TEXTS.unknown[lang];
   // Field order as in DESIGN.md's contract for `explain --json`.
   return {
-    code: c.code, replyCode: c.replyCode, outcome: c.outcome, category: c.category, transient: c.transient, owner: c.owner,
-    innerReply: c.innerReply, destination: c.destination, title: texts[0], cause: texts[1], action: texts[2],
+    code: c.code,
+    replyCode: c.replyCode,
+    outcome: c.outcome,
+    category: c.category,
+    transient: c.transient,
+    owner: c.owner,
+    innerReply: c.innerReply,
+    destination: c.destination,
+    title: texts[0],
+    cause: texts[1],
+    action: texts[2],
   };
 }
 

@@ -53,7 +53,8 @@ export function parseStatus(text: string): ParsedStatus {
     replyCode,
     reason: reasonAfter(text, after),
     innerReply: innerReply(text),
-    server: tag(text, /\[LastAttemptedServerName=/i) ?? brace(text, /\{(?:FQDN|Last attempted server name)=/i) ?? proxyTarget(text, 'HostName'),
+    server:
+      tag(text, /\[LastAttemptedServerName=/i) ?? brace(text, /\{(?:FQDN|Last attempted server name)=/i) ?? proxyTarget(text, 'HostName'),
     ip: stripPort(tag(text, /\[LastAttemptedIP=/i) ?? brace(text, /\{IP=/i) ?? proxyTarget(text, 'IP')),
   };
 }

@@ -2,9 +2,22 @@ import type { Direction } from '../formats/event.ts';
 import type { Outcome } from '../vocabulary/outcomes.ts';
 
 export const CATEGORIES = [
-  'dns', 'network-timeout', 'connection-refused', 'remote-server', 'connection-dropped', 'tls-certificate',
-  'recipient', 'mailbox-quota', 'message-size', 'relay', 'authentication', 'spam-reputation', 'policy',
-  'loop', 'throttling', 'unknown',
+  'dns',
+  'network-timeout',
+  'connection-refused',
+  'remote-server',
+  'connection-dropped',
+  'tls-certificate',
+  'recipient',
+  'mailbox-quota',
+  'message-size',
+  'relay',
+  'authentication',
+  'spam-reputation',
+  'policy',
+  'loop',
+  'throttling',
+  'unknown',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 

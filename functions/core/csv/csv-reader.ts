@@ -251,7 +251,10 @@ export class CsvReader implements RecordView {
     this.recStart = start;
     for (;;) {
       if (f >= maxCols) {
-        throw new CsvFormatError('TOO_MANY_COLUMNS', `line ${this.lineNo} has more than ${maxCols} columns (the configured maximum)`, { line: this.lineNo, byteOffset: this.base + start });
+        throw new CsvFormatError('TOO_MANY_COLUMNS', `line ${this.lineNo} has more than ${maxCols} columns (the configured maximum)`, {
+          line: this.lineNo,
+          byteOffset: this.base + start,
+        });
       }
       let c = i < len ? buf[i]! : -1;
       if (c === QUOTE) {
@@ -378,10 +381,14 @@ export class CsvReader implements RecordView {
   private validateUtf8(s: number, e: number): void {
     const bad = firstInvalidUtf8(this.buf, s, e);
     if (bad >= 0) {
-      throw new InputError('INVALID_UTF8', `invalid UTF-8 at byte ${this.base + bad} (line ${this.line || this.lineNo}): the file is not UTF-8 or UTF-16; re-export it with -Encoding UTF8 or Unicode`, {
-        byteOffset: this.base + bad,
-        line: this.line || this.lineNo,
-      });
+      throw new InputError(
+        'INVALID_UTF8',
+        `invalid UTF-8 at byte ${this.base + bad} (line ${this.line || this.lineNo}): the file is not UTF-8 or UTF-16; re-export it with -Encoding UTF8 or Unicode`,
+        {
+          byteOffset: this.base + bad,
+          line: this.line || this.lineNo,
+        },
+      );
     }
   }
 

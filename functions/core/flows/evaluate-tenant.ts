@@ -30,7 +30,14 @@ export interface EvaluationResult {
  * (level-triggered, as of the tenant's latest data: an older upload does not move time back),
  * merging the upload's deferrals, then evaluate.
  */
-export async function evaluateAfterIngest(tenant: string, latestHour: number, deferrals: DeferralTracker, alerts: { rules: RulesConfig }, ports: EvaluationPorts, cas: CasOptions): Promise<EvaluationResult> {
+export async function evaluateAfterIngest(
+  tenant: string,
+  latestHour: number,
+  deferrals: DeferralTracker,
+  alerts: { rules: RulesConfig },
+  ports: EvaluationPorts,
+  cas: CasOptions,
+): Promise<EvaluationResult> {
   const { rules, settings } = resolveTenant(alerts.rules, tenant);
   const asOf = await advanceDeferrals(ports.store, tenant, latestHour + HOUR, cas, deferrals);
   return evaluateTenant(tenant, rules, settings, asOf, ports, cas);
@@ -41,7 +48,14 @@ export async function evaluateAfterIngest(tenant: string, latestHour: number, de
  * compare-and-swap, and sends every notification an incident owes (at least once, and once among
  * concurrent evaluations: see store/claims.ts). Load (I/O) → compute (pure) → apply (CAS, publish).
  */
-export async function evaluateTenant(tenant: string, rules: Rule[], settings: TenantSettings, asOf: number, ports: EvaluationPorts, cas: CasOptions): Promise<EvaluationResult> {
+export async function evaluateTenant(
+  tenant: string,
+  rules: Rule[],
+  settings: TenantSettings,
+  asOf: number,
+  ports: EvaluationPorts,
+  cas: CasOptions,
+): Promise<EvaluationResult> {
   const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now());
   const keyOf = (v: RuleValue) => incidentKey(tenant, v.rule.id, v.group);
   const values = valuesToEvaluate(tenant, rules, loaded.summaries, loaded.deferrals, loaded.incidents, keyOf, asOf);
@@ -70,8 +84,23 @@ async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[],
 }
 
 /** One value: the incident's transition (CAS), then every notification it owes, published once. */
-async function applyValue(tenant: string, v: RuleValue, key: string, settings: TenantSettings, suppressions: Suppression[], at: Date, ports: EvaluationPorts, cas: CasOptions, result: EvaluationResult): Promise<void> {
-  const r = await updateIncident(ports.store, key, (current) => nextIncident(current, v.value, v.rule, at, { tenant, group: v.group }), cas);
+async function applyValue(
+  tenant: string,
+  v: RuleValue,
+  key: string,
+  settings: TenantSettings,
+  suppressions: Suppression[],
+  at: Date,
+  ports: EvaluationPorts,
+  cas: CasOptions,
+  result: EvaluationResult,
+): Promise<void> {
+  const r = await updateIncident(
+    ports.store,
+    key,
+    (current) => nextIncident(current, v.value, v.rule, at, { tenant, group: v.group }),
+    cas,
+  );
   const incident = r.value;
   if (!incident) return;
   // Every notification the incident owes, whoever recorded it: this evaluation's transition, or
@@ -98,5 +127,8 @@ async function applyValue(tenant: string, v: RuleValue, key: string, settings: T
 
 function markSent(current: Incident | null, id: string, held: string | null): Incident | null {
   if (!current || !current.notifications.some((x) => x.id === id && !x.sent)) return null;
-  return { ...current, notifications: current.notifications.map((x) => (x.id === id ? { ...x, sent: true, ...(held ? { held } : {}) } : x)) };
+  return {
+    ...current,
+    notifications: current.notifications.map((x) => (x.id === id ? { ...x, sent: true, ...(held ? { held } : {}) } : x)),
+  };
 }

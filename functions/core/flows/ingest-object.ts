@@ -61,7 +61,12 @@ export const EXPORT_CAPS = [1_000, 5_000, 20_000, 50_000, 100_000];
  * not an exception: it gets a `rejected` receipt. Anything else (store failures) throws, so the
  * caller retries.
  */
-export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Array>, ports: IngestPorts, config: IngestConfig = {}): Promise<Receipt> {
+export async function ingestObject(
+  ref: SourceRef,
+  source: AsyncIterable<Uint8Array>,
+  ports: IngestPorts,
+  config: IngestConfig = {},
+): Promise<Receipt> {
   const { store, clock, logger } = ports;
   const started = clock.now().getTime();
   const elapsed = () => clock.now().getTime() - started;
@@ -73,7 +78,10 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
     if (known.existing) return asDuplicate(known.existing, known.receiptKey);
   }
 
-  const parts = new PartCommitter(store, ref.tenant, cas, { hourConcurrency: config.hourConcurrency ?? 8, trackDeferrals: Boolean(config.alerts) });
+  const parts = new PartCommitter(store, ref.tenant, cas, {
+    hourConcurrency: config.hourConcurrency ?? 8,
+    trackDeferrals: Boolean(config.alerts),
+  });
   const read = await readAndCommit(ref, source, config, identity, parts);
 
   const { etag, sourceId, receiptKey: key, existing } = await identity.resolved;
@@ -85,14 +93,34 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
     // Parts of a large file merged before the error stay: their events are real, and a corrected
     // upload of the same events will find their fingerprints.
     logger.warn('export rejected', { key: ref.key, code: read.code, line: read.line, byteOffset: read.byteOffset });
-    return writeReceipt(store, key, { ...base, status: 'rejected', reason: read.message, errorCode: read.code, counted: parts.counted, durationMs: elapsed() });
+    return writeReceipt(store, key, {
+      ...base,
+      status: 'rejected',
+      reason: read.message,
+      errorCode: read.code,
+      counted: parts.counted,
+      durationMs: elapsed(),
+    });
   }
   Object.assign(base, fromSummary(read));
-  if (read.empty) return writeReceipt(store, key, { ...base, status: 'empty', reason: 'the file is empty: no header and no rows', durationMs: elapsed() });
+  if (read.empty)
+    return writeReceipt(store, key, {
+      ...base,
+      status: 'empty',
+      reason: 'the file is empty: no header and no rows',
+      durationMs: elapsed(),
+    });
   await parts.commit(sourceId);
 
   if (config.alerts && parts.hours.size > 0) {
-    await evaluateAfterIngest(ref.tenant, Math.max(...parts.hours), parts.deferrals!, config.alerts, { store, clock, logger, notifier: config.alerts.notifier }, cas);
+    await evaluateAfterIngest(
+      ref.tenant,
+      Math.max(...parts.hours),
+      parts.deferrals!,
+      config.alerts,
+      { store, clock, logger, notifier: config.alerts.notifier },
+      cas,
+    );
   }
 
   const receipt: Receipt = {
@@ -104,7 +132,13 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
     casAttempts: parts.attempts,
     durationMs: elapsed(),
   };
-  logger.info('export ingested', { key: ref.key, family: receipt.family, rows: receipt.rows, counted: receipt.counted, hours: receipt.hours });
+  logger.info('export ingested', {
+    key: ref.key,
+    family: receipt.family,
+    rows: receipt.rows,
+    counted: receipt.counted,
+    hours: receipt.hours,
+  });
   return writeReceipt(store, key, receipt);
 }
 
@@ -113,7 +147,13 @@ export async function ingestObject(ref: SourceRef, source: AsyncIterable<Uint8Ar
  * Returns the file's summary, or the error that rejects the file; a duplicate found mid-read
  * returns null (the caller finds the receipt). Anything else throws.
  */
-async function readAndCommit(ref: SourceRef, source: AsyncIterable<Uint8Array>, config: IngestConfig, identity: SourceIdentity, parts: PartCommitter): Promise<ExportSummary | RejectedInputError | null> {
+async function readAndCommit(
+  ref: SourceRef,
+  source: AsyncIterable<Uint8Array>,
+  config: IngestConfig,
+  identity: SourceIdentity,
+  parts: PartCommitter,
+): Promise<ExportSummary | RejectedInputError | null> {
   const flushEvents = config.flushEvents ?? 250_000;
   const commitPart = async () => {
     const { sourceId, existing } = await identity.resolved;
@@ -146,7 +186,12 @@ export async function rejectSource(ref: SourceRef & { etag: string }, error: Mai
   const sourceId = sourceIdOf(ref.origin, ref.key, ref.etag);
   const rKey = receiptKey(ref.tenant, sourceId);
   ports.logger.warn('export rejected', { key: ref.key, code: error.code });
-  return writeReceipt(ports.store, rKey, { ...newReceipt(ref, sourceId, ports.clock), status: 'rejected', reason: error.message, errorCode: error.code });
+  return writeReceipt(ports.store, rKey, {
+    ...newReceipt(ref, sourceId, ports.clock),
+    status: 'rejected',
+    reason: error.message,
+    errorCode: error.code,
+  });
 }
 
 async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt): Promise<Receipt> {
@@ -169,21 +214,55 @@ function asDuplicate(stored: Receipt, key: string): Receipt {
 
 function newReceipt(ref: SourceRef & { etag: string }, sourceId: string, clock: Clock): Receipt {
   return {
-    schema: 1, sourceId, tenant: ref.tenant, key: ref.key, file: ref.file ?? null, etag: ref.etag,
-    status: 'ingested', reason: null, errorCode: null,
-    family: null, encoding: null, compression: null, delimiter: null, bytes: null, rows: 0, events: null,
-    codes: {}, unknownCodes: [], timeSpan: null, rejectedRows: { count: 0, samples: [] }, warnings: [], truncationWarning: null,
-    counted: 0, alreadyCounted: 0, hours: 0, casAttempts: {}, ingestedAt: clock.now().toISOString(), durationMs: 0,
+    schema: 1,
+    sourceId,
+    tenant: ref.tenant,
+    key: ref.key,
+    file: ref.file ?? null,
+    etag: ref.etag,
+    status: 'ingested',
+    reason: null,
+    errorCode: null,
+    family: null,
+    encoding: null,
+    compression: null,
+    delimiter: null,
+    bytes: null,
+    rows: 0,
+    events: null,
+    codes: {},
+    unknownCodes: [],
+    timeSpan: null,
+    rejectedRows: { count: 0, samples: [] },
+    warnings: [],
+    truncationWarning: null,
+    counted: 0,
+    alreadyCounted: 0,
+    hours: 0,
+    casAttempts: {},
+    ingestedAt: clock.now().toISOString(),
+    durationMs: 0,
   };
 }
 
 function fromSummary(s: ExportSummary): Partial<Receipt> {
   let truncationWarning: string | null = null;
   if (s.endsInsideRecord) truncationWarning = 'the file ends inside a record: the export was cut short; export it again';
-  else if (EXPORT_CAPS.includes(s.rows)) truncationWarning = `${s.rows.toLocaleString('en-US')} rows is exactly an export cap: the export is probably truncated; export shorter time ranges`;
+  else if (EXPORT_CAPS.includes(s.rows))
+    truncationWarning = `${s.rows.toLocaleString('en-US')} rows is exactly an export cap: the export is probably truncated; export shorter time ranges`;
   return {
-    family: s.family, encoding: s.encoding, compression: s.compression, delimiter: s.delimiter, bytes: s.bytes, rows: s.rows,
-    events: s.events, codes: s.codes, unknownCodes: s.unknownCodes, timeSpan: s.timeSpan, rejectedRows: s.rejectedRows,
-    warnings: s.warnings, truncationWarning,
+    family: s.family,
+    encoding: s.encoding,
+    compression: s.compression,
+    delimiter: s.delimiter,
+    bytes: s.bytes,
+    rows: s.rows,
+    events: s.events,
+    codes: s.codes,
+    unknownCodes: s.unknownCodes,
+    timeSpan: s.timeSpan,
+    rejectedRows: s.rejectedRows,
+    warnings: s.warnings,
+    truncationWarning,
   };
 }

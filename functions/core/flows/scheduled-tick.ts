@@ -43,7 +43,11 @@ export interface TickResult {
  * resolve when no upload arrives, and stale deferrals are pruned) → evaluate its rules → at the
  * tenant's digest hour, send the day's digest.
  */
-export async function scheduledTick(ports: TickPorts, rules: RulesConfig, options: TickOptions = { reportLinkHours: 168 }): Promise<TickResult[]> {
+export async function scheduledTick(
+  ports: TickPorts,
+  rules: RulesConfig,
+  options: TickOptions = { reportLinkHours: 168 },
+): Promise<TickResult[]> {
   const now = ports.clock.now().getTime();
   const cas: CasOptions = { clock: ports.clock, budgetMs: options.casBudgetMs ?? DEFAULT_CAS_BUDGET_MS };
   const results: TickResult[] = [];
@@ -63,7 +67,14 @@ export async function scheduledTick(ports: TickPorts, rules: RulesConfig, option
  * not send it twice. The full digest is kept where a shortened message names it, and the
  * dashboard snapshot (last 24 hours and 7 days) is linked from it.
  */
-async function sendDigestIfDue(ports: TickPorts, tenant: string, settings: TenantSettings, now: number, linkHours: number, cas: CasOptions): Promise<boolean> {
+async function sendDigestIfDue(
+  ports: TickPorts,
+  tenant: string,
+  settings: TenantSettings,
+  now: number,
+  linkHours: number,
+  cas: CasOptions,
+): Promise<boolean> {
   const local = localTime(now, settings.timeZone);
   if (local.hour < settings.digestHour) return false;
   const claimKey = digestClaimKey(tenant, local.date);
@@ -74,7 +85,16 @@ async function sendDigestIfDue(ports: TickPorts, tenant: string, settings: Tenan
   const incidents = await readIncidents(ports.store, tenant);
   const suppressions = await activeSuppressions(ports.store, tenant, new Date(now));
   const report = await writeSnapshot(ports, tenant, settings.language, to, now, linkHours, cas);
-  const digest = buildDigest({ tenant, lang: settings.language, from: to - DAY, to, summaries, incidents, suppressions, ...(report ? { report } : {}) });
+  const digest = buildDigest({
+    tenant,
+    lang: settings.language,
+    from: to - DAY,
+    to,
+    summaries,
+    incidents,
+    suppressions,
+    ...(report ? { report } : {}),
+  });
   const fullReportKey = fullDigestKey(tenant, local.date);
   // Written by an earlier attempt when it exists: the same digest.
   await createIfAbsent(ports.reports ?? ports.store, fullReportKey, encode({ text: digest.text, ...digest.json }));
@@ -84,9 +104,26 @@ async function sendDigestIfDue(ports: TickPorts, tenant: string, settings: Tenan
 }
 
 /** The snapshot people open from the digest (a browser can't sign requests to the query API). */
-async function writeSnapshot(ports: TickPorts, tenant: string, lang: Lang, to: number, now: number, hours: number, cas: CasOptions): Promise<{ url: string; expiresAt: number } | null> {
+async function writeSnapshot(
+  ports: TickPorts,
+  tenant: string,
+  lang: Lang,
+  to: number,
+  now: number,
+  hours: number,
+  cas: CasOptions,
+): Promise<{ url: string; expiresAt: number } | null> {
   const key = snapshotKey(tenant);
-  const { html } = await renderReport(ports.store, { mode: 'static', lang, tenant, tenants: [tenant], range: '24h', ranges: ['24h', '7d'], to, now });
+  const { html } = await renderReport(ports.store, {
+    mode: 'static',
+    lang,
+    tenant,
+    tenants: [tenant],
+    range: '24h',
+    ranges: ['24h', '7d'],
+    to,
+    now,
+  });
   await replaceObject(ports.reports ?? ports.store, key, Buffer.from(html), cas);
   if (!ports.links) return null;
   try {

@@ -29,15 +29,23 @@ interface Parts {
 }
 
 const ISO = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
-const CULTURE = /^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([AaPp]\.?[Mm]\.?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/;
+const CULTURE =
+  /^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([AaPp]\.?[Mm]\.?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/;
 
 function splitParts(text: string): Parts | null {
   const t = text.trim();
   let m = ISO.exec(t);
   if (m) {
     return {
-      kind: 'iso', y: +m[1]!, a: +m[2]!, b: +m[3]!,
-      h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), ms: fraction(m[7]), zone: zoneMinutes(m[8]),
+      kind: 'iso',
+      y: +m[1]!,
+      a: +m[2]!,
+      b: +m[3]!,
+      h: +(m[4] ?? 0),
+      mi: +(m[5] ?? 0),
+      s: +(m[6] ?? 0),
+      ms: fraction(m[7]),
+      zone: zoneMinutes(m[8]),
     };
   }
   m = CULTURE.exec(t);
@@ -95,7 +103,7 @@ function fastParts(t: string): Parts | null {
     z = digits(t, 2);
     y = a;
     kind = 'iso';
-  } else if ((sep === 47 /* / */ || sep === 46 /* . */) && aDigits <= 2) {
+  } else if ((sep === 47 /* / */ || sep === 46) /* . */ && aDigits <= 2) {
     at++;
     x = digits(t, 2);
     if (t.charCodeAt(at) !== sep) return null;
@@ -151,7 +159,7 @@ function fastParts(t: string): Parts | null {
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(y: number, mo: number): number {
-  return mo === 2 && (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 29 : MONTH_DAYS[mo - 1]!;
+  return mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : MONTH_DAYS[mo - 1]!;
 }
 
 function fraction(f: string | undefined): number {
@@ -240,7 +248,13 @@ export function zoneResolver(tz: string): ZoneFn {
   let fmt: Intl.DateTimeFormat;
   try {
     fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
     });
   } catch {
     throw new UsageError('BAD_TIME_ZONE', `unknown time zone "${tz}": use UTC, an offset like +02:00, or an IANA name like Europe/Rome`);

@@ -6,12 +6,25 @@ import type { Outcome } from '../vocabulary/outcomes.ts';
  * they never count as failures.
  */
 const WORDS: Record<string, Outcome> = {
-  deliver: 'delivered', delivered: 'delivered', delivery: 'delivered',
-  sendexternal: 'delivered', sentexternal: 'delivered',
-  fail: 'failed', failed: 'failed', badmail: 'failed', poisonmessage: 'failed',
-  defer: 'deferred', deferred: 'deferred', pending: 'deferred',
-  expired: 'expired', expire: 'expired',
-  filteredasspam: 'filtered', quarantined: 'filtered', quarantine: 'filtered', drop: 'filtered', malware: 'filtered',
+  deliver: 'delivered',
+  delivered: 'delivered',
+  delivery: 'delivered',
+  sendexternal: 'delivered',
+  sentexternal: 'delivered',
+  fail: 'failed',
+  failed: 'failed',
+  badmail: 'failed',
+  poisonmessage: 'failed',
+  defer: 'deferred',
+  deferred: 'deferred',
+  pending: 'deferred',
+  expired: 'expired',
+  expire: 'expired',
+  filteredasspam: 'filtered',
+  quarantined: 'filtered',
+  quarantine: 'filtered',
+  drop: 'filtered',
+  malware: 'filtered',
 };
 
 export function normalizeWord(word: string): string {

@@ -1,6 +1,13 @@
 import type { Outcome } from '../vocabulary/outcomes.ts';
 
-export const FAMILIES = ['trace-summary', 'trace-detail', 'eac-enhanced-summary', 'eac-extended', 'onprem-tracking-log', 'tracking-log-export'] as const;
+export const FAMILIES = [
+  'trace-summary',
+  'trace-detail',
+  'eac-enhanced-summary',
+  'eac-extended',
+  'onprem-tracking-log',
+  'tracking-log-export',
+] as const;
 export type FamilyId = (typeof FAMILIES)[number];
 
 export type Direction = 'inbound' | 'outbound' | 'internal';

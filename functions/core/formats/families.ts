@@ -19,7 +19,12 @@ export interface FamilyMapper {
 }
 
 export function normalizeHeaderCell(cell: string): string {
-  return cell.replace(/^\uFEFF/, '').replace(/["']/g, '').trim().toLowerCase().replace(/[-\s]+/g, '_');
+  return cell
+    .replace(/^\uFEFF/, '')
+    .replace(/["']/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[-\s]+/g, '_');
 }
 
 type Index = Map<string, number>;
@@ -117,7 +122,10 @@ export function recognizeHeader(cells: readonly string[], preamble: CsvPreamble)
   const family = REGISTRY.find((f) => f.matches(header));
   if (family) return family.mapper(header);
 
-  const shown = cells.slice(0, 40).map((c) => c.replace(/^\uFEFF/, '').trim()).join(', ');
+  const shown = cells
+    .slice(0, 40)
+    .map((c) => c.replace(/^\uFEFF/, '').trim())
+    .join(', ');
   throw new UnrecognizedFormatError(
     'UNRECOGNIZED_HEADER',
     `the header is not a message-trace export we know. Columns found: ${shown}${cells.length > 40 ? ', …' : ''}. Expected one of: ${EXPECTED.join('; ')}`,
@@ -126,7 +134,13 @@ export function recognizeHeader(cells: readonly string[], preamble: CsvPreamble)
 }
 
 function used(cells: readonly string[], ...idx: number[]): string[] {
-  return idx.filter((i) => i >= 0).map((i) => cells[i]!.replace(/^\uFEFF/, '').replace(/"/g, '').trim());
+  return idx
+    .filter((i) => i >= 0)
+    .map((i) =>
+      cells[i]!.replace(/^\uFEFF/, '')
+        .replace(/"/g, '')
+        .trim(),
+    );
 }
 
 function checkWidth(record: RecordView, width: number): void {
@@ -241,11 +255,25 @@ function enhancedSummary(index: Index, cells: readonly string[], width: number):
       for (const item of splitTopLevel(get(r, status), ';')) {
         if (!item) continue;
         const sep = item.indexOf('##');
-        if (sep < 0) throw new RowError('BAD_RECIPIENT_STATUS', `recipient_status item "${item.slice(0, 80)}" has no "##" between address and outcome`);
+        if (sep < 0)
+          throw new RowError(
+            'BAD_RECIPIENT_STATUS',
+            `recipient_status item "${item.slice(0, 80)}" has no "##" between address and outcome`,
+          );
         const words = item.slice(sep + 2).trim();
         out.push({
-          timeText, messageKey: key, recipient: item.slice(0, sep).trim(), sender: senderText, direction: d,
-          event: words, statusText: words, outcomeHint: outcomeForEventList(words), connector, server: null, ip: null, line: r.line,
+          timeText,
+          messageKey: key,
+          recipient: item.slice(0, sep).trim(),
+          sender: senderText,
+          direction: d,
+          event: words,
+          statusText: words,
+          outcomeHint: outcomeForEventList(words),
+          connector,
+          server: null,
+          ip: null,
+          line: r.line,
         });
       }
     },
@@ -253,7 +281,13 @@ function enhancedSummary(index: Index, cells: readonly string[], width: number):
 }
 
 /** Extended reports and on-premises tracking logs share one field set (`-` read as `_`). */
-function logMapper(family: 'eac-extended' | 'onprem-tracking-log', index: Index, cells: readonly string[], width: number, timeCol: string): FamilyMapper {
+function logMapper(
+  family: 'eac-extended' | 'onprem-tracking-log',
+  index: Index,
+  cells: readonly string[],
+  width: number,
+  timeCol: string,
+): FamilyMapper {
   const time = find(index, [timeCol]);
   const event = find(index, ['event_id']);
   const rcpt = find(index, ['recipient_address']);
@@ -283,7 +317,16 @@ function logMapper(family: 'eac-extended' | 'onprem-tracking-log', index: Index,
       const server = get(r, host) || null;
       const serverIp = get(r, ip) || null;
       emitPerRecipient(out, get(r, rcpt), hint === 'delivered' ? '' : get(r, status), ';', {
-        timeText, messageKey: key, sender: senderText, direction: d, event: ev, outcomeHint: hint, connector, server, ip: serverIp, line: r.line,
+        timeText,
+        messageKey: key,
+        sender: senderText,
+        direction: d,
+        event: ev,
+        outcomeHint: hint,
+        connector,
+        server,
+        ip: serverIp,
+        line: r.line,
       });
     },
   };
@@ -311,7 +354,10 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
       const timeText = get(r, time);
       const recipients = unwrapBraces(get(r, rcpt));
       if (/^System\.(String|Object)\[\]$/.test(recipients)) {
-        throw new RowError('RECIPIENTS_NOT_EXPANDED', 'Recipients holds "System.String[]": export with @{n="Recipients";e={$_.Recipients -join ";"}} so the addresses survive Export-Csv');
+        throw new RowError(
+          'RECIPIENTS_NOT_EXPANDED',
+          'Recipients holds "System.String[]": export with @{n="Recipients";e={$_.Recipients -join ";"}} so the addresses survive Export-Csv',
+        );
       }
       const hint = outcomeForEvent(ev, false);
       if (hint === 'other') return emitOthers(out, recipients, ';,', timeText, ev, r.line);
@@ -319,8 +365,14 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
       emitPerRecipient(out, recipients, hint === 'delivered' ? '' : unwrapBraces(get(r, status)), ';,', {
         timeText,
         messageKey: get(r, netId) || get(r, msgId) || get(r, internalId) || `${senderText}|${timeText}`,
-        sender: senderText, direction: null, event: ev, outcomeHint: hint,
-        connector: get(r, conn) || null, server: get(r, host) || null, ip: get(r, ip) || null, line: r.line,
+        sender: senderText,
+        direction: null,
+        event: ev,
+        outcomeHint: hint,
+        connector: get(r, conn) || null,
+        server: get(r, host) || null,
+        ip: get(r, ip) || null,
+        line: r.line,
       });
     },
   };
@@ -331,7 +383,20 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
  * they carry their time and event word, nothing else is decoded.
  */
 function otherEvent(timeText: string, event: string, line: number): RawEvent {
-  return { timeText, messageKey: '', recipient: '', sender: '', direction: null, event, statusText: '', outcomeHint: 'other', connector: null, server: null, ip: null, line };
+  return {
+    timeText,
+    messageKey: '',
+    recipient: '',
+    sender: '',
+    direction: null,
+    event,
+    statusText: '',
+    outcomeHint: 'other',
+    connector: null,
+    server: null,
+    ip: null,
+    line,
+  };
 }
 
 function emitOthers(out: RawEvent[], recipients: string, separators: string, timeText: string, event: string, line: number): void {

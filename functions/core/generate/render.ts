@@ -25,14 +25,26 @@ export interface RenderOptions {
 }
 
 const DEFAULT_STYLE: Record<FamilyId, DateStyle> = {
-  'trace-summary': 'us', 'trace-detail': 'us', 'eac-enhanced-summary': 'iso', 'eac-extended': 'iso', 'onprem-tracking-log': 'iso', 'tracking-log-export': 'us',
+  'trace-summary': 'us',
+  'trace-detail': 'us',
+  'eac-enhanced-summary': 'iso',
+  'eac-extended': 'iso',
+  'onprem-tracking-log': 'iso',
+  'tracking-log-export': 'us',
 };
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 export function formatDate(ms: number, style: DateStyle): string {
   const d = new Date(ms);
-  const [y, mo, day, h, mi, s] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+  const [y, mo, day, h, mi, s] = [
+    d.getUTCFullYear(),
+    d.getUTCMonth() + 1,
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+  ];
   switch (style) {
     case 'us':
       return `${mo}/${day}/${y} ${h % 12 === 0 ? 12 : h % 12}:${pad(mi)}:${pad(s)} ${h < 12 ? 'AM' : 'PM'}`;
@@ -61,7 +73,11 @@ export function* renderExport(options: RenderOptions): Generator<string> {
 
   let left = options.rows;
   let chunk = '';
-  const messages = generateMessages({ seed: options.seed ?? 1, perHour: options.perHour ?? 400, ...(options.start !== undefined ? { start: options.start } : {}) });
+  const messages = generateMessages({
+    seed: options.seed ?? 1,
+    perHour: options.perHour ?? 400,
+    ...(options.start !== undefined ? { start: options.start } : {}),
+  });
   let index = 0;
   const cutoff = options.hours === undefined ? Infinity : (options.start ?? Date.UTC(2026, 10, 20)) + options.hours * HOUR;
   while (left > 0) {
@@ -110,7 +126,14 @@ interface FamilyWriter {
 const PS = ['outlook.office365.com', '6f1d2c3b-0000-4000-8000-000000000001', 'False'];
 const ORG = 'contoso.onmicrosoft.com';
 
-const EVENT_ID: Record<GenEvent['event'], string> = { Receive: 'RECEIVE', Deliver: 'DELIVER', Send: 'SENDEXTERNAL', Defer: 'DEFER', Fail: 'FAIL', Expand: 'EXPAND' };
+const EVENT_ID: Record<GenEvent['event'], string> = {
+  Receive: 'RECEIVE',
+  Deliver: 'DELIVER',
+  Send: 'SENDEXTERNAL',
+  Defer: 'DEFER',
+  Fail: 'FAIL',
+  Expand: 'EXPAND',
+};
 
 /** The per-recipient status column of extended reports and tracking logs. */
 function logStatus(e: GenEvent): string {
@@ -135,14 +158,66 @@ function enhancedWords(r: GenRecipient): string {
 const WRITERS: Record<FamilyId, FamilyWriter> = {
   'trace-summary': {
     preamble: () => '#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n',
-    header: ['PSComputerName', 'RunspaceId', 'PSShowComputerName', 'Organization', 'MessageId', 'Received', 'SenderAddress', 'RecipientAddress', 'Subject', 'Status', 'ToIP', 'FromIP', 'Size', 'MessageTraceId', 'StartDate', 'EndDate', 'Index'],
+    header: [
+      'PSComputerName',
+      'RunspaceId',
+      'PSShowComputerName',
+      'Organization',
+      'MessageId',
+      'Received',
+      'SenderAddress',
+      'RecipientAddress',
+      'Subject',
+      'Status',
+      'ToIP',
+      'FromIP',
+      'Size',
+      'MessageTraceId',
+      'StartDate',
+      'EndDate',
+      'Index',
+    ],
     *rows(m, date, index) {
-      for (const r of m.recipients) yield [...PS, ORG, m.messageId, date(m.received), m.sender, r.address, m.subject, r.status, m.toIp, m.fromIp, m.size, m.traceId, '', '', index];
+      for (const r of m.recipients)
+        yield [
+          ...PS,
+          ORG,
+          m.messageId,
+          date(m.received),
+          m.sender,
+          r.address,
+          m.subject,
+          r.status,
+          m.toIp,
+          m.fromIp,
+          m.size,
+          m.traceId,
+          '',
+          '',
+          index,
+        ];
     },
   },
   'trace-detail': {
     preamble: () => '#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTraceDetail\r\n',
-    header: ['PSComputerName', 'RunspaceId', 'PSShowComputerName', 'Organization', 'MessageId', 'MessageTraceId', 'Date', 'Event', 'Action', 'Detail', 'Data', 'SenderAddress', 'RecipientAddress', 'StartDate', 'EndDate', 'Index'],
+    header: [
+      'PSComputerName',
+      'RunspaceId',
+      'PSShowComputerName',
+      'Organization',
+      'MessageId',
+      'MessageTraceId',
+      'Date',
+      'Event',
+      'Action',
+      'Detail',
+      'Data',
+      'SenderAddress',
+      'RecipientAddress',
+      'StartDate',
+      'EndDate',
+      'Index',
+    ],
     *rows(m, date, index) {
       for (const r of m.recipients) {
         for (const e of r.events) {
@@ -154,47 +229,236 @@ const WRITERS: Record<FamilyId, FamilyWriter> = {
   },
   'eac-enhanced-summary': {
     preamble: () => '',
-    header: ['origin_timestamp_utc', 'sender_address', 'recipient_status', 'message_subject', 'total_bytes', 'message_id', 'network_message_id', 'original_client_ip', 'directionality', 'connector_id', 'delivery_priority'],
+    header: [
+      'origin_timestamp_utc',
+      'sender_address',
+      'recipient_status',
+      'message_subject',
+      'total_bytes',
+      'message_id',
+      'network_message_id',
+      'original_client_ip',
+      'directionality',
+      'connector_id',
+      'delivery_priority',
+    ],
     *rows(m, date) {
       const status = m.recipients.map((r) => `${r.address}##${enhancedWords(r)}`).join(';');
-      yield [date(m.received), m.sender, status, m.subject, m.size, m.messageId, m.traceId, m.fromIp, m.direction === 'inbound' ? 'Incoming' : 'Originating', m.connector, 'Normal'];
+      yield [
+        date(m.received),
+        m.sender,
+        status,
+        m.subject,
+        m.size,
+        m.messageId,
+        m.traceId,
+        m.fromIp,
+        m.direction === 'inbound' ? 'Incoming' : 'Originating',
+        m.connector,
+        'Normal',
+      ];
     },
   },
   'eac-extended': {
     preamble: () => '',
-    header: ['date_time_utc', 'client_ip', 'client_hostname', 'server_ip', 'server_hostname', 'source_context', 'connector_id', 'source', 'event_id', 'internal_message_id', 'message_id', 'network_message_id', 'recipient_address', 'recipient_status', 'total_bytes', 'recipient_count', 'related_recipient_address', 'reference', 'message_subject', 'sender_address', 'return_path', 'message_info', 'directionality', 'tenant_id', 'original_client_ip', 'original_server_ip', 'custom_data'],
+    header: [
+      'date_time_utc',
+      'client_ip',
+      'client_hostname',
+      'server_ip',
+      'server_hostname',
+      'source_context',
+      'connector_id',
+      'source',
+      'event_id',
+      'internal_message_id',
+      'message_id',
+      'network_message_id',
+      'recipient_address',
+      'recipient_status',
+      'total_bytes',
+      'recipient_count',
+      'related_recipient_address',
+      'reference',
+      'message_subject',
+      'sender_address',
+      'return_path',
+      'message_info',
+      'directionality',
+      'tenant_id',
+      'original_client_ip',
+      'original_server_ip',
+      'custom_data',
+    ],
     *rows(m, date) {
       for (const { e, recipients } of logRows(m)) {
         yield [
-          date(e.time), m.fromIp, '', m.toIp, '', e.event === 'Receive' ? 'ClientType:SMTP, CreationTime:x' : '', m.connector, e.event === 'Deliver' ? 'STOREDRIVER' : 'SMTP', EVENT_ID[e.event], '123', m.messageId, m.traceId,
-          recipients.map((r) => r.address).join(';'), recipients.map(() => logStatus(e)).join(';'), m.size, recipients.length, '', '', m.subject, m.sender, m.sender, new Date(m.received).toISOString(),
-          m.direction === 'inbound' ? 'Incoming' : 'Originating', '00000000-0000-0000-0000-000000000001', m.fromIp, '', 'S:SFA=SUM|SFV=NSPM|SCL=1|',
+          date(e.time),
+          m.fromIp,
+          '',
+          m.toIp,
+          '',
+          e.event === 'Receive' ? 'ClientType:SMTP, CreationTime:x' : '',
+          m.connector,
+          e.event === 'Deliver' ? 'STOREDRIVER' : 'SMTP',
+          EVENT_ID[e.event],
+          '123',
+          m.messageId,
+          m.traceId,
+          recipients.map((r) => r.address).join(';'),
+          recipients.map(() => logStatus(e)).join(';'),
+          m.size,
+          recipients.length,
+          '',
+          '',
+          m.subject,
+          m.sender,
+          m.sender,
+          new Date(m.received).toISOString(),
+          m.direction === 'inbound' ? 'Incoming' : 'Originating',
+          '00000000-0000-0000-0000-000000000001',
+          m.fromIp,
+          '',
+          'S:SFA=SUM|SFV=NSPM|SCL=1|',
         ];
       }
     },
   },
   'onprem-tracking-log': {
-    preamble: (start) => `#Software: Microsoft Exchange Server\r\n#Version: 15.02.1118.007\r\n#Log-type: Message Tracking Log\r\n#Date: ${new Date(start).toISOString()}\r\n`,
-    header: ['date-time', 'client-ip', 'client-hostname', 'server-ip', 'server-hostname', 'source-context', 'connector-id', 'source', 'event-id', 'internal-message-id', 'message-id', 'network-message-id', 'recipient-address', 'recipient-status', 'total-bytes', 'recipient-count', 'related-recipient-address', 'reference', 'message-subject', 'sender-address', 'return-path', 'message-info', 'directionality', 'tenant-id', 'original-client-ip', 'original-server-ip', 'custom-data', 'transport-traffic-type', 'log-id', 'schema-version'],
+    preamble: (start) =>
+      `#Software: Microsoft Exchange Server\r\n#Version: 15.02.1118.007\r\n#Log-type: Message Tracking Log\r\n#Date: ${new Date(start).toISOString()}\r\n`,
+    header: [
+      'date-time',
+      'client-ip',
+      'client-hostname',
+      'server-ip',
+      'server-hostname',
+      'source-context',
+      'connector-id',
+      'source',
+      'event-id',
+      'internal-message-id',
+      'message-id',
+      'network-message-id',
+      'recipient-address',
+      'recipient-status',
+      'total-bytes',
+      'recipient-count',
+      'related-recipient-address',
+      'reference',
+      'message-subject',
+      'sender-address',
+      'return-path',
+      'message-info',
+      'directionality',
+      'tenant-id',
+      'original-client-ip',
+      'original-server-ip',
+      'custom-data',
+      'transport-traffic-type',
+      'log-id',
+      'schema-version',
+    ],
     *rows(m, date) {
       for (const { e, recipients } of logRows(m)) {
         yield [
-          date(e.time), m.fromIp, 'EX01.contoso.com', m.toIp, 'EX01', '08DB1DF24DB12D84;250 2.0.0 OK', m.connector, e.event === 'Deliver' ? 'STOREDRIVER' : 'SMTP', EVENT_ID[e.event], '12345', m.messageId, m.traceId,
-          recipients.map((r) => r.address).join(';'), recipients.map(() => logStatus(e)).join(';'), m.size, recipients.length, '', '', m.subject, m.sender, m.sender, new Date(m.received).toISOString(),
-          m.direction === 'inbound' ? 'Incoming' : 'Originating', '', '', '', '', 'Email', '08DB1DF2-0000-0000-0000-000000000000', '15.02.1118.007',
+          date(e.time),
+          m.fromIp,
+          'EX01.contoso.com',
+          m.toIp,
+          'EX01',
+          '08DB1DF24DB12D84;250 2.0.0 OK',
+          m.connector,
+          e.event === 'Deliver' ? 'STOREDRIVER' : 'SMTP',
+          EVENT_ID[e.event],
+          '12345',
+          m.messageId,
+          m.traceId,
+          recipients.map((r) => r.address).join(';'),
+          recipients.map(() => logStatus(e)).join(';'),
+          m.size,
+          recipients.length,
+          '',
+          '',
+          m.subject,
+          m.sender,
+          m.sender,
+          new Date(m.received).toISOString(),
+          m.direction === 'inbound' ? 'Incoming' : 'Originating',
+          '',
+          '',
+          '',
+          '',
+          'Email',
+          '08DB1DF2-0000-0000-0000-000000000000',
+          '15.02.1118.007',
         ];
       }
     },
   },
   'tracking-log-export': {
     preamble: () => '#TYPE Microsoft.Exchange.Management.TransportLogSearchTasks.MessageTrackingEvent\r\n',
-    header: ['Timestamp', 'ClientIp', 'ClientHostname', 'ServerIp', 'ServerHostname', 'SourceContext', 'ConnectorId', 'Source', 'EventId', 'InternalMessageId', 'MessageId', 'NetworkMessageId', 'Recipients', 'RecipientStatus', 'TotalBytes', 'RecipientCount', 'RelatedRecipientAddress', 'Reference', 'MessageSubject', 'Sender', 'ReturnPath', 'Directionality', 'TenantId', 'OriginalClientIp', 'MessageInfo', 'MessageLatency', 'MessageLatencyType', 'EventData'],
+    header: [
+      'Timestamp',
+      'ClientIp',
+      'ClientHostname',
+      'ServerIp',
+      'ServerHostname',
+      'SourceContext',
+      'ConnectorId',
+      'Source',
+      'EventId',
+      'InternalMessageId',
+      'MessageId',
+      'NetworkMessageId',
+      'Recipients',
+      'RecipientStatus',
+      'TotalBytes',
+      'RecipientCount',
+      'RelatedRecipientAddress',
+      'Reference',
+      'MessageSubject',
+      'Sender',
+      'ReturnPath',
+      'Directionality',
+      'TenantId',
+      'OriginalClientIp',
+      'MessageInfo',
+      'MessageLatency',
+      'MessageLatencyType',
+      'EventData',
+    ],
     *rows(m, date) {
       for (const { e, recipients } of logRows(m)) {
         yield [
-          date(e.time), m.fromIp, 'EX01.contoso.com', m.toIp, 'EX01', '', m.connector, e.event === 'Deliver' ? 'STOREDRIVER' : 'SMTP', EVENT_ID[e.event], '12345', m.messageId, m.traceId,
-          `{${recipients.map((r) => r.address).join(', ')}}`, `{${recipients.map(() => logStatus(e)).join(', ')}}`, m.size, recipients.length, '', '', m.subject, m.sender, m.sender,
-          m.direction === 'inbound' ? 'Incoming' : 'Originating', '', '', new Date(m.received).toISOString(), '', 'None', '{}',
+          date(e.time),
+          m.fromIp,
+          'EX01.contoso.com',
+          m.toIp,
+          'EX01',
+          '',
+          m.connector,
+          e.event === 'Deliver' ? 'STOREDRIVER' : 'SMTP',
+          EVENT_ID[e.event],
+          '12345',
+          m.messageId,
+          m.traceId,
+          `{${recipients.map((r) => r.address).join(', ')}}`,
+          `{${recipients.map(() => logStatus(e)).join(', ')}}`,
+          m.size,
+          recipients.length,
+          '',
+          '',
+          m.subject,
+          m.sender,
+          m.sender,
+          m.direction === 'inbound' ? 'Incoming' : 'Originating',
+          '',
+          '',
+          new Date(m.received).toISOString(),
+          '',
+          'None',
+          '{}',
         ];
       }
     },
@@ -211,7 +475,14 @@ export function* encodeChunks(chunks: Iterable<string>, encoding: OutputEncoding
     else bytes = Buffer.from(text, 'utf8');
     if (first) {
       first = false;
-      const bom = encoding === 'utf-8-bom' ? [0xef, 0xbb, 0xbf] : encoding === 'utf-16le' ? [0xff, 0xfe] : encoding === 'utf-16be' ? [0xfe, 0xff] : [];
+      const bom =
+        encoding === 'utf-8-bom'
+          ? [0xef, 0xbb, 0xbf]
+          : encoding === 'utf-16le'
+            ? [0xff, 0xfe]
+            : encoding === 'utf-16be'
+              ? [0xfe, 0xff]
+              : [];
       if (bom.length) yield Uint8Array.from(bom);
     }
     yield bytes;

@@ -67,7 +67,20 @@ type Rng = ReturnType<typeof createRandom>;
 const OUR_DOMAIN = 'contoso.com';
 const HYBRID_HOST = 'mail.contoso.com';
 const HYBRID_IP = '198.51.100.25';
-const USERS = ['adele.vance', 'alex.wilber', 'diego.siciliani', 'grady.archie', 'isaiah.langer', 'johanna.lorenz', 'lee.gu', 'lidia.holloway', 'megan.bowen', 'nestor.wilke', 'patti.fernandez', 'pradeep.gupta'];
+const USERS = [
+  'adele.vance',
+  'alex.wilber',
+  'diego.siciliani',
+  'grady.archie',
+  'isaiah.langer',
+  'johanna.lorenz',
+  'lee.gu',
+  'lidia.holloway',
+  'megan.bowen',
+  'nestor.wilke',
+  'patti.fernandez',
+  'pradeep.gupta',
+];
 const PARTNERS = [
   { domain: 'fabrikam.com', host: 'mx1.fabrikam.com', ip: '203.0.113.10' },
   { domain: 'tailspintoys.com', host: 'smtp.tailspintoys.com', ip: '203.0.113.20' },
@@ -75,9 +88,17 @@ const PARTNERS = [
   { domain: 'gmail.com', host: 'gmail-smtp-in.l.google.com', ip: '74.125.142.27' },
   { domain: 'adatum.com', host: 'adatum-com.mail.protection.outlook.com', ip: '52.101.68.2' },
 ];
-const SUBJECTS = ['Quarterly report', 'Re: invoice 4471', 'Meeting notes, Tuesday', 'Fw: "urgent" shipment', 'Your order has shipped', 'Contract draft v3', 'Lunch?', 'Weekly status, team A'];
+const SUBJECTS = [
+  'Quarterly report',
+  'Re: invoice 4471',
+  'Meeting notes, Tuesday',
+  'Fw: "urgent" shipment',
+  'Your order has shipped',
+  'Contract draft v3',
+  'Lunch?',
+  'Weekly status, team A',
+];
 const EOP = 'DM6NAM12FT012.eop-nam12.prod.protection.outlook.com';
-
 
 export interface ScenarioOptions {
   seed: number;
@@ -87,7 +108,8 @@ export interface ScenarioOptions {
   perHour?: number;
 }
 
-const led = (reply: string, code: string, text: string, tags = '') => `Reason: [{LED=${reply} ${code} ${text}${tags}};{MSG=};{FQDN=};{IP=};{LRT=}]`;
+const led = (reply: string, code: string, text: string, tags = '') =>
+  `Reason: [{LED=${reply} ${code} ${text}${tags}};{MSG=};{FQDN=};{IP=};{LRT=}]`;
 
 /** An endless, deterministic stream of messages in time order. */
 export function* generateMessages(options: ScenarioOptions): Generator<GenMessage> {
@@ -128,16 +150,28 @@ function makeMessage(rng: Rng, t: number, n: number, outage: (t: number) => bool
   };
   const count = rng.chance(0.1) ? rng.int(2, 3) : 1;
   for (let i = 0; i < count; i++) {
-    const address = inbound ? `${rng.pick(USERS)}@${OUR_DOMAIN}` : toHybrid ? `${rng.pick(USERS)}@onprem.${OUR_DOMAIN}` : `${rng.pick(['info', 'orders', 'ceo', 'a.rossi', 'support'])}@${partner.domain}`;
+    const address = inbound
+      ? `${rng.pick(USERS)}@${OUR_DOMAIN}`
+      : toHybrid
+        ? `${rng.pick(USERS)}@onprem.${OUR_DOMAIN}`
+        : `${rng.pick(['info', 'orders', 'ceo', 'a.rossi', 'support'])}@${partner.domain}`;
     msg.recipients.push(recipientHistory(rng, t, inbound, toHybrid, partner, address, outage));
   }
   return msg;
 }
 
 function recipientHistory(
-  rng: Rng, t: number, inbound: boolean, toHybrid: boolean, partner: (typeof PARTNERS)[number], address: string, outage: (t: number) => boolean,
+  rng: Rng,
+  t: number,
+  inbound: boolean,
+  toHybrid: boolean,
+  partner: (typeof PARTNERS)[number],
+  address: string,
+  outage: (t: number) => boolean,
 ): GenRecipient {
-  const events: GenEvent[] = [{ time: t, event: 'Receive', detail: `Message received by: ${EOP.replace('FT012', 'MB0' + rng.int(10, 99))}` }];
+  const events: GenEvent[] = [
+    { time: t, event: 'Receive', detail: `Message received by: ${EOP.replace('FT012', 'MB0' + rng.int(10, 99))}` },
+  ];
   const later = (ms: number) => t + ms;
   if (toHybrid && outage(t)) {
     // Retries every ~15-60 minutes while the firewall refuses; after the outage it delivers,
@@ -145,16 +179,30 @@ function recipientHistory(
     let at = t + rng.int(5, 60) * 1000;
     while (outage(at) && at - t < 24 * HOUR) {
       events.push({
-        time: at, event: 'Defer',
-        detail: led('450', '4.4.316', 'Connection refused', ` [Message=Socket error code 10061] [LastAttemptedServerName=${HYBRID_HOST}] [LastAttemptedIP=${HYBRID_IP}:25] [${EOP} ${new Date(at).toISOString()} 08DB1DF24DB12D84]`),
+        time: at,
+        event: 'Defer',
+        detail: led(
+          '450',
+          '4.4.316',
+          'Connection refused',
+          ` [Message=Socket error code 10061] [LastAttemptedServerName=${HYBRID_HOST}] [LastAttemptedIP=${HYBRID_IP}:25] [${EOP} ${new Date(at).toISOString()} 08DB1DF24DB12D84]`,
+        ),
       });
       at += rng.int(15, 60) * 60_000;
     }
     if (at - t >= 24 * HOUR || rng.chance(0.12)) {
-      events.push({ time: t + 24 * HOUR + rng.int(1, 600) * 1000, event: 'Fail', detail: led('550', '5.4.316', 'Message expired, connection refused(Socket error code 10061)') });
+      events.push({
+        time: t + 24 * HOUR + rng.int(1, 600) * 1000,
+        event: 'Fail',
+        detail: led('550', '5.4.316', 'Message expired, connection refused(Socket error code 10061)'),
+      });
       return { address, status: 'Failed', events };
     }
-    events.push({ time: at, event: 'Send', detail: `The message was sent to ${HYBRID_HOST} (${HYBRID_IP}) over the connector "Outbound to on-premises".` });
+    events.push({
+      time: at,
+      event: 'Send',
+      detail: `The message was sent to ${HYBRID_HOST} (${HYBRID_IP}) over the connector "Outbound to on-premises".`,
+    });
     return { address, status: 'Delivered', events };
   }
   if (inbound) {
@@ -168,7 +216,11 @@ function recipientHistory(
       return { address, status: 'Quarantined', events };
     }
     if (r < 0.1) {
-      events.push({ time: later(3000), event: 'Fail', detail: led('550', '5.1.10', `RESOLVER.ADR.RecipientNotFound; Recipient ${address} not found by SMTP address lookup`) });
+      events.push({
+        time: later(3000),
+        event: 'Fail',
+        detail: led('550', '5.1.10', `RESOLVER.ADR.RecipientNotFound; Recipient ${address} not found by SMTP address lookup`),
+      });
       return { address, status: 'Failed', events };
     }
     events.push({ time: later(rng.int(1, 9) * 1000), event: 'Deliver', detail: 'The message was successfully delivered.' });
@@ -176,25 +228,69 @@ function recipientHistory(
   }
   const r = rng.next();
   if (r < 0.02) {
-    events.push({ time: later(4000), event: 'Fail', detail: led('550', '5.1.1', `RESOLVER.ADR.ExRecipNotFound; not found [Message=550 5.1.1 <${address}>: Recipient address rejected: User unknown] [LastAttemptedServerName=${partner.host}] [LastAttemptedIP=${partner.ip}:25]`) });
+    events.push({
+      time: later(4000),
+      event: 'Fail',
+      detail: led(
+        '550',
+        '5.1.1',
+        `RESOLVER.ADR.ExRecipNotFound; not found [Message=550 5.1.1 <${address}>: Recipient address rejected: User unknown] [LastAttemptedServerName=${partner.host}] [LastAttemptedIP=${partner.ip}:25]`,
+      ),
+    });
     return { address, status: 'Failed', events };
   }
   if (r < 0.03 && partner.domain === 'gmail.com') {
-    events.push({ time: later(4000), event: 'Fail', detail: led('550', '5.7.26', 'This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. - gsmtp', ` [LastAttemptedServerName=${partner.host}] [LastAttemptedIP=${partner.ip}:25]`) });
+    events.push({
+      time: later(4000),
+      event: 'Fail',
+      detail: led(
+        '550',
+        '5.7.26',
+        'This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. - gsmtp',
+        ` [LastAttemptedServerName=${partner.host}] [LastAttemptedIP=${partner.ip}:25]`,
+      ),
+    });
     return { address, status: 'Failed', events };
   }
   if (r < 0.04) {
-    events.push({ time: later(5000), event: 'Fail', detail: led('550', '5.2.2', 'mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException', ` [LastAttemptedServerName=${partner.host}]`) });
+    events.push({
+      time: later(5000),
+      event: 'Fail',
+      detail: led(
+        '550',
+        '5.2.2',
+        'mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException',
+        ` [LastAttemptedServerName=${partner.host}]`,
+      ),
+    });
     return { address, status: 'Failed', events };
   }
   if (r < 0.06 && partner.domain === 'tailspintoys.com') {
     // A partner with an expired certificate: deferrals, then delivery once they renew it.
-    events.push({ time: later(30_000), event: 'Defer', detail: led('450', '4.7.320', 'Certificate validation failed', ` [Message=TlsCertificateExpired] [LastAttemptedServerName=${partner.host}] [LastAttemptedIP=${partner.ip}:25]`) });
+    events.push({
+      time: later(30_000),
+      event: 'Defer',
+      detail: led(
+        '450',
+        '4.7.320',
+        'Certificate validation failed',
+        ` [Message=TlsCertificateExpired] [LastAttemptedServerName=${partner.host}] [LastAttemptedIP=${partner.ip}:25]`,
+      ),
+    });
     events.push({ time: later(45 * 60_000), event: 'Send', detail: `The message was sent to ${partner.host} (${partner.ip}).` });
     return { address, status: 'Delivered', events };
   }
   if (r < 0.07) {
-    events.push({ time: later(10_000), event: 'Defer', detail: led('450', '4.4.317', 'Cannot connect to remote server', ` [Message=451 4.4.0 TLS negotiation failed with error SocketError] [LastAttemptedServerName=${partner.host}] [LastAttemptedIP=${partner.ip}:25]`) });
+    events.push({
+      time: later(10_000),
+      event: 'Defer',
+      detail: led(
+        '450',
+        '4.4.317',
+        'Cannot connect to remote server',
+        ` [Message=451 4.4.0 TLS negotiation failed with error SocketError] [LastAttemptedServerName=${partner.host}] [LastAttemptedIP=${partner.ip}:25]`,
+      ),
+    });
     return { address, status: 'Pending', events };
   }
   events.push({ time: later(rng.int(1, 20) * 1000), event: 'Send', detail: `The message was sent to ${partner.host} (${partner.ip}).` });

@@ -33,7 +33,10 @@ export async function openInput(source: AsyncIterable<Uint8Array>, options: Open
   const raw = await peek(source, SNIFF_BYTES);
 
   const rawSignature = describeBinarySignature(raw.head);
-  if (rawSignature) throw new InputError('NOT_TEXT', `this is ${rawSignature}, not a CSV or log export (first bytes ${hexPreview(raw.head)})`, { byteOffset: 0 });
+  if (rawSignature)
+    throw new InputError('NOT_TEXT', `this is ${rawSignature}, not a CSV or log export (first bytes ${hexPreview(raw.head)})`, {
+      byteOffset: 0,
+    });
 
   let decompressed: AsyncIterable<Uint8Array>;
   let compression: OpenedInput['compression'];
@@ -42,7 +45,11 @@ export async function openInput(source: AsyncIterable<Uint8Array>, options: Open
     decompressed = gunzip(raw.stream, limits, counters);
   } else {
     if (options.nameHint && /\.gz$/i.test(options.nameHint) && raw.head.length > 0) {
-      throw new InputError('NOT_GZIP', `the name ends in .gz but the file is not gzip (first bytes ${hexPreview(raw.head)}); rename it or compress it with gzip`, { byteOffset: 0 });
+      throw new InputError(
+        'NOT_GZIP',
+        `the name ends in .gz but the file is not gzip (first bytes ${hexPreview(raw.head)}); rename it or compress it with gzip`,
+        { byteOffset: 0 },
+      );
     }
     compression = 'none';
     decompressed = countPlain(raw.stream, limits, counters);
@@ -55,7 +62,11 @@ export async function openInput(source: AsyncIterable<Uint8Array>, options: Open
   }
   const guess = sniffEncoding(text.head);
   if ('binary' in guess) {
-    throw new InputError('NOT_TEXT', `the file contains NUL bytes in a pattern that is neither UTF-8 nor UTF-16 text: it looks binary (first bytes ${hexPreview(text.head)})`, { byteOffset: text.head.indexOf(0) });
+    throw new InputError(
+      'NOT_TEXT',
+      `the file contains NUL bytes in a pattern that is neither UTF-8 nor UTF-16 text: it looks binary (first bytes ${hexPreview(text.head)})`,
+      { byteOffset: text.head.indexOf(0) },
+    );
   }
   const body = skip(text.stream, guess.bomBytes);
   let utf8: AsyncIterable<Uint8Array>;

@@ -49,11 +49,17 @@ function transcode(b: Uint8Array, le: boolean, base: number, final: boolean): { 
     } else if (cu >= 0xd800 && cu <= 0xdbff) {
       if (i + 3 >= n) {
         if (!final) break; // the low surrogate is in the next chunk
-        throw new InputError('INVALID_UTF16', `a UTF-16 high surrogate at byte ${base + i} is not followed by a low surrogate (the file ends)`, { byteOffset: base + i });
+        throw new InputError(
+          'INVALID_UTF16',
+          `a UTF-16 high surrogate at byte ${base + i} is not followed by a low surrogate (the file ends)`,
+          { byteOffset: base + i },
+        );
       }
       const lo = le ? b[i + 2]! | (b[i + 3]! << 8) : (b[i + 2]! << 8) | b[i + 3]!;
       if (lo < 0xdc00 || lo > 0xdfff) {
-        throw new InputError('INVALID_UTF16', `a UTF-16 high surrogate at byte ${base + i} is not followed by a low surrogate`, { byteOffset: base + i });
+        throw new InputError('INVALID_UTF16', `a UTF-16 high surrogate at byte ${base + i} is not followed by a low surrogate`, {
+          byteOffset: base + i,
+        });
       }
       const cp = 0x10000 + ((cu - 0xd800) << 10) + (lo - 0xdc00);
       out[o++] = 0xf0 | (cp >> 18);
@@ -71,7 +77,9 @@ function transcode(b: Uint8Array, le: boolean, base: number, final: boolean): { 
     }
   }
   if (final && i < n) {
-    throw new InputError('INVALID_UTF16', `the UTF-16 text has an odd number of bytes: a stray byte at ${base + i}`, { byteOffset: base + i });
+    throw new InputError('INVALID_UTF16', `the UTF-16 text has an odd number of bytes: a stray byte at ${base + i}`, {
+      byteOffset: base + i,
+    });
   }
   return { out: out.subarray(0, o), consumed: i };
 }

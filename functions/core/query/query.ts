@@ -6,7 +6,18 @@ import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 
 /** The fields a query can group and filter by (names as in `--by`, DESIGN.md Contracts). */
-export const QUERY_FIELDS = ['outcome', 'code', 'category', 'owner', 'connector', 'destination', 'domain', 'tenant', 'hour', 'day'] as const;
+export const QUERY_FIELDS = [
+  'outcome',
+  'code',
+  'category',
+  'owner',
+  'connector',
+  'destination',
+  'domain',
+  'tenant',
+  'hour',
+  'day',
+] as const;
 export type QueryField = (typeof QUERY_FIELDS)[number];
 
 export interface QueryOptions {
@@ -24,9 +35,13 @@ export interface QueryOptions {
 export type QueryRow = Partial<Record<QueryField, string | null>> & { events: number; messages: number };
 
 export function parseFields(list: string): QueryField[] {
-  const fields = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const fields = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const f of fields) {
-    if (!(QUERY_FIELDS as readonly string[]).includes(f)) throw new UsageError('BAD_FIELD', `unknown field "${f}"; use ${QUERY_FIELDS.join(', ')}`);
+    if (!(QUERY_FIELDS as readonly string[]).includes(f))
+      throw new UsageError('BAD_FIELD', `unknown field "${f}"; use ${QUERY_FIELDS.join(', ')}`);
   }
   if (fields.length === 0) throw new UsageError('BAD_FIELD', `--by needs at least one of ${QUERY_FIELDS.join(', ')}`);
   return fields as QueryField[];
@@ -39,13 +54,22 @@ export function parseWhere(items: string[]): Partial<Record<QueryField, string[]
     const eq = item.indexOf('=');
     if (eq < 1) throw new UsageError('BAD_WHERE', `--where takes field=value[,value…], not "${item}"`);
     const [field] = parseFields(item.slice(0, eq));
-    where[field!] = [...(where[field!] ?? []), ...item.slice(eq + 1).split(',').map((v) => v.trim())];
+    where[field!] = [
+      ...(where[field!] ?? []),
+      ...item
+        .slice(eq + 1)
+        .split(',')
+        .map((v) => v.trim()),
+    ];
   }
   return where;
 }
 
 /** Keys of the hourly summaries a query needs: per day when the range is bounded, else all. */
-export async function* summaryKeysInRange(store: ObjectStore, options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>): AsyncGenerator<string> {
+export async function* summaryKeysInRange(
+  store: ObjectStore,
+  options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>,
+): AsyncGenerator<string> {
   const prefixes: string[] = [];
   const { from, to } = options;
   if (from !== undefined && to !== undefined && to - from <= 400 * DAY && options.tenants?.length) {
@@ -96,7 +120,9 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
       row.messages += g.messages;
     }
   }
-  const sorted = [...rows.entries()].sort(([ka, a], [kb, b]) => b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0)).map(([, r]) => orderFields(r, options.by));
+  const sorted = [...rows.entries()]
+    .sort(([ka, a], [kb, b]) => b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0))
+    .map(([, r]) => orderFields(r, options.by));
   return options.top ? sorted.slice(0, options.top) : sorted;
 }
 

@@ -96,8 +96,25 @@ export async function readExport(
   const pending: RawEvent[] = [];
   const scratch: RawEvent[] = [];
   const current: DeliveryEvent = {
-    time: 0, messageKey: '', recipient: '', recipientDomain: '', senderDomain: '', direction: null, event: '', statusText: '', connector: null,
-    outcome: 'other', code: null, replyCode: null, category: null, transient: null, owner: null, innerReply: null, server: null, ip: null, line: 0,
+    time: 0,
+    messageKey: '',
+    recipient: '',
+    recipientDomain: '',
+    senderDomain: '',
+    direction: null,
+    event: '',
+    statusText: '',
+    connector: null,
+    outcome: 'other',
+    code: null,
+    replyCode: null,
+    category: null,
+    transient: null,
+    owner: null,
+    innerReply: null,
+    server: null,
+    ip: null,
+    line: 0,
   };
 
   const reject = (line: number, reason: string) => {
@@ -110,7 +127,12 @@ export async function readExport(
   const finish = (raw: RawEvent) => {
     const time = dates.parse(raw.timeText);
     if (Number.isNaN(time)) {
-      reject(raw.line, raw.timeText ? `unreadable date "${raw.timeText.slice(0, 40)}" (expected ISO-8601, M/d/yyyy h:mm:ss tt, dd/MM/yyyy HH:mm:ss or dd.MM.yyyy HH:mm:ss${dates.resolvedOrder ? `; this file's dates were read as ${dates.resolvedOrder === 'dmy' ? 'day/month' : 'month/day'}` : ''})` : 'no timestamp');
+      reject(
+        raw.line,
+        raw.timeText
+          ? `unreadable date "${raw.timeText.slice(0, 40)}" (expected ISO-8601, M/d/yyyy h:mm:ss tt, dd/MM/yyyy HH:mm:ss or dd.MM.yyyy HH:mm:ss${dates.resolvedOrder ? `; this file's dates were read as ${dates.resolvedOrder === 'dmy' ? 'day/month' : 'month/day'}` : ''})`
+          : 'no timestamp',
+      );
       return;
     }
     const c = raw.outcomeHint === 'delivered' || raw.outcomeHint === 'other' ? null : classifyStatus(raw.statusText, raw.outcomeHint);
@@ -161,7 +183,9 @@ export async function readExport(
         summary.columnsUsed = mapper.columnsUsed;
         summary.warnings.push(...mapper.warnings);
         if (mapper.family === 'tracking-log-export' && !options.dates?.timeZone) {
-          summary.warnings.push('Get-MessageTrackingLog writes Timestamp in the server\'s local time; it was read as UTC. Pass --tz (e.g. --tz Europe/Rome) for exact hours');
+          summary.warnings.push(
+            "Get-MessageTrackingLog writes Timestamp in the server's local time; it was read as UTC. Pass --tz (e.g. --tz Europe/Rome) for exact hours",
+          );
         }
       },
       onRecord(r: RecordView) {
@@ -193,7 +217,9 @@ export async function readExport(
 
   const assumeOrder = () => {
     dates.assumeOrder('mdy');
-    summary.warnings.push(`dates such as ${pending[0]?.timeText ?? 'the first ones'} are ambiguous (no day or month above 12 in the first ${pending.length} rows); read as month/day. Pass --date-order dmy if the export came from a day-first locale`);
+    summary.warnings.push(
+      `dates such as ${pending[0]?.timeText ?? 'the first ones'} are ambiguous (no day or month above 12 in the first ${pending.length} rows); read as month/day. Pass --date-order dmy if the export came from a day-first locale`,
+    );
   };
 
   for await (const chunk of input.utf8) {
@@ -211,19 +237,30 @@ export async function readExport(
 
   if (!end.headerSeen) {
     if (end.unterminatedQuoteLine !== null) {
-      throw new CsvFormatError('QUOTE_NOT_CLOSED', `the header starting at line ${end.unterminatedQuoteLine} opens a quote that is never closed`, { line: end.unterminatedQuoteLine });
+      throw new CsvFormatError(
+        'QUOTE_NOT_CLOSED',
+        `the header starting at line ${end.unterminatedQuoteLine} opens a quote that is never closed`,
+        { line: end.unterminatedQuoteLine },
+      );
     }
     summary.empty = true;
     return summary;
   }
   if (end.unterminatedQuoteLine !== null) {
     if (summary.rows === 0) {
-      throw new CsvFormatError('QUOTE_NOT_CLOSED', `the file ends inside a quoted field that starts at line ${end.unterminatedQuoteLine}, and has no complete row`, { line: end.unterminatedQuoteLine });
+      throw new CsvFormatError(
+        'QUOTE_NOT_CLOSED',
+        `the file ends inside a quoted field that starts at line ${end.unterminatedQuoteLine}, and has no complete row`,
+        { line: end.unterminatedQuoteLine },
+      );
     }
     summary.endsInsideRecord = true;
-    summary.warnings.push(`the file ends inside a quoted field that starts at line ${end.unterminatedQuoteLine}: that last record was dropped (the export was probably cut short)`);
+    summary.warnings.push(
+      `the file ends inside a quoted field that starts at line ${end.unterminatedQuoteLine}: that last record was dropped (the export was probably cut short)`,
+    );
   }
-  if (summary.rejectedRows.count > 0) summary.warnings.push(`${summary.rejectedRows.count} row(s) skipped; the first at line ${summary.rejectedRows.samples[0]!.line}`);
+  if (summary.rejectedRows.count > 0)
+    summary.warnings.push(`${summary.rejectedRows.count} row(s) skipped; the first at line ${summary.rejectedRows.samples[0]!.line}`);
   summary.unknownCodes = [...unknown].sort();
   if (minTime <= maxTime) summary.timeSpan = { from: new Date(minTime).toISOString(), to: new Date(maxTime).toISOString() };
   return summary;

@@ -8,20 +8,50 @@ import type { Incident, Transition } from '../store/incidents.ts';
 
 const WORDS = {
   en: {
-    open: 'OPEN', escalated: 'WORSE', resolved: 'RESOLVED', alertFor: 'Mail flow alert for', what: 'What', where: 'Where', topCode: 'Top code',
-    owner: 'Who acts', cause: 'Cause', action: 'What to do', since: 'Open since', peak: 'peak', drill: 'Drill down', everywhere: 'the whole tenant',
-    count: (v: string, r: Rule) => `${v} matching events in the last ${duration(r.windowMinutes)} (opens at ${r.open}, closes below ${r.close})`,
-    rate: (v: string, r: Rule) => `${v} of final outcomes in the last ${duration(r.windowMinutes)} (opens at ${pct(r.open)}, closes below ${pct(r.close)}, with at least ${r.minVolume} events)`,
-    waiting: (v: string, r: Rule) => `${v} message(s) deferred for more than ${duration(r.olderThanMinutes)} without a final outcome (opens at ${r.open}; Exchange gives up after 24 h)`,
+    open: 'OPEN',
+    escalated: 'WORSE',
+    resolved: 'RESOLVED',
+    alertFor: 'Mail flow alert for',
+    what: 'What',
+    where: 'Where',
+    topCode: 'Top code',
+    owner: 'Who acts',
+    cause: 'Cause',
+    action: 'What to do',
+    since: 'Open since',
+    peak: 'peak',
+    drill: 'Drill down',
+    everywhere: 'the whole tenant',
+    count: (v: string, r: Rule) =>
+      `${v} matching events in the last ${duration(r.windowMinutes)} (opens at ${r.open}, closes below ${r.close})`,
+    rate: (v: string, r: Rule) =>
+      `${v} of final outcomes in the last ${duration(r.windowMinutes)} (opens at ${pct(r.open)}, closes below ${pct(r.close)}, with at least ${r.minVolume} events)`,
+    waiting: (v: string, r: Rule) =>
+      `${v} message(s) deferred for more than ${duration(r.olderThanMinutes)} without a final outcome (opens at ${r.open}; Exchange gives up after 24 h)`,
     worse: (from: string) => `More than twice the value it was last reported at (${from}).`,
     resolvedText: (r: Rule) => `Below the close threshold for a full ${duration(r.windowMinutes)}.`,
   },
   it: {
-    open: 'APERTO', escalated: 'PEGGIORATO', resolved: 'RISOLTO', alertFor: 'Avviso sul flusso di posta per', what: 'Cosa', where: 'Dove', topCode: 'Codice principale',
-    owner: 'Chi interviene', cause: 'Causa', action: 'Cosa fare', since: 'Aperto dal', peak: 'picco', drill: 'Approfondire', everywhere: "l'intero tenant",
-    count: (v: string, r: Rule) => `${v} eventi corrispondenti nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${r.open}, si chiude sotto ${r.close})`,
-    rate: (v: string, r: Rule) => `${v} degli esiti finali nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${pct(r.open)}, si chiude sotto ${pct(r.close)}, con almeno ${r.minVolume} eventi)`,
-    waiting: (v: string, r: Rule) => `${v} messaggi rinviati da più di ${duration(r.olderThanMinutes)} senza un esito finale (si apre a ${r.open}; Exchange rinuncia dopo 24 h)`,
+    open: 'APERTO',
+    escalated: 'PEGGIORATO',
+    resolved: 'RISOLTO',
+    alertFor: 'Avviso sul flusso di posta per',
+    what: 'Cosa',
+    where: 'Dove',
+    topCode: 'Codice principale',
+    owner: 'Chi interviene',
+    cause: 'Causa',
+    action: 'Cosa fare',
+    since: 'Aperto dal',
+    peak: 'picco',
+    drill: 'Approfondire',
+    everywhere: "l'intero tenant",
+    count: (v: string, r: Rule) =>
+      `${v} eventi corrispondenti nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${r.open}, si chiude sotto ${r.close})`,
+    rate: (v: string, r: Rule) =>
+      `${v} degli esiti finali nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${pct(r.open)}, si chiude sotto ${pct(r.close)}, con almeno ${r.minVolume} eventi)`,
+    waiting: (v: string, r: Rule) =>
+      `${v} messaggi rinviati da più di ${duration(r.olderThanMinutes)} senza un esito finale (si apre a ${r.open}; Exchange rinuncia dopo 24 h)`,
     worse: (from: string) => `Più del doppio del valore segnalato l'ultima volta (${from}).`,
     resolvedText: (r: Rule) => `Sotto la soglia di chiusura per un'intera finestra di ${duration(r.windowMinutes)}.`,
   },
@@ -36,11 +66,21 @@ function pct(x: number): string {
 }
 
 /** One alert, as plain text for people and JSON for machines; data fields sanitized. */
-export function renderAlert(incident: Incident, transition: Transition, rule: Rule, settings: TenantSettings, topCode: string | null): Notification {
+export function renderAlert(
+  incident: Incident,
+  transition: Transition,
+  rule: Rule,
+  settings: TenantSettings,
+  topCode: string | null,
+): Notification {
   const lang: Lang = settings.language;
   const w = WORDS[lang];
   const show = (v: number) => (rule.kind === 'rate' ? pct(v) : v.toLocaleString('en-US'));
-  const where = Object.entries(incident.group).filter(([k]) => k !== 'tenant').map(([k, v]) => `${k} ${sanitizeField(v ?? '-', 120)}`).join(', ') || w.everywhere;
+  const where =
+    Object.entries(incident.group)
+      .filter(([k]) => k !== 'tenant')
+      .map(([k, v]) => `${k} ${sanitizeField(v ?? '-', 120)}`)
+      .join(', ') || w.everywhere;
   const explanation = topCode ? explainStatus(topCode, lang) : null;
   const codeFilter = topCode ? ` --where code=${topCode}` : '';
   // From the start of the window that opened the incident (or of the wait, for stuck and queue).
@@ -57,17 +97,37 @@ export function renderAlert(incident: Incident, transition: Transition, rule: Ru
   if (transition === 'resolved') lines.push(w.resolvedText(rule));
   lines.push(`${w.since}: ${incident.openedAt} (${w.peak} ${show(incident.peakValue)})`);
   if (explanation) {
-    lines.push('', `${w.topCode}: ${topCode} ${explanation.title}`, `${w.owner}: ${explanation.owner ? OWNER_TEXT[lang][explanation.owner] : '-'}`, `${w.cause}: ${explanation.cause}`, `${w.action}: ${explanation.action}`);
+    lines.push(
+      '',
+      `${w.topCode}: ${topCode} ${explanation.title}`,
+      `${w.owner}: ${explanation.owner ? OWNER_TEXT[lang][explanation.owner] : '-'}`,
+      `${w.cause}: ${explanation.cause}`,
+      `${w.action}: ${explanation.action}`,
+    );
   }
   lines.push('', `${w.drill}: ${drill}`);
   return {
     subject: `[mailflow] ${rule.severity.toUpperCase()} ${transition}: ${rule.id} (${incident.tenant})`,
     text: lines.join('\n'),
     json: {
-      kind: 'alert', transition, tenant: incident.tenant, ruleId: rule.id, severity: rule.severity, episode: incident.episode,
+      kind: 'alert',
+      transition,
+      tenant: incident.tenant,
+      ruleId: rule.id,
+      severity: rule.severity,
+      episode: incident.episode,
       group: Object.fromEntries(Object.entries(incident.group).map(([k, v]) => [k, v === null ? null : sanitizeField(v)])),
-      value: incident.lastValue, peak: incident.peakValue, open: rule.open, close: rule.close, openedAt: incident.openedAt,
-      resolvedAt: incident.resolvedAt, topCode, owner: explanation?.owner ?? null, title: explanation?.title ?? null, action: explanation?.action ?? null, drillDown: drill,
+      value: incident.lastValue,
+      peak: incident.peakValue,
+      open: rule.open,
+      close: rule.close,
+      openedAt: incident.openedAt,
+      resolvedAt: incident.resolvedAt,
+      topCode,
+      owner: explanation?.owner ?? null,
+      title: explanation?.title ?? null,
+      action: explanation?.action ?? null,
+      drillDown: drill,
     },
   };
 }

@@ -35,18 +35,58 @@ const BARS = '▁▂▃▄▅▆▇█';
 
 const W = {
   en: {
-    title: 'Mail flow digest', of: 'of', problems: 'failed, deferred or expired', final: 'final outcomes', failedRate: 'permanently failed',
-    changes: 'Since the previous period', noChanges: 'no change worth noting', new: 'new', worse: 'worse', better: 'better', resolved: 'gone',
-    topCodes: 'Top codes', owner: 'who acts', action: 'what to do', topDest: 'Top destinations', topConn: 'Top connectors', perHour: 'Per hour',
-    dashboard: 'Dashboard', validUntil: 'link valid until',
-    incidents: 'Open incidents', none: 'none', drill: 'Drill down', quiet: 'No failures or deferrals in this period.', suppressed: 'Suppressed', until: 'until',
+    title: 'Mail flow digest',
+    of: 'of',
+    problems: 'failed, deferred or expired',
+    final: 'final outcomes',
+    failedRate: 'permanently failed',
+    changes: 'Since the previous period',
+    noChanges: 'no change worth noting',
+    new: 'new',
+    worse: 'worse',
+    better: 'better',
+    resolved: 'gone',
+    topCodes: 'Top codes',
+    owner: 'who acts',
+    action: 'what to do',
+    topDest: 'Top destinations',
+    topConn: 'Top connectors',
+    perHour: 'Per hour',
+    dashboard: 'Dashboard',
+    validUntil: 'link valid until',
+    incidents: 'Open incidents',
+    none: 'none',
+    drill: 'Drill down',
+    quiet: 'No failures or deferrals in this period.',
+    suppressed: 'Suppressed',
+    until: 'until',
   },
   it: {
-    title: 'Riepilogo del flusso di posta', of: 'su', problems: 'falliti, rinviati o scaduti', final: 'esiti finali', failedRate: 'falliti in modo definitivo',
-    changes: 'Rispetto al periodo precedente', noChanges: 'nessun cambiamento rilevante', new: 'nuovo', worse: 'peggiorato', better: 'migliorato', resolved: 'scomparso',
-    topCodes: 'Codici principali', owner: 'chi interviene', action: 'cosa fare', topDest: 'Destinazioni principali', topConn: 'Connettori principali', perHour: 'Per ora',
-    dashboard: 'Cruscotto', validUntil: 'link valido fino al',
-    incidents: 'Incidenti aperti', none: 'nessuno', drill: 'Approfondire', quiet: 'Nessun errore o rinvio in questo periodo.', suppressed: 'Silenziati', until: 'fino al',
+    title: 'Riepilogo del flusso di posta',
+    of: 'su',
+    problems: 'falliti, rinviati o scaduti',
+    final: 'esiti finali',
+    failedRate: 'falliti in modo definitivo',
+    changes: 'Rispetto al periodo precedente',
+    noChanges: 'nessun cambiamento rilevante',
+    new: 'nuovo',
+    worse: 'peggiorato',
+    better: 'migliorato',
+    resolved: 'scomparso',
+    topCodes: 'Codici principali',
+    owner: 'chi interviene',
+    action: 'cosa fare',
+    topDest: 'Destinazioni principali',
+    topConn: 'Connettori principali',
+    perHour: 'Per ora',
+    dashboard: 'Cruscotto',
+    validUntil: 'link valido fino al',
+    incidents: 'Incidenti aperti',
+    none: 'nessuno',
+    drill: 'Approfondire',
+    quiet: 'Nessun errore o rinvio in questo periodo.',
+    suppressed: 'Silenziati',
+    until: 'fino al',
   },
 } as const;
 
@@ -61,7 +101,15 @@ interface Tally {
 }
 
 function tally(summaries: HourlySummary[], from: number, to: number): Tally {
-  const t: Tally = { problems: 0, final: 0, failed: 0, codes: new Map(), destinations: new Map(), connectors: new Map(), perHour: new Map() };
+  const t: Tally = {
+    problems: 0,
+    final: 0,
+    failed: 0,
+    codes: new Map(),
+    destinations: new Map(),
+    connectors: new Map(),
+    perHour: new Map(),
+  };
   const add = (m: Map<string, number>, k: string | null, n: number) => k && m.set(k, (m.get(k) ?? 0) + n);
   for (const s of summaries) {
     const hour = Date.parse(s.hour);
@@ -89,7 +137,8 @@ export function buildDigest(input: DigestInput): Notification {
   const w = W[input.lang];
   const locale = localeOf(input.lang);
   const fmt = (n: number) => n.toLocaleString(locale);
-  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %` : '-');
+  const pct = (a: number, b: number) =>
+    b ? `${((100 * a) / b).toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %` : '-';
   // Rate incidents hold fractions, count incidents whole numbers.
   const value = (v: number) => (Number.isInteger(v) ? fmt(v) : pct(v, 1));
   const length = input.to - input.from;
@@ -121,11 +170,15 @@ export function buildDigest(input: DigestInput): Notification {
   const lines = [
     `${w.title}: ${input.tenant}, ${iso(input.from)} → ${iso(input.to)} (${hours} h)`,
     '',
-    now.problems === 0 ? w.quiet : `${fmt(now.problems)} ${w.problems}; ${pct(now.failed, now.final)} ${w.failedRate} (${fmt(now.failed)} ${w.of} ${fmt(now.final)} ${w.final})`,
+    now.problems === 0
+      ? w.quiet
+      : `${fmt(now.problems)} ${w.problems}; ${pct(now.failed, now.final)} ${w.failedRate} (${fmt(now.failed)} ${w.of} ${fmt(now.final)} ${w.final})`,
     ...(input.report ? ['', `${w.dashboard} (${w.validUntil} ${iso(input.report.expiresAt)}):`, input.report.url] : []),
     '',
     `${w.changes}:`,
-    ...(changes.length ? changes.slice(0, 8).map((c) => `  ${w[c.kind].padEnd(12)} ${c.code.padEnd(9)} ${fmt(c.before)} → ${fmt(c.now)}`) : [`  ${w.noChanges}`]),
+    ...(changes.length
+      ? changes.slice(0, 8).map((c) => `  ${w[c.kind].padEnd(12)} ${c.code.padEnd(9)} ${fmt(c.before)} → ${fmt(c.now)}`)
+      : [`  ${w.noChanges}`]),
   ];
   if (codes.length) {
     lines.push('', `${w.topCodes}:`);
@@ -142,11 +195,23 @@ export function buildDigest(input: DigestInput): Notification {
   listing(w.topConn, now.connectors);
   lines.push('', `${w.perHour} (max ${fmt(max)}): |${spark}|`);
   lines.push('', `${w.incidents}: ${open.length ? '' : w.none}`);
-  for (const i of open) lines.push(`  ${i.ruleId} ${Object.values(i.group).map((v) => sanitizeField(v ?? '-', 80)).join(' ')}: ${value(i.lastValue)} (${i.state}, ${i.openedAt})`);
+  for (const i of open)
+    lines.push(
+      `  ${i.ruleId} ${Object.values(i.group)
+        .map((v) => sanitizeField(v ?? '-', 80))
+        .join(' ')}: ${value(i.lastValue)} (${i.state}, ${i.openedAt})`,
+    );
   const suppressions = input.suppressions ?? [];
   if (suppressions.length) {
     lines.push('', `${w.suppressed}:`);
-    for (const x of suppressions) lines.push(`  ${x.ruleId} ${Object.entries(x.match).map(([k, v]) => `${k}=${sanitizeField(v, 80)}`).join(' ') || '*'} ${w.until} ${x.until}: ${sanitizeField(x.reason)}`);
+    for (const x of suppressions)
+      lines.push(
+        `  ${x.ruleId} ${
+          Object.entries(x.match)
+            .map(([k, v]) => `${k}=${sanitizeField(v, 80)}`)
+            .join(' ') || '*'
+        } ${w.until} ${x.until}: ${sanitizeField(x.reason)}`,
+      );
   }
   lines.push('', `${w.drill}: ${drill}`);
 
@@ -154,12 +219,21 @@ export function buildDigest(input: DigestInput): Notification {
     subject: `[mailflow] digest ${input.tenant} ${iso(input.from).slice(0, 10)}: ${now.problems} problems`,
     text: lines.join('\n'),
     json: {
-      kind: 'digest', tenant: input.tenant, from: iso(input.from), to: iso(input.to),
-      problems: now.problems, failed: now.failed, final: now.final, previousProblems: before.problems,
-      changes, topCodes: codes,
+      kind: 'digest',
+      tenant: input.tenant,
+      from: iso(input.from),
+      to: iso(input.to),
+      problems: now.problems,
+      failed: now.failed,
+      final: now.final,
+      previousProblems: before.problems,
+      changes,
+      topCodes: codes,
       topDestinations: topEntries(now.destinations, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
       topConnectors: topEntries(now.connectors, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
-      perHour: hourLine, suppressions: suppressions.map((x) => ({ ruleId: x.ruleId, match: x.match, until: x.until, reason: sanitizeField(x.reason) })), openIncidents: open.map((i) => ({ ruleId: i.ruleId, group: i.group, value: i.lastValue, state: i.state, openedAt: i.openedAt })),
+      perHour: hourLine,
+      suppressions: suppressions.map((x) => ({ ruleId: x.ruleId, match: x.match, until: x.until, reason: sanitizeField(x.reason) })),
+      openIncidents: open.map((i) => ({ ruleId: i.ruleId, group: i.group, value: i.lastValue, state: i.state, openedAt: i.openedAt })),
       drillDown: drill,
       ...(input.report ? { reportUrl: input.report.url, reportExpiresAt: new Date(input.report.expiresAt).toISOString() } : {}),
     },

@@ -32,26 +32,102 @@ export const ALL_TENANTS = '*';
 
 const WORDS = {
   en: {
-    title: 'Mail flow', tenant: 'Tenant', range: 'Range', all: 'all tenants', show: 'Show', dataUntil: 'data until', noData: 'no data yet',
-    problems: 'Deferred or failed', failed: 'Failed permanently', deferred: 'Deferred', failureRate: 'Failure rate', delivered: 'Delivered',
-    vsBefore: 'vs previous', new: 'new', chart: 'Deferred and failed per hour, by category', quiet: 'No deferred or failed deliveries in this period.',
-    codes: 'Top codes', code: 'Code', events: 'Events', change: 'Change', meaning: 'Meaning', owner: 'Who acts', action: 'What to do',
-    destinations: 'Top destinations', connectors: 'Top connectors', name: 'Name', trend: 'Trend', none: 'none',
-    incidents: 'Open incidents', rule: 'Rule', group: 'Group', value: 'Value', state: 'State', since: 'Since',
-    receipts: 'Recent uploads', file: 'File', status: 'Status', reason: 'Reason', at: 'Received', rows: 'Rows', counted: 'Counted',
-    generated: 'Generated', utc: 'UTC', pp: 'pp', hoursShort: 'h', daysShort: 'd',
+    title: 'Mail flow',
+    tenant: 'Tenant',
+    range: 'Range',
+    all: 'all tenants',
+    show: 'Show',
+    dataUntil: 'data until',
+    noData: 'no data yet',
+    problems: 'Deferred or failed',
+    failed: 'Failed permanently',
+    deferred: 'Deferred',
+    failureRate: 'Failure rate',
+    delivered: 'Delivered',
+    vsBefore: 'vs previous',
+    new: 'new',
+    chart: 'Deferred and failed per hour, by category',
+    quiet: 'No deferred or failed deliveries in this period.',
+    codes: 'Top codes',
+    code: 'Code',
+    events: 'Events',
+    change: 'Change',
+    meaning: 'Meaning',
+    owner: 'Who acts',
+    action: 'What to do',
+    destinations: 'Top destinations',
+    connectors: 'Top connectors',
+    name: 'Name',
+    trend: 'Trend',
+    none: 'none',
+    incidents: 'Open incidents',
+    rule: 'Rule',
+    group: 'Group',
+    value: 'Value',
+    state: 'State',
+    since: 'Since',
+    receipts: 'Recent uploads',
+    file: 'File',
+    status: 'Status',
+    reason: 'Reason',
+    at: 'Received',
+    rows: 'Rows',
+    counted: 'Counted',
+    generated: 'Generated',
+    utc: 'UTC',
+    pp: 'pp',
+    hoursShort: 'h',
+    daysShort: 'd',
     ranges: { '24h': 'last 24 hours', '7d': 'last 7 days', '30d': 'last 30 days' } as Record<string, string>,
     statuses: { ingested: 'ingested', duplicate: 'duplicate', empty: 'empty', rejected: 'rejected' } as Record<string, string>,
   },
   it: {
-    title: 'Flusso di posta', tenant: 'Tenant', range: 'Periodo', all: 'tutti i tenant', show: 'Mostra', dataUntil: 'dati fino al', noData: 'ancora nessun dato',
-    problems: 'Rinviati o falliti', failed: 'Falliti in modo definitivo', deferred: 'Rinviati', failureRate: 'Tasso di errore', delivered: 'Consegnati',
-    vsBefore: 'rispetto al precedente', new: 'nuovo', chart: 'Rinviati e falliti per ora, per categoria', quiet: 'Nessuna consegna rinviata o fallita in questo periodo.',
-    codes: 'Codici principali', code: 'Codice', events: 'Eventi', change: 'Variazione', meaning: 'Significato', owner: 'Chi interviene', action: 'Cosa fare',
-    destinations: 'Destinazioni principali', connectors: 'Connettori principali', name: 'Nome', trend: 'Andamento', none: 'nessuno',
-    incidents: 'Incidenti aperti', rule: 'Regola', group: 'Gruppo', value: 'Valore', state: 'Stato', since: 'Dal',
-    receipts: 'Caricamenti recenti', file: 'File', status: 'Stato', reason: 'Motivo', at: 'Ricevuto', rows: 'Righe', counted: 'Contati',
-    generated: 'Generato', utc: 'UTC', pp: 'p.p.', hoursShort: 'h', daysShort: 'g',
+    title: 'Flusso di posta',
+    tenant: 'Tenant',
+    range: 'Periodo',
+    all: 'tutti i tenant',
+    show: 'Mostra',
+    dataUntil: 'dati fino al',
+    noData: 'ancora nessun dato',
+    problems: 'Rinviati o falliti',
+    failed: 'Falliti in modo definitivo',
+    deferred: 'Rinviati',
+    failureRate: 'Tasso di errore',
+    delivered: 'Consegnati',
+    vsBefore: 'rispetto al precedente',
+    new: 'nuovo',
+    chart: 'Rinviati e falliti per ora, per categoria',
+    quiet: 'Nessuna consegna rinviata o fallita in questo periodo.',
+    codes: 'Codici principali',
+    code: 'Codice',
+    events: 'Eventi',
+    change: 'Variazione',
+    meaning: 'Significato',
+    owner: 'Chi interviene',
+    action: 'Cosa fare',
+    destinations: 'Destinazioni principali',
+    connectors: 'Connettori principali',
+    name: 'Nome',
+    trend: 'Andamento',
+    none: 'nessuno',
+    incidents: 'Incidenti aperti',
+    rule: 'Regola',
+    group: 'Gruppo',
+    value: 'Valore',
+    state: 'Stato',
+    since: 'Dal',
+    receipts: 'Caricamenti recenti',
+    file: 'File',
+    status: 'Stato',
+    reason: 'Motivo',
+    at: 'Ricevuto',
+    rows: 'Righe',
+    counted: 'Contati',
+    generated: 'Generato',
+    utc: 'UTC',
+    pp: 'p.p.',
+    hoursShort: 'h',
+    daysShort: 'g',
     ranges: { '24h': 'ultime 24 ore', '7d': 'ultimi 7 giorni', '30d': 'ultimi 30 giorni' } as Record<string, string>,
     statuses: { ingested: 'acquisito', duplicate: 'duplicato', empty: 'vuoto', rejected: 'rifiutato' } as Record<string, string>,
   },
@@ -59,9 +135,22 @@ const WORDS = {
 
 /** One colour per category, readable on white and distinct side by side. */
 export const CATEGORY_COLOURS: Record<Category, string> = {
-  dns: '#1f77b4', 'network-timeout': '#ff7f0e', 'connection-refused': '#d62728', 'remote-server': '#9467bd', 'connection-dropped': '#8c564b',
-  'tls-certificate': '#e377c2', recipient: '#2ca02c', 'mailbox-quota': '#bcbd22', 'message-size': '#17becf', relay: '#393b79',
-  authentication: '#637939', 'spam-reputation': '#843c39', policy: '#7b4173', loop: '#3182bd', throttling: '#e6550d', unknown: '#7f7f7f',
+  dns: '#1f77b4',
+  'network-timeout': '#ff7f0e',
+  'connection-refused': '#d62728',
+  'remote-server': '#9467bd',
+  'connection-dropped': '#8c564b',
+  'tls-certificate': '#e377c2',
+  recipient: '#2ca02c',
+  'mailbox-quota': '#bcbd22',
+  'message-size': '#17becf',
+  relay: '#393b79',
+  authentication: '#637939',
+  'spam-reputation': '#843c39',
+  policy: '#7b4173',
+  loop: '#3182bd',
+  throttling: '#e6550d',
+  unknown: '#7f7f7f',
 };
 
 const CSS = `
@@ -119,8 +208,12 @@ const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'u
 /** The policy, also sent as a header by the dashboard server (which can add frame-ancestors). */
 export function contentSecurityPolicy(mode: PageOptions['mode']): string {
   return [
-    "default-src 'none'", `style-src ${sha256(CSS)}`, `script-src ${sha256(SCRIPT)}`, 'img-src data:',
-    `form-action ${mode === 'live' ? "'self'" : "'none'"}`, "base-uri 'none'",
+    "default-src 'none'",
+    `style-src ${sha256(CSS)}`,
+    `script-src ${sha256(SCRIPT)}`,
+    'img-src data:',
+    `form-action ${mode === 'live' ? "'self'" : "'none'"}`,
+    "base-uri 'none'",
   ].join('; ');
 }
 
@@ -179,21 +272,46 @@ function renderView(m: ReportModel, range: string, hidden: boolean): string {
 <h2>${w.chart}</h2>
 ${m.bars.length ? chart(m) : `<p class="muted">${w.quiet}</p>`}
 <h2>${w.codes}</h2>
-${m.codes.length ? `<div class="scroll"><table class="codes"><thead><tr><th>${w.code}</th><th>${w.events}</th><th>${w.change}</th><th>${w.meaning}</th><th class="hide-narrow">${w.owner}</th><th class="hide-narrow">${w.action}</th></tr></thead><tbody>${m.codes
-    .map((c) => `<tr><td><code>${esc(c.code)}</code></td><td class="n">${fmt(c.events)}</td>${change(c.events, c.previous, m.lang)}<td>${esc(c.title ?? '')}</td><td class="hide-narrow">${esc(c.owner ?? '')}</td><td class="hide-narrow">${esc(c.action ?? '')}</td></tr>`)
-    .join('')}</tbody></table></div>` : `<p class="muted">${w.none}</p>`}
+${
+  m.codes.length
+    ? `<div class="scroll"><table class="codes"><thead><tr><th>${w.code}</th><th>${w.events}</th><th>${w.change}</th><th>${w.meaning}</th><th class="hide-narrow">${w.owner}</th><th class="hide-narrow">${w.action}</th></tr></thead><tbody>${m.codes
+        .map(
+          (c) =>
+            `<tr><td><code>${esc(c.code)}</code></td><td class="n">${fmt(c.events)}</td>${change(c.events, c.previous, m.lang)}<td>${esc(c.title ?? '')}</td><td class="hide-narrow">${esc(c.owner ?? '')}</td><td class="hide-narrow">${esc(c.action ?? '')}</td></tr>`,
+        )
+        .join('')}</tbody></table></div>`
+    : `<p class="muted">${w.none}</p>`
+}
 <div class="two">
 <section><h2>${w.destinations}</h2>${ranked(m.destinations, m, 'destinations')}</section>
 <section><h2>${w.connectors}</h2>${ranked(m.connectors, m, 'connectors')}</section>
 </div>
 <h2>${w.incidents}</h2>
-${m.incidents.length ? `<div class="scroll"><table class="incidents"><thead><tr><th>${w.rule}</th><th>${w.group}</th><th>${w.value}</th><th>${w.state}</th><th>${w.since}</th></tr></thead><tbody>${m.incidents
-    .map((i) => `<tr><td>${esc(i.ruleId)}</td><td>${esc(Object.entries(i.group).map(([k, v]) => `${k}=${v ?? '-'}`).join(' '))}</td><td class="n">${Number.isInteger(i.lastValue) ? fmt(i.lastValue) : percent(i.lastValue, m.lang)}</td><td>${esc(i.state)}</td><td>${esc(time(Date.parse(i.openedAt)))}</td></tr>`)
-    .join('')}</tbody></table></div>` : `<p class="muted">${w.none}</p>`}
+${
+  m.incidents.length
+    ? `<div class="scroll"><table class="incidents"><thead><tr><th>${w.rule}</th><th>${w.group}</th><th>${w.value}</th><th>${w.state}</th><th>${w.since}</th></tr></thead><tbody>${m.incidents
+        .map(
+          (i) =>
+            `<tr><td>${esc(i.ruleId)}</td><td>${esc(
+              Object.entries(i.group)
+                .map(([k, v]) => `${k}=${v ?? '-'}`)
+                .join(' '),
+            )}</td><td class="n">${Number.isInteger(i.lastValue) ? fmt(i.lastValue) : percent(i.lastValue, m.lang)}</td><td>${esc(i.state)}</td><td>${esc(time(Date.parse(i.openedAt)))}</td></tr>`,
+        )
+        .join('')}</tbody></table></div>`
+    : `<p class="muted">${w.none}</p>`
+}
 <h2>${w.receipts}</h2>
-${m.receipts.length ? `<div class="scroll"><table class="receipts"><thead><tr><th>${w.at}</th><th>${w.file}</th><th>${w.status}</th><th class="hide-narrow">${w.rows}</th><th class="hide-narrow">${w.counted}</th><th>${w.reason}</th></tr></thead><tbody>${m.receipts
-    .map((r) => `<tr class="${r.status === 'rejected' ? 'rejected' : ''}"><td class="n">${esc(time(Date.parse(r.ingestedAt)))}</td><td>${esc(r.key)}</td><td class="status">${esc(w.statuses[r.status] ?? r.status)}</td><td class="n hide-narrow">${fmt(r.rows)}</td><td class="n hide-narrow">${fmt(r.counted)}</td><td>${esc(r.reason ?? '')}</td></tr>`)
-    .join('')}</tbody></table></div>` : `<p class="muted">${w.none}</p>`}
+${
+  m.receipts.length
+    ? `<div class="scroll"><table class="receipts"><thead><tr><th>${w.at}</th><th>${w.file}</th><th>${w.status}</th><th class="hide-narrow">${w.rows}</th><th class="hide-narrow">${w.counted}</th><th>${w.reason}</th></tr></thead><tbody>${m.receipts
+        .map(
+          (r) =>
+            `<tr class="${r.status === 'rejected' ? 'rejected' : ''}"><td class="n">${esc(time(Date.parse(r.ingestedAt)))}</td><td>${esc(r.key)}</td><td class="status">${esc(w.statuses[r.status] ?? r.status)}</td><td class="n hide-narrow">${fmt(r.rows)}</td><td class="n hide-narrow">${fmt(r.counted)}</td><td>${esc(r.reason ?? '')}</td></tr>`,
+        )
+        .join('')}</tbody></table></div>`
+    : `<p class="muted">${w.none}</p>`
+}
 </section>`;
 }
 
@@ -204,7 +322,11 @@ function card(h: Headline, lang: Lang): string {
   const cls = changeClass(diff, h.riseIsBad);
   const delta = h.rate
     ? `${signed(diff * 100, lang, 1)} ${w.pp}`
-    : h.before === 0 ? (h.now === 0 ? '±0' : w.new) : `${signed(diff, lang, 0)} (${signed((100 * diff) / h.before, lang, 0)} %)`;
+    : h.before === 0
+      ? h.now === 0
+        ? '±0'
+        : w.new
+      : `${signed(diff, lang, 0)} (${signed((100 * diff) / h.before, lang, 0)} %)`;
   return `<div class="card" data-key="${h.key}"><div class="label">${w[h.key]}</div><div class="value">${value}</div><div class="delta ${cls}">${delta} ${w.vsBefore}</div></div>`;
 }
 
@@ -226,7 +348,10 @@ function chart(m: ReportModel): string {
     return `<g class="bar" data-hour="${new Date(b.hour).toISOString()}" data-total="${b.total}"><title>${esc(tip)}</title>${rects.join('')}</g>`;
   };
   const legend = m.categories
-    .map((c) => `<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="${CATEGORY_COLOURS[c]}"/></svg>${esc(categoryName(c, m.lang))}</li>`)
+    .map(
+      (c) =>
+        `<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="${CATEGORY_COLOURS[c]}"/></svg>${esc(categoryName(c, m.lang))}</li>`,
+    )
     .join('');
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${esc(WORDS[m.lang].chart)}">${m.bars.map(bar).join('')}</svg>
 <div class="axis"><span>${esc(time(m.from))}</span><span>max ${fmt(m.maxBar)}/${WORDS[m.lang].hoursShort}</span><span>${esc(time(m.to))}</span></div>
@@ -240,7 +365,10 @@ function ranked(rows: Ranked[], m: ReportModel, cls: string): string {
   if (!rows.length) return `<p class="muted">${w.none}</p>`;
   const step = sparkStep(m.from, m.to) === HOUR ? w.hoursShort : w.daysShort;
   return `<div class="scroll"><table class="${cls}"><thead><tr><th>${w.name}</th><th>${w.events}</th><th>${w.change}</th><th>${w.trend} (1 ${step})</th></tr></thead><tbody>${rows
-    .map((r) => `<tr><td>${esc(r.name)}</td><td class="n">${number(m.lang)(r.events)}</td>${change(r.events, r.previous, m.lang)}<td>${spark(r.spark)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.name)}</td><td class="n">${number(m.lang)(r.events)}</td>${change(r.events, r.previous, m.lang)}<td>${spark(r.spark)}</td></tr>`,
+    )
     .join('')}</tbody></table></div>`;
 }
 
@@ -251,7 +379,7 @@ function spark(values: number[]): string {
   return `<svg class="spark" viewBox="0 0 100 20" preserveAspectRatio="none" aria-hidden="true"><polyline points="${points}" fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"/></svg>`;
 }
 
-const changeClass = (diff: number, riseIsBad: boolean) => (diff === 0 ? 'same' : (diff > 0) === riseIsBad ? 'worse' : 'better');
+const changeClass = (diff: number, riseIsBad: boolean) => (diff === 0 ? 'same' : diff > 0 === riseIsBad ? 'worse' : 'better');
 
 /** A table cell with the change of a count of problems (a rise is bad news). */
 function change(now: number, before: number, lang: Lang): string {
@@ -280,5 +408,8 @@ function time(ms: number): string {
 
 /** Text from exports (addresses, server names, reasons) is attacker-controlled: escaped, and stripped of controls. */
 function esc(value: string): string {
-  return sanitizeField(value, 300).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return sanitizeField(value, 300).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }

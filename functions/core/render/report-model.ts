@@ -83,7 +83,6 @@ export interface ReportModel {
   receipts: Receipt[];
 }
 
-
 interface Tally {
   outcomes: Map<string, number>;
   codes: Map<string, { events: number; category: Category | null }>;
@@ -169,7 +168,12 @@ export function buildReportModel(input: ReportInput): ReportModel {
     .filter((b) => b.total > 0);
 
   const ranked = (m: Map<string, number>, prev: Map<string, number>, lines: Map<string, number[]>, limit: number): Ranked[] =>
-    topEntries(m, limit).map(([name, events]) => ({ name, events, previous: prev.get(name) ?? 0, spark: lines.get(name) ?? new Array<number>(buckets).fill(0) }));
+    topEntries(m, limit).map(([name, events]) => ({
+      name,
+      events,
+      previous: prev.get(name) ?? 0,
+      spark: lines.get(name) ?? new Array<number>(buckets).fill(0),
+    }));
 
   const codes: CodeRow[] = [...now.codes.entries()]
     .sort((a, b) => b[1].events - a[1].events || (a[0] < b[0] ? -1 : 1))
@@ -177,14 +181,28 @@ export function buildReportModel(input: ReportInput): ReportModel {
     .map(([code, c]) => {
       const e = /^\d\.\d{1,3}\.\d{1,3}$/.test(code) ? explainStatus(code, lang) : null;
       return {
-        code, events: c.events, previous: before.codes.get(code)?.events ?? 0, category: c.category,
-        title: e?.title ?? null, owner: e?.owner ? OWNER_TEXT[lang][e.owner] : null, action: e?.action ?? null,
+        code,
+        events: c.events,
+        previous: before.codes.get(code)?.events ?? 0,
+        category: c.category,
+        title: e?.title ?? null,
+        owner: e?.owner ? OWNER_TEXT[lang][e.owner] : null,
+        action: e?.action ?? null,
       };
     });
 
   return {
-    tenant: input.tenant, lang, from, to, dataUntil: input.dataUntil, headline, categories, hours: Math.round(length / HOUR), bars,
-    maxBar: Math.max(0, ...bars.map((b) => b.total)), codes,
+    tenant: input.tenant,
+    lang,
+    from,
+    to,
+    dataUntil: input.dataUntil,
+    headline,
+    categories,
+    hours: Math.round(length / HOUR),
+    bars,
+    maxBar: Math.max(0, ...bars.map((b) => b.total)),
+    codes,
     destinations: ranked(now.destinations, before.destinations, series.destination, 8),
     connectors: ranked(now.connectors, before.connectors, series.connector, 8),
     incidents: input.incidents.filter((i) => i.state !== 'resolved' && (input.tenant === null || i.tenant === input.tenant)),

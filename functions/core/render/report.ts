@@ -25,7 +25,10 @@ export interface ReportRequest {
 export async function renderReport(store: ObjectStore, req: ReportRequest): Promise<{ html: string; views: number }> {
   const tenants = req.tenants ?? (await tenantsWithResults(store));
   if (req.tenant !== null && !tenants.includes(req.tenant)) {
-    throw new UsageError('UNKNOWN_TENANT', `no results for tenant "${req.tenant}"${tenants.length ? `; tenants with results: ${tenants.join(', ')}` : ''}`);
+    throw new UsageError(
+      'UNKNOWN_TENANT',
+      `no results for tenant "${req.tenant}"${tenants.length ? `; tenants with results: ${tenants.join(', ')}` : ''}`,
+    );
   }
   const choices: Array<string | null> = tenants.length > 1 ? [null, ...tenants] : tenants.length ? [...tenants] : [null];
   const tenant = tenants.length === 1 && req.tenant === null ? tenants[0]! : req.tenant;
@@ -36,12 +39,23 @@ export async function renderReport(store: ObjectStore, req: ReportRequest): Prom
   const views = [];
   // One read per tenant choice, for its longest range; the shorter views are cut from it.
   for (const t of req.mode === 'static' ? choices : [tenant]) {
-    const input = await loadReportInput(store, { tenant: t, tenants, range: longest, now: req.now, ...(req.to !== undefined ? { to: req.to } : {}) });
+    const input = await loadReportInput(store, {
+      tenant: t,
+      tenants,
+      range: longest,
+      now: req.now,
+      ...(req.to !== undefined ? { to: req.to } : {}),
+    });
     for (const r of shown) views.push({ range: r, model: buildReportModel({ ...input, from: input.to - RANGES[r], lang: req.lang }) });
   }
   const html = renderReportPage({
-    mode: req.mode, lang: req.lang, tenants: choices, ranges: req.mode === 'static' ? ranges : Object.keys(RANGES),
-    selected: { tenant, range }, views, generatedAt: req.now,
+    mode: req.mode,
+    lang: req.lang,
+    tenants: choices,
+    ranges: req.mode === 'static' ? ranges : Object.keys(RANGES),
+    selected: { tenant, range },
+    views,
+    generatedAt: req.now,
   });
   return { html, views: views.length };
 }

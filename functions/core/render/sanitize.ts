@@ -26,7 +26,10 @@ export function sanitizeField(value: unknown, max = FIELD_MAX): string {
 
 /** A multi-line body of our own text with fields already sanitized: only newlines survive. */
 export function sanitizeBody(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '').replace(BIDI, '');
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g, '')
+    .replace(BIDI, '');
 }
 
 export function truncate(text: string, max: number): string {
@@ -38,7 +41,11 @@ export function truncate(text: string, max: number): string {
 
 /** Printable ASCII only, 1–99 characters: the subject rules SNS email enforces. */
 export function asciiSubject(text: string): string {
-  const ascii = text.normalize('NFKD').replace(/[^\x20-\x7E]/g, '').replace(/\s{2,}/g, ' ').trim();
+  const ascii = text
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7E]/g, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
   const subject = ascii.length > 99 ? `${ascii.slice(0, 96).trimEnd()}...` : ascii;
   return subject || 'mailflow alert';
 }

@@ -49,7 +49,10 @@ function pickHeadline(json: Record<string, unknown>): Record<string, unknown> {
 function cutUtf8(text: string, bytes: number): string {
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= bytes) return text;
-  let cut = buf.subarray(0, bytes).toString('utf8').replace(/\uFFFD$/, '');
+  let cut = buf
+    .subarray(0, bytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
   const nl = cut.lastIndexOf('\n');
   if (nl > cut.length * 0.8) cut = cut.slice(0, nl);
   return cut;

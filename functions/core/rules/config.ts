@@ -56,18 +56,69 @@ export interface RulesConfig {
 /** The six connector codes of mail flow intelligence. */
 export const CONNECTOR_CODES = ['4.4.312', '4.4.315', '4.4.316', '4.4.317', '4.4.318', '4.7.320'];
 
-const base = { enabled: true, match: { codes: [], categories: [], outcomes: [] }, groupBy: [], windowMinutes: 60, minVolume: 0, olderThanMinutes: 0, lookbackMinutes: 0, cooldownMinutes: 60 };
+const base = {
+  enabled: true,
+  match: { codes: [], categories: [], outcomes: [] },
+  groupBy: [],
+  windowMinutes: 60,
+  minVolume: 0,
+  olderThanMinutes: 0,
+  lookbackMinutes: 0,
+  cooldownMinutes: 60,
+};
 
 /** Microsoft-compatible where Microsoft has a rule, and what it lacks: rates, recovery, expiry warnings. */
 export const DEFAULT_RULES: Rule[] = [
   // Microsoft's "Messages have been delayed": distinct messages of one connector/destination
   // deferred for more than an hour without a final outcome; default threshold 200.
-  { ...base, id: 'queue', kind: 'queue', severity: 'critical', groupBy: ['connector', 'destination'], olderThanMinutes: 60, open: 200, close: 100 },
-  { ...base, id: 'connector-codes', kind: 'count', severity: 'critical', match: { codes: CONNECTOR_CODES, categories: [], outcomes: ['deferred', 'expired'] }, groupBy: ['destination'], windowMinutes: 60, open: 20, close: 10 },
-  { ...base, id: 'permanent-failure-rate', kind: 'rate', severity: 'warning', match: { codes: [], categories: [], outcomes: ['failed', 'expired'] }, groupBy: ['tenant'], windowMinutes: 360, open: 0.05, close: 0.03, minVolume: 200, cooldownMinutes: 360 },
+  {
+    ...base,
+    id: 'queue',
+    kind: 'queue',
+    severity: 'critical',
+    groupBy: ['connector', 'destination'],
+    olderThanMinutes: 60,
+    open: 200,
+    close: 100,
+  },
+  {
+    ...base,
+    id: 'connector-codes',
+    kind: 'count',
+    severity: 'critical',
+    match: { codes: CONNECTOR_CODES, categories: [], outcomes: ['deferred', 'expired'] },
+    groupBy: ['destination'],
+    windowMinutes: 60,
+    open: 20,
+    close: 10,
+  },
+  {
+    ...base,
+    id: 'permanent-failure-rate',
+    kind: 'rate',
+    severity: 'warning',
+    match: { codes: [], categories: [], outcomes: ['failed', 'expired'] },
+    groupBy: ['tenant'],
+    windowMinutes: 360,
+    open: 0.05,
+    close: 0.03,
+    minVolume: 200,
+    cooldownMinutes: 360,
+  },
   // Exchange gives up after 24 hours: warn at 12, while there is time to fix the destination.
   { ...base, id: 'stuck', kind: 'stuck', severity: 'warning', groupBy: ['destination'], olderThanMinutes: 12 * 60, open: 1, close: 1 },
-  { ...base, id: 'new-code', kind: 'new-code', severity: 'info', match: { codes: [], categories: [], outcomes: [...PROBLEM_OUTCOMES] }, groupBy: ['code'], lookbackMinutes: 7 * 24 * 60, open: 1, close: 1, cooldownMinutes: 24 * 60 },
+  {
+    ...base,
+    id: 'new-code',
+    kind: 'new-code',
+    severity: 'info',
+    match: { codes: [], categories: [], outcomes: [...PROBLEM_OUTCOMES] },
+    groupBy: ['code'],
+    lookbackMinutes: 7 * 24 * 60,
+    open: 1,
+    close: 1,
+    cooldownMinutes: 24 * 60,
+  },
 ];
 
 export const DEFAULT_SETTINGS: TenantSettings = { language: 'en', timeZone: 'UTC', digestHour: 7, quietHours: null };
@@ -93,7 +144,8 @@ export function parseRulesConfig(input: unknown): RulesConfig {
     return v as Record<string, unknown>;
   };
   const known = (o: Record<string, unknown>, keys: string[], path: string) => {
-    for (const k of Object.keys(o)) if (!keys.includes(k) && k !== '$schema') at(`${path}.${k}`, `unknown setting; expected one of ${keys.join(', ')}`);
+    for (const k of Object.keys(o))
+      if (!keys.includes(k) && k !== '$schema') at(`${path}.${k}`, `unknown setting; expected one of ${keys.join(', ')}`);
   };
 
   const root = obj(input, 'config');
@@ -110,7 +162,10 @@ export function parseRulesConfig(input: unknown): RulesConfig {
         const id = o.id;
         if (typeof id !== 'string' || !ID.test(id)) return void at(`${path}.id`, 'must be a-z, 0-9 and -, at most 63 characters');
         const existing = rules.findIndex((r) => r.id === id);
-        const start: Rule = existing >= 0 ? rules[existing]! : { ...base, id, kind: 'count', severity: 'warning', open: 1, close: 1, match: { codes: [], categories: [], outcomes: [] } };
+        const start: Rule =
+          existing >= 0
+            ? rules[existing]!
+            : { ...base, id, kind: 'count', severity: 'warning', open: 1, close: 1, match: { codes: [], categories: [], outcomes: [] } };
         const rule = applyRule(start, o, path, at, known, existing < 0);
         if (existing >= 0) rules[existing] = rule;
         else rules.push(rule);
@@ -137,7 +192,8 @@ export function parseRulesConfig(input: unknown): RulesConfig {
     tenants[tenant] = { settings: settings(rest, path, at, () => {}), rules: overrides };
   }
 
-  if (problems.length) throw new UsageError('BAD_RULES_CONFIG', `the rules configuration has ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+  if (problems.length)
+    throw new UsageError('BAD_RULES_CONFIG', `the rules configuration has ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
   return { defaults, rules, tenants };
 }
 
@@ -169,19 +225,35 @@ function settings(o: Record<string, unknown>, path: string, at: At, known: Known
     }
   }
   if (o.digestHour !== undefined) {
-    if (Number.isInteger(o.digestHour) && (o.digestHour as number) >= 0 && (o.digestHour as number) <= 23) out.digestHour = o.digestHour as number;
+    if (Number.isInteger(o.digestHour) && (o.digestHour as number) >= 0 && (o.digestHour as number) <= 23)
+      out.digestHour = o.digestHour as number;
     else at(`${path}.digestHour`, 'must be a whole hour, 0 to 23');
   }
   if (o.quietHours !== undefined) {
     const q = o.quietHours as { from?: unknown; to?: unknown } | null;
     if (q === null) out.quietHours = null;
-    else if (typeof q === 'object' && TIME.test(String(q.from)) && TIME.test(String(q.to))) out.quietHours = { from: String(q.from), to: String(q.to) };
+    else if (typeof q === 'object' && TIME.test(String(q.from)) && TIME.test(String(q.to)))
+      out.quietHours = { from: String(q.from), to: String(q.to) };
     else at(`${path}.quietHours`, 'must be { "from": "HH:MM", "to": "HH:MM" } or null');
   }
   return out;
 }
 
-const RULE_KEYS = ['id', 'kind', 'enabled', 'severity', 'match', 'groupBy', 'window', 'open', 'close', 'minVolume', 'olderThan', 'lookback', 'cooldown'];
+const RULE_KEYS = [
+  'id',
+  'kind',
+  'enabled',
+  'severity',
+  'match',
+  'groupBy',
+  'window',
+  'open',
+  'close',
+  'minVolume',
+  'olderThan',
+  'lookback',
+  'cooldown',
+];
 
 function applyRule(start: Rule, o: Record<string, unknown>, path: string, at: At, known: Known, isNew: boolean): Rule {
   known(o, RULE_KEYS, path);
@@ -211,11 +283,20 @@ function applyRule(start: Rule, o: Record<string, unknown>, path: string, at: At
       return v as string[];
     };
     r.match.codes = list('codes', (c) => /^[245]\.\d{1,3}\.\d{1,3}$/.test(c), 'enhanced status codes like 4.4.316') ?? r.match.codes;
-    r.match.categories = (list('categories', (c) => (CATEGORIES as readonly string[]).includes(c), `categories (${CATEGORIES.join(', ')})`) ?? r.match.categories) as Category[];
-    r.match.outcomes = (list('outcomes', (c) => (COUNTED_OUTCOMES as readonly string[]).includes(c), `outcomes (${COUNTED_OUTCOMES.join(', ')})`) ?? r.match.outcomes) as CountedOutcome[];
+    r.match.categories = (list(
+      'categories',
+      (c) => (CATEGORIES as readonly string[]).includes(c),
+      `categories (${CATEGORIES.join(', ')})`,
+    ) ?? r.match.categories) as Category[];
+    r.match.outcomes = (list(
+      'outcomes',
+      (c) => (COUNTED_OUTCOMES as readonly string[]).includes(c),
+      `outcomes (${COUNTED_OUTCOMES.join(', ')})`,
+    ) ?? r.match.outcomes) as CountedOutcome[];
   }
   if (o.groupBy !== undefined) {
-    if (Array.isArray(o.groupBy) && o.groupBy.every((g) => (GROUP_FIELDS as readonly string[]).includes(String(g)))) r.groupBy = o.groupBy as RuleGroupField[];
+    if (Array.isArray(o.groupBy) && o.groupBy.every((g) => (GROUP_FIELDS as readonly string[]).includes(String(g))))
+      r.groupBy = o.groupBy as RuleGroupField[];
     else at(`${path}.groupBy`, `must be a list of ${GROUP_FIELDS.join(', ')}`);
   }
   const duration = (key: string, set: (m: number) => void) => {

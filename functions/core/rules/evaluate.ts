@@ -72,12 +72,20 @@ function newCodes(rule: Rule, summaries: HourlySummary[], asOf: number): RuleVal
   }
   // Without any history before the window there is nothing to compare with: no alert.
   const hasHistory = summaries.some((s) => Date.parse(s.hour) < windowStart && Date.parse(s.hour) >= lookbackStart);
-  return hasHistory ? [...recent.entries()].filter(([code]) => !seenBefore.has(code)).map(([code, n]) => ({ rule, group: { code }, value: n, topCode: code })) : [];
+  return hasHistory
+    ? [...recent.entries()]
+        .filter(([code]) => !seenBefore.has(code))
+        .map(([code, n]) => ({ rule, group: { code }, value: n, topCode: code }))
+    : [];
 }
 
 function matches(rule: Rule, g: SummaryGroup): boolean {
   const m = rule.match;
-  return (m.outcomes.length === 0 || m.outcomes.includes(g.outcome)) && (m.codes.length === 0 || (g.code !== null && m.codes.includes(g.code))) && (m.categories.length === 0 || (g.category !== null && m.categories.includes(g.category)));
+  return (
+    (m.outcomes.length === 0 || m.outcomes.includes(g.outcome)) &&
+    (m.codes.length === 0 || (g.code !== null && m.codes.includes(g.code))) &&
+    (m.categories.length === 0 || (g.category !== null && m.categories.includes(g.category)))
+  );
 }
 
 /** Hours of summaries the rules need before `asOf`: the widest window, with new-code's lookback. */
@@ -95,11 +103,22 @@ export const needsDeferrals = (rules: Rule[]): boolean => rules.some((r) => r.ki
  * final outcome); and 0 for every stored incident whose group has no value now, so active
  * incidents can resolve and resolved ones that still owe a notification can send it.
  */
-export function valuesToEvaluate(tenant: string, rules: Rule[], summaries: HourlySummary[], deferrals: DeferralState | null, incidents: ReadonlyMap<string, Incident>, keyOf: (v: RuleValue) => string, asOf: number): RuleValue[] {
+export function valuesToEvaluate(
+  tenant: string,
+  rules: Rule[],
+  summaries: HourlySummary[],
+  deferrals: DeferralState | null,
+  incidents: ReadonlyMap<string, Incident>,
+  keyOf: (v: RuleValue) => string,
+  asOf: number,
+): RuleValue[] {
   const values = ruleValues(rules, summaries, asOf);
   for (const rule of rules) {
     if (rule.kind !== 'stuck' && rule.kind !== 'queue') continue;
-    const fields = rule.groupBy.filter((f): f is 'destination' | 'connector' | 'code' | 'tenant' => f === 'destination' || f === 'connector' || f === 'code' || f === 'tenant');
+    const fields = rule.groupBy.filter(
+      (f): f is 'destination' | 'connector' | 'code' | 'tenant' =>
+        f === 'destination' || f === 'connector' || f === 'code' || f === 'tenant',
+    );
     for (const c of stuckCounts(deferrals, asOf, rule.olderThanMinutes * MINUTE, fields)) values.push({ rule, ...c });
   }
   const seen = new Set(values.map(keyOf));
@@ -113,7 +132,12 @@ export function valuesToEvaluate(tenant: string, rules: Rule[], summaries: Hourl
 }
 
 /** Why a notification is held back instead of published, or null to publish it. */
-export function holdReason(rule: Rule, suppressedBy: { until: string; reason: string } | undefined, now: Date, settings: TenantSettings): string | null {
+export function holdReason(
+  rule: Rule,
+  suppressedBy: { until: string; reason: string } | undefined,
+  now: Date,
+  settings: TenantSettings,
+): string | null {
   if (suppressedBy) return `suppressed until ${suppressedBy.until}: ${suppressedBy.reason}`;
   // During the tenant's quiet hours only critical alerts go out; the rest are recorded as held
   // (the incident stays open and the next digest lists it).

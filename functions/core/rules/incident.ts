@@ -14,7 +14,13 @@ import type { Incident, OwedNotification, Transition } from '../store/incidents.
  */
 
 /** The next state of an incident for the value now, or null when nothing changes. */
-export function nextIncident(current: Incident | null, value: number, rule: Rule, now: Date, identity: { tenant: string; group: Record<string, string | null> }): Incident | null {
+export function nextIncident(
+  current: Incident | null,
+  value: number,
+  rule: Rule,
+  now: Date,
+  identity: { tenant: string; group: Record<string, string | null> },
+): Incident | null {
   const at = now.toISOString();
   const active = current && current.state !== 'resolved';
   if (!active) {
@@ -22,11 +28,24 @@ export function nextIncident(current: Incident | null, value: number, rule: Rule
     const episode = (current?.episode ?? 0) + 1;
     return withNotice(
       {
-        schema: 1, tenant: identity.tenant, ruleId: rule.id, group: identity.group, state: 'open', episode,
-        openedAt: at, baseline: value, lastValue: value, peakValue: value, belowSince: null, resolvedAt: null, lastNotifiedAt: null,
+        schema: 1,
+        tenant: identity.tenant,
+        ruleId: rule.id,
+        group: identity.group,
+        state: 'open',
+        episode,
+        openedAt: at,
+        baseline: value,
+        lastValue: value,
+        peakValue: value,
+        belowSince: null,
+        resolvedAt: null,
+        lastNotifiedAt: null,
         notifications: current?.notifications.filter((n) => !n.sent) ?? [],
       },
-      'open', value, at,
+      'open',
+      value,
+      at,
     );
   }
   const next: Incident = { ...current, lastValue: value, peakValue: Math.max(current.peakValue, value) };
@@ -50,7 +69,11 @@ export function nextIncident(current: Incident | null, value: number, rule: Rule
 
 function withNotice(incident: Incident, transition: Transition, value: number, at: string): Incident {
   const id = `${incident.episode}-${transition}-${at}`;
-  return { ...incident, lastNotifiedAt: at, notifications: [...incident.notifications.slice(-20), { id, transition, at, value, sent: false }] };
+  return {
+    ...incident,
+    lastNotifiedAt: at,
+    notifications: [...incident.notifications.slice(-20), { id, transition, at, value, sent: false }],
+  };
 }
 
 /** Notifications recorded but not yet marked sent: what a retry still has to publish. */

@@ -81,7 +81,11 @@ export async function casUpdateBytes(
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
       if (options.clock.now().getTime() >= deadline) {
-        throw new ConflictBudgetError('CAS_BUDGET_EXHAUSTED', `${key}: still losing the compare-and-swap race after ${attempt} attempts; retry later`, { cause: err });
+        throw new ConflictBudgetError(
+          'CAS_BUDGET_EXHAUSTED',
+          `${key}: still losing the compare-and-swap race after ${attempt} attempts; retry later`,
+          { cause: err },
+        );
       }
       // Full jitter, capped: contention here is a few writers on one hour, not a stampede.
       await options.clock.sleep(Math.random() * Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));

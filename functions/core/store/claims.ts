@@ -28,27 +28,40 @@ const CLAIM = record<Claim>('claim', { claimedAt: 'string' });
 export async function claim(store: ObjectStore, key: string, cas: CasOptions, leaseMs = CLAIM_LEASE_MS): Promise<ClaimResult> {
   let result: ClaimResult = 'busy';
   const now = cas.clock.now();
-  await casUpdate(store, key, CLAIM, (current): Claim | null => {
-    if (!current) {
+  await casUpdate(
+    store,
+    key,
+    CLAIM,
+    (current): Claim | null => {
+      if (!current) {
+        result = 'claimed';
+        return { state: 'publishing', claimedAt: now.toISOString() };
+      }
+      // A claim without a state was written before claims had one: it was taken to publish, and counts as done.
+      if (current.state !== 'publishing') {
+        result = 'done';
+        return null;
+      }
+      if (now.getTime() - Date.parse(current.claimedAt) < leaseMs) {
+        result = 'busy';
+        return null;
+      }
       result = 'claimed';
-      return { state: 'publishing', claimedAt: now.toISOString() };
-    }
-    // A claim without a state was written before claims had one: it was taken to publish, and counts as done.
-    if (current.state !== 'publishing') {
-      result = 'done';
-      return null;
-    }
-    if (now.getTime() - Date.parse(current.claimedAt) < leaseMs) {
-      result = 'busy';
-      return null;
-    }
-    result = 'claimed';
-    return { state: 'publishing', claimedAt: now.toISOString(), tookOver: current.claimedAt };
-  }, cas);
+      return { state: 'publishing', claimedAt: now.toISOString(), tookOver: current.claimedAt };
+    },
+    cas,
+  );
   return result;
 }
 
 export async function markPublished(store: ObjectStore, key: string, cas: CasOptions): Promise<void> {
   const at = cas.clock.now().toISOString();
-  await casUpdate(store, key, CLAIM, (current): Claim | null => (current?.state === 'published' ? null : { state: 'published', claimedAt: current?.claimedAt ?? at, publishedAt: at }), cas);
+  await casUpdate(
+    store,
+    key,
+    CLAIM,
+    (current): Claim | null =>
+      current?.state === 'published' ? null : { state: 'published', claimedAt: current?.claimedAt ?? at, publishedAt: at },
+    cas,
+  );
 }

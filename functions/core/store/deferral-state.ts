@@ -5,7 +5,12 @@ import { deferralStateKey } from './layout.ts';
 import { readJson, record } from './records.ts';
 
 /** `state/deferrals/<tenant>.json`: a tenant's open deferrals and its data clock. */
-export const DEFERRAL_STATE = record<DeferralState>('deferral state', { schema: 'number', tenant: 'string', asOf: 'number', entries: 'object' });
+export const DEFERRAL_STATE = record<DeferralState>('deferral state', {
+  schema: 'number',
+  tenant: 'string',
+  asOf: 'number',
+  entries: 'object',
+});
 
 export function readDeferralState(store: ObjectStore, tenant: string): Promise<DeferralState | null> {
   return readJson(store, deferralStateKey(tenant), DEFERRAL_STATE);
@@ -16,7 +21,19 @@ export function readDeferralState(store: ObjectStore, tenant: string): Promise<D
  * the tenant's state, and returns the tenant's data clock afterwards: the clock only moves
  * forward, so an older upload never moves evaluation back in time.
  */
-export async function advanceDeferrals(store: ObjectStore, tenant: string, reached: number, cas: CasOptions, tracker = new DeferralTracker()): Promise<number> {
-  const r = await casUpdate(store, deferralStateKey(tenant), DEFERRAL_STATE, (current) => mergeDeferrals(current, tracker, tenant, reached), cas);
+export async function advanceDeferrals(
+  store: ObjectStore,
+  tenant: string,
+  reached: number,
+  cas: CasOptions,
+  tracker = new DeferralTracker(),
+): Promise<number> {
+  const r = await casUpdate(
+    store,
+    deferralStateKey(tenant),
+    DEFERRAL_STATE,
+    (current) => mergeDeferrals(current, tracker, tenant, reached),
+    cas,
+  );
   return r.value?.asOf ?? reached;
 }

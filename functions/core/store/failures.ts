@@ -32,7 +32,14 @@ export interface FailureRecord {
   lastError: { name: string; code: string | null; message: string; at: string };
 }
 
-export const FAILURE = record<FailureRecord>('failure record', { schema: 'number', tenant: 'string', key: 'string', failures: 'number', redrives: 'number', lastError: 'object' });
+export const FAILURE = record<FailureRecord>('failure record', {
+  schema: 'number',
+  tenant: 'string',
+  key: 'string',
+  failures: 'number',
+  redrives: 'number',
+  lastError: 'object',
+});
 
 export function failureKeyOf(object: UploadRef): string {
   return failureKey(uploadTenant(object.key), sourceIdOf(object.bucket, object.key, object.etag));
@@ -43,21 +50,38 @@ export function readFailure(store: ObjectStore, object: UploadRef): Promise<Fail
 }
 
 /** Adds one failed attempt to the upload's record. */
-export async function recordFailure(store: ObjectStore, clock: Clock, object: UploadRef, err: unknown, by: 'delivery' | 'redrive'): Promise<FailureRecord> {
+export async function recordFailure(
+  store: ObjectStore,
+  clock: Clock,
+  object: UploadRef,
+  err: unknown,
+  by: 'delivery' | 'redrive',
+): Promise<FailureRecord> {
   const e = err as { name?: string; code?: unknown; message?: string };
-  const lastError = { name: e?.name ?? 'Error', code: typeof e?.code === 'string' ? e.code : null, message: String(e?.message ?? err).slice(0, 2000), at: clock.now().toISOString() };
+  const lastError = {
+    name: e?.name ?? 'Error',
+    code: typeof e?.code === 'string' ? e.code : null,
+    message: String(e?.message ?? err).slice(0, 2000),
+    at: clock.now().toISOString(),
+  };
   // A short budget: this runs on the way out of a failed invocation, which must not hang.
-  const r = await casUpdate(store, failureKeyOf(object), FAILURE, (current): FailureRecord => ({
-    schema: 1,
-    tenant: uploadTenant(object.key),
-    sourceId: sourceIdOf(object.bucket, object.key, object.etag),
-    bucket: object.bucket,
-    key: object.key,
-    etag: object.etag,
-    failures: (current?.failures ?? 0) + 1,
-    redrives: (current?.redrives ?? 0) + (by === 'redrive' ? 1 : 0),
-    lastBy: by,
-    lastError,
-  }), { clock, budgetMs: 10_000 });
+  const r = await casUpdate(
+    store,
+    failureKeyOf(object),
+    FAILURE,
+    (current): FailureRecord => ({
+      schema: 1,
+      tenant: uploadTenant(object.key),
+      sourceId: sourceIdOf(object.bucket, object.key, object.etag),
+      bucket: object.bucket,
+      key: object.key,
+      etag: object.etag,
+      failures: (current?.failures ?? 0) + 1,
+      redrives: (current?.redrives ?? 0) + (by === 'redrive' ? 1 : 0),
+      lastBy: by,
+      lastError,
+    }),
+    { clock, budgetMs: 10_000 },
+  );
   return r.value!;
 }

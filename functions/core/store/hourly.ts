@@ -10,8 +10,22 @@ import { readMany, record } from './records.ts';
  * sets that make merging idempotent), its summary (what queries read) and the summary's
  * JSON-lines companion for SQL engines.
  */
-export const ROLLUP = record<HourlyRollup>('hourly rollup', { schema: 'number', tenant: 'string', hour: 'string', version: 'number', sources: 'array', groups: 'array', fingerprints: 'string' });
-export const SUMMARY = record<HourlySummary>('hourly summary', { schema: 'number', tenant: 'string', hour: 'string', rollupVersion: 'number', groups: 'array' });
+export const ROLLUP = record<HourlyRollup>('hourly rollup', {
+  schema: 'number',
+  tenant: 'string',
+  hour: 'string',
+  version: 'number',
+  sources: 'array',
+  groups: 'array',
+  fingerprints: 'string',
+});
+export const SUMMARY = record<HourlySummary>('hourly summary', {
+  schema: 'number',
+  tenant: 'string',
+  hour: 'string',
+  rollupVersion: 'number',
+  groups: 'array',
+});
 
 export interface CommittedHour {
   /** Events of the batch the rollup did not hold yet (what this commit counted). */
@@ -24,13 +38,25 @@ export interface CommittedHour {
  * summary and its SQL companion up to the rollup's version. `marker` names the part in the
  * rollup's source set, so committing it again changes nothing.
  */
-export async function commitHour(store: ObjectStore, tenant: string, batch: HourBatch, marker: string, cas: CasOptions): Promise<CommittedHour> {
+export async function commitHour(
+  store: ObjectStore,
+  tenant: string,
+  batch: HourBatch,
+  marker: string,
+  cas: CasOptions,
+): Promise<CommittedHour> {
   let added = 0;
-  const r = await casUpdate(store, rollupKey(tenant, batch.hour), ROLLUP, (current) => {
-    const m = mergeBatch(current, batch, tenant, marker);
-    added = m.added;
-    return m.changed ? m.rollup : null;
-  }, cas);
+  const r = await casUpdate(
+    store,
+    rollupKey(tenant, batch.hour),
+    ROLLUP,
+    (current) => {
+      const m = mergeBatch(current, batch, tenant, marker);
+      added = m.added;
+      return m.changed ? m.rollup : null;
+    },
+    cas,
+  );
   if (r.value) await syncSummary(store, r.value, cas);
   return { added: r.wrote ? added : 0, attempts: r.attempts };
 }
@@ -44,13 +70,24 @@ export async function commitHour(store: ObjectStore, tenant: string, batch: Hour
 export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas: CasOptions): Promise<void> {
   const hour = Date.parse(rollup.hour);
   const summary = toSummary(rollup);
-  await casUpdate(store, summaryKey(rollup.tenant, hour), SUMMARY, (current) => (current && current.rollupVersion >= rollup.version ? null : summary), cas);
-  await casUpdateBytes(store, sqlLinesKey(rollup.tenant, rollup.hour), (current) => {
-    // An empty companion is an hour with nothing to count (version unknown): replaced once there is.
-    const text = current ? Buffer.from(current.body).toString('utf8') : null;
-    if (text !== null && (text === '' ? rollup.groups.length === 0 : sqlLinesVersion(text) >= rollup.version)) return null;
-    return Buffer.from(toSqlLines(summary));
-  }, cas);
+  await casUpdate(
+    store,
+    summaryKey(rollup.tenant, hour),
+    SUMMARY,
+    (current) => (current && current.rollupVersion >= rollup.version ? null : summary),
+    cas,
+  );
+  await casUpdateBytes(
+    store,
+    sqlLinesKey(rollup.tenant, rollup.hour),
+    (current) => {
+      // An empty companion is an hour with nothing to count (version unknown): replaced once there is.
+      const text = current ? Buffer.from(current.body).toString('utf8') : null;
+      if (text !== null && (text === '' ? rollup.groups.length === 0 : sqlLinesVersion(text) >= rollup.version)) return null;
+      return Buffer.from(toSqlLines(summary));
+    },
+    cas,
+  );
 }
 
 /** The summaries at `keys`, 16 at a time, ordered by hour and tenant. */

@@ -39,7 +39,14 @@ export interface Incident {
   notifications: OwedNotification[];
 }
 
-export const INCIDENT = record<Incident>('incident', { schema: 'number', tenant: 'string', ruleId: 'string', group: 'object', state: 'string', notifications: 'array' });
+export const INCIDENT = record<Incident>('incident', {
+  schema: 'number',
+  tenant: 'string',
+  ruleId: 'string',
+  group: 'object',
+  state: 'string',
+  notifications: 'array',
+});
 
 /** Every incident of a tenant (or of all tenants), in any state. */
 export function readIncidents(store: ObjectStore, tenant: string | null): Promise<Incident[]> {

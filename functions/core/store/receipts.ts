@@ -40,13 +40,26 @@ export interface Receipt {
   durationMs: number;
 }
 
-export const RECEIPT = record<Receipt>('receipt', { schema: 'number', sourceId: 'string', tenant: 'string', key: 'string', status: 'string', ingestedAt: 'string', counted: 'number' });
+export const RECEIPT = record<Receipt>('receipt', {
+  schema: 'number',
+  sourceId: 'string',
+  tenant: 'string',
+  key: 'string',
+  status: 'string',
+  ingestedAt: 'string',
+  counted: 'number',
+});
 
 /** The newest receipts of the tenants by write time; only those are read. */
 export async function recentReceipts(store: ObjectStore, tenants: readonly string[], limit: number): Promise<Receipt[]> {
   const listed: Array<{ key: string; at: number }> = [];
-  for (const tenant of tenants) for await (const o of store.list(receiptPrefix(tenant))) listed.push({ key: o.key, at: o.lastModified.getTime() });
+  for (const tenant of tenants)
+    for await (const o of store.list(receiptPrefix(tenant))) listed.push({ key: o.key, at: o.lastModified.getTime() });
   listed.sort((a, b) => b.at - a.at || (a.key < b.key ? -1 : 1));
-  const out = await readMany(store, listed.slice(0, limit).map((l) => l.key), RECEIPT);
+  const out = await readMany(
+    store,
+    listed.slice(0, limit).map((l) => l.key),
+    RECEIPT,
+  );
   return out.sort((a, b) => (a.ingestedAt < b.ingestedAt ? 1 : a.ingestedAt > b.ingestedAt ? -1 : 0));
 }

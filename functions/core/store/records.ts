@@ -38,10 +38,15 @@ export function record<T>(kind: string, fields: Record<string, FieldType>): Stor
   return {
     kind,
     check(value, key) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StoredDataError(key, `expected a ${kind} (a JSON object)`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new StoredDataError(key, `expected a ${kind} (a JSON object)`);
       const o = value as Record<string, unknown>;
       for (const [name, type] of Object.entries(fields)) {
-        if (!isType(o[name], type)) throw new StoredDataError(key, `not a ${kind}: field "${name}" should be ${type.replace('?', ' or null')}, is ${JSON.stringify(o[name]) ?? 'missing'}`);
+        if (!isType(o[name], type))
+          throw new StoredDataError(
+            key,
+            `not a ${kind}: field "${name}" should be ${type.replace('?', ' or null')}, is ${JSON.stringify(o[name]) ?? 'missing'}`,
+          );
       }
       return value as T;
     },
@@ -76,7 +81,12 @@ export async function readAll<T>(store: ObjectStore, prefix: string, kind: Store
 }
 
 /** The records at `keys` (missing ones left out), read `concurrency` at a time, in the keys' order. */
-export async function readMany<T>(store: ObjectStore, keys: Iterable<string> | AsyncIterable<string>, kind: StoredRecord<T>, concurrency = 16): Promise<T[]> {
+export async function readMany<T>(
+  store: ObjectStore,
+  keys: Iterable<string> | AsyncIterable<string>,
+  kind: StoredRecord<T>,
+  concurrency = 16,
+): Promise<T[]> {
   const out: Array<T | null> = [];
   const pending: Promise<void>[] = [];
   for await (const key of keys) {

@@ -19,7 +19,14 @@ export interface Suppression {
   createdAt: string;
 }
 
-export const SUPPRESSION = record<Suppression>('suppression', { id: 'string', tenant: 'string', ruleId: 'string', match: 'object', until: 'string', reason: 'string' });
+export const SUPPRESSION = record<Suppression>('suppression', {
+  id: 'string',
+  tenant: 'string',
+  ruleId: 'string',
+  match: 'object',
+  until: 'string',
+  reason: 'string',
+});
 
 /** The tenant's suppressions that have not expired at `now`, soonest to expire first. */
 export async function activeSuppressions(store: ObjectStore, tenant: string, now: Date): Promise<Suppression[]> {

@@ -35,9 +35,12 @@ export interface StartOptions {
  * variables with their tokens resolved, the role session's credentials, and the local endpoints.
  */
 export async function startDeployedFunction(fn: DeployedFunction, options: StartOptions): Promise<RunningFunction> {
-  for (const file of [NODE24, RIC]) if (!existsSync(file)) throw new Error(`${file} is missing: scripts/ensure-test-packages.sh installs test/lambda-runtime/ (npm ci there)`);
+  for (const file of [NODE24, RIC])
+    if (!existsSync(file))
+      throw new Error(`${file} is missing: scripts/ensure-test-packages.sh installs test/lambda-runtime/ (npm ci there)`);
   const version = spawnSync(NODE24, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  if (fn.runtime !== `nodejs${version.slice(1).split('.')[0]}.x`) throw new Error(`the template asks for ${fn.runtime}; the harness has Node ${version}`);
+  if (fn.runtime !== `nodejs${version.slice(1).split('.')[0]}.x`)
+    throw new Error(`the template asks for ${fn.runtime}; the harness has Node ${version}`);
   const api = await startRuntimeApi();
   const name = `Mailflow-${fn.logicalId}`;
   const env: Record<string, string> = {
@@ -55,7 +58,9 @@ export async function startDeployedFunction(fn: DeployedFunction, options: Start
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
     AWS_LAMBDA_LOG_STREAM_NAME: `2026/12/01/[$LATEST]${Date.now().toString(16)}`,
-    ...(fn.logging.LogFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: fn.logging.ApplicationLogLevel ?? 'INFO' } : {}),
+    ...(fn.logging.LogFormat === 'JSON'
+      ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: fn.logging.ApplicationLogLevel ?? 'INFO' }
+      : {}),
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
     AWS_ACCESS_KEY_ID: options.credentials.accessKeyId,
@@ -81,16 +86,42 @@ export async function startDeployedFunction(fn: DeployedFunction, options: Start
     });
   }
   let exited: Outcome | null = null;
-  const exit = new Promise<Outcome>((r) => child.on('exit', (code, signal) => r((exited = { ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: `the runtime process exited (code ${code}, signal ${signal}); its output:\n${logs.slice(-20).join('\n')}` } }))));
+  const exit = new Promise<Outcome>((r) =>
+    child.on('exit', (code, signal) =>
+      r(
+        (exited = {
+          ok: false,
+          error: {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `the runtime process exited (code ${code}, signal ${signal}); its output:\n${logs.slice(-20).join('\n')}`,
+          },
+        }),
+      ),
+    ),
+  );
   return {
     name,
     logs,
     async invoke(event) {
       if (exited) return exited;
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<Outcome>((r) => (timer = setTimeout(() => r({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `no answer within the function's ${fn.timeoutSeconds} s` } }), fn.timeoutSeconds * 1000 + 5000)));
+      const timedOut = new Promise<Outcome>(
+        (r) =>
+          (timer = setTimeout(
+            () =>
+              r({
+                ok: false,
+                error: { errorType: 'Sandbox.Timedout', errorMessage: `no answer within the function's ${fn.timeoutSeconds} s` },
+              }),
+            fn.timeoutSeconds * 1000 + 5000,
+          )),
+      );
       try {
-        return await Promise.race([api.invoke(event, { timeoutMs: fn.timeoutSeconds * 1000, functionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}` }), exit, timedOut]);
+        return await Promise.race([
+          api.invoke(event, { timeoutMs: fn.timeoutSeconds * 1000, functionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}` }),
+          exit,
+          timedOut,
+        ]);
       } finally {
         clearTimeout(timer);
       }

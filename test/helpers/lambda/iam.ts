@@ -22,7 +22,11 @@ const roles = new Map<string, Promise<string>>();
  * role's policy is exactly the S3 statements the synthesized template gives it (or those minus
  * `drop`, for negative controls). Ceph RGW evaluates them like AWS: a missing grant is a 403.
  */
-export async function assumeFunctionRole(fn: DeployedFunction, local: LocalStandIns, options: { drop?: (s: Statement) => boolean } = {}): Promise<SessionCredentials> {
+export async function assumeFunctionRole(
+  fn: DeployedFunction,
+  local: LocalStandIns,
+  options: { drop?: (s: Statement) => boolean } = {},
+): Promise<SessionCredentials> {
   const statements = s3Statements(fn, local).filter((s) => !options.drop?.(s));
   const document = JSON.stringify({ Version: '2012-10-17', Statement: statements });
   const name = `mailflow-${fn.id.toLowerCase()}-${createHash('sha256').update(document).digest('hex').slice(0, 16)}`;
@@ -31,7 +35,10 @@ export async function assumeFunctionRole(fn: DeployedFunction, local: LocalStand
   if (!role) {
     role = (async () => {
       const iam = new IAMClient({ endpoint, region: REGION, credentials: OWNER });
-      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam:::user/${ASSUMER.uid}`] }, Action: ['sts:AssumeRole'] }] };
+      const trust = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam:::user/${ASSUMER.uid}`] }, Action: ['sts:AssumeRole'] }],
+      };
       await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust), Path: '/' }));
       await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'template', PolicyDocument: document }));
       return `arn:aws:iam:::role/${name}`;
@@ -39,12 +46,23 @@ export async function assumeFunctionRole(fn: DeployedFunction, local: LocalStand
     roles.set(name, role);
   }
   const sts = new STSClient({ endpoint, region: REGION, credentials: ASSUMER });
-  const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: await role, RoleSessionName: `${fn.id}-${Date.now()}`, DurationSeconds: 3600 }));
+  const { Credentials: c } = await sts.send(
+    new AssumeRoleCommand({ RoleArn: await role, RoleSessionName: `${fn.id}-${Date.now()}`, DurationSeconds: 3600 }),
+  );
   return { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
 }
 
 /** An S3 client with the function role's credentials (the tests' in-process runs). */
-export async function roleS3Client(fn: DeployedFunction, local: LocalStandIns, options: { endpoint?: string; maxAttempts?: number; drop?: (s: Statement) => boolean } = {}) {
+export async function roleS3Client(
+  fn: DeployedFunction,
+  local: LocalStandIns,
+  options: { endpoint?: string; maxAttempts?: number; drop?: (s: Statement) => boolean } = {},
+) {
   const credentials = await assumeFunctionRole(fn, local, options);
-  return createS3Client({ endpoint: options.endpoint ?? inject('s3Endpoint'), forcePathStyle: true, credentials, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
+  return createS3Client({
+    endpoint: options.endpoint ?? inject('s3Endpoint'),
+    forcePathStyle: true,
+    credentials,
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  });
 }

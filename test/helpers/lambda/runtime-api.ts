@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 /** What the Runtime API received for one invocation: the handler's result, or its error. */
-export type Outcome = { ok: true; result: unknown } | { ok: false; error: { errorType?: string; errorMessage?: string; stackTrace?: string[] } };
+export type Outcome =
+  { ok: true; result: unknown } | { ok: false; error: { errorType?: string; errorMessage?: string; stackTrace?: string[] } };
 
 export interface InvokeOptions {
   /** The function's timeout: the deadline the runtime reports to the handler. */
@@ -23,7 +24,12 @@ interface Pending {
  * `GET /2018-06-01/runtime/invocation/next`, answers with `POST …/{id}/response` or `…/{id}/error`,
  * and reports a failed start with `POST …/init/error`. One invocation at a time, as Lambda does.
  */
-export async function startRuntimeApi(): Promise<{ address: string; invoke(event: unknown, options: InvokeOptions): Promise<Outcome>; initError: Promise<Outcome>; close(): Promise<void> }> {
+export async function startRuntimeApi(): Promise<{
+  address: string;
+  invoke(event: unknown, options: InvokeOptions): Promise<Outcome>;
+  initError: Promise<Outcome>;
+  close(): Promise<void>;
+}> {
   const queue: Pending[] = [];
   const inFlight = new Map<string, Pending>();
   let poller: ServerResponse | null = null;
@@ -46,11 +52,12 @@ export async function startRuntimeApi(): Promise<{ address: string; invoke(event
     res.end(JSON.stringify(next.event));
   };
 
-  const body = (req: IncomingMessage) => new Promise<string>((resolve) => {
-    let text = '';
-    req.on('data', (d) => (text += d));
-    req.on('end', () => resolve(text));
-  });
+  const body = (req: IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let text = '';
+      req.on('data', (d) => (text += d));
+      req.on('end', () => resolve(text));
+    });
 
   const server = createServer(async (req, res) => {
     const url = req.url ?? '';
@@ -69,7 +76,11 @@ export async function startRuntimeApi(): Promise<{ address: string; invoke(event
       inFlight.delete(done[1]!);
       res.writeHead(202, { 'content-type': 'application/json' });
       res.end('{"status":"OK"}');
-      return pending.resolve(done[2] === 'response' ? { ok: true, result: text === '' ? null : JSON.parse(text) } : { ok: false, error: JSON.parse(text || '{}') });
+      return pending.resolve(
+        done[2] === 'response'
+          ? { ok: true, result: text === '' ? null : JSON.parse(text) }
+          : { ok: false, error: JSON.parse(text || '{}') },
+      );
     }
     if (req.method === 'POST' && url === '/2018-06-01/runtime/init/error') {
       res.writeHead(202, { 'content-type': 'application/json' });
@@ -86,15 +97,17 @@ export async function startRuntimeApi(): Promise<{ address: string; invoke(event
   const { port } = server.address() as { port: number };
   return {
     address: `127.0.0.1:${port}`,
-    invoke: (event, options) => new Promise<Outcome>((resolve) => {
-      queue.push({ id: randomUUID(), event, options, resolve });
-      dispatch();
-    }),
+    invoke: (event, options) =>
+      new Promise<Outcome>((resolve) => {
+        queue.push({ id: randomUUID(), event, options, resolve });
+        dispatch();
+      }),
     initError,
-    close: () => new Promise<void>((r) => {
-      poller?.destroy();
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        poller?.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

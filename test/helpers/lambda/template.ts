@@ -122,7 +122,8 @@ export function s3Statements(fn: DeployedFunction, local: LocalStandIns): Statem
     const actions = [s.Action].flat();
     const s3 = actions.filter((a) => a.startsWith('s3:'));
     if (s3.length === 0) continue;
-    if (s3.length !== actions.length) throw new Error(`${fn.roleLogicalId}: a statement mixes S3 with other actions (${actions.join(', ')}); RGW could not enforce it`);
+    if (s3.length !== actions.length)
+      throw new Error(`${fn.roleLogicalId}: a statement mixes S3 with other actions (${actions.join(', ')}); RGW could not enforce it`);
     out.push(resolveTokens(s, local, fn.roleLogicalId) as Statement);
   }
   return out;
