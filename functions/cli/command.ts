@@ -1,6 +1,5 @@
 import { createFsStore } from '../adapters/fs-store.ts';
 import { loadRulesConfig } from '../adapters/rules-file.ts';
-import { createS3Store } from '../adapters/s3-store.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { ALL_TENANTS } from '../core/render/report-html.ts';
@@ -44,17 +43,17 @@ export const DEFAULT_DATA_DIR = '.mailflow';
 export const STORE_OPTIONS = { 'data-dir': { type: 'string' }, ...S3_OPTIONS } as const;
 
 /** The store the options name: the data bucket with --bucket, else the data folder; never both. */
-export function storeFrom(values: {
+export async function storeFrom(values: {
   'data-dir'?: string;
   bucket?: string;
   region?: string;
   endpoint?: string;
   'path-style'?: boolean;
-}): ObjectStore {
+}): Promise<ObjectStore> {
   if (values.bucket && values['data-dir'])
     throw new UsageError('BAD_ARGUMENTS', 'give --data-dir (the local data folder) or --bucket (the deployed data bucket), not both');
   return values.bucket
-    ? createS3Store(s3ClientFrom(values), { bucket: values.bucket })
+    ? (await import('../adapters/s3-store.ts')).createS3Store(await s3ClientFrom(values), { bucket: values.bucket })
     : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
 }
 

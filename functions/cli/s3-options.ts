@@ -1,4 +1,4 @@
-import { createS3Client } from '../adapters/s3-client.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /** Options shared by the commands that talk to a bucket; credentials come from the usual AWS chain. */
 export const S3_OPTIONS = {
@@ -14,7 +14,9 @@ export const S3_HELP = `  --bucket B         the stack's data bucket (output Buc
   --path-style       path-style addressing, for local S3 servers
 `;
 
-export function s3ClientFrom(values: { region?: string; endpoint?: string; 'path-style'?: boolean }) {
+/** Loaded on demand: commands that never touch a bucket (ingest, inspect, explain …) do not pay for the AWS SDK. */
+export async function s3ClientFrom(values: { region?: string; endpoint?: string; 'path-style'?: boolean }): Promise<S3Client> {
+  const { createS3Client } = await import('../adapters/s3-client.ts');
   return createS3Client({
     ...(values.region ? { region: values.region } : {}),
     ...(values.endpoint

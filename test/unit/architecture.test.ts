@@ -122,3 +122,36 @@ describe('functions/', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('functions/cli', () => {
+  const fnRoot = new URL('../../functions/', import.meta.url).pathname;
+  /** Packages a module loads when it is imported: static value imports, followed through relative ones (`import type` is erased). */
+  function packagesLoadedBy(entry: string): Set<string> {
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+        else packages.add(spec);
+      }
+    };
+    visit(join(fnRoot, entry));
+    return packages;
+  }
+
+  it.each(['ingest', 'inspect', 'explain', 'generate', 'watch'])(
+    'mailflow %s does not load the AWS SDK (it never touches a bucket)',
+    (command) => {
+      const aws = [...packagesLoadedBy(`cli/commands/${command}.ts`)].filter((p) => p.startsWith('@aws-sdk/'));
+      expect(aws).toEqual([]);
+    },
+  );
+
+  it('the walk sees the SDK where it is loaded (the test can fail)', () => {
+    expect([...packagesLoadedBy('cli/commands/upload.ts')].some((p) => p.startsWith('@aws-sdk/'))).toBe(true);
+  });
+});

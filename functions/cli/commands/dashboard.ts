@@ -30,7 +30,7 @@ export const dashboardCommand = defineCommand({
   options: { port: { type: 'string' }, lang: { type: 'string' }, config: { type: 'string' }, ...STORE_OPTIONS },
   positionals: false,
   async run({ values, io }) {
-    const store: ObjectStore = storeFrom(values);
+    const store: ObjectStore = await storeFrom(values);
     const lang = await languageOf(values.lang, values.config, null);
     const dashboard = await startDashboard(store, {
       port: wholeNumber('port', values.port, 8025),

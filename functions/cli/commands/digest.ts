@@ -50,7 +50,7 @@ export const digestCommand = defineCommand({
     const langFlag = parseLang(values.lang);
     const length = durationOption('since', values.since ?? '24h', 'a length like 24h or 7d');
     const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-    const store: ObjectStore = storeFrom(values);
+    const store: ObjectStore = await storeFrom(values);
     const { config } = await loadRulesConfig(values.config);
     const tenants = values.tenant ? [normalizeTenant(values.tenant)] : await tenantsWithResults(store);
     if (tenants.length === 0) io.stderr.write('no results yet: ingest some exports first\n');

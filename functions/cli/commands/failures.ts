@@ -60,7 +60,7 @@ export const failuresCommand = defineCommand({
     const sqs = new SQSClient(values.region ? { region: values.region } : {});
 
     if (action === 'list') {
-      const store = values.bucket ? createS3Store(s3ClientFrom(values), { bucket: values.bucket }) : null;
+      const store = values.bucket ? createS3Store(await s3ClientFrom(values), { bucket: values.bucket }) : null;
       const failed = await listFailures(sqs, queueUrl, wholeNumber('max', values.max, 100), store);
       if (values.json) io.stdout.write(`${JSON.stringify(failed, null, 2)}\n`);
       else io.stdout.write(renderList(failed, store !== null));

@@ -85,7 +85,7 @@ export const queryCommand = defineCommand({
       }
       return 0;
     }
-    const store = storeFrom(values);
+    const store = await storeFrom(values);
     const rows = await queryStore(store, {
       by,
       where: parseWhere(values.where ?? []),

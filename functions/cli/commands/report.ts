@@ -44,7 +44,7 @@ export const reportCommand = defineCommand({
   positionals: false,
   async run({ values, io }) {
     if (!values.html) throw new UsageError('NO_FORMAT', 'say --html: the report is an HTML page (for text, use mailflow digest)');
-    const store: ObjectStore = storeFrom(values);
+    const store: ObjectStore = await storeFrom(values);
     const tenants = values.tenant ? values.tenant.split(',').map((t) => normalizeTenant(t)) : undefined;
     const ranges = values.ranges ? values.ranges.split(',').map((r) => parseRange(r.trim())) : undefined;
     const lang = await languageOf(values.lang, values.config, tenants?.length === 1 ? tenants[0]! : null);

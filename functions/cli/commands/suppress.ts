@@ -37,7 +37,7 @@ export const suppressCommand = defineCommand({
   positionals: false,
   async run({ values, io }) {
     const tenant = normalizeTenant(values.tenant);
-    const store: ObjectStore = storeFrom(values);
+    const store: ObjectStore = await storeFrom(values);
     const now = Date.now();
     if (values.list) {
       const active = await activeSuppressions(store, tenant, new Date(now));

@@ -32,7 +32,7 @@ export const uploadCommand = defineCommand({
     const tenant = normalizeTenant(values.tenant);
     const { files, missing } = await expandInputs(positionals);
     for (const m of missing) io.stderr.write(`${m}: no such file, folder or match\n`);
-    const client = s3ClientFrom(values);
+    const client = await s3ClientFrom(values);
     const folders = [];
     for (const p of positionals) if ((await stat(p).catch(() => null))?.isDirectory()) folders.push(p);
     const keys = uploadKeys(files, tenant, folders);

@@ -1,7 +1,8 @@
 import type { ExportSummary } from '../read/read-export.ts';
 import type { ObjectStore } from '../ports.ts';
+import { createIfAbsent } from './cas.ts';
 import { receiptPrefix } from './layout.ts';
-import { readMany, record } from './records.ts';
+import { encode, readJson, readMany, record } from './records.ts';
 
 export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected';
 
@@ -62,4 +63,82 @@ export async function recentReceipts(store: ObjectStore, tenants: readonly strin
     RECEIPT,
   );
   return out.sort((a, b) => (a.ingestedAt < b.ingestedAt ? 1 : a.ingestedAt > b.ingestedAt ? -1 : 0));
+}
+
+/** Row counts at which Exchange exports stop: a file that ends exactly there was probably cut. */
+export const EXPORT_CAPS = [1_000, 5_000, 20_000, 50_000, 100_000];
+
+/**
+ * Writes the receipt, last and create-if-absent (one JSON object on one line: SQL engines read the
+ * receipts as JSON lines). When a concurrent delivery of the same upload wrote first, its receipt
+ * is returned as a duplicate: its rollup writes and ours were the same.
+ */
+export async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt): Promise<Receipt> {
+  if (await createIfAbsent(store, key, encode(receipt))) return receipt;
+  const winner = await readJson(store, key, RECEIPT);
+  return winner ? asDuplicate(winner, key) : receipt;
+}
+
+/** What a repeated upload is told: when and how it was processed before, and where the receipt is. */
+export function asDuplicate(stored: Receipt, key: string): Receipt {
+  const was = stored.status === 'rejected' ? `rejected (${stored.reason})` : stored.status;
+  return { ...stored, status: 'duplicate', reason: `already processed at ${stored.ingestedAt} as ${was}; receipt ${key}` };
+}
+
+/** A receipt before anything is known of the file. */
+export function newReceipt(ref: { tenant: string; key: string; etag: string; file?: string }, sourceId: string, at: Date): Receipt {
+  return {
+    schema: 1,
+    sourceId,
+    tenant: ref.tenant,
+    key: ref.key,
+    file: ref.file ?? null,
+    etag: ref.etag,
+    status: 'ingested',
+    reason: null,
+    errorCode: null,
+    family: null,
+    encoding: null,
+    compression: null,
+    delimiter: null,
+    bytes: null,
+    rows: 0,
+    events: null,
+    codes: {},
+    unknownCodes: [],
+    timeSpan: null,
+    rejectedRows: { count: 0, samples: [] },
+    warnings: [],
+    truncationWarning: null,
+    counted: 0,
+    alreadyCounted: 0,
+    hours: 0,
+    casAttempts: {},
+    ingestedAt: at.toISOString(),
+    durationMs: 0,
+  };
+}
+
+/** The receipt with what reading the file found, and a warning when the file looks cut short. */
+export function withSummary(receipt: Receipt, s: ExportSummary): Receipt {
+  let truncationWarning: string | null = null;
+  if (s.endsInsideRecord) truncationWarning = 'the file ends inside a record: the export was cut short; export it again';
+  else if (EXPORT_CAPS.includes(s.rows))
+    truncationWarning = `${s.rows.toLocaleString('en-US')} rows is exactly an export cap: the export is probably truncated; export shorter time ranges`;
+  return {
+    ...receipt,
+    family: s.family,
+    encoding: s.encoding,
+    compression: s.compression,
+    delimiter: s.delimiter,
+    bytes: s.bytes,
+    rows: s.rows,
+    events: s.events,
+    codes: s.codes,
+    unknownCodes: s.unknownCodes,
+    timeSpan: s.timeSpan,
+    rejectedRows: s.rejectedRows,
+    warnings: s.warnings,
+    truncationWarning,
+  };
 }
