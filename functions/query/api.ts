@@ -1,6 +1,6 @@
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
 import { DAY, hourCeil } from '../core/vocabulary/time.ts';
-import { receiptPrefix } from '../core/store/layout.ts';
+import { isTenant, receiptPrefix } from '../core/store/layout.ts';
 import { readAll } from '../core/store/records.ts';
 import { RECEIPT } from '../core/store/receipts.ts';
 import { UsageError } from '../core/errors.ts';
@@ -32,7 +32,6 @@ export interface ApiResponse {
 }
 
 const MAX_RANGE = 400 * DAY;
-const TENANT = /^[a-z0-9-]{1,63}$/;
 
 /** The parts of a Function URL event (payload format 2.0) the API reads. */
 export interface FunctionUrlEvent {
@@ -92,8 +91,7 @@ function format(q: ApiRequest['query']): 'json' | 'csv' {
 function tenants(q: ApiRequest['query']): string[] | undefined {
   if (!q.tenant) return undefined;
   const list = q.tenant.split(',').map((t) => t.trim().toLowerCase());
-  for (const t of list)
-    if (!TENANT.test(t)) throw new UsageError('BAD_TENANT', `tenant "${t}" must be 1-63 characters of a-z, 0-9 and "-"`);
+  for (const t of list) if (!isTenant(t)) throw new UsageError('BAD_TENANT', `tenant "${t}" must be 1-63 characters of a-z, 0-9 and "-"`);
   return list;
 }
 

@@ -207,7 +207,7 @@ export function explainStatus(input: string, lang: Lang = 'en'): Explanation {
   if (c.category) texts = resolve(c.code, input).texts[lang];
   else if (c.outcome === 'delivered') texts = lang === 'it' ? DELIVERED_IT : DELIVERED_EN;
   else texts = CATEGORY_TEXTS.unknown[lang];
-  // Field order as in DESIGN.md's contract for `explain --json`.
+  // Field order is the `explain --json` contract (README, "mailflow explain"): scripts read it.
   return {
     code: c.code,
     replyCode: c.replyCode,

@@ -5,7 +5,7 @@ import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
 import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 
-/** The fields a query can group and filter by (names as in `--by`, DESIGN.md Contracts). */
+/** The fields a query can group and filter by (names as in `--by`; the API and the CLI take the same). */
 export const QUERY_FIELDS = [
   'outcome',
   'code',
@@ -134,7 +134,7 @@ function orderFields(row: QueryRow, by: QueryField[]): QueryRow {
   return out;
 }
 
-/** One call for the CLI (and later the API): read what the range needs, then group. */
+/** One call for the CLI: read what the range needs, then group. */
 export async function queryStore(store: ObjectStore, options: QueryOptions): Promise<QueryRow[]> {
   const summaries = await readSummaries(store, summaryKeysInRange(store, options));
   return groupSummaries(summaries, options);

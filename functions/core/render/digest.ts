@@ -1,5 +1,6 @@
 import { localeOf } from '../vocabulary/language.ts';
-import { isFinal, isProblem, isUndelivered } from '../vocabulary/outcomes.ts';
+import { FINAL_OUTCOMES, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
+import { eventsOf, tally, type Tally } from './tally.ts';
 import { DIGEST_BETTER_FACTOR, DIGEST_MIN_CHANGE, DIGEST_WORSE_FACTOR } from '../vocabulary/thresholds.ts';
 import { HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
@@ -90,42 +91,9 @@ const W = {
   },
 } as const;
 
-interface Tally {
-  problems: number;
-  final: number;
-  failed: number;
-  codes: Map<string, number>;
-  destinations: Map<string, number>;
-  connectors: Map<string, number>;
-  perHour: Map<number, number>;
-}
-
-function tally(summaries: HourlySummary[], from: number, to: number): Tally {
-  const t: Tally = {
-    problems: 0,
-    final: 0,
-    failed: 0,
-    codes: new Map(),
-    destinations: new Map(),
-    connectors: new Map(),
-    perHour: new Map(),
-  };
-  const add = (m: Map<string, number>, k: string | null, n: number) => k && m.set(k, (m.get(k) ?? 0) + n);
-  for (const s of summaries) {
-    const hour = Date.parse(s.hour);
-    if (hour < from || hour >= to) continue;
-    for (const g of s.groups) {
-      if (isFinal(g.outcome)) t.final += g.events;
-      if (isUndelivered(g.outcome)) t.failed += g.events;
-      if (!isProblem(g.outcome)) continue;
-      t.problems += g.events;
-      add(t.codes, g.code ?? `(${g.outcome}, no code)`, g.events);
-      add(t.destinations, g.destination, g.events);
-      add(t.connectors, g.connector, g.events);
-      t.perHour.set(hour, (t.perHour.get(hour) ?? 0) + g.events);
-    }
-  }
-  return t;
+/** A tally with the digest's three headline numbers: problems, final outcomes, and of those the failed. */
+function headline(t: Tally) {
+  return { ...t, problems: eventsOf(t, PROBLEM_OUTCOMES), final: eventsOf(t, FINAL_OUTCOMES), failed: eventsOf(t, UNDELIVERED_OUTCOMES) };
 }
 
 /** The n largest entries, ties by name. */
@@ -142,8 +110,9 @@ export function buildDigest(input: DigestInput): Notification {
   // Rate incidents hold fractions, count incidents whole numbers.
   const value = (v: number) => (Number.isInteger(v) ? fmt(v) : pct(v, 1));
   const length = input.to - input.from;
-  const now = tally(input.summaries, input.from, input.to);
-  const before = tally(input.summaries, input.from - length, input.from);
+  const noCode = (outcome: string) => `(${outcome}, no code)`;
+  const now = headline(tally(input.summaries, input.from, input.to, noCode));
+  const before = headline(tally(input.summaries, input.from - length, input.from, noCode));
   const hours = Math.round(length / HOUR);
 
   const changes: Array<{ code: string; kind: 'new' | 'worse' | 'better' | 'resolved'; now: number; before: number }> = [];

@@ -1,3 +1,4 @@
+import { eventsOf, tally, type Tally } from './tally.ts';
 import { FINAL_OUTCOMES, isProblem, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
 import { DAY, HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
@@ -83,33 +84,6 @@ export interface ReportModel {
   receipts: Receipt[];
 }
 
-interface Tally {
-  outcomes: Map<string, number>;
-  codes: Map<string, { events: number; category: Category | null }>;
-  destinations: Map<string, number>;
-  connectors: Map<string, number>;
-}
-
-function tally(summaries: readonly HourlySummary[], from: number, to: number): Tally {
-  const t: Tally = { outcomes: new Map(), codes: new Map(), destinations: new Map(), connectors: new Map() };
-  const add = (m: Map<string, number>, k: string | null, n: number) => k && m.set(k, (m.get(k) ?? 0) + n);
-  for (const s of summaries) {
-    const hour = Date.parse(s.hour);
-    if (hour < from || hour >= to) continue;
-    for (const g of s.groups) {
-      add(t.outcomes, g.outcome, g.events);
-      if (!isProblem(g.outcome)) continue;
-      const code = g.code ?? `(${g.outcome})`;
-      const c = t.codes.get(code) ?? { events: 0, category: (g.category as Category | null) ?? null };
-      c.events += g.events;
-      t.codes.set(code, c);
-      add(t.destinations, g.destination, g.events);
-      add(t.connectors, g.connector, g.events);
-    }
-  }
-  return t;
-}
-
 export function sparkStep(from: number, to: number): number {
   return to - from > 7 * DAY ? DAY : HOUR;
 }
@@ -117,9 +91,10 @@ export function sparkStep(from: number, to: number): number {
 export function buildReportModel(input: ReportInput): ReportModel {
   const { from, to, lang } = input;
   const length = to - from;
-  const now = tally(input.summaries, from, to);
-  const before = tally(input.summaries, from - length, from);
-  const n = (t: Tally, ...outcomes: string[]) => outcomes.reduce((sum, o) => sum + (t.outcomes.get(o) ?? 0), 0);
+  const noCode = (outcome: string) => `(${outcome})`;
+  const now = tally(input.summaries, from, to, noCode);
+  const before = tally(input.summaries, from - length, from, noCode);
+  const n = (t: Tally, ...outcomes: string[]) => eventsOf(t, outcomes);
   const rate = (t: Tally) => {
     const final = n(t, ...FINAL_OUTCOMES);
     return final ? n(t, ...UNDELIVERED_OUTCOMES) / final : 0;
@@ -175,21 +150,18 @@ export function buildReportModel(input: ReportInput): ReportModel {
       spark: lines.get(name) ?? new Array<number>(buckets).fill(0),
     }));
 
-  const codes: CodeRow[] = [...now.codes.entries()]
-    .sort((a, b) => b[1].events - a[1].events || (a[0] < b[0] ? -1 : 1))
-    .slice(0, 10)
-    .map(([code, c]) => {
-      const e = /^\d\.\d{1,3}\.\d{1,3}$/.test(code) ? explainStatus(code, lang) : null;
-      return {
-        code,
-        events: c.events,
-        previous: before.codes.get(code)?.events ?? 0,
-        category: c.category,
-        title: e?.title ?? null,
-        owner: e?.owner ? OWNER_TEXT[lang][e.owner] : null,
-        action: e?.action ?? null,
-      };
-    });
+  const codes: CodeRow[] = topEntries(now.codes, 10).map(([code, events]) => {
+    const e = /^\d\.\d{1,3}\.\d{1,3}$/.test(code) ? explainStatus(code, lang) : null;
+    return {
+      code,
+      events,
+      previous: before.codes.get(code) ?? 0,
+      category: now.categories.get(code) ?? null,
+      title: e?.title ?? null,
+      owner: e?.owner ? OWNER_TEXT[lang][e.owner] : null,
+      action: e?.action ?? null,
+    };
+  });
 
   return {
     tenant: input.tenant,

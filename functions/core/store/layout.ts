@@ -3,8 +3,8 @@ import { UsageError } from '../errors.ts';
 
 /**
  * Every object key mailflow reads or writes, in one place: the layout shared by the local data
- * folder and the buckets (DESIGN.md, "Keys"). `infra/` builds lifecycle rules and grants from the
- * prefixes here, so a key can only move if both sides move together.
+ * folder and the buckets (the README's "Storage" section lists what each holds). `infra/` builds
+ * lifecycle rules and grants from the prefixes here, so a key can only move if both sides move.
  */
 
 /** The top-level prefixes, each a separate concern (retention, who may write). */

@@ -1,0 +1,52 @@
+import type { HourlySummary } from '../aggregate/rollup.ts';
+import type { Category } from '../classify/types.ts';
+import { isProblem } from '../vocabulary/outcomes.ts';
+
+/** A period's events, as the digest and the dashboard show them: per outcome, and the problems by code, destination, connector and hour. */
+export interface Tally {
+  outcomes: Map<string, number>;
+  /** Problem events per code; events without a code under a label naming their outcome. */
+  codes: Map<string, number>;
+  /** The category of each code in `codes` (the first group's that had it). */
+  categories: Map<string, Category | null>;
+  destinations: Map<string, number>;
+  connectors: Map<string, number>;
+  /** Problem events per hour (ms). */
+  perHour: Map<number, number>;
+}
+
+/** The summaries' hours in [from, to), tallied; `noCode` names the code of problems that have none. */
+export function tally(summaries: readonly HourlySummary[], from: number, to: number, noCode: (outcome: string) => string): Tally {
+  const t: Tally = {
+    outcomes: new Map(),
+    codes: new Map(),
+    categories: new Map(),
+    destinations: new Map(),
+    connectors: new Map(),
+    perHour: new Map(),
+  };
+  for (const s of summaries) {
+    const hour = Date.parse(s.hour);
+    if (hour < from || hour >= to) continue;
+    for (const g of s.groups) {
+      add(t.outcomes, g.outcome, g.events);
+      if (!isProblem(g.outcome)) continue;
+      const code = g.code ?? noCode(g.outcome);
+      add(t.codes, code, g.events);
+      if (!t.categories.has(code)) t.categories.set(code, g.category ?? null);
+      add(t.destinations, g.destination, g.events);
+      add(t.connectors, g.connector, g.events);
+      add(t.perHour, hour, g.events);
+    }
+  }
+  return t;
+}
+
+/** Events of these outcomes. */
+export function eventsOf(t: Tally, outcomes: readonly string[]): number {
+  return outcomes.reduce((sum, o) => sum + (t.outcomes.get(o) ?? 0), 0);
+}
+
+function add<K>(m: Map<K, number>, k: K | null, n: number): void {
+  if (k !== null && k !== '') m.set(k, (m.get(k) ?? 0) + n);
+}
