@@ -6,10 +6,19 @@ import { ingestObject, type IngestConfig } from '../core/flows/ingest-object.ts'
 import { silentLogger, systemClock, type ObjectStore } from '../core/ports.ts';
 import type { ReadExportOptions } from '../core/read/read-export.ts';
 import type { Receipt } from '../core/store/receipts.ts';
-import type { Io } from './args.ts';
+import { DATE_OPTIONS, type Io } from './args.ts';
 import { noProgress, type Progress } from './progress.ts';
 
 /** Local ingestion, shared by `mailflow ingest` and `mailflow watch`. */
+
+/** The options both take. */
+export const LOCAL_INGEST_OPTIONS = {
+  'data-dir': { type: 'string' },
+  tenant: { type: 'string' },
+  json: { type: 'boolean' },
+  config: { type: 'string' },
+  ...DATE_OPTIONS,
+} as const;
 
 /** Rules from the config file and the local notifier: the terminal and <data-dir>/outbox.jsonl. */
 export async function localAlerts(dataDir: string, configFile: string | undefined, io: Io): Promise<NonNullable<IngestConfig['alerts']>> {

@@ -20,12 +20,16 @@ describe('resource bounds of hostile input (I21, I23, I25)', () => {
     expect(result.seconds).toBeLessThan(5);
     expect(peakRssMiB - baselineRssMiB).toBeLessThan(256);
   });
+
   it('I21 aborts on the absolute decompressed-size cap when the ratio cap is off', async () => {
     const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['gzip-bomb-absolute']);
     expect(result).toMatchObject({ ok: false, code: 'DECOMPRESSED_TOO_LARGE' });
-    expect(result.seconds).toBeLessThan(10); // 512 MiB inflated and parsed first, then the cap
+    // 512 MiB inflated and parsed first, then the cap: 5–8 s on a busy 2-core machine (11 s seen once
+    // under full load), so the margin is generous; what is proven is the abort and the memory bound.
+    expect(result.seconds).toBeLessThan(30);
     expect(peakRssMiB - baselineRssMiB).toBeLessThan(256);
   });
+
   it('I21 accepts a legitimate, highly compressible export past the 64 MiB grace (no false positive)', async () => {
     const text = generated({ family: 'trace-detail', rows: 230_000, seed: 3 });
     expect(text.length).toBeGreaterThan(64 * MiB);
@@ -34,18 +38,21 @@ describe('resource bounds of hostile input (I21, I23, I25)', () => {
     expect(s.rows).toBe(230_000);
     expect(s.compression).toBe('gzip');
   });
+
   it('I21 rejects a bomb of zeros at the first 4 KiB, as binary', async () => {
     const started = performance.now();
     const err = await errorOf(readAll(gzipSync(Buffer.alloc(16 * MiB))));
     expect(err).toMatchObject({ code: 'NOT_TEXT' });
     expect(performance.now() - started).toBeLessThan(1000);
   });
+
   it('I23 rejects a 100 MiB quoted field under 64 MiB extra memory', async () => {
     const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-input', ['giant-quoted-field']);
     expect(result).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE', line: 2 });
     expect(result.seconds).toBeLessThan(5);
     expect(peakRssMiB - baselineRssMiB).toBeLessThan(64);
   });
+
   it('I23 rejects a 100 MiB unquoted line and a 1,000,000-column line', async () => {
     const field = await runChild('hostile-input', ['giant-field']);
     expect(field.result).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE' });
@@ -53,6 +60,7 @@ describe('resource bounds of hostile input (I21, I23, I25)', () => {
     const cols = await runChild('hostile-input', ['million-columns']);
     expect(cols.result).toMatchObject({ ok: false, code: 'TOO_MANY_COLUMNS', line: 2 });
   });
+
   it('I25 rejects PNG and ZIP (xlsx) signatures in under a second, saying what the file looks like', async () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array(1000).fill(7)]);
     const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, ...Array(1000).fill(1)]);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseRulesConfig, resolveTenant, type Rule } from '../../functions/core/rules/config.ts';
 import { nextIncident } from '../../functions/core/rules/incident.ts';
+import { deferrals, recorder } from '../helpers/alerts.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Notification } from '../../functions/core/ports.ts';
 import type { Incident } from '../../functions/core/store/incidents.ts';
 
 const rule = resolveTenant(parseRulesConfig({}), 't').rules.find((r) => r.id === 'connector-codes')! as Rule; // open 20, close 10, 1 h window, 1 h cooldown
@@ -74,21 +74,6 @@ describe('incident lifecycle (hysteresis)', () => {
     expect(last!.episode).toBe(2);
   });
 });
-
-const LED = (code: string) =>
-  `"Reason: [{LED=450 ${code} Connection refused [LastAttemptedServerName=mail.contoso.com]};{MSG=};{FQDN=};{IP=};{LRT=}]"`;
-/** A small export: `n` deferrals for distinct messages to one destination, within one hour. */
-function deferrals(file: number, n: number, minute = 10): Uint8Array {
-  let text = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
-  for (let i = 0; i < n; i++)
-    text += `"2026-11-20T03:${String((minute + i) % 60).padStart(2, '0')}:00Z","Defer",${LED('4.4.316')},"f${file}-m${i}","u${i}@contoso.com"\r\n`;
-  return utf8(text);
-}
-
-function recorder() {
-  const sent: Notification[] = [];
-  return { sent, notifier: { publish: async (n: Notification) => void sent.push(n) } };
-}
 
 describe('alerts from ingestion', () => {
   it('opens one incident when the connector codes cross 20 in an hour, with advice and a drill-down', async () => {

@@ -1,11 +1,11 @@
 import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
-import { describe, ingestFile, localAlerts } from '../local-ingest.ts';
+import { describe, ingestFile, LOCAL_INGEST_OPTIONS, localAlerts } from '../local-ingest.ts';
 import { createFsStore } from '../../adapters/fs-store.ts';
 import { expandInputs } from '../../adapters/local-files.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ReadExportOptions } from '../../core/read/read-export.ts';
-import { DATE_OPTIONS, dateOptions } from '../args.ts';
+import { dateOptions } from '../args.ts';
 import { createProgress, noProgress } from '../progress.ts';
 
 export const INGEST_HELP = `Usage: mailflow ingest <files | folders | globs…> [options]
@@ -34,13 +34,7 @@ Exit code 1 when any file was rejected.
 export const ingestCommand = defineCommand({
   name: 'ingest',
   help: INGEST_HELP,
-  options: {
-    'data-dir': { type: 'string' },
-    tenant: { type: 'string' },
-    json: { type: 'boolean' },
-    config: { type: 'string' },
-    ...DATE_OPTIONS,
-  },
+  options: LOCAL_INGEST_OPTIONS,
   positionals: true,
   async run({ values, positionals, io }) {
     if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'ingest needs files, folders or globs');

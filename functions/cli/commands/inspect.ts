@@ -1,3 +1,4 @@
+import { describedFields } from '../../core/read/export-summary.ts';
 import { defineCommand } from '../command.ts';
 import { basename } from 'node:path';
 import { lookupCode } from '../../core/classify/classify.ts';
@@ -51,23 +52,7 @@ export const inspectCommand = defineCommand({
 });
 
 export function toJson(file: string, s: ExportSummary) {
-  return {
-    file,
-    family: s.family,
-    encoding: s.encoding,
-    compression: s.compression,
-    delimiter: s.delimiter,
-    bytes: s.bytes,
-    rows: s.rows,
-    events: s.events,
-    codes: s.codes,
-    unknownCodes: s.unknownCodes,
-    timeSpan: s.timeSpan,
-    rejectedRows: s.rejectedRows,
-    warnings: s.warnings,
-    endsInsideRecord: s.endsInsideRecord,
-    empty: s.empty,
-  };
+  return { file, ...describedFields(s), endsInsideRecord: s.endsInsideRecord, empty: s.empty };
 }
 
 function render(file: string, s: ExportSummary): string {

@@ -5,9 +5,9 @@ import { createFsStore } from '../../adapters/fs-store.ts';
 import { expandInputs, INPUT_EXTENSIONS } from '../../adapters/local-files.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
-import { DATE_OPTIONS, dateOptions } from '../args.ts';
+import { dateOptions } from '../args.ts';
 import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
-import { describe, ingestFile, localAlerts } from '../local-ingest.ts';
+import { describe, ingestFile, LOCAL_INGEST_OPTIONS, localAlerts } from '../local-ingest.ts';
 
 export const WATCH_HELP = `Usage: mailflow watch <folder> [--data-dir D] [--tenant T] [--config FILE] [--json]
 
@@ -19,13 +19,7 @@ are recognized by their receipts and not counted again.
 export const watchCommand = defineCommand({
   name: 'watch',
   help: WATCH_HELP,
-  options: {
-    'data-dir': { type: 'string' },
-    tenant: { type: 'string' },
-    json: { type: 'boolean' },
-    config: { type: 'string' },
-    ...DATE_OPTIONS,
-  },
+  options: LOCAL_INGEST_OPTIONS,
   positionals: true,
   async run({ values, positionals, io, signal }) {
     const dir = positionals[0];

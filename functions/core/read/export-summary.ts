@@ -35,6 +35,12 @@ export interface ExportSummary {
 
 export const MAX_REJECTED_SAMPLES = 20;
 
+/** The fields that describe a file, as receipts and `inspect --json` both show them. */
+export function describedFields(s: ExportSummary) {
+  const { family, encoding, compression, delimiter, bytes, rows, events, codes, unknownCodes, timeSpan, rejectedRows, warnings } = s;
+  return { family, encoding, compression, delimiter, bytes, rows, events, codes, unknownCodes, timeSpan, rejectedRows, warnings };
+}
+
 /** The summary of a file as it is read: counts per outcome and code, the time span, rejected rows. */
 export class SummaryTally {
   readonly summary: ExportSummary;

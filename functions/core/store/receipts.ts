@@ -1,4 +1,4 @@
-import type { ExportSummary } from '../read/read-export.ts';
+import { describedFields, type ExportSummary } from '../read/export-summary.ts';
 import type { ObjectStore } from '../ports.ts';
 import { createIfAbsent } from './cas.ts';
 import { receiptPrefix } from './layout.ts';
@@ -125,20 +125,5 @@ export function withSummary(receipt: Receipt, s: ExportSummary): Receipt {
   if (s.endsInsideRecord) truncationWarning = 'the file ends inside a record: the export was cut short; export it again';
   else if (EXPORT_CAPS.includes(s.rows))
     truncationWarning = `${s.rows.toLocaleString('en-US')} rows is exactly an export cap: the export is probably truncated; export shorter time ranges`;
-  return {
-    ...receipt,
-    family: s.family,
-    encoding: s.encoding,
-    compression: s.compression,
-    delimiter: s.delimiter,
-    bytes: s.bytes,
-    rows: s.rows,
-    events: s.events,
-    codes: s.codes,
-    unknownCodes: s.unknownCodes,
-    timeSpan: s.timeSpan,
-    rejectedRows: s.rejectedRows,
-    warnings: s.warnings,
-    truncationWarning,
-  };
+  return { ...receipt, ...describedFields(s), truncationWarning };
 }
