@@ -2,16 +2,25 @@
 # Starts a throwaway single-node Ceph cluster (mon, memstore OSD, RGW) on loopback: a real S3
 # server with conditional writes and bucket notifications, for the integration tests.
 # Usage: scripts/ceph-up.sh DIR [PORT]   (stop with scripts/ceph-down.sh DIR)
+# PORT is RGW's (default: a free one); the monitor always takes a free port, so two clusters (two
+# checkouts' tests, a benchmark next to the tests) run side by side. The RGW port is also written
+# to DIR/rgw.port.
 # Needs Debian's radosgw, ceph-mon and ceph-osd; .ci/run installs them. All data is in memory.
 # Timings tuned for a single-node test cluster (about 1.3 s to healthy instead of 12.5 s).
 set -euo pipefail
-D=$(realpath -m "${1:-./cephrun}"); PORT=${2:-7480}
+D=$(realpath -m "${1:-./cephrun}"); PORT=${2:-0}
+# A port nobody listens on now (the kernel picks it; the small window until the daemon binds it is
+# covered by the checks below, which fail loudly).
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+[ "$PORT" = 0 ] && PORT=$(free_port)
+MON_PORT=$(free_port)
 rm -rf "$D"; mkdir -p "$D"/{mon,osd,rgw,run,log}
+echo "$PORT" > "$D/rgw.port"
 FSID=$(cat /proc/sys/kernel/random/uuid)
 cat > "$D/ceph.conf" <<CONF
 [global]
 fsid = $FSID
-mon host = v2:127.0.0.1:3300
+mon host = v2:127.0.0.1:$MON_PORT
 auth cluster required = none
 auth service required = none
 auth client required = none
@@ -61,7 +70,7 @@ pid file = $D/run/rgw.pid
 CONF
 export CEPH_CONF="$D/ceph.conf"
 ceph-authtool --create-keyring "$D/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
-monmaptool --create --fsid "$FSID" --addv a "[v2:127.0.0.1:3300]" "$D/monmap" >/dev/null
+monmaptool --create --fsid "$FSID" --addv a "[v2:127.0.0.1:$MON_PORT]" "$D/monmap" >/dev/null
 ceph-mon --mkfs -i a --monmap "$D/monmap" --keyring "$D/keyring"
 ceph-mon -i a
 OSD_UUID=$(cat /proc/sys/kernel/random/uuid)

@@ -1,16 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 /**
  * For the integration tests, once per run: the packages they need (scripts/ensure-test-packages.sh),
- * one throwaway Ceph RGW (a real S3 server with STS) on a fixed loopback port, and the app
+ * one throwaway Ceph RGW (a real S3 server with STS) on free loopback ports, and the app
  * synthesized by the cdk CLI exactly as `cdk deploy` would (cdk.json's context, esbuild bundles),
  * whose template and assets the tests run. If any of it fails, the run fails: nothing skips.
  */
-export const RGW_PORT = 7480;
 export const SYNTH_DIR = resolve('test/artifacts/cdk.out');
 
 export default function setup(project: TestProject) {
@@ -19,7 +18,7 @@ export default function setup(project: TestProject) {
     execFileSync(`scripts/${script}`, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
   try {
     run('ensure-test-packages.sh');
-    run('ceph-up.sh', dir, String(RGW_PORT));
+    run('ceph-up.sh', dir);
   } catch (err) {
     run('ceph-down.sh', dir);
     const e = err as { stderr?: Buffer; message: string };
@@ -39,7 +38,7 @@ export default function setup(project: TestProject) {
       `cdk synth failed, so the deployed functions cannot be tested: ${e.stderr?.toString().trim().slice(-2000) || e.message}`,
     );
   }
-  project.provide('s3Endpoint', `http://127.0.0.1:${RGW_PORT}`);
+  project.provide('s3Endpoint', `http://127.0.0.1:${readFileSync(join(dir, 'rgw.port'), 'utf8').trim()}`);
   project.provide('synthDir', SYNTH_DIR);
   return () => run('ceph-down.sh', dir);
 }
