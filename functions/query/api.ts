@@ -1,6 +1,6 @@
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
 import { DAY, hourCeil } from '../core/vocabulary/time.ts';
-import { isTenant, receiptPrefix } from '../core/store/layout.ts';
+import { receiptPrefix, tenantSet } from '../core/store/layout.ts';
 import { readAll } from '../core/store/records.ts';
 import { RECEIPT } from '../core/store/receipts.ts';
 import { UsageError } from '../core/errors.ts';
@@ -90,9 +90,7 @@ function format(q: ApiRequest['query']): 'json' | 'csv' {
 
 function tenants(q: ApiRequest['query']): string[] | undefined {
   if (!q.tenant) return undefined;
-  const list = q.tenant.split(',').map((t) => t.trim().toLowerCase());
-  for (const t of list) if (!isTenant(t)) throw new UsageError('BAD_TENANT', `tenant "${t}" must be 1-63 characters of a-z, 0-9 and "-"`);
-  return list;
+  return tenantSet(q.tenant);
 }
 
 function range(q: ApiRequest['query'], now: number): { from: number; to: number } {

@@ -42,6 +42,21 @@ describe('the query API (Function URL)', () => {
     ]);
   });
 
+  it('counts a tenant named twice, in any case or spacing, once (a tenant list is a set)', async () => {
+    const store = await fixture();
+    const rows = async (tenant: string, path = '/v1/summary') =>
+      JSON.parse(
+        (await handleApiRequest(get(path, { tenant, from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', by: 'code' }), store, now))
+          .body,
+      ).rows;
+    const once = await rows('contoso');
+    expect(once.reduce((n: number, r: { events: number }) => n + r.events, 0)).toBe(31);
+    for (const repeated of ['contoso,contoso', 'contoso,CONTOSO, contoso', ' Contoso ,contoso,']) {
+      expect(await rows(repeated), repeated).toEqual(once);
+      expect(await rows(repeated, '/v1/timeseries'), repeated).toEqual(await rows('contoso', '/v1/timeseries'));
+    }
+  });
+
   it('/v1/timeseries, /v1/sources and /v1/incidents answer what the dashboard needs', async () => {
     const store = await fixture();
     const ts = JSON.parse(

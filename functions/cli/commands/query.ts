@@ -1,3 +1,4 @@
+import { tenantSet } from '../../core/store/layout.ts';
 import { STORE_OPTIONS, defineCommand, parseTime, storeFrom } from '../command.ts';
 import { lookupCode } from '../../core/classify/classify.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -91,7 +92,7 @@ export const queryCommand = defineCommand({
       where: parseWhere(values.where ?? []),
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
-      ...(values.tenant ? { tenants: values.tenant.split(',').map((t) => t.trim().toLowerCase()) } : {}),
+      ...(values.tenant ? { tenants: tenantSet(values.tenant) } : {}),
       ...(values.top !== undefined ? { top: wholeNumber('top', values.top) } : {}),
     });
     if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);

@@ -1,6 +1,6 @@
 import { STORE_OPTIONS, defineCommand, languageOf, parseTime, storeFrom } from '../command.ts';
 import { writeFile } from 'node:fs/promises';
-import { normalizeTenant } from '../../core/store/layout.ts';
+import { tenantSet } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { parseRange, RANGES } from '../../core/render/report-load.ts';
@@ -45,7 +45,7 @@ export const reportCommand = defineCommand({
   async run({ values, io }) {
     if (!values.html) throw new UsageError('NO_FORMAT', 'say --html: the report is an HTML page (for text, use mailflow digest)');
     const store: ObjectStore = await storeFrom(values);
-    const tenants = values.tenant ? values.tenant.split(',').map((t) => normalizeTenant(t)) : undefined;
+    const tenants = values.tenant ? tenantSet(values.tenant) : undefined;
     const ranges = values.ranges ? values.ranges.split(',').map((r) => parseRange(r.trim())) : undefined;
     const lang = await languageOf(values.lang, values.config, tenants?.length === 1 ? tenants[0]! : null);
     const now = Date.now();

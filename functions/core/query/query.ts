@@ -72,9 +72,11 @@ export async function* summaryKeysInRange(
 ): AsyncGenerator<string> {
   const prefixes: string[] = [];
   const { from, to } = options;
-  if (from !== undefined && to !== undefined && to - from <= 400 * DAY && options.tenants?.length) {
-    for (const t of options.tenants) for (let d = Math.floor(from / DAY) * DAY; d < to; d += DAY) prefixes.push(summaryDayPrefix(t, d));
-  } else if (options.tenants?.length) prefixes.push(...options.tenants.map((t) => summaryPrefix(t)));
+  // A set: a tenant listed twice is still read once.
+  const tenants = options.tenants?.length ? [...new Set(options.tenants)] : null;
+  if (from !== undefined && to !== undefined && to - from <= 400 * DAY && tenants) {
+    for (const t of tenants) for (let d = Math.floor(from / DAY) * DAY; d < to; d += DAY) prefixes.push(summaryDayPrefix(t, d));
+  } else if (tenants) prefixes.push(...tenants.map((t) => summaryPrefix(t)));
   else prefixes.push(summaryPrefix());
   for (const prefix of prefixes) {
     for await (const o of store.list(prefix)) {
@@ -82,7 +84,7 @@ export async function* summaryKeysInRange(
       if (!k) continue;
       if (from !== undefined && k.hour < from) continue;
       if (to !== undefined && k.hour >= to) continue;
-      if (options.tenants?.length && !options.tenants.includes(k.tenant)) continue;
+      if (tenants && !tenants.includes(k.tenant)) continue;
       yield o.key;
     }
   }

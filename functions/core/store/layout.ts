@@ -46,6 +46,18 @@ export function normalizeTenant(raw: string | undefined): string {
   return t;
 }
 
+/**
+ * A list of tenants as people type it (`contoso, CONTOSO,fabrikam`): a set, each name normalized
+ * and given once, in the order first given, so no tenant is ever counted twice.
+ */
+export function tenantSet(raw: string): string[] {
+  const names = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  return [...new Set(names.map((t) => normalizeTenant(t)))];
+}
+
 /** `incoming/<tenant>/…` → tenant; files directly under `incoming/` belong to `default`. */
 export function tenantOfKey(key: string): string {
   const parts = key.split('/');
