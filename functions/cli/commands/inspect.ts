@@ -32,7 +32,7 @@ export const inspectCommand = defineCommand({
     let failed = 0;
     for (const file of positionals) {
       try {
-        const summary = await readExport(readLocalFile(file), { dates, nameHint: basename(file) }, () => {});
+        const summary = await readExport(readLocalFile(file), { dates, nameHint: basename(file), now: Date.now() }, () => {});
         if (values.json) io.stdout.write(`${JSON.stringify(toJson(file, summary))}\n`);
         else io.stdout.write(render(file, summary));
       } catch (err) {

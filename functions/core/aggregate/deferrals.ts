@@ -111,9 +111,12 @@ export function mergeDeferrals(
   tracker: DeferralTracker,
   tenant: string,
   asOf: number,
+  notAfter = Infinity,
 ): DeferralState | null {
   const entries: Record<string, DeferralEntry> = { ...(current?.entries ?? {}) };
-  const clock = Math.max(current?.asOf ?? 0, asOf);
+  // Forward only, and never past `notAfter` (the wall clock and a little): a clock that got ahead
+  // (a row dated in the future, before rows were checked) is brought back.
+  const clock = Math.min(Math.max(current?.asOf ?? 0, asOf), notAfter);
   let changed = !current || clock !== current.asOf;
   for (const [k, e] of tracker.deferred) {
     const old = entries[k];

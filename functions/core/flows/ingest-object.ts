@@ -75,7 +75,8 @@ export async function ingestObject(
     hourConcurrency: config.hourConcurrency ?? 8,
     trackDeferrals: Boolean(config.alerts),
   });
-  const read = await readAndCommit(ref, source, config, identity, parts);
+  // Rows dated after the ingestion (beyond a day's slack) are rejected rows, not counted.
+  const read = await readAndCommit(ref, source, { ...config, read: { now: started, ...config.read } }, identity, parts);
 
   const id = await identity.resolved;
   if (id.existing) return asDuplicate(id.existing, id.receiptKey);

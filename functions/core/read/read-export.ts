@@ -9,6 +9,7 @@ import { openInput } from '../input/open-input.ts';
 import { DateOrderBuffer } from './date-order.ts';
 import { blankEvent, fillEvent } from './delivery-event.ts';
 import { SummaryTally, type ExportSummary } from './export-summary.ts';
+import { implausibleTime } from '../vocabulary/time.ts';
 
 export { MAX_REJECTED_SAMPLES, type ExportSummary, type RejectedRow } from './export-summary.ts';
 
@@ -23,6 +24,8 @@ export interface ReadExportOptions {
   signal?: AbortSignal;
   /** Awaited after each chunk: lets a caller flush what it has gathered, so memory stays flat. */
   afterChunk?: () => Promise<void> | void;
+  /** The ingestion time: rows dated more than a day after it are rejected (see implausibleTime). */
+  now?: number;
 }
 
 /**
@@ -45,8 +48,10 @@ export async function readExport(
   const event = blankEvent();
   const emit = (raw: RawEvent) => {
     const time = dates.parse(raw.timeText);
-    if (Number.isNaN(time)) tally.reject(raw.line, unreadableDate(raw.timeText, dates.resolvedOrder));
-    else onEvent(tally.count(fillEvent(event, raw, time)));
+    if (Number.isNaN(time)) return tally.reject(raw.line, unreadableDate(raw.timeText, dates.resolvedOrder));
+    const implausible = implausibleTime(time, options.now, raw.timeText);
+    if (implausible) return tally.reject(raw.line, implausible);
+    onEvent(tally.count(fillEvent(event, raw, time)));
   };
   const buffer = new DateOrderBuffer(dates, options.dateOrderWindow ?? 10_000, emit, (w) => tally.warn(w));
 

@@ -13,6 +13,26 @@ export const hourCeil = (ms: number): number => Math.ceil(ms / HOUR) * HOUR;
 /** `2026-11-20T10:00:00Z`: how hours are named in stored records. */
 export const isoHour = (ms: number): string => new Date(hourStart(ms)).toISOString().replace('.000Z', 'Z');
 
+/**
+ * The times a delivery can plausibly have. Before 1996 (when Exchange began) a date is a misread
+ * (a two-digit year, a placeholder), and more than a day after the ingestion it is in the future
+ * (a day covers a server's local time read as UTC, and clock skew): such rows are rejected, never
+ * counted, and never move a tenant's clock.
+ */
+export const EARLIEST_PLAUSIBLE_TIME = Date.UTC(1996, 0, 1);
+export const FUTURE_SLACK_MS = DAY;
+
+/** How far past the wall clock a tenant's data clock may run (rules are evaluated as of it). */
+export const CLOCK_SLACK_MS = HOUR;
+
+/** Why a row's time (`text` as the export wrote it, read as `time`) is not plausible at ingestion time `now`, or null. */
+export function implausibleTime(time: number, now: number | undefined, text: string): string | null {
+  const shown = `"${text.slice(0, 40)}"`;
+  if (time < EARLIEST_PLAUSIBLE_TIME) return `date ${shown} is before 1996: not a delivery time (a misread year?)`;
+  if (now !== undefined && time > now + FUTURE_SLACK_MS) return `date ${shown} is in the future (more than a day after this ingestion)`;
+  return null;
+}
+
 const DURATION = /^(\d+)\s*(m|min|h|d)$/i;
 const UNIT: Record<string, number> = { m: MINUTE, min: MINUTE, h: HOUR, d: DAY };
 
