@@ -1,3 +1,4 @@
+import { MAX_OBJECTS_PER_REQUEST, withWorkBudget } from '../core/store/work-budget.ts';
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
 import { DAY, hourCeil } from '../core/vocabulary/time.ts';
 import { receiptPrefix, tenantSet } from '../core/store/layout.ts';
@@ -33,6 +34,14 @@ export interface ApiResponse {
 
 const MAX_RANGE = 400 * DAY;
 
+/**
+ * What one request may cost, whatever the bucket holds: objects touched (listings, their keys,
+ * reads: MAX_OBJECTS_PER_REQUEST) and tenants named. Past either, a 400 that says how to narrow the question.
+ */
+export const MAX_TENANTS_PER_REQUEST = 100;
+const NARROW =
+  'narrow it: name a tenant (tenant=), shorten the range (from=, to=), or ask Athena (SQL at scale) for long or all-tenant questions';
+
 /** The parts of a Function URL event (payload format 2.0) the API reads. */
 export interface FunctionUrlEvent {
   rawPath?: string;
@@ -47,7 +56,8 @@ export function answerUrlRequest(event: FunctionUrlEvent, store: ObjectStore): P
   );
 }
 
-export async function handleApiRequest(req: ApiRequest, store: ObjectStore, now = Date.now()): Promise<ApiResponse> {
+export async function handleApiRequest(req: ApiRequest, unbounded: ObjectStore, now = Date.now()): Promise<ApiResponse> {
+  const store = withWorkBudget(unbounded, MAX_OBJECTS_PER_REQUEST, NARROW);
   try {
     if (req.method !== 'GET') return error(405, `${req.method} is not supported: the API is read-only (GET)`);
     switch (req.path.replace(/\/+$/, '')) {
@@ -90,7 +100,13 @@ function format(q: ApiRequest['query']): 'json' | 'csv' {
 
 function tenants(q: ApiRequest['query']): string[] | undefined {
   if (!q.tenant) return undefined;
-  return tenantSet(q.tenant);
+  const list = tenantSet(q.tenant);
+  if (list.length > MAX_TENANTS_PER_REQUEST)
+    throw new UsageError(
+      'TOO_MANY_TENANTS',
+      `at most ${MAX_TENANTS_PER_REQUEST} tenants per request, not ${list.length}; ask for fewer, or ask Athena`,
+    );
+  return list;
 }
 
 function range(q: ApiRequest['query'], now: number): { from: number; to: number } {

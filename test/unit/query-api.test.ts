@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse as csvParse } from 'csv-parse/sync';
 import { handleApiRequest } from '../../functions/query/api.ts';
+import type { ObjectStore } from '../../functions/core/ports.ts';
+import { summaryKey } from '../../functions/core/store/layout.ts';
+import { MAX_OBJECTS_PER_REQUEST } from '../../functions/core/store/work-budget.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
@@ -110,5 +113,82 @@ describe('the query API (Function URL)', () => {
   it('refuses other methods and unknown paths', async () => {
     expect((await handleApiRequest({ method: 'POST', path: '/v1/summary', query: {} }, createMemoryStore(), now)).statusCode).toBe(405);
     expect((await handleApiRequest(get('/v2/everything'), createMemoryStore(), now)).statusCode).toBe(404);
+  });
+});
+
+describe('every request has a bounded cost, whatever the bucket holds (issue 15, 6)', () => {
+  /** 30 tenants × 400 days, one summary a day at 10:00: 12,000 objects, more than one request may touch. */
+  function bigStore() {
+    const store = createMemoryStore();
+    let n = 0;
+    for (let t = 0; t < 30; t++) {
+      for (let d = 0; d < 400; d++) {
+        const hour = Date.UTC(2025, 9, 16) + d * 86_400_000 + 10 * 3_600_000;
+        const summary = {
+          schema: 1,
+          tenant: `t${t}`,
+          hour: new Date(hour).toISOString().replace('.000Z', 'Z'),
+          rollupVersion: 1,
+          sources: 1,
+          totals: {},
+          groups: [],
+        };
+        store.objects.set(summaryKey(`t${t}`, hour), { body: utf8(JSON.stringify(summary)), etag: `"${n++}"` });
+      }
+    }
+    return store;
+  }
+
+  /** Counts what the API does to the store: every listing call, every key it yields, every read. */
+  function counted(store: ObjectStore) {
+    const c = { touched: 0 };
+    const wrapped: ObjectStore = {
+      get: (key) => (c.touched++, store.get(key)),
+      putIfAbsent: (key, body) => (c.touched++, store.putIfAbsent(key, body)),
+      putIfMatch: (key, body, etag) => (c.touched++, store.putIfMatch(key, body, etag)),
+      async *list(prefix) {
+        c.touched++;
+        for await (const o of store.list(prefix)) yield (c.touched++, o);
+      },
+    };
+    return { c, wrapped };
+  }
+  const later = Date.parse('2026-11-20T12:00:00Z');
+  const long = { from: '2025-10-16', to: '2026-11-19' };
+
+  it.each([
+    ['/v1/summary', {}],
+    ['/v1/timeseries', { step: 'day' }],
+  ])('%s over 400 days for every tenant answers 400 with how to narrow it, after at most the budget', async (path, extra) => {
+    const { c, wrapped } = counted(bigStore());
+    const r = await handleApiRequest(get(path, { ...long, ...extra }), wrapped, later);
+    expect(r.statusCode).toBe(400);
+    expect(JSON.parse(r.body).error).toMatch(/more than 10,000 objects; narrow it: name a tenant \(tenant=\), shorten the range/);
+    expect(c.touched).toBeLessThanOrEqual(MAX_OBJECTS_PER_REQUEST + 1);
+  });
+
+  it('answers the same question for one tenant, touching a few hundred objects', async () => {
+    const { c, wrapped } = counted(bigStore());
+    const r = await handleApiRequest(get('/v1/timeseries', { ...long, step: 'day', tenant: 't3' }), wrapped, later);
+    expect(r.statusCode).toBe(200);
+    expect(c.touched).toBeLessThan(1_300); // a listing per day (400) and its key and read (2 × 399)
+  });
+
+  it('refuses 1,000 tenants in one request before touching anything', async () => {
+    const { c, wrapped } = counted(bigStore());
+    const many = Array.from({ length: 1_000 }, (_, i) => `t${i}`).join(',');
+    const r = await handleApiRequest(get('/v1/summary', { ...long, tenant: many }), wrapped, later);
+    expect(r).toMatchObject({ statusCode: 400, body: expect.stringContaining('at most 100 tenants per request, not 1000') });
+    expect(c.touched).toBe(0);
+  });
+
+  it('bounds /v1/sources, which reads receipts, the same way', async () => {
+    const store = createMemoryStore();
+    for (let i = 0; i < 12_000; i++)
+      store.objects.set(`results/sources/t/${String(i).padStart(5, '0')}.json`, { body: utf8('{}'), etag: `"${i}"` });
+    const { c, wrapped } = counted(store);
+    const r = await handleApiRequest(get('/v1/sources', {}), wrapped, later);
+    expect(r.statusCode).toBe(400);
+    expect(c.touched).toBeLessThanOrEqual(MAX_OBJECTS_PER_REQUEST + 1);
   });
 });
