@@ -40,8 +40,9 @@ export interface IngestConfig {
   /** Hourly rollups merged at the same time (default 8). */
   hourConcurrency?: number;
   /**
-   * Counted events held in memory before they are merged into the rollups mid-file (default
-   * 250,000, about 10 MB), so memory stays flat however large the file.
+   * Counted events per part: a large file is merged into the rollups in parts of exactly this many
+   * (default 250,000, about 10 MB), so memory stays flat however large the file, and a retry cuts
+   * the same parts as the attempt it repeats.
    */
   flushEvents?: number;
   /** When set, alert rules are evaluated after the rollups and before the receipt. */
@@ -74,6 +75,7 @@ export async function ingestObject(
   const parts = new PartCommitter(store, ref.tenant, cas, {
     hourConcurrency: config.hourConcurrency ?? 8,
     trackDeferrals: Boolean(config.alerts),
+    partEvents: config.flushEvents ?? 250_000,
   });
   // Rows dated after the ingestion (beyond a day's slack) are rejected rows, not counted.
   const read = await readAndCommit(ref, source, { ...config, read: { now: started, ...config.read } }, identity, parts);
@@ -93,7 +95,7 @@ export async function ingestObject(
   }
   if (read.empty) return finish({ ...withSummary(receipt, read), status: 'empty', reason: 'the file is empty: no header and no rows' });
 
-  await parts.commit(id.sourceId);
+  await parts.commitAll(id.sourceId);
   if (config.alerts && parts.hours.size > 0) {
     const evaluation = { ...ports, notifier: config.alerts.notifier };
     await evaluateAfterIngest(ref.tenant, Math.max(...parts.hours), parts.deferrals!, config.alerts, evaluation, cas);
@@ -110,7 +112,7 @@ export async function ingestObject(
 }
 
 /**
- * Reads the export into `parts`, committing a part whenever `flushEvents` counted events are held.
+ * Reads the export into `parts`, merging each full part (`flushEvents` counted events) between chunks.
  * Returns the file's summary, or the error that rejects the file; a duplicate found mid-read
  * returns null (the caller finds the receipt). Anything else throws.
  */
@@ -121,10 +123,9 @@ async function readAndCommit(
   identity: SourceIdentity,
   parts: PartCommitter,
 ): Promise<ExportSummary | RejectedInputError | null> {
-  const flushEvents = config.flushEvents ?? 250_000;
-  const commitPart = async () => {
+  const commitFull = async () => {
     const { sourceId, existing } = await identity.resolved;
-    if (!existing) await parts.commit(sourceId);
+    if (!existing) await parts.commitFull(sourceId);
   };
   try {
     return await readExport(
@@ -132,7 +133,7 @@ async function readAndCommit(
       {
         ...config.read,
         signal: identity.signal,
-        afterChunk: () => (parts.pending >= flushEvents ? commitPart() : undefined),
+        afterChunk: () => (parts.fullParts > 0 ? commitFull() : undefined),
         ...(ref.file || ref.key ? { nameHint: ref.file ?? ref.key } : {}),
       },
       (e) => parts.add(e),

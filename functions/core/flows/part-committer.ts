@@ -8,7 +8,10 @@ import { commitHour } from '../store/hourly.ts';
 /**
  * Gathers a file's events and merges them into the hourly rollups in parts, so memory stays flat
  * however large the file. Each part of a large file is its own entry in the rollups' source sets
- * (`<sourceId>#<part>`), so a retry skips exactly the parts already merged.
+ * (`<sourceId>#<part>`), so a retry skips exactly the parts already merged. For that, a part must
+ * hold the same events in every attempt: parts are cut at exact counts of counted events
+ * (`partEvents`), never where the bytes happened to arrive in chunks — a retry that reads the body
+ * in other chunks cuts the same parts.
  */
 export class PartCommitter {
   /** Events the rollups did not hold yet, and events of this file seen in total. */
@@ -20,37 +23,60 @@ export class PartCommitter {
   /** What this upload says about deferrals, for the tenant's deferral state (when alerts run). */
   readonly deferrals: DeferralTracker | undefined;
   private aggregator: FileAggregator;
+  /** Full parts, cut in `add`, waiting for `commitFull` (which can wait on I/O; `add` cannot). */
+  private readonly full: FileAggregator[] = [];
   private part = 0;
 
   private readonly store: ObjectStore;
   private readonly tenant: string;
   private readonly cas: CasOptions;
   private readonly hourConcurrency: number;
+  private readonly partEvents: number;
 
-  constructor(store: ObjectStore, tenant: string, cas: CasOptions, options: { hourConcurrency: number; trackDeferrals: boolean }) {
+  constructor(
+    store: ObjectStore,
+    tenant: string,
+    cas: CasOptions,
+    options: { hourConcurrency: number; trackDeferrals: boolean; partEvents: number },
+  ) {
     this.store = store;
     this.tenant = tenant;
     this.cas = cas;
     this.hourConcurrency = options.hourConcurrency;
+    this.partEvents = options.partEvents;
     this.deferrals = options.trackDeferrals ? new DeferralTracker() : undefined;
     this.aggregator = new FileAggregator(this.deferrals);
   }
 
   add(event: DeliveryEvent): void {
     this.aggregator.add(event);
-  }
-
-  /** Counted events held in memory, not merged yet. */
-  get pending(): number {
-    return this.aggregator.counted;
-  }
-
-  /** Merges what has been gathered as the next part of `sourceId`. */
-  async commit(sourceId: string): Promise<void> {
-    const marker = this.part === 0 ? sourceId : `${sourceId}#${this.part}`;
-    const batches = [...this.aggregator.hours.values()].sort((a, b) => a.hour - b.hour);
-    this.seen += this.aggregator.counted;
+    if (this.aggregator.counted < this.partEvents) return;
+    this.full.push(this.aggregator);
     this.aggregator = new FileAggregator(this.deferrals);
+  }
+
+  /** Full parts cut and not merged yet. */
+  get fullParts(): number {
+    return this.full.length;
+  }
+
+  /** Merges the full parts, in order, as the next parts of `sourceId`. */
+  async commitFull(sourceId: string): Promise<void> {
+    while (this.full.length) await this.commitPart(this.full.shift()!, sourceId);
+  }
+
+  /** At the end of the file: the full parts, then the rest as the last part. */
+  async commitAll(sourceId: string): Promise<void> {
+    await this.commitFull(sourceId);
+    const rest = this.aggregator;
+    this.aggregator = new FileAggregator(this.deferrals);
+    await this.commitPart(rest, sourceId);
+  }
+
+  private async commitPart(part: FileAggregator, sourceId: string): Promise<void> {
+    const marker = this.part === 0 ? sourceId : `${sourceId}#${this.part}`;
+    const batches = [...part.hours.values()].sort((a, b) => a.hour - b.hour);
+    this.seen += part.counted;
     this.part++;
     // Hours are independent objects: merge several at once (each store call waits on I/O).
     await forEachLimit(batches, this.hourConcurrency, async (batch) => {
