@@ -32,13 +32,13 @@ class Stall extends Error {}
 
 /** The body in chunks of the given sizes (cycled), failing with Stall after `stallAt` bytes when given. */
 async function* body(sizes: number[], stallAt = Infinity): AsyncGenerator<Uint8Array> {
-  let at = 0;
-  for (let i = 0; at < BYTES.length; i++) {
-    if (at >= stallAt) throw new Stall('the download stalled');
-    const n = sizes[i % sizes.length]!;
-    yield BYTES.subarray(at, Math.min(at + n, BYTES.length));
-    at += n;
+  const end = Math.min(stallAt, BYTES.length);
+  for (let i = 0, at = 0; at < end; i++) {
+    const next = Math.min(at + sizes[i % sizes.length]!, end);
+    yield BYTES.subarray(at, next);
+    at = next;
   }
+  if (stallAt < BYTES.length) throw new Stall('the download stalled');
 }
 
 const ingest = (store: ObjectStore, source: AsyncIterable<Uint8Array>) =>
