@@ -89,11 +89,18 @@ export async function readMany<T>(
 ): Promise<T[]> {
   const out: Array<T | null> = [];
   const pending: Promise<void>[] = [];
-  for await (const key of keys) {
-    const i = out.push(null) - 1;
-    pending.push(readJson(store, key, kind).then((v) => void (out[i] = v)));
-    if (pending.length >= concurrency) await Promise.all(pending.splice(0));
+  try {
+    for await (const key of keys) {
+      const i = out.push(null) - 1;
+      pending.push(readJson(store, key, kind).then((v) => void (out[i] = v)));
+      if (pending.length >= concurrency) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+  } catch (err) {
+    // The listing (or one read) failed while reads were in flight: let them settle, so none is an
+    // unhandled rejection, and report the first failure.
+    await Promise.allSettled(pending);
+    throw err;
   }
-  await Promise.all(pending);
   return out.filter((v): v is Awaited<T> => v !== null) as T[];
 }
