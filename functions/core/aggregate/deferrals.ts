@@ -1,3 +1,4 @@
+import { storable } from '../vocabulary/text.ts';
 import { DAY } from '../vocabulary/time.ts';
 /**
  * Final outcomes by the high 32 bits of their message hash: half the memory of full hashes, and a
@@ -87,14 +88,14 @@ export class DeferralTracker {
     if (outcome === 'deferred') {
       const key = `${hi}:${lo}`;
       const e = this.deferred.get(key);
-      if (!e) this.deferred.set(key, { first: time, last: time, code, destination, connector });
+      if (!e) this.deferred.set(key, { first: time, last: time, code, destination: storable(destination), connector: storable(connector) });
       else {
         if (time < e.first) e.first = time;
         if (time >= e.last) {
           e.last = time;
           e.code = code ?? e.code;
-          e.destination = destination ?? e.destination;
-          e.connector = connector ?? e.connector;
+          e.destination = storable(destination) ?? e.destination;
+          e.connector = storable(connector) ?? e.connector;
         }
       }
     } else if (outcome !== 'other') this.finals.add(hi);

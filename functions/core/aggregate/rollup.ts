@@ -1,5 +1,6 @@
 import type { Category, Owner } from '../classify/types.ts';
 import type { CountedOutcome } from '../vocabulary/outcomes.ts';
+import { storable } from '../vocabulary/text.ts';
 import { hourStart, isoHour } from '../vocabulary/time.ts';
 import type { DeferralTracker } from './deferrals.ts';
 import { hashPair, hashWords } from './hash64.ts';
@@ -92,9 +93,10 @@ export class HourBatch {
         code: e.code,
         category: e.category,
         owner: e.owner,
-        connector: e.connector,
-        destination,
-        domain: e.recipientDomain,
+        // Sanitized once per group, not per event: groups are few, events are many.
+        connector: storable(e.connector),
+        destination: storable(destination),
+        domain: storable(e.recipientDomain),
       });
       this.groupIndex.set(key, g);
     }

@@ -37,7 +37,10 @@ export interface EncodingGuess {
 
 /**
  * BOM first; without one, UTF-16 shows as NUL in every other byte of ASCII text
- * (EAC downloads are UTF-16LE, "often with no BOM"). NUL bytes in any other pattern mean binary.
+ * (EAC downloads are UTF-16LE, "often with no BOM"). Otherwise the file is binary only when the
+ * sample as a whole is not text: more than 10 % NUL and other control bytes (tab, line ends, form
+ * feed and ESC aside; random or compressed bytes have about 10.5 %, executables far more). A stray NUL in one field is the field's problem, not the file's:
+ * control characters are dropped from stored values (vocabulary/text.ts).
  */
 export function sniffEncoding(head: Uint8Array): EncodingGuess | { binary: true } {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8-bom', bomBytes: 3 };
@@ -55,7 +58,15 @@ export function sniffEncoding(head: Uint8Array): EncodingGuess | { binary: true 
     if (oddZeros >= pairs * 0.4 && evenZeros <= pairs * 0.05) return { encoding: 'utf-16le-nobom', bomBytes: 0 };
     if (evenZeros >= pairs * 0.4 && oddZeros <= pairs * 0.05) return { encoding: 'utf-16be-nobom', bomBytes: 0 };
   }
-  if (evenZeros + oddZeros > 0 || (head.length & 1 && head[head.length - 1] === 0)) return { binary: true };
+  const m = Math.min(head.length, 4096);
+  let nul = 0;
+  let control = 0;
+  for (let i = 0; i < m; i++) {
+    const b = head[i]!;
+    if (b === 0) nul++;
+    else if (b < 0x09 || (b > 0x0d && b < 0x20 && b !== 0x1b)) control++;
+  }
+  if (nul + control > m * 0.1) return { binary: true };
   return { encoding: 'utf-8', bomBytes: 0 };
 }
 
