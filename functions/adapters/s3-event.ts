@@ -19,8 +19,6 @@ export interface ParsedS3Event {
   skipped: Array<{ key: string | null; reason: string }>;
 }
 
-export const INCOMING_PREFIX = PREFIX.incoming;
-
 interface RawRecord {
   eventVersion?: string;
   eventName?: string;
@@ -53,8 +51,8 @@ export function parseS3Event(event: unknown): ParsedS3Event {
       out.skipped.push({ key, reason: 'the record names no bucket or key' });
     } else if (key.endsWith('/')) {
       out.skipped.push({ key, reason: 'a folder placeholder, not a file' });
-    } else if (!key.startsWith(INCOMING_PREFIX)) {
-      out.skipped.push({ key, reason: `outside ${INCOMING_PREFIX}: only uploads there are ingested` });
+    } else if (!key.startsWith(PREFIX.incoming)) {
+      out.skipped.push({ key, reason: `outside ${PREFIX.incoming}: only uploads there are ingested` });
     } else {
       out.objects.push({
         bucket: r.s3.bucket.name,

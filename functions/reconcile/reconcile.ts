@@ -1,16 +1,15 @@
 import type { Context } from 'aws-lambda';
 import { createS3Store } from '../adapters/s3-store.ts';
 import type { FunctionRuntime } from '../adapters/lambda-runtime.ts';
-import { receiptKey, receiptPrefix, sourceIdOf } from '../core/store/layout.ts';
+import { PREFIX, receiptKey, receiptPrefix, sourceIdOf, uploadTenant } from '../core/store/layout.ts';
 import { ENV } from '../adapters/runtime-config.ts';
 import { MailflowError, UsageError } from '../core/errors.ts';
 import { rejectSource } from '../core/flows/ingest-object.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { readFailure } from '../core/store/failures.ts';
 import { START_MARGIN_MS } from '../ingest/ingest-batch.ts';
-import { uploadTenant } from '../core/store/layout.ts';
 import { ingestUpload } from '../ingest/ingest-upload.ts';
-import { INCOMING_PREFIX, normalizeEtag, type S3ObjectRef } from '../adapters/s3-event.ts';
+import { normalizeEtag, type S3ObjectRef } from '../adapters/s3-event.ts';
 import type { Receipt } from '../core/store/receipts.ts';
 
 /** Uploads re-driven at once: each is mostly waiting on S3. */
@@ -44,7 +43,7 @@ export async function findUnreceipted(
   };
   const cutoff = now.getTime() - minAgeMinutes * 60_000;
   const missing: S3ObjectRef[] = [];
-  for await (const o of uploads.list(INCOMING_PREFIX)) {
+  for await (const o of uploads.list(PREFIX.incoming)) {
     if (o.key.endsWith('/') || o.lastModified.getTime() > cutoff) continue; // folders; uploads whose event may still be on its way
     const etag = normalizeEtag(o.etag);
     const tenant = uploadTenant(o.key);

@@ -27,9 +27,10 @@ export const CLOCK_SLACK_MS = HOUR;
 
 /** Why a row's time (`text` as the export wrote it, read as `time`) is not plausible at ingestion time `now`, or null. */
 export function implausibleTime(time: number, now: number | undefined, text: string): string | null {
-  const shown = `"${text.slice(0, 40)}"`;
-  if (time < EARLIEST_PLAUSIBLE_TIME) return `date ${shown} is before 1996: not a delivery time (a misread year?)`;
-  if (now !== undefined && time > now + FUTURE_SLACK_MS) return `date ${shown} is in the future (more than a day after this ingestion)`;
+  // Called for every event: the message is built only for the rare row that needs one.
+  if (time < EARLIEST_PLAUSIBLE_TIME) return `date "${text.slice(0, 40)}" is before 1996: not a delivery time (a misread year?)`;
+  if (now !== undefined && time > now + FUTURE_SLACK_MS)
+    return `date "${text.slice(0, 40)}" is in the future (more than a day after this ingestion)`;
   return null;
 }
 
