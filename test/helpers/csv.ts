@@ -1,8 +1,9 @@
-import { CsvReader, type CsvEndInfo, type HeaderInfo } from '../../functions/core/csv/csv-reader.ts';
+import { CsvReader, type BadRecord, type CsvEndInfo, type HeaderInfo } from '../../functions/core/csv/csv-reader.ts';
 
 export interface Parsed {
   header: HeaderInfo | null;
   rows: Array<{ line: number; fields: string[] }>;
+  bad: BadRecord[];
   end: CsvEndInfo;
 }
 
@@ -14,6 +15,7 @@ export function parseCsv(
 ): Parsed {
   let header: HeaderInfo | null = null;
   const rows: Parsed['rows'] = [];
+  const bad: BadRecord[] = [];
   const reader = new CsvReader(
     { maxRecordBytes: opts.maxRecordBytes ?? 1 << 20, maxColumns: opts.maxColumns ?? 512 },
     {
@@ -25,6 +27,7 @@ export function parseCsv(
         for (let i = 0; i < r.fieldCount; i++) fields.push(r.text(i));
         rows.push({ line: r.line, fields });
       },
+      onBadRecord: (b) => bad.push(b),
     },
   );
   let i = 0;
@@ -35,5 +38,5 @@ export function parseCsv(
     i += n;
   }
   const end = reader.end();
-  return { header, rows, end };
+  return { header, rows, bad, end };
 }

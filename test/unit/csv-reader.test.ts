@@ -59,8 +59,18 @@ describe('CsvReader', () => {
     expect(p.rows.map((r) => r.line)).toEqual([2, 6]);
   });
 
-  it('keeps text after a closing quote instead of failing (relaxed like csv-parse)', () => {
+  it('keeps text after a closing quote as is, quotes included, as Python csv does: a stray quote never opens a new span', () => {
     expect(fields('a,b\n"ab"cd,2\n')).toEqual([['abcd', '2']]);
+    expect(fields('a,b\n"ab"cd"ef",2\n"x",3\n')).toEqual([
+      ['abcd"ef"', '2'],
+      ['x', '3'],
+    ]);
+    expect(fields('a,b\n"a""""b"x,2\n')).toEqual([['a""bx', '2']]);
+  });
+
+  it('counts a lone CR inside a quoted field as a line break, as it is outside quotes', () => {
+    const p = parseCsv(utf8('h1,h2\n"a\rb\r\nc",1\nx,2\n'), [2]);
+    expect(p.rows.map((r) => r.line)).toEqual([2, 5]);
   });
 
   it('gives identical rows for every chunk size', () => {
@@ -75,21 +85,32 @@ describe('CsvReader', () => {
     expect(p.end.unterminatedQuoteLine).toBe(3);
   });
 
-  it('rejects a record larger than the cap with RECORD_TOO_LARGE and its line', () => {
-    const big = 'a,b\n1,2\n"' + 'x'.repeat(5000);
-    let err: unknown;
-    try {
-      parseCsv(utf8(big), [512], { maxRecordBytes: 1024 });
-    } catch (e) {
-      err = e;
+  it('skips a record larger than the cap (its first line) as a bad record, and reads on, for any chunking', () => {
+    const text = 'a,b\n1,2\n"' + 'x'.repeat(5000) + '\n3,4\n5,6\n';
+    for (const size of [7, 512, 1 << 16]) {
+      const p = parseCsv(utf8(text), [size], { maxRecordBytes: 1024 });
+      expect(p.rows.map((r) => [r.line, ...r.fields])).toEqual([
+        [2, '1', '2'],
+        [4, '3', '4'],
+        [5, '5', '6'],
+      ]);
+      expect(p.bad).toEqual([expect.objectContaining({ code: 'RECORD_TOO_LARGE', line: 3, byteOffset: 8 })]);
     }
-    expect(err).toBeInstanceOf(CsvFormatError);
-    expect(err).toMatchObject({ code: 'RECORD_TOO_LARGE', line: 3 });
   });
 
-  it('rejects more columns than the cap with TOO_MANY_COLUMNS', () => {
-    expect(() => parseCsv(utf8('a,b\n' + ','.repeat(100) + '\n'), undefined, { maxColumns: 64 })).toThrow(
-      expect.objectContaining({ code: 'TOO_MANY_COLUMNS', line: 2 }),
+  it('still rejects a header larger than the cap, for the file', () => {
+    expect(() => parseCsv(utf8('a'.repeat(5000) + '\n1\n'), [512], { maxRecordBytes: 1024 })).toThrow(CsvFormatError);
+    expect(() => parseCsv(utf8('a'.repeat(5000) + '\n1\n'), [512], { maxRecordBytes: 1024 })).toThrow(
+      expect.objectContaining({ code: 'RECORD_TOO_LARGE', line: 1 }),
+    );
+  });
+
+  it('skips a row with more columns than the cap as a bad record, and reads on', () => {
+    const p = parseCsv(utf8('a,b\n' + ','.repeat(100) + '\n1,2\n'), undefined, { maxColumns: 64 });
+    expect(p.rows.map((r) => r.fields)).toEqual([['1', '2']]);
+    expect(p.bad).toEqual([expect.objectContaining({ code: 'TOO_MANY_COLUMNS', line: 2 })]);
+    expect(() => parseCsv(utf8(','.repeat(100) + '\n1,2\n'), undefined, { maxColumns: 64 })).toThrow(
+      expect.objectContaining({ code: 'TOO_MANY_COLUMNS', line: 1 }),
     );
   });
 });

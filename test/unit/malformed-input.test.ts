@@ -31,7 +31,7 @@ describe('hostile and malformed input: bombs, gzip structure, giant fields, enco
   });
 
   it('I23 rejects an unclosed quote at byte 10 with no complete row', async () => {
-    const err = await errorOf(readAll(utf8('"Received,"RecipientAddress","Status"\r\n"x","y","z"\r\n')));
+    const err = await errorOf(readAll(utf8('"Received,RecipientAddress,Status\r\nx,y,z\r\n')));
     expect(err).toMatchObject({ code: 'QUOTE_NOT_CLOSED', line: 1 });
   });
 
@@ -66,12 +66,29 @@ describe('hostile and malformed input: bombs, gzip structure, giant fields, enco
     expect(summary).toMatchObject({ rows: 1, rejectedRows: { count: 0 } });
   });
 
-  it('I24 rejects a lone surrogate and an odd-length UTF-16 file with the byte offset', async () => {
+  it('I24 rejects the row with a lone UTF-16 surrogate in a used column, reads it in an unused one, and warns with the byte offset', async () => {
+    const utf16 = (text: string) => Buffer.from(text, 'utf16le');
+    const header = '"Received","RecipientAddress","Status","Subject"\r\n';
+    const line = (n: number, subject: string) => `"11/20/2026 10:0${n}:00 AM","r${n}@contoso.com","Failed","${subject}"\r\n`;
+    const lone = Buffer.from([0x00, 0xd8]); // a high surrogate followed by no low one
+    const before = Buffer.concat([Buffer.from([0xff, 0xfe]), utf16(header + line(1, 'ok') + '"11/20/2026 10:02:00 AM","r2@con')]);
+    const row3 = '"11/20/2026 10:03:00 AM","r3@contoso.com","Failed","x';
+    const bytes = Buffer.concat([before, lone, utf16('toso.com","Failed","ok"\r\n' + row3), lone, utf16('"\r\n' + line(4, 'ok'))]);
+    const { summary, events } = await readAll(bytes);
+    expect(summary).toMatchObject({ rows: 4, events: { failed: 3 } });
+    expect(summary.rejectedRows.samples).toEqual([{ line: 3, reason: 'an unpaired UTF-16 surrogate (half of a character) on line 3' }]);
+    expect(events.map((e) => e.recipient)).toEqual(['r1@contoso.com', 'r3@contoso.com', 'r4@contoso.com']);
+    expect(summary.warnings).toContain(
+      `2 unpaired UTF-16 surrogates (half of a character; the first at byte ${before.length}): rows that use such a column were rejected, the others were read`,
+    );
+  });
+
+  it('I24 ignores a stray last byte of a UTF-16 file, with a warning naming it', async () => {
     const text = Buffer.from(HEADER + row(1), 'utf16le');
-    const lone = Buffer.concat([Buffer.from([0xff, 0xfe]), text, Buffer.from([0x00, 0xd8, 0x41, 0x00])]);
-    expect(await errorOf(readAll(lone))).toMatchObject({ code: 'INVALID_UTF16', byteOffset: 2 + text.length });
     const odd = Buffer.concat([Buffer.from([0xff, 0xfe]), text, Buffer.from([0x41])]);
-    expect(await errorOf(readAll(odd))).toMatchObject({ code: 'INVALID_UTF16', byteOffset: 2 + text.length });
+    const { summary } = await readAll(odd);
+    expect(summary.rows).toBe(1);
+    expect(summary.warnings).toContain(`the UTF-16 text ends with a stray byte (at byte ${2 + text.length}), which was ignored`);
   });
 
   it('I24 never lets a BOM into the first header name', async () => {

@@ -1,4 +1,5 @@
 import { CsvFormatError, InputError } from '../errors.ts';
+import { BROKEN_UTF16 } from '../input/utf16.ts';
 
 /**
  * A streaming RFC 4180 reader over UTF-8 bytes (the hot loop, kept in one file for locality).
@@ -21,13 +22,15 @@ const HASH = 0x23;
 
 const F_QUOTED = 1;
 const F_ESCAPED = 2; // contains doubled quotes
-const F_MESSY = 4; // text after a closing quote: rebuilt by the slow path
+const F_MESSY = 4; // text after a closing quote: rebuilt by the slow path (messyText)
 
 export interface CsvReaderOptions {
   maxRecordBytes: number;
   maxColumns: number;
   /** Force a delimiter instead of detecting it on the header line. */
   delimiter?: ',' | ';' | '\t';
+  /** The bytes were transcoded from UTF-16: a BROKEN_UTF16 byte marks an unpaired surrogate. */
+  fromUtf16?: boolean;
 }
 
 export interface CsvPreamble {
@@ -57,9 +60,19 @@ export interface RecordView {
   text(index: number): string;
 }
 
+/** A data record that was skipped because it breaks a per-record limit; reading goes on after it. */
+export interface BadRecord {
+  code: 'RECORD_TOO_LARGE' | 'TOO_MANY_COLUMNS';
+  /** Physical line (1-based) where the record starts. */
+  line: number;
+  byteOffset: number;
+  message: string;
+}
+
 export interface CsvHandlers {
   onHeader(header: HeaderInfo): void;
   onRecord(record: RecordView): void;
+  onBadRecord(bad: BadRecord): void;
 }
 
 export interface CsvEndInfo {
@@ -86,6 +99,7 @@ export class CsvReader implements RecordView {
   private phase: 'preamble' | 'data' = 'preamble';
   private readonly preamble: CsvPreamble = { typeLine: null, directives: {}, fieldsDirective: false };
   private nextLf = -1;
+  private nextCr = -1;
   private recordCount = 0;
   private unterminated: number | null = null;
   // The current record: field spans in `buf`.
@@ -94,7 +108,9 @@ export class CsvReader implements RecordView {
   private readonly flags: Uint8Array;
   private nFields = 0;
   private recLines = 0;
-  private recStart = 0;
+  private wide = false; // the current record has more fields than maxColumns
+  // Set while the rest of an oversized record's first line is discarded.
+  private skipping: { line: number; byteOffset: number } | null = null;
   fieldCount = 0;
   line = 0;
   byteOffset = 0;
@@ -116,6 +132,7 @@ export class CsvReader implements RecordView {
     this.base += this.pos;
     this.pos = 0;
     this.nextLf = -1;
+    this.nextCr = -1;
     this.parse(false);
   }
 
@@ -134,10 +151,14 @@ export class CsvReader implements RecordView {
     const s = this.starts[index]!;
     const e = this.ends[index]!;
     const fl = this.flags[index]!;
-    let str = fl & F_MESSY ? this.messyText(s, e) : this.buf.utf8Slice(s, e);
+    if (fl & F_MESSY) {
+      const str = this.messyText(s, e);
+      if (str.includes('\uFFFD')) this.validateUtf8(s, e);
+      return str;
+    }
+    const str = this.buf.utf8Slice(s, e);
     if (str.includes('\uFFFD')) this.validateUtf8(s, e);
-    if (fl & F_ESCAPED) str = str.replaceAll('""', '"');
-    return str;
+    return fl & F_ESCAPED ? str.replaceAll('""', '"') : str;
   }
 
   private parse(final: boolean): void {
@@ -148,15 +169,62 @@ export class CsvReader implements RecordView {
         if (!this.preambleLine(final)) return;
         continue;
       }
+      if (this.skipping) {
+        if (!this.skipLine(final)) return;
+        continue;
+      }
       const next = this.parseRecord(this.pos, final);
+      // Too large, whether it is complete yet or not (the same rule either way, so chunking cannot
+      // change the outcome): the record costs its first line and reading resumes on the next one.
+      // A giant field is rarer than a stray opening quote, whose record would run to the next quote.
+      if ((next < 0 ? len : next) - this.pos > this.opts.maxRecordBytes) {
+        this.skipping = { line: this.lineNo, byteOffset: this.base + this.pos };
+        continue;
+      }
       if (next < 0) {
-        if (len - this.pos > this.opts.maxRecordBytes) this.tooLarge();
         if (final) this.unterminated = this.lineNo;
         return;
       }
-      if (next - this.pos > this.opts.maxRecordBytes) this.tooLarge();
+      if (this.wide) {
+        const line = this.lineNo;
+        const byteOffset = this.base + this.pos;
+        this.lineNo += this.recLines;
+        this.pos = next;
+        this.recordCount++;
+        const message = `more than ${this.opts.maxColumns} columns (the configured maximum)`;
+        this.handlers.onBadRecord({ code: 'TOO_MANY_COLUMNS', line, byteOffset, message });
+        continue;
+      }
       this.emitRecord(next);
     }
+  }
+
+  /** Discards up to the end of the physical line an oversized record starts on. False when more bytes are needed. */
+  private skipLine(final: boolean): boolean {
+    const buf = this.buf;
+    const len = buf.length;
+    let eol = this.pos;
+    const lf = buf.indexOf(LF, eol);
+    const cr = buf.indexOf(CR, eol);
+    eol = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+    if (eol < 0) {
+      this.pos = len;
+      if (!final) return false;
+    } else if (buf[eol] === CR && eol + 1 === len && !final) {
+      this.pos = eol; // CR or CRLF? one more byte tells
+      return false;
+    } else {
+      this.pos = buf[eol] === CR && buf[eol + 1] === LF ? eol + 2 : eol + 1;
+    }
+    const { line, byteOffset } = this.skipping!;
+    this.skipping = null;
+    this.lineNo++;
+    this.recordCount++;
+    // The message must not depend on how much of the record was buffered when the cap was met.
+    const max = this.opts.maxRecordBytes;
+    const message = `a record longer than ${max} bytes (the configured maximum; or a quote that is never closed): its first line was skipped`;
+    this.handlers.onBadRecord({ code: 'RECORD_TOO_LARGE', line, byteOffset, message });
+    return true;
   }
 
   private emitRecord(next: number): void {
@@ -223,6 +291,17 @@ export class CsvReader implements RecordView {
       else if (this.buf.length - start > this.opts.maxRecordBytes) this.tooLarge();
       return false;
     }
+    if (this.wide) {
+      const { maxColumns } = this.opts;
+      throw new CsvFormatError(
+        'TOO_MANY_COLUMNS',
+        `the header on line ${this.lineNo} has more than ${maxColumns} columns (the configured maximum)`,
+        {
+          line: this.lineNo,
+          byteOffset: this.base + start,
+        },
+      );
+    }
     const cells: string[] = [];
     for (let i = 0; i < this.nFields; i++) cells.push(this.text(i));
     const line = this.lineNo;
@@ -248,13 +327,12 @@ export class CsvReader implements RecordView {
     let lines = 0;
     let f = 0;
     let i = start;
-    this.recStart = start;
+    this.wide = false;
     for (;;) {
       if (f >= maxCols) {
-        throw new CsvFormatError('TOO_MANY_COLUMNS', `line ${this.lineNo} has more than ${maxCols} columns (the configured maximum)`, {
-          line: this.lineNo,
-          byteOffset: this.base + start,
-        });
+        // Keep scanning to find where the record ends; its extra fields share the spare slot.
+        this.wide = true;
+        f = maxCols;
       }
       let c = i < len ? buf[i]! : -1;
       if (c === QUOTE) {
@@ -275,7 +353,8 @@ export class CsvReader implements RecordView {
           }
           break;
         }
-        // Count line feeds inside the quoted span for line numbers; nextLf only moves forward.
+        // Count line breaks inside the quoted span for physical line numbers: LF, and a CR not
+        // followed by LF (a line end too, as outside quotes). nextLf and nextCr only move forward.
         if (this.nextLf < s) {
           this.nextLf = buf.indexOf(LF, s);
           if (this.nextLf < 0) this.nextLf = len;
@@ -285,20 +364,25 @@ export class CsvReader implements RecordView {
           this.nextLf = buf.indexOf(LF, this.nextLf + 1);
           if (this.nextLf < 0) this.nextLf = len;
         }
+        if (this.nextCr < s) {
+          this.nextCr = buf.indexOf(CR, s);
+          if (this.nextCr < 0) this.nextCr = len;
+        }
+        while (this.nextCr < q) {
+          if (buf[this.nextCr + 1] !== LF) lines++;
+          this.nextCr = buf.indexOf(CR, this.nextCr + 1);
+          if (this.nextCr < 0) this.nextCr = len;
+        }
         i = q + 1;
         c = i < len ? buf[i]! : -1;
         if (c !== delim && c !== LF && c !== CR && c !== -1) {
-          // Text after a closing quote ("ab"cd): keep it, as csv-parse's relax mode does.
+          // Text after a closing quote ("ab"cd"e): kept, quotes and all, up to the next delimiter or
+          // line end, as Python's csv module reads it. Treating a quote there as a new quoted span
+          // instead lets one stray quote pair up with the next field's and swallow the rows between.
           fl |= F_MESSY;
           while (i < len) {
             c = buf[i]!;
             if (c === delim || c === LF || c === CR) break;
-            if (c === QUOTE) {
-              const q2 = buf.indexOf(QUOTE, i + 1);
-              if (q2 < 0) return -1;
-              i = q2 + 1;
-              continue;
-            }
             i++;
           }
           if (i >= len) c = -1;
@@ -362,34 +446,34 @@ export class CsvReader implements RecordView {
   }
 
   private messyText(s: number, e: number): string {
-    // Raw span starts at the opening quote: undo quoting segment by segment.
+    // The span starts at the opening quote: undo the quoted part, keep what follows the closing quote as is.
     const raw = this.buf.utf8Slice(s, e);
     let out = '';
-    let inQuotes = false;
-    for (let k = 0; k < raw.length; k++) {
-      const ch = raw[k]!;
-      if (ch === '"') {
-        if (inQuotes && raw[k + 1] === '"') {
-          out += '"';
-          k++;
-        } else inQuotes = !inQuotes;
-      } else out += ch;
+    let k = 1;
+    for (;;) {
+      const q = raw.indexOf('"', k);
+      if (raw[q + 1] === '"') {
+        out += raw.slice(k, q + 1);
+        k = q + 2;
+        continue;
+      }
+      return out + raw.slice(k, q) + raw.slice(q + 1);
     }
-    return out;
   }
 
   private validateUtf8(s: number, e: number): void {
     const bad = firstInvalidUtf8(this.buf, s, e);
-    if (bad >= 0) {
-      throw new InputError(
-        'INVALID_UTF8',
-        `invalid UTF-8 at byte ${this.base + bad} (line ${this.line || this.lineNo}): the file is not UTF-8 or UTF-16; re-export it with -Encoding UTF8 or Unicode`,
-        {
-          byteOffset: this.base + bad,
-          line: this.line || this.lineNo,
-        },
-      );
+    if (bad < 0) return;
+    const line = this.line || this.lineNo;
+    const details = { byteOffset: this.base + bad, line };
+    if (this.opts.fromUtf16 && this.buf[bad] === BROKEN_UTF16) {
+      throw new InputError('INVALID_UTF16', `an unpaired UTF-16 surrogate (half of a character) on line ${line}`, details);
     }
+    throw new InputError(
+      'INVALID_UTF8',
+      `invalid UTF-8 at byte ${this.base + bad} (line ${line}): the file is not UTF-8 or UTF-16; re-export it with -Encoding UTF8 or Unicode`,
+      details,
+    );
   }
 
   private tooLarge(): never {

@@ -2,7 +2,7 @@ import { InputError } from '../errors.ts';
 import { checkCaps, gunzip, type ByteCounters } from './gunzip.ts';
 import { resolveLimits, type InputLimits } from './limits.ts';
 import { describeBinarySignature, hexPreview, isGzip, sniffEncoding, type TextEncoding } from './sniff.ts';
-import { utf16ToUtf8 } from './utf16.ts';
+import { utf16ToUtf8, type Utf16Damage } from './utf16.ts';
 
 export interface OpenedInput {
   compression: 'gzip' | 'none';
@@ -13,6 +13,8 @@ export interface OpenedInput {
   utf8: AsyncIterable<Uint8Array>;
   /** Filled in as `utf8` is consumed. */
   counters: ByteCounters;
+  /** Unpaired surrogates and a stray last byte of a UTF-16 text, filled in as `utf8` is consumed. */
+  utf16Damage: Utf16Damage;
 }
 
 export interface OpenInputOptions {
@@ -69,10 +71,11 @@ export async function openInput(source: AsyncIterable<Uint8Array>, options: Open
     );
   }
   const body = skip(text.stream, guess.bomBytes);
+  const utf16Damage: Utf16Damage = { loneSurrogates: 0, firstLoneSurrogateAt: null, oddLastByteAt: null };
   let utf8: AsyncIterable<Uint8Array>;
-  if (guess.encoding.startsWith('utf-16')) utf8 = utf16ToUtf8(body, guess.encoding.startsWith('utf-16le'), guess.bomBytes);
+  if (guess.encoding.startsWith('utf-16')) utf8 = utf16ToUtf8(body, guess.encoding.startsWith('utf-16le'), guess.bomBytes, utf16Damage);
   else utf8 = body;
-  return { compression, encoding: guess.encoding, bomBytes: guess.bomBytes, utf8, counters };
+  return { compression, encoding: guess.encoding, bomBytes: guess.bomBytes, utf8, counters, utf16Damage };
 }
 
 async function* countPlain(source: AsyncIterable<Uint8Array>, limits: InputLimits, counters: ByteCounters) {

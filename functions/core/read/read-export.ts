@@ -1,11 +1,12 @@
 import type { DeliveryEvent } from '../classify/types.ts';
-import { CsvReader, type CsvEndInfo, type HeaderInfo, type RecordView } from '../csv/csv-reader.ts';
+import { CsvReader, type BadRecord, type CsvEndInfo, type HeaderInfo, type RecordView } from '../csv/csv-reader.ts';
 import { CsvFormatError, InputError, RowError } from '../errors.ts';
 import { DateReader, type DateOptions, type DateOrder } from '../formats/dates.ts';
 import type { RawEvent } from '../formats/event.ts';
 import { recognizeHeader, type FamilyMapper } from '../formats/families.ts';
 import { resolveLimits, type InputLimits } from '../input/limits.ts';
 import { openInput } from '../input/open-input.ts';
+import type { Utf16Damage } from '../input/utf16.ts';
 import { DateOrderBuffer } from './date-order.ts';
 import { blankEvent, fillEvent } from './delivery-event.ts';
 import { SummaryTally, type ExportSummary } from './export-summary.ts';
@@ -58,7 +59,7 @@ export async function readExport(
   let mapper: FamilyMapper | null = null;
   const rows: RawEvent[] = [];
   const reader = new CsvReader(
-    { maxRecordBytes: limits.maxRecordBytes, maxColumns: limits.maxColumns },
+    { maxRecordBytes: limits.maxRecordBytes, maxColumns: limits.maxColumns, fromUtf16: input.encoding.startsWith('utf-16') },
     {
       onHeader(h: HeaderInfo) {
         mapper = recognizeHeader(h.cells, h.preamble);
@@ -68,6 +69,10 @@ export async function readExport(
         tally.summary.rows++;
         rows.length = 0;
         if (mapRecord(mapper!, r, rows, tally)) for (const raw of rows) buffer.push(raw);
+      },
+      onBadRecord(bad: BadRecord) {
+        tally.summary.rows++;
+        tally.reject(bad.line, bad.message);
       },
     },
   );
@@ -81,6 +86,7 @@ export async function readExport(
   const end = reader.end();
   buffer.end();
   tally.summary.bytes.stored = input.counters.compressedBytes;
+  warnUtf16Damage(input.utf16Damage, tally);
   return endOfFile(end, tally);
 }
 
@@ -97,6 +103,16 @@ function describeFamily(tally: SummaryTally, mapper: FamilyMapper, delimiter: st
   }
 }
 
+function warnUtf16Damage(damage: Utf16Damage, tally: SummaryTally): void {
+  const { loneSurrogates: n, firstLoneSurrogateAt: first, oddLastByteAt: odd } = damage;
+  if (n > 0) {
+    tally.warn(
+      `${n} unpaired UTF-16 surrogate${n === 1 ? '' : 's'} (half of a character; the first at byte ${first}): rows that use such a column were rejected, the others were read`,
+    );
+  }
+  if (odd !== null) tally.warn(`the UTF-16 text ends with a stray byte (at byte ${odd}), which was ignored`);
+}
+
 /** Maps one record to its events; false (and the row rejected) when the row cannot be used. */
 function mapRecord(mapper: FamilyMapper, record: RecordView, out: RawEvent[], tally: SummaryTally): boolean {
   try {
@@ -104,7 +120,7 @@ function mapRecord(mapper: FamilyMapper, record: RecordView, out: RawEvent[], ta
     return true;
   } catch (err) {
     // A bad row, or invalid UTF-8 in a column this family reads: that row only.
-    if (err instanceof RowError || (err instanceof InputError && err.code === 'INVALID_UTF8')) {
+    if (err instanceof RowError || (err instanceof InputError && (err.code === 'INVALID_UTF8' || err.code === 'INVALID_UTF16'))) {
       tally.reject(record.line, err.message);
       return false;
     }
