@@ -14,6 +14,8 @@ export const ENV = {
   MAX_OBJECT_BYTES: 'MAILFLOW_MAX_OBJECT_BYTES',
   READ_IDLE_TIMEOUT_MS: 'MAILFLOW_READ_IDLE_TIMEOUT_MS',
   CAS_BUDGET_MS: 'MAILFLOW_CAS_BUDGET_MS',
+  /** Counted events merged per part of a large file (what a retry after a failed download can skip). */
+  PART_EVENTS: 'MAILFLOW_PART_EVENTS',
   RECONCILE_MIN_AGE_MINUTES: 'MAILFLOW_RECONCILE_MIN_AGE_MINUTES',
   S3_FORCE_PATH_STYLE: 'MAILFLOW_S3_FORCE_PATH_STYLE',
   S3_UNQUOTED_IF_MATCH: 'MAILFLOW_S3_UNQUOTED_IF_MATCH',
@@ -44,6 +46,8 @@ export interface RuntimeConfig {
   /** A body read that delivers nothing for this long fails (and Lambda retries). */
   readIdleTimeoutMs: number;
   casBudgetMs: number;
+  /** Smaller parts hold less in memory and lose less to a failed download, for more S3 requests. */
+  partEvents: number;
   reconcileMinAgeMinutes: number;
   maxRedrives: number;
   forcePathStyle: boolean;
@@ -70,6 +74,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     maxObjectBytes: int(ENV.MAX_OBJECT_BYTES, 2 * 1024 ** 3),
     readIdleTimeoutMs: int(ENV.READ_IDLE_TIMEOUT_MS, 30_000),
     casBudgetMs: int(ENV.CAS_BUDGET_MS, 120_000),
+    partEvents: int(ENV.PART_EVENTS, 250_000, 1_000),
     // 0: uploads of any age (an upload's own notification may then race the re-drive, harmlessly).
     reconcileMinAgeMinutes: int(ENV.RECONCILE_MIN_AGE_MINUTES, 15, 0),
     maxRedrives: int(ENV.MAX_REDRIVES, 3),

@@ -21,7 +21,7 @@ export async function ingestS3Object(
   alerts?: IngestConfig['alerts'],
 ): Promise<Receipt> {
   const ref = { origin: object.bucket, key: object.key, tenant: uploadTenant(object.key), etag: object.etag, size: object.size };
-  const ingestConfig: IngestConfig = { casBudgetMs: config.casBudgetMs, ...(alerts ? { alerts } : {}) };
+  const ingestConfig: IngestConfig = { casBudgetMs: config.casBudgetMs, flushEvents: config.partEvents, ...(alerts ? { alerts } : {}) };
   if (object.size > config.maxObjectBytes) {
     const error = new InputError(
       'OBJECT_TOO_LARGE',

@@ -12,8 +12,12 @@ export interface FaultProxyOptions {
   failMatch?: RegExp;
   faults?: Fault[];
   seed?: number;
-  /** For GET of keys matching this: send the headers and this share of the body, then `stall` or `cut`. */
-  body?: { match: RegExp; share: number; then: 'stall' | 'cut' };
+  /**
+   * For GET of keys matching this: send the headers and `share` of the body (default all), then
+   * `stall` or `cut` (default: end normally); with `writeSizes`, in writes of those sizes (cycled),
+   * yielding between them, so the client reads the body in other chunks than S3 sends.
+   */
+  body?: { match: RegExp; share?: number; then?: 'stall' | 'cut'; writeSizes?: number[] };
 }
 
 /**
@@ -51,24 +55,32 @@ export async function startFaultProxy(
           const shaping = options.body && req.method === 'GET' && options.body.match.test(req.url ?? '') && up.statusCode === 200;
           res.writeHead(up.statusCode ?? 502, up.headers);
           if (!shaping) return void up.pipe(res);
+          const shape = options.body!;
           const total = Number(up.headers['content-length'] ?? 0);
-          const limit = Math.floor(total * options.body!.share);
-          let sent = 0;
-          up.on('data', (c: Buffer) => {
-            if (sent >= limit) return;
-            const part = c.subarray(0, Math.max(0, limit - sent));
-            sent += part.length;
-            res.write(part);
-            if (sent >= limit) {
-              if (options.body!.then === 'cut') {
-                counts.cut!++;
-                req.socket.destroy(); // the body ends short of its Content-Length
-              } else {
-                counts.stalled!++;
-                held.add(req); // keep the connection open and silent
+          const limit = Math.floor(total * (shape.share ?? 1));
+          const sizes = shape.writeSizes ?? [Number.POSITIVE_INFINITY];
+          void (async () => {
+            let sent = 0;
+            let k = 0;
+            for await (const c of up as AsyncIterable<Buffer>) {
+              for (let at = 0; at < c.length && sent < limit;) {
+                const n = Math.min(sizes[k++ % sizes.length]!, c.length - at, limit - sent);
+                const flowing = res.write(c.subarray(at, at + n));
+                at += n;
+                sent += n;
+                if (!flowing) await new Promise((r) => res.once('drain', r));
+                else if (shape.writeSizes) await new Promise((r) => setImmediate(r));
               }
+              if (sent >= limit) break;
             }
-          });
+            if (shape.then === 'cut') {
+              counts.cut!++;
+              req.socket.destroy(); // the body ends short of its Content-Length
+            } else if (shape.then === 'stall') {
+              counts.stalled!++;
+              held.add(req); // keep the connection open and silent
+            } else res.end();
+          })().catch(() => req.socket.destroy());
         },
       );
       upstream.on('error', () => req.socket.destroy());

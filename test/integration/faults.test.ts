@@ -134,4 +134,45 @@ describe('faults at the HTTP layer, on Ceph RGW', () => {
     expect(p.counts.cut).toBeGreaterThan(0);
     expect(await written(run)).toEqual([]);
   }, 120_000);
+
+  // The unit property test (test/unit/retry-parts.property.test.ts) drives chunk sizes exactly; this
+  // is the same retry on the deployed path: a real S3 server, the SDK's body stream, the handler.
+  it('F18: a large file whose download stalls at 70 % after parts were merged, retried with the body in other chunks, gives the clean run’s numbers', async () => {
+    const rows = 60_000;
+    const partEvents = { MAILFLOW_PART_EVENTS: '5000' };
+    const clean = await uploaded(rows, 92);
+    const cleanRt = await inProcess('Ingest', clean.local, { override: partEvents });
+    expect((await ingestBatch(clean.event, cleanRt)).batchItemFailures).toEqual([]);
+    const baseline = await snapshot(clean.data.store, false);
+
+    const run = await uploaded(rows, 92);
+    const stalling = await startFaultProxy({
+      target: target(),
+      body: { match: /incoming/, share: 0.7, then: 'stall', writeSizes: [65_536, 1_021] },
+    });
+    const log = capturing();
+    const first = await ingestBatch(
+      run.event,
+      await inProcess('Ingest', run.local, {
+        endpoint: stalling.endpoint,
+        logger: log.logger,
+        override: { ...partEvents, MAILFLOW_READ_IDLE_TIMEOUT_MS: '1500' },
+      }),
+    );
+    await stalling.close();
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(log.errors).toEqual([expect.objectContaining({ code: 'READ_STALLED' })]);
+    // Parts were merged before the stall: the retry must skip exactly those.
+    expect((await written(run, 'results/rollups/')).length).toBeGreaterThan(0);
+    expect(await snapshot(run.data.store, false)).not.toEqual(baseline);
+
+    const rechunking = await startFaultProxy({ target: target(), body: { match: /incoming/, writeSizes: [7_919, 333, 40_000] } });
+    const retry = await ingestBatch(
+      run.event,
+      await inProcess('Ingest', run.local, { endpoint: rechunking.endpoint, override: partEvents }),
+    );
+    await rechunking.close();
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(await snapshot(run.data.store, false)).toEqual(baseline);
+  }, 300_000);
 });
