@@ -10,7 +10,8 @@ import { claim, markPublished } from '../store/claims.ts';
 import { advanceDeferrals, readDeferralState } from '../store/deferral-state.ts';
 import { readSummaries } from '../store/hourly.ts';
 import { incidentKeys, readIncident, updateIncident, type Incident, type Transition } from '../store/incidents.ts';
-import { incidentKey, notificationClaimKey, summaryKey } from '../store/layout.ts';
+import { incidentKey, notificationClaimKey } from '../store/layout.ts';
+import { summaryKeysInRange } from '../query/query.ts';
 import { activeSuppressions, type Suppression } from '../store/suppressions.ts';
 import { HOUR, hourStart } from '../vocabulary/time.ts';
 
@@ -66,8 +67,9 @@ export async function evaluateTenant(
 
 async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[], asOf: number, now: Date) {
   const first = hourStart(asOf) - hoursNeeded(rules) * HOUR;
-  const keys: string[] = [];
-  for (let h = first; h < asOf; h += HOUR) keys.push(summaryKey(tenant, h));
+  // Listed by day, not a GET per hour: a quiet tenant has few of the window's hours, and each missing
+  // one cost a GET answered 403 (prefix-conditioned ListBucket) plus a LIST to tell it from a denial.
+  const keys = summaryKeysInRange(store, { from: first, to: asOf, tenants: [tenant] });
   const incidents = new Map<string, Incident>();
   for (const rule of rules) {
     for (const key of await incidentKeys(store, tenant, rule.id)) {
