@@ -54,6 +54,8 @@ export interface RecordView {
   readonly fieldCount: number;
   /** Physical line (1-based) where the record starts. */
   readonly line: number;
+  /** Physical lines the record spans (more than 1 when a quoted field holds line breaks). */
+  readonly lineCount: number;
   /** Offset of the record's first byte in the UTF-8 text. */
   readonly byteOffset: number;
   /** The field's text, quotes undone and UTF-8 validated; '' past the last field. */
@@ -113,6 +115,7 @@ export class CsvReader implements RecordView {
   private skipping: { line: number; byteOffset: number } | null = null;
   fieldCount = 0;
   line = 0;
+  lineCount = 0;
   byteOffset = 0;
 
   constructor(options: CsvReaderOptions, handlers: CsvHandlers) {
@@ -239,6 +242,7 @@ export class CsvReader implements RecordView {
     if (this.preamble.fieldsDirective && buf[start] === HASH) return;
     this.fieldCount = this.nFields;
     this.line = line;
+    this.lineCount = this.recLines;
     this.byteOffset = this.base + start;
     this.recordCount++;
     this.handlers.onRecord(this);

@@ -121,11 +121,17 @@ function mapRecord(mapper: FamilyMapper, record: RecordView, out: RawEvent[], ta
   } catch (err) {
     // A bad row, or invalid UTF-8 in a column this family reads: that row only.
     if (err instanceof RowError || (err instanceof InputError && (err.code === 'INVALID_UTF8' || err.code === 'INVALID_UTF16'))) {
-      tally.reject(record.line, err.message);
+      tally.reject(record.line, err.message + spanNote(record, err));
       return false;
     }
     throw err;
   }
+}
+
+/** A record of the wrong shape that runs over several lines is almost always an unbalanced quote: say which lines it took. */
+function spanNote(record: RecordView, err: Error): string {
+  if (record.lineCount < 2 || !(err instanceof RowError && err.code === 'FIELD_COUNT')) return '';
+  return ` (the record runs from line ${record.line} to line ${record.line + record.lineCount - 1}: a quote is probably unbalanced)`;
 }
 
 /** A file that never got a header is empty (or has an unclosed quote in it); a cut last record is a warning. */
