@@ -193,7 +193,7 @@ const TABLE: Row[] = [
   // Codes not in the table fall back by class and subject, never to nothing.
   ['550 5.1.99 strange addressing failure', 'failed', '5.1.99', 'failed', 'recipient'],
   ['451 4.4.99 connection timed out somewhere', 'deferred', '4.4.99', 'deferred', 'network-timeout'],
-  ['550 5.7.999 blocked by spamhaus listing', 'failed', '5.7.999', 'failed', 'policy'],
+  ['550 5.7.999 blocked by spamhaus listing', 'failed', '5.7.999', 'failed', 'spam-reputation'],
   ['550 5.7.777 blocked, listed on a spam blocklist', 'failed', '5.7.777', 'failed', 'spam-reputation'],
   ['The message was successfully delivered.', 'delivered', null, 'delivered', null],
   ['Message received by: DM6NAM12FT012.eop-nam12.prod.protection.outlook.com', 'other', null, 'other', null],
@@ -243,6 +243,161 @@ describe('explain (no event context)', () => {
     const it_ = explainStatus('4.4.316', 'it');
     expect(it_.title).toBe('Connessione rifiutata');
     expect(it_.action).toMatch(/firewall/);
+  });
+});
+
+// Status texts as Microsoft's NDR pages and admins' posts show them, with the answer an admin needs:
+// the code, the outcome, the category and who has to act (issue 12, 4).
+type NdrRow = [text: string, code: string, outcome: Outcome, category: string, owner: string, title: RegExp];
+const NDRS: NdrRow[] = [
+  [
+    '554 5.2.252 SendAsDenied; megan@contoso.com not allowed to send as shared@contoso.com; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied',
+    '5.2.252',
+    'failed',
+    'policy',
+    'sender-side',
+    /Send As permission missing/,
+  ],
+  [
+    '550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555)',
+    '5.7.520',
+    'failed',
+    'policy',
+    'our-servers',
+    /External forwarding blocked by your outbound policy/,
+  ],
+  [
+    '421-4.7.26 This mail has been rate limited because it is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.',
+    '4.7.26',
+    'deferred',
+    'authentication',
+    'sender-side',
+    /Unauthenticated mail deferred \(SPF\/DKIM\/DMARC\)/,
+  ],
+  [
+    '451 4.7.26 Access denied, a message sent over IPv6 [2a01:111:f400:7e8b::600] must pass either SPF or DKIM validation',
+    '4.7.26',
+    'deferred',
+    'authentication',
+    'sender-side',
+    /IPv6 message not authenticated/,
+  ],
+  [
+    "550-5.7.26 Unauthenticated email from contoso.com is not accepted due to domain's DMARC policy. Please contact the administrator of contoso.com domain",
+    '5.7.26',
+    'failed',
+    'authentication',
+    'sender-side',
+    /SPF\/DKIM\/DMARC/,
+  ],
+  [
+    '550 5.7.1 Service unavailable, Client host [203.0.113.5] blocked using Spamhaus. To request removal from this list see https://www.spamhaus.org/query/ip/203.0.113.5 AS(1450)',
+    '5.7.1',
+    'failed',
+    'spam-reputation',
+    'sender-side',
+    /Sending IP on a block list/,
+  ],
+  [
+    "550 5.7.1 Unfortunately, messages from [203.0.113.5] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).",
+    '5.7.1',
+    'failed',
+    'spam-reputation',
+    'sender-side',
+    /Sending IP on a block list/,
+  ],
+  [
+    '550 5.7.1 Delivery not authorized, message refused',
+    '5.7.1',
+    'failed',
+    'policy',
+    'partner',
+    /Not authorized by the recipient's policy/,
+  ],
+  [
+    '421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2. Visit https://aka.ms/smtp_auth_tls.',
+    '4.7.66',
+    'deferred',
+    'tls-certificate',
+    'sender-side',
+    /TLS 1.0 and 1.1 refused/,
+  ],
+  [
+    '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.',
+    '5.7.139',
+    'failed',
+    'authentication',
+    'our-servers',
+    /SMTP AUTH refused by your tenant/,
+  ],
+  [
+    "535 5.7.139 Authentication unsuccessful, the user is locked by your organization's security defaults policy. Contact your administrator.",
+    '5.7.139',
+    'failed',
+    'authentication',
+    'our-servers',
+    /SMTP AUTH refused by your tenant/,
+  ],
+  [
+    "550 5.7.232 Your message can't be sent because your trial tenant has exceeded its daily limit for sending email to external recipients (tenant external recipient rate limit)",
+    '5.7.232',
+    'failed',
+    'throttling',
+    'our-servers',
+    /Trial tenant's daily limit/,
+  ],
+  [
+    "550 5.7.233 Your message can't be sent because your tenant exceeded its daily limit for sending email to external recipients (tenant external recipient rate limit)",
+    '5.7.233',
+    'failed',
+    'throttling',
+    'our-servers',
+    /TERRL/,
+  ],
+  ['4.4.7 Message delayed', '4.4.7', 'deferred', 'remote-server', 'partner', /a delay notice, not a failure/],
+  ['550 4.4.7 QUEUE.Expired; message expired', '4.4.7', 'expired', 'remote-server', 'partner', /Queue expired/],
+  [
+    '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup',
+    '5.1.10',
+    'failed',
+    'recipient',
+    'recipient-side',
+    /./,
+  ],
+  [
+    '550 5.7.899 Access denied by a rule nobody has documented',
+    '5.7.899',
+    'failed',
+    'policy',
+    'partner',
+    /^Code 5\.7\.899 is not in the table: a permanent policy rejection by its class$/,
+  ],
+  [
+    '451 4.7.299 Temporarily rejected, listed on a spam blocklist',
+    '4.7.299',
+    'deferred',
+    'spam-reputation',
+    'sender-side',
+    /^Code 4\.7\.299 is not in the table: a temporary spam or reputation block by its class$/,
+  ],
+];
+
+describe('explain on real NDR texts: code, outcome, category, who acts', () => {
+  it.each(NDRS)('%s', (text, code, outcome, category, owner, title) => {
+    const e = explainStatus(text);
+    expect({ code: e.code, outcome: e.outcome, category: e.category, owner: e.owner }).toEqual({ code, outcome, category, owner });
+    expect(e.title).toMatch(title);
+  });
+
+  it('says a class fallback is a guess in Italian too', () => {
+    expect(explainStatus('550 5.7.899 x', 'it').title).toBe(
+      'Il codice 5.7.899 non è nella tabella: secondo la sua classe, rifiuto per policy (definitivo)',
+    );
+  });
+
+  it('classifies ingested rows the same way: a delay notice stays deferred, a block list is reputation', () => {
+    expect(classifyStatus('4.4.7 Message delayed', 'deferred')).toMatchObject({ outcome: 'deferred', transient: true });
+    expect(classifyStatus(NDRS[5]![0], 'failed')).toMatchObject({ category: 'spam-reputation', owner: 'sender-side' });
   });
 });
 

@@ -39,6 +39,12 @@ describe('mailflow explain', () => {
     expect(r.stdout).toContain('Chi interviene');
   });
 
+  it('says "no status code found" (exit 2) instead of guessing from words', async () => {
+    const r = await runCli(['explain', 'hello', 'world']);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('no status code found in "hello world"') });
+    expect((await runCli(['explain', 'Message expired'])).code).toBe(0);
+  });
+
   it('exits 2 on usage errors with a message', async () => {
     expect((await runCli(['explain'])).code).toBe(2);
     const bad = await runCli(['explain', '4.4.316', '--lang', 'fr']);

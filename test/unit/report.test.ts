@@ -56,7 +56,7 @@ describe('the report model', () => {
       ['4.4.316', 34, 'connection-refused'],
       ['5.1.1', 2, 'recipient'],
     ]);
-    expect(m.codes[0]!.owner).toMatch(/your own servers/);
+    expect(m.codes[0]!.owner).toMatch(/your servers, connectors/);
     expect(m.codes[0]!.action).toBeTruthy();
     expect(m.destinations[0]).toMatchObject({ name: 'mail.contoso.com', events: 35 });
     expect(m.destinations[0]!.spark).toHaveLength(24);

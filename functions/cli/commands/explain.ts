@@ -56,6 +56,13 @@ export const explainCommand = defineCommand({
     if (!text) throw new UsageError('MISSING_ARGUMENT', 'explain needs a status text or a code, e.g. mailflow explain 4.4.316');
     const lang = parseLang(values.lang) ?? 'en';
     const e = explainStatus(text, lang);
+    // A guess from words alone would be confidently wrong ("hello world" is not a failure).
+    if (!e.code && !e.replyCode && e.outcome !== 'expired') {
+      throw new UsageError(
+        'NO_STATUS_CODE',
+        `no status code found in "${text.slice(0, 80)}": paste the status as the trace shows it (e.g. "550 5.1.10 RESOLVER.ADR.RecipientNotFound") or a code (e.g. 4.4.316)`,
+      );
+    }
     if (values.json) {
       io.stdout.write(`${JSON.stringify(e)}\n`);
       return 0;

@@ -175,3 +175,23 @@ export const CATEGORY_TEXTS: Record<Category, { en: Text3; it: Text3 }> = {
     ],
   },
 };
+
+/** What a category is, as a noun phrase, for the title of a code that is not in the table. */
+export const CATEGORY_NOUNS: Record<Category, { en: string; it: string }> = {
+  dns: { en: 'DNS problem', it: 'problema DNS' },
+  'network-timeout': { en: 'network timeout', it: 'timeout di rete' },
+  'connection-refused': { en: 'refused connection', it: 'connessione rifiutata' },
+  'remote-server': { en: 'remote server problem', it: 'problema del server remoto' },
+  'connection-dropped': { en: 'dropped connection', it: 'connessione interrotta' },
+  'tls-certificate': { en: 'TLS or certificate problem', it: 'problema TLS o di certificato' },
+  recipient: { en: 'recipient address problem', it: "problema dell'indirizzo del destinatario" },
+  'mailbox-quota': { en: 'mailbox or quota problem', it: 'problema di cassetta o di quota' },
+  'message-size': { en: 'message size problem', it: 'problema di dimensione del messaggio' },
+  relay: { en: 'relay refusal', it: 'rifiuto di inoltro' },
+  authentication: { en: 'authentication problem', it: 'problema di autenticazione' },
+  'spam-reputation': { en: 'spam or reputation block', it: 'blocco per spam o reputazione' },
+  policy: { en: 'policy rejection', it: 'rifiuto per policy' },
+  loop: { en: 'mail loop', it: 'loop di posta' },
+  throttling: { en: 'rate limit', it: 'limitazione di velocità' },
+  unknown: { en: 'unrecognized status', it: 'stato non riconosciuto' },
+};

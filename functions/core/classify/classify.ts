@@ -1,5 +1,5 @@
-import { CATEGORY_TEXTS } from './category-texts.ts';
-import { CODE_TABLE, type CodeEntry, type Text3 } from './codes.ts';
+import { CATEGORY_NOUNS, CATEGORY_TEXTS } from './category-texts.ts';
+import { BLOCK_LIST, CODE_TABLE, type CodeEntry, type CodeVariant, type Text3 } from './codes.ts';
 import { parseStatus } from './parse-status.ts';
 import type { Category, Classification, Owner } from './types.ts';
 import type { Outcome } from '../vocabulary/outcomes.ts';
@@ -35,7 +35,8 @@ export function lookupCode(code: string): CodeEntry | undefined {
 function resolve(code: string | null, text: string): Resolved {
   const entry = code ? lookupCode(code) : undefined;
   if (entry) {
-    const v = entry.variants?.find((x) => x.match.test(text));
+    let v: CodeVariant | undefined = entry.variants?.find((x) => x.match.test(text));
+    if (!v && /^\d\.7\./.test(code!) && BLOCK_LIST.match.test(text)) v = BLOCK_LIST;
     return {
       category: v?.category ?? entry.category,
       transient: v?.transient ?? entry.transient,
@@ -47,14 +48,28 @@ function resolve(code: string | null, text: string): Resolved {
   }
   const category = fallbackCategory(code, text);
   const expiry = /message expired|QUEUE\.Expired/i.test(text);
+  const transient = code ? code.startsWith('4') : !expiry;
+  const texts = CATEGORY_TEXTS[category];
   return {
     category,
-    transient: code ? code.startsWith('4') : !expiry,
-    owner: FALLBACK_OWNER[category],
+    transient,
+    owner: category === 'spam-reputation' && BLOCK_LIST.match.test(text) ? 'sender-side' : FALLBACK_OWNER[category],
     expiry,
-    texts: CATEGORY_TEXTS[category],
+    // A code outside the table is read by its class: the title says it is a guess.
+    texts: code
+      ? { en: guessed(texts.en, code, category, transient, 'en'), it: guessed(texts.it, code, category, transient, 'it') }
+      : texts,
     known: false,
   };
+}
+
+function guessed(texts: Text3, code: string, category: Category, transient: boolean, lang: Lang): Text3 {
+  const noun = CATEGORY_NOUNS[category][lang];
+  const title =
+    lang === 'it'
+      ? `Il codice ${code} non è nella tabella: secondo la sua classe, ${noun} (${transient ? 'temporaneo' : 'definitivo'})`
+      : `Code ${code} is not in the table: a ${transient ? 'temporary' : 'permanent'} ${noun} by its class`;
+  return [title, texts[1], texts[2]];
 }
 
 const FALLBACK_OWNER: Record<Category, Owner> = {
@@ -184,8 +199,9 @@ export function classifyStatus(text: string, eventOutcome?: Outcome): Classifica
 
 /** Without an event: 2.x.x delivered, 4.x.x deferred, 5.x.x failed; expiry forms expired. */
 export function outcomeFromCode(code: string | null, replyCode: string | null, text: string): Outcome {
+  // The variant decides: "4.4.7 Message delayed" is a delay notice, "550 4.4.7 QUEUE.Expired" the end.
   const entry = code ? lookupCode(code) : undefined;
-  const expiry = entry?.expiry || /message expired|QUEUE\.Expired/i.test(text);
+  const expiry = entry ? resolve(code, text).expiry : /message expired|QUEUE\.Expired/i.test(text);
   if (expiry) return 'expired';
   const cls = code?.[0] ?? replyCode?.[0];
   if (cls === '2') return 'delivered';

@@ -53,6 +53,26 @@ const expired = (code: string, category: Category, what: string, cosa: string): 
   ],
 });
 
+/**
+ * A reply that names a block list (Spamhaus, Outlook.com's S3150 …) is about the sending IP's
+ * reputation, whatever policy code the receiver chose: it refines every x.7.x code and an unknown one.
+ */
+export const BLOCK_LIST: CodeVariant = {
+  match: /spamhaus|spamcop|barracuda|sorbs|\b(?:DNS)?RBL\b|\bDNSBL\b|block ?list|black ?list|\bS3(?:140|150)\b|listed (?:at|on|in)/i,
+  category: 'spam-reputation',
+  owner: 'sender-side',
+  en: [
+    'Sending IP on a block list',
+    "The receiving server refused the connection because the sending IP is on a block list (the reply names it). It is the sender's reputation, not the recipient's policy.",
+    "Look the IP from the reply up on the list it names. If it is your own server's, fix the cause and ask for delisting; if it is an Exchange Online outbound IP, the list's delisting form or Microsoft support deals with it; Outlook.com's S3140/S3150 go through its sender support form.",
+  ],
+  it: [
+    'IP mittente in una block list',
+    "Il server ricevente ha rifiutato la connessione perché l'IP mittente è in una block list (la risposta la nomina). È la reputazione del mittente, non la policy del destinatario.",
+    "Cercare l'IP della risposta nella lista nominata. Se è del vostro server, eliminare la causa e chiedere la rimozione; se è un IP in uscita di Exchange Online, se ne occupa il modulo di rimozione della lista o il supporto Microsoft; S3140/S3150 di Outlook.com passano dal suo modulo di supporto mittenti.",
+  ],
+};
+
 export const CODE_TABLE: readonly CodeEntry[] = [
   // The six connector codes of mail flow intelligence.
   {
@@ -179,6 +199,24 @@ export const CODE_TABLE: readonly CodeEntry[] = [
       'Coda scaduta',
       'Il messaggio è rimasto in coda finché non è scaduto: la destinazione non lo ha mai accettato (spenta, che rifiuta, o irraggiungibile).',
       'Cercare i rinvii precedenti verso questa destinazione per capire il motivo; correggere la destinazione o il suo DNS, poi far reinviare il messaggio.',
+    ],
+    variants: [
+      {
+        // "4.4.7 Message delayed": the delay notice Exchange sends while it still retries.
+        match: /^(?!.*(?:expired|QUEUE\.Expired)).*\bdelay/is,
+        transient: true,
+        expiry: false,
+        en: [
+          'Delivery delayed (a delay notice, not a failure)',
+          'The destination has not accepted the message yet and Exchange keeps retrying; the sender got a delay notice. It becomes a failure only if the queue lifetime runs out.',
+          'Look at the deferrals to this destination for the reason (mailflow query --where outcome=deferred); nothing to resend yet.',
+        ],
+        it: [
+          'Consegna ritardata (un avviso di ritardo, non un errore)',
+          'La destinazione non ha ancora accettato il messaggio ed Exchange continua a ritentare; il mittente ha ricevuto un avviso di ritardo. Diventa un errore solo se scade la durata della coda.',
+          'Cercare il motivo nei rinvii verso questa destinazione (mailflow query --where outcome=deferred); per ora non serve reinviare.',
+        ],
+      },
     ],
   },
   {
@@ -319,14 +357,46 @@ export const CODE_TABLE: readonly CodeEntry[] = [
     transient: true,
     owner: 'sender-side',
     en: [
-      'IPv6 message not authenticated',
-      'Mail sent over IPv6 must pass SPF or DKIM; this one passed neither.',
-      'Publish an SPF record that includes the sending IPv6 addresses and sign the domain with DKIM.',
+      'Unauthenticated mail deferred (SPF/DKIM/DMARC)',
+      "The receiving server (Gmail uses this code) slows down or defers mail that does not pass the sending domain's authentication: SPF or DKIM, aligned with its DMARC policy.",
+      'Make SPF pass for every service that sends as the domain, sign with DKIM, and check the DMARC record; then the deferred mail goes through on retry.',
     ],
     it: [
-      'Messaggio IPv6 non autenticato',
-      'La posta inviata via IPv6 deve superare SPF o DKIM; questo messaggio non ha superato nessuno dei due.',
-      'Pubblicare un record SPF che includa gli indirizzi IPv6 mittenti e firmare il dominio con DKIM.',
+      'Posta non autenticata rinviata (SPF/DKIM/DMARC)',
+      "Il server ricevente (Gmail usa questo codice) rallenta o rinvia la posta che non supera l'autenticazione del dominio mittente: SPF o DKIM, allineati alla sua policy DMARC.",
+      'Far superare SPF a ogni servizio che invia per il dominio, firmare con DKIM e verificare il record DMARC; la posta rinviata passa al tentativo successivo.',
+    ],
+    variants: [
+      {
+        match: /IPv6/i,
+        en: [
+          'IPv6 message not authenticated',
+          'Mail sent over IPv6 must pass SPF or DKIM; this one passed neither.',
+          'Publish an SPF record that includes the sending IPv6 addresses and sign the domain with DKIM.',
+        ],
+        it: [
+          'Messaggio IPv6 non autenticato',
+          'La posta inviata via IPv6 deve superare SPF o DKIM; questo messaggio non ha superato nessuno dei due.',
+          'Pubblicare un record SPF che includa gli indirizzi IPv6 mittenti e firmare il dominio con DKIM.',
+        ],
+      },
+    ],
+  },
+  {
+    code: '4.7.66',
+    reply: '421',
+    category: 'tls-certificate',
+    transient: true,
+    owner: 'sender-side',
+    en: [
+      'TLS 1.0 and 1.1 refused',
+      'Exchange Online accepts SMTP only over TLS 1.2 or later; the sending server, device or application connected with TLS 1.0 or 1.1. The certificate is not the problem.',
+      'Enable TLS 1.2 on whatever sends (your on-premises server, a printer or app using SMTP AUTH, or the partner that sends to you), then let it retry.',
+    ],
+    it: [
+      'TLS 1.0 e 1.1 rifiutati',
+      "Exchange Online accetta SMTP solo con TLS 1.2 o successivo; il server, dispositivo o applicazione mittente si è collegato con TLS 1.0 o 1.1. Il certificato non c'entra.",
+      'Abilitare TLS 1.2 su chi invia (il server locale, una stampante o app con SMTP AUTH, o il partner che vi scrive), poi lasciarlo ritentare.',
     ],
   },
   {
@@ -555,6 +625,23 @@ export const CODE_TABLE: readonly CodeEntry[] = [
           "Attendere e reinviare più tardi; verificare che l'account non sia compromesso se il volume è anomalo.",
         ],
       },
+    ],
+  },
+  {
+    code: '5.2.252',
+    reply: '554',
+    category: 'policy',
+    transient: false,
+    owner: 'sender-side',
+    en: [
+      'Send As permission missing',
+      'The sender tried to send as another mailbox or address (a shared mailbox, a group, an alias) without the Send As permission for it. The mailbox is not full.',
+      'Grant the sender Send As on that mailbox (Add-RecipientPermission, or the mailbox delegation in the admin center), or send from an address the sender owns; permissions can take up to an hour to apply.',
+    ],
+    it: [
+      'Manca il permesso Invia come',
+      "Il mittente ha provato a inviare come un'altra cassetta o indirizzo (cassetta condivisa, gruppo, alias) senza il permesso Invia come. La cassetta non è piena.",
+      "Concedere al mittente Invia come su quella cassetta (Add-RecipientPermission, o la delega nell'interfaccia di amministrazione), o inviare da un indirizzo del mittente; i permessi possono richiedere fino a un'ora.",
     ],
   },
   {
@@ -1133,6 +1220,74 @@ export const CODE_TABLE: readonly CodeEntry[] = [
       'Invio da domini non registrati bloccato',
       'Il tenant ha inviato troppa posta da domini non aggiunti e verificati.',
       'Aggiungere e verificare nel tenant ogni dominio usato per inviare.',
+    ],
+  },
+  {
+    code: '5.7.139',
+    reply: '535',
+    category: 'authentication',
+    transient: false,
+    owner: 'our-servers',
+    en: [
+      'SMTP AUTH refused by your tenant',
+      'A device or application tried to submit mail with SMTP AUTH (smtp.office365.com) and your tenant refused it: SMTP AUTH is turned off for the tenant or the mailbox, or security defaults or a sign-in policy block it. SPF, DKIM and DMARC are not involved.',
+      'Turn SMTP AUTH on for that mailbox only (Set-CASMailbox -SmtpClientAuthenticationDisabled $false) where your security policy allows it, or move the device to OAuth, or relay it through a connector.',
+    ],
+    it: [
+      'SMTP AUTH rifiutato dal vostro tenant',
+      "Un dispositivo o applicazione ha provato a inviare con SMTP AUTH (smtp.office365.com) e il vostro tenant l'ha rifiutato: SMTP AUTH è disattivato per il tenant o la cassetta, o lo bloccano le impostazioni di sicurezza predefinite o un criterio di accesso. SPF, DKIM e DMARC non c'entrano.",
+      'Attivare SMTP AUTH solo per quella cassetta (Set-CASMailbox -SmtpClientAuthenticationDisabled $false) se la vostra policy di sicurezza lo consente, o passare il dispositivo a OAuth, o inoltrarlo tramite un connettore.',
+    ],
+  },
+  {
+    code: '5.7.232',
+    reply: '550',
+    category: 'throttling',
+    transient: false,
+    owner: 'our-servers',
+    en: [
+      "Trial tenant's daily limit of external recipients reached",
+      'A trial tenant may send to only a small number of external recipients a day; your tenant passed it, so Exchange Online refuses external mail until the rolling 24 hours allow it again.',
+      'Wait for the limit to reset, or convert the trial to a paid subscription; Get-LimitsEnforcementStatus shows the current count and threshold.',
+    ],
+    it: [
+      'Raggiunto il limite giornaliero di destinatari esterni del tenant di prova',
+      'Un tenant di prova può scrivere solo a pochi destinatari esterni al giorno; il vostro tenant lo ha superato, quindi Exchange Online rifiuta la posta esterna finché le 24 ore mobili non lo consentono di nuovo.',
+      "Attendere l'azzeramento del limite, o convertire la prova in un abbonamento; Get-LimitsEnforcementStatus mostra il conteggio attuale e la soglia.",
+    ],
+  },
+  {
+    code: '5.7.233',
+    reply: '550',
+    category: 'throttling',
+    transient: false,
+    owner: 'our-servers',
+    en: [
+      "Tenant's daily limit of external recipients reached (TERRL)",
+      'Your whole tenant sent to more external recipients in 24 hours than its tenant external recipient rate limit allows (it grows with the licences); until the rolling window allows it again, external mail is refused for every sender, not only the busy one.',
+      'Find who sends most to external recipients (a compromised account, a bulk job) and stop or move that mail to a bulk sending service; Get-LimitsEnforcementStatus shows the count and the threshold.',
+    ],
+    it: [
+      'Raggiunto il limite giornaliero di destinatari esterni del tenant (TERRL)',
+      "L'intero tenant ha scritto a più destinatari esterni in 24 ore di quanti ne consenta il suo limite (cresce con le licenze); finché la finestra mobile non lo consente di nuovo, la posta esterna è rifiutata per ogni mittente, non solo per quello più attivo.",
+      'Individuare chi scrive di più a destinatari esterni (un account compromesso, un invio massivo) e fermarlo o spostare quella posta su un servizio di invio massivo; Get-LimitsEnforcementStatus mostra conteggio e soglia.',
+    ],
+  },
+  {
+    code: '5.7.520',
+    reply: '550',
+    category: 'policy',
+    transient: false,
+    owner: 'our-servers',
+    en: [
+      'External forwarding blocked by your outbound policy',
+      "The text says your organization does not allow external forwarding: your own tenant's outbound spam policy stopped a message that a mailbox forwards automatically (a forwarding address or an inbox rule) to an outside address. The receiving organization did nothing.",
+      'If the forwarding is wanted, allow it for those mailboxes in the outbound spam filter policy (automatic forwarding: On) or a remote domain; if nobody set it up, remove the rule and check the account for compromise.',
+    ],
+    it: [
+      'Inoltro esterno bloccato dalla vostra policy in uscita',
+      "Il testo dice che la vostra organizzazione non consente l'inoltro esterno: la policy antispam in uscita del vostro tenant ha fermato un messaggio che una cassetta inoltra automaticamente (indirizzo di inoltro o regola) a un indirizzo esterno. L'organizzazione ricevente non c'entra.",
+      "Se l'inoltro è voluto, consentirlo per quelle cassette nella policy antispam in uscita (inoltro automatico: attivo) o in un dominio remoto; se nessuno l'ha impostato, rimuovere la regola e verificare che l'account non sia compromesso.",
     ],
   },
   {
