@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { createFsStore } from '../adapters/fs-store.ts';
 import { loadRulesConfig } from '../adapters/rules-file.ts';
 import { UsageError } from '../core/errors.ts';
@@ -52,9 +53,20 @@ export async function storeFrom(values: {
 }): Promise<ObjectStore> {
   if (values.bucket && values['data-dir'])
     throw new UsageError('BAD_ARGUMENTS', 'give --data-dir (the local data folder) or --bucket (the deployed data bucket), not both');
-  return values.bucket
-    ? (await import('../adapters/s3-store.ts')).createS3Store(await s3ClientFrom(values), { bucket: values.bucket })
-    : createFsStore({ root: values['data-dir'] ?? DEFAULT_DATA_DIR });
+  if (values.bucket) return (await import('../adapters/s3-store.ts')).createS3Store(await s3ClientFrom(values), { bucket: values.bucket });
+  const root = values['data-dir'] ?? DEFAULT_DATA_DIR;
+  // Reading a folder that is not there would answer "nothing matched": a typo must not look like a quiet tenant.
+  const isDir = await stat(root).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  if (!isDir) {
+    throw new UsageError(
+      'NO_DATA',
+      `no data folder at ${root}: ingest exports first (mailflow ingest <files>${values['data-dir'] ? ` --data-dir ${root}` : ''}), or name the folder with --data-dir`,
+    );
+  }
+  return createFsStore({ root });
 }
 
 /** ISO date (a `--to` date means the end of that day), ISO time, or an age like 24h / 7d / 30m before `now`. */

@@ -7,7 +7,15 @@ import { RECEIPT } from '../core/store/receipts.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { toCsv } from '../core/query/csv-out.ts';
-import { groupSummaries, parseFields, parseWhere, summaryKeysInRange, type QueryOptions, type QueryRow } from '../core/query/query.ts';
+import {
+  checkRange,
+  groupSummaries,
+  parseFields,
+  parseWhere,
+  summaryKeysInRange,
+  type QueryOptions,
+  type QueryRow,
+} from '../core/query/query.ts';
 import { readIncidents } from '../core/store/incidents.ts';
 import { readSummaries } from '../core/store/hourly.ts';
 
@@ -120,7 +128,7 @@ function range(q: ApiRequest['query'], now: number): { from: number; to: number 
   };
   const to = time('to', hourCeil(now));
   const from = time('from', to - DAY);
-  if (from >= to) throw new UsageError('BAD_TIME', 'from must be before to');
+  checkRange(from, to);
   if (to - from > MAX_RANGE) throw new UsageError('BAD_TIME', 'the range is longer than 400 days; use Athena for longer questions');
   return { from, to };
 }

@@ -7,7 +7,7 @@ import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
 import { buildDigest } from '../../core/render/digest.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
+import { assertTenantsExist, summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
 import { parseLang } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
@@ -53,6 +53,7 @@ export const digestCommand = defineCommand({
     const store: ObjectStore = await storeFrom(values);
     const { config } = await loadRulesConfig(values.config);
     const tenants = values.tenant ? [normalizeTenant(values.tenant)] : await tenantsWithResults(store);
+    if (values.tenant) await assertTenantsExist(store, tenants);
     if (tenants.length === 0) io.stderr.write('no results yet: ingest some exports first\n');
     const outbox = values.send ? createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl') }) : null;
     for (const tenant of tenants) {

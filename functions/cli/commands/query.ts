@@ -3,7 +3,15 @@ import { STORE_OPTIONS, defineCommand, parseTime, storeFrom } from '../command.t
 import { lookupCode } from '../../core/classify/classify.ts';
 import { UsageError } from '../../core/errors.ts';
 import { toCsv } from '../../core/query/csv-out.ts';
-import { parseFields, parseWhere, queryStore, QUERY_FIELDS, type QueryRow } from '../../core/query/query.ts';
+import {
+  assertTenantsExist,
+  checkRange,
+  parseFields,
+  parseWhere,
+  queryStore,
+  QUERY_FIELDS,
+  type QueryRow,
+} from '../../core/query/query.ts';
 import { signedGet } from '../../adapters/signed-get.ts';
 import { wholeNumber } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
@@ -55,6 +63,8 @@ export const queryCommand = defineCommand({
     const now = Date.now();
     const from = values.from === undefined ? undefined : parseTime(values.from, now, 'from');
     const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
+    checkRange(from, to);
+    const where = parseWhere(values.where ?? []);
     if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1)
       throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
     if (values.url) {
@@ -87,12 +97,14 @@ export const queryCommand = defineCommand({
       return 0;
     }
     const store = await storeFrom(values);
+    const tenants = values.tenant ? tenantSet(values.tenant) : undefined;
+    if (tenants) await assertTenantsExist(store, tenants);
     const rows = await queryStore(store, {
       by,
-      where: parseWhere(values.where ?? []),
+      where,
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
-      ...(values.tenant ? { tenants: tenantSet(values.tenant) } : {}),
+      ...(tenants ? { tenants } : {}),
       ...(values.top !== undefined ? { top: wholeNumber('top', values.top) } : {}),
     });
     if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);

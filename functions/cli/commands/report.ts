@@ -1,6 +1,7 @@
 import { STORE_OPTIONS, defineCommand, languageOf, parseTime, storeFrom } from '../command.ts';
 import { writeFile } from 'node:fs/promises';
 import { tenantSet } from '../../core/store/layout.ts';
+import { assertTenantsExist } from '../../core/query/query.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 import { parseRange, RANGES } from '../../core/render/report-load.ts';
@@ -46,6 +47,7 @@ export const reportCommand = defineCommand({
     if (!values.html) throw new UsageError('NO_FORMAT', 'say --html: the report is an HTML page (for text, use mailflow digest)');
     const store: ObjectStore = await storeFrom(values);
     const tenants = values.tenant ? tenantSet(values.tenant) : undefined;
+    if (tenants) await assertTenantsExist(store, tenants);
     const ranges = values.ranges ? values.ranges.split(',').map((r) => parseRange(r.trim())) : undefined;
     const lang = await languageOf(values.lang, values.config, tenants?.length === 1 ? tenants[0]! : null);
     const now = Date.now();

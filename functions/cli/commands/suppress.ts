@@ -6,15 +6,30 @@ import { UsageError } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/ports.ts';
 
 import { S3_HELP } from '../s3-options.ts';
-import { activeSuppressions, saveSuppression, type Suppression } from '../../core/store/suppressions.ts';
+import {
+  activeSuppressions,
+  allActiveSuppressions,
+  liftSuppression,
+  saveSuppression,
+  type Suppression,
+} from '../../core/store/suppressions.ts';
+import { loadRulesConfig } from '../../adapters/rules-file.ts';
+import { resolveTenant } from '../../core/rules/config.ts';
+import { DEFAULT_CAS_BUDGET_MS } from '../../core/store/cas.ts';
+import { systemClock } from '../../core/ports.ts';
 
 export const SUPPRESS_HELP = `Usage: mailflow suppress --rule R --until T --reason TEXT [--key field=value …] [--tenant T]
        mailflow suppress --list [--tenant T]
+       mailflow suppress --remove ID [--tenant T]
 
 Silences a rule's alerts (or every rule's, with --rule '*') for the groups that match, until T; the
 suppression and its reason are listed in every digest until it expires.
 
-  --rule R           a rule id (queue, connector-codes, permanent-failure-rate, stuck, new-code …) or *
+  --rule R           a rule id of the rules config (queue, connector-codes, permanent-failure-rate,
+                     stuck, new-code …) or *
+  --list             the active suppressions: of one tenant with --tenant, else of every tenant
+  --remove ID        lifts a suppression now (its id is in --list and in the digests)
+  --config F         the rules config (default mailflow.config.json when present)
   --key F=V          only groups whose field F is V (destination, connector, domain, code …); repeatable
   --until T          an ISO time, or a length from now: 4h, 2d (at most 30 days)
   --reason TEXT      why, for the people who read the digests (at least 10 characters)
@@ -32,6 +47,8 @@ export const suppressCommand = defineCommand({
     reason: { type: 'string' },
     tenant: { type: 'string' },
     list: { type: 'boolean' },
+    remove: { type: 'string' },
+    config: { type: 'string' },
     ...STORE_OPTIONS,
   },
   positionals: false,
@@ -40,11 +57,13 @@ export const suppressCommand = defineCommand({
     const store: ObjectStore = await storeFrom(values);
     const now = Date.now();
     if (values.list) {
-      const active = await activeSuppressions(store, tenant, new Date(now));
-      if (!active.length) io.stdout.write(`no active suppressions for ${tenant}\n`);
+      const active = values.tenant
+        ? await activeSuppressions(store, tenant, new Date(now))
+        : await allActiveSuppressions(store, new Date(now));
+      if (!active.length) io.stdout.write(`no active suppressions${values.tenant ? ` for ${tenant}` : ''}\n`);
       for (const s of active)
         io.stdout.write(
-          `${s.id}  ${s.ruleId}  ${
+          `${s.id}  ${s.tenant}  ${s.ruleId}  ${
             Object.entries(s.match)
               .map(([k, v]) => `${k}=${v}`)
               .join(' ') || '*'
@@ -52,8 +71,27 @@ export const suppressCommand = defineCommand({
         );
       return 0;
     }
+    if (values.remove !== undefined) {
+      const all = values.tenant
+        ? await activeSuppressions(store, tenant, new Date(now))
+        : await allActiveSuppressions(store, new Date(now));
+      const found = all.find((s) => s.id === values.remove);
+      if (!found) {
+        const ids = all.map((s) => `${s.id} (${s.tenant}, ${s.ruleId})`).join(', ') || 'none';
+        throw new UsageError('UNKNOWN_SUPPRESSION', `no active suppression with id "${values.remove}"; active: ${ids}`);
+      }
+      await liftSuppression(store, found, new Date(now), { clock: systemClock, budgetMs: DEFAULT_CAS_BUDGET_MS });
+      io.stdout.write(`lifted ${found.id} (${found.ruleId} for ${found.tenant}): its alerts are sent again from the next evaluation\n`);
+      return 0;
+    }
     if (!values.rule || !/^(\*|[a-z0-9][a-z0-9-]{0,62})$/.test(values.rule))
       throw new UsageError('MISSING_ARGUMENT', 'suppress needs --rule <rule id or *>');
+    if (values.rule !== '*') {
+      const { config } = await loadRulesConfig(values.config);
+      const ids = resolveTenant(config, tenant).rules.map((r) => r.id);
+      if (!ids.includes(values.rule))
+        throw new UsageError('UNKNOWN_RULE', `no rule "${values.rule}" for ${tenant}; rules: ${ids.join(', ')}, or * for all`);
+    }
     if (!values.until)
       throw new UsageError('MISSING_ARGUMENT', 'suppress needs --until (an ISO time, or 4h, 2d …): suppressions always expire');
     if (!values.reason || values.reason.trim().length < 10)

@@ -4,6 +4,8 @@ import { DAY } from '../vocabulary/time.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
 import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
+import { CATEGORIES, OWNERS } from '../classify/types.ts';
+import { OUTCOMES } from '../vocabulary/outcomes.ts';
 
 /** The fields a query can group and filter by (names as in `--by`; the API and the CLI take the same). */
 export const QUERY_FIELDS = [
@@ -47,22 +49,70 @@ export function parseFields(list: string): QueryField[] {
   return fields as QueryField[];
 }
 
+/** The values a field can have, where they are a closed set: a typo must not read as "nothing matched". */
+const CLOSED_VALUES: Partial<Record<QueryField, readonly string[]>> = { outcome: OUTCOMES, category: CATEGORIES, owner: OWNERS };
+
 /** `code=4.4.316,4.4.317` → { code: ['4.4.316', '4.4.317'] }; repeated keys add values. */
 export function parseWhere(items: string[]): Partial<Record<QueryField, string[]>> {
   const where: Partial<Record<QueryField, string[]>> = {};
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq < 1) throw new UsageError('BAD_WHERE', `--where takes field=value[,value…], not "${item}"`);
-    const [field] = parseFields(item.slice(0, eq));
-    where[field!] = [
-      ...(where[field!] ?? []),
-      ...item
-        .slice(eq + 1)
-        .split(',')
-        .map((v) => v.trim()),
-    ];
+    const field = parseFields(item.slice(0, eq))[0]!;
+    const values = item
+      .slice(eq + 1)
+      .split(',')
+      .map((v) => v.trim());
+    for (const v of values) checkValue(field, v);
+    where[field] = [...(where[field] ?? []), ...values];
   }
   return where;
+}
+
+function checkValue(field: QueryField, value: string): void {
+  const closed = CLOSED_VALUES[field];
+  if (closed && !closed.includes(value)) throw new UsageError('BAD_VALUE', `unknown ${field} "${value}"; use ${closed.join(', ')}`);
+  // An empty code matches the groups without one (summary exports).
+  if (field === 'code' && value !== '' && !/^[245]\.\d{1,3}\.\d{1,3}$/.test(value))
+    throw new UsageError('BAD_VALUE', `"${value}" is not a status code (x.y.z, e.g. 4.4.316; empty for "no code")`);
+}
+
+/** A range must run forwards: a reversed one would read as "nothing happened". */
+export function checkRange(from: number | undefined, to: number | undefined): void {
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new UsageError(
+      'BAD_RANGE',
+      `the range is empty: from ${new Date(from).toISOString()} is not before to ${new Date(to).toISOString()}`,
+    );
+  }
+}
+
+/**
+ * Tenants of `tenants` that have no results: one short listing each. On a miss the caller lists the
+ * ones that exist, so a typo in a tenant name never looks like a quiet tenant.
+ */
+export async function tenantsWithoutResults(store: ObjectStore, tenants: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const t of tenants) {
+    let found = false;
+    for await (const _ of store.list(summaryPrefix(t))) {
+      found = true;
+      break;
+    }
+    if (!found) missing.push(t);
+  }
+  return missing;
+}
+
+/** Throws a usage error naming the unknown tenants and the known ones (at most 20). */
+export async function assertTenantsExist(store: ObjectStore, tenants: readonly string[]): Promise<void> {
+  const missing = await tenantsWithoutResults(store, tenants);
+  if (missing.length === 0) return;
+  const known = await tenantsWithResults(store);
+  const list = known.length
+    ? `tenants with results: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ` and ${known.length - 20} more` : ''}`
+    : 'no tenant has results yet: ingest some exports first';
+  throw new UsageError('UNKNOWN_TENANT', `no results for tenant ${missing.map((t) => `"${t}"`).join(', ')}; ${list}`);
 }
 
 /** Keys of the hourly summaries a query needs: per day when the range is bounded, else all. */

@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../ports.ts';
-import { createIfAbsent } from './cas.ts';
-import { suppressionKey, suppressionPrefix } from './layout.ts';
+import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
+import { AREA, suppressionKey, suppressionPrefix } from './layout.ts';
 import { readAll, record } from './records.ts';
 
 /**
@@ -17,6 +17,8 @@ export interface Suppression {
   until: string;
   reason: string;
   createdAt: string;
+  /** Set when it was lifted before its time (`mailflow suppress --remove`): `until` is then that moment. */
+  liftedAt?: string;
 }
 
 export const SUPPRESSION = record<Suppression>('suppression', {
@@ -32,6 +34,26 @@ export const SUPPRESSION = record<Suppression>('suppression', {
 export async function activeSuppressions(store: ObjectStore, tenant: string, now: Date): Promise<Suppression[]> {
   const all = await readAll(store, suppressionPrefix(tenant), SUPPRESSION);
   return all.filter((s) => Date.parse(s.until) > now.getTime()).sort((a, b) => (a.until < b.until ? -1 : 1));
+}
+
+/** Every tenant's suppressions that have not expired at `now`, by tenant, soonest to expire first. */
+export async function allActiveSuppressions(store: ObjectStore, now: Date): Promise<Suppression[]> {
+  const all = await readAll(store, AREA.suppressions, SUPPRESSION);
+  return all
+    .filter((s) => Date.parse(s.until) > now.getTime())
+    .sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : a.until < b.until ? -1 : 1));
+}
+
+/** Ends a suppression at `now`; the record stays, so a digest can still say when and that it was lifted. */
+export async function liftSuppression(store: ObjectStore, s: Suppression, now: Date, cas: CasOptions): Promise<void> {
+  const at = now.toISOString();
+  await casUpdate(
+    store,
+    suppressionKey(s.tenant, s.id),
+    SUPPRESSION,
+    (current) => (current ? { ...current, until: at, liftedAt: at } : null),
+    cas,
+  );
 }
 
 /** Stores a new suppression; false when one with its id exists. */
