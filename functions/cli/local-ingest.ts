@@ -6,6 +6,7 @@ import { ingestObject, type IngestConfig } from '../core/flows/ingest-object.ts'
 import { silentLogger, systemClock, type ObjectStore } from '../core/ports.ts';
 import type { ReadExportOptions } from '../core/read/read-export.ts';
 import type { Receipt } from '../core/store/receipts.ts';
+import { storable } from '../core/vocabulary/text.ts';
 import { DATE_OPTIONS, type Io } from './args.ts';
 import { noProgress, type Progress } from './progress.ts';
 
@@ -67,7 +68,10 @@ export function describe(r: Receipt): string {
       let line = `✓ ${name}: ${r.family}, ${r.rows.toLocaleString('en-US')} rows, ${failures.toLocaleString('en-US')} failed or deferred; ${r.counted.toLocaleString('en-US')} events counted`;
       if (r.alreadyCounted) line += ` (${r.alreadyCounted.toLocaleString('en-US')} already counted from other uploads)`;
       line += `, ${r.hours} hour(s)`;
-      if (r.rejectedRows.count) line += `; ${r.rejectedRows.count} bad row(s), first at line ${r.rejectedRows.samples[0]?.line}`;
+      const first = r.rejectedRows.samples[0];
+      // The reason quotes the file (a date's text): control characters are dropped before a terminal sees them.
+      if (r.rejectedRows.count)
+        line += `; ${r.rejectedRows.count} bad row(s), the first on line ${first?.line}: ${storable(first?.reason ?? '')}`;
       if (r.truncationWarning) line += `\n  warning: ${r.truncationWarning}`;
       for (const w of r.warnings.filter((w) => !/row\(s\) skipped/.test(w))) line += `\n  warning: ${w}`;
       return line;

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -120,4 +120,32 @@ describe('mailflow watch', () => {
     stop.abort();
     expect(await running).toBe(0);
   }, 30_000);
+});
+
+describe('an Excel ANSI export with one bad row, as an admin sees it (issue 12, 5)', () => {
+  it('counts every good row, names the encoding it used, and gives the bad row’s reason on the ingest line and in Recent uploads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-ansi-'));
+    const file = join(dir, 'trace.csv');
+    const header = '"Received","SenderAddress","RecipientAddress","Status","MessageTraceId"\r\n';
+    const rows = [
+      '"11/20/2026 10:00:00 AM","a@contoso.com","jürgen.müller@fabrikam.com","Failed","1"',
+      '"not a date","a@contoso.com","r2@fabrikam.com","Failed","2"',
+      '"11/20/2026 10:05:00 AM","a@contoso.com","zoë@fabrikam.com","Failed","3"',
+    ];
+    writeFileSync(file, Buffer.from(header + rows.join('\r\n') + '\r\n', 'latin1')); // ü, ë: the same bytes in Windows-1252
+    const inspect = await runCli(['inspect', file]);
+    expect(inspect.stdout).toMatch(/encoding\s+windows-1252\n/);
+    const ingest = await runCli(['ingest', '--data-dir', join(dir, 'data'), file]);
+    expect(ingest.code).toBe(0);
+    expect(ingest.stdout).toContain('3 rows, 2 failed or deferred; 2 events counted');
+    expect(ingest.stdout).toContain('1 bad row(s), the first on line 3: unreadable date "not a date"');
+    expect(ingest.stdout).toContain(
+      'warning: not UTF-8: looks like Excel ANSI (Windows-1252), and 2 fields were read as such (the first on line 2)',
+    );
+    const report = await runCli(['report', '--html', '--data-dir', join(dir, 'data'), '--out', join(dir, 'r.html'), '--lang', 'en']);
+    expect(report.code).toBe(0);
+    expect(readFileSync(join(dir, 'r.html'), 'utf8')).toContain(
+      '1 bad row(s), the first on line 3: unreadable date &quot;not a date&quot;',
+    );
+  });
 });

@@ -46,6 +46,24 @@ function utf16(text: string, patch?: { index: number; unit: number }): Buffer {
   if (patch) b.writeUInt16LE(patch.unit, 2 + 2 * patch.index);
   return b;
 }
+/** Windows-1252 bytes of a text, as Excel saves "CSV" (throws on a character the code page lacks). */
+function windows1252(text: string): Buffer {
+  const high = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+  return Buffer.from(
+    [...text].map((ch) => {
+      const c = ch.codePointAt(0)!;
+      if (c < 0x80 || (c >= 0xa0 && c <= 0xff)) return c;
+      const k = high.indexOf(ch);
+      if (k < 0) throw new Error(`${ch} is not in Windows-1252`);
+      return 0x80 + k;
+    }),
+  );
+}
+/** Every 50th data row's recipient and subject with characters outside ASCII (ü, é, ’, €). */
+const ACCENTED = LINES.map((l, i) =>
+  i >= 2 && i % 50 === 0 ? l.replace(/","([a-z]+)\.([a-z]+)@/, '","$1ü.$2é@').replace(/","(Weekly status)/, '","$1 ’€’') : l,
+);
+
 /** Index in BASE of field `col` of line `n` (its first character). */
 function fieldIndex(n: number, col: number): number {
   const lineStart = LINES.slice(0, n - 1).reduce((sum, l) => sum + l.length + 2, 0);
@@ -169,6 +187,14 @@ const CASES: Case[] = [
     rows: 2000,
     rejected: [{ line: 8, reason: /an unpaired UTF-16 surrogate \(half of a character\) on line 8/ }],
     warning: /1 unpaired UTF-16 surrogate/,
+  },
+  {
+    name: 'saved by Excel as ANSI (Windows-1252): ü, é in 40 recipients, ’ € in subjects',
+    bytes: () => windows1252(ACCENTED.join('\r\n')),
+    lost: [],
+    rows: 2000,
+    rejected: [],
+    warning: /^not UTF-8: looks like Excel ANSI \(Windows-1252\), and 40 fields were read as such \(the first on line 51\)/,
   },
   {
     name: 'UTF-16 with an odd last byte',

@@ -1,5 +1,5 @@
 import { CsvFormatError, InputError } from '../errors.ts';
-import { BROKEN_UTF16 } from '../input/utf16.ts';
+import { decodeWindows1252 } from '../input/windows-1252.ts';
 
 /**
  * A streaming RFC 4180 reader over UTF-8 bytes (the hot loop, kept in one file for locality).
@@ -22,14 +22,14 @@ const HASH = 0x23;
 
 const F_QUOTED = 1;
 const F_ESCAPED = 2; // contains doubled quotes
-const F_MESSY = 4; // text after a closing quote: rebuilt by the slow path (messyText)
+const F_MESSY = 4; // text after a closing quote: rebuilt by the slow path (unquoteMessy)
 
 export interface CsvReaderOptions {
   maxRecordBytes: number;
   maxColumns: number;
   /** Force a delimiter instead of detecting it on the header line. */
   delimiter?: ',' | ';' | '\t';
-  /** The bytes were transcoded from UTF-16: a BROKEN_UTF16 byte marks an unpaired surrogate. */
+  /** The bytes were transcoded from UTF-16: bytes that are not UTF-8 mark an unpaired surrogate. */
   fromUtf16?: boolean;
 }
 
@@ -113,6 +113,8 @@ export class CsvReader implements RecordView {
   private wide = false; // the current record has more fields than maxColumns
   // Set while the rest of an oversized record's first line is discarded.
   private skipping: { line: number; byteOffset: number } | null = null;
+  /** Fields read as Windows-1252 because they were not UTF-8, and the line of the first. */
+  readonly legacy: { fields: number; firstLine: number | null } = { fields: 0, firstLine: null };
   fieldCount = 0;
   line = 0;
   lineCount = 0;
@@ -154,14 +156,30 @@ export class CsvReader implements RecordView {
     const s = this.starts[index]!;
     const e = this.ends[index]!;
     const fl = this.flags[index]!;
-    if (fl & F_MESSY) {
-      const str = this.messyText(s, e);
-      if (str.includes('\uFFFD')) this.validateUtf8(s, e);
-      return str;
-    }
-    const str = this.buf.utf8Slice(s, e);
-    if (str.includes('\uFFFD')) this.validateUtf8(s, e);
+    let str = this.buf.utf8Slice(s, e);
+    if (str.includes('\uFFFD')) str = this.notUtf8(str, s, e);
+    if (fl & F_MESSY) return unquoteMessy(str);
     return fl & F_ESCAPED ? str.replaceAll('""', '"') : str;
+  }
+
+  /**
+   * Bytes that are not UTF-8 in a field someone reads: from UTF-16, a broken surrogate (the row is
+   * rejected); otherwise the field is Windows-1252, as Excel saves "CSV" (counted, for the summary).
+   * A real U+FFFD in valid UTF-8 stays as it is.
+   */
+  private notUtf8(str: string, s: number, e: number): string {
+    const bad = firstInvalidUtf8(this.buf, s, e);
+    if (bad < 0) return str;
+    const line = this.line || this.lineNo;
+    if (this.opts.fromUtf16) {
+      throw new InputError('INVALID_UTF16', `an unpaired UTF-16 surrogate (half of a character) on line ${line}`, {
+        byteOffset: this.base + bad,
+        line,
+      });
+    }
+    this.legacy.fields++;
+    this.legacy.firstLine ??= line;
+    return decodeWindows1252(this.buf, s, e);
   }
 
   private parse(final: boolean): void {
@@ -449,37 +467,6 @@ export class CsvReader implements RecordView {
     return true;
   }
 
-  private messyText(s: number, e: number): string {
-    // The span starts at the opening quote: undo the quoted part, keep what follows the closing quote as is.
-    const raw = this.buf.utf8Slice(s, e);
-    let out = '';
-    let k = 1;
-    for (;;) {
-      const q = raw.indexOf('"', k);
-      if (raw[q + 1] === '"') {
-        out += raw.slice(k, q + 1);
-        k = q + 2;
-        continue;
-      }
-      return out + raw.slice(k, q) + raw.slice(q + 1);
-    }
-  }
-
-  private validateUtf8(s: number, e: number): void {
-    const bad = firstInvalidUtf8(this.buf, s, e);
-    if (bad < 0) return;
-    const line = this.line || this.lineNo;
-    const details = { byteOffset: this.base + bad, line };
-    if (this.opts.fromUtf16 && this.buf[bad] === BROKEN_UTF16) {
-      throw new InputError('INVALID_UTF16', `an unpaired UTF-16 surrogate (half of a character) on line ${line}`, details);
-    }
-    throw new InputError(
-      'INVALID_UTF8',
-      `invalid UTF-8 at byte ${this.base + bad} (line ${line}): the file is not UTF-8 or UTF-16; re-export it with -Encoding UTF8 or Unicode`,
-      details,
-    );
-  }
-
   private tooLarge(): never {
     const inQuote = this.buf[this.pos] === QUOTE || this.buf.indexOf(QUOTE, this.pos) >= 0;
     throw new CsvFormatError(
@@ -487,6 +474,21 @@ export class CsvReader implements RecordView {
       `the record starting at line ${this.lineNo} is longer than ${this.opts.maxRecordBytes} bytes (the configured maximum)${inQuote ? '; a quote may never be closed' : ''}`,
       { line: this.lineNo, byteOffset: this.base + this.pos },
     );
+  }
+}
+
+/** A field that starts with a quote and has text after its closing quote: the quoted part undone, the rest kept as is. */
+function unquoteMessy(raw: string): string {
+  let out = '';
+  let k = 1;
+  for (;;) {
+    const q = raw.indexOf('"', k);
+    if (raw[q + 1] === '"') {
+      out += raw.slice(k, q + 1);
+      k = q + 2;
+      continue;
+    }
+    return out + raw.slice(k, q) + raw.slice(q + 1);
   }
 }
 

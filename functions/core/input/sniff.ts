@@ -28,7 +28,8 @@ export function describeBinarySignature(head: Uint8Array): string | null {
   return null;
 }
 
-export type TextEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16le-nobom' | 'utf-16be' | 'utf-16be-nobom';
+/** `windows-1252` is never sniffed: a UTF-8 guess becomes it when fields read turn out not to be UTF-8. */
+export type TextEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16le-nobom' | 'utf-16be' | 'utf-16be-nobom' | 'windows-1252';
 
 export interface EncodingGuess {
   encoding: TextEncoding;

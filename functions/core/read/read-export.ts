@@ -87,6 +87,7 @@ export async function readExport(
   buffer.end();
   tally.summary.bytes.stored = input.counters.compressedBytes;
   warnUtf16Damage(input.utf16Damage, tally);
+  noteWindows1252(reader.legacy, tally);
   return endOfFile(end, tally);
 }
 
@@ -101,6 +102,15 @@ function describeFamily(tally: SummaryTally, mapper: FamilyMapper, delimiter: st
       "Get-MessageTrackingLog writes Timestamp in the server's local time; it was read as UTC. Pass --tz (e.g. --tz Europe/Rome) for exact hours",
     );
   }
+}
+
+/** Excel saves "CSV" in the system's ANSI code page: say so, and what the file was read as. */
+function noteWindows1252(legacy: CsvReader['legacy'], tally: SummaryTally): void {
+  if (legacy.fields === 0) return;
+  if (tally.summary.encoding === 'utf-8') tally.summary.encoding = 'windows-1252';
+  tally.warn(
+    `not UTF-8: looks like Excel ANSI (Windows-1252), and ${legacy.fields} field${legacy.fields === 1 ? ' was' : 's were'} read as such (the first on line ${legacy.firstLine}); save as "CSV UTF-8" or export with -Encoding UTF8 to remove the guess`,
+  );
 }
 
 function warnUtf16Damage(damage: Utf16Damage, tally: SummaryTally): void {
@@ -119,8 +129,8 @@ function mapRecord(mapper: FamilyMapper, record: RecordView, out: RawEvent[], ta
     mapper.map(record, out);
     return true;
   } catch (err) {
-    // A bad row, or invalid UTF-8 in a column this family reads: that row only.
-    if (err instanceof RowError || (err instanceof InputError && (err.code === 'INVALID_UTF8' || err.code === 'INVALID_UTF16'))) {
+    // A bad row, or a broken UTF-16 character in a column this family reads: that row only.
+    if (err instanceof RowError || (err instanceof InputError && err.code === 'INVALID_UTF16')) {
       tally.reject(record.line, err.message + spanNote(record, err));
       return false;
     }

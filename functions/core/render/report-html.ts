@@ -6,6 +6,7 @@ import type { Category } from '../classify/types.ts';
 import { sanitizeField } from './sanitize.ts';
 import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
 import type { Lang } from '../vocabulary/language.ts';
+import type { Receipt } from '../store/receipts.ts';
 
 /**
  * The dashboard page: one self-contained HTML document (inline CSS, inline SVG, one small inline
@@ -67,6 +68,7 @@ const WORDS = {
     state: 'State',
     since: 'Since',
     receipts: 'Recent uploads',
+    badRows: (n: number, line: number | undefined) => `${n.toLocaleString('en-US')} bad row(s), the first on line ${line}`,
     file: 'File',
     status: 'Status',
     reason: 'Reason',
@@ -117,6 +119,7 @@ const WORDS = {
     state: 'Stato',
     since: 'Dal',
     receipts: 'Caricamenti recenti',
+    badRows: (n: number, line: number | undefined) => `${n.toLocaleString('it-IT')} righe scartate, la prima alla riga ${line}`,
     file: 'File',
     status: 'Stato',
     reason: 'Motivo',
@@ -307,12 +310,19 @@ ${
     ? `<div class="scroll"><table class="receipts"><thead><tr><th>${w.at}</th><th>${w.file}</th><th>${w.status}</th><th class="hide-narrow">${w.rows}</th><th class="hide-narrow">${w.counted}</th><th>${w.reason}</th></tr></thead><tbody>${m.receipts
         .map(
           (r) =>
-            `<tr class="${r.status === 'rejected' ? 'rejected' : ''}"><td class="n">${esc(time(Date.parse(r.ingestedAt)))}</td><td>${esc(r.key)}</td><td class="status">${esc(w.statuses[r.status] ?? r.status)}</td><td class="n hide-narrow">${fmt(r.rows)}</td><td class="n hide-narrow">${fmt(r.counted)}</td><td>${esc(r.reason ?? '')}</td></tr>`,
+            `<tr class="${r.status === 'rejected' ? 'rejected' : ''}"><td class="n">${esc(time(Date.parse(r.ingestedAt)))}</td><td>${esc(r.key)}</td><td class="status">${esc(w.statuses[r.status] ?? r.status)}</td><td class="n hide-narrow">${fmt(r.rows)}</td><td class="n hide-narrow">${fmt(r.counted)}</td><td>${esc(r.reason ?? badRows(r, w.badRows))}</td></tr>`,
         )
         .join('')}</tbody></table></div>`
     : `<p class="muted">${w.none}</p>`
 }
 </section>`;
+}
+
+/** An ingested upload that skipped rows says how many and why the first was skipped. */
+function badRows(r: Receipt, words: (n: number, line: number | undefined) => string): string {
+  const { count, samples } = r.rejectedRows;
+  if (!count) return '';
+  return `${words(count, samples[0]?.line)}: ${samples[0]?.reason ?? ''}`;
 }
 
 function card(h: Headline, lang: Lang): string {
