@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -77,5 +77,33 @@ describe('wrong names are errors that say what exists (exit 2)', () => {
     expect(await s('--remove', 'ffffffff')).toMatchObject({ code: 2, stderr: expect.stringContaining(`active: ${id} (fabrikam, stuck)`) });
     expect(await s('--remove', id)).toMatchObject({ code: 0, stdout: expect.stringContaining(`lifted ${id} (stuck for fabrikam)`) });
     expect((await s('--list')).stdout).toBe('no active suppressions\n');
+  });
+});
+
+describe('problems without a code have one name everywhere (issue 12, 9)', () => {
+  it('digest, dashboard and query table all say "no code: summary export"', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'mailflow-nocode-'));
+    const file = join(d, 'summary.csv');
+    const header = '"Received","SenderAddress","RecipientAddress","Status","MessageTraceId"\r\n';
+    let text = header;
+    for (let i = 0; i < 6; i++)
+      text += `"2026-11-20T10:0${i}:00Z","a@contoso.com","r${i}@fabrikam.com","${i % 2 ? 'Failed' : 'Pending'}","m${i}"\r\n`;
+    writeFileSync(file, text);
+    expect((await runCli(['ingest', '--data-dir', join(d, 'data'), file])).code).toBe(0);
+    const digest = await runCli(['digest', '--data-dir', join(d, 'data'), '--since', '24h', '--to', '2026-11-20T11:00Z']);
+    const query = await runCli(['query', '--data-dir', join(d, 'data'), '--by', 'outcome,code']);
+    const report = await runCli(['report', '--html', '--data-dir', join(d, 'data'), '--out', join(d, 'r.html'), '--lang', 'en']);
+    expect(report.code).toBe(0);
+    const html = readFileSync(join(d, 'r.html'), 'utf8');
+    for (const [where, out] of [
+      ['digest', digest.stdout],
+      ['query', query.stdout],
+      ['report', html],
+    ] as const) {
+      expect(out, where).toContain('no code: summary export');
+      expect(out, where).not.toMatch(/\((failed|deferred)(, no code)?\)|Unrecognized status/);
+    }
+    expect(query.stdout).toMatch(/failed\s+no code: summary export\s+3/);
+    expect(query.stdout).toMatch(/deferred\s+no code: summary export\s+3/);
   });
 });

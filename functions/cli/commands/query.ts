@@ -15,6 +15,8 @@ import {
 import { signedGet } from '../../adapters/signed-get.ts';
 import { wholeNumber } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
+import { NO_CODE } from '../../core/render/tally.ts';
+import { isProblem } from '../../core/vocabulary/outcomes.ts';
 
 export const QUERY_HELP = `Usage: mailflow query [options]
 
@@ -120,7 +122,7 @@ function table(rows: QueryRow[], by: string[]): string {
   const withTrend = 'trend' in rows[0]!;
   const head = [...by, 'events', 'messages', ...(withTrend ? ['change', 'trend'] : []), ...(withMeaning ? ['meaning'] : [])];
   const cells = rows.map((r) => [
-    ...by.map((f) => String(r[f as keyof QueryRow] ?? '-')),
+    ...by.map((f) => String(r[f as keyof QueryRow] ?? (f === 'code' && r.outcome && isProblem(r.outcome) ? NO_CODE.en : '-'))),
     r.events.toLocaleString('en-US'),
     r.messages.toLocaleString('en-US'),
     ...(withTrend ? [signed((r as QueryRow & { delta: number }).delta), String((r as QueryRow & { trend: string }).trend)] : []),

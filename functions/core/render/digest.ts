@@ -1,6 +1,6 @@
 import { localeOf } from '../vocabulary/language.ts';
 import { FINAL_OUTCOMES, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
-import { eventsOf, tally, type Tally } from './tally.ts';
+import { eventsOf, NO_CODE, tally, type Tally } from './tally.ts';
 import { DIGEST_BETTER_FACTOR, DIGEST_MIN_CHANGE, DIGEST_WORSE_FACTOR } from '../vocabulary/thresholds.ts';
 import { HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
@@ -110,9 +110,8 @@ export function buildDigest(input: DigestInput): Notification {
   // Rate incidents hold fractions, count incidents whole numbers.
   const value = (v: number) => (Number.isInteger(v) ? fmt(v) : pct(v, 1));
   const length = input.to - input.from;
-  const noCode = (outcome: string) => `(${outcome}, no code)`;
-  const now = headline(tally(input.summaries, input.from, input.to, noCode));
-  const before = headline(tally(input.summaries, input.from - length, input.from, noCode));
+  const now = headline(tally(input.summaries, input.from, input.to, NO_CODE[input.lang]));
+  const before = headline(tally(input.summaries, input.from - length, input.from, NO_CODE[input.lang]));
   const hours = Math.round(length / HOUR);
 
   const changes: Array<{ code: string; kind: 'new' | 'worse' | 'better' | 'resolved'; now: number; before: number }> = [];

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { CATEGORY_TEXTS } from '../classify/category-texts.ts';
 import type { Category } from '../classify/types.ts';
 import { sanitizeField } from './sanitize.ts';
+import { NO_CODE } from './tally.ts';
 import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
 import type { Lang } from '../vocabulary/language.ts';
 import type { Receipt } from '../store/receipts.ts';
@@ -368,7 +369,8 @@ function chart(m: ReportModel): string {
 <ul class="legend">${legend}</ul>`;
 }
 
-const categoryName = (c: Category, lang: Lang) => CATEGORY_TEXTS[c][lang][0];
+// Problems in 'unknown' are those without a code (and without words to go by): summary exports.
+const categoryName = (c: Category, lang: Lang) => (c === 'unknown' ? NO_CODE[lang] : CATEGORY_TEXTS[c][lang][0]);
 
 function ranked(rows: Ranked[], m: ReportModel, cls: string): string {
   const w = WORDS[m.lang];

@@ -1,4 +1,4 @@
-import { eventsOf, tally, type Tally } from './tally.ts';
+import { eventsOf, NO_CODE, tally, type Tally } from './tally.ts';
 import { FINAL_OUTCOMES, isProblem, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
 import { DAY, HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
@@ -91,9 +91,8 @@ export function sparkStep(from: number, to: number): number {
 export function buildReportModel(input: ReportInput): ReportModel {
   const { from, to, lang } = input;
   const length = to - from;
-  const noCode = (outcome: string) => `(${outcome})`;
-  const now = tally(input.summaries, from, to, noCode);
-  const before = tally(input.summaries, from - length, from, noCode);
+  const now = tally(input.summaries, from, to, NO_CODE[lang]);
+  const before = tally(input.summaries, from - length, from, NO_CODE[lang]);
   const n = (t: Tally, ...outcomes: string[]) => eventsOf(t, outcomes);
   const rate = (t: Tally) => {
     const final = n(t, ...FINAL_OUTCOMES);

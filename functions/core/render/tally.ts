@@ -1,6 +1,13 @@
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import type { Category } from '../classify/types.ts';
 import { isProblem } from '../vocabulary/outcomes.ts';
+import type { Lang } from '../vocabulary/language.ts';
+
+/**
+ * Problems without a status code: what summary exports (Get-MessageTraceV2, the admin center's
+ * summary report) give. One name in the digest, the dashboard and the query table.
+ */
+export const NO_CODE: Record<Lang, string> = { en: 'no code: summary export', it: 'nessun codice: export di riepilogo' };
 
 /** A period's events, as the digest and the dashboard show them: per outcome, and the problems by code, destination, connector and hour. */
 export interface Tally {
@@ -15,8 +22,8 @@ export interface Tally {
   perHour: Map<number, number>;
 }
 
-/** The summaries' hours in [from, to), tallied; `noCode` names the code of problems that have none. */
-export function tally(summaries: readonly HourlySummary[], from: number, to: number, noCode: (outcome: string) => string): Tally {
+/** The summaries' hours in [from, to), tallied; problems without a code are counted under `noCode`. */
+export function tally(summaries: readonly HourlySummary[], from: number, to: number, noCode: string): Tally {
   const t: Tally = {
     outcomes: new Map(),
     codes: new Map(),
@@ -31,7 +38,7 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
     for (const g of s.groups) {
       add(t.outcomes, g.outcome, g.events);
       if (!isProblem(g.outcome)) continue;
-      const code = g.code ?? noCode(g.outcome);
+      const code = g.code ?? noCode;
       add(t.codes, code, g.events);
       if (!t.categories.has(code)) t.categories.set(code, g.category ?? null);
       add(t.destinations, g.destination, g.events);
