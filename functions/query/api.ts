@@ -11,6 +11,7 @@ import {
   checkRange,
   groupSummaries,
   parseFields,
+  parseSort,
   parseWhere,
   summaryKeysInRange,
   type QueryOptions,
@@ -149,7 +150,8 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   const t = tenants(q);
   const length = to - from;
   const all = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, ...(t ? { tenants: t } : {}) }));
-  const options: QueryOptions = { by, where, ...(t ? { tenants: t } : {}) };
+  const sort = parseSort(q.sort);
+  const options: QueryOptions = { by, where, ...(t ? { tenants: t } : {}), ...(sort ? { sort } : {}) };
   const current = groupSummaries(
     all.filter((s) => Date.parse(s.hour) >= from),
     options,

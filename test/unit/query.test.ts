@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTime } from '../../functions/cli/command.ts';
+import { createFsStore } from '../../functions/adapters/fs-store.ts';
 
 const HEAD = '"Date","Event","Detail","MessageTraceId","RecipientAddress","SenderAddress"\r\n';
 const led = (reply: string, code: string, text: string, server = 'mail.contoso.com') =>
@@ -71,6 +72,26 @@ describe('queryStore against hand-computed expectations', () => {
       { tenant: 'a', day: '2026-11-20', events: 6, messages: 5 },
       { tenant: 'b', day: '2026-11-20', events: 1, messages: 1 },
     ]);
+  });
+
+  it('runs in time order when grouped by hour or day (--sort events to rank instead); sort=time needs a time field', async () => {
+    const store = createMemoryStore();
+    let text = HEAD + row('2026-11-20T10:05:00Z', 'Defer', led('450', '4.4.316', 'Connection refused'), 'x0', 'r0@fabrikam.com');
+    for (let i = 1; i <= 3; i++)
+      text += row(`2026-11-20T11:0${i}:00Z`, 'Defer', led('450', '4.4.316', 'Connection refused'), `x${i}`, `r${i}@fabrikam.com`);
+    await ingestBytes(store, 'start.csv', utf8(text));
+    const hours = (rows: Array<{ hour?: string | null }>) => rows.map((r) => r.hour);
+    expect(hours(await queryStore(store, { by: ['hour'] }))).toEqual(['2026-11-20T10:00:00Z', '2026-11-20T11:00:00Z']);
+    expect(hours(await queryStore(store, { by: ['hour'], sort: 'events' }))).toEqual(['2026-11-20T11:00:00Z', '2026-11-20T10:00:00Z']);
+    await expect(queryStore(store, { by: ['code'], sort: 'time' })).rejects.toMatchObject({ code: 'BAD_SORT' });
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-sort-'));
+    await ingestBytes(createFsStore({ root: dir }), 'start.csv', utf8(text));
+    expect(await runCli(['query', '--data-dir', dir, '--by', 'hour', '--sort', 'size'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('sort must be time or events, not "size"'),
+    });
+    const table = (await runCli(['query', '--data-dir', dir, '--by', 'hour'])).stdout.split('\n');
+    expect(table.slice(2, 4).map((l) => l.split(' ')[0])).toEqual(['2026-11-20T10:00:00Z', '2026-11-20T11:00:00Z']);
   });
 
   it('filters: values of one field OR-ed, fields AND-ed; tenant and time range; top N', async () => {

@@ -7,6 +7,7 @@ import {
   assertTenantsExist,
   checkRange,
   parseFields,
+  parseSort,
   parseWhere,
   queryStore,
   QUERY_FIELDS,
@@ -35,11 +36,12 @@ Options:
   --where F=V[,V…]   filter; repeatable. Values of one field are OR-ed, fields AND-ed
                      (e.g. --where outcome=deferred,failed --where code=4.4.316)
   --format X         table (default), json or csv
-  --top N            only the N largest groups
+  --top N            only the first N rows
+  --sort time|events time: oldest first (the default with --by hour or day); events: largest first
 
 With --bucket:
 ${S3_HELP}
-Rows are sorted by events, largest first. "messages" counts distinct message-and-recipient
+Rows are sorted by events, largest first, unless grouped by hour or day (then by time). "messages" counts distinct message-and-recipient
 pairs per hour, summed over hours. Delivered events are counted too, so rates can be computed.
 `;
 
@@ -54,6 +56,7 @@ export const queryCommand = defineCommand({
     where: { type: 'string', multiple: true },
     format: { type: 'string' },
     top: { type: 'string' },
+    sort: { type: 'string' },
     url: { type: 'string' },
     ...STORE_OPTIONS,
   },
@@ -62,6 +65,7 @@ export const queryCommand = defineCommand({
     const format = values.format ?? 'table';
     if (!['table', 'json', 'csv'].includes(format)) throw new UsageError('BAD_FORMAT', '--format must be table, json or csv');
     const by = parseFields(values.by ?? 'outcome,code');
+    const sort = parseSort(values.sort);
     const now = Date.now();
     const from = values.from === undefined ? undefined : parseTime(values.from, now, 'from');
     const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
@@ -87,6 +91,7 @@ export const queryCommand = defineCommand({
         tenant: values.tenant,
         where: values.where?.join(';'),
         top: values.top,
+        sort,
         format: format === 'csv' ? 'csv' : 'json',
       };
       for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
@@ -107,6 +112,7 @@ export const queryCommand = defineCommand({
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
       ...(tenants ? { tenants } : {}),
+      ...(sort ? { sort } : {}),
       ...(values.top !== undefined ? { top: wholeNumber('top', values.top) } : {}),
     });
     if (format === 'json') io.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);

@@ -32,6 +32,25 @@ export interface QueryOptions {
   /** Values of one field are OR-ed, fields are AND-ed. */
   where?: Partial<Record<QueryField, string[]>>;
   top?: number;
+  /** `time`: oldest hour or day first (the default when grouping by hour or day); `events`: largest first. */
+  sort?: QuerySort;
+}
+
+export const QUERY_SORTS = ['time', 'events'] as const;
+export type QuerySort = (typeof QUERY_SORTS)[number];
+
+export function parseSort(text: string | undefined): QuerySort | undefined {
+  if (text === undefined) return undefined;
+  if (!(QUERY_SORTS as readonly string[]).includes(text)) throw new UsageError('BAD_SORT', `sort must be time or events, not "${text}"`);
+  return text as QuerySort;
+}
+
+/** "When did it start?" reads down a time column: grouped by hour or day, rows run in time order unless asked otherwise. */
+function sortOf(options: QueryOptions): { sort: QuerySort; timeField: 'hour' | 'day' | null } {
+  const timeField = options.by.includes('hour') ? 'hour' : options.by.includes('day') ? 'day' : null;
+  const sort = options.sort ?? (timeField ? 'time' : 'events');
+  if (sort === 'time' && !timeField) throw new UsageError('BAD_SORT', 'sort=time needs hour or day among the --by fields');
+  return { sort, timeField };
 }
 
 export type QueryRow = Partial<Record<QueryField, string | null>> & { events: number; messages: number };
@@ -172,8 +191,10 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
       row.messages += g.messages;
     }
   }
+  const { sort, timeField } = sortOf(options);
+  const byTime = (a: QueryRow, b: QueryRow) => (sort === 'time' ? String(a[timeField!]).localeCompare(String(b[timeField!])) : 0);
   const sorted = [...rows.entries()]
-    .sort(([ka, a], [kb, b]) => b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0))
+    .sort(([ka, a], [kb, b]) => byTime(a, b) || b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0))
     .map(([, r]) => orderFields(r, options.by));
   return options.top ? sorted.slice(0, options.top) : sorted;
 }
