@@ -159,7 +159,13 @@ function alertsFromEnv(env: Record<string, string | undefined>, rt: FunctionRunt
   const topicArn = env[ENV.TOPIC_ARN];
   if (!topicArn) return undefined;
   const notifier = createSnsNotifier(new SNSClient({}), { topicArn, clock: rt.clock });
-  return { rules: rulesFromEnv(env), notifier: slotLimited(countingPublishes(notifier, rt), rt.store, rt.clock) };
+  // Whoever reads an alert from the deployed pipeline queries its data bucket.
+  const bucket = env[ENV.BUCKET];
+  return {
+    rules: rulesFromEnv(env),
+    notifier: slotLimited(countingPublishes(notifier, rt), rt.store, rt.clock),
+    ...(bucket ? { drill: { cli: 'mailflow', store: ['--bucket', bucket] } } : {}),
+  };
 }
 
 function rulesFromEnv(env: Record<string, string | undefined>): RulesConfig {

@@ -9,6 +9,7 @@ import type { Lang } from '../core/vocabulary/language.ts';
 import { DAY, parseDuration } from '../core/vocabulary/time.ts';
 import { parse, parseLang, type Io } from './args.ts';
 import { S3_OPTIONS, s3ClientFrom } from './s3-options.ts';
+import type { DrillContext } from '../core/render/drill.ts';
 
 /** A command as main.ts runs it: argv after the command name; returns the exit code. */
 export type Command = (argv: string[], io: Io, signal?: AbortSignal) => Promise<number>;
@@ -88,6 +89,21 @@ export function durationOption(name: string, text: string, expected: string): nu
   const ms = parseDuration(text);
   if (ms === null || ms <= 0) throw new UsageError('BAD_TIME', `--${name} takes ${expected}, not "${text}"`);
   return ms;
+}
+
+/**
+ * Drill-down commands as this run of mailflow would take them: `npx mailflow` when npm exec started
+ * it, `npm run mailflow --` from the project's script, else `mailflow`; the bucket, or the data
+ * folder when it is not the default.
+ */
+export function localDrill(
+  where: { dataDir?: string; bucket?: string | undefined },
+  env: Record<string, string | undefined> = process.env,
+): DrillContext {
+  const cli = env.npm_command === 'exec' ? 'npx mailflow' : env.npm_command === 'run-script' ? 'npm run mailflow --' : 'mailflow';
+  if (where.bucket) return { cli, store: ['--bucket', where.bucket] };
+  const dataDir = where.dataDir ?? DEFAULT_DATA_DIR;
+  return { cli, store: dataDir === DEFAULT_DATA_DIR ? [] : ['--data-dir', dataDir] };
 }
 
 /** The language to write in: --lang, else the tenant's (or every tenant's) `language` setting in the rules config. */

@@ -9,6 +9,7 @@ import type { Receipt } from '../core/store/receipts.ts';
 import { storable } from '../core/vocabulary/text.ts';
 import { DATE_OPTIONS, type Io } from './args.ts';
 import { noProgress, type Progress } from './progress.ts';
+import { localDrill } from './command.ts';
 
 /** Local ingestion, shared by `mailflow ingest` and `mailflow watch`. */
 
@@ -24,7 +25,11 @@ export const LOCAL_INGEST_OPTIONS = {
 /** Rules from the config file and the local notifier: the terminal and <data-dir>/outbox.jsonl. */
 export async function localAlerts(dataDir: string, configFile: string | undefined, io: Io): Promise<NonNullable<IngestConfig['alerts']>> {
   const { config } = await loadRulesConfig(configFile);
-  return { rules: config, notifier: createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl'), print: io.stderr }) };
+  return {
+    rules: config,
+    notifier: createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl'), print: io.stderr }),
+    drill: localDrill({ dataDir }),
+  };
 }
 
 export async function ingestFile(

@@ -13,6 +13,7 @@ export async function digestTick(rt: FunctionRuntime): Promise<TickResult[]> {
     notifier: rt.alerts.notifier,
     ...(rt.reports ? { reports: rt.reports } : {}),
     ...(rt.links ? { links: rt.links } : {}),
+    ...(rt.alerts.drill ? { drill: rt.alerts.drill } : {}),
   };
   const results = await scheduledTick(ports, rt.alerts.rules, {
     reportLinkHours: rt.config.reportLinkHours,

@@ -89,7 +89,10 @@ describe('alerts from ingestion', () => {
     expect(alert!.text).toContain('25 matching events in the last 1 h');
     expect(alert!.text).toContain('destination mail.contoso.com');
     expect(alert!.text).toContain('4.4.316 Connection refused');
-    expect(alert!.text).toContain('mailflow query --tenant default --where code=4.4.316');
+    // The incident's own events: what the rule counts, its destination, its top code.
+    expect(alert!.text).toContain(
+      'mailflow query --tenant default --where outcome=deferred,expired --where destination=mail.contoso.com --where code=4.4.316 --by hour,destination --from 2026-11-20T03:00Z',
+    );
     expect(alert!.json).toMatchObject({ kind: 'alert', transition: 'open', value: 25, topCode: '4.4.316', owner: 'our-servers' });
   });
 

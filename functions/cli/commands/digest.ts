@@ -1,4 +1,4 @@
-import { DEFAULT_DATA_DIR, STORE_OPTIONS, defineCommand, durationOption, parseTime, storeFrom } from '../command.ts';
+import { DEFAULT_DATA_DIR, STORE_OPTIONS, defineCommand, durationOption, localDrill, parseTime, storeFrom } from '../command.ts';
 import { readDeferralState } from '../../core/store/deferral-state.ts';
 import { hourCeil } from '../../core/vocabulary/time.ts';
 import { join } from 'node:path';
@@ -65,7 +65,16 @@ export const digestCommand = defineCommand({
       const incidents = await readIncidents(store, tenant);
       const lang = langFlag ?? resolveTenant(config, tenant).settings.language;
       const suppressions = await activeSuppressions(store, tenant, new Date());
-      const digest = buildDigest({ tenant, lang, from, to, summaries, incidents, suppressions });
+      const digest = buildDigest({
+        tenant,
+        lang,
+        from,
+        to,
+        summaries,
+        incidents,
+        suppressions,
+        drill: localDrill({ dataDir, bucket: values.bucket }),
+      });
       io.stdout.write(values.json ? `${JSON.stringify(digest.json)}\n` : `${digest.text}\n\n`);
       await outbox?.publish(digest);
     }

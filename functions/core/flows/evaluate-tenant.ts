@@ -14,12 +14,15 @@ import { incidentKey, notificationClaimKey } from '../store/layout.ts';
 import { summaryKeysInRange } from '../query/query.ts';
 import { activeSuppressions, type Suppression } from '../store/suppressions.ts';
 import { HOUR, hourStart } from '../vocabulary/time.ts';
+import type { DrillContext } from '../render/drill.ts';
 
 export interface EvaluationPorts {
   store: ObjectStore;
   clock: Clock;
   logger: Logger;
   notifier: Notifier;
+  /** How the reader runs mailflow, for the drill-down command in each alert. */
+  drill?: DrillContext;
 }
 
 export interface EvaluationResult {
@@ -117,7 +120,7 @@ async function applyValue(
       const c = await claim(ports.store, claimKey, cas);
       if (c === 'busy') continue;
       if (c === 'claimed') {
-        await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode));
+        await ports.notifier.publish(renderAlert(incident, n.transition, v.rule, settings, v.topCode, ports.drill));
         await markPublished(ports.store, claimKey, cas);
         result.transitions.push({ ruleId: v.rule.id, group: v.group, transition: n.transition, value: n.value });
         ports.logger.info('incident transition', { tenant, rule: v.rule.id, transition: n.transition, value: n.value });

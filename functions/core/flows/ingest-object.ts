@@ -8,6 +8,7 @@ import { asDuplicate, newReceipt, withSummary, writeReceipt, type Receipt } from
 import { evaluateAfterIngest } from './evaluate-tenant.ts';
 import { PartCommitter } from './part-committer.ts';
 import { SourceIdentity } from './source-identity.ts';
+import type { DrillContext } from '../render/drill.ts';
 
 /** Where the bytes come from: an S3 object, or a local file under the same key layout. */
 export interface SourceRef {
@@ -46,7 +47,7 @@ export interface IngestConfig {
    */
   flushEvents?: number;
   /** When set, alert rules are evaluated after the rollups and before the receipt. */
-  alerts?: { rules: RulesConfig; notifier: Notifier };
+  alerts?: { rules: RulesConfig; notifier: Notifier; drill?: DrillContext };
 }
 
 /**
@@ -97,7 +98,7 @@ export async function ingestObject(
 
   await parts.commitAll(id.sourceId);
   if (config.alerts && parts.hours.size > 0) {
-    const evaluation = { ...ports, notifier: config.alerts.notifier };
+    const evaluation = { ...ports, notifier: config.alerts.notifier, ...(config.alerts.drill ? { drill: config.alerts.drill } : {}) };
     await evaluateAfterIngest(ref.tenant, Math.max(...parts.hours), parts.deferrals!, config.alerts, evaluation, cas);
   }
   logger.info('export ingested', { key: ref.key, family: read.family, rows: read.rows, counted: parts.counted, hours: parts.hours.size });

@@ -14,6 +14,7 @@ import { activeSuppressions } from '../store/suppressions.ts';
 import type { Lang } from '../vocabulary/language.ts';
 import { DAY, HOUR, hourStart, localTime } from '../vocabulary/time.ts';
 import { evaluateTenant } from './evaluate-tenant.ts';
+import type { DrillContext } from '../render/drill.ts';
 
 export interface TickPorts {
   store: ObjectStore;
@@ -24,6 +25,8 @@ export interface TickPorts {
   reports?: ObjectStore;
   /** Signs the dashboard link in each digest; no link when not given. */
   links?: LinkSigner;
+  /** How the reader runs mailflow, for the drill-down commands in alerts and digests. */
+  drill?: DrillContext;
 }
 
 export interface TickOptions {
@@ -94,6 +97,7 @@ async function sendDigestIfDue(
     incidents,
     suppressions,
     ...(report ? { report } : {}),
+    ...(ports.drill ? { drill: ports.drill } : {}),
   });
   const fullReportKey = fullDigestKey(tenant, local.date);
   // Written by an earlier attempt when it exists: the same digest.

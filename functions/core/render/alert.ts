@@ -5,6 +5,7 @@ import type { Rule, TenantSettings } from '../rules/config.ts';
 import type { Lang } from '../vocabulary/language.ts';
 import type { Notification } from '../ports.ts';
 import type { Incident, Transition } from '../store/incidents.ts';
+import { DEFAULT_DRILL, drillCommand, type DrillContext } from './drill.ts';
 
 const WORDS = {
   en: {
@@ -65,6 +66,20 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1).replace(/\.0$/, '')} %`;
 }
 
+/**
+ * The incident's own events: its group (the destination that is stuck …), what the rule counts
+ * (stuck and queue rules count deferrals; the others their outcomes), and the top code.
+ */
+function drillFilters(incident: Incident, rule: Rule, topCode: string | null): string[] {
+  const where: string[] = [];
+  const outcomes = rule.kind === 'stuck' || rule.kind === 'queue' ? ['deferred'] : rule.match.outcomes;
+  if (outcomes.length) where.push(`outcome=${outcomes.join(',')}`);
+  const group = Object.entries(incident.group).filter(([k, v]) => k !== 'tenant' && v !== null && !v.includes(','));
+  for (const [k, v] of group) where.push(`${k}=${sanitizeField(v, 120)}`);
+  if (topCode && !('code' in incident.group)) where.push(`code=${topCode}`);
+  return where.flatMap((w) => ['--where', w]);
+}
+
 /** One alert, as plain text for people and JSON for machines; data fields sanitized. */
 export function renderAlert(
   incident: Incident,
@@ -72,6 +87,7 @@ export function renderAlert(
   rule: Rule,
   settings: TenantSettings,
   topCode: string | null,
+  drill: DrillContext = DEFAULT_DRILL,
 ): Notification {
   const lang: Lang = settings.language;
   const w = WORDS[lang];
@@ -82,11 +98,18 @@ export function renderAlert(
       .map(([k, v]) => `${k} ${sanitizeField(v ?? '-', 120)}`)
       .join(', ') || w.everywhere;
   const explanation = topCode ? explainStatus(topCode, lang) : null;
-  const codeFilter = topCode ? ` --where code=${topCode}` : '';
   // From the start of the window that opened the incident (or of the wait, for stuck and queue).
   const lookback = Math.max(rule.windowMinutes, rule.olderThanMinutes) * 60_000;
   const from = new Date(Date.parse(incident.openedAt) - lookback).toISOString().slice(0, 13);
-  const drill = `mailflow query --tenant ${incident.tenant}${codeFilter} --by hour,destination --from ${from}:00Z`;
+  const drillDown = drillCommand(drill, [
+    '--tenant',
+    incident.tenant,
+    ...drillFilters(incident, rule, topCode),
+    '--by',
+    'hour,destination',
+    '--from',
+    `${from}:00Z`,
+  ]);
   const lines = [
     `${w.alertFor} ${incident.tenant}: ${rule.id} — ${w[transition]} (${rule.severity})`,
     '',
@@ -105,7 +128,7 @@ export function renderAlert(
       `${w.action}: ${explanation.action}`,
     );
   }
-  lines.push('', `${w.drill}: ${drill}`);
+  lines.push('', `${w.drill}: ${drillDown}`);
   return {
     subject: `[mailflow] ${rule.severity.toUpperCase()} ${transition}: ${rule.id} (${incident.tenant})`,
     text: lines.join('\n'),
@@ -127,7 +150,7 @@ export function renderAlert(
       owner: explanation?.owner ?? null,
       title: explanation?.title ?? null,
       action: explanation?.action ?? null,
-      drillDown: drill,
+      drillDown,
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Lang } from '../vocabulary/language.ts';
 import type { Notification } from '../ports.ts';
 import type { Incident } from '../store/incidents.ts';
 import type { Suppression } from '../store/suppressions.ts';
+import { DEFAULT_DRILL, drillCommand, type DrillContext } from './drill.ts';
 
 /**
  * The digest of one tenant for a period: the headline, what changed against the previous period
@@ -30,6 +31,8 @@ export interface DigestInput {
   suppressions?: Suppression[];
   /** The dashboard snapshot, linked near the top so a shortened message keeps it. */
   report?: { url: string; expiresAt: number };
+  /** How the reader runs mailflow, for the drill-down command. */
+  drill?: DrillContext;
 }
 
 const BARS = '▁▂▃▄▅▆▇█';
@@ -133,7 +136,18 @@ export function buildDigest(input: DigestInput): Notification {
   const max = Math.max(1, ...hourLine);
   const spark = hourLine.map((n) => (n === 0 ? ' ' : BARS[Math.min(7, Math.floor((n / max) * 7.999))])).join('');
   const open = input.incidents.filter((i) => i.state !== 'resolved');
-  const drill = `mailflow query --tenant ${input.tenant} --from ${iso(input.from)} --to ${iso(input.to)} --where outcome=deferred,failed,expired --by code,destination`;
+  const drill = drillCommand(input.drill ?? DEFAULT_DRILL, [
+    '--tenant',
+    input.tenant,
+    '--from',
+    iso(input.from),
+    '--to',
+    iso(input.to),
+    '--where',
+    'outcome=deferred,failed,expired',
+    '--by',
+    'code,destination',
+  ]);
 
   const lines = [
     `${w.title}: ${input.tenant}, ${iso(input.from)} → ${iso(input.to)} (${hours} h)`,
