@@ -10,7 +10,7 @@ import { readFailure } from '../core/store/failures.ts';
 import { START_MARGIN_MS } from '../ingest/ingest-batch.ts';
 import { ingestUpload } from '../ingest/ingest-upload.ts';
 import { normalizeEtag, type S3ObjectRef } from '../adapters/s3-event.ts';
-import type { Receipt } from '../core/store/receipts.ts';
+import { GIVEN_UP, type Receipt } from '../core/store/receipts.ts';
 
 /** Uploads re-driven at once: each is mostly waiting on S3. */
 const PARALLEL = 4;
@@ -92,7 +92,7 @@ export async function reconcileUploads(rt: FunctionRuntime, context?: Pick<Conte
       }
       if (failure && failure.redrives >= rt.config.maxRedrives) {
         const error = new RepeatedFailureError(
-          'REPEATED_FAILURE',
+          GIVEN_UP,
           `re-driven ${failure.redrives} times, failing each time; the last error (${failure.lastError.at}): ${failure.lastError.name}${failure.lastError.code ? ` ${failure.lastError.code}` : ''}: ${failure.lastError.message}`,
         );
         result.receipts.push(

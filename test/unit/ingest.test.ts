@@ -119,6 +119,35 @@ function crashingAfter(store: ObjectStore, n: number): ObjectStore {
   };
 }
 
+describe('a file rejected earlier is read again when ingested again (issue 12, 3)', () => {
+  it('re-reads a rejected file, replaces its receipt, and counts it once; a given-up source stays given up', async () => {
+    const store = createMemoryStore();
+    const bytes = generated({ family: 'trace-summary', rows: 200, seed: 4 });
+    // Rejected under tighter limits (as an older version, or other settings, would have).
+    const first = await ingestBytes(store, 'x.csv', bytes, { config: { read: { limits: { maxColumns: 8 } } } });
+    expect(first).toMatchObject({ status: 'rejected', errorCode: 'TOO_MANY_COLUMNS', counted: 0 });
+    const again = await ingestBytes(store, 'x.csv', bytes);
+    expect(again).toMatchObject({ status: 'ingested', rows: 200 });
+    expect(again.counted).toBeGreaterThan(0);
+    expect((await snapshot(store, false)).summaries).toEqual((await snapshot(await fresh(bytes), false)).summaries);
+    expect(await ingestBytes(store, 'x.csv', bytes)).toMatchObject({ status: 'duplicate', reason: expect.stringMatching(/as ingested;/) });
+
+    // A receipt that gave up on the source (it failed every re-drive) is not read again.
+    const given = createMemoryStore();
+    const r = await ingestBytes(given, 'y.csv', bytes, { config: { read: { limits: { maxColumns: 8 } } } });
+    const key = receiptKey('default', r.sourceId);
+    const body = JSON.parse(Buffer.from((await given.get(key))!.body).toString('utf8'));
+    await given.putIfMatch(key, Buffer.from(JSON.stringify({ ...body, errorCode: 'REPEATED_FAILURE' })), (await given.get(key))!.etag);
+    expect(await ingestBytes(given, 'y.csv', bytes)).toMatchObject({ status: 'duplicate', errorCode: 'REPEATED_FAILURE' });
+  });
+});
+
+async function fresh(bytes: Uint8Array): Promise<ObjectStore> {
+  const store = createMemoryStore();
+  await ingestBytes(store, 'x.csv', bytes);
+  return store;
+}
+
 describe('large files are merged in parts, so memory stays flat', () => {
   it('gives the same rollups as one merge, and a rerun skips the parts already merged', async () => {
     const bytes = detail(3000, 5);

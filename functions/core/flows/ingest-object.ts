@@ -86,7 +86,7 @@ export async function ingestObject(
   // A read stops early only for a duplicate (handled above) or a failed identity (thrown above).
   if (read === null) throw new Error(`${ref.key}: the read stopped, yet the source is no duplicate`);
   const receipt = newReceipt({ ...ref, etag: id.etag }, id.sourceId, clock.now());
-  const finish = (r: Receipt) => writeReceipt(store, id.receiptKey, { ...r, durationMs: clock.now().getTime() - started });
+  const finish = (r: Receipt) => writeReceipt(store, id.receiptKey, { ...r, durationMs: clock.now().getTime() - started }, cas);
 
   if (read instanceof RejectedInputError) {
     // Parts of a large file merged before the error stay: their events are real, and a corrected
@@ -155,10 +155,10 @@ export async function rejectSource(ref: SourceRef & { etag: string }, error: Mai
   const sourceId = sourceIdOf(ref.origin, ref.key, ref.etag);
   const rKey = receiptKey(ref.tenant, sourceId);
   ports.logger.warn('export rejected', { key: ref.key, code: error.code });
-  return writeReceipt(ports.store, rKey, {
-    ...newReceipt(ref, sourceId, ports.clock.now()),
-    status: 'rejected',
-    reason: error.message,
-    errorCode: error.code,
-  });
+  return writeReceipt(
+    ports.store,
+    rKey,
+    { ...newReceipt(ref, sourceId, ports.clock.now()), status: 'rejected', reason: error.message, errorCode: error.code },
+    { clock: ports.clock, budgetMs: DEFAULT_CAS_BUDGET_MS },
+  );
 }

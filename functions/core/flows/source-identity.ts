@@ -1,14 +1,18 @@
 import type { ObjectStore } from '../ports.ts';
 import { receiptKey, sourceIdOf } from '../store/layout.ts';
 import { readJson } from '../store/records.ts';
-import { RECEIPT, type Receipt } from '../store/receipts.ts';
+import { GIVEN_UP, RECEIPT, type Receipt } from '../store/receipts.ts';
 import type { SourceRef } from './ingest-object.ts';
 
 export interface Identity {
   etag: string;
   sourceId: string;
   receiptKey: string;
-  /** The receipt an earlier ingestion of the same bytes left, if any: this one is a duplicate. */
+  /**
+   * The receipt an earlier ingestion of the same bytes left, if any: this one is a duplicate. A
+   * file rejected for its content is read again (a newer mailflow, or other limits, may read it);
+   * one given up on after failing every time (REPEATED_FAILURE) is not.
+   */
   existing: Receipt | null;
 }
 
@@ -25,7 +29,9 @@ export class SourceIdentity {
     this.resolved = Promise.resolve(ref.etag).then(async (etag) => {
       const sourceId = sourceIdOf(ref.origin, ref.key, etag);
       const key = receiptKey(ref.tenant, sourceId);
-      const existing = await readJson(store, key, RECEIPT);
+      const stored = await readJson(store, key, RECEIPT);
+      const readAgain = stored?.status === 'rejected' && stored.errorCode !== GIVEN_UP;
+      const existing = stored && !readAgain ? stored : null;
       if (existing) this.stop.abort();
       return { etag, sourceId, receiptKey: key, existing };
     });

@@ -1,6 +1,6 @@
 import { describedFields, type ExportSummary } from '../read/export-summary.ts';
 import type { ObjectStore } from '../ports.ts';
-import { createIfAbsent } from './cas.ts';
+import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
 import { receiptPrefix } from './layout.ts';
 import { encode, readJson, readMany, record } from './records.ts';
 
@@ -73,10 +73,21 @@ export const EXPORT_CAPS = [1_000, 5_000, 20_000, 50_000, 100_000];
  * receipts as JSON lines). When a concurrent delivery of the same upload wrote first, its receipt
  * is returned as a duplicate: its rollup writes and ours were the same.
  */
-export async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt): Promise<Receipt> {
+/** The error code of the receipt written when an upload failed every re-drive: it is not read again. */
+export const GIVEN_UP = 'REPEATED_FAILURE';
+
+export async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt, cas: CasOptions): Promise<Receipt> {
   if (await createIfAbsent(store, key, encode(receipt))) return receipt;
-  const winner = await readJson(store, key, RECEIPT);
-  return winner ? asDuplicate(winner, key) : receipt;
+  // Only a rejected receipt is replaced (the file was read again); any other one won the race. A
+  // receipt that gives up on a source always stands.
+  const r = await casUpdate(
+    store,
+    key,
+    RECEIPT,
+    (current) => (current === null || (current.status === 'rejected' && current.errorCode !== GIVEN_UP) ? receipt : null),
+    cas,
+  );
+  return r.wrote || !r.value ? receipt : asDuplicate(r.value, key);
 }
 
 /** What a repeated upload is told: when and how it was processed before, and where the receipt is. */
