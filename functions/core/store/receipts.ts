@@ -2,7 +2,7 @@ import { describedFields, type ExportSummary } from '../read/export-summary.ts';
 import type { ObjectStore } from '../ports.ts';
 import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
 import { receiptPrefix } from './layout.ts';
-import { encode, readJson, readMany, record } from './records.ts';
+import { encode, readMany, record } from './records.ts';
 
 export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected';
 
