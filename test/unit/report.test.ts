@@ -9,6 +9,7 @@ import { renderReport } from '../../functions/core/render/report.ts';
 import { startDashboard } from '../../functions/cli/commands/dashboard.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { utf8 } from '../helpers/bytes.ts';
+import { recorder } from '../helpers/alerts.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 import { readSummaries } from '../../functions/core/store/hourly.ts';
@@ -46,7 +47,17 @@ describe('the report model', () => {
     expect(input.to).toBe(to); // the end of the tenant's data, not "now"
     const m = buildReportModel({ ...input, lang: 'en' });
     const h = Object.fromEntries(m.headline.map((x) => [x.key, [x.now, x.before]]));
-    expect(h).toEqual({ problems: [36, 0], failed: [2, 0], deferred: [34, 0], delivered: [1, 0], failureRate: [2 / 3, 0] });
+    expect(h).toEqual({
+      problems: [36, 0],
+      failed: [2, 0],
+      deferred: [34, 0],
+      delivered: [1, 0],
+      failureRate: [2 / 3, 0],
+      filtered: [0, 0],
+    });
+    // 3 final outcomes: too few for a rate; and the previous 24 hours have no data, so no trend is shown.
+    expect(m.headline.find((x) => x.key === 'failureRate')!.tooFew).toBe(3);
+    expect(m.previous).toEqual({ covered: 0, of: 24, unit: 'hour' });
     expect(m.bars.map((b) => [new Date(b.hour).toISOString(), b.total, b.segments.map((s) => s.category)])).toEqual([
       ['2026-11-20T09:00:00.000Z', 4, ['connection-refused']],
       ['2026-11-20T10:00:00.000Z', 32, ['connection-refused', 'recipient']],
@@ -72,6 +83,45 @@ describe('the report model', () => {
     expect(m.headline.find((x) => x.key === 'deferred')).toMatchObject({ now: 30, before: 4 });
     expect(m.codes[0]).toMatchObject({ code: '4.4.316', events: 30, previous: 4 });
     expect(m.bars).toHaveLength(1);
+    expect(m.previous).toEqual({ covered: 1, of: 1, unit: 'hour' });
+  });
+
+  it('says when a rate has too little behind it or the previous period has no data, instead of a number or a trend (issue 12, 7)', async () => {
+    const store = await fixture();
+    // 30 more deferrals for contoso, with alerting on: the connector-codes incident opens.
+    let more = HEAD;
+    for (let i = 0; i < 30; i++) more += row('10', `m${i}`, 'Defer', '450 4.4.316 Connection refused');
+    await ingestBytes(store, 'more.csv', utf8(more), {
+      tenant: 'contoso',
+      config: { alerts: { rules: parseRulesConfig({}), notifier: recorder().notifier } },
+    });
+    const { html } = await renderReport(store, { mode: 'static', lang: 'en', tenant: null, range: '24h', ranges: ['24h'], now });
+    const view = html.slice(html.indexOf('data-tenant="contoso"'));
+    const card = (key: string) => view.slice(view.indexOf(`data-key="${key}"`)).split('</div></div>')[0]!;
+    expect(card('failureRate')).toContain('<div class="value">–</div><div class="delta">too few to say (3 final outcomes)');
+    expect(card('deferred')).toContain('no data in the previous period');
+    expect(card('deferred')).not.toMatch(/%|new/);
+    expect(card('filtered')).toContain('Filtered or quarantined');
+    // The all-tenants view names each incident's tenant.
+    const all = html.slice(html.indexOf('data-tenant="*"'), html.indexOf('data-tenant="contoso"'));
+    expect(all).toContain('<table class="incidents"><thead><tr><th>Tenant</th><th>Rule</th>');
+    expect(all).toMatch(/<tr><td>contoso<\/td><td>connector-codes<\/td><td>destination=mail\.contoso\.com<\/td>/);
+  });
+
+  it('ends the default window with the last hour of delivery activity, not with the expiry tail a day later (issue 12, 7)', async () => {
+    const store = createMemoryStore();
+    let text = HEAD;
+    for (let i = 0; i < 5; i++) text += row('10', `d${i}`, 'Defer', '450 4.4.316 Connection refused');
+    for (let i = 0; i < 5; i++)
+      text += `"2026-11-21T10:15:00Z","Fail","Reason: [{LED=550 5.4.316 Message expired, connection refused}]","d${i}","ud${i}@contoso.com"\r\n`;
+    await ingestBytes(store, 'tail.csv', utf8(text), { tenant: 't' });
+    const input = await loadReportInput(store, { tenant: 't', tenants: ['t'], range: '24h', now });
+    expect(input.dataUntil).toBe(Date.parse('2026-11-21T11:00:00Z'));
+    expect(input.to).toBe(Date.parse('2026-11-20T11:00:00Z'));
+    expect(buildReportModel({ ...input, lang: 'en' }).headline.find((h) => h.key === 'deferred')!.now).toBe(5);
+    // An explicit end is kept as asked.
+    const asked = await loadReportInput(store, { tenant: 't', tenants: ['t'], range: '24h', now, to: Date.parse('2026-11-21T11:00:00Z') });
+    expect(asked.to).toBe(Date.parse('2026-11-21T11:00:00Z'));
   });
 
   it('all tenants together add up the tenants', async () => {

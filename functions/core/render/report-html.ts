@@ -46,6 +46,10 @@ const WORDS = {
     deferred: 'Deferred',
     failureRate: 'Failure rate',
     delivered: 'Delivered',
+    filtered: 'Filtered or quarantined',
+    tooFew: (n: number) => `too few to say (${n} final outcomes)`,
+    previousPartial: (p: { covered: number; of: number; unit: 'hour' | 'day' }) =>
+      p.covered === 0 ? 'no data in the previous period' : `previous: ${p.covered} of ${p.of} ${p.unit}s with data`,
     vsBefore: 'vs previous',
     new: 'new',
     chart: 'Deferred and failed per hour, by category',
@@ -97,6 +101,12 @@ const WORDS = {
     deferred: 'Rinviati',
     failureRate: 'Tasso di errore',
     delivered: 'Consegnati',
+    filtered: 'Filtrati o in quarantena',
+    tooFew: (n: number) => `troppo pochi per dirlo (${n} esiti finali)`,
+    previousPartial: (p: { covered: number; of: number; unit: 'hour' | 'day' }) =>
+      p.covered === 0
+        ? 'nessun dato nel periodo precedente'
+        : `precedente: ${p.covered} ${p.unit === 'day' ? 'giorni' : 'ore'} su ${p.of} con dati`,
     vsBefore: 'rispetto al precedente',
     new: 'nuovo',
     chart: 'Rinviati e falliti per ora, per categoria',
@@ -272,7 +282,7 @@ function renderView(m: ReportModel, range: string, hidden: boolean): string {
   }`;
   return `<section class="view" data-tenant="${esc(m.tenant ?? ALL_TENANTS)}" data-range="${esc(range)}" data-from="${new Date(m.from).toISOString()}" data-to="${new Date(m.to).toISOString()}"${hidden ? ' hidden' : ''}>
 <p class="period">${period}</p>
-<div class="cards">${m.headline.map((h) => card(h, m.lang)).join('')}</div>
+<div class="cards">${m.headline.map((h) => card(h, m.lang, m.previous)).join('')}</div>
 <h2>${w.chart}</h2>
 ${m.bars.length ? chart(m) : `<p class="muted">${w.quiet}</p>`}
 <h2>${w.codes}</h2>
@@ -293,11 +303,12 @@ ${
 <h2>${w.incidents}</h2>
 ${
   m.incidents.length
-    ? `<div class="scroll"><table class="incidents"><thead><tr><th>${w.rule}</th><th>${w.group}</th><th>${w.value}</th><th>${w.state}</th><th>${w.since}</th></tr></thead><tbody>${m.incidents
+    ? `<div class="scroll"><table class="incidents"><thead><tr>${m.tenant === null ? `<th>${w.tenant}</th>` : ''}<th>${w.rule}</th><th>${w.group}</th><th>${w.value}</th><th>${w.state}</th><th>${w.since}</th></tr></thead><tbody>${m.incidents
         .map(
           (i) =>
-            `<tr><td>${esc(i.ruleId)}</td><td>${esc(
+            `<tr>${m.tenant === null ? `<td>${esc(i.tenant)}</td>` : ''}<td>${esc(i.ruleId)}</td><td>${esc(
               Object.entries(i.group)
+                .filter(([k]) => k !== 'tenant')
                 .map(([k, v]) => `${k}=${v ?? '-'}`)
                 .join(' '),
             )}</td><td class="n">${Number.isInteger(i.lastValue) ? fmt(i.lastValue) : percent(i.lastValue, m.lang)}</td><td>${esc(i.state)}</td><td>${esc(time(Date.parse(i.openedAt)))}</td></tr>`,
@@ -326,9 +337,16 @@ function badRows(r: Receipt, words: (n: number, line: number | undefined) => str
   return `${words(count, samples[0]?.line)}: ${samples[0]?.reason ?? ''}`;
 }
 
-function card(h: Headline, lang: Lang): string {
+function card(h: Headline, lang: Lang, previous: ReportModel['previous']): string {
   const w = WORDS[lang];
+  if (h.tooFew !== undefined) {
+    return `<div class="card" data-key="${h.key}"><div class="label">${w[h.key]}</div><div class="value">–</div><div class="delta">${esc(w.tooFew(h.tooFew))}</div></div>`;
+  }
   const value = h.rate ? percent(h.now, lang) : number(lang)(h.now);
+  // A trend against a period only partly covered by data would be a guess ("+312 %" in red).
+  if (previous.covered < previous.of) {
+    return `<div class="card" data-key="${h.key}"><div class="label">${w[h.key]}</div><div class="value">${value}</div><div class="delta">${esc(w.previousPartial(previous))}</div></div>`;
+  }
   const diff = h.now - h.before;
   const cls = changeClass(diff, h.riseIsBad);
   const delta = h.rate

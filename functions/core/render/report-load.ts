@@ -8,6 +8,7 @@ import type { ReportInput } from './report-model.ts';
 import type { Incident } from '../store/incidents.ts';
 import { readIncidents } from '../store/incidents.ts';
 import { readSummaries } from '../store/hourly.ts';
+import type { HourlySummary } from '../aggregate/rollup.ts';
 
 import { HOUR, DAY, hourCeil } from '../vocabulary/time.ts';
 
@@ -42,6 +43,16 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
   return latest === null ? null : hourCeil(latest);
 }
 
+/** The latest hour with an event that is not an expiry, or null when there is none. */
+function lastActiveHour(summaries: readonly HourlySummary[]): number | null {
+  let last: number | null = null;
+  for (const s of summaries) {
+    const hour = Date.parse(s.hour);
+    if ((last === null || hour > last) && s.groups.some((g) => g.outcome !== 'expired' && g.events > 0)) last = hour;
+  }
+  return last;
+}
+
 /**
  * Everything a view of `range` needs, read from the store: the summaries of the period and of the
  * one before it, incidents, and the most recent receipts. `to` defaults to the data's end. A
@@ -53,10 +64,18 @@ export async function loadReportInput(
 ): Promise<Omit<ReportInput, 'lang'>> {
   const scope = options.tenant ? [options.tenant] : options.tenants;
   const until = await dataUntil(store, scope);
-  const to = options.to ?? until ?? hourCeil(options.now);
   const length = RANGES[options.range];
+  const read = (end: number) => readSummaries(store, summaryKeysInRange(store, { from: end - 2 * length, to: end, tenants: [...scope] }));
+  let to = options.to ?? until ?? hourCeil(options.now);
+  let summaries = await read(to);
+  // The default window ends with the last hour of delivery activity, not with the expiry tail (the
+  // final forms of deferrals, a day later): else "the last 24 hours" would show mostly expiries.
+  const active = options.to === undefined ? lastActiveHour(summaries) : null;
+  if (active !== null && active + HOUR < to) {
+    to = active + HOUR;
+    summaries = await read(to);
+  }
   const from = to - length;
-  const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [...scope] }));
   const incidents: Incident[] = [];
   for (const tenant of scope) incidents.push(...(await readIncidents(store, tenant)));
   return { tenant: options.tenant, from, to, summaries, incidents, receipts: await recentReceipts(store, scope, 20), dataUntil: until };

@@ -7,6 +7,7 @@ import { OWNER_TEXT } from '../classify/owners.ts';
 import { CATEGORIES, type Category } from '../classify/types.ts';
 import { topEntries } from './digest.ts';
 import type { Lang } from '../vocabulary/language.ts';
+import { MIN_RATE_VOLUME } from '../vocabulary/thresholds.ts';
 import type { Receipt } from '../store/receipts.ts';
 import type { Incident } from '../store/incidents.ts';
 
@@ -31,9 +32,11 @@ export interface ReportInput {
 }
 
 export interface Headline {
-  key: 'problems' | 'failed' | 'deferred' | 'delivered' | 'failureRate';
+  key: 'problems' | 'failed' | 'deferred' | 'delivered' | 'filtered' | 'failureRate';
   now: number;
   before: number;
+  /** A rate over too few final outcomes to mean anything (fewer than MIN_RATE_VOLUME): how many there were. */
+  tooFew?: number;
   /** Counts are whole numbers; the failure rate is a fraction. */
   rate: boolean;
   /** Whether a rise is bad news (colours the change). */
@@ -72,6 +75,11 @@ export interface ReportModel {
   to: number;
   dataUntil: number | null;
   headline: Headline[];
+  /**
+   * How much of the previous period (the one the changes compare with) has data: hours for a day,
+   * days for longer ranges. Less than `of` means a trend would compare with a partial period.
+   */
+  previous: { covered: number; of: number; unit: 'hour' | 'day' };
   /** Categories in chart order (those present), and one bar per hour with problems. */
   categories: Category[];
   hours: number;
@@ -88,6 +96,19 @@ export function sparkStep(from: number, to: number): number {
   return to - from > 7 * DAY ? DAY : HOUR;
 }
 
+/** From the first hour with data in the previous period to its end, in whole units (the unit rounds up). */
+function previousCoverage(summaries: readonly HourlySummary[], from: number, length: number): ReportModel['previous'] {
+  const unit = length > DAY ? 'day' : 'hour';
+  const size = unit === 'day' ? DAY : HOUR;
+  const of = Math.round(length / size);
+  let first = from;
+  for (const s of summaries) {
+    const hour = Date.parse(s.hour);
+    if (hour >= from - length && hour < first) first = hour;
+  }
+  return { covered: Math.min(of, Math.ceil((from - first) / size)), of, unit };
+}
+
 export function buildReportModel(input: ReportInput): ReportModel {
   const { from, to, lang } = input;
   const length = to - from;
@@ -98,12 +119,22 @@ export function buildReportModel(input: ReportInput): ReportModel {
     const final = n(t, ...FINAL_OUTCOMES);
     return final ? n(t, ...UNDELIVERED_OUTCOMES) / final : 0;
   };
+  const finals = n(now, ...FINAL_OUTCOMES);
   const headline: Headline[] = [
     { key: 'problems', now: n(now, ...PROBLEM_OUTCOMES), before: n(before, ...PROBLEM_OUTCOMES), rate: false, riseIsBad: true },
     { key: 'failed', now: n(now, ...UNDELIVERED_OUTCOMES), before: n(before, ...UNDELIVERED_OUTCOMES), rate: false, riseIsBad: true },
     { key: 'deferred', now: n(now, 'deferred'), before: n(before, 'deferred'), rate: false, riseIsBad: true },
-    { key: 'failureRate', now: rate(now), before: rate(before), rate: true, riseIsBad: true },
+    {
+      key: 'failureRate',
+      now: rate(now),
+      before: rate(before),
+      rate: true,
+      riseIsBad: true,
+      ...(finals < MIN_RATE_VOLUME ? { tooFew: finals } : {}),
+    },
     { key: 'delivered', now: n(now, 'delivered'), before: n(before, 'delivered'), rate: false, riseIsBad: false },
+    // Spam-filtered and quarantined mail: not a delivery problem, but an admin asks where it went.
+    { key: 'filtered', now: n(now, 'filtered'), before: n(before, 'filtered'), rate: false, riseIsBad: true },
   ];
 
   // The chart, and the per-bucket series behind each destination's and connector's sparkline.
@@ -169,6 +200,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     to,
     dataUntil: input.dataUntil,
     headline,
+    previous: previousCoverage(input.summaries, from, length),
     categories,
     hours: Math.round(length / HOUR),
     bars,

@@ -15,4 +15,6 @@ export const DIGEST_MIN_CHANGE = 10;
 
 /** The query API's trend arrow: up at this ratio to the previous period or more, down at its inverse-ish counterpart or less. A glance, not an alert. */
 export const TREND_UP_RATIO = 1.2;
+/** A failure rate over fewer final outcomes than this is not shown: one failed message of one is not "100 %". */
+export const MIN_RATE_VOLUME = 20;
 export const TREND_DOWN_RATIO = 0.8;
