@@ -82,4 +82,32 @@ describe('buildDigest', () => {
     expect(d.text).toContain('No failures or deferrals in this period.');
     expect(d.text).toMatch(/gone\s+4\.4\.316\s+40 → 0/);
   });
+
+  it('compares with nothing when the previous period has no data, and gives no rate over too few final outcomes (issue 12, 7)', () => {
+    const group = (outcome: 'deferred' | 'failed', events: number) => ({
+      outcome,
+      code: outcome === 'failed' ? '5.1.10' : '4.4.316',
+      category: outcome === 'failed' ? ('recipient' as const) : ('connection-refused' as const),
+      owner: outcome === 'failed' ? ('recipient-side' as const) : ('our-servers' as const),
+      connector: null,
+      destination: 'mail.contoso.com',
+      domain: 'contoso.com',
+      events,
+      messages: events,
+    });
+    const summary: HourlySummary = {
+      schema: 1,
+      tenant: 't',
+      hour: new Date(to - 3_600_000).toISOString().replace('.000', ''),
+      rollupVersion: 1,
+      sources: 1,
+      totals: { delivered: 0, deferred: 30, failed: 1, expired: 0, filtered: 0 },
+      groups: [group('deferred', 30), group('failed', 1)],
+    };
+    const d = buildDigest({ tenant: 't', lang: 'en', from, to, summaries: [summary], incidents: [] });
+    expect(d.text).toContain('31 failed, deferred or expired; too few final outcomes for a rate (1 of 1)');
+    expect(d.text).not.toContain('100.0 %');
+    expect(d.text).toContain('Since the previous period:\n  no data in the previous period: nothing to compare with');
+    expect(d.text).not.toMatch(/new\s+4\.4\.316/);
+  });
 });

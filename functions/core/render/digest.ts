@@ -1,7 +1,7 @@
 import { localeOf } from '../vocabulary/language.ts';
 import { FINAL_OUTCOMES, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
 import { eventsOf, NO_CODE, tally, type Tally } from './tally.ts';
-import { DIGEST_BETTER_FACTOR, DIGEST_MIN_CHANGE, DIGEST_WORSE_FACTOR } from '../vocabulary/thresholds.ts';
+import { DIGEST_BETTER_FACTOR, DIGEST_MIN_CHANGE, DIGEST_WORSE_FACTOR, MIN_RATE_VOLUME } from '../vocabulary/thresholds.ts';
 import { HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import { explainStatus } from '../classify/classify.ts';
@@ -46,6 +46,8 @@ const W = {
     failedRate: 'permanently failed',
     changes: 'Since the previous period',
     noChanges: 'no change worth noting',
+    noPrevious: 'no data in the previous period: nothing to compare with',
+    tooFew: (n: string) => `too few final outcomes for a rate (${n})`,
     new: 'new',
     worse: 'worse',
     better: 'better',
@@ -73,6 +75,8 @@ const W = {
     failedRate: 'falliti in modo definitivo',
     changes: 'Rispetto al periodo precedente',
     noChanges: 'nessun cambiamento rilevante',
+    noPrevious: 'nessun dato nel periodo precedente: niente da confrontare',
+    tooFew: (n: string) => `troppo pochi esiti finali per un tasso (${n})`,
     new: 'nuovo',
     worse: 'peggiorato',
     better: 'migliorato',
@@ -154,13 +158,18 @@ export function buildDigest(input: DigestInput): Notification {
     '',
     now.problems === 0
       ? w.quiet
-      : `${fmt(now.problems)} ${w.problems}; ${pct(now.failed, now.final)} ${w.failedRate} (${fmt(now.failed)} ${w.of} ${fmt(now.final)} ${w.final})`,
+      : now.final < MIN_RATE_VOLUME
+        ? `${fmt(now.problems)} ${w.problems}; ${w.tooFew(`${fmt(now.failed)} ${w.of} ${fmt(now.final)}`)}`
+        : `${fmt(now.problems)} ${w.problems}; ${pct(now.failed, now.final)} ${w.failedRate} (${fmt(now.failed)} ${w.of} ${fmt(now.final)} ${w.final})`,
     ...(input.report ? ['', `${w.dashboard} (${w.validUntil} ${iso(input.report.expiresAt)}):`, input.report.url] : []),
     '',
     `${w.changes}:`,
-    ...(changes.length
-      ? changes.slice(0, 8).map((c) => `  ${w[c.kind].padEnd(12)} ${c.code.padEnd(9)} ${fmt(c.before)} → ${fmt(c.now)}`)
-      : [`  ${w.noChanges}`]),
+    // Against a period without any data every code would read as "new".
+    ...(before.outcomes.size === 0
+      ? [`  ${w.noPrevious}`]
+      : changes.length
+        ? changes.slice(0, 8).map((c) => `  ${w[c.kind].padEnd(12)} ${c.code.padEnd(9)} ${fmt(c.before)} → ${fmt(c.now)}`)
+        : [`  ${w.noChanges}`]),
   ];
   if (codes.length) {
     lines.push('', `${w.topCodes}:`);
