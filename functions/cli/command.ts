@@ -92,15 +92,16 @@ export function durationOption(name: string, text: string, expected: string): nu
 }
 
 /**
- * Drill-down commands as this run of mailflow would take them: `npx mailflow` when npm exec started
- * it, `npm run mailflow --` from the project's script, else `mailflow`; the bucket, or the data
- * folder when it is not the default.
+ * Drill-down commands as this run of mailflow would take them: `npx mailflow` when npm started it
+ * (`npx`, or a script of the project), else `mailflow`; the bucket, or the data folder when it is
+ * not the default.
  */
 export function localDrill(
   where: { dataDir?: string; bucket?: string | undefined },
   env: Record<string, string | undefined> = process.env,
 ): DrillContext {
-  const cli = env.npm_command === 'exec' ? 'npx mailflow' : env.npm_command === 'run-script' ? 'npm run mailflow --' : 'mailflow';
+  // npm exec (npx) and npm run (the demo, the project's scripts) both mean a project folder, where npx finds it.
+  const cli = env.npm_command ? 'npx mailflow' : 'mailflow';
   if (where.bucket) return { cli, store: ['--bucket', where.bucket] };
   const dataDir = where.dataDir ?? DEFAULT_DATA_DIR;
   return { cli, store: dataDir === DEFAULT_DATA_DIR ? [] : ['--data-dir', dataDir] };

@@ -21,8 +21,8 @@ describe('drill-down commands run as printed (issue 12, 10)', () => {
       cli: 'npx mailflow',
       store: ['--data-dir', '/tmp/x y'],
     });
-    expect(localDrill({ bucket: 'mailflow-data' }, { npm_command: 'run-script' })).toEqual({
-      cli: 'npm run mailflow --',
+    expect(localDrill({ bucket: 'mailflow-data' }, { npm_command: 'run' })).toEqual({
+      cli: 'npx mailflow',
       store: ['--bucket', 'mailflow-data'],
     });
     expect(drillCommand({ cli: 'npx mailflow', store: ['--data-dir', '/tmp/x y'] }, ['--where', "connector=O'Brien; rm -rf ~"])).toBe(
