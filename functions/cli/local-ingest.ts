@@ -71,7 +71,9 @@ export function describe(r: Receipt): string {
     default: {
       const failures = (r.events?.deferred ?? 0) + (r.events?.failed ?? 0) + (r.events?.expired ?? 0);
       let line = `✓ ${name}: ${r.family}, ${r.rows.toLocaleString('en-US')} rows, ${failures.toLocaleString('en-US')} failed or deferred; ${r.counted.toLocaleString('en-US')} events counted`;
-      if (r.alreadyCounted) line += ` (${r.alreadyCounted.toLocaleString('en-US')} already counted from other uploads)`;
+      // The rollups cannot tell a row repeated in this file from one another upload brought: say both.
+      if (r.alreadyCounted)
+        line += ` (${r.alreadyCounted.toLocaleString('en-US')} already counted: repeated in this file or in other uploads)`;
       line += `, ${r.hours} hour(s)`;
       const first = r.rejectedRows.samples[0];
       // The reason quotes the file (a date's text): control characters are dropped before a terminal sees them.
