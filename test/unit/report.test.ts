@@ -124,6 +124,34 @@ describe('the report model', () => {
     expect(asked.to).toBe(Date.parse('2026-11-21T11:00:00Z'));
   });
 
+  it('all tenants together: one row per tenant, most problems first, with where each tenant’s data ends (issue 12, 7)', async () => {
+    const store = await fixture();
+    // A third tenant whose data stopped three days earlier: it stays in the table, with its date.
+    await ingestBytes(
+      store,
+      'old.csv',
+      utf8(HEAD + row('10', 'o1', 'Defer', '450 4.4.316 Connection refused').replace('2026-11-20', '2026-11-17')),
+      {
+        tenant: 'tailspin',
+      },
+    );
+    const input = await loadReportInput(store, { tenant: null, tenants: ['contoso', 'fabrikam', 'tailspin'], range: '24h', now });
+    const m = buildReportModel({ ...input, lang: 'en' });
+    expect(m.tenants).toEqual([
+      { tenant: 'contoso', problems: 36, failed: 2, deferred: 34, failureRate: null, dataUntil: Date.parse('2026-11-20T11:00:00Z') },
+      { tenant: 'fabrikam', problems: 7, failed: 0, deferred: 7, failureRate: null, dataUntil: Date.parse('2026-11-20T11:00:00Z') },
+      { tenant: 'tailspin', problems: 0, failed: 0, deferred: 0, failureRate: null, dataUntil: Date.parse('2026-11-17T11:00:00Z') },
+    ]);
+    const { html } = await renderReport(store, { mode: 'static', lang: 'en', tenant: null, range: '24h', ranges: ['24h'], now });
+    expect(html).toContain('<h2>By tenant</h2>');
+    expect(html).toMatch(/<tr><td>tailspin<\/td><td class="n">0<\/td>.*2026-11-17 11:00<\/td><\/tr>/);
+    // One tenant's view has no such table.
+    expect(
+      buildReportModel({ ...(await loadReportInput(store, { tenant: 'contoso', tenants: ['contoso'], range: '24h', now })), lang: 'en' })
+        .tenants,
+    ).toEqual([]);
+  });
+
   it('all tenants together add up the tenants', async () => {
     const store = await fixture();
     const input = await loadReportInput(store, { tenant: null, tenants: ['contoso', 'fabrikam'], range: '24h', now });

@@ -53,6 +53,7 @@ const WORDS = {
     vsBefore: 'vs previous',
     new: 'new',
     chart: 'Deferred and failed per hour, by category',
+    byTenant: 'By tenant',
     quiet: 'No deferred or failed deliveries in this period.',
     codes: 'Top codes',
     code: 'Code',
@@ -110,6 +111,7 @@ const WORDS = {
     vsBefore: 'rispetto al precedente',
     new: 'nuovo',
     chart: 'Rinviati e falliti per ora, per categoria',
+    byTenant: 'Per tenant',
     quiet: 'Nessuna consegna rinviata o fallita in questo periodo.',
     codes: 'Codici principali',
     code: 'Codice',
@@ -283,7 +285,7 @@ function renderView(m: ReportModel, range: string, hidden: boolean): string {
   return `<section class="view" data-tenant="${esc(m.tenant ?? ALL_TENANTS)}" data-range="${esc(range)}" data-from="${new Date(m.from).toISOString()}" data-to="${new Date(m.to).toISOString()}"${hidden ? ' hidden' : ''}>
 <p class="period">${period}</p>
 <div class="cards">${m.headline.map((h) => card(h, m.lang, m.previous)).join('')}</div>
-<h2>${w.chart}</h2>
+${m.tenants.length ? tenantTable(m) : ''}<h2>${w.chart}</h2>
 ${m.bars.length ? chart(m) : `<p class="muted">${w.quiet}</p>`}
 <h2>${w.codes}</h2>
 ${
@@ -335,6 +337,21 @@ function badRows(r: Receipt, words: (n: number, line: number | undefined) => str
   const { count, samples } = r.rejectedRows;
   if (!count) return '';
   return `${words(count, samples[0]?.line)}: ${samples[0]?.reason ?? ''}`;
+}
+
+/** All tenants together: which customer is worst, and whose data stopped. */
+function tenantTable(m: ReportModel): string {
+  const w = WORDS[m.lang];
+  const fmt = number(m.lang);
+  const rows = m.tenants
+    .map(
+      (t) =>
+        `<tr><td>${esc(t.tenant)}</td><td class="n">${fmt(t.problems)}</td><td class="n">${fmt(t.failed)}</td><td class="n hide-narrow">${fmt(t.deferred)}</td><td class="n">${t.failureRate === null ? '–' : percent(t.failureRate, m.lang)}</td><td class="n hide-narrow">${t.dataUntil === null ? w.noData : esc(time(t.dataUntil))}</td></tr>`,
+    )
+    .join('');
+  return `<h2>${w.byTenant}</h2>
+<div class="scroll"><table class="tenants"><thead><tr><th>${w.tenant}</th><th>${w.problems}</th><th>${w.failed}</th><th class="hide-narrow">${w.deferred}</th><th>${w.failureRate}</th><th class="hide-narrow">${w.dataUntil}</th></tr></thead><tbody>${rows}</tbody></table></div>
+`;
 }
 
 function card(h: Headline, lang: Lang, previous: ReportModel['previous']): string {

@@ -76,7 +76,20 @@ export async function loadReportInput(
     summaries = await read(to);
   }
   const from = to - length;
+  // All tenants together: each tenant's own data end, so one whose data stopped earlier shows it.
+  const tenantsUntil: Record<string, number | null> = {};
+  if (!options.tenant) for (const t of scope) tenantsUntil[t] = await dataUntil(store, [t]);
   const incidents: Incident[] = [];
   for (const tenant of scope) incidents.push(...(await readIncidents(store, tenant)));
-  return { tenant: options.tenant, from, to, summaries, incidents, receipts: await recentReceipts(store, scope, 20), dataUntil: until };
+  const receipts = await recentReceipts(store, scope, 20);
+  return {
+    tenant: options.tenant,
+    from,
+    to,
+    summaries,
+    incidents,
+    receipts,
+    dataUntil: until,
+    ...(options.tenant ? {} : { tenantsUntil }),
+  };
 }

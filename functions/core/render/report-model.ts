@@ -29,6 +29,19 @@ export interface ReportInput {
   receipts: readonly Receipt[];
   /** The latest hour with data (ms, end of that hour), to show how fresh the view is. */
   dataUntil: number | null;
+  /** All tenants together: where each tenant's data ends (null: none), so a stale one shows as such. */
+  tenantsUntil?: Readonly<Record<string, number | null>>;
+}
+
+/** One tenant's line in the all-tenants view: which customer is worst. */
+export interface TenantRow {
+  tenant: string;
+  problems: number;
+  failed: number;
+  deferred: number;
+  /** Null when there are fewer final outcomes than MIN_RATE_VOLUME. */
+  failureRate: number | null;
+  dataUntil: number | null;
 }
 
 export interface Headline {
@@ -80,6 +93,8 @@ export interface ReportModel {
    * days for longer ranges. Less than `of` means a trend would compare with a partial period.
    */
   previous: { covered: number; of: number; unit: 'hour' | 'day' };
+  /** All tenants together: one row per tenant, most problems first; empty for one tenant. */
+  tenants: TenantRow[];
   /** Categories in chart order (those present), and one bar per hour with problems. */
   categories: Category[];
   hours: number;
@@ -94,6 +109,33 @@ export interface ReportModel {
 
 export function sparkStep(from: number, to: number): number {
   return to - from > 7 * DAY ? DAY : HOUR;
+}
+
+function tenantRows(
+  summaries: readonly HourlySummary[],
+  from: number,
+  to: number,
+  until: Readonly<Record<string, number | null>>,
+): TenantRow[] {
+  const rows = Object.keys(until).map((tenant) => {
+    const t = tally(
+      summaries.filter((s) => s.tenant === tenant),
+      from,
+      to,
+      '',
+    );
+    const finals = eventsOf(t, FINAL_OUTCOMES);
+    const failed = eventsOf(t, UNDELIVERED_OUTCOMES);
+    return {
+      tenant,
+      problems: eventsOf(t, PROBLEM_OUTCOMES),
+      failed,
+      deferred: eventsOf(t, ['deferred']),
+      failureRate: finals >= MIN_RATE_VOLUME ? failed / finals : null,
+      dataUntil: until[tenant] ?? null,
+    };
+  });
+  return rows.sort((a, b) => b.problems - a.problems || (a.tenant < b.tenant ? -1 : 1));
 }
 
 /** From the first hour with data in the previous period to its end, in whole units (the unit rounds up). */
@@ -201,6 +243,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     dataUntil: input.dataUntil,
     headline,
     previous: previousCoverage(input.summaries, from, length),
+    tenants: input.tenant === null && input.tenantsUntil ? tenantRows(input.summaries, from, to, input.tenantsUntil) : [],
     categories,
     hours: Math.round(length / HOUR),
     bars,
