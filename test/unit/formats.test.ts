@@ -146,6 +146,13 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
       ['DEFER', 'deferred', '4.4.1', 'network-timeout'],
       ['FAIL', 'expired', '4.4.7', 'remote-server'],
     ]);
+    // The receiving server is a destination; our own server, which wrote the entry (EX2010), is not (issue 12, 10).
+    expect(events.filter((e) => e.outcome !== 'other').map((e) => [e.event, e.server, e.ip])).toEqual([
+      ['FAIL', 'mx1.fabrikam.com', '203.0.113.10'],
+      ['DROP', null, null],
+      ['DEFER', null, null],
+      ['FAIL', null, null],
+    ]);
   });
 
   it('Get-MessageTrackingLog | Export-Csv: braces unwrapped, local time shifted by --tz', async () => {

@@ -314,8 +314,7 @@ function logMapper(
       const key = get(r, netId) || get(r, msgId) || get(r, internalId) || `${senderText}|${timeText}`;
       const d = direction(get(r, dir));
       const connector = get(r, conn) || null;
-      const server = get(r, host) || null;
-      const serverIp = get(r, ip) || null;
+      const { server, ip: serverIp } = remoteServer(ev, get(r, host), get(r, ip));
       emitPerRecipient(out, get(r, rcpt), hint === 'delivered' ? '' : get(r, status), ';', {
         timeText,
         messageKey: key,
@@ -370,12 +369,22 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
         event: ev,
         outcomeHint: hint,
         connector: get(r, conn) || null,
-        server: get(r, host) || null,
-        ip: get(r, ip) || null,
+        ...remoteServer(ev, get(r, host), get(r, ip)),
         line: r.line,
       });
     },
   };
+}
+
+/**
+ * In tracking logs the server fields name either the receiving server (`mx1.fabrikam.com`) or the
+ * server that wrote the entry, our own (`EX2010`, an Exchange Online `….prod.outlook.com` host),
+ * which is no destination: a bare NetBIOS name or an Exchange Online internal host is dropped,
+ * with its IP. The status text's LastAttemptedServerName, when there is one, says where it went.
+ */
+function remoteServer(event: string, host: string, ip: string): { server: string | null; ip: string | null } {
+  const ours = !/^SEND/i.test(event) && host !== '' && (!host.includes('.') || /\.prod\.outlook\.com$/i.test(host));
+  return ours ? { server: null, ip: null } : { server: host || null, ip: ip || null };
 }
 
 /**
