@@ -90,3 +90,35 @@ describe('resource bounds of hostile input (I21, I23, I25)', () => {
     expect(await errorOf(readAll(gzipSync(png)))).toMatchObject({ code: 'NOT_TEXT' });
   });
 });
+
+describe('status parsing is bounded (issue 16, 4)', () => {
+  // Shapes that made backtracking regexes quadratic (a 0.5 MB "Message expired," run took 22 s), each at 1 MiB.
+  const MiB1 = 1024 * 1024;
+  const fill = (unit: string) => unit.repeat(Math.ceil(MiB1 / unit.length)).slice(0, MiB1);
+  it.each([
+    ['Message expired, repeated', fill('Message expired,')],
+    ['open parentheses', fill('(450 4.4.316 ')],
+    ['LED= repeated', fill('LED=450 ')],
+    ['an unclosed tag', '[LastAttemptedServerName=' + fill('[')],
+    ['dotted digits', fill('4.4.4.')],
+    ['a proxy host name', 'OutboundProxyTargetHostName: ' + fill('a.')],
+  ])('a 1 MiB status of %s classifies in well under a second', async (_name, text) => {
+    const { classifyStatus, explainStatus } = await import('../../functions/core/classify/classify.ts');
+    const started = performance.now();
+    const c = classifyStatus(text, 'failed');
+    explainStatus(text);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(['failed', 'expired']).toContain(c.outcome); // "Message expired" reads as an expiry, as it should
+  });
+
+  it('reads the code and the tags of a real status followed by 1 MiB of junk', async () => {
+    const { classifyStatus } = await import('../../functions/core/classify/classify.ts');
+    const real =
+      '[{LED=450 4.4.316 Connection refused [Message=Socket error code 10061] [LastAttemptedServerName=mail.contoso.com] [LastAttemptedIP=198.51.100.25:25]}]';
+    expect(classifyStatus(real + fill('Message expired,'), 'deferred')).toMatchObject({
+      code: '4.4.316',
+      category: 'connection-refused',
+      destination: { server: 'mail.contoso.com', ip: '198.51.100.25' },
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import { CATEGORY_NOUNS, CATEGORY_TEXTS } from './category-texts.ts';
 import { BLOCK_LIST, CODE_TABLE, type CodeEntry, type CodeVariant, type Text3 } from './codes.ts';
-import { parseStatus } from './parse-status.ts';
+import { parseStatus, statusHead } from './parse-status.ts';
 import type { Category, Classification, Owner } from './types.ts';
 import type { Outcome } from '../vocabulary/outcomes.ts';
 import type { Lang } from '../vocabulary/language.ts';
@@ -153,7 +153,8 @@ function fallbackCategory(code: string | null, text: string): Category {
  * Classifies one status. `eventOutcome` is what the export's event or status word says
  * (`Defer` → deferred, `Fail` → failed …); without it (explain), the code decides.
  */
-export function classifyStatus(text: string, eventOutcome?: Outcome): Classification {
+export function classifyStatus(full: string, eventOutcome?: Outcome): Classification {
+  const text = statusHead(full);
   const p = parseStatus(text);
   const destination = { server: p.server, ip: p.ip };
   const base = eventOutcome ?? outcomeFromCode(p.code, p.replyCode, text);
@@ -217,7 +218,8 @@ export interface Explanation extends Classification {
 }
 
 /** Everything `mailflow explain` says about a pasted status line or a bare code. */
-export function explainStatus(input: string, lang: Lang = 'en'): Explanation {
+export function explainStatus(full: string, lang: Lang = 'en'): Explanation {
+  const input = statusHead(full);
   const c = classifyStatus(input);
   let texts: Text3;
   if (c.category) texts = resolve(c.code, input).texts[lang];

@@ -13,12 +13,24 @@ export interface ParsedStatus {
   ip: string | null;
 }
 
+/**
+ * Statuses are read up to this many characters: real ones are under 2 KB, with the code and the tags
+ * at the start, and no hostile text can make matching cost more than this much (issue 16, 4).
+ */
+export const MAX_STATUS_CHARS = 8192;
+
+/** The part of a status text that is read (see MAX_STATUS_CHARS). */
+export function statusHead(text: string): string {
+  return text.length > MAX_STATUS_CHARS ? text.slice(0, MAX_STATUS_CHARS) : text;
+}
+
 const LED = /LED=(\d{3})(?:[ -]+([245]\.\d{1,3}\.\d{1,3}))?/;
 const REPLY_AND_CODE = /(?<![\d.])([245]\d\d)[ -]+([245]\.\d{1,3}\.\d{1,3})(?![\d])/;
 const BARE_CODE = /(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/;
 const BARE_REPLY = /^\s*(?:[^']*returned\s*')?([245]\d\d)(?:\s|$)/i;
 
-export function parseStatus(text: string): ParsedStatus {
+export function parseStatus(full: string): ParsedStatus {
+  const text = statusHead(full);
   let code: string | null = null;
   let replyCode: string | null = null;
   let after = -1;
@@ -103,8 +115,17 @@ function innerReply(text: string): string | null {
   const old = brace(text, /\{MSG=/i);
   if (old && !/OutboundProxy/i.test(old) && /[a-z]/i.test(old)) return old;
   // NDR form: `… Message expired, cannot connect to remote server(451 5.7.3 STARTTLS is required …)`.
-  const paren = /\((\d{3}[ -][245]\.\d{1,3}\.\d{1,3}[^)]*)\)/.exec(text) ?? /Message expired,[^(]*\(([^)]+)\)/i.exec(text);
-  return paren && !/^ErrorRetry$/i.test(paren[1]!.trim()) ? clean(paren[1]!) : null;
+  const paren = /\((\d{3}[ -][245]\.\d{1,3}\.\d{1,3}[^)]*)\)/.exec(text)?.[1] ?? afterExpired(text);
+  return paren && !/^ErrorRetry$/i.test(paren.trim()) ? clean(paren) : null;
+}
+
+/** `Message expired, … (reason)`: the first parenthesis after it, found by search (a regex here backtracked quadratically). */
+function afterExpired(text: string): string | null {
+  const at = text.search(/Message expired,/i);
+  if (at < 0) return null;
+  const open = text.indexOf('(', at);
+  const close = open < 0 ? -1 : text.indexOf(')', open + 1);
+  return close > open + 1 ? text.slice(open + 1, close) : null;
 }
 
 function clean(v: string): string | null {
