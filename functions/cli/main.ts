@@ -1,6 +1,7 @@
 import { isMailflowError, UsageError } from '../core/errors.ts';
 import type { Io } from './args.ts';
 import { noCredentials } from '../adapters/errors.ts';
+import { safeIo } from './safe-io.ts';
 
 const HELP = `mailflow — why Exchange Online mail stops flowing
 
@@ -44,8 +45,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 /** Runs one command; returns the exit code. Never calls process.exit, so tests can call it. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], raw: Io): Promise<number> {
   const [command, ...rest] = argv;
+  // generate writes sample exports byte for byte (UTF-16 has NUL bytes); every other command's
+  // output, and every error message, carries text from exports and is neutralised for the terminal.
+  const io = command === 'generate' ? raw : safeIo(raw);
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.stdout.write(HELP);
     return command ? 0 : 2;

@@ -1,3 +1,5 @@
+import { terminalSafe } from '../core/vocabulary/text.ts';
+
 /**
  * A one-line progress bar with bytes/s for long ingestions, on a terminal only: nothing when
  * output is piped or JSON is asked for.
@@ -25,7 +27,7 @@ export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean
     const frac = total ? Math.min(seen / total, 1) : 0;
     const width = 24;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-    const line = `${label.slice(-40).padEnd(40)} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${(seen / 1e6 / secs).toFixed(1)} MB/s`;
+    const line = `${terminalSafe(label).slice(-40).padEnd(40)} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${(seen / 1e6 / secs).toFixed(1)} MB/s`;
     stream.write(`\r${line.slice(0, (stream.columns ?? 100) - 1)}`);
   };
   return {

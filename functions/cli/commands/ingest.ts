@@ -7,6 +7,7 @@ import { UsageError } from '../../core/errors.ts';
 import type { ReadExportOptions } from '../../core/read/read-export.ts';
 import { dateOptions } from '../args.ts';
 import { createProgress, noProgress } from '../progress.ts';
+import { rawStream } from '../safe-io.ts';
 
 export const INGEST_HELP = `Usage: mailflow ingest <files | folders | globs…> [options]
 
@@ -47,7 +48,7 @@ export const ingestCommand = defineCommand({
       return 1;
     }
     const store = createFsStore({ root: dataDir });
-    const progress = values.json ? noProgress : createProgress(io.stderr);
+    const progress = values.json ? noProgress : createProgress(rawStream(io.stderr));
     const read: ReadExportOptions = { dates: dateOptions(values) };
     const alerts = await localAlerts(dataDir, values.config, io);
     const tally = { ingested: 0, duplicate: 0, empty: 0, rejected: 0, counted: 0, bytes: 0 };

@@ -11,3 +11,20 @@ export function storable<T extends string | null>(text: T): T {
   UNSTORABLE.lastIndex = 0;
   return (UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '') : text) as T;
 }
+
+// Line feed and tab stay; CR only before LF (CRLF lines of CSV output): a lone CR rewrites the line.
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` as it may reach a terminal: control characters shown as `\xHH` (`\u202e` for bidi
+ * controls) instead of acting (clearing the screen, rewriting a line, reversing text), so a hostile
+ * export cannot print a fake success line.
+ */
+export function terminalSafe(text: string): string {
+  UNPRINTABLE.lastIndex = 0;
+  if (!UNPRINTABLE.test(text)) return text;
+  return text.replace(UNPRINTABLE, (c) => {
+    const n = c.charCodeAt(0);
+    return n > 0xff ? `\\u${n.toString(16).padStart(4, '0')}` : `\\x${n.toString(16).padStart(2, '0')}`;
+  });
+}
