@@ -138,6 +138,14 @@ describe('CSV output: no formula injection (O29)', () => {
     expect(csvCell('4.4.316')).toBe('4.4.316');
   });
 
+  it('guards after every character a locale splits on: Italian, German or French Excel read ; as the separator (issue 16, 7)', () => {
+    expect(csvCell("x;=cmd|' /C calc'!A0")).toBe(`"x;'=cmd|' /C calc'!A0"`);
+    expect(csvCell('a,+1')).toBe(`"a,'+1"`);
+    expect(csvCell('a;b')).toBe('"a;b"'); // quoted, so no Excel splits it
+    expect(csvCell('\u0001=cmd')).toBe("'=cmd"); // a control character cannot hide the formula
+    expect(csvCell('mx\u001b[2J.example\u202e')).toBe('mx[2J.example');
+  });
+
   it('round-trips through RFC 4180 quoting', async () => {
     const { parse } = await import('csv-parse/sync');
     const rows = [{ connector: '=HYPERLINK("http://evil")', domain: 'a,b', events: 3, messages: 1 }];

@@ -2,15 +2,25 @@
  * CSV for spreadsheets: RFC 4180 quoting, and text cells that a spreadsheet would run as a formula
  * (`= + - @`, tab, CR, and their full-width forms) prefixed with `'` (OWASP's CSV injection advice).
  * Numbers are written as numbers and never prefixed.
+ *
+ * Excel in Italian, German or French splits a CSV on `;` (its list separator), so `x;=cmd|…` would
+ * become a cell `=cmd|…` there: a formula character after any character some locale splits on
+ * (`,` `;` tab) is prefixed too, and a cell holding one of them is always quoted. Control
+ * characters other than tab and line ends are dropped.
  */
 const FORMULA = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+const FORMULA_AFTER_SPLIT = /([,;\t])([=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/g;
+// Control characters other than tab, CR and LF (which quoting carries), and bidi overrides.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  let text = String(value);
+  // Control characters go first, so none can hide a formula character behind it.
+  let text = String(value).replace(CONTROL, '');
   if (FORMULA.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
+  text = text.replace(FORMULA_AFTER_SPLIT, "$1'$2");
+  return /[",;\t\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export function toCsv(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): string {
