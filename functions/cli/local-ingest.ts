@@ -64,6 +64,8 @@ export function describe(r: Receipt): string {
   switch (r.status) {
     case 'rejected':
       return `✗ ${name}: rejected: ${r.errorCode}: ${r.reason}`;
+    case 'partial':
+      return `✗ ${name}: partial: ${r.errorCode}: ${r.reason}; ${(r.counted + r.alreadyCounted).toLocaleString('en-US')} events of the parts read before it stay counted`;
     case 'empty':
       return `- ${name}: empty`;
     case 'duplicate':

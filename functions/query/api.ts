@@ -211,8 +211,8 @@ async function sources(q: ApiRequest['query'], store: ObjectStore): Promise<ApiR
   const f = format(q);
   const t = tenants(q);
   const status = q.status;
-  if (status && !['ingested', 'duplicate', 'empty', 'rejected'].includes(status))
-    throw new UsageError('BAD_STATUS', `status must be ingested, empty or rejected, not "${status}"`);
+  if (status && !['ingested', 'duplicate', 'empty', 'rejected', 'partial'].includes(status))
+    throw new UsageError('BAD_STATUS', `status must be ingested, duplicate, empty, rejected or partial, not "${status}"`);
   const limit = top({ top: q.limit ?? '100' })!;
   const rows: Array<Record<string, unknown>> = [];
   for (const tenant of t ?? [null]) {

@@ -142,6 +142,26 @@ describe('a file rejected earlier is read again when ingested again (issue 12, 3
   });
 });
 
+describe('a file that fails part way after parts were merged (issue 16, 6)', () => {
+  it('gets a partial receipt that says what stays counted, never "rejected" with counted events', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const whole = gzipSync(generated({ family: 'trace-summary', rows: 3000, seed: 6 }));
+    const cut = whole.subarray(0, Math.floor(whole.length * 0.7)); // a download cut short
+    const store = createMemoryStore();
+    const r = await ingestBytes(store, 'cut.csv.gz', cut, { config: { flushEvents: 500 } });
+    expect(r).toMatchObject({ status: 'partial', errorCode: 'GZIP_TRUNCATED' });
+    expect(r.counted).toBeGreaterThan(0);
+    const stored = Object.values((await snapshot(store, false)).summaries) as Array<{ groups: Array<{ events: number }> }>;
+    expect(stored.flatMap((s) => s.groups).reduce((n, g) => n + g.events, 0)).toBe(r.counted);
+    // Read again when it comes again (the parts already merged are skipped), and the whole file completes the counts once.
+    const again = await ingestBytes(store, 'cut.csv.gz', cut, { config: { flushEvents: 500 } });
+    expect(again).toMatchObject({ status: 'partial', counted: 0 });
+    expect(again.alreadyCounted).toBeGreaterThanOrEqual(r.counted); // the parts it skipped (their in-file repeats included)
+    await ingestBytes(store, 'whole.csv.gz', whole);
+    expect((await snapshot(store, false)).summaries).toEqual((await snapshot(await fresh(whole), false)).summaries);
+  });
+});
+
 async function fresh(bytes: Uint8Array): Promise<ObjectStore> {
   const store = createMemoryStore();
   await ingestBytes(store, 'x.csv', bytes);

@@ -29,7 +29,7 @@ Options:
   --date-order O      mdy or dmy, for slash dates a file cannot disambiguate itself
   --tz ZONE           zone of timestamps written without one (UTC, +02:00, Europe/Rome)
 
-Exit code 1 when any file was rejected.
+Exit code 1 when any file was rejected, or read only in part.
 `;
 
 export const ingestCommand = defineCommand({
@@ -51,22 +51,22 @@ export const ingestCommand = defineCommand({
     const progress = values.json ? noProgress : createProgress(rawStream(io.stderr));
     const read: ReadExportOptions = { dates: dateOptions(values) };
     const alerts = await localAlerts(dataDir, values.config, io);
-    const tally = { ingested: 0, duplicate: 0, empty: 0, rejected: 0, counted: 0, bytes: 0 };
+    const tally = { ingested: 0, duplicate: 0, empty: 0, rejected: 0, partial: 0, counted: 0, bytes: 0 };
     const started = Date.now();
     for (const file of files) {
       const receipt = await ingestFile(file, { store, dataDir, tenant, read, progress, alerts });
       tally[receipt.status]++;
-      tally.counted += receipt.status === 'ingested' ? receipt.counted : 0;
+      tally.counted += receipt.status === 'ingested' || receipt.status === 'partial' ? receipt.counted : 0;
       tally.bytes += receipt.bytes?.stored ?? 0;
       io.stdout.write(values.json ? `${JSON.stringify(receipt)}\n` : `${describe(receipt)}\n`);
     }
     if (!values.json && files.length > 1) {
       const secs = (Date.now() - started) / 1000;
       io.stdout.write(
-        `${files.length} files: ${tally.ingested} ingested, ${tally.duplicate} duplicate, ${tally.empty} empty, ${tally.rejected} rejected; ` +
+        `${files.length} files: ${tally.ingested} ingested, ${tally.duplicate} duplicate, ${tally.empty} empty, ${tally.rejected} rejected${tally.partial ? `, ${tally.partial} partial` : ''}; ` +
           `${tally.counted.toLocaleString('en-US')} events counted; ${(tally.bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s\n`,
       );
     }
-    return tally.rejected || missing.length ? 1 : 0;
+    return tally.rejected || tally.partial || missing.length ? 1 : 0;
   },
 });

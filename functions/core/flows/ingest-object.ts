@@ -92,7 +92,17 @@ export async function ingestObject(
     // Parts of a large file merged before the error stay: their events are real, and a corrected
     // upload of the same events will find their fingerprints.
     logger.warn('export rejected', { key: ref.key, code: read.code, line: read.line, byteOffset: read.byteOffset });
-    return finish({ ...receipt, status: 'rejected', reason: read.message, errorCode: read.code, counted: parts.counted });
+    // Counted events and `rejected` must never go together: with merged parts (by this attempt or an
+    // earlier one, whose parts this one skipped) the receipt is `partial`.
+    const status = parts.seen > 0 ? 'partial' : 'rejected';
+    return finish({
+      ...receipt,
+      status,
+      reason: read.message,
+      errorCode: read.code,
+      counted: parts.counted,
+      alreadyCounted: parts.seen - parts.counted,
+    });
   }
   if (read.empty) return finish({ ...withSummary(receipt, read), status: 'empty', reason: 'the file is empty: no header and no rows' });
 

@@ -87,7 +87,10 @@ const WORDS = {
     hoursShort: 'h',
     daysShort: 'd',
     ranges: { '24h': 'last 24 hours', '7d': 'last 7 days', '30d': 'last 30 days' } as Record<string, string>,
-    statuses: { ingested: 'ingested', duplicate: 'duplicate', empty: 'empty', rejected: 'rejected' } as Record<string, string>,
+    statuses: { ingested: 'ingested', duplicate: 'duplicate', empty: 'empty', rejected: 'rejected', partial: 'partial' } as Record<
+      string,
+      string
+    >,
   },
   it: {
     title: 'Flusso di posta',
@@ -145,7 +148,10 @@ const WORDS = {
     hoursShort: 'h',
     daysShort: 'g',
     ranges: { '24h': 'ultime 24 ore', '7d': 'ultimi 7 giorni', '30d': 'ultimi 30 giorni' } as Record<string, string>,
-    statuses: { ingested: 'acquisito', duplicate: 'duplicato', empty: 'vuoto', rejected: 'rifiutato' } as Record<string, string>,
+    statuses: { ingested: 'acquisito', duplicate: 'duplicato', empty: 'vuoto', rejected: 'rifiutato', partial: 'parziale' } as Record<
+      string,
+      string
+    >,
   },
 } as const;
 
@@ -324,7 +330,7 @@ ${
     ? `<div class="scroll"><table class="receipts"><thead><tr><th>${w.at}</th><th>${w.file}</th><th>${w.status}</th><th class="hide-narrow">${w.rows}</th><th class="hide-narrow">${w.counted}</th><th>${w.reason}</th></tr></thead><tbody>${m.receipts
         .map(
           (r) =>
-            `<tr class="${r.status === 'rejected' ? 'rejected' : ''}"><td class="n">${esc(time(Date.parse(r.ingestedAt)))}</td><td>${esc(r.key)}</td><td class="status">${esc(w.statuses[r.status] ?? r.status)}</td><td class="n hide-narrow">${fmt(r.rows)}</td><td class="n hide-narrow">${fmt(r.counted)}</td><td>${esc(r.reason ?? badRows(r, w.badRows))}</td></tr>`,
+            `<tr class="${r.status === 'rejected' || r.status === 'partial' ? 'rejected' : ''}"><td class="n">${esc(time(Date.parse(r.ingestedAt)))}</td><td>${esc(r.key)}</td><td class="status">${esc(w.statuses[r.status] ?? r.status)}</td><td class="n hide-narrow">${fmt(r.rows)}</td><td class="n hide-narrow">${fmt(r.counted)}</td><td>${esc(r.reason ?? badRows(r, w.badRows))}</td></tr>`,
         )
         .join('')}</tbody></table></div>`
     : `<p class="muted">${w.none}</p>`

@@ -4,7 +4,11 @@ import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
 import { receiptPrefix } from './layout.ts';
 import { encode, readMany, record } from './records.ts';
 
-export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected';
+/**
+ * `partial`: the file failed part way (a cut gzip, a limit) after parts of it were merged; those
+ * events stay counted (`counted`), and the receipt says so instead of `rejected` with 0.
+ */
+export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected' | 'partial';
 
 /** `results/sources/<tenant>/<sourceId>.json`: what happened to one upload. */
 export interface Receipt {
@@ -73,6 +77,11 @@ export const EXPORT_CAPS = [1_000, 5_000, 20_000, 50_000, 100_000];
  * receipts as JSON lines). When a concurrent delivery of the same upload wrote first, its receipt
  * is returned as a duplicate: its rollup writes and ours were the same.
  */
+/** A receipt of a file that could not be read to its end: the file is read again when it comes again. */
+export function rereadable(r: Receipt): boolean {
+  return r.status === 'rejected' || r.status === 'partial';
+}
+
 /** The error code of the receipt written when an upload failed every re-drive: it is not read again. */
 export const GIVEN_UP = 'REPEATED_FAILURE';
 
@@ -84,7 +93,7 @@ export async function writeReceipt(store: ObjectStore, key: string, receipt: Rec
     store,
     key,
     RECEIPT,
-    (current) => (current === null || (current.status === 'rejected' && current.errorCode !== GIVEN_UP) ? receipt : null),
+    (current) => (current === null || (rereadable(current) && current.errorCode !== GIVEN_UP) ? receipt : null),
     cas,
   );
   return r.wrote || !r.value ? receipt : asDuplicate(r.value, key);
@@ -92,7 +101,7 @@ export async function writeReceipt(store: ObjectStore, key: string, receipt: Rec
 
 /** What a repeated upload is told: when and how it was processed before, and where the receipt is. */
 export function asDuplicate(stored: Receipt, key: string): Receipt {
-  const was = stored.status === 'rejected' ? `rejected (${stored.reason})` : stored.status;
+  const was = rereadable(stored) ? `${stored.status} (${stored.reason})` : stored.status;
   return { ...stored, status: 'duplicate', reason: `already processed at ${stored.ingestedAt} as ${was}; receipt ${key}` };
 }
 
