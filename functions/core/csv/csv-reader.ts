@@ -58,7 +58,7 @@ export interface RecordView {
   readonly lineCount: number;
   /** Offset of the record's first byte in the UTF-8 text. */
   readonly byteOffset: number;
-  /** The field's text, quotes undone and UTF-8 validated; '' past the last field. */
+  /** The field's text, quotes undone; bytes that are not UTF-8 read as Windows-1252 (see notUtf8); '' past the last field. */
   text(index: number): string;
 }
 
