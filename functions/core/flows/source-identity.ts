@@ -1,7 +1,7 @@
 import type { ObjectStore } from '../ports.ts';
 import { receiptKey, sourceIdOf } from '../store/layout.ts';
 import { readJson } from '../store/records.ts';
-import { GIVEN_UP, RECEIPT, rereadable, type Receipt } from '../store/receipts.ts';
+import { RECEIPT, readAgain, type Receipt } from '../store/receipts.ts';
 import type { SourceRef } from './ingest-object.ts';
 
 export interface Identity {
@@ -30,8 +30,7 @@ export class SourceIdentity {
       const sourceId = sourceIdOf(ref.origin, ref.key, etag);
       const key = receiptKey(ref.tenant, sourceId);
       const stored = await readJson(store, key, RECEIPT);
-      const readAgain = stored !== null && rereadable(stored) && stored.errorCode !== GIVEN_UP;
-      const existing = stored && !readAgain ? stored : null;
+      const existing = stored && !readAgain(stored) ? stored : null;
       if (existing) this.stop.abort();
       return { etag, sourceId, receiptKey: key, existing };
     });

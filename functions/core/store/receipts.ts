@@ -77,9 +77,17 @@ export const EXPORT_CAPS = [1_000, 5_000, 20_000, 50_000, 100_000];
  * receipts as JSON lines). When a concurrent delivery of the same upload wrote first, its receipt
  * is returned as a duplicate: its rollup writes and ours were the same.
  */
-/** A receipt of a file that could not be read to its end: the file is read again when it comes again. */
-export function rereadable(r: Receipt): boolean {
+/** A receipt of a file that could not be read to its end. */
+function unfinished(r: Receipt): boolean {
   return r.status === 'rejected' || r.status === 'partial';
+}
+
+/**
+ * Whether a file with this receipt is read again when it comes again: one that could not be read to
+ * its end (a newer mailflow, or other limits, may read it), unless it was given up on (GIVEN_UP).
+ */
+export function readAgain(r: Receipt): boolean {
+  return unfinished(r) && r.errorCode !== GIVEN_UP;
 }
 
 /** The error code of the receipt written when an upload failed every re-drive: it is not read again. */
@@ -87,21 +95,14 @@ export const GIVEN_UP = 'REPEATED_FAILURE';
 
 export async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt, cas: CasOptions): Promise<Receipt> {
   if (await createIfAbsent(store, key, encode(receipt))) return receipt;
-  // Only a rejected receipt is replaced (the file was read again); any other one won the race. A
-  // receipt that gives up on a source always stands.
-  const r = await casUpdate(
-    store,
-    key,
-    RECEIPT,
-    (current) => (current === null || (rereadable(current) && current.errorCode !== GIVEN_UP) ? receipt : null),
-    cas,
-  );
+  // Only the receipt of a file that is read again (readAgain) is replaced; any other one won the race.
+  const r = await casUpdate(store, key, RECEIPT, (current) => (current === null || readAgain(current) ? receipt : null), cas);
   return r.wrote || !r.value ? receipt : asDuplicate(r.value, key);
 }
 
 /** What a repeated upload is told: when and how it was processed before, and where the receipt is. */
 export function asDuplicate(stored: Receipt, key: string): Receipt {
-  const was = rereadable(stored) ? `${stored.status} (${stored.reason})` : stored.status;
+  const was = unfinished(stored) ? `${stored.status} (${stored.reason})` : stored.status;
   return { ...stored, status: 'duplicate', reason: `already processed at ${stored.ingestedAt} as ${was}; receipt ${key}` };
 }
 
