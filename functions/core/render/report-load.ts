@@ -63,7 +63,12 @@ export async function loadReportInput(
   options: { tenant: string | null; tenants: readonly string[]; range: RangeName; to?: number; now: number },
 ): Promise<Omit<ReportInput, 'lang'>> {
   const scope = options.tenant ? [options.tenant] : options.tenants;
-  const until = await dataUntil(store, scope);
+  // All tenants together: each tenant's own data end (so one whose data stopped earlier shows it),
+  // and the view's end is the latest of them; one tenant: its own.
+  const tenantsUntil: Record<string, number | null> = {};
+  if (!options.tenant) for (const t of scope) tenantsUntil[t] = await dataUntil(store, [t]);
+  const ends = Object.values(tenantsUntil).filter((t): t is number => t !== null);
+  const until = options.tenant ? await dataUntil(store, scope) : ends.length ? Math.max(...ends) : null;
   const length = RANGES[options.range];
   const read = (end: number) => readSummaries(store, summaryKeysInRange(store, { from: end - 2 * length, to: end, tenants: [...scope] }));
   let to = options.to ?? until ?? hourCeil(options.now);
@@ -76,9 +81,6 @@ export async function loadReportInput(
     summaries = await read(to);
   }
   const from = to - length;
-  // All tenants together: each tenant's own data end, so one whose data stopped earlier shows it.
-  const tenantsUntil: Record<string, number | null> = {};
-  if (!options.tenant) for (const t of scope) tenantsUntil[t] = await dataUntil(store, [t]);
   const incidents: Incident[] = [];
   for (const tenant of scope) incidents.push(...(await readIncidents(store, tenant)));
   const receipts = await recentReceipts(store, scope, 20);
