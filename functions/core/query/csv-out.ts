@@ -1,3 +1,5 @@
+import { withoutControls } from '../vocabulary/text.ts';
+
 /**
  * CSV for spreadsheets: RFC 4180 quoting, and text cells that a spreadsheet would run as a formula
  * (`= + - @`, tab, CR, and their full-width forms) prefixed with `'` (OWASP's CSV injection advice).
@@ -10,14 +12,12 @@
  */
 const FORMULA = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 const FORMULA_AFTER_SPLIT = /([,;\t])([=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/g;
-// Control characters other than tab, CR and LF (which quoting carries), and bidi overrides.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
   // Control characters go first, so none can hide a formula character behind it.
-  let text = String(value).replace(CONTROL, '');
+  let text = withoutControls(String(value));
   if (FORMULA.test(text)) text = `'${text}`;
   text = text.replace(FORMULA_AFTER_SPLIT, "$1'$2");
   return /[",;\t\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text;

@@ -12,6 +12,14 @@ export function storable<T extends string | null>(text: T): T {
   return (UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '') : text) as T;
 }
 
+// The same, but tab, CR and LF kept: text whose lines matter (a CSV cell, quoted).
+const UNSTORABLE_IN_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` without control characters and bidi overrides, keeping tab, CR and LF. */
+export function withoutControls(text: string): string {
+  return text.replace(UNSTORABLE_IN_LINES, '');
+}
+
 // Line feed and tab stay; CR only before LF (CRLF lines of CSV output): a lone CR rewrites the line.
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
