@@ -73,6 +73,28 @@ describe('resource bounds of hostile input (I21, I23, I25)', () => {
     expect(cols.peakRssMiB - cols.baselineRssMiB).toBeLessThan(64);
   });
 
+  // Issue 16 (1): a 0.9 MB row naming 60,000 recipients and a 200 KB host name cost 19 s and 100 MiB
+  // before field limits (every event copied the host name into its group key). Now each such row is
+  // rejected before it is expanded, a legitimate 9,000-recipient row is counted, and the next file is read.
+  it('a 60,000-recipient row and a 200 KB host name are rejected in bounded time and memory; the next file is ingested', async () => {
+    const { result, peakRssMiB, baselineRssMiB } = await runChild('hostile-rows');
+    expect(result.receipts).toEqual([
+      {
+        file: 'hostile.csv',
+        status: 'ingested',
+        bytes: expect.any(Number),
+        counted: 9_001,
+        rejected: [
+          { line: 3, reason: 'Recipients lists more than 10,000 recipients; no Exchange row holds that many' },
+          { line: 4, reason: 'ServerHostname is 200,013 bytes long; a host name has at most 255 characters' },
+        ],
+      },
+      { file: 'good.csv', status: 'ingested', bytes: expect.any(Number), counted: 492, rejected: [] },
+    ]);
+    expect(result.seconds).toBeLessThan(5);
+    expect(peakRssMiB - baselineRssMiB).toBeLessThan(96);
+  });
+
   it('I25 rejects PNG and ZIP (xlsx) signatures in under a second, saying what the file looks like', async () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array(1000).fill(7)]);
     const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, ...Array(1000).fill(1)]);

@@ -11,7 +11,7 @@ export interface Parsed {
 export function parseCsv(
   bytes: Uint8Array,
   sizes: number[] = [bytes.length || 1],
-  opts: Partial<{ maxRecordBytes: number; maxColumns: number }> = {},
+  opts: Partial<{ maxRecordBytes: number; maxColumns: number; headBytes: number }> = {},
 ): Parsed {
   let header: HeaderInfo | null = null;
   const rows: Parsed['rows'] = [];
@@ -24,7 +24,7 @@ export function parseCsv(
       },
       onRecord: (r) => {
         const fields: string[] = [];
-        for (let i = 0; i < r.fieldCount; i++) fields.push(r.text(i));
+        for (let i = 0; i < r.fieldCount; i++) fields.push(r.text(i, opts.headBytes));
         rows.push({ line: r.line, fields });
       },
       onBadRecord: (b) => bad.push(b),

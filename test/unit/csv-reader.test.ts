@@ -14,6 +14,19 @@ describe('CsvReader', () => {
     ]);
   });
 
+  // Only a status text's head is decoded (a 1 MiB field is never materialised whole for classification).
+  it('decodes only the head of a field when asked, cut at a character boundary, whatever its quoting', () => {
+    const head = (text: string, headBytes: number) => parseCsv(utf8(text), undefined, { headBytes }).rows.map((r) => r.fields);
+    expect(head('a,b\nabcdef,xy\n', 4)).toEqual([['abcd', 'xy']]);
+    // "ä" is two bytes: a cut inside it backs off to the character before
+    expect(head('a\nxäy\n', 2)).toEqual([['x']]);
+    expect(head('a\n"say ""hi"" there"\n', 7)).toEqual([['say "h']]);
+    // text after a closing quote (the messy path), cut before the closing quote and after it
+    expect(head('a,b\n"ab"cd,z\n', 2)).toEqual([['a', 'z']]);
+    expect(head('a,b\n"ab"cd,z\n', 5)).toEqual([['abc', 'z']]);
+    expect(head('a,b\n"ab"cd,z\n', 100)).toEqual([['abcd', 'z']]);
+  });
+
   it('accepts CRLF, LF and CR line endings alike', () => {
     const rows = ['h1,h2', '1,2', '"3\n3",4'];
     const lf = fields(rows.join('\n') + '\n');

@@ -152,6 +152,20 @@ const CASES: Case[] = [
     rejected: [{ line: 50, reason: /a record longer than 1048576 bytes .*its first line was skipped/ }],
   },
   {
+    name: 'a 500 KB recipient address (line 70)',
+    bytes: () => join(withField(LINES, 70, COL.recipient, 'x'.repeat(500_000) + '@contoso.com')),
+    lost: [70],
+    rows: 2000,
+    rejected: [{ line: 70, reason: /^RecipientAddress is 500,012 bytes long; an e-mail address has at most 320 characters$/ }],
+  },
+  {
+    name: 'a 400-character recipient address (line 71)',
+    bytes: () => join(withField(LINES, 71, COL.recipient, 'x'.repeat(388) + '@contoso.com')),
+    lost: [71],
+    rows: 2000,
+    rejected: [{ line: 71, reason: /^RecipientAddress is 400 characters long; an e-mail address has at most 320 characters$/ }],
+  },
+  {
     name: 'a row with 600 columns (line 60)',
     bytes: () => join(withLine(LINES, 60, LINES[59]! + ',""'.repeat(583))),
     lost: [60],

@@ -1,3 +1,5 @@
+import { MAX_STATUS_CHARS } from '../formats/field-limits.ts';
+
 /**
  * Reads a raw status text (a trace `Detail`, an extended `recipient_status`, an on-premises
  * `recipient-status`, or an NDR diagnostic line) into its parts. The primary code is the one after
@@ -12,12 +14,6 @@ export interface ParsedStatus {
   server: string | null;
   ip: string | null;
 }
-
-/**
- * Statuses are read up to this many characters: real ones are under 2 KB, with the code and the tags
- * at the start, and no hostile text can make matching cost more than this much (issue 16, 4).
- */
-export const MAX_STATUS_CHARS = 8192;
 
 /** The part of a status text that is read (see MAX_STATUS_CHARS). */
 export function statusHead(text: string): string {

@@ -58,8 +58,14 @@ export interface RecordView {
   readonly lineCount: number;
   /** Offset of the record's first byte in the UTF-8 text. */
   readonly byteOffset: number;
-  /** The field's text, quotes undone; bytes that are not UTF-8 read as Windows-1252 (see notUtf8); '' past the last field. */
-  text(index: number): string;
+  /**
+   * The field's text, quotes undone; bytes that are not UTF-8 read as Windows-1252 (see notUtf8); '' past the last field.
+   * With `maxBytes`, only the field's first bytes are decoded (cut at a character boundary): a long
+   * field is never materialised whole when only its head is read.
+   */
+  text(index: number, maxBytes?: number): string;
+  /** The field's length in bytes as written (a doubled quote counts twice): an upper bound of its text's, known before decoding. */
+  byteLength(index: number): number;
 }
 
 /** A data record that was skipped because it breaks a per-record limit; reading goes on after it. */
@@ -151,15 +157,23 @@ export class CsvReader implements RecordView {
     };
   }
 
-  text(index: number): string {
+  text(index: number, maxBytes?: number): string {
     if (index >= this.nFields || index < 0) return '';
     const s = this.starts[index]!;
-    const e = this.ends[index]!;
+    let e = this.ends[index]!;
+    if (maxBytes !== undefined && e - s > maxBytes) {
+      e = s + maxBytes;
+      while (e > s && (this.buf[e]! & 0xc0) === 0x80) e--; // not inside a UTF-8 sequence
+    }
     const fl = this.flags[index]!;
     let str = this.buf.utf8Slice(s, e);
     if (str.includes('\uFFFD')) str = this.notUtf8(str, s, e);
     if (fl & F_MESSY) return unquoteMessy(str);
     return fl & F_ESCAPED ? str.replaceAll('""', '"') : str;
+  }
+
+  byteLength(index: number): number {
+    return index >= this.nFields || index < 0 ? 0 : this.ends[index]! - this.starts[index]!;
   }
 
   /**
@@ -483,6 +497,7 @@ function unquoteMessy(raw: string): string {
   let k = 1;
   for (;;) {
     const q = raw.indexOf('"', k);
+    if (q < 0) return out + raw.slice(k); // a head cut before the closing quote (text(i, maxBytes))
     if (raw[q + 1] === '"') {
       out += raw.slice(k, q + 1);
       k = q + 2;

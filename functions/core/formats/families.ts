@@ -2,6 +2,14 @@ import type { CsvPreamble, RecordView } from '../csv/csv-reader.ts';
 import { RowError, UnrecognizedFormatError } from '../errors.ts';
 import { outcomeForEvent, outcomeForEventList } from './event-words.ts';
 import { FAMILIES, type Direction, type FamilyId, type RawEvent } from './event.ts';
+import {
+  checkFieldBytes,
+  checkFieldChars,
+  MAX_RECIPIENTS_PER_ROW,
+  STATUS_HEAD_BYTES,
+  tooManyRecipients,
+  type FieldKind,
+} from './field-limits.ts';
 import { splitTopLevel, unwrapBraces } from './lists.ts';
 
 /**
@@ -133,14 +141,13 @@ export function recognizeHeader(cells: readonly string[], preamble: CsvPreamble)
   );
 }
 
+const columnName = (cells: readonly string[], i: number): string =>
+  cells[i]!.replace(/^\uFEFF/, '')
+    .replace(/"/g, '')
+    .trim();
+
 function used(cells: readonly string[], ...idx: number[]): string[] {
-  return idx
-    .filter((i) => i >= 0)
-    .map((i) =>
-      cells[i]!.replace(/^\uFEFF/, '')
-        .replace(/"/g, '')
-        .trim(),
-    );
+  return idx.filter((i) => i >= 0).map((i) => columnName(cells, i));
 }
 
 function checkWidth(record: RecordView, width: number): void {
@@ -149,7 +156,33 @@ function checkWidth(record: RecordView, width: number): void {
   }
 }
 
-const get = (r: RecordView, i: number): string => (i < 0 ? '' : r.text(i).trim());
+type Get = (r: RecordView, i: number, kind: FieldKind) => string;
+
+/**
+ * Reads a field within its limit (field-limits.ts): its length is checked before it is decoded, so
+ * no hostile value is ever copied into events; the error names the column as the header spells it.
+ */
+function reader(cells: readonly string[]): Get {
+  return (r, i, kind) => {
+    if (i < 0) return '';
+    checkFieldBytes(columnName(cells, i), r.byteLength(i), kind);
+    return checkFieldChars(columnName(cells, i), r.text(i).trim(), kind);
+  };
+}
+
+/** A status text: only its head is decoded (what classification reads). */
+const statusHead = (r: RecordView, i: number): string => (i < 0 ? '' : r.text(i, STATUS_HEAD_BYTES).trim());
+
+/** A list field (recipients, their statuses): bounded by the record cap, its items checked one by one. */
+const listField = (r: RecordView, i: number): string => (i < 0 ? '' : r.text(i).trim());
+
+/** The recipients of a list column, each an address within its limit, at most MAX_RECIPIENTS_PER_ROW of them. */
+function recipientList(text: string, separators: string, column: string): string[] {
+  const items = splitTopLevel(text, separators, MAX_RECIPIENTS_PER_ROW);
+  if (items.length > MAX_RECIPIENTS_PER_ROW) throw tooManyRecipients(column);
+  for (const item of items) checkFieldChars(column, item, 'address');
+  return items;
+}
 
 function direction(v: string): Direction | null {
   const d = v.trim().toLowerCase();
@@ -160,6 +193,7 @@ function direction(v: string): Direction | null {
 }
 
 function traceSummary(index: Index, cells: readonly string[], width: number): FamilyMapper {
+  const get = reader(cells);
   const time = find(index, A.received);
   const rcpt = find(index, A.recipient);
   const sender = find(index, A.sender);
@@ -173,13 +207,13 @@ function traceSummary(index: Index, cells: readonly string[], width: number): Fa
     warnings: [],
     map(r, out) {
       checkWidth(r, width);
-      const st = get(r, status);
-      const timeText = get(r, time);
-      const senderText = get(r, sender);
+      const st = get(r, status, 'event');
+      const timeText = get(r, time, 'time');
+      const senderText = get(r, sender, 'address');
       out.push({
         timeText,
-        messageKey: get(r, traceId) || get(r, msgId) || `${senderText}|${timeText}`,
-        recipient: get(r, rcpt),
+        messageKey: get(r, traceId, 'messageKey') || get(r, msgId, 'messageKey') || `${senderText}|${timeText}`,
+        recipient: get(r, rcpt, 'address'),
         sender: senderText,
         direction: null,
         event: st,
@@ -187,7 +221,7 @@ function traceSummary(index: Index, cells: readonly string[], width: number): Fa
         outcomeHint: outcomeForEvent(st, true),
         connector: null,
         server: null,
-        ip: get(r, toIp) || null,
+        ip: get(r, toIp, 'ip') || null,
         line: r.line,
       });
     },
@@ -195,6 +229,7 @@ function traceSummary(index: Index, cells: readonly string[], width: number): Fa
 }
 
 function traceDetail(index: Index, cells: readonly string[], width: number): FamilyMapper {
+  const get = reader(cells);
   const time = find(index, A.detailTime);
   const event = find(index, A.event);
   const detail = find(index, A.detail);
@@ -209,24 +244,24 @@ function traceDetail(index: Index, cells: readonly string[], width: number): Fam
     warnings: rcpt < 0 ? ['the export has no RecipientAddress column: events are counted per message, not per recipient'] : [],
     map(r, out) {
       checkWidth(r, width);
-      const ev = get(r, event);
-      const timeText = get(r, time);
+      const ev = get(r, event, 'event');
+      const timeText = get(r, time, 'time');
       const hint = outcomeForEvent(ev, true);
       if (hint === 'other') return void out.push(otherEvent(timeText, ev, r.line));
-      const senderText = get(r, sender);
+      const senderText = get(r, sender, 'address');
       out.push({
         timeText,
-        messageKey: get(r, traceId) || get(r, msgId) || `${senderText}|${timeText}`,
-        recipient: get(r, rcpt),
+        messageKey: get(r, traceId, 'messageKey') || get(r, msgId, 'messageKey') || `${senderText}|${timeText}`,
+        recipient: get(r, rcpt, 'address'),
         sender: senderText,
         direction: null,
         event: ev,
         // Only what gets classified needs its status text decoded (the longest column by far).
-        statusText: hint === 'delivered' ? '' : get(r, detail),
+        statusText: hint === 'delivered' ? '' : statusHead(r, detail),
         outcomeHint: hint,
         connector: null,
         server: null,
-        ip: get(r, toIp) || null,
+        ip: get(r, toIp, 'ip') || null,
         line: r.line,
       });
     },
@@ -234,6 +269,7 @@ function traceDetail(index: Index, cells: readonly string[], width: number): Fam
 }
 
 function enhancedSummary(index: Index, cells: readonly string[], width: number): FamilyMapper {
+  const get = reader(cells);
   const time = find(index, ['origin_timestamp_utc', 'origin_timestamp']);
   const status = find(index, ['recipient_status']);
   const sender = find(index, ['sender_address']);
@@ -247,12 +283,14 @@ function enhancedSummary(index: Index, cells: readonly string[], width: number):
     warnings: ['enhanced summary reports carry no SMTP status codes: failures are counted but cannot be classified by code'],
     map(r, out) {
       checkWidth(r, width);
-      const timeText = get(r, time);
-      const senderText = get(r, sender);
-      const key = get(r, netId) || get(r, msgId) || `${senderText}|${timeText}`;
-      const d = direction(get(r, dir));
-      const connector = get(r, conn) || null;
-      for (const item of splitTopLevel(get(r, status), ';')) {
+      const timeText = get(r, time, 'time');
+      const senderText = get(r, sender, 'address');
+      const key = get(r, netId, 'messageKey') || get(r, msgId, 'messageKey') || `${senderText}|${timeText}`;
+      const d = direction(get(r, dir, 'direction'));
+      const connector = get(r, conn, 'connector') || null;
+      const items = splitTopLevel(listField(r, status), ';', MAX_RECIPIENTS_PER_ROW);
+      if (items.length > MAX_RECIPIENTS_PER_ROW) throw tooManyRecipients(columnName(cells, status));
+      for (const item of items) {
         if (!item) continue;
         const sep = item.indexOf('##');
         if (sep < 0)
@@ -260,11 +298,11 @@ function enhancedSummary(index: Index, cells: readonly string[], width: number):
             'BAD_RECIPIENT_STATUS',
             `recipient_status item "${item.slice(0, 80)}" has no "##" between address and outcome`,
           );
-        const words = item.slice(sep + 2).trim();
+        const words = checkFieldChars(columnName(cells, status), item.slice(sep + 2).trim(), 'event');
         out.push({
           timeText,
           messageKey: key,
-          recipient: item.slice(0, sep).trim(),
+          recipient: checkFieldChars(columnName(cells, status), item.slice(0, sep).trim(), 'address'),
           sender: senderText,
           direction: d,
           event: words,
@@ -288,6 +326,7 @@ function logMapper(
   width: number,
   timeCol: string,
 ): FamilyMapper {
+  const get = reader(cells);
   const time = find(index, [timeCol]);
   const event = find(index, ['event_id']);
   const rcpt = find(index, ['recipient_address']);
@@ -306,16 +345,18 @@ function logMapper(
     warnings: [],
     map(r, out) {
       checkWidth(r, width);
-      const ev = get(r, event);
+      const ev = get(r, event, 'event');
       const hint = outcomeForEvent(ev, false);
-      const timeText = get(r, time);
-      if (hint === 'other') return emitOthers(out, get(r, rcpt), ';', timeText, ev, r.line);
-      const senderText = get(r, sender);
-      const key = get(r, netId) || get(r, msgId) || get(r, internalId) || `${senderText}|${timeText}`;
-      const d = direction(get(r, dir));
-      const connector = get(r, conn) || null;
-      const { server, ip: serverIp } = remoteServer(ev, get(r, host), get(r, ip));
-      emitPerRecipient(out, get(r, rcpt), hint === 'delivered' ? '' : get(r, status), ';', {
+      const timeText = get(r, time, 'time');
+      const recipients = rcpt < 0 ? [''] : recipientList(listField(r, rcpt), ';', columnName(cells, rcpt));
+      if (hint === 'other') return emitOthers(out, recipients, timeText, ev, r.line);
+      const senderText = get(r, sender, 'address');
+      const key =
+        get(r, netId, 'messageKey') || get(r, msgId, 'messageKey') || get(r, internalId, 'messageKey') || `${senderText}|${timeText}`;
+      const d = direction(get(r, dir, 'direction'));
+      const connector = get(r, conn, 'connector') || null;
+      const { server, ip: serverIp } = remoteServer(ev, get(r, host, 'host'), get(r, ip, 'ip'));
+      emitPerRecipient(out, recipients, hint === 'delivered' ? '' : listField(r, status), {
         timeText,
         messageKey: key,
         sender: senderText,
@@ -332,6 +373,7 @@ function logMapper(
 }
 
 function trackingLogExport(index: Index, cells: readonly string[], width: number): FamilyMapper {
+  const get = reader(cells);
   const time = find(index, ['timestamp']);
   const event = find(index, ['eventid']);
   const rcpt = find(index, ['recipients']);
@@ -349,27 +391,29 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
     warnings: [],
     map(r, out) {
       checkWidth(r, width);
-      const ev = get(r, event);
-      const timeText = get(r, time);
-      const recipients = unwrapBraces(get(r, rcpt));
-      if (/^System\.(String|Object)\[\]$/.test(recipients)) {
+      const ev = get(r, event, 'event');
+      const timeText = get(r, time, 'time');
+      const recipientText = unwrapBraces(listField(r, rcpt));
+      if (/^System\.(String|Object)\[\]$/.test(recipientText)) {
         throw new RowError(
           'RECIPIENTS_NOT_EXPANDED',
           'Recipients holds "System.String[]": export with @{n="Recipients";e={$_.Recipients -join ";"}} so the addresses survive Export-Csv',
         );
       }
       const hint = outcomeForEvent(ev, false);
-      if (hint === 'other') return emitOthers(out, recipients, ';,', timeText, ev, r.line);
-      const senderText = get(r, sender);
-      emitPerRecipient(out, recipients, hint === 'delivered' ? '' : unwrapBraces(get(r, status)), ';,', {
+      const recipients = rcpt < 0 ? [''] : recipientList(recipientText, ';,', columnName(cells, rcpt));
+      if (hint === 'other') return emitOthers(out, recipients, timeText, ev, r.line);
+      const senderText = get(r, sender, 'address');
+      emitPerRecipient(out, recipients, hint === 'delivered' ? '' : unwrapBraces(listField(r, status)), {
         timeText,
-        messageKey: get(r, netId) || get(r, msgId) || get(r, internalId) || `${senderText}|${timeText}`,
+        messageKey:
+          get(r, netId, 'messageKey') || get(r, msgId, 'messageKey') || get(r, internalId, 'messageKey') || `${senderText}|${timeText}`,
         sender: senderText,
         direction: null,
         event: ev,
         outcomeHint: hint,
-        connector: get(r, conn) || null,
-        ...remoteServer(ev, get(r, host), get(r, ip)),
+        connector: get(r, conn, 'connector') || null,
+        ...remoteServer(ev, get(r, host, 'host'), get(r, ip, 'ip')),
         line: r.line,
       });
     },
@@ -408,19 +452,18 @@ function otherEvent(timeText: string, event: string, line: number): RawEvent {
   };
 }
 
-function emitOthers(out: RawEvent[], recipients: string, separators: string, timeText: string, event: string, line: number): void {
+function emitOthers(out: RawEvent[], recipients: readonly string[], timeText: string, event: string, line: number): void {
   // Still one event per recipient, so counts mean the same in every family.
-  for (const recipient of splitTopLevel(recipients, separators)) if (recipient) out.push(otherEvent(timeText, event, line));
+  for (const recipient of recipients) if (recipient) out.push(otherEvent(timeText, event, line));
 }
 
 type Shared = Omit<RawEvent, 'recipient' | 'statusText'>;
 
 /** `recipient-address` and `recipient-status` are parallel lists, in the same order. */
-function emitPerRecipient(out: RawEvent[], recipients: string, statuses: string, recipientSeparators: string, shared: Shared): void {
-  const rs = splitTopLevel(recipients, recipientSeparators);
-  let ss = splitTopLevel(statuses, ';');
+function emitPerRecipient(out: RawEvent[], rs: readonly string[], statuses: string, shared: Shared): void {
+  let ss = splitTopLevel(statuses, ';', rs.length);
   if (ss.length !== rs.length && rs.length > 1) {
-    const byComma = splitTopLevel(statuses, ',');
+    const byComma = splitTopLevel(statuses, ',', rs.length);
     if (byComma.length === rs.length) ss = byComma;
   }
   for (let i = 0; i < rs.length; i++) {

@@ -1,12 +1,13 @@
 /**
  * Splits `a;b;c` only at bracket depth 0: every LED block itself contains `};{` and reason
- * texts contain `;`, so a naive split tears statuses apart.
+ * texts contain `;`, so a naive split tears statuses apart. Stops once it has more than `max`
+ * items (the caller rejects such a list without building the rest of it).
  */
-export function splitTopLevel(text: string, separators: string): string[] {
+export function splitTopLevel(text: string, separators: string, max = Number.POSITIVE_INFINITY): string[] {
   const out: string[] = [];
   let depth = 0;
   let start = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length && out.length <= max; i++) {
     const c = text[i]!;
     if (c === '[' || c === '{' || c === '(') depth++;
     else if ((c === ']' || c === '}' || c === ')') && depth > 0) depth--;
