@@ -78,6 +78,7 @@ export class MailflowStack extends Stack {
         { id: 'results', prefix: PREFIX.results, expiration: Duration.days(config.resultsRetentionDays) },
         { id: 'athena-results', prefix: ATHENA_RESULTS_PREFIX, expiration: Duration.days(30) },
         { id: 'publish-slots', prefix: AREA.publishSlots, expiration: Duration.days(1) },
+        { id: 'publish-budgets', prefix: AREA.publishBudgets, expiration: Duration.days(2) },
         { id: 'notification-claims', prefix: AREA.notificationClaims, expiration: Duration.days(30) },
         // Why an upload failed: as long as the upload itself is kept.
         { id: 'failures', prefix: AREA.failures, expiration: Duration.days(config.incomingRetentionDays) },

@@ -195,7 +195,13 @@ describe('new codes', () => {
 describe('quiet hours', () => {
   it('holds non-critical alerts during the tenant quiet hours and lets critical ones through', async () => {
     const { inQuietHours } = await import('../../functions/core/rules/evaluate.ts');
-    const rome = { language: 'en' as const, timeZone: 'Europe/Rome', digestHour: 7, quietHours: { from: '22:00', to: '07:00' } };
+    const rome = {
+      language: 'en' as const,
+      timeZone: 'Europe/Rome',
+      digestHour: 7,
+      quietHours: { from: '22:00', to: '07:00' },
+      maxAlertsPerHour: 30,
+    };
     expect(inQuietHours(new Date('2026-11-20T22:30:00Z'), rome)).toBe(true); // 23:30 in Rome
     expect(inQuietHours(new Date('2026-11-20T05:59:00Z'), rome)).toBe(true); // 06:59
     expect(inQuietHours(new Date('2026-11-20T06:00:00Z'), rome)).toBe(false); // 07:00

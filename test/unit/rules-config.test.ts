@@ -96,6 +96,7 @@ describe('rules as data', () => {
       'kind',
       'lookback',
       'match',
+      'maxIncidents',
       'minVolume',
       'olderThan',
       'open',

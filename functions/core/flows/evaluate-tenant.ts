@@ -3,10 +3,11 @@ import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
 import { renderAlert } from '../render/alert.ts';
 import { resolveTenant, type Rule, type RulesConfig, type TenantSettings } from '../rules/config.ts';
 import { holdReason, hoursNeeded, needsDeferrals, valuesToEvaluate, type RuleValue } from '../rules/evaluate.ts';
-import { nextIncident, owed } from '../rules/incident.ts';
+import { absorbedIncident, nextIncident, owed } from '../rules/incident.ts';
 import { suppressing } from '../rules/suppressions.ts';
 import type { CasOptions } from '../store/cas.ts';
 import { claim, markPublished } from '../store/claims.ts';
+import { takePublishBudget } from '../store/publish-budget.ts';
 import { advanceDeferrals, readDeferralState } from '../store/deferral-state.ts';
 import { readSummaries } from '../store/hourly.ts';
 import { incidentKeys, readIncident, updateIncident, type Incident, type Transition } from '../store/incidents.ts';
@@ -100,10 +101,15 @@ async function applyValue(
   cas: CasOptions,
   result: EvaluationResult,
 ): Promise<void> {
+  if (v.absorbed) {
+    await updateIncident(ports.store, key, (current) => absorbedIncident(current, at), cas);
+    ports.logger.info('incident folded', { tenant, rule: v.rule.id, group: v.group });
+    return;
+  }
   const r = await updateIncident(
     ports.store,
     key,
-    (current) => nextIncident(current, v.value, v.rule, at, { tenant, group: v.group }),
+    (current) => nextIncident(current, v.value, v.rule, at, { tenant, group: v.group, folded: v.folded }),
     cas,
   );
   const incident = r.value;
@@ -112,7 +118,10 @@ async function applyValue(
   // one an earlier attempt recorded and could not send (a failed publish, a crash). The claim
   // makes concurrent evaluations send each once.
   for (const n of owed(incident)) {
-    const held = holdReason(v.rule, suppressing(suppressions, v.rule.id, v.group), ports.clock.now(), settings);
+    let held = holdReason(v.rule, suppressing(suppressions, v.rule.id, v.group), ports.clock.now(), settings);
+    if (!held && !(await takePublishBudget(ports.store, tenant, settings.maxAlertsPerHour, cas))) {
+      held = `publish budget: ${settings.maxAlertsPerHour} alerts this hour for the tenant`;
+    }
     if (held) {
       ports.logger.info('alert held', { tenant, rule: v.rule.id, transition: n.transition, reason: held });
     } else {

@@ -23,6 +23,9 @@ const WORDS = {
     peak: 'peak',
     drill: 'Drill down',
     everywhere: 'the whole tenant',
+    largestOf: 'the largest of them has',
+    folded: (n: string, noun: string, cap: number, top: string) =>
+      `${n} more ${noun} over the threshold, beyond the ${cap} with an alert of their own; the largest: ${top}`,
     count: (v: string, r: Rule) =>
       `${v} matching events in the last ${duration(r.windowMinutes)} (opens at ${r.open}, closes below ${r.close})`,
     rate: (v: string, r: Rule) =>
@@ -47,6 +50,9 @@ const WORDS = {
     peak: 'picco',
     drill: 'Approfondire',
     everywhere: "l'intero tenant",
+    largestOf: 'il maggiore ha',
+    folded: (n: string, noun: string, cap: number, top: string) =>
+      `altri ${n} ${noun} oltre la soglia, oltre ai ${cap} con un avviso proprio; i maggiori: ${top}`,
     count: (v: string, r: Rule) =>
       `${v} eventi corrispondenti nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${r.open}, si chiude sotto ${r.close})`,
     rate: (v: string, r: Rule) =>
@@ -57,6 +63,23 @@ const WORDS = {
     resolvedText: (r: Rule) => `Sotto la soglia di chiusura per un'intera finestra di ${duration(r.windowMinutes)}.`,
   },
 } as const;
+
+const NOUNS: Record<Lang, Record<string, string>> = {
+  en: { destination: 'destinations', connector: 'connectors', domain: 'domains', code: 'codes', category: 'categories', '': 'groups' },
+  it: { destination: 'destinazioni', connector: 'connettori', domain: 'domini', code: 'codici', category: 'categorie', '': 'gruppi' },
+};
+
+/** What a rule's groups are called: "destinations", or "groups" when it groups by several fields. */
+function groupNoun(rule: Rule, lang: Lang): string {
+  const fields = rule.groupBy.filter((f) => f !== 'tenant');
+  return NOUNS[lang][fields.length === 1 ? fields[0]! : '']!;
+}
+
+const groupText = (group: Record<string, string | null>): string =>
+  Object.entries(group)
+    .filter(([k]) => k !== 'tenant')
+    .map(([k, v]) => `${k} ${sanitizeField(v ?? '-', 120)}`)
+    .join(', ');
 
 function duration(minutes: number): string {
   return minutes % 1440 === 0 ? `${minutes / 1440} d` : minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
@@ -74,6 +97,7 @@ function drillFilters(incident: Incident, rule: Rule, topCode: string | null): s
   const where: string[] = [];
   const outcomes = rule.kind === 'stuck' || rule.kind === 'queue' ? ['deferred'] : rule.match.outcomes;
   if (outcomes.length) where.push(`outcome=${outcomes.join(',')}`);
+  if (incident.folded) return where.flatMap((w) => ['--where', w]); // many groups: the drill-down lists them all
   const group = Object.entries(incident.group).filter(([k, v]) => k !== 'tenant' && v !== null && !v.includes(','));
   for (const [k, v] of group) where.push(`${k}=${sanitizeField(v, 120)}`);
   if (topCode && !('code' in incident.group)) where.push(`code=${topCode}`);
@@ -92,11 +116,15 @@ export function renderAlert(
   const lang: Lang = settings.language;
   const w = WORDS[lang];
   const show = (v: number) => (rule.kind === 'rate' ? pct(v) : v.toLocaleString('en-US'));
-  const where =
-    Object.entries(incident.group)
-      .filter(([k]) => k !== 'tenant')
-      .map(([k, v]) => `${k} ${sanitizeField(v ?? '-', 120)}`)
-      .join(', ') || w.everywhere;
+  const f = incident.folded;
+  const where = f
+    ? w.folded(
+        f.groups.toLocaleString('en-US'),
+        groupNoun(rule, lang),
+        rule.maxIncidents,
+        f.top.map((t) => `${groupText(t.group) || w.everywhere} (${show(t.value)})`).join('; ') || '-',
+      )
+    : groupText(incident.group) || w.everywhere;
   const explanation = topCode ? explainStatus(topCode, lang) : null;
   // From the start of the window that opened the incident (or of the wait, for stuck and queue).
   const lookback = Math.max(rule.windowMinutes, rule.olderThanMinutes) * 60_000;
@@ -113,7 +141,7 @@ export function renderAlert(
   const lines = [
     `${w.alertFor} ${incident.tenant}: ${rule.id} — ${w[transition]} (${rule.severity})`,
     '',
-    `${w.what}: ${rule.kind === 'rate' ? w.rate(show(incident.lastValue), rule) : rule.kind === 'stuck' || rule.kind === 'queue' ? w.waiting(show(incident.lastValue), rule) : w.count(show(incident.lastValue), rule)}`,
+    `${w.what}: ${f ? `${w.largestOf} ` : ''}${rule.kind === 'rate' ? w.rate(show(incident.lastValue), rule) : rule.kind === 'stuck' || rule.kind === 'queue' ? w.waiting(show(incident.lastValue), rule) : w.count(show(incident.lastValue), rule)}`,
     `${w.where}: ${where}`,
   ];
   if (transition === 'escalated') lines.push(w.worse(show(incident.notifications.at(-2)?.value ?? incident.baseline)));
@@ -142,6 +170,15 @@ export function renderAlert(
       group: Object.fromEntries(Object.entries(incident.group).map(([k, v]) => [k, v === null ? null : sanitizeField(v)])),
       value: incident.lastValue,
       peak: incident.peakValue,
+      folded: f
+        ? {
+            groups: f.groups,
+            top: f.top.map((t) => ({
+              group: Object.fromEntries(Object.entries(t.group).map(([k, v]) => [k, v === null ? null : sanitizeField(v)])),
+              value: t.value,
+            })),
+          }
+        : null,
       open: rule.open,
       close: rule.close,
       openedAt: incident.openedAt,

@@ -36,6 +36,11 @@ export interface Rule {
   lookbackMinutes: number;
   /** The least time between two notifications of one incident. */
   cooldownMinutes: number;
+  /**
+   * Groups with an incident of their own; past it, the rest are folded into one "and N more"
+   * incident, so an outage naming 500,000 destinations sends a handful of alerts, not 500,000.
+   */
+  maxIncidents: number;
 }
 
 export interface TenantSettings {
@@ -45,6 +50,12 @@ export interface TenantSettings {
   digestHour: number;
   /** Local times between which only critical alerts go out ("22:00"-"07:00"), or null. */
   quietHours: { from: string; to: string } | null;
+  /**
+   * Alerts published for the tenant in one wall-clock hour; past it they are held (and listed in
+   * the next digest), so one tenant's outage cannot queue every other tenant's alerts behind its own
+   * in the shared one-a-second publish slot.
+   */
+  maxAlertsPerHour: number;
 }
 
 export interface RulesConfig {
@@ -65,6 +76,7 @@ const base = {
   olderThanMinutes: 0,
   lookbackMinutes: 0,
   cooldownMinutes: 60,
+  maxIncidents: 20,
 };
 
 /** Microsoft-compatible where Microsoft has a rule, and what it lacks: rates, recovery, expiry warnings. */
@@ -121,7 +133,7 @@ export const DEFAULT_RULES: Rule[] = [
   },
 ];
 
-export const DEFAULT_SETTINGS: TenantSettings = { language: 'en', timeZone: 'UTC', digestHour: 7, quietHours: null };
+export const DEFAULT_SETTINGS: TenantSettings = { language: 'en', timeZone: 'UTC', digestHour: 7, quietHours: null, maxAlertsPerHour: 30 };
 
 /** `30m`, `1h`, `6h`, `7d` → minutes. */
 export function parseDuration(text: unknown): number | null {
@@ -178,7 +190,7 @@ export function parseRulesConfig(input: unknown): RulesConfig {
     const path = `tenants.${tenant}`;
     if (!ID.test(tenant)) at(path, 'a tenant name is a-z, 0-9 and -, at most 63 characters');
     const o = obj(raw, path);
-    known(o, ['language', 'timeZone', 'digestHour', 'quietHours', 'rules'], path);
+    known(o, ['language', 'timeZone', 'digestHour', 'quietHours', 'maxAlertsPerHour', 'rules'], path);
     const overrides: Record<string, Partial<Rule>> = {};
     for (const [id, ruleRaw] of Object.entries(obj(o.rules, `${path}.rules`))) {
       const base = rules.find((r) => r.id === id);
@@ -210,7 +222,7 @@ type At = (path: string, msg: string) => void;
 type Known = (o: Record<string, unknown>, keys: string[], path: string) => void;
 
 function settings(o: Record<string, unknown>, path: string, at: At, known: Known): Partial<TenantSettings> {
-  known(o, ['language', 'timeZone', 'digestHour', 'quietHours'], path);
+  known(o, ['language', 'timeZone', 'digestHour', 'quietHours', 'maxAlertsPerHour'], path);
   const out: Partial<TenantSettings> = {};
   if (o.language !== undefined) {
     if (isLang(o.language)) out.language = o.language;
@@ -228,6 +240,11 @@ function settings(o: Record<string, unknown>, path: string, at: At, known: Known
     if (Number.isInteger(o.digestHour) && (o.digestHour as number) >= 0 && (o.digestHour as number) <= 23)
       out.digestHour = o.digestHour as number;
     else at(`${path}.digestHour`, 'must be a whole hour, 0 to 23');
+  }
+  if (o.maxAlertsPerHour !== undefined) {
+    const n = o.maxAlertsPerHour;
+    if (Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 3600) out.maxAlertsPerHour = n as number;
+    else at(`${path}.maxAlertsPerHour`, 'must be a whole number, 1 to 3600');
   }
   if (o.quietHours !== undefined) {
     const q = o.quietHours as { from?: unknown; to?: unknown } | null;
@@ -253,6 +270,7 @@ const RULE_KEYS = [
   'olderThan',
   'lookback',
   'cooldown',
+  'maxIncidents',
 ];
 
 function applyRule(start: Rule, o: Record<string, unknown>, path: string, at: At, known: Known, isNew: boolean): Rule {
@@ -317,6 +335,11 @@ function applyRule(start: Rule, o: Record<string, unknown>, path: string, at: At
   number('open');
   number('close');
   number('minVolume');
+  if (o.maxIncidents !== undefined) {
+    if (Number.isInteger(o.maxIncidents) && (o.maxIncidents as number) >= 1 && (o.maxIncidents as number) <= 1000)
+      r.maxIncidents = o.maxIncidents as number;
+    else at(`${path}.maxIncidents`, 'must be a whole number, 1 to 1000');
+  }
   if (r.kind === 'rate' && (r.open > 1 || r.close > 1)) at(path, 'a rate rule takes open and close as fractions (0.05 = 5 %)');
   if (r.close > r.open) at(path, `close (${r.close}) must not be above open (${r.open}): the gap between them stops flapping`);
   return r;

@@ -1,10 +1,11 @@
 import type { DeferralState } from '../aggregate/deferrals.ts';
 import { stuckCounts } from '../aggregate/deferrals.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
-import type { Incident } from '../store/incidents.ts';
+import type { Folded, Incident } from '../store/incidents.ts';
 import { isFinal } from '../vocabulary/outcomes.ts';
 import { localTime, MINUTE } from '../vocabulary/time.ts';
 import type { Rule, TenantSettings } from './config.ts';
+import { foldValues } from './fold.ts';
 import { owed } from './incident.ts';
 
 export interface RuleValue {
@@ -13,6 +14,10 @@ export interface RuleValue {
   value: number;
   /** The largest contributing code in the group, for the advice in the alert. */
   topCode: string | null;
+  /** For the "and N more" incident (rules/fold.ts): the groups it holds. */
+  folded?: Folded;
+  /** An active incident beyond the rule's cap: resolved without a notification, folded from now on. */
+  absorbed?: boolean;
 }
 
 /**
@@ -101,7 +106,8 @@ export const needsDeferrals = (rules: Rule[]): boolean => rules.some((r) => r.ki
  * Every value to evaluate at `asOf`: count, rate and new-code values from the summaries; stuck and
  * queue values from the deferral state (messages deferred longer than the rule says, without a
  * final outcome); and 0 for every stored incident whose group has no value now, so active
- * incidents can resolve and resolved ones that still owe a notification can send it.
+ * incidents can resolve and resolved ones that still owe a notification can send it. Past a
+ * rule's `maxIncidents`, groups are folded into one "and N more" value (rules/fold.ts).
  */
 export function valuesToEvaluate(
   tenant: string,
@@ -128,7 +134,7 @@ export function valuesToEvaluate(
     if (!rule || seen.has(key) || incident.tenant !== tenant) continue;
     if (incident.state !== 'resolved' || owed(incident).length > 0) values.push({ rule, group: incident.group, value: 0, topCode: null });
   }
-  return values;
+  return foldValues(values, incidents, keyOf);
 }
 
 /** Why a notification is held back instead of published, or null to publish it. */

@@ -1,7 +1,7 @@
 import { ESCALATE_FACTOR } from '../vocabulary/thresholds.ts';
 import { MINUTE } from '../vocabulary/time.ts';
 import type { Rule } from './config.ts';
-import type { Incident, OwedNotification, Transition } from '../store/incidents.ts';
+import type { Folded, Incident, OwedNotification, Transition } from '../store/incidents.ts';
 
 /**
  * An incident is level-triggered: each evaluation compares a rule's current value for one group
@@ -19,9 +19,10 @@ export function nextIncident(
   value: number,
   rule: Rule,
   now: Date,
-  identity: { tenant: string; group: Record<string, string | null> },
+  identity: { tenant: string; group: Record<string, string | null>; folded?: Folded | undefined },
 ): Incident | null {
   const at = now.toISOString();
+  const folded = identity.folded ? { folded: identity.folded } : {};
   const active = current && current.state !== 'resolved';
   if (!active) {
     if (value < rule.open || value <= 0) return null;
@@ -42,13 +43,16 @@ export function nextIncident(
         resolvedAt: null,
         lastNotifiedAt: null,
         notifications: current?.notifications.filter((n) => !n.sent) ?? [],
+        ...folded,
       },
       'open',
       value,
       at,
     );
   }
-  const next: Incident = { ...current, lastValue: value, peakValue: Math.max(current.peakValue, value) };
+  const next: Incident = { ...current, lastValue: value, peakValue: Math.max(current.peakValue, value), ...folded };
+  // The fold's membership is news even when its largest value is not.
+  const foldChanged = identity.folded !== undefined && JSON.stringify(identity.folded) !== JSON.stringify(current.folded);
   if (value < rule.close || value === 0) {
     // Hysteresis: below the close threshold for a whole window before it counts as resolved.
     const since = current.belowSince ?? at;
@@ -56,14 +60,14 @@ export function nextIncident(
     if (now.getTime() - Date.parse(since) >= rule.windowMinutes * MINUTE) {
       return withNotice({ ...next, state: 'resolved', resolvedAt: at }, 'resolved', value, at);
     }
-    return current.belowSince ? (value === current.lastValue ? null : next) : next;
+    return current.belowSince ? (value === current.lastValue && !foldChanged ? null : next) : next;
   }
   next.belowSince = null;
   const cooled = !current.lastNotifiedAt || now.getTime() - Date.parse(current.lastNotifiedAt) >= rule.cooldownMinutes * MINUTE;
   if (value >= ESCALATE_FACTOR * current.baseline && cooled) {
     return withNotice({ ...next, state: 'escalated', baseline: value }, 'escalated', value, at);
   }
-  const changed = value !== current.lastValue || current.belowSince !== null || next.peakValue !== current.peakValue;
+  const changed = value !== current.lastValue || current.belowSince !== null || next.peakValue !== current.peakValue || foldChanged;
   return changed ? next : null;
 }
 
@@ -73,6 +77,25 @@ function withNotice(incident: Incident, transition: Transition, value: number, a
     ...incident,
     lastNotifiedAt: at,
     notifications: [...incident.notifications.slice(-20), { id, transition, at, value, sent: false }],
+  };
+}
+
+/**
+ * An active incident beyond its rule's cap (rules/fold.ts) ends without a notification: its group
+ * is counted in the rule's "and N more" incident from now on. Notifications it still owed are
+ * marked held, with the reason, so nothing claims them later.
+ */
+export function absorbedIncident(current: Incident | null, now: Date): Incident | null {
+  if (!current || current.state === 'resolved') return null;
+  const at = now.toISOString();
+  return {
+    ...current,
+    state: 'resolved',
+    resolvedAt: at,
+    belowSince: null,
+    notifications: current.notifications.map((n) =>
+      n.sent ? n : { ...n, sent: true, held: 'folded into the rule\'s "and N more" incident' },
+    ),
   };
 }
 

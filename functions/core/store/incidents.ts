@@ -19,6 +19,12 @@ export interface OwedNotification {
   held?: string;
 }
 
+/** How many groups an "and N more" incident folds (rules/fold.ts), and the largest of them. */
+export interface Folded {
+  groups: number;
+  top: Array<{ group: Record<string, string | null>; value: number }>;
+}
+
 export interface Incident {
   schema: 1;
   tenant: string;
@@ -37,6 +43,8 @@ export interface Incident {
   resolvedAt: string | null;
   lastNotifiedAt: string | null;
   notifications: OwedNotification[];
+  /** Only on a rule's "and N more" incident (group `{ folded: 'more' }`): how many groups, the largest. */
+  folded?: Folded;
 }
 
 export const INCIDENT = record<Incident>('incident', {

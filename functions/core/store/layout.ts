@@ -33,6 +33,7 @@ export const AREA = {
   notificationClaims: 'state/notifications/',
   digestClaims: 'state/digests/',
   publishSlots: 'state/publish-slots/',
+  publishBudgets: 'state/publish-budgets/',
   failures: 'state/failures/',
 } as const;
 
@@ -175,6 +176,11 @@ export function digestClaimKey(tenant: string, localDate: string): string {
 /** `state/publish-slots/<epoch second>.json`: the one publish allowed in that second. */
 export function publishSlotKey(epochSecond: number): string {
   return `${AREA.publishSlots}${epochSecond}.json`;
+}
+
+/** One tenant's alerts published in one wall-clock hour (`2026-11-20T10`). */
+export function publishBudgetKey(tenant: string, hour: string): string {
+  return `${AREA.publishBudgets}${tenant}/${hour}.json`;
 }
 
 /** `state/failures/<tenant>/<sourceId>.json`: why an upload could not be ingested, and how often. */
