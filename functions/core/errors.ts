@@ -51,3 +51,6 @@ export class UsageError extends MailflowError {}
 export function isMailflowError(err: unknown): err is MailflowError {
   return err instanceof MailflowError;
 }
+
+/** Some tenants of a scheduled run failed; every other tenant was evaluated and sent its digest. */
+export class TenantRunError extends MailflowError {}

@@ -1,3 +1,4 @@
+import { TenantRunError } from '../errors.ts';
 import type { Clock, LinkSigner, Logger, Notifier, ObjectStore } from '../ports.ts';
 import { buildDigest } from '../render/digest.ts';
 import { renderReport } from '../render/report.ts';
@@ -39,6 +40,8 @@ export interface TickResult {
   tenant: string;
   transitions: number;
   digest: boolean;
+  /** Why this tenant's turn failed (the tick then throws TenantRunError, after every tenant). */
+  error?: string;
 }
 
 /**
@@ -55,11 +58,29 @@ export async function scheduledTick(
   const cas: CasOptions = { clock: ports.clock, budgetMs: options.casBudgetMs ?? DEFAULT_CAS_BUDGET_MS };
   const results: TickResult[] = [];
   for (const tenant of await tenantsWithResults(ports.store)) {
-    const { rules: tenantRules, settings } = resolveTenant(rules, tenant);
-    const asOf = await advanceDeferrals(ports.store, tenant, now, cas);
-    const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports, cas);
-    const digest = await sendDigestIfDue(ports, tenant, settings, now, options.reportLinkHours, cas);
-    results.push({ tenant, transitions: evaluation.transitions.length, digest });
+    // One tenant's failure (a corrupt state object, a render error) must not skip the tenants after it.
+    try {
+      const { rules: tenantRules, settings } = resolveTenant(rules, tenant);
+      const asOf = await advanceDeferrals(ports.store, tenant, now, cas);
+      const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports, cas);
+      const digest = await sendDigestIfDue(ports, tenant, settings, now, options.reportLinkHours, cas);
+      results.push({ tenant, transitions: evaluation.transitions.length, digest });
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      ports.logger.error('tenant tick failed', { tenant, error });
+      results.push({ tenant, transitions: 0, digest: false, error });
+    }
+  }
+  const failed = results.filter((r) => r.error !== undefined);
+  // Thrown after every tenant had its turn, so the run counts as failed (alarm, retry); a retry
+  // repeats only what is owed, since transitions and digests are claimed.
+  if (failed.length) {
+    throw new TenantRunError(
+      'TENANT_TICK_FAILED',
+      `${failed.length} of ${results.length} tenant(s) failed in this tick (the others were evaluated and their digests sent): ${failed
+        .map((r) => `${r.tenant}: ${r.error}`)
+        .join('; ')}`,
+    );
   }
   return results;
 }

@@ -12,6 +12,10 @@ import type { Notification } from '../ports.ts';
 import type { Incident } from '../store/incidents.ts';
 import type { Suppression } from '../store/suppressions.ts';
 import { DEFAULT_DRILL, drillCommand, type DrillContext } from './drill.ts';
+import { groupLabel, openIncidents } from './open-incidents.ts';
+
+/** Open incidents a digest names; the rest are counted. */
+const DIGEST_INCIDENTS = 20;
 
 /**
  * The digest of one tenant for a period: the headline, what changed against the previous period
@@ -62,6 +66,7 @@ const W = {
     validUntil: 'link valid until',
     incidents: 'Open incidents',
     none: 'none',
+    moreIncidents: (n: string) => `… and ${n} more (escalated and newest first above)`,
     drill: 'Drill down',
     quiet: 'No failures or deferrals in this period.',
     suppressed: 'Suppressed',
@@ -91,6 +96,7 @@ const W = {
     validUntil: 'link valido fino al',
     incidents: 'Incidenti aperti',
     none: 'nessuno',
+    moreIncidents: (n: string) => `… e altri ${n} (sopra prima i peggiorati e i più recenti)`,
     drill: 'Approfondire',
     quiet: 'Nessun errore o rinvio in questo periodo.',
     suppressed: 'Silenziati',
@@ -137,9 +143,9 @@ export function buildDigest(input: DigestInput): Notification {
   });
   const hourLine: number[] = [];
   for (let h = input.from; h < input.to; h += HOUR) hourLine.push(now.perHour.get(h) ?? 0);
-  const max = Math.max(1, ...hourLine);
+  const max = hourLine.reduce((m, n) => Math.max(m, n), 1);
   const spark = hourLine.map((n) => (n === 0 ? ' ' : BARS[Math.min(7, Math.floor((n / max) * 7.999))])).join('');
-  const open = input.incidents.filter((i) => i.state !== 'resolved');
+  const open = openIncidents(input.incidents, null, DIGEST_INCIDENTS);
   const drill = drillCommand(input.drill ?? DEFAULT_DRILL, [
     '--tenant',
     input.tenant,
@@ -185,13 +191,10 @@ export function buildDigest(input: DigestInput): Notification {
   listing(w.topDest, now.destinations);
   listing(w.topConn, now.connectors);
   lines.push('', `${w.perHour} (max ${fmt(max)}): |${spark}|`);
-  lines.push('', `${w.incidents}: ${open.length ? '' : w.none}`);
-  for (const i of open)
-    lines.push(
-      `  ${i.ruleId} ${Object.values(i.group)
-        .map((v) => sanitizeField(v ?? '-', 80))
-        .join(' ')}: ${value(i.lastValue)} (${i.state}, ${i.openedAt})`,
-    );
+  lines.push('', `${w.incidents}: ${open.total ? (open.total > open.listed.length ? fmt(open.total) : '') : w.none}`);
+  for (const i of open.listed)
+    lines.push(`  ${i.ruleId} ${sanitizeField(groupLabel(i, input.lang), 80)}: ${value(i.lastValue)} (${i.state}, ${i.openedAt})`);
+  if (open.total > open.listed.length) lines.push(`  ${w.moreIncidents(fmt(open.total - open.listed.length))}`);
   const suppressions = input.suppressions ?? [];
   if (suppressions.length) {
     lines.push('', `${w.suppressed}:`);
@@ -224,7 +227,15 @@ export function buildDigest(input: DigestInput): Notification {
       topConnectors: topEntries(now.connectors, 5).map(([name, events]) => ({ name: sanitizeField(name), events })),
       perHour: hourLine,
       suppressions: suppressions.map((x) => ({ ruleId: x.ruleId, match: x.match, until: x.until, reason: sanitizeField(x.reason) })),
-      openIncidents: open.map((i) => ({ ruleId: i.ruleId, group: i.group, value: i.lastValue, state: i.state, openedAt: i.openedAt })),
+      openIncidents: open.listed.map((i) => ({
+        ruleId: i.ruleId,
+        group: i.group,
+        value: i.lastValue,
+        state: i.state,
+        openedAt: i.openedAt,
+        ...(i.folded ? { folded: i.folded.groups } : {}),
+      })),
+      openIncidentCount: open.total,
       drillDown: drill,
       ...(input.report ? { reportUrl: input.report.url, reportExpiresAt: new Date(input.report.expiresAt).toISOString() } : {}),
     },

@@ -3,6 +3,7 @@ import { HOUR } from '../vocabulary/time.ts';
 import { createHash } from 'node:crypto';
 import { CATEGORY_TEXTS } from '../classify/category-texts.ts';
 import type { Category } from '../classify/types.ts';
+import { groupLabel } from './open-incidents.ts';
 import { sanitizeField } from './sanitize.ts';
 import { NO_CODE } from './tally.ts';
 import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
@@ -68,6 +69,7 @@ const WORDS = {
     trend: 'Trend',
     none: 'none',
     incidents: 'Open incidents',
+    moreIncidents: (n: string) => `and ${n} more open incidents, not listed (escalated and newest first)`,
     rule: 'Rule',
     group: 'Group',
     value: 'Value',
@@ -129,6 +131,7 @@ const WORDS = {
     trend: 'Andamento',
     none: 'nessuno',
     incidents: 'Incidenti aperti',
+    moreIncidents: (n: string) => `e altri ${n} incidenti aperti, non elencati (prima i peggiorati e i più recenti)`,
     rule: 'Regola',
     group: 'Gruppo',
     value: 'Valore',
@@ -314,14 +317,11 @@ ${
     ? `<div class="scroll"><table class="incidents"><thead><tr>${m.tenant === null ? `<th>${w.tenant}</th>` : ''}<th>${w.rule}</th><th>${w.group}</th><th>${w.value}</th><th>${w.state}</th><th>${w.since}</th></tr></thead><tbody>${m.incidents
         .map(
           (i) =>
-            `<tr>${m.tenant === null ? `<td>${esc(i.tenant)}</td>` : ''}<td>${esc(i.ruleId)}</td><td>${esc(
-              Object.entries(i.group)
-                .filter(([k]) => k !== 'tenant')
-                .map(([k, v]) => `${k}=${v ?? '-'}`)
-                .join(' '),
-            )}</td><td class="n">${Number.isInteger(i.lastValue) ? fmt(i.lastValue) : percent(i.lastValue, m.lang)}</td><td>${esc(i.state)}</td><td>${esc(time(Date.parse(i.openedAt)))}</td></tr>`,
+            `<tr>${m.tenant === null ? `<td>${esc(i.tenant)}</td>` : ''}<td>${esc(i.ruleId)}</td><td>${esc(groupLabel(i, m.lang))}</td><td class="n">${Number.isInteger(i.lastValue) ? fmt(i.lastValue) : percent(i.lastValue, m.lang)}</td><td>${esc(i.state)}</td><td>${esc(time(Date.parse(i.openedAt)))}</td></tr>`,
         )
-        .join('')}</tbody></table></div>`
+        .join(
+          '',
+        )}</tbody></table></div>${m.incidentCount > m.incidents.length ? `<p class="muted">${esc(w.moreIncidents(fmt(m.incidentCount - m.incidents.length)))}</p>` : ''}`
     : `<p class="muted">${w.none}</p>`
 }
 <h2>${w.receipts}</h2>
@@ -426,7 +426,7 @@ function ranked(rows: Ranked[], m: ReportModel, cls: string): string {
 }
 
 function spark(values: number[]): string {
-  const max = Math.max(1, ...values);
+  const max = values.reduce((m, v) => Math.max(m, v), 1);
   const n = Math.max(1, values.length - 1);
   const points = values.map((v, i) => `${((i / n) * 100).toFixed(1)},${(19 - (v / max) * 18).toFixed(1)}`).join(' ');
   return `<svg class="spark" viewBox="0 0 100 20" preserveAspectRatio="none" aria-hidden="true"><polyline points="${points}" fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke"/></svg>`;

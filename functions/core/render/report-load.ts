@@ -68,7 +68,7 @@ export async function loadReportInput(
   const tenantsUntil: Record<string, number | null> = {};
   if (!options.tenant) for (const t of scope) tenantsUntil[t] = await dataUntil(store, [t]);
   const ends = Object.values(tenantsUntil).filter((t): t is number => t !== null);
-  const until = options.tenant ? await dataUntil(store, scope) : ends.length ? Math.max(...ends) : null;
+  const until = options.tenant ? await dataUntil(store, scope) : ends.length ? ends.reduce((m, e) => Math.max(m, e)) : null;
   const length = RANGES[options.range];
   const read = (end: number) => readSummaries(store, summaryKeysInRange(store, { from: end - 2 * length, to: end, tenants: [...scope] }));
   let to = options.to ?? until ?? hourCeil(options.now);
@@ -82,7 +82,8 @@ export async function loadReportInput(
   }
   const from = to - length;
   const incidents: Incident[] = [];
-  for (const tenant of scope) incidents.push(...(await readIncidents(store, tenant)));
+  // One at a time, not push(...list): a spread of a few hundred thousand incidents overflows the stack.
+  for (const tenant of scope) for (const i of await readIncidents(store, tenant)) incidents.push(i);
   const receipts = await recentReceipts(store, scope, 20);
   return {
     tenant: options.tenant,

@@ -10,6 +10,7 @@ import type { Lang } from '../vocabulary/language.ts';
 import { MIN_RATE_VOLUME } from '../vocabulary/thresholds.ts';
 import type { Receipt } from '../store/receipts.ts';
 import type { Incident } from '../store/incidents.ts';
+import { openIncidents } from './open-incidents.ts';
 
 /**
  * What one dashboard view shows, computed from summaries, incidents and receipts: the numbers
@@ -103,7 +104,9 @@ export interface ReportModel {
   codes: CodeRow[];
   destinations: Ranked[];
   connectors: Ranked[];
+  /** The open incidents named (at most LISTED_INCIDENTS), and how many are open in all. */
   incidents: Incident[];
+  incidentCount: number;
   receipts: Receipt[];
 }
 
@@ -247,11 +250,16 @@ export function buildReportModel(input: ReportInput): ReportModel {
     categories,
     hours: Math.round(length / HOUR),
     bars,
-    maxBar: Math.max(0, ...bars.map((b) => b.total)),
+    maxBar: bars.reduce((m, b) => Math.max(m, b.total), 0),
     codes,
     destinations: ranked(now.destinations, before.destinations, series.destination, 8),
     connectors: ranked(now.connectors, before.connectors, series.connector, 8),
-    incidents: input.incidents.filter((i) => i.state !== 'resolved' && (input.tenant === null || i.tenant === input.tenant)),
+    ...incidentsShown(input.incidents, input.tenant),
     receipts: input.receipts.filter((r) => input.tenant === null || r.tenant === input.tenant).slice(0, 20),
   };
+}
+
+function incidentsShown(incidents: readonly Incident[], tenant: string | null): { incidents: Incident[]; incidentCount: number } {
+  const { listed, total } = openIncidents(incidents, tenant);
+  return { incidents: listed, incidentCount: total };
 }
