@@ -1,6 +1,6 @@
 import { explainStatus } from '../classify/classify.ts';
 import { OWNER_TEXT } from '../classify/owners.ts';
-import { sanitizeField } from './sanitize.ts';
+import { sanitizeField, sanitizeGroup } from './sanitize.ts';
 import type { Rule, TenantSettings } from '../rules/config.ts';
 import type { Lang } from '../vocabulary/language.ts';
 import type { Notification } from '../ports.ts';
@@ -167,14 +167,14 @@ export function renderAlert(
       ruleId: rule.id,
       severity: rule.severity,
       episode: incident.episode,
-      group: Object.fromEntries(Object.entries(incident.group).map(([k, v]) => [k, v === null ? null : sanitizeField(v)])),
+      group: sanitizeGroup(incident.group),
       value: incident.lastValue,
       peak: incident.peakValue,
       folded: f
         ? {
             groups: f.groups,
             top: f.top.map((t) => ({
-              group: Object.fromEntries(Object.entries(t.group).map(([k, v]) => [k, v === null ? null : sanitizeField(v)])),
+              group: sanitizeGroup(t.group),
               value: t.value,
             })),
           }

@@ -6,7 +6,7 @@ import { HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import { explainStatus } from '../classify/classify.ts';
 import { OWNER_TEXT } from '../classify/owners.ts';
-import { sanitizeField } from './sanitize.ts';
+import { sanitizeField, sanitizeGroup } from './sanitize.ts';
 import type { Lang } from '../vocabulary/language.ts';
 import type { Notification } from '../ports.ts';
 import type { Incident } from '../store/incidents.ts';
@@ -229,7 +229,7 @@ export function buildDigest(input: DigestInput): Notification {
       suppressions: suppressions.map((x) => ({ ruleId: x.ruleId, match: x.match, until: x.until, reason: sanitizeField(x.reason) })),
       openIncidents: open.listed.map((i) => ({
         ruleId: i.ruleId,
-        group: i.group,
+        group: sanitizeGroup(i.group),
         value: i.lastValue,
         state: i.state,
         openedAt: i.openedAt,

@@ -24,6 +24,11 @@ export function sanitizeField(value: unknown, max = FIELD_MAX): string {
   return truncate(text, max);
 }
 
+/** An incident's group for machines: each value sanitized, nulls kept. */
+export function sanitizeGroup(group: Record<string, string | null>): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(group).map(([k, v]) => [k, v === null ? null : sanitizeField(v)]));
+}
+
 /** A multi-line body of our own text with fields already sanitized: only newlines survive. */
 export function sanitizeBody(text: string): string {
   return text
