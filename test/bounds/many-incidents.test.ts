@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadReportInput } from '../../functions/core/render/report-load.ts';
-import type { Incident } from '../../functions/core/store/incidents.ts';
+import { openIncident } from '../helpers/alerts.ts';
 import { incidentKey } from '../../functions/core/store/layout.ts';
 import { deferralExport, ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
@@ -14,24 +14,12 @@ describe('loading a dashboard over many stored incidents', () => {
   it('reads 150,000 stored incidents of one tenant without a stack overflow', async () => {
     const store = createMemoryStore();
     await ingestBytes(store, 'a.csv', deferralExport(5), { tenant: 'contoso' });
-    const base: Omit<Incident, 'group'> = {
-      schema: 1,
-      tenant: 'contoso',
-      ruleId: 'stuck',
-      state: 'open',
-      episode: 1,
-      openedAt: '2026-11-20T04:00:00.000Z',
-      baseline: 1,
-      lastValue: 1,
-      peakValue: 1,
-      belowSince: null,
-      resolvedAt: null,
-      lastNotifiedAt: null,
-      notifications: [],
-    };
     for (let i = 0; i < 150_000; i++) {
       const group = { destination: `mx${i}.fabrikam.com` };
-      await store.putIfAbsent(incidentKey('contoso', 'stuck', group), Buffer.from(JSON.stringify({ ...base, group })));
+      await store.putIfAbsent(
+        incidentKey('contoso', 'stuck', group),
+        Buffer.from(JSON.stringify(openIncident({ ruleId: 'stuck', group, openedAt: '2026-11-20T04:00:00.000Z' }))),
+      );
     }
     const input = await loadReportInput(store, { tenant: 'contoso', tenants: ['contoso'], range: '24h', now: Date.UTC(2026, 10, 20, 10) });
     expect(input.incidents).toHaveLength(150_000);

@@ -1,3 +1,4 @@
+import type { Incident } from '../../functions/core/store/incidents.ts';
 import type { Notification } from '../../functions/core/ports.ts';
 import { utf8 } from './bytes.ts';
 
@@ -16,4 +17,23 @@ export function deferrals(file: number, n: number, minute = 10): Uint8Array {
 export function recorder() {
   const sent: Notification[] = [];
   return { sent, notifier: { publish: async (n: Notification) => void sent.push(n) } };
+}
+
+/** An open incident of tenant `contoso` opened at 2026-11-20T10:00Z, with what the test sets. */
+export function openIncident(fields: Partial<Incident> & Pick<Incident, 'ruleId' | 'group'>): Incident {
+  return {
+    schema: 1,
+    tenant: 'contoso',
+    state: 'open',
+    episode: 1,
+    openedAt: '2026-11-20T10:00:00.000Z',
+    baseline: 1,
+    lastValue: 1,
+    peakValue: 1,
+    belowSince: null,
+    resolvedAt: null,
+    lastNotifiedAt: null,
+    notifications: [],
+    ...fields,
+  };
 }

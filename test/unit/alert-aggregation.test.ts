@@ -5,7 +5,7 @@ import { foldValues, isFolded } from '../../functions/core/rules/fold.ts';
 import type { Incident } from '../../functions/core/store/incidents.ts';
 import { readIncidents } from '../../functions/core/store/incidents.ts';
 import type { Notification } from '../../functions/core/ports.ts';
-import { LED, recorder } from '../helpers/alerts.ts';
+import { LED, openIncident, recorder } from '../helpers/alerts.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
@@ -14,22 +14,8 @@ import { createMemoryStore } from '../helpers/memory-store.ts';
 const rule = resolveTenant(parseRulesConfig({}), 't').rules.find((r) => r.id === 'connector-codes')! as Rule; // open 20, cap 20
 
 const value = (destination: string, v: number): RuleValue => ({ rule, group: { destination }, value: v, topCode: '4.4.316' });
-const active = (destination: string): Incident => ({
-  schema: 1,
-  tenant: 't',
-  ruleId: rule.id,
-  group: { destination },
-  state: 'open',
-  episode: 1,
-  openedAt: '2026-11-20T09:00:00.000Z',
-  baseline: 30,
-  lastValue: 30,
-  peakValue: 30,
-  belowSince: null,
-  resolvedAt: null,
-  lastNotifiedAt: '2026-11-20T09:00:00.000Z',
-  notifications: [],
-});
+const active = (destination: string): Incident =>
+  openIncident({ tenant: 't', ruleId: rule.id, group: { destination }, baseline: 30, lastValue: 30, peakValue: 30 });
 const keyOf = (v: RuleValue) => JSON.stringify(v.group);
 const incidentsOf = (...destinations: string[]) => new Map(destinations.map((d) => [JSON.stringify({ destination: d }), active(d)]));
 

@@ -8,6 +8,7 @@ import { buildReportModel } from '../../functions/core/render/report-model.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import type { Incident } from '../../functions/core/store/incidents.ts';
 import { incidentKey } from '../../functions/core/store/layout.ts';
+import { openIncident } from '../helpers/alerts.ts';
 import { deferralExport, ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 
@@ -18,22 +19,14 @@ import { createMemoryStore } from '../helpers/memory-store.ts';
  */
 const N = 300_000;
 const T0 = Date.UTC(2026, 10, 20, 10);
-const many: Incident[] = Array.from({ length: N }, (_, i) => ({
-  schema: 1,
-  tenant: 'contoso',
-  ruleId: 'stuck',
-  group: { destination: `mx${i}.fabrikam.com` },
-  state: i === 7 ? 'escalated' : 'open',
-  episode: 1,
-  openedAt: new Date(T0 - i * 1000).toISOString(),
-  baseline: 1,
-  lastValue: 1,
-  peakValue: 1,
-  belowSince: null,
-  resolvedAt: null,
-  lastNotifiedAt: null,
-  notifications: [],
-}));
+const many: Incident[] = Array.from({ length: N }, (_, i) =>
+  openIncident({
+    ruleId: 'stuck',
+    group: { destination: `mx${i}.fabrikam.com` },
+    state: i === 7 ? 'escalated' : 'open',
+    openedAt: new Date(T0 - i * 1000).toISOString(),
+  }),
+);
 
 describe(`${N.toLocaleString('en-US')} open incidents`, () => {
   it('a digest names 20 (escalated first, then the newest), counts the rest, and stays under the SNS size', () => {

@@ -5,7 +5,7 @@ import { renderAlert } from '../../functions/core/render/alert.ts';
 import { buildDigest } from '../../functions/core/render/digest.ts';
 import { buildSnsPublish } from '../../functions/core/render/sns-message.ts';
 import { DEFAULT_SETTINGS, parseRulesConfig, resolveTenant } from '../../functions/core/rules/config.ts';
-import type { Incident } from '../../functions/core/store/incidents.ts';
+import { openIncident } from '../helpers/alerts.ts';
 
 /**
  * Issue 16 (5): random control characters, bidi controls and line breaks in every value that comes
@@ -58,23 +58,14 @@ describe('SNS payloads from hostile values (property)', () => {
   it('alerts, folded alerts included, carry no raw control or bidi character', () => {
     fc.assert(
       fc.property(hostile, hostile, hostile, fc.constantFrom(...rules), fc.boolean(), (destination, connector, other, rule, folded) => {
-        const incident: Incident = {
-          schema: 1,
-          tenant: 'contoso',
+        const incident = openIncident({
           ruleId: rule.id,
           group: folded ? { folded: 'more' } : { destination, connector },
-          state: 'open',
-          episode: 1,
-          openedAt: new Date(T0).toISOString(),
           baseline: 25,
           lastValue: 25,
           peakValue: 25,
-          belowSince: null,
-          resolvedAt: null,
-          lastNotifiedAt: null,
-          notifications: [],
           ...(folded ? { folded: { groups: 3, top: [{ group: { destination, connector: other }, value: 25 }] } } : {}),
-        };
+        });
         for (const transition of ['open', 'escalated', 'resolved'] as const)
           expectClean(buildSnsPublish(renderAlert(incident, transition, rule, DEFAULT_SETTINGS, '4.4.316')));
       }),
@@ -107,22 +98,7 @@ describe('SNS payloads from hostile values (property)', () => {
             { outcome: 'failed', code: null, category: null, owner: null, connector: null, destination, domain, events: 2, messages: 2 },
           ],
         };
-        const incident = {
-          schema: 1,
-          tenant: 'contoso',
-          ruleId: 'stuck',
-          group: { destination },
-          state: 'open',
-          episode: 1,
-          openedAt: new Date(T0).toISOString(),
-          baseline: 1,
-          lastValue: 1,
-          peakValue: 1,
-          belowSince: null,
-          resolvedAt: null,
-          lastNotifiedAt: null,
-          notifications: [],
-        } satisfies Incident;
+        const incident = openIncident({ ruleId: 'stuck', group: { destination } });
         const d = buildDigest({
           tenant: 'contoso',
           lang: 'en',
