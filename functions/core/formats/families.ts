@@ -163,10 +163,12 @@ type Get = (r: RecordView, i: number, kind: FieldKind) => string;
  * no hostile value is ever copied into events; the error names the column as the header spells it.
  */
 function reader(cells: readonly string[]): Get {
+  // Named once per header, not per field read: this runs for every field of every row.
+  const names = cells.map((_, i) => columnName(cells, i));
   return (r, i, kind) => {
     if (i < 0) return '';
-    checkFieldBytes(columnName(cells, i), r.byteLength(i), kind);
-    return checkFieldChars(columnName(cells, i), r.text(i).trim(), kind);
+    checkFieldBytes(names[i]!, r.byteLength(i), kind);
+    return checkFieldChars(names[i]!, r.text(i).trim(), kind);
   };
 }
 
