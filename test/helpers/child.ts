@@ -12,12 +12,12 @@ export interface ChildResult {
 
 /**
  * Runs `test/helpers/children/<name>.ts` in a fresh Node process so memory is measured without
- * vitest's own heap in the way. The child prints one JSON line: { result, peakRssKiB, baselineRssKiB }.
+ * vitest's own heap in the way (`nodeArgs` such as a heap cap go to Node). The child prints one JSON line: { result, peakRssKiB, baselineRssKiB }.
  */
-export function runChild(name: string, args: string[] = [], timeoutMs = 60_000): Promise<ChildResult> {
+export function runChild(name: string, args: string[] = [], timeoutMs = 60_000, nodeArgs: string[] = []): Promise<ChildResult> {
   const script = fileURLToPath(new URL(`./children/${name}.ts`, import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -57,7 +57,6 @@ export interface DeferralEntry {
 }
 
 export interface DeferralState {
-  schema: 1;
   tenant: string;
   /**
    * The tenant's data clock: the end of the latest hour any upload reached. Rules are evaluated
@@ -66,14 +65,41 @@ export interface DeferralState {
   asOf: number;
   /** Keyed by the 64-bit hash of message key and recipient, as "high:low". */
   entries: Record<string, DeferralEntry>;
+  /**
+   * Open deferrals left out because the tenant had more than MAX_OPEN_DEFERRALS (the newest are
+   * dropped, the longest-deferred kept): how many, and the clock when the last were. While set,
+   * stuck and queue values are lower bounds. Cleared once every dropped one would have been pruned.
+   */
+  dropped?: { count: number; at: number } | null;
 }
 
 export const PRUNE_AFTER_MS = 2 * DAY;
+
+/**
+ * Open deferrals kept per tenant. A real queue holds a few thousand; an outage naming hundreds of
+ * thousands of destinations must not make the state (read and written by every upload) grow with
+ * it: 50,000 entries store in ~3 MB. The longest-deferred are the ones the stuck rule needs.
+ */
+export const MAX_OPEN_DEFERRALS = 50_000;
+
+/** Keys of the entries beyond `max`, newest `first` first out (ties by key, so any order of uploads keeps the same). */
+function beyond(entries: Iterable<[string, DeferralEntry]>, max: number): string[] {
+  const all = [...entries];
+  if (all.length <= max) return [];
+  all.sort((a, b) => a[1].first - b[1].first || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return all.slice(max).map(([k]) => k);
+}
 
 /** What one upload says about deferrals: new or longer deferrals, and messages that ended. */
 export class DeferralTracker {
   readonly deferred = new Map<string, DeferralEntry>();
   readonly finals = new U32Set();
+  /** Messages whose deferral this upload left out to stay within memory (see MAX_OPEN_DEFERRALS). */
+  private readonly droppedSet = new U32Set();
+
+  get dropped(): number {
+    return this.droppedSet.size;
+  }
 
   /** `hi`/`lo` are the message hash FileAggregator computes anyway. */
   add(
@@ -88,8 +114,16 @@ export class DeferralTracker {
     if (outcome === 'deferred') {
       const key = `${hi}:${lo}`;
       const e = this.deferred.get(key);
-      if (!e) this.deferred.set(key, { first: time, last: time, code, destination: storable(destination), connector: storable(connector) });
-      else {
+      if (!e) {
+        this.deferred.set(key, { first: time, last: time, code, destination: storable(destination), connector: storable(connector) });
+        // Trimmed in batches, so a file with millions of distinct deferrals holds at most twice the cap.
+        if (this.deferred.size > 2 * MAX_OPEN_DEFERRALS) {
+          for (const k of beyond(this.deferred, MAX_OPEN_DEFERRALS)) {
+            this.deferred.delete(k);
+            this.droppedSet.add(+k.slice(0, k.indexOf(':')));
+          }
+        }
+      } else {
         if (time < e.first) e.first = time;
         if (time >= e.last) {
           e.last = time;
@@ -102,7 +136,7 @@ export class DeferralTracker {
   }
 
   get empty(): boolean {
-    return this.deferred.size === 0 && this.finals.size === 0;
+    return this.deferred.size === 0 && this.finals.size === 0 && this.dropped === 0;
   }
 }
 
@@ -142,7 +176,15 @@ export function mergeDeferrals(
       changed = true;
     }
   }
-  return changed ? { schema: 1, tenant, asOf: clock, entries } : null;
+  let dropped = current?.dropped && clock - current.dropped.at <= PRUNE_AFTER_MS ? current.dropped : null;
+  if (dropped !== (current?.dropped ?? null)) changed = true;
+  const out = beyond(Object.entries(entries), MAX_OPEN_DEFERRALS);
+  for (const k of out) delete entries[k];
+  if (out.length + tracker.dropped > 0) {
+    dropped = { count: (dropped?.count ?? 0) + out.length + tracker.dropped, at: clock };
+    changed = true;
+  }
+  return changed ? { tenant, asOf: clock, entries, dropped } : null;
 }
 
 /** Messages deferred for longer than `olderThanMs` at `asOf`, grouped by the given fields. */

@@ -62,6 +62,18 @@ export interface HourlySummary {
   groups: SummaryGroup[];
 }
 
+/**
+ * Groups one tenant's hour may hold. Real hours have hundreds to a few thousand; an outage or a
+ * crafted export naming hundreds of thousands of destinations or domains would otherwise make the
+ * rollup (kept in memory, read and written per upload) grow with it. Past the cap, new groups keep
+ * their outcome, code, category and owner, and their destination, domain and connector become
+ * these markers (parentheses cannot occur in a host or domain name), so every event still counts.
+ */
+export const MAX_GROUPS_PER_HOUR = 20_000;
+export const MORE = { destination: '(more destinations)', domain: '(more domains)', connector: '(more connectors)' } as const;
+
+const folded = (g: GroupFields): GroupFields => ({ ...g, ...MORE });
+
 function groupKey(g: GroupFields): string {
   return `${g.outcome}\u0001${g.code ?? ''}\u0001${g.category ?? ''}\u0001${g.owner ?? ''}\u0001${g.connector ?? ''}\u0001${g.destination ?? ''}\u0001${g.domain}`;
 }
@@ -87,8 +99,7 @@ export class HourBatch {
     const key = `${e.outcome}\u0001${e.code ?? ''}\u0001${e.category ?? ''}\u0001${e.owner ?? ''}\u0001${e.connector ?? ''}\u0001${destination ?? ''}\u0001${e.recipientDomain}`;
     let g = this.groupIndex.get(key);
     if (g === undefined) {
-      g = this.groups.length;
-      this.groups.push({
+      let fields: GroupFields = {
         outcome: e.outcome,
         code: e.code,
         category: e.category,
@@ -97,8 +108,19 @@ export class HourBatch {
         connector: storable(e.connector),
         destination: storable(destination),
         domain: storable(e.recipientDomain),
-      });
-      this.groupIndex.set(key, g);
+      };
+      const full = this.groups.length >= MAX_GROUPS_PER_HOUR;
+      if (full) {
+        fields = folded(fields);
+        g = this.groupIndex.get(groupKey(fields));
+      }
+      if (g === undefined) {
+        g = this.groups.length;
+        this.groups.push(fields);
+        this.groupIndex.set(groupKey(fields), g);
+      }
+      // Past the cap the event's own key is not remembered, or the index would grow with the file.
+      if (!full) this.groupIndex.set(key, g);
     }
     if (this.n === this.grp.length) this.grow();
     const i = this.n++;
@@ -223,9 +245,14 @@ export function mergeBatch(current: HourlyRollup | null, batch: HourBatch, tenan
     const gi = batch.grp[i]!;
     let acc = touched[gi];
     if (!acc) {
-      const fields = batch.groups[gi]!;
-      const key = groupKey(fields);
+      let fields = batch.groups[gi]!;
+      let key = groupKey(fields);
       acc = groups.get(key);
+      if (!acc && groups.size >= MAX_GROUPS_PER_HOUR) {
+        fields = folded(fields);
+        key = groupKey(fields);
+        acc = groups.get(key);
+      }
       if (!acc) {
         acc = { fields, events: 0, messages: new U64Table(), messageSet: '', count: 0 };
         groups.set(key, acc);

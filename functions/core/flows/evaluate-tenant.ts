@@ -62,6 +62,12 @@ export async function evaluateTenant(
   cas: CasOptions,
 ): Promise<EvaluationResult> {
   const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now());
+  if (loaded.deferrals?.dropped)
+    ports.logger.warn('open deferrals over the tracking limit: stuck and queue values are lower bounds', {
+      tenant,
+      tracked: Object.keys(loaded.deferrals.entries).length,
+      dropped: loaded.deferrals.dropped.count,
+    });
   const keyOf = (v: RuleValue) => incidentKey(tenant, v.rule.id, v.group);
   const values = valuesToEvaluate(tenant, rules, loaded.summaries, loaded.deferrals, loaded.incidents, keyOf, asOf);
   const result: EvaluationResult = { transitions: [] };
