@@ -7,6 +7,7 @@ import {
   openSync,
   readSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -16,7 +17,7 @@ import {
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { PreconditionFailedError } from '../core/errors.ts';
-import type { ListedObject, ObjectStore, StoredObject } from '../core/ports.ts';
+import type { ListedObject, ObjectEraser, ObjectStore, StoredObject } from '../core/ports.ts';
 
 /**
  * The object store on a local data folder, with S3's conditional-write semantics:
@@ -200,4 +201,37 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, path);
+}
+
+/**
+ * `purge` on the data folder: deletes the files and then the directories they leave empty (their
+ * names hold the tenant), up to the root.
+ */
+export function createFsEraser(root: string): ObjectEraser {
+  const store = createFsStore({ root });
+  const keys = async (prefix: string, match?: (key: string) => boolean) => {
+    const out: string[] = [];
+    for await (const o of store.list(prefix)) if (!match || match(o.key)) out.push(o.key);
+    return out;
+  };
+  return {
+    async count(prefix, match) {
+      return (await keys(prefix, match)).length;
+    },
+    async erase(prefix, match) {
+      const found = await keys(prefix, match);
+      for (const key of found) {
+        const file = join(root, ...key.split('/'));
+        rmSync(file, { force: true });
+        for (let dir = dirname(file); relative(root, dir) !== '' && !relative(root, dir).startsWith('..'); dir = dirname(dir)) {
+          try {
+            rmdirSync(dir);
+          } catch {
+            break; // not empty (or already gone): its parents are not empty either
+          }
+        }
+      }
+      return found.length;
+    },
+  };
 }

@@ -1,6 +1,15 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3ServiceException,
+  type ObjectIdentifier,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { PreconditionFailedError } from '../core/errors.ts';
-import type { ListedObject, ObjectStore } from '../core/ports.ts';
+import type { ListedObject, ObjectEraser, ObjectStore } from '../core/ports.ts';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -90,4 +99,45 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
 
 function contentType(key: string): string {
   return key.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+}
+
+/**
+ * `purge` on a bucket: lists every version and delete marker under the prefix
+ * (ListObjectVersions) and deletes them by version id, 1,000 per request (DeleteObjects), so a
+ * versioned upload bucket keeps nothing of them. Needs s3:ListBucketVersions, s3:DeleteObject and
+ * s3:DeleteObjectVersion: the admin's rights, never a function's.
+ */
+export function createS3Eraser(client: S3Client, bucket: string): ObjectEraser {
+  async function* versions(prefix: string, match?: (key: string) => boolean): AsyncGenerator<ObjectIdentifier> {
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    do {
+      const r = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
+      for (const v of [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])])
+        if (v.Key && (!match || match(v.Key))) yield { Key: v.Key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) };
+      KeyMarker = r.IsTruncated ? r.NextKeyMarker : undefined;
+      VersionIdMarker = r.IsTruncated ? r.NextVersionIdMarker : undefined;
+    } while (KeyMarker);
+  }
+  const remove = async (batch: ObjectIdentifier[]) => {
+    const r = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+    if (r.Errors?.length) {
+      const e = r.Errors[0]!;
+      throw new Error(`s3://${bucket}/${e.Key}: could not delete (${e.Code}: ${e.Message}); ${r.Errors.length} of ${batch.length} failed`);
+    }
+  };
+  return {
+    async count(prefix, match) {
+      let n = 0;
+      for await (const _ of versions(prefix, match)) n++;
+      return n;
+    },
+    async erase(prefix, match) {
+      // Listed whole first: deleting while paging would move the markers under the listing.
+      const all: ObjectIdentifier[] = [];
+      for await (const v of versions(prefix, match)) all.push(v);
+      for (let i = 0; i < all.length; i += 1000) await remove(all.slice(i, i + 1000));
+      return all.length;
+    },
+  };
 }

@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { createOutboxNotifier } from '../adapters/outbox-notifier.ts';
+import { createOutboxNotifier, outboxPath } from '../adapters/outbox-notifier.ts';
 import { loadRulesConfig } from '../adapters/rules-file.ts';
 import { localSourceRef, readLocalFile } from '../adapters/local-files.ts';
 import { ingestObject, type IngestConfig } from '../core/flows/ingest-object.ts';
@@ -27,7 +26,7 @@ export async function localAlerts(dataDir: string, configFile: string | undefine
   const { config } = await loadRulesConfig(configFile);
   return {
     rules: config,
-    notifier: createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl'), print: io.stderr }),
+    notifier: createOutboxNotifier({ path: outboxPath(dataDir), print: io.stderr }),
     drill: localDrill({ dataDir }),
   };
 }

@@ -28,6 +28,18 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ListedObject>;
 }
 
+/**
+ * Admin-only: removes objects for good (on a versioned bucket, every version and delete marker).
+ * Only the CLI's `purge` builds one, with the admin's credentials; the functions never get one, as
+ * their roles have no delete rights.
+ */
+export interface ObjectEraser {
+  /** The objects (versions, on a bucket) under `prefix` whose key `match` accepts (all without it). */
+  count(prefix: string, match?: (key: string) => boolean): Promise<number>;
+  /** Erases them; returns how many went. */
+  erase(prefix: string, match?: (key: string) => boolean): Promise<number>;
+}
+
 /** What a notifier sends: the same content as plain text for people and JSON for machines. */
 export interface Notification {
   /** Built from a template only, never from data (it becomes an email header). */

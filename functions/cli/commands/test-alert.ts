@@ -1,7 +1,6 @@
 import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
-import { join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { createOutboxNotifier } from '../../adapters/outbox-notifier.ts';
+import { createOutboxNotifier, outboxPath } from '../../adapters/outbox-notifier.ts';
 import { createSnsNotifier } from '../../adapters/sns-notifier.ts';
 import { parseRulesConfig, resolveTenant } from '../../core/rules/config.ts';
 import { nextIncident } from '../../core/rules/incident.ts';
@@ -30,12 +29,10 @@ export const testAlertCommand = defineCommand({
     const sample = { ...alert, subject: `[mailflow] TEST ${alert.subject.replace('[mailflow] ', '')}` };
     const notifier = values['topic-arn']
       ? createSnsNotifier(new SNSClient({}), { topicArn: values['topic-arn'], clock: systemClock })
-      : createOutboxNotifier({ path: join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl'), print: io.stdout });
+      : createOutboxNotifier({ path: outboxPath(values['data-dir'] ?? DEFAULT_DATA_DIR), print: io.stdout });
     await notifier.publish(sample);
     io.stderr.write(
-      values['topic-arn']
-        ? `sent to ${values['topic-arn']}\n`
-        : `written to ${join(values['data-dir'] ?? DEFAULT_DATA_DIR, 'outbox.jsonl')}\n`,
+      values['topic-arn'] ? `sent to ${values['topic-arn']}\n` : `written to ${outboxPath(values['data-dir'] ?? DEFAULT_DATA_DIR)}\n`,
     );
     return 0;
   },

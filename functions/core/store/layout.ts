@@ -201,3 +201,37 @@ export function snapshotKey(tenant: string): string {
 export function fullDigestKey(tenant: string, localDate: string): string {
   return `${PREFIX.reports}${tenant}/digest-${localDate}.json`;
 }
+
+/** Where a tenant's objects live: the bucket role, the prefix, and which keys under it are the tenant's. */
+export interface TenantPrefix {
+  bucket: 'uploads' | 'data' | 'reports';
+  prefix: string;
+  match?: (key: string) => boolean;
+}
+
+/**
+ * Every prefix that holds objects of `tenant`, for `purge`. The SQL companions are partitioned by
+ * day with the tenant in the file name (`<tenant>.<HH>.jsonl`; "." cannot occur in a tenant name),
+ * and uploads directly under `incoming/` belong to `default`. Publish slots name no tenant.
+ */
+export function tenantPrefixes(tenant: string): TenantPrefix[] {
+  const own = (area: string): TenantPrefix => ({ bucket: 'data', prefix: `${area}${tenant}/` });
+  const out: TenantPrefix[] = [
+    { bucket: 'uploads', prefix: `${PREFIX.incoming}${tenant}/` },
+    { bucket: 'data', prefix: `${AREA.rollups}tenant=${tenant}/` },
+    { bucket: 'data', prefix: summaryPrefix(tenant) },
+    { bucket: 'data', prefix: AREA.sql, match: (key) => key.slice(key.lastIndexOf('/') + 1).startsWith(`${tenant}.`) },
+    own(AREA.receipts),
+    { bucket: 'data', prefix: deferralStateKey(tenant), match: (key) => key === deferralStateKey(tenant) },
+    own(AREA.incidents),
+    own(AREA.suppressions),
+    own(AREA.notificationClaims),
+    own(AREA.digestClaims),
+    own(AREA.publishBudgets),
+    own(AREA.failures),
+    { bucket: 'reports', prefix: `${PREFIX.reports}${tenant}/` },
+  ];
+  if (tenant === 'default')
+    out.push({ bucket: 'uploads', prefix: PREFIX.incoming, match: (key) => !key.slice(PREFIX.incoming.length).includes('/') });
+  return out;
+}
