@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { TenantPurgePolicy } from './constructs/purge-policy.ts';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -332,6 +333,11 @@ export class MailflowStack extends Stack {
       topic: alerts.topic,
     });
 
+    const purge = new TenantPurgePolicy(this, 'TenantPurge', { uploads: this.uploadBucket, data: this.bucket, reports: this.reportBucket });
+    new CfnOutput(this, 'TenantPurgePolicyArn', {
+      value: purge.policy.managedPolicyArn,
+      description: 'Attach to the admins who may erase a tenant (mailflow purge): list and delete every object version',
+    });
     new CfnOutput(this, 'UploadBucketName', {
       value: this.uploadBucket.bucketName,
       description: 'Upload exports here, under incoming/<tenant>/ (mailflow upload --bucket)',

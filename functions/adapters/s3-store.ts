@@ -1,4 +1,5 @@
 import {
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -8,7 +9,7 @@ import {
   type ObjectIdentifier,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { PreconditionFailedError } from '../core/errors.ts';
+import { EraseError, PreconditionFailedError } from '../core/errors.ts';
 import type { ListedObject, ObjectEraser, ObjectStore } from '../core/ports.ts';
 
 export interface S3StoreOptions {
@@ -119,11 +120,33 @@ export function createS3Eraser(client: S3Client, bucket: string): ObjectEraser {
       VersionIdMarker = r.IsTruncated ? r.NextVersionIdMarker : undefined;
     } while (KeyMarker);
   }
+  const denied = (what: string, detail: string) =>
+    new EraseError(
+      'ERASE_FAILED',
+      `s3://${bucket}/${what}: could not delete (${detail}); the admin needs s3:ListBucketVersions, s3:DeleteObject and s3:DeleteObjectVersion there (the stack's TenantPurgePolicy)`,
+    );
+  const removeOne = async (v: ObjectIdentifier) => {
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
+    } catch (err) {
+      if (err instanceof S3ServiceException) throw denied(v.Key!, `${err.name} ${err.$metadata.httpStatusCode ?? ''}`.trim());
+      throw err;
+    }
+  };
   const remove = async (batch: ObjectIdentifier[]) => {
-    const r = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+    let r;
+    try {
+      r = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+    } catch (err) {
+      // Ceph RGW 16 checks a multi-object delete against the bucket, not each key as AWS does, so a
+      // prefix-scoped right is refused as a whole: delete the batch one version at a time, 8 at once.
+      if (!(err instanceof S3ServiceException && err.$metadata.httpStatusCode === 403)) throw err;
+      for (let i = 0; i < batch.length; i += 8) await Promise.all(batch.slice(i, i + 8).map(removeOne));
+      return;
+    }
     if (r.Errors?.length) {
       const e = r.Errors[0]!;
-      throw new Error(`s3://${bucket}/${e.Key}: could not delete (${e.Code}: ${e.Message}); ${r.Errors.length} of ${batch.length} failed`);
+      throw denied(e.Key ?? '?', `${e.Code}: ${e.Message}; ${r.Errors.length} of ${batch.length} failed`);
     }
   };
   return {

@@ -54,3 +54,6 @@ export function isMailflowError(err: unknown): err is MailflowError {
 
 /** Some tenants of a scheduled run failed; every other tenant was evaluated and sent its digest. */
 export class TenantRunError extends MailflowError {}
+
+/** Objects could not be erased (`purge`): the store refused, usually a missing delete right. */
+export class EraseError extends MailflowError {}

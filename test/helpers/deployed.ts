@@ -21,9 +21,12 @@ import {
 
 let synth: SynthOutput | undefined;
 
+/** The app `cdk synth` produced for this run (test/global-setup.ts). */
+export const synthesized = (): SynthOutput => (synth ??= readSynth(inject('synthDir')));
+
 /** A function of the app `cdk synth` produced for this run (test/global-setup.ts). */
 export function deployed(id: FunctionId): DeployedFunction {
-  return deployedFunction((synth ??= readSynth(inject('synthDir'))), id);
+  return deployedFunction(synthesized(), id);
 }
 
 export interface InProcessOptions extends Omit<RuntimeOverrides, 's3'> {

@@ -627,6 +627,45 @@ describe('SQL at scale (Glue and Athena)', () => {
   });
 });
 
+describe('erasing a tenant is an admin right, not a function right (issue 12, 3)', () => {
+  const arn = (r: unknown) =>
+    JSON.stringify(r)
+      .replace(/\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\},"([^"]*)"\]\]\}/, '$1$2')
+      .replace(/\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\}/, '$1');
+  it('no function role may delete an object or a version', () => {
+    const all = resources('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+    expect(all.length).toBeGreaterThan(10);
+    expect(all.flatMap(actions).filter((a) => /^s3:(Delete|\*)/.test(a))).toEqual([]);
+  });
+
+  it('TenantPurgePolicy lists and deletes every version under the tenant prefixes of the three buckets, and nothing else', () => {
+    const doc = one('AWS::IAM::ManagedPolicy', /^TenantPurgePolicy/).PolicyDocument;
+    const grants = (doc.Statement as Statement[])
+      .flatMap((s) =>
+        actions(s).flatMap((a) =>
+          [s.Resource].flat().map((r) => `${a} ${arn(r)}${s.Condition ? ` ${JSON.stringify(s.Condition.StringLike['s3:prefix'])}` : ''}`),
+        ),
+      )
+      .sort();
+    expect(grants).toEqual([
+      's3:DeleteObject DataBucket/results/*',
+      's3:DeleteObject DataBucket/state/*',
+      's3:DeleteObject ReportBucket/reports/*',
+      's3:DeleteObject UploadBucket/incoming/*',
+      's3:DeleteObjectVersion DataBucket/results/*',
+      's3:DeleteObjectVersion DataBucket/state/*',
+      's3:DeleteObjectVersion ReportBucket/reports/*',
+      's3:DeleteObjectVersion UploadBucket/incoming/*',
+      's3:ListBucket DataBucket ["results/*","state/*"]',
+      's3:ListBucket ReportBucket ["reports/*"]',
+      's3:ListBucket UploadBucket ["incoming/*"]',
+      's3:ListBucketVersions DataBucket ["results/*","state/*"]',
+      's3:ListBucketVersions ReportBucket ["reports/*"]',
+      's3:ListBucketVersions UploadBucket ["incoming/*"]',
+    ]);
+  });
+});
+
 describe('outputs', () => {
   it('name both buckets, the topic, the queues and the APIs', () => {
     for (const o of [
@@ -641,6 +680,7 @@ describe('outputs', () => {
       'QueryCallerPolicyArn',
       'AthenaWorkGroup',
       'AthenaReaderPolicyArn',
+      'TenantPurgePolicyArn',
     ])
       template.hasOutput(o, { Value: Match.anyValue() });
   });

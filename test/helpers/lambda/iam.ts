@@ -27,9 +27,16 @@ export async function assumeFunctionRole(
   local: LocalStandIns,
   options: { drop?: (s: Statement) => boolean } = {},
 ): Promise<SessionCredentials> {
-  const statements = s3Statements(fn, local).filter((s) => !options.drop?.(s));
+  return assumePolicy(
+    fn.id,
+    s3Statements(fn, local).filter((s) => !options.drop?.(s)),
+  );
+}
+
+/** Credentials of a session of a role (made once per policy) whose policy is exactly `statements`. */
+export async function assumePolicy(id: string, statements: Statement[]): Promise<SessionCredentials> {
   const document = JSON.stringify({ Version: '2012-10-17', Statement: statements });
-  const name = `mailflow-${fn.id.toLowerCase()}-${createHash('sha256').update(document).digest('hex').slice(0, 16)}`;
+  const name = `mailflow-${id.toLowerCase()}-${createHash('sha256').update(document).digest('hex').slice(0, 16)}`;
   const endpoint = inject('s3Endpoint');
   let role = roles.get(name);
   if (!role) {
@@ -47,7 +54,7 @@ export async function assumeFunctionRole(
   }
   const sts = new STSClient({ endpoint, region: REGION, credentials: ASSUMER });
   const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({ RoleArn: await role, RoleSessionName: `${fn.id}-${Date.now()}`, DurationSeconds: 3600 }),
+    new AssumeRoleCommand({ RoleArn: await role, RoleSessionName: `${id}-${Date.now()}`, DurationSeconds: 3600 }),
   );
   return { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
 }

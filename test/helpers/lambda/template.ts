@@ -129,6 +129,14 @@ export function s3Statements(fn: DeployedFunction, local: LocalStandIns): Statem
   return out;
 }
 
+/** The statements of a managed policy of the template (`TenantPurgePolicy…`), resolved: what a person given it may do. */
+export function managedPolicyStatements(synth: SynthOutput, id: RegExp, local: LocalStandIns): Statement[] {
+  const found = Object.entries(synth.template.Resources).filter(([k, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && id.test(k));
+  if (found.length !== 1) throw new Error(`expected one managed policy matching ${id}, found ${found.length}`);
+  const [logicalId, r] = found[0]!;
+  return (r.Properties.PolicyDocument.Statement as Statement[]).map((s) => resolveTokens(s, local, logicalId) as Statement);
+}
+
 /** The function's environment as the template sets it, tokens resolved. */
 export function templateEnvironment(fn: DeployedFunction, local: LocalStandIns): Record<string, string> {
   return Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, String(resolveTokens(v, local, `${fn.logicalId} ${k}`))]));
