@@ -6,6 +6,7 @@ import { silentLogger, systemClock, type ObjectStore } from '../core/ports.ts';
 import type { ReadExportOptions } from '../core/read/read-export.ts';
 import type { Receipt } from '../core/store/receipts.ts';
 import { storable } from '../core/vocabulary/text.ts';
+import { sourceIdOf } from '../core/store/layout.ts';
 import { DATE_OPTIONS, type Io } from './args.ts';
 import { noProgress, type Progress } from './progress.ts';
 import { localDrill } from './command.ts';
@@ -29,6 +30,12 @@ export async function localAlerts(dataDir: string, configFile: string | undefine
     notifier: createOutboxNotifier({ path: outboxPath(dataDir), print: io.stderr }),
     drill: localDrill({ dataDir }),
   };
+}
+
+/** The source id a local file has (or would have) in the data folder: what `forget` and `--reprocess` look up. */
+export async function localSourceId(file: string, dataDir: string, tenant: string): Promise<string> {
+  const ref = await localSourceRef(file, dataDir, tenant);
+  return sourceIdOf(ref.origin, ref.key, await ref.etag);
 }
 
 export async function ingestFile(

@@ -17,6 +17,7 @@ Commands:
   failures list         uploads that failed every delivery (the dead-letter queue); redrive, purge
   digest                the digest of a period: changes, top codes with advice, destinations
   suppress              silence a rule's alerts for a while, with a reason the digests show
+  forget <file|id…>     take what sources counted out again (ingest --reprocess re-reads them)
   purge --tenant T      erase everything of a tenant (uploads and their versions, results, state)
   test-alert            send a sample alert, to check that alerts arrive
   explain <text|code>   what a status code or a pasted NDR line means, who acts, what to do
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
   upload: async () => (await import('./commands/upload.ts')).uploadCommand,
   failures: async () => (await import('./commands/failures.ts')).failuresCommand,
+  forget: async () => (await import('./commands/forget.ts')).forgetCommand,
   purge: async () => (await import('./commands/purge.ts')).purgeCommand,
   'test-alert': async () => (await import('./commands/test-alert.ts')).testAlertCommand,
   digest: async () => (await import('./commands/digest.ts')).digestCommand,

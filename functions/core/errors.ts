@@ -57,3 +57,6 @@ export class TenantRunError extends MailflowError {}
 
 /** Objects could not be erased (`purge`): the store refused, usually a missing delete right. */
 export class EraseError extends MailflowError {}
+
+/** What a source contributed cannot be taken out: it was counted before sources' events were kept. */
+export class SourceHistoryError extends MailflowError {}

@@ -210,7 +210,7 @@ describe('crash points: a crash anywhere, then a rerun, gives one clean run (R4)
     const clean = createMemoryStore();
     const receipt = await ingestBytes(clean, 'x.csv', bytes);
     const baseline = await snapshot(clean);
-    const writes = receipt.hours * 3 + 1; // each hour: rollup, summary, SQL companion; then the receipt
+    const writes = 1 + receipt.hours * 3 + 1; // the part's events; each hour: rollup, summary, SQL companion; then the receipt
     for (let n = 1; n <= writes; n++) {
       const store = createMemoryStore();
       await expect(ingestBytes(crashingAfter(store, n), 'x.csv', bytes)).rejects.toThrow(/simulated crash/);

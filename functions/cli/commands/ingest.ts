@@ -1,5 +1,12 @@
 import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
-import { describe, ingestFile, LOCAL_INGEST_OPTIONS, localAlerts } from '../local-ingest.ts';
+import { describe, ingestFile, LOCAL_INGEST_OPTIONS, localAlerts, localSourceId } from '../local-ingest.ts';
+import { forgetSources } from '../../core/flows/forget-sources.ts';
+import { systemClock, type ObjectStore } from '../../core/ports.ts';
+import { DEFAULT_CAS_BUDGET_MS } from '../../core/store/cas.ts';
+import { receiptKey } from '../../core/store/layout.ts';
+import { RECEIPT } from '../../core/store/receipts.ts';
+import { readJson } from '../../core/store/records.ts';
+import type { Io } from '../args.ts';
 import { createFsStore } from '../../adapters/fs-store.ts';
 import { expandInputs } from '../../adapters/local-files.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
@@ -28,6 +35,9 @@ Options:
   --json              print one receipt per file and line, nothing else
   --date-order O      mdy or dmy, for slash dates a file cannot disambiguate itself
   --tz ZONE           zone of timestamps written without one (UTC, +02:00, Europe/Rome)
+  --reprocess         read files that were ingested before again, replacing what they counted
+                      (after a wrong --date-order or --tz, or a mailflow that reads them better):
+                      their earlier reading is forgotten first (see mailflow forget)
 
 Exit code 1 when any file was rejected, or read only in part.
 `;
@@ -35,7 +45,7 @@ Exit code 1 when any file was rejected, or read only in part.
 export const ingestCommand = defineCommand({
   name: 'ingest',
   help: INGEST_HELP,
-  options: LOCAL_INGEST_OPTIONS,
+  options: { ...LOCAL_INGEST_OPTIONS, reprocess: { type: 'boolean' } },
   positionals: true,
   async run({ values, positionals, io }) {
     if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'ingest needs files, folders or globs');
@@ -51,9 +61,10 @@ export const ingestCommand = defineCommand({
     const progress = values.json ? noProgress : createProgress(rawStream(io.stderr));
     const read: ReadExportOptions = { dates: dateOptions(values) };
     const alerts = await localAlerts(dataDir, values.config, io);
-    const tally = { ingested: 0, duplicate: 0, empty: 0, rejected: 0, partial: 0, counted: 0, bytes: 0 };
+    const tally = { ingested: 0, duplicate: 0, empty: 0, rejected: 0, partial: 0, forgotten: 0, counted: 0, bytes: 0 };
     const started = Date.now();
     for (const file of files) {
+      if (values.reprocess) await forgetEarlier(file, { store, dataDir, tenant, io, json: Boolean(values.json) });
       const receipt = await ingestFile(file, { store, dataDir, tenant, read, progress, alerts });
       tally[receipt.status]++;
       tally.counted += receipt.status === 'ingested' || receipt.status === 'partial' ? receipt.counted : 0;
@@ -70,3 +81,18 @@ export const ingestCommand = defineCommand({
     return tally.rejected || tally.partial || missing.length ? 1 : 0;
   },
 });
+
+/** `--reprocess`: forgets the earlier reading of `file`, if there is one still counted. */
+async function forgetEarlier(
+  file: string,
+  ctx: { store: ObjectStore; dataDir: string; tenant: string; io: Io; json: boolean },
+): Promise<void> {
+  const sourceId = await localSourceId(file, ctx.dataDir, ctx.tenant);
+  const receipt = await readJson(ctx.store, receiptKey(ctx.tenant, sourceId), RECEIPT);
+  if (!receipt || receipt.status === 'forgotten') return;
+  const r = await forgetSources(ctx.store, ctx.tenant, [sourceId], { clock: systemClock, budgetMs: DEFAULT_CAS_BUDGET_MS });
+  if (!ctx.json)
+    ctx.io.stdout.write(
+      `↺ ${file}: its earlier reading is forgotten (${r.removed.toLocaleString('en-US')} events in ${r.hours} hour(s)); reading it again\n`,
+    );
+}

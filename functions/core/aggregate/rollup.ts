@@ -94,6 +94,24 @@ export class HourBatch {
     this.hour = hour;
   }
 
+  /** A batch as a stored part holds it (store/event-parts.ts): its groups and five columns of `n` events. */
+  static from(
+    hour: number,
+    groups: GroupFields[],
+    columns: Record<'fpHi' | 'fpLo' | 'msgHi' | 'msgLo' | 'grp', Uint32Array<ArrayBuffer>>,
+  ): HourBatch {
+    const b = new HourBatch(hour);
+    b.groups.push(...groups);
+    groups.forEach((g, i) => b.groupIndex.set(groupKey(g), i));
+    b.n = columns.grp.length;
+    b.fpHi = columns.fpHi;
+    b.fpLo = columns.fpLo;
+    b.msgHi = columns.msgHi;
+    b.msgLo = columns.msgLo;
+    b.grp = columns.grp;
+    return b;
+  }
+
   add(e: DeliveryEvent & { outcome: CountedOutcome }, fp: Uint32Array, msg: Uint32Array): void {
     const destination = e.server ?? e.ip;
     const key = `${e.outcome}\u0001${e.code ?? ''}\u0001${e.category ?? ''}\u0001${e.owner ?? ''}\u0001${e.connector ?? ''}\u0001${destination ?? ''}\u0001${e.recipientDomain}`;

@@ -85,7 +85,10 @@ export async function ingestObject(
   if (id.existing) return asDuplicate(id.existing, id.receiptKey);
   // A read stops early only for a duplicate (handled above) or a failed identity (thrown above).
   if (read === null) throw new Error(`${ref.key}: the read stopped, yet the source is no duplicate`);
-  const receipt = newReceipt({ ...ref, etag: id.etag }, id.sourceId, clock.now());
+  const receipt = {
+    ...newReceipt({ ...ref, etag: id.etag }, id.sourceId, clock.now()),
+    ...(id.generation ? { generation: id.generation } : {}),
+  };
   const finish = (r: Receipt) => writeReceipt(store, id.receiptKey, { ...r, durationMs: clock.now().getTime() - started }, cas);
 
   if (read instanceof RejectedInputError) {
@@ -106,7 +109,7 @@ export async function ingestObject(
   }
   if (read.empty) return finish({ ...withSummary(receipt, read), status: 'empty', reason: 'the file is empty: no header and no rows' });
 
-  await parts.commitAll(id.sourceId);
+  await parts.commitAll(id.sourceId, id.generation);
   if (config.alerts && parts.hours.size > 0) {
     const evaluation = { ...ports, notifier: config.alerts.notifier, ...(config.alerts.drill ? { drill: config.alerts.drill } : {}) };
     await evaluateAfterIngest(ref.tenant, latest(parts.hours), parts.deferrals!, config.alerts, evaluation, cas);
@@ -135,8 +138,8 @@ async function readAndCommit(
   parts: PartCommitter,
 ): Promise<ExportSummary | RejectedInputError | null> {
   const commitFull = async () => {
-    const { sourceId, existing } = await identity.resolved;
-    if (!existing) await parts.commitFull(sourceId);
+    const { sourceId, existing, generation } = await identity.resolved;
+    if (!existing) await parts.commitFull(sourceId, generation);
   };
   try {
     return await readExport(

@@ -4,6 +4,8 @@ import type { DeliveryEvent } from '../classify/types.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { CasOptions } from '../store/cas.ts';
 import { commitHour } from '../store/hourly.ts';
+import { writePart } from '../store/event-parts.ts';
+import { partMarker } from '../store/layout.ts';
 
 /**
  * Gathers a file's events and merges them into the hourly rollups in parts, so memory stays flat
@@ -60,24 +62,26 @@ export class PartCommitter {
     return this.full.length;
   }
 
-  /** Merges the full parts, in order, as the next parts of `sourceId`. */
-  async commitFull(sourceId: string): Promise<void> {
-    while (this.full.length) await this.commitPart(this.full.shift()!, sourceId);
+  /** Merges the full parts, in order, as the next parts of `sourceId` (of its `generation`, after a forget). */
+  async commitFull(sourceId: string, generation = 0): Promise<void> {
+    while (this.full.length) await this.commitPart(this.full.shift()!, sourceId, generation);
   }
 
   /** At the end of the file: the full parts, then the rest as the last part. */
-  async commitAll(sourceId: string): Promise<void> {
-    await this.commitFull(sourceId);
+  async commitAll(sourceId: string, generation = 0): Promise<void> {
+    await this.commitFull(sourceId, generation);
     const rest = this.aggregator;
     this.aggregator = new FileAggregator(this.deferrals);
-    await this.commitPart(rest, sourceId);
+    await this.commitPart(rest, sourceId, generation);
   }
 
-  private async commitPart(part: FileAggregator, sourceId: string): Promise<void> {
-    const marker = this.part === 0 ? sourceId : `${sourceId}#${this.part}`;
+  private async commitPart(part: FileAggregator, sourceId: string, generation: number): Promise<void> {
+    const marker = partMarker(sourceId, generation, this.part);
     const batches = [...part.hours.values()].sort((a, b) => a.hour - b.hour);
     this.seen += part.counted;
     this.part++;
+    // The part's events first, then the rollups: whatever a rollup lists can be rebuilt from its parts.
+    if (batches.length > 0) await writePart(this.store, this.tenant, marker, part);
     // Hours are independent objects: merge several at once (each store call waits on I/O).
     await forEachLimit(batches, this.hourConcurrency, async (batch) => {
       this.hours.add(batch.hour);

@@ -14,6 +14,8 @@ export interface Identity {
    * one given up on after failing every time (REPEATED_FAILURE) is not.
    */
   existing: Receipt | null;
+  /** 0, or one more than the generation of a receipt whose source was forgotten: its parts are new markers. */
+  generation: number;
 }
 
 /**
@@ -32,7 +34,8 @@ export class SourceIdentity {
       const stored = await readJson(store, key, RECEIPT);
       const existing = stored && !readAgain(stored) ? stored : null;
       if (existing) this.stop.abort();
-      return { etag, sourceId, receiptKey: key, existing };
+      const generation = stored?.status === 'forgotten' ? (stored.generation ?? 0) + 1 : (stored?.generation ?? 0);
+      return { etag, sourceId, receiptKey: key, existing, generation };
     });
     this.resolved.catch(() => this.stop.abort());
   }

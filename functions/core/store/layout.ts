@@ -27,6 +27,7 @@ export const AREA = {
   summaries: 'results/hourly/',
   sql: 'results/sql/',
   receipts: 'results/sources/',
+  eventParts: 'results/events/',
   deferrals: 'state/deferrals/',
   incidents: 'state/incidents/',
   suppressions: 'state/suppressions/',
@@ -130,6 +131,31 @@ export function sqlLinesKey(tenant: string, isoHour: string): string {
   return `${AREA.sql}day=${isoHour.slice(0, 10)}/${tenant}.${isoHour.slice(11, 13)}.jsonl`;
 }
 
+/**
+ * A rollup's source marker: `<sourceId>` (its first part), `<sourceId>#<part>`, and after the
+ * source was forgotten and read again, `<sourceId>~<generation>` (`…~2#1`).
+ */
+export function parseMarker(marker: string): { sourceId: string; generation: number; part: number } | null {
+  const m = /^([0-9a-f]+)(?:~(\d+))?(?:#(\d+))?$/.exec(marker);
+  return m ? { sourceId: m[1]!, generation: m[2] ? Number(m[2]) : 0, part: m[3] ? Number(m[3]) : 0 } : null;
+}
+
+export function partMarker(sourceId: string, generation: number, part: number): string {
+  return `${sourceId}${generation ? `~${generation}` : ''}${part ? `#${part}` : ''}`;
+}
+
+/** Where a source's event parts are (every generation). */
+export function eventPartPrefix(tenant: string, sourceId: string): string {
+  return `${AREA.eventParts}tenant=${tenant}/${sourceId}/`;
+}
+
+/** `results/events/tenant=<t>/<sourceId>/g<generation>-p<part>.bin.gz`: one part of a source's counted events. */
+export function eventPartKey(tenant: string, marker: string): string {
+  const m = parseMarker(marker);
+  if (!m) throw new Error(`not a source marker: "${marker}"`);
+  return `${eventPartPrefix(tenant, m.sourceId)}g${m.generation}-p${m.part}.bin.gz`;
+}
+
 /** `results/sources/<tenant>/<sourceId>.json`: what happened to one upload. */
 export function receiptPrefix(tenant?: string): string {
   return tenant ? `${AREA.receipts}${tenant}/` : AREA.receipts;
@@ -219,6 +245,7 @@ export function tenantPrefixes(tenant: string): TenantPrefix[] {
   const out: TenantPrefix[] = [
     { bucket: 'uploads', prefix: `${PREFIX.incoming}${tenant}/` },
     { bucket: 'data', prefix: `${AREA.rollups}tenant=${tenant}/` },
+    { bucket: 'data', prefix: `${AREA.eventParts}tenant=${tenant}/` },
     { bucket: 'data', prefix: summaryPrefix(tenant) },
     { bucket: 'data', prefix: AREA.sql, match: (key) => key.slice(key.lastIndexOf('/') + 1).startsWith(`${tenant}.`) },
     own(AREA.receipts),

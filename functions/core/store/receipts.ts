@@ -8,7 +8,7 @@ import { encode, readMany, record } from './records.ts';
  * `partial`: the file failed part way (a cut gzip, a limit) after parts of it were merged; those
  * events stay counted (`counted`), and the receipt says so instead of `rejected` with 0.
  */
-export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected' | 'partial';
+export type ReceiptStatus = 'ingested' | 'duplicate' | 'empty' | 'rejected' | 'partial' | 'forgotten';
 
 /** `results/sources/<tenant>/<sourceId>.json`: what happened to one upload. */
 export interface Receipt {
@@ -43,6 +43,12 @@ export interface Receipt {
   casAttempts: Record<string, number>;
   ingestedAt: string;
   durationMs: number;
+  /**
+   * Set once the source was forgotten (`mailflow forget`, `ingest --reprocess`): the generation of
+   * its parts in the rollups (0 for the first reading, then 1, 2 …), and for `forgotten`, when.
+   */
+  generation?: number;
+  forgottenAt?: string;
 }
 
 export const RECEIPT = record<Receipt>('receipt', {
@@ -87,7 +93,7 @@ function unfinished(r: Receipt): boolean {
  * its end (a newer mailflow, or other limits, may read it), unless it was given up on (GIVEN_UP).
  */
 export function readAgain(r: Receipt): boolean {
-  return unfinished(r) && r.errorCode !== GIVEN_UP;
+  return r.status === 'forgotten' || (unfinished(r) && r.errorCode !== GIVEN_UP);
 }
 
 /** The error code of the receipt written when an upload failed every re-drive: it is not read again. */
