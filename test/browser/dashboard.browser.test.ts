@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
-import { queryStore } from '../../functions/core/query/query.ts';
+import { queryStore, summaryKeysInRange } from '../../functions/core/query/query.ts';
+import { tally } from '../../functions/core/render/tally.ts';
+import { readSummaries } from '../../functions/core/store/hourly.ts';
 import { runCli } from '../helpers/io.ts';
 
 /**
@@ -37,16 +39,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** What the store says for a view: problem events, and the hours that have any. */
+/** What the store says for a view: messages affected, problem events, and the hours that have any. */
 async function expected(tenant: string, from: string, to: string) {
-  const rows = await queryStore(createFsStore({ root: join(dir, 'data') }), {
-    by: ['hour'],
-    where: { outcome: PROBLEMS },
-    tenants: [tenant],
-    from: Date.parse(from),
-    to: Date.parse(to),
-  });
-  return { problems: rows.reduce((n, r) => n + r.events, 0), bars: rows.filter((r) => r.events > 0).length };
+  const store = createFsStore({ root: join(dir, 'data') });
+  const range = { tenants: [tenant], from: Date.parse(from), to: Date.parse(to) };
+  const rows = await queryStore(store, { by: ['hour'], where: { outcome: PROBLEMS }, ...range });
+  // Messages affected: each message once, whichever problems it had (tally's union is property-tested in test/unit).
+  const affected = tally(await readSummaries(store, summaryKeysInRange(store, range)), range.from, range.to, '').affected;
+  return { problems: affected, events: rows.reduce((n, r) => n + r.events, 0), bars: rows.filter((r) => r.events > 0).length };
 }
 
 /** Watches a page for console errors and for any request that is not the page itself. */
@@ -64,12 +64,14 @@ async function visibleView(page: Page) {
   expect(await view.count()).toBe(1);
   const attr = async (name: string) => (await view.getAttribute(name))!;
   const problems = Number((await view.locator('.card[data-key="problems"] .value').innerText()).replace(/\D/g, ''));
+  const events = Number((await view.locator('.card[data-key="problems"] .events').innerText()).replace(/\D/g, ''));
   return {
     tenant: await attr('data-tenant'),
     range: await attr('data-range'),
     from: await attr('data-from'),
     to: await attr('data-to'),
     problems,
+    events,
     bars: await view.locator('svg.chart g.bar').count(),
   };
 }
@@ -81,6 +83,8 @@ async function checkView(page: Page, tenant: string) {
   expect(want.bars).toBeGreaterThan(0); // the fixture has something to draw
   expect(v.bars).toBe(want.bars);
   expect(v.problems).toBe(want.problems);
+  expect(v.events).toBe(want.events);
+  expect(v.events).toBeGreaterThan(v.problems); // retries: more events than messages in the fixture
   return v;
 }
 

@@ -44,7 +44,7 @@ describe('buildDigest', () => {
     expect(d.text).toContain('mailflow query --tenant contoso --from 2026-11-20T06:00Z --to 2026-11-21T06:00Z');
     expect(d.json).toMatchObject({ kind: 'digest', tenant: 'contoso' });
     expect((d.json.perHour as number[]).length).toBe(24);
-    expect(buildSnsPublish(d).Subject).toMatch(/^\[mailflow\] digest contoso 2026-11-20: \d+ problems$/);
+    expect(buildSnsPublish(d).Subject).toMatch(/^\[mailflow\] digest contoso 2026-11-20: \d+ messages affected$/);
     expect(d.text).toMatchSnapshot();
   });
 
@@ -105,7 +105,9 @@ describe('buildDigest', () => {
       groups: [group('deferred', 30), group('failed', 1)],
     };
     const d = buildDigest({ tenant: 't', lang: 'en', from, to, summaries: [summary], incidents: [] });
-    expect(d.text).toContain('31 failed, deferred or expired; too few final outcomes for a rate (1 of 1)');
+    expect(d.text).toMatch(
+      /\d+ messages failed, deferred or expired \(31 events, retries included\); too few final outcomes for a rate \(1 of 1\)/,
+    );
     expect(d.text).not.toContain('100.0 %');
     expect(d.text).toContain('Since the previous period:\n  no data in the previous period: nothing to compare with');
     expect(d.text).not.toMatch(/new\s+4\.4\.316/);

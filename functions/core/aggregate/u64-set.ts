@@ -68,6 +68,14 @@ export class U64Table {
     return Buffer.from(out.buffer).toString('base64');
   }
 
+  /** Adds every member of a wire-form set (a union without decoding it into a table of its own). */
+  addEncoded(encoded: string): void {
+    const bytes = Buffer.from(encoded, 'base64');
+    const halves = new Uint32Array(bytes.length / 4);
+    new Uint8Array(halves.buffer).set(bytes);
+    for (let k = 0; k < halves.length; k += 2) this.add(halves[k + 1]!, halves[k]!);
+  }
+
   static decode(encoded: string): U64Table {
     const bytes = Buffer.from(encoded, 'base64');
     const halves = new Uint32Array(bytes.length / 4);

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 import { CATEGORIES, OWNERS } from '../classify/types.ts';
 import { OUTCOMES } from '../vocabulary/outcomes.ts';
+import { U64Table } from '../aggregate/u64-set.ts';
 
 /** The fields a query can group and filter by (names as in `--by`; the API and the CLI take the same). */
 export const QUERY_FIELDS = [
@@ -172,10 +173,16 @@ function valueOf(field: QueryField, s: HourlySummary, g: SummaryGroup): string |
   }
 }
 
-/** Groups summaries by the requested fields; rows sorted by events, descending. Pure. */
+/**
+ * Groups summaries by the requested fields; rows sorted by events, descending. Pure. A row's
+ * `messages` counts each message and recipient once per outcome over the whole range: deferrals,
+ * failures and expiries as the union of their hours' sets, delivered and filtered mail (one final
+ * outcome per message) by adding up the hours; summaries written before the sets were kept add up too.
+ */
 export function groupSummaries(summaries: readonly HourlySummary[], options: QueryOptions): QueryRow[] {
   const where = Object.entries(options.where ?? {}) as Array<[QueryField, string[]]>;
   const rows = new Map<string, QueryRow>();
+  const unions = new Map<string, Map<string, U64Table>>();
   for (const s of summaries) {
     for (const g of s.groups) {
       if (!where.every(([f, values]) => values.includes(valueOf(f, s, g) ?? ''))) continue;
@@ -188,9 +195,17 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
         rows.set(key, row);
       }
       row.events += g.events;
-      row.messages += g.messages;
+      if (g.pairs === undefined) row.messages += g.messages;
+      else {
+        let byOutcome = unions.get(key);
+        if (!byOutcome) unions.set(key, (byOutcome = new Map()));
+        let set = byOutcome.get(g.outcome);
+        if (!set) byOutcome.set(g.outcome, (set = new U64Table(g.messages)));
+        set.addEncoded(g.pairs);
+      }
     }
   }
+  for (const [key, byOutcome] of unions) for (const set of byOutcome.values()) rows.get(key)!.messages += set.size;
   const { sort, timeField } = sortOf(options);
   const byTime = (a: QueryRow, b: QueryRow) => (sort === 'time' ? String(a[timeField!]).localeCompare(String(b[timeField!])) : 0);
   const sorted = [...rows.entries()]

@@ -1,6 +1,6 @@
 import { localeOf } from '../vocabulary/language.ts';
 import { FINAL_OUTCOMES, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
-import { eventsOf, NO_CODE, tally, type Tally } from './tally.ts';
+import { eventsOf, messagesOf, NO_CODE, tally, type Tally } from './tally.ts';
 import { DIGEST_BETTER_FACTOR, DIGEST_MIN_CHANGE, DIGEST_WORSE_FACTOR, MIN_RATE_VOLUME } from '../vocabulary/thresholds.ts';
 import { HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
@@ -46,6 +46,7 @@ const W = {
     title: 'Mail flow digest',
     of: 'of',
     problems: 'failed, deferred or expired',
+    affected: (m: string, e: string) => `${m} messages failed, deferred or expired (${e} events, retries included)`,
     final: 'final outcomes',
     failedRate: 'permanently failed',
     changes: 'Since the previous period',
@@ -76,6 +77,7 @@ const W = {
     title: 'Riepilogo del flusso di posta',
     of: 'su',
     problems: 'falliti, rinviati o scaduti',
+    affected: (m: string, e: string) => `${m} messaggi falliti, rinviati o scaduti (${e} eventi, tentativi compresi)`,
     final: 'esiti finali',
     failedRate: 'falliti in modo definitivo',
     changes: 'Rispetto al periodo precedente',
@@ -104,9 +106,17 @@ const W = {
   },
 } as const;
 
-/** A tally with the digest's three headline numbers: problems, final outcomes, and of those the failed. */
+/**
+ * A tally with the digest's headline numbers: problem events, and messages — affected, with a final
+ * outcome, and of those the failed (a message retried in six hours is one message, six events).
+ */
 function headline(t: Tally) {
-  return { ...t, problems: eventsOf(t, PROBLEM_OUTCOMES), final: eventsOf(t, FINAL_OUTCOMES), failed: eventsOf(t, UNDELIVERED_OUTCOMES) };
+  return {
+    ...t,
+    problems: eventsOf(t, PROBLEM_OUTCOMES),
+    final: messagesOf(t, FINAL_OUTCOMES),
+    failed: messagesOf(t, UNDELIVERED_OUTCOMES),
+  };
 }
 
 /** The n largest entries, ties by name. */
@@ -165,8 +175,8 @@ export function buildDigest(input: DigestInput): Notification {
     now.problems === 0
       ? w.quiet
       : now.final < MIN_RATE_VOLUME
-        ? `${fmt(now.problems)} ${w.problems}; ${w.tooFew(`${fmt(now.failed)} ${w.of} ${fmt(now.final)}`)}`
-        : `${fmt(now.problems)} ${w.problems}; ${pct(now.failed, now.final)} ${w.failedRate} (${fmt(now.failed)} ${w.of} ${fmt(now.final)} ${w.final})`,
+        ? `${w.affected(fmt(now.affected), fmt(now.problems))}; ${w.tooFew(`${fmt(now.failed)} ${w.of} ${fmt(now.final)}`)}`
+        : `${w.affected(fmt(now.affected), fmt(now.problems))}; ${pct(now.failed, now.final)} ${w.failedRate} (${fmt(now.failed)} ${w.of} ${fmt(now.final)} ${w.final})`,
     ...(input.report ? ['', `${w.dashboard} (${w.validUntil} ${iso(input.report.expiresAt)}):`, input.report.url] : []),
     '',
     `${w.changes}:`,
@@ -210,7 +220,7 @@ export function buildDigest(input: DigestInput): Notification {
   lines.push('', `${w.drill}: ${drill}`);
 
   return {
-    subject: `[mailflow] digest ${input.tenant} ${iso(input.from).slice(0, 10)}: ${now.problems} problems`,
+    subject: `[mailflow] digest ${input.tenant} ${iso(input.from).slice(0, 10)}: ${now.affected} messages affected`,
     text: lines.join('\n'),
     json: {
       kind: 'digest',
@@ -218,6 +228,7 @@ export function buildDigest(input: DigestInput): Notification {
       from: iso(input.from),
       to: iso(input.to),
       problems: now.problems,
+      messagesAffected: now.affected,
       failed: now.failed,
       final: now.final,
       previousProblems: before.problems,

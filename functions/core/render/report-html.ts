@@ -42,13 +42,14 @@ const WORDS = {
     show: 'Show',
     dataUntil: 'data until',
     noData: 'no data yet',
-    problems: 'Deferred or failed',
+    problems: 'Messages affected',
     failed: 'Failed permanently',
     deferred: 'Deferred',
     failureRate: 'Failure rate',
     delivered: 'Delivered',
     filtered: 'Filtered or quarantined',
     tooFew: (n: number) => `too few to say (${n} final outcomes)`,
+    eventsBehind: (n: string) => `messages · ${n} events`,
     previousPartial: (p: { covered: number; of: number; unit: 'hour' | 'day' }) =>
       p.covered === 0 ? 'no data in the previous period' : `previous: ${p.covered} of ${p.of} ${p.unit}s with data`,
     vsBefore: 'vs previous',
@@ -102,13 +103,14 @@ const WORDS = {
     show: 'Mostra',
     dataUntil: 'dati fino al',
     noData: 'ancora nessun dato',
-    problems: 'Rinviati o falliti',
+    problems: 'Messaggi coinvolti',
     failed: 'Falliti in modo definitivo',
     deferred: 'Rinviati',
     failureRate: 'Tasso di errore',
     delivered: 'Consegnati',
     filtered: 'Filtrati o in quarantena',
     tooFew: (n: number) => `troppo pochi per dirlo (${n} esiti finali)`,
+    eventsBehind: (n: string) => `messaggi · ${n} eventi`,
     previousPartial: (p: { covered: number; of: number; unit: 'hour' | 'day' }) =>
       p.covered === 0
         ? 'nessun dato nel periodo precedente'
@@ -195,6 +197,7 @@ main{padding:0 1rem 2rem;max-width:75rem;margin:0 auto}
 .card .label{color:var(--muted);font-size:.85rem}
 .card .value{font-size:1.6rem;font-weight:600;font-variant-numeric:tabular-nums}
 .card .delta{font-size:.85rem}
+.card .events{color:var(--muted);font-size:.8rem}
 .worse{color:var(--bad)}.better{color:var(--good)}.same{color:var(--muted)}
 .chart{width:100%;height:14rem;display:block;border-bottom:1px solid var(--line)}
 .axis{display:flex;justify-content:space-between;color:var(--muted);font-size:.8rem}
@@ -366,9 +369,10 @@ function card(h: Headline, lang: Lang, previous: ReportModel['previous']): strin
     return `<div class="card" data-key="${h.key}"><div class="label">${w[h.key]}</div><div class="value">–</div><div class="delta">${esc(w.tooFew(h.tooFew))}</div></div>`;
   }
   const value = h.rate ? percent(h.now, lang) : number(lang)(h.now);
+  const events = h.events === undefined ? '' : `<div class="events">${esc(w.eventsBehind(number(lang)(h.events)))}</div>`;
   // A trend against a period only partly covered by data would be a guess ("+312 %" in red).
   if (previous.covered < previous.of) {
-    return `<div class="card" data-key="${h.key}"><div class="label">${w[h.key]}</div><div class="value">${value}</div><div class="delta">${esc(w.previousPartial(previous))}</div></div>`;
+    return `<div class="card" data-key="${h.key}"><div class="label">${w[h.key]}</div><div class="value">${value}</div>${events}<div class="delta">${esc(w.previousPartial(previous))}</div></div>`;
   }
   const diff = h.now - h.before;
   const cls = changeClass(diff, h.riseIsBad);
@@ -379,7 +383,7 @@ function card(h: Headline, lang: Lang, previous: ReportModel['previous']): strin
         ? '±0'
         : w.new
       : `${signed(diff, lang, 0)} (${signed((100 * diff) / h.before, lang, 0)} %)`;
-  return `<div class="card" data-key="${h.key}"><div class="label">${w[h.key]}</div><div class="value">${value}</div><div class="delta ${cls}">${delta} ${w.vsBefore}</div></div>`;
+  return `<div class="card" data-key="${h.key}"><div class="label">${w[h.key]}</div><div class="value">${value}</div>${events}<div class="delta ${cls}">${delta} ${w.vsBefore}</div></div>`;
 }
 
 function chart(m: ReportModel): string {

@@ -1,4 +1,4 @@
-import { eventsOf, NO_CODE, tally, type Tally } from './tally.ts';
+import { eventsOf, messagesOf, NO_CODE, tally, type Tally } from './tally.ts';
 import { FINAL_OUTCOMES, isProblem, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
 import { DAY, HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
@@ -37,6 +37,7 @@ export interface ReportInput {
 /** One tenant's line in the all-tenants view: which customer is worst. */
 export interface TenantRow {
   tenant: string;
+  /** Messages: affected (any problem), failed and deferred ones, each counted once over the period. */
   problems: number;
   failed: number;
   deferred: number;
@@ -53,6 +54,8 @@ export interface Headline {
   tooFew?: number;
   /** Counts are whole numbers; the failure rate is a fraction. */
   rate: boolean;
+  /** For a count of messages: the events behind it (every retry counts again). */
+  events?: number;
   /** Whether a rise is bad news (colours the change). */
   riseIsBad: boolean;
 }
@@ -127,13 +130,13 @@ function tenantRows(
       to,
       '',
     );
-    const finals = eventsOf(t, FINAL_OUTCOMES);
-    const failed = eventsOf(t, UNDELIVERED_OUTCOMES);
+    const finals = messagesOf(t, FINAL_OUTCOMES);
+    const failed = messagesOf(t, UNDELIVERED_OUTCOMES);
     return {
       tenant,
-      problems: eventsOf(t, PROBLEM_OUTCOMES),
+      problems: t.affected,
       failed,
-      deferred: eventsOf(t, ['deferred']),
+      deferred: messagesOf(t, ['deferred']),
       failureRate: finals >= MIN_RATE_VOLUME ? failed / finals : null,
       dataUntil: until[tenant] ?? null,
     };
@@ -160,15 +163,25 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const now = tally(input.summaries, from, to, NO_CODE[lang]);
   const before = tally(input.summaries, from - length, from, NO_CODE[lang]);
   const n = (t: Tally, ...outcomes: string[]) => eventsOf(t, outcomes);
+  // The cards count messages (a message deferred in six hours is one deferred message), events second.
+  const m = (t: Tally, ...outcomes: string[]) => messagesOf(t, outcomes);
   const rate = (t: Tally) => {
-    const final = n(t, ...FINAL_OUTCOMES);
-    return final ? n(t, ...UNDELIVERED_OUTCOMES) / final : 0;
+    const final = m(t, ...FINAL_OUTCOMES);
+    return final ? m(t, ...UNDELIVERED_OUTCOMES) / final : 0;
   };
-  const finals = n(now, ...FINAL_OUTCOMES);
+  const finals = m(now, ...FINAL_OUTCOMES);
+  const count = (key: Headline['key'], outcomes: readonly string[], riseIsBad: boolean): Headline => ({
+    key,
+    now: m(now, ...outcomes),
+    before: m(before, ...outcomes),
+    events: n(now, ...outcomes),
+    rate: false,
+    riseIsBad,
+  });
   const headline: Headline[] = [
-    { key: 'problems', now: n(now, ...PROBLEM_OUTCOMES), before: n(before, ...PROBLEM_OUTCOMES), rate: false, riseIsBad: true },
-    { key: 'failed', now: n(now, ...UNDELIVERED_OUTCOMES), before: n(before, ...UNDELIVERED_OUTCOMES), rate: false, riseIsBad: true },
-    { key: 'deferred', now: n(now, 'deferred'), before: n(before, 'deferred'), rate: false, riseIsBad: true },
+    { key: 'problems', now: now.affected, before: before.affected, events: n(now, ...PROBLEM_OUTCOMES), rate: false, riseIsBad: true },
+    count('failed', UNDELIVERED_OUTCOMES, true),
+    count('deferred', ['deferred'], true),
     {
       key: 'failureRate',
       now: rate(now),
@@ -177,9 +190,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
       riseIsBad: true,
       ...(finals < MIN_RATE_VOLUME ? { tooFew: finals } : {}),
     },
-    { key: 'delivered', now: n(now, 'delivered'), before: n(before, 'delivered'), rate: false, riseIsBad: false },
+    count('delivered', ['delivered'], false),
     // Spam-filtered and quarantined mail: not a delivery problem, but an admin asks where it went.
-    { key: 'filtered', now: n(now, 'filtered'), before: n(before, 'filtered'), rate: false, riseIsBad: true },
+    count('filtered', ['filtered'], true),
   ];
 
   // The chart, and the per-bucket series behind each destination's and connector's sparkline.

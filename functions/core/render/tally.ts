@@ -1,6 +1,7 @@
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import type { Category } from '../classify/types.ts';
 import { isProblem } from '../vocabulary/outcomes.ts';
+import { U64Table } from '../aggregate/u64-set.ts';
 import type { Lang } from '../vocabulary/language.ts';
 
 /**
@@ -20,6 +21,10 @@ export interface Tally {
   connectors: Map<string, number>;
   /** Problem events per hour (ms). */
   perHour: Map<number, number>;
+  /** Distinct messages (message and recipient) per outcome over the period: retries count once. */
+  messages: Map<string, number>;
+  /** Distinct messages with any problem (deferred, failed or expired) in the period: deferred then expired counts once. */
+  affected: number;
 }
 
 /** The summaries' hours in [from, to), tallied; problems without a code are counted under `noCode`. */
@@ -31,12 +36,27 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
     destinations: new Map(),
     connectors: new Map(),
     perHour: new Map(),
+    messages: new Map(),
+    affected: 0,
   };
+  const sets = new Map<string, U64Table>();
+  const affected = new U64Table();
+  let affectedWithoutSets = 0;
   for (const s of summaries) {
     const hour = Date.parse(s.hour);
     if (hour < from || hour >= to) continue;
     for (const g of s.groups) {
       add(t.outcomes, g.outcome, g.events);
+      if (g.pairs === undefined) {
+        // Delivered and filtered mail (one final outcome each), and summaries from before the sets.
+        add(t.messages, g.outcome, g.messages);
+        if (isProblem(g.outcome)) affectedWithoutSets += g.messages;
+      } else {
+        let set = sets.get(g.outcome);
+        if (!set) sets.set(g.outcome, (set = new U64Table()));
+        set.addEncoded(g.pairs);
+        affected.addEncoded(g.pairs);
+      }
       if (!isProblem(g.outcome)) continue;
       const code = g.code ?? noCode;
       add(t.codes, code, g.events);
@@ -46,7 +66,14 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
       add(t.perHour, hour, g.events);
     }
   }
+  for (const [outcome, set] of sets) add(t.messages, outcome, set.size);
+  t.affected = affected.size + affectedWithoutSets;
   return t;
+}
+
+/** Distinct messages of these outcomes. */
+export function messagesOf(t: Tally, outcomes: readonly string[]): number {
+  return outcomes.reduce((sum, o) => sum + (t.messages.get(o) ?? 0), 0);
 }
 
 /** Events of these outcomes. */
