@@ -80,8 +80,17 @@ export function describe(r: Receipt): string {
       const failures = (r.events?.deferred ?? 0) + (r.events?.failed ?? 0) + (r.events?.expired ?? 0);
       let line = `✓ ${name}: ${r.family}, ${r.rows.toLocaleString('en-US')} rows, ${failures.toLocaleString('en-US')} failed or deferred; ${r.counted.toLocaleString('en-US')} events counted`;
       // The rollups cannot tell a row repeated in this file from one another upload brought: say both.
-      if (r.alreadyCounted)
-        line += ` (${r.alreadyCounted.toLocaleString('en-US')} already counted: repeated in this file or in other uploads)`;
+      const repeated = r.repeatedInFile ?? 0;
+      const notes = [
+        ...(repeated ? [`${repeated.toLocaleString('en-US')} duplicate row(s) inside this file`] : []),
+        // Files over one part (250,000 events) may repeat a row across parts: that is not another upload.
+        ...(r.alreadyCounted
+          ? [
+              `${r.alreadyCounted.toLocaleString('en-US')} already counted ${r.counted + r.alreadyCounted > 250_000 ? '(other uploads, or another part of this file)' : 'from other uploads'}`,
+            ]
+          : []),
+      ];
+      if (notes.length) line += ` (${notes.join('; ')})`;
       line += `, ${r.hours} hour(s)`;
       const first = r.rejectedRows.samples[0];
       // The reason quotes the file (a date's text): control characters are dropped before a terminal sees them.

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { describe as describeReceipt } from '../../functions/cli/local-ingest.ts';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
 import { receiptKey } from '../../functions/core/store/layout.ts';
 import type { HourlyRollup } from '../../functions/core/aggregate/rollup.ts';
@@ -73,8 +74,29 @@ describe('ingestObject: never counting twice (concurrent duplicates, late replay
     const copy = await ingestBytes(store, 'monday (copy).csv', bytes);
     expect(copy.status).toBe('ingested');
     expect(copy.counted).toBe(0);
-    // Everything the first upload read (including events it found twice in itself) is already counted.
-    expect(copy.alreadyCounted).toBe(first.counted + first.alreadyCounted);
+    // Everything the first upload counted is already counted; rows repeated inside the file are
+    // said to be that, in both (issue 12, 10), never "counted by other uploads".
+    expect(first.alreadyCounted).toBe(0);
+    expect(copy.alreadyCounted).toBe(first.counted);
+    expect(copy.repeatedInFile).toBe(first.repeatedInFile);
+  });
+
+  it('tells rows repeated inside a file from events other uploads counted (issue 12, 10)', async () => {
+    const { head, rows } = splitExport(Buffer.from(detail(300)).toString('utf8'));
+    const store = createMemoryStore();
+    const twice = await ingestBytes(store, 'twice.csv', joinExport(head, [...rows, ...rows.slice(0, 40)]));
+    expect(twice).toMatchObject({ alreadyCounted: 0 });
+    // The 40 rows again hold this many counted events ('other' rows, Receive and the like, count nothing).
+    const again = await ingestBytes(createMemoryStore(), 'forty.csv', joinExport(head, rows.slice(0, 40)));
+    expect(again.counted).toBeGreaterThan(0);
+    const once = await ingestBytes(createMemoryStore(), 'once.csv', joinExport(head, rows));
+    expect(twice.repeatedInFile).toBe((once.repeatedInFile ?? 0) + again.counted);
+    const other = await ingestBytes(store, 'other.csv', joinExport(head, rows.slice(0, 100)));
+    const alone = await ingestBytes(createMemoryStore(), 'alone.csv', joinExport(head, rows.slice(0, 100)));
+    expect(other).toMatchObject({ counted: 0, repeatedInFile: alone.repeatedInFile, alreadyCounted: alone.counted });
+    expect(other.alreadyCounted).toBeGreaterThan(0);
+    expect(describeReceipt(twice)).toMatch(/\(\d+ duplicate row\(s\) inside this file\)/);
+    expect(describeReceipt(other)).toMatch(/[(;] [\d,]+ already counted from other uploads\)/);
   });
 
   it('R5: 50 files × 1,000 rows of the same hours, 10 at a time: exact totals, no lost update, no writer gives up', async () => {

@@ -97,6 +97,9 @@ export class HourBatch {
   msgHi = new Uint32Array(64);
   msgLo = new Uint32Array(64);
   grp = new Uint32Array(64);
+  /** Fingerprints in this batch: a row repeated in the file is one event (counted in `repeated`). */
+  private readonly seen = new U64Table(64);
+  repeated = 0;
 
   constructor(hour: number) {
     this.hour = hour;
@@ -120,7 +123,12 @@ export class HourBatch {
     return b;
   }
 
-  add(e: DeliveryEvent & { outcome: CountedOutcome }, fp: Uint32Array, msg: Uint32Array): void {
+  /** Adds the event; false when the file already had it in this batch (the same row twice). */
+  add(e: DeliveryEvent & { outcome: CountedOutcome }, fp: Uint32Array, msg: Uint32Array): boolean {
+    if (!this.seen.add(fp[0]!, fp[1]!)) {
+      this.repeated++;
+      return false;
+    }
     const destination = e.server ?? e.ip;
     const key = `${e.outcome}\u0001${e.code ?? ''}\u0001${e.category ?? ''}\u0001${e.owner ?? ''}\u0001${e.connector ?? ''}\u0001${destination ?? ''}\u0001${e.recipientDomain}`;
     let g = this.groupIndex.get(key);
@@ -155,6 +163,7 @@ export class HourBatch {
     this.msgHi[i] = msg[0]!;
     this.msgLo[i] = msg[1]!;
     this.grp[i] = g;
+    return true;
   }
 
   private grow(): void {
@@ -185,6 +194,8 @@ export class FileAggregator {
   /** Deferrals and final outcomes, for the stuck and queue rules (only when alerts are on). */
   private readonly deferrals: DeferralTracker | undefined;
   counted = 0;
+  /** Rows repeated within this part of the file (same message, recipient, time, outcome and code). */
+  repeated = 0;
 
   constructor(deferrals?: DeferralTracker) {
     this.deferrals = deferrals;
@@ -214,7 +225,10 @@ export class FileAggregator {
     w[4] = OUTCOME_ID[e.outcome];
     w[5] = e.code ? this.codeId(e.code) : 0;
     hashWords(w, this.fp);
-    batch.add(e as DeliveryEvent & { outcome: CountedOutcome }, this.fp, this.msg);
+    if (!batch.add(e as DeliveryEvent & { outcome: CountedOutcome }, this.fp, this.msg)) {
+      this.repeated++;
+      return;
+    }
     this.deferrals?.add(this.msg[0]!, this.msg[1]!, e.outcome, e.time, e.code, e.server ?? e.ip, e.connector);
     this.counted++;
   }

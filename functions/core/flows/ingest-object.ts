@@ -105,6 +105,7 @@ export async function ingestObject(
       errorCode: read.code,
       counted: parts.counted,
       alreadyCounted: parts.seen - parts.counted,
+      repeatedInFile: parts.repeated,
     });
   }
   if (read.empty) return finish({ ...withSummary(receipt, read), status: 'empty', reason: 'the file is empty: no header and no rows' });
@@ -120,6 +121,7 @@ export async function ingestObject(
     status: 'ingested',
     counted: parts.counted,
     alreadyCounted: parts.seen - parts.counted,
+    repeatedInFile: parts.repeated,
     hours: parts.hours.size,
     casAttempts: parts.attempts,
   });

@@ -19,6 +19,8 @@ export class PartCommitter {
   /** Events the rollups did not hold yet, and events of this file seen in total. */
   counted = 0;
   seen = 0;
+  /** Rows of this file repeated within one part (the same event twice): never counted. */
+  repeated = 0;
   readonly hours = new Set<number>();
   /** Rollups per number of compare-and-swap attempts they needed. */
   readonly attempts: Record<string, number> = {};
@@ -79,6 +81,7 @@ export class PartCommitter {
     const marker = partMarker(sourceId, generation, this.part);
     const batches = [...part.hours.values()].sort((a, b) => a.hour - b.hour);
     this.seen += part.counted;
+    this.repeated += part.repeated;
     this.part++;
     // The part's events first, then the rollups: whatever a rollup lists can be rebuilt from its parts.
     if (batches.length > 0) await writePart(this.store, this.tenant, marker, part);

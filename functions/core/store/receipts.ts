@@ -38,6 +38,11 @@ export interface Receipt {
   /** Events this upload added to the rollups, and events other uploads had counted already. */
   counted: number;
   alreadyCounted: number;
+  /**
+   * Rows repeated within the file (the same event twice), never counted; a repeat across two
+   * parts of a file over 250,000 events is in `alreadyCounted`. Absent on older receipts.
+   */
+  repeatedInFile?: number;
   /** Hourly rollups this upload touched, and how many compare-and-swap attempts each needed. */
   hours: number;
   casAttempts: Record<string, number>;
