@@ -126,7 +126,8 @@ describe('the report model', () => {
 
   it('all tenants together: one row per tenant, most problems first, with where each tenant’s data ends (issue 12, 7)', async () => {
     const store = await fixture();
-    // A third tenant whose data stopped three days earlier: it stays in the table, with its date.
+    // A third tenant whose data stopped three days earlier: it stays in the table, with its date,
+    // over its own last 24 hours (not a zero for a day it has no data of), and the chart says it is not in it.
     await ingestBytes(
       store,
       'old.csv',
@@ -140,11 +141,22 @@ describe('the report model', () => {
     expect(m.tenants).toEqual([
       { tenant: 'contoso', problems: 36, failed: 2, deferred: 34, failureRate: null, dataUntil: Date.parse('2026-11-20T11:00:00Z') },
       { tenant: 'fabrikam', problems: 7, failed: 0, deferred: 7, failureRate: null, dataUntil: Date.parse('2026-11-20T11:00:00Z') },
-      { tenant: 'tailspin', problems: 0, failed: 0, deferred: 0, failureRate: null, dataUntil: Date.parse('2026-11-17T11:00:00Z') },
+      {
+        tenant: 'tailspin',
+        problems: 1,
+        failed: 0,
+        deferred: 1,
+        failureRate: null,
+        dataUntil: Date.parse('2026-11-17T11:00:00Z'),
+        ownWindowTo: Date.parse('2026-11-17T11:00:00Z'),
+      },
     ]);
     const { html } = await renderReport(store, { mode: 'static', lang: 'en', tenant: null, range: '24h', ranges: ['24h'], now });
     expect(html).toContain('<h2>By tenant</h2>');
-    expect(html).toMatch(/<tr><td>tailspin<\/td><td class="n">0<\/td>.*2026-11-17 11:00<\/td><\/tr>/);
+    expect(html).toMatch(
+      /<tr><td>tailspin<\/td><td class="n">1<\/td>.*2026-11-17 11:00 <span class="muted">\(its own last 24 h\)<\/span><\/td><\/tr>/,
+    );
+    expect(html).toContain('Not in the chart (their data ends before it): tailspin (data until 2026-11-17 11:00).');
     // One tenant's view has no such table.
     expect(
       buildReportModel({ ...(await loadReportInput(store, { tenant: 'contoso', tenants: ['contoso'], range: '24h', now })), lang: 'en' })

@@ -56,6 +56,8 @@ const WORDS = {
     new: 'new',
     chart: 'Deferred and failed per hour, by category',
     byTenant: 'By tenant',
+    ownWindow: (hours: number) => `its own last ${hours} h`,
+    notInChart: (list: string) => `Not in the chart (their data ends before it): ${list}.`,
     quiet: 'No deferred or failed deliveries in this period.',
     codes: 'Top codes',
     code: 'Code',
@@ -119,6 +121,8 @@ const WORDS = {
     new: 'nuovo',
     chart: 'Rinviati e falliti per ora, per categoria',
     byTenant: 'Per tenant',
+    ownWindow: (hours: number) => `le sue ultime ${hours} h`,
+    notInChart: (list: string) => `Non nel grafico (i loro dati finiscono prima): ${list}.`,
     quiet: 'Nessuna consegna rinviata o fallita in questo periodo.',
     codes: 'Codici principali',
     code: 'Codice',
@@ -298,7 +302,7 @@ function renderView(m: ReportModel, range: string, hidden: boolean): string {
 <p class="period">${period}</p>
 <div class="cards">${m.headline.map((h) => card(h, m.lang, m.previous)).join('')}</div>
 ${m.tenants.length ? tenantTable(m) : ''}<h2>${w.chart}</h2>
-${m.bars.length ? chart(m) : `<p class="muted">${w.quiet}</p>`}
+${m.bars.length ? chart(m) : `<p class="muted">${w.quiet}</p>`}${notInChart(m)}
 <h2>${w.codes}</h2>
 ${
   m.codes.length
@@ -348,6 +352,14 @@ function badRows(r: Receipt, words: (n: number, line: number | undefined) => str
   return `${words(count, samples[0]?.line)}: ${samples[0]?.reason ?? ''}`;
 }
 
+/** All tenants together: the tenants whose data ends before the chart begins, said, not silently missing. */
+function notInChart(m: ReportModel): string {
+  const gone = m.tenants.filter((t) => t.dataUntil !== null && t.dataUntil <= m.from);
+  if (!gone.length) return '';
+  const list = gone.map((t) => `${t.tenant} (${WORDS[m.lang].dataUntil} ${time(t.dataUntil!)})`).join(', ');
+  return `<p class="muted not-in-chart">${esc(WORDS[m.lang].notInChart(list))}</p>`;
+}
+
 /** All tenants together: which customer is worst, and whose data stopped. */
 function tenantTable(m: ReportModel): string {
   const w = WORDS[m.lang];
@@ -355,7 +367,7 @@ function tenantTable(m: ReportModel): string {
   const rows = m.tenants
     .map(
       (t) =>
-        `<tr><td>${esc(t.tenant)}</td><td class="n">${fmt(t.problems)}</td><td class="n">${fmt(t.failed)}</td><td class="n hide-narrow">${fmt(t.deferred)}</td><td class="n">${t.failureRate === null ? '–' : percent(t.failureRate, m.lang)}</td><td class="n hide-narrow">${t.dataUntil === null ? w.noData : esc(time(t.dataUntil))}</td></tr>`,
+        `<tr><td>${esc(t.tenant)}</td><td class="n">${fmt(t.problems)}</td><td class="n">${fmt(t.failed)}</td><td class="n hide-narrow">${fmt(t.deferred)}</td><td class="n">${t.failureRate === null ? '–' : percent(t.failureRate, m.lang)}</td><td class="n hide-narrow">${t.dataUntil === null ? w.noData : esc(time(t.dataUntil))}${t.ownWindowTo === undefined ? '' : ` <span class="muted">(${esc(w.ownWindow(m.hours))})</span>`}</td></tr>`,
     )
     .join('');
   return `<h2>${w.byTenant}</h2>

@@ -85,6 +85,12 @@ export async function loadReportInput(
   // One at a time, not push(...list): a spread of a few hundred thousand incidents overflows the stack.
   for (const tenant of scope) for (const i of await readIncidents(store, tenant)) incidents.push(i);
   const receipts = await recentReceipts(store, scope, 20);
+  // Tenants whose data stopped before the view's end: their own last period, for the per-tenant table.
+  const ownWindows: HourlySummary[] = [];
+  for (const [tenant, end] of Object.entries(tenantsUntil))
+    if (end !== null && end < to)
+      for (const s of await readSummaries(store, summaryKeysInRange(store, { from: end - length, to: end, tenants: [tenant] })))
+        ownWindows.push(s);
   return {
     tenant: options.tenant,
     from,
@@ -93,6 +99,6 @@ export async function loadReportInput(
     incidents,
     receipts,
     dataUntil: until,
-    ...(options.tenant ? {} : { tenantsUntil }),
+    ...(options.tenant ? {} : { tenantsUntil, ownWindows }),
   };
 }

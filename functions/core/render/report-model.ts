@@ -32,6 +32,11 @@ export interface ReportInput {
   dataUntil: number | null;
   /** All tenants together: where each tenant's data ends (null: none), so a stale one shows as such. */
   tenantsUntil?: Readonly<Record<string, number | null>>;
+  /**
+   * All tenants together: the summaries of the tenants whose data ends before `to`, over their own
+   * last period (up to where their data ends), so the per-tenant table shows their last day, not zero.
+   */
+  ownWindows?: readonly HourlySummary[];
 }
 
 /** One tenant's line in the all-tenants view: which customer is worst. */
@@ -44,6 +49,8 @@ export interface TenantRow {
   /** Null when there are fewer final outcomes than MIN_RATE_VOLUME. */
   failureRate: number | null;
   dataUntil: number | null;
+  /** Set when the row is the tenant's own last period (its data ends before the view's): where that period ends. */
+  ownWindowTo?: number;
 }
 
 export interface Headline {
@@ -122,12 +129,16 @@ function tenantRows(
   from: number,
   to: number,
   until: Readonly<Record<string, number | null>>,
+  ownWindows: readonly HourlySummary[],
 ): TenantRow[] {
   const rows = Object.keys(until).map((tenant) => {
+    // A tenant whose data ends before the view's end is shown over its own last period of the same length.
+    const end = until[tenant];
+    const own = end !== null && end !== undefined && end < to;
     const t = tally(
-      summaries.filter((s) => s.tenant === tenant),
-      from,
-      to,
+      (own ? ownWindows : summaries).filter((s) => s.tenant === tenant),
+      own ? end - (to - from) : from,
+      own ? end : to,
       '',
     );
     const finals = messagesOf(t, FINAL_OUTCOMES);
@@ -139,6 +150,7 @@ function tenantRows(
       deferred: messagesOf(t, ['deferred']),
       failureRate: finals >= MIN_RATE_VOLUME ? failed / finals : null,
       dataUntil: until[tenant] ?? null,
+      ...(own ? { ownWindowTo: end } : {}),
     };
   });
   return rows.sort((a, b) => b.problems - a.problems || (a.tenant < b.tenant ? -1 : 1));
@@ -259,7 +271,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
     dataUntil: input.dataUntil,
     headline,
     previous: previousCoverage(input.summaries, from, length),
-    tenants: input.tenant === null && input.tenantsUntil ? tenantRows(input.summaries, from, to, input.tenantsUntil) : [],
+    tenants:
+      input.tenant === null && input.tenantsUntil ? tenantRows(input.summaries, from, to, input.tenantsUntil, input.ownWindows ?? []) : [],
     categories,
     hours: Math.round(length / HOUR),
     bars,
