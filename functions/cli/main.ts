@@ -18,6 +18,7 @@ Commands:
   digest                the digest of a period: changes, top codes with advice, destinations
   suppress              silence a rule's alerts for a while, with a reason the digests show
   forget <file|id…>     take what sources counted out again (ingest --reprocess re-reads them)
+  reprocess --tenant T  read a tenant's files again (after an upgrade that reads them better)
   purge --tenant T      erase everything of a tenant (uploads and their versions, results, state)
   test-alert            send a sample alert, to check that alerts arrive
   explain <text|code>   what a status code or a pasted NDR line means, who acts, what to do
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   upload: async () => (await import('./commands/upload.ts')).uploadCommand,
   failures: async () => (await import('./commands/failures.ts')).failuresCommand,
   forget: async () => (await import('./commands/forget.ts')).forgetCommand,
+  reprocess: async () => (await import('./commands/reprocess.ts')).reprocessCommand,
   purge: async () => (await import('./commands/purge.ts')).purgeCommand,
   'test-alert': async () => (await import('./commands/test-alert.ts')).testAlertCommand,
   digest: async () => (await import('./commands/digest.ts')).digestCommand,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -143,5 +143,37 @@ describe('mailflow ingest --reprocess and mailflow forget', () => {
     });
     const q = await runCli(['query', '--data-dir', data, '--format', 'json']);
     expect(JSON.parse(q.stdout).rows ?? JSON.parse(q.stdout)).toEqual([]);
+  });
+});
+
+describe('mailflow reprocess', () => {
+  it('reads every file of the data folder again with the date options it was read with; moved files are listed and left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-reprocess-all-'));
+    const dmy = join(dir, 'dmy.csv');
+    writeFileSync(
+      dmy,
+      generated({ family: 'trace-summary', rows: 300, seed: 6, dateStyle: 'dmy', start: Date.parse('2026-11-02T00:00:00Z'), perHour: 10 }),
+    );
+    const moved = join(dir, 'moved.csv');
+    writeFileSync(moved, generated({ family: 'trace-detail', rows: 200, seed: 8 }));
+    const data = join(dir, 'data');
+    expect((await runCli(['ingest', '--data-dir', data, '--tenant', 'contoso', '--date-order', 'dmy', dmy])).code).toBe(0);
+    expect((await runCli(['ingest', '--data-dir', data, '--tenant', 'fabrikam', moved])).code).toBe(0);
+    const before = counted(await snapshot(createFsStore({ root: data }), false));
+    rmSync(moved);
+
+    const dry = await runCli(['reprocess', '--data-dir', data, '--all', '--dry-run']);
+    expect(dry.stdout).toContain('1 source(s) would be read again, 1 left as they are');
+    const r = await runCli(['reprocess', '--data-dir', data, '--all']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/- .*moved\.csv \(fabrikam\): no longer at .*moved\.csv/);
+    expect(r.stdout).toMatch(/↺ ✓ .*dmy\.csv: trace-summary, 300 rows/);
+    expect(r.stdout).toContain('1 source(s) read again, 1 left as they are');
+    // Read again with --date-order dmy, as the first time: the same counts (read month-first they would move).
+    expect(counted(await snapshot(createFsStore({ root: data }), false))).toEqual(before);
+    expect(await runCli(['reprocess', '--data-dir', data])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--tenant T or --all'),
+    });
   });
 });

@@ -88,6 +88,8 @@ export async function ingestObject(
   const receipt = {
     ...newReceipt({ ...ref, etag: id.etag }, id.sourceId, clock.now()),
     ...(id.generation ? { generation: id.generation } : {}),
+    // What the file was read with, so `reprocess` reads it the same way.
+    ...(config.read?.dates && Object.keys(config.read.dates).length ? { dates: config.read.dates } : {}),
   };
   const finish = (r: Receipt) => writeReceipt(store, id.receiptKey, { ...r, durationMs: clock.now().getTime() - started }, cas);
 

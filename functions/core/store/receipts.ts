@@ -1,5 +1,6 @@
 import { describedFields, type ExportSummary } from '../read/export-summary.ts';
 import type { ObjectStore } from '../ports.ts';
+import type { DateOptions } from '../formats/dates.ts';
 import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
 import { receiptPrefix } from './layout.ts';
 import { encode, readMany, record } from './records.ts';
@@ -54,6 +55,8 @@ export interface Receipt {
    */
   generation?: number;
   forgottenAt?: string;
+  /** The date options the file was read with (`--date-order`, `--tz`), when any: `reprocess` reads it with them again. */
+  dates?: DateOptions;
 }
 
 export const RECEIPT = record<Receipt>('receipt', {
