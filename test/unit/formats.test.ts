@@ -46,6 +46,22 @@ describe('every family × encoding × delimiter reads to the same events', () =>
   });
 });
 
+describe('a file without a message id column (issue 12, 1)', () => {
+  it('says so in the receipt, and tells messages apart by sender and time', async () => {
+    const text =
+      '"Received","SenderAddress","RecipientAddress","Status"\r\n' +
+      '"2026-11-20T08:00:00Z","a@contoso.com","x@fabrikam.com","Failed"\r\n' +
+      '"2026-11-20T08:05:00Z","a@contoso.com","x@fabrikam.com","Failed"\r\n';
+    const { summary, events } = await readAll(utf8(text));
+    expect(summary.family).toBe('trace-summary');
+    expect(summary.warnings).toEqual([expect.stringContaining('the export has no message id column')]);
+    expect(new Set(events.map((e) => e.messageKey)).size).toBe(2);
+    // With MessageTraceId the same rows carry no such warning.
+    const keyed = text.replace('"Status"', '"Status","MessageTraceId"').replaceAll('"Failed"\r\n', '"Failed","m1"\r\n');
+    expect((await readAll(utf8(keyed))).summary.warnings).toEqual([]);
+  });
+});
+
 describe('real-looking exports of each family (test/fixtures/exports)', () => {
   it('Get-MessageTraceV2 with -UseCulture: semicolons, day-first dates, a column subset', async () => {
     const { summary, events } = await readAll(fixture('get-messagetracev2-it.csv'));
@@ -222,7 +238,7 @@ describe('dates', () => {
       '"Received","RecipientAddress","Status"\r\n"03/04/2026 10:00:00","a@x.com","Delivered"\r\n"25/04/2026 10:00:00","b@x.com","Delivered"\r\n';
     const { summary, events } = await readAll(utf8(text));
     expect(events.map((e) => new Date(e.time).toISOString())).toEqual(['2026-04-03T10:00:00.000Z', '2026-04-25T10:00:00.000Z']);
-    expect(summary.warnings).toEqual([]);
+    expect(summary.warnings).toEqual([expect.stringContaining('no message id column')]); // and no date warning
   });
 
   it('warns when the order stayed ambiguous, and obeys an override', async () => {
@@ -232,7 +248,7 @@ describe('dates', () => {
     expect(us.summary.warnings.join(' ')).toMatch(/ambiguous.*--date-order dmy/);
     const dmy = await readAll(utf8(text), { dates: { order: 'dmy' } });
     expect(new Date(dmy.events[0]!.time).toISOString()).toBe('2026-04-03T10:00:00.000Z');
-    expect(dmy.summary.warnings).toEqual([]);
+    expect(dmy.summary.warnings).toEqual([expect.stringContaining('no message id column')]); // and no date warning
   });
 
   it('applies a fixed offset or an IANA zone to values written without one', () => {

@@ -194,6 +194,19 @@ function direction(v: string): Direction | null {
   return null;
 }
 
+/**
+ * A file without any message id column (a `Select-Object` subset of an export) cannot tell two
+ * messages from one another, nor match its rows with another export of the same messages: each
+ * message is then its sender and time, counted on its own. The receipt says so.
+ */
+function keyless(...idColumns: number[]): string[] {
+  return idColumns.every((c) => c < 0)
+    ? [
+        'the export has no message id column (MessageTraceId, network_message_id, MessageId …): messages are told apart by sender and time, and its rows are never matched with other exports of the same messages',
+      ]
+    : [];
+}
+
 function traceSummary(index: Index, cells: readonly string[], width: number): FamilyMapper {
   const get = reader(cells);
   const time = find(index, A.received);
@@ -206,7 +219,7 @@ function traceSummary(index: Index, cells: readonly string[], width: number): Fa
   return {
     family: 'trace-summary',
     columnsUsed: used(cells, time, rcpt, sender, status, traceId, msgId, toIp),
-    warnings: [],
+    warnings: keyless(traceId, msgId),
     map(r, out) {
       checkWidth(r, width);
       const st = get(r, status, 'event');
@@ -243,7 +256,10 @@ function traceDetail(index: Index, cells: readonly string[], width: number): Fam
   return {
     family: 'trace-detail',
     columnsUsed: used(cells, time, event, detail, rcpt, sender, traceId, msgId, toIp),
-    warnings: rcpt < 0 ? ['the export has no RecipientAddress column: events are counted per message, not per recipient'] : [],
+    warnings: [
+      ...(rcpt < 0 ? ['the export has no RecipientAddress column: events are counted per message, not per recipient'] : []),
+      ...keyless(traceId, msgId),
+    ],
     map(r, out) {
       checkWidth(r, width);
       const ev = get(r, event, 'event');
@@ -282,7 +298,10 @@ function enhancedSummary(index: Index, cells: readonly string[], width: number):
   return {
     family: 'eac-enhanced-summary',
     columnsUsed: used(cells, time, status, sender, netId, msgId, dir, conn),
-    warnings: ['enhanced summary reports carry no SMTP status codes: failures are counted but cannot be classified by code'],
+    warnings: [
+      'enhanced summary reports carry no SMTP status codes: failures are counted but cannot be classified by code',
+      ...keyless(netId, msgId),
+    ],
     map(r, out) {
       checkWidth(r, width);
       const timeText = get(r, time, 'time');
@@ -344,7 +363,7 @@ function logMapper(
   return {
     family,
     columnsUsed: used(cells, time, event, rcpt, status, sender, netId, msgId, internalId, dir, conn, host, ip),
-    warnings: [],
+    warnings: keyless(netId, msgId, internalId),
     map(r, out) {
       checkWidth(r, width);
       const ev = get(r, event, 'event');
@@ -390,7 +409,7 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
   return {
     family: 'tracking-log-export',
     columnsUsed: used(cells, time, event, rcpt, status, sender, netId, msgId, internalId, conn, host, ip),
-    warnings: [],
+    warnings: keyless(netId, msgId, internalId),
     map(r, out) {
       checkWidth(r, width);
       const ev = get(r, event, 'event');
