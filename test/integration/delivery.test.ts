@@ -38,7 +38,10 @@ describe('delivery on Ceph RGW: crash anywhere, concurrent distinct files (R4, R
     const cleanRt = await inProcess('Ingest', clean.local);
     const receipt = await ingestS3Object(cleanRt.s3, object, ports(cleanRt), cleanRt.config);
     const { summaries: baseline, sql } = await snapshot(clean.data.store);
-    const writes = 1 + receipt.hours * 3 + 1; // the part's events; each hour: rollup, summary, SQL companion; then the receipt
+    let days = 0;
+    for await (const _ of clean.data.store.list('state/pairs/')) days++;
+    // The part's events, its pairs per day; each hour: rollup, summary, SQL companion; then the receipt.
+    const writes = 1 + days + receipt.hours * 3 + 1;
     for (let n = 1; n <= writes; n++) {
       const run = await freshBuckets();
       const obj = await upload(run.uploads.client, run.uploads.bucket, 'incoming/t/x.csv', bytes);

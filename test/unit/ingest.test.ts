@@ -232,7 +232,9 @@ describe('crash points: a crash anywhere, then a rerun, gives one clean run (R4)
     const clean = createMemoryStore();
     const receipt = await ingestBytes(clean, 'x.csv', bytes);
     const baseline = await snapshot(clean);
-    const writes = 1 + receipt.hours * 3 + 1; // the part's events; each hour: rollup, summary, SQL companion; then the receipt
+    const days = [...clean.objects.keys()].filter((k) => k.startsWith('state/pairs/')).length;
+    // The part's events, its pairs per day; each hour: rollup, summary, SQL companion; then the receipt.
+    const writes = 1 + days + receipt.hours * 3 + 1;
     for (let n = 1; n <= writes; n++) {
       const store = createMemoryStore();
       await expect(ingestBytes(crashingAfter(store, n), 'x.csv', bytes)).rejects.toThrow(/simulated crash/);

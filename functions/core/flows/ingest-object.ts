@@ -7,6 +7,7 @@ import { receiptKey, sourceIdOf } from '../store/layout.ts';
 import { asDuplicate, newReceipt, withSummary, writeReceipt, type Receipt } from '../store/receipts.ts';
 import { evaluateAfterIngest } from './evaluate-tenant.ts';
 import { PartCommitter } from './part-committer.ts';
+import { kindOf } from '../aggregate/pair-days.ts';
 import { SourceIdentity } from './source-identity.ts';
 import type { DrillContext } from '../render/drill.ts';
 
@@ -108,6 +109,7 @@ export async function ingestObject(
       counted: parts.counted,
       alreadyCounted: parts.seen - parts.counted,
       repeatedInFile: parts.repeated,
+      superseded: parts.superseded,
     });
   }
   if (read.empty) return finish({ ...withSummary(receipt, read), status: 'empty', reason: 'the file is empty: no header and no rows' });
@@ -124,6 +126,7 @@ export async function ingestObject(
     counted: parts.counted,
     alreadyCounted: parts.seen - parts.counted,
     repeatedInFile: parts.repeated,
+    superseded: parts.superseded,
     hours: parts.hours.size,
     casAttempts: parts.attempts,
   });
@@ -152,6 +155,7 @@ async function readAndCommit(
         ...config.read,
         signal: identity.signal,
         afterChunk: () => (parts.fullParts > 0 ? commitFull() : undefined),
+        onFamily: (family) => (parts.kind = kindOf(family)),
         ...(ref.file || ref.key ? { nameHint: ref.file ?? ref.key } : {}),
       },
       (e) => parts.add(e),

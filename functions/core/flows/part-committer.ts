@@ -5,6 +5,9 @@ import type { ObjectStore } from '../ports.ts';
 import type { CasOptions } from '../store/cas.ts';
 import { commitHour } from '../store/hourly.ts';
 import { writePart } from '../store/event-parts.ts';
+import { pairsByDay, type SourceKind } from '../aggregate/pair-days.ts';
+import { recordPairs } from '../store/pair-index.ts';
+import { HourRebuilder, hoursToCheck } from './rebuild-hour.ts';
 import { partMarker } from '../store/layout.ts';
 
 /**
@@ -21,6 +24,10 @@ export class PartCommitter {
   seen = 0;
   /** Rows of this file repeated within one part (the same event twice): never counted. */
   repeated = 0;
+  /** Status rows (of this file, or of summaries before it) taken out because events of the same messages supersede them. */
+  superseded = 0;
+  /** Statuses or events: set from the family once the header is read (before the first part is merged). */
+  kind: SourceKind = 'events';
   readonly hours = new Set<number>();
   /** Rollups per number of compare-and-swap attempts they needed. */
   readonly attempts: Record<string, number> = {};
@@ -83,8 +90,12 @@ export class PartCommitter {
     this.seen += part.counted;
     this.repeated += part.repeated;
     this.part++;
-    // The part's events first, then the rollups: whatever a rollup lists can be rebuilt from its parts.
-    if (batches.length > 0) await writePart(this.store, this.tenant, marker, part);
+    if (batches.length === 0) return;
+    // The part's events first, then its pairs, then the rollups: whatever a rollup lists can be
+    // rebuilt from its parts, and the pair index knows every pair a rollup holds.
+    await writePart(this.store, this.tenant, marker, part, this.kind);
+    const byDay = pairsByDay(batches, this.kind);
+    for (const [day, pairs] of byDay) await recordPairs(this.store, this.tenant, day, marker, this.kind, pairs, this.cas);
     // Hours are independent objects: merge several at once (each store call waits on I/O).
     await forEachLimit(batches, this.hourConcurrency, async (batch) => {
       this.hours.add(batch.hour);
@@ -92,6 +103,12 @@ export class PartCommitter {
       this.attempts[r.attempts] = (this.attempts[r.attempts] ?? 0) + 1;
       this.counted += r.added;
     });
+    // After the merge, look at the other kind's pairs: status rows that events of the same messages
+    // supersede are taken out (whichever came first; a concurrent upload of the other kind either
+    // sees this part's pairs or is seen here: docs/counting-design.md).
+    const rebuilder = new HourRebuilder(this.store, this.tenant, this.cas);
+    for (const hour of [...(await hoursToCheck(this.store, this.tenant, this.kind, byDay))].sort((a, b) => a - b))
+      this.superseded += await rebuilder.rebuild(hour);
   }
 }
 

@@ -2,7 +2,7 @@ import type { DeliveryEvent } from '../classify/types.ts';
 import { CsvReader, type BadRecord, type CsvEndInfo, type HeaderInfo, type RecordView } from '../csv/csv-reader.ts';
 import { CsvFormatError, InputError, RowError } from '../errors.ts';
 import { DateReader, type DateOptions, type DateOrder } from '../formats/dates.ts';
-import type { RawEvent } from '../formats/event.ts';
+import type { FamilyId, RawEvent } from '../formats/event.ts';
 import { recognizeHeader, type FamilyMapper } from '../formats/families.ts';
 import { resolveLimits, type InputLimits } from '../input/limits.ts';
 import { openInput } from '../input/open-input.ts';
@@ -27,6 +27,8 @@ export interface ReadExportOptions {
   afterChunk?: () => Promise<void> | void;
   /** The ingestion time: rows dated more than a day after it are rejected (see implausibleTime). */
   now?: number;
+  /** Told the export's family as soon as the header is recognised (before any event). */
+  onFamily?: (family: FamilyId) => void;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function readExport(
       onHeader(h: HeaderInfo) {
         mapper = recognizeHeader(h.cells, h.preamble);
         describeFamily(tally, mapper, h.delimiter, options.dates?.timeZone);
+        options.onFamily?.(mapper.family);
       },
       onRecord(r: RecordView) {
         tally.summary.rows++;

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { HourBatch, type FileAggregator, type GroupFields } from '../aggregate/rollup.ts';
 import type { ObjectStore } from '../ports.ts';
+import type { SourceKind } from '../aggregate/pair-days.ts';
 import { createIfAbsent } from './cas.ts';
 import { eventPartKey } from './layout.ts';
 import { StoredDataError } from './records.ts';
@@ -17,14 +18,21 @@ import { StoredDataError } from './records.ts';
  */
 interface PartHeader {
   schema: 1;
+  /** Whether the source gives statuses (summaries) or events: which one wins for a message (aggregate/pair-days.ts). */
+  kind?: SourceKind;
   hours: Array<{ hour: number; n: number; groups: GroupFields[] }>;
+}
+
+export interface StoredPart {
+  kind: SourceKind;
+  hours: Map<number, HourBatch>;
 }
 
 const COLUMNS = ['fpHi', 'fpLo', 'msgHi', 'msgLo', 'grp'] as const;
 
-export function encodePart(part: FileAggregator): Buffer {
+export function encodePart(part: FileAggregator, kind: SourceKind): Buffer {
   const batches = [...part.hours.values()].sort((a, b) => a.hour - b.hour);
-  const header: PartHeader = { schema: 1, hours: batches.map((b) => ({ hour: b.hour, n: b.n, groups: b.groups })) };
+  const header: PartHeader = { schema: 1, kind, hours: batches.map((b) => ({ hour: b.hour, n: b.n, groups: b.groups })) };
   const json = Buffer.from(JSON.stringify(header));
   const pad = (4 - (json.length % 4)) % 4;
   const chunks: Buffer[] = [Buffer.from(new Uint32Array([json.length]).buffer), json, Buffer.alloc(pad)];
@@ -32,7 +40,7 @@ export function encodePart(part: FileAggregator): Buffer {
   return gzipSync(Buffer.concat(chunks), { level: 1 });
 }
 
-export function decodePart(bytes: Uint8Array, key: string): Map<number, HourBatch> {
+export function decodePart(bytes: Uint8Array, key: string): StoredPart {
   let raw: Buffer;
   let header: PartHeader;
   try {
@@ -60,18 +68,18 @@ export function decodePart(bytes: Uint8Array, key: string): Map<number, HourBatc
       if (offset > raw.length) throw new Error('shorter than its header says');
       out.set(h.hour, HourBatch.from(h.hour, h.groups, { fpHi, fpLo, msgHi, msgLo, grp }));
     }
-    return out;
+    return { kind: header.kind ?? 'events', hours: out };
   } catch (err) {
     throw new StoredDataError(key, `not an event part: ${(err as Error).message}`);
   }
 }
 
 /** Writes a part unless it is there (an earlier attempt wrote the same events). */
-export async function writePart(store: ObjectStore, tenant: string, marker: string, part: FileAggregator): Promise<void> {
-  await createIfAbsent(store, eventPartKey(tenant, marker), encodePart(part));
+export async function writePart(store: ObjectStore, tenant: string, marker: string, part: FileAggregator, kind: SourceKind): Promise<void> {
+  await createIfAbsent(store, eventPartKey(tenant, marker), encodePart(part, kind));
 }
 
-export async function readPart(store: ObjectStore, tenant: string, marker: string): Promise<Map<number, HourBatch> | null> {
+export async function readPart(store: ObjectStore, tenant: string, marker: string): Promise<StoredPart | null> {
   const key = eventPartKey(tenant, marker);
   const o = await store.get(key);
   return o ? decodePart(o.body, key) : null;

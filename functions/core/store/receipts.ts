@@ -44,6 +44,11 @@ export interface Receipt {
    * parts of a file over 250,000 events is in `alreadyCounted`. Absent on older receipts.
    */
   repeatedInFile?: number;
+  /**
+   * Status rows taken out because events of the same messages supersede them: of this summary
+   * export (detail exports have them), or, for an event export, of summaries ingested before it.
+   */
+  superseded?: number;
   /** Hourly rollups this upload touched, and how many compare-and-swap attempts each needed. */
   hours: number;
   casAttempts: Record<string, number>;

@@ -65,3 +65,6 @@ export function localTime(ms: number, timeZone: string): { date: string; hour: n
     hhmm: `${parts.hour}:${parts.minute}`,
   };
 }
+
+/** `2026-11-20`: the UTC day of `ms`. */
+export const isoDay = (ms: number): string => new Date(Math.floor(ms / DAY) * DAY).toISOString().slice(0, 10);

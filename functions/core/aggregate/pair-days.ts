@@ -1,0 +1,59 @@
+import type { FamilyId } from '../formats/event.ts';
+import { DAY } from '../vocabulary/time.ts';
+import { isFinal } from '../vocabulary/outcomes.ts';
+import type { HourBatch } from './rollup.ts';
+
+/**
+ * One truth per message across export families. Status families give one row per message and
+ * recipient (its status at the time of the export); event families give its events. When both
+ * describe a message, its events win: a status row is not counted when an event source of the
+ * tenant has a final outcome for the pair (for a `Pending` row: any event).
+ */
+export type SourceKind = 'status' | 'events';
+
+const STATUS_FAMILIES: ReadonlySet<FamilyId> = new Set<FamilyId>(['trace-summary', 'eac-enhanced-summary']);
+
+export const kindOf = (family: FamilyId): SourceKind => (STATUS_FAMILIES.has(family) ? 'status' : 'events');
+
+export const pairKey = (hi: number, lo: number): string => `${hi}:${lo}`;
+
+/**
+ * What one part says about pairs, per day: for a status part each pair's hour; for an event part
+ * whether it has a final outcome. A status pair's day is its row's (the time the message was
+ * received); an event pair's is its earliest event in the part, which is that day or a later one.
+ */
+export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<number, Map<string, number>> {
+  const out = new Map<number, Map<string, number>>();
+  const dayOf = new Map<string, number>();
+  for (const batch of [...batches].sort((a, b) => a.hour - b.hour)) {
+    const day = Math.floor(batch.hour / DAY) * DAY;
+    for (let i = 0; i < batch.n; i++) {
+      const key = pairKey(batch.msgHi[i]!, batch.msgLo[i]!);
+      const d = dayOf.get(key) ?? day;
+      dayOf.set(key, d);
+      let m = out.get(d);
+      if (!m) out.set(d, (m = new Map()));
+      if (kind === 'status') {
+        if (!m.has(key)) m.set(key, batch.hour);
+      } else if (isFinal(batch.groups[batch.grp[i]!]!.outcome)) m.set(key, 1);
+      else if (!m.has(key)) m.set(key, 0);
+    }
+  }
+  return out;
+}
+
+/** A batch without the events `drop` names (status events superseded by events of another source). */
+export function withoutEvents(batch: HourBatch, drop: (pair: string, outcome: string) => boolean, make: typeof HourBatch.from): HourBatch {
+  const keep: number[] = [];
+  for (let i = 0; i < batch.n; i++)
+    if (!drop(pairKey(batch.msgHi[i]!, batch.msgLo[i]!), batch.groups[batch.grp[i]!]!.outcome)) keep.push(i);
+  if (keep.length === batch.n) return batch;
+  const pick = (c: Uint32Array) => Uint32Array.from(keep, (i) => c[i]!);
+  return make(batch.hour, batch.groups, {
+    fpHi: pick(batch.fpHi),
+    fpLo: pick(batch.fpLo),
+    msgHi: pick(batch.msgHi),
+    msgLo: pick(batch.msgLo),
+    grp: pick(batch.grp),
+  });
+}

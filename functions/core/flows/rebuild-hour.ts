@@ -1,0 +1,139 @@
+import { withoutEvents, type SourceKind } from '../aggregate/pair-days.ts';
+import { emptyTotals, HourBatch, mergeBatch, type HourlyRollup } from '../aggregate/rollup.ts';
+import { U64Table } from '../aggregate/u64-set.ts';
+import { PreconditionFailedError, SourceHistoryError } from '../errors.ts';
+import type { ObjectStore } from '../ports.ts';
+import type { CasOptions } from '../store/cas.ts';
+import { readPart, type StoredPart } from '../store/event-parts.ts';
+import { ROLLUP, syncSummary } from '../store/hourly.ts';
+import { rollupKey } from '../store/layout.ts';
+import { readPairIndex } from '../store/pair-index.ts';
+import { decode, encode } from '../store/records.ts';
+import { DAY, isoHour } from '../vocabulary/time.ts';
+
+export const withoutHistory = (marker: string, what: string) =>
+  new SourceHistoryError(
+    'SOURCE_WITHOUT_EVENTS',
+    `${what} (source ${marker}) was ingested before mailflow kept each source's events, so what it counted cannot be taken out alone: purge the tenant (mailflow purge) and ingest its exports again`,
+  );
+
+const total = (r: HourlyRollup) => Object.values(r.totals).reduce((a, b) => a + b, 0);
+const same = (a: HourlyRollup, b: HourlyRollup) => JSON.stringify({ ...a, version: 0 }) === JSON.stringify({ ...b, version: 0 });
+
+/**
+ * Rebuilds hours of one tenant from the parts of the sources each lists (store/event-parts.ts):
+ * without the sources `forget` names, and without the status rows that another source's events
+ * supersede (aggregate/pair-days.ts, read from the pair index as it is now). A rebuild is a
+ * conditional write of the version it read: a merge that lands meanwhile makes it rebuild again.
+ * Parts are read once for all the hours they span, a few at a time (a part is ~5 MB decoded).
+ */
+export class HourRebuilder {
+  private readonly parts = new Map<string, StoredPart | null>();
+  private readonly store: ObjectStore;
+  private readonly tenant: string;
+  private readonly cas: CasOptions;
+
+  constructor(store: ObjectStore, tenant: string, cas: CasOptions) {
+    this.store = store;
+    this.tenant = tenant;
+    this.cas = cas;
+  }
+
+  async part(marker: string): Promise<StoredPart | null> {
+    if (this.parts.has(marker)) return this.parts.get(marker)!;
+    const part = await readPart(this.store, this.tenant, marker);
+    if (this.parts.size >= 16) this.parts.delete(this.parts.keys().next().value!);
+    this.parts.set(marker, part);
+    return part;
+  }
+
+  /** Events the rebuild took out of the hour (0 when it was already what its sources say). */
+  async rebuild(hour: number, forget: (marker: string) => boolean = () => false): Promise<number> {
+    const key = rollupKey(this.tenant, hour);
+    const deadline = this.cas.clock.now().getTime() + this.cas.budgetMs;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.get(key);
+      if (!current) return 0;
+      const rollup = decode(current.body, key, ROLLUP);
+      const drop = await this.superseded(hour);
+      let rebuilt: HourlyRollup | null = null;
+      for (const marker of rollup.sources.filter((m) => !forget(m)).sort()) {
+        const part = await this.part(marker);
+        const batch = part?.hours.get(hour);
+        if (!part || !batch) throw withoutHistory(marker, `an upload counted in ${isoHour(hour)}`);
+        const kept = part.kind === 'status' ? withoutEvents(batch, drop, HourBatch.from) : batch;
+        rebuilt = mergeBatch(rebuilt, kept, this.tenant, marker).rollup;
+      }
+      const next: HourlyRollup = {
+        ...(rebuilt ?? {
+          schema: 1,
+          tenant: this.tenant,
+          hour: isoHour(hour),
+          sources: [],
+          totals: emptyTotals(),
+          groups: [],
+          fingerprints: new U64Table(0).encode(),
+        }),
+        version: rollup.version + 1,
+      };
+      if (same(next, rollup)) {
+        await syncSummary(this.store, rollup, this.cas); // an earlier, interrupted run may have stopped before it
+        return 0;
+      }
+      try {
+        await this.store.putIfMatch(key, encode(next), current.etag);
+        await syncSummary(this.store, next, this.cas);
+        return total(rollup) - total(next);
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError) || this.cas.clock.now().getTime() >= deadline) throw err;
+        await this.cas.clock.sleep(Math.random() * Math.min(1000, 10 * 2 ** Math.min(attempt, 7)));
+      }
+    }
+  }
+
+  /**
+   * Which status rows of `hour` events supersede: a final when an event source has a final for the
+   * pair, a `Pending` (deferred) when it has any event. Event pairs are filed under the day of their
+   * earliest event, so the status row's day and the next are read.
+   */
+  private async superseded(hour: number): Promise<(pair: string, outcome: string) => boolean> {
+    const day = Math.floor(hour / DAY) * DAY;
+    const indexes = [await readPairIndex(this.store, this.tenant, day), await readPairIndex(this.store, this.tenant, day + DAY)];
+    return (pair, outcome) => {
+      let events = 0;
+      let finals = 0;
+      for (const ix of indexes) {
+        const e = ix?.events[pair];
+        if (e) {
+          events += e[0];
+          finals += e[1];
+        }
+      }
+      return outcome === 'deferred' ? events > 0 : finals > 0;
+    };
+  }
+}
+
+/** The status hours (their pairs' hours) or, for events, the status rows' hours that a part's pairs touch. */
+export async function hoursToCheck(
+  store: ObjectStore,
+  tenant: string,
+  kind: SourceKind,
+  byDay: ReadonlyMap<number, ReadonlyMap<string, number>>,
+): Promise<Set<number>> {
+  const hours = new Set<number>();
+  for (const [day, pairs] of byDay) {
+    // A status row of day d meets events filed under d or d + 1; an event pair of day d meets status rows of d or d − 1.
+    const days = kind === 'status' ? [day, day + DAY] : [day, day - DAY];
+    for (const d of days) {
+      const ix = await readPairIndex(store, tenant, d);
+      if (!ix) continue;
+      for (const [pair, v] of pairs) {
+        if (kind === 'status' ? ix.events[pair] : false) hours.add(v);
+        const s = kind === 'events' ? ix.status[pair] : undefined;
+        if (s) hours.add(s[0]);
+      }
+    }
+  }
+  return hours;
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { forgetSources } from '../../functions/core/flows/forget-sources.ts';
+import type { HourlySummary } from '../../functions/core/aggregate/rollup.ts';
+import { queryStore } from '../../functions/core/query/query.ts';
+import type { ObjectStore } from '../../functions/core/ports.ts';
+import { generated, readAll } from '../helpers/bytes.ts';
+import { fastClock, ingestBytes, joinExport, snapshot, splitExport } from '../helpers/ingest.ts';
+import { createMemoryStore } from '../helpers/memory-store.ts';
+
+/**
+ * Issue 12 (1): a summary export and a detail export of the same messages count each message once.
+ * The generator's seed gives the same messages in every family, so the summary and the detail of
+ * one seed describe the same deliveries: the summary a status per message and recipient, the detail
+ * their events.
+ */
+const SEED = 9;
+const summary = generated({ family: 'trace-summary', rows: 2000, seed: SEED });
+const detail = generated({ family: 'trace-detail', rows: 6000, seed: SEED });
+const cas = { clock: fastClock, budgetMs: 60_000 };
+
+async function byOutcome(store: ObjectStore) {
+  const rows = await queryStore(store, { by: ['outcome'] });
+  return Object.fromEntries(rows.map((r) => [r.outcome, { events: r.events, messages: r.messages }]));
+}
+async function byOutcomeAndCode(store: ObjectStore) {
+  return (await queryStore(store, { by: ['outcome', 'code', 'destination'] })).sort((a, b) =>
+    JSON.stringify(a) < JSON.stringify(b) ? -1 : 1,
+  );
+}
+async function ingestAll(files: Array<[string, Uint8Array]>) {
+  const store = createMemoryStore();
+  for (const [name, bytes] of files) await ingestBytes(store, name, bytes);
+  return store;
+}
+
+describe('one truth per message across the summary and the detail of the same messages', () => {
+  it('counts the detail alone plus the summary rows the detail has no final for, in either order', async () => {
+    const detailOnly = await ingestAll([['detail.csv', detail]]);
+    const summaryOnly = await ingestAll([['summary.csv', summary]]);
+    const sd = await ingestAll([
+      ['summary.csv', summary],
+      ['detail.csv', detail],
+    ]);
+    const ds = await ingestAll([
+      ['detail.csv', detail],
+      ['summary.csv', summary],
+    ]);
+    expect(await snapshot(sd, false)).toEqual(await snapshot(ds, false));
+    const both = await byOutcome(sd);
+    const d = await byOutcome(detailOnly);
+    const s = await byOutcome(summaryOnly);
+    // Failures and expiries: the detail's, with their codes; never the summary's on top (it used to add them).
+    expect(both.failed).toEqual(d.failed);
+    expect(both.expired).toEqual(d.expired);
+    expect(both.delivered).toEqual(d.delivered);
+    expect(s.failed!.messages).toBeGreaterThan(0);
+    // Deferrals come from events: the summary's Pending rows of messages the detail has events for go.
+    expect(both.deferred).toEqual(d.deferred);
+    // What is left of the summary: its rows of messages the detail has no final for (no event, for Pending),
+    // counted by hand from the parsed rows.
+    const sEvents = (await readAll(summary)).events.filter((e) => e.outcome !== 'other');
+    const dEvents = (await readAll(detail)).events.filter((e) => e.outcome !== 'other');
+    const key = (e: { messageKey: string; recipient: string }) => `${e.messageKey}|${e.recipient}`;
+    const withFinal = new Set(dEvents.filter((e) => e.outcome !== 'deferred').map(key));
+    const withEvent = new Set(dEvents.map(key));
+    const kept = sEvents.filter((e) => !(e.outcome === 'deferred' ? withEvent : withFinal).has(key(e)));
+    const total = (o: Record<string, { events: number }>) => Object.values(o).reduce((n, x) => n + x.events, 0);
+    expect(total(both)).toBe(total(d) + kept.length);
+    expect(kept.length).toBeLessThan(sEvents.length / 10); // the detail describes nearly every message
+    const failedRows = (await byOutcomeAndCode(sd)).filter((r) => r.outcome === 'failed');
+    expect(failedRows.every((r) => r.code !== null)).toBe(true); // codes from the detail, no "no code" failures left
+  });
+
+  it('says in the receipts what was superseded', async () => {
+    const store = createMemoryStore();
+    const s = await ingestBytes(store, 'summary.csv', summary);
+    const d = await ingestBytes(store, 'detail.csv', detail);
+    expect(s.superseded).toBe(0);
+    expect(d.superseded).toBeGreaterThan(1500); // the summary's rows of the messages the detail has finals for
+    const other = createMemoryStore();
+    await ingestBytes(other, 'detail.csv', detail);
+    expect((await ingestBytes(other, 'summary.csv', summary)).superseded).toBe(d.superseded);
+  });
+
+  it('counts halves that overlap like the whole, in any order', async () => {
+    const split = (bytes: Uint8Array) => splitExport(Buffer.from(bytes).toString('utf8'));
+    const sp = split(summary);
+    const dp = split(detail);
+    const s1 = joinExport(sp.head, sp.rows.slice(0, 1200));
+    const s2 = joinExport(sp.head, sp.rows.slice(800));
+    const d1 = joinExport(dp.head, dp.rows.slice(0, 3500));
+    const d2 = joinExport(dp.head, dp.rows.slice(2500));
+    const whole = await snapshot(
+      await ingestAll([
+        ['summary.csv', summary],
+        ['detail.csv', detail],
+      ]),
+      false,
+    );
+    for (const order of [
+      ['s1', 's2', 'd1', 'd2'],
+      ['d2', 's1', 'd1', 's2'],
+      ['d1', 'd2', 's2', 's1'],
+    ]) {
+      const files = { s1, s2, d1, d2 } as Record<string, Uint8Array>;
+      const got = await ingestAll(order.map((n) => [`${n}.csv`, files[n]!] as [string, Uint8Array]));
+      expect(summariesOnly(await snapshot(got, false)), order.join(' ')).toEqual(summariesOnly(whole));
+    }
+  });
+
+  it('gives the summary its rows back when the detail is forgotten', async () => {
+    const store = createMemoryStore();
+    await ingestBytes(store, 'summary.csv', summary);
+    const d = await ingestBytes(store, 'detail.csv', detail);
+    await forgetSources(store, 'default', [d.sourceId], cas);
+    expect(await byOutcome(store)).toEqual(await byOutcome(await ingestAll([['summary.csv', summary]])));
+  });
+
+  it('a summary and a detail ingested at the same time count as one after the other', async () => {
+    const expected = summariesOnly(
+      await snapshot(
+        await ingestAll([
+          ['summary.csv', summary],
+          ['detail.csv', detail],
+        ]),
+        false,
+      ),
+    );
+    for (let seed = 1; seed <= 4; seed++) {
+      let s = seed;
+      const store = createMemoryStore({ yieldPoint: () => new Promise((r) => setTimeout(r, (s = (s * 16807) % 2147483647) % 3)) });
+      await Promise.all([ingestBytes(store, 'summary.csv', summary), ingestBytes(store, 'detail.csv', detail)]);
+      expect(summariesOnly(await snapshot(store, false)), `seed ${seed}`).toEqual(expected);
+    }
+  }, 120_000);
+});
+
+/** What readers see: the summaries' counts (rollups of emptied hours stay as empty objects). */
+function summariesOnly(s: Awaited<ReturnType<typeof snapshot>>) {
+  return Object.fromEntries(
+    Object.entries(s.summaries)
+      .map(([k, v]) => [k, (v as HourlySummary).groups] as const)
+      .filter(([, g]) => g.length > 0),
+  );
+}
