@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HourlySummary } from '../../functions/core/aggregate/rollup.ts';
 import { buildDigest } from '../../functions/core/render/digest.ts';
+import { renderReport } from '../../functions/core/render/report.ts';
+import { summaryKeysInRange } from '../../functions/core/query/query.ts';
+import { readSummaries } from '../../functions/core/store/hourly.ts';
 import { buildSnsPublish } from '../../functions/core/render/sns-message.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { generated } from '../helpers/bytes.ts';
@@ -111,5 +114,34 @@ describe('buildDigest', () => {
     expect(d.text).not.toContain('100.0 %');
     expect(d.text).toContain('Since the previous period:\n  no data in the previous period: nothing to compare with');
     expect(d.text).not.toMatch(/new\s+4\.4\.316/);
+  });
+});
+
+describe('summary-only data (issue 12, 9)', () => {
+  it('names problems without a code once, and says to export their detail, with the command', async () => {
+    const store = createMemoryStore();
+    await ingestBytes(store, 'summary.csv', generated({ family: 'trace-summary', rows: 2000, seed: 9 }));
+    const summaries = await readSummaries(store, summaryKeysInRange(store, {}));
+    const hours = summaries.map((s) => Date.parse(s.hour));
+    const d = buildDigest({
+      tenant: 'default',
+      lang: 'en',
+      from: Math.min(...hours),
+      to: Math.max(...hours) + 3_600_000,
+      summaries,
+      incidents: [],
+    });
+    expect(d.text).toContain('no code: summary export');
+    expect(d.text).toContain('export the detail of these messages and ingest it too');
+    expect(d.text).toContain('Get-MessageTraceDetailV2 -MessageTraceId $_.MessageTraceId -RecipientAddress $_.RecipientAddress');
+    const { html } = await renderReport(store, {
+      mode: 'static',
+      lang: 'en',
+      tenant: 'default',
+      range: '30d',
+      ranges: ['30d'],
+      now: Math.max(...hours),
+    });
+    expect(html).toContain('<pre class="command">Get-MessageTraceV2 -Status Failed,Pending');
   });
 });

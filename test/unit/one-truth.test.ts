@@ -63,12 +63,37 @@ describe('one truth per message across the summary and the detail of the same me
     const key = (e: { messageKey: string; recipient: string }) => `${e.messageKey}|${e.recipient}`;
     const withFinal = new Set(dEvents.filter((e) => e.outcome !== 'deferred').map(key));
     const withEvent = new Set(dEvents.map(key));
-    const kept = sEvents.filter((e) => !(e.outcome === 'deferred' ? withEvent : withFinal).has(key(e)));
+    const kept = distinct(sEvents.filter((e) => !(e.outcome === 'deferred' ? withEvent : withFinal).has(key(e))));
     const total = (o: Record<string, { events: number }>) => Object.values(o).reduce((n, x) => n + x.events, 0);
     expect(total(both)).toBe(total(d) + kept.length);
     expect(kept.length).toBeLessThan(sEvents.length / 10); // the detail describes nearly every message
     const failedRows = (await byOutcomeAndCode(sd)).filter((r) => r.outcome === 'failed');
     expect(failedRows.every((r) => r.code !== null)).toBe(true); // codes from the detail, no "no code" failures left
+    // One destination per message: the detail's host names, not the summary's ToIP as a second one.
+    expect(failedRows).toEqual((await byOutcomeAndCode(detailOnly)).filter((r) => r.outcome === 'failed'));
+  });
+
+  it('does the same for the admin center: an enhanced summary and the extended report of the same messages', async () => {
+    const enhanced = generated({ family: 'eac-enhanced-summary', rows: 1500, seed: 12 });
+    const extended = generated({ family: 'eac-extended', rows: 1500, seed: 12 });
+    const a = await ingestAll([
+      ['enhanced.csv', enhanced],
+      ['extended.csv', extended],
+    ]);
+    const b = await ingestAll([
+      ['extended.csv', extended],
+      ['enhanced.csv', enhanced],
+    ]);
+    expect(await snapshot(a, false)).toEqual(await snapshot(b, false));
+    const sEvents = (await readAll(enhanced)).events.filter((e) => e.outcome !== 'other');
+    const dEvents = (await readAll(extended)).events.filter((e) => e.outcome !== 'other');
+    const key = (e: { messageKey: string; recipient: string }) => `${e.messageKey}|${e.recipient}`;
+    const withFinal = new Set(dEvents.filter((e) => e.outcome !== 'deferred').map(key));
+    const withEvent = new Set(dEvents.map(key));
+    const kept = distinct(sEvents.filter((e) => !(e.outcome === 'deferred' ? withEvent : withFinal).has(key(e))));
+    expect(kept.length).toBeLessThan(sEvents.length); // the two describe the same messages
+    const total = (o: Record<string, { events: number }>) => Object.values(o).reduce((n, x) => n + x.events, 0);
+    expect(total(await byOutcome(a))).toBe(total(await byOutcome(await ingestAll([['extended.csv', extended]]))) + kept.length);
   });
 
   it('says in the receipts what was superseded', async () => {
@@ -134,6 +159,17 @@ describe('one truth per message across the summary and the detail of the same me
     }
   }, 120_000);
 });
+
+/** Rows that repeat an event inside their file count once (the ingestion's own rule). */
+function distinct<E extends { messageKey: string; recipient: string; time: number; outcome: string; code: string | null }>(
+  events: E[],
+): E[] {
+  const seen = new Set<string>();
+  return events.filter((e) => {
+    const k = JSON.stringify([e.messageKey, e.recipient, e.time, e.outcome, e.code]);
+    return !seen.has(k) && seen.add(k) !== undefined;
+  });
+}
 
 /** What readers see: the summaries' counts (rollups of emptied hours stay as empty objects). */
 function summariesOnly(s: Awaited<ReturnType<typeof snapshot>>) {

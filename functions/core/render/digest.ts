@@ -1,6 +1,6 @@
 import { localeOf } from '../vocabulary/language.ts';
 import { FINAL_OUTCOMES, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
-import { eventsOf, messagesOf, NO_CODE, tally, type Tally } from './tally.ts';
+import { eventsOf, messagesOf, NO_CODE, SUMMARY_ADVICE, tally, type Tally } from './tally.ts';
 import { DIGEST_BETTER_FACTOR, DIGEST_MIN_CHANGE, DIGEST_WORSE_FACTOR, MIN_RATE_VOLUME } from '../vocabulary/thresholds.ts';
 import { HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
@@ -192,6 +192,10 @@ export function buildDigest(input: DigestInput): Notification {
     for (const c of codes) {
       lines.push(`  ${c.code.padEnd(9)} ${fmt(c.events).padStart(7)}  ${c.title ?? ''}`);
       if (c.owner) lines.push(`            ${w.owner}: ${OWNER_TEXT[input.lang][c.owner]}`, `            ${w.action}: ${c.action}`);
+      if (c.code === NO_CODE[input.lang]) {
+        const advice = SUMMARY_ADVICE[input.lang];
+        lines.push(`            ${w.action}: ${advice.text}:`, `              ${advice.command}`);
+      }
     }
   }
   const listing = (title: string, m: Map<string, number>) => {

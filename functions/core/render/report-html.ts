@@ -5,7 +5,7 @@ import { CATEGORY_TEXTS } from '../classify/category-texts.ts';
 import type { Category } from '../classify/types.ts';
 import { groupLabel } from './open-incidents.ts';
 import { sanitizeField } from './sanitize.ts';
-import { NO_CODE } from './tally.ts';
+import { NO_CODE, SUMMARY_ADVICE } from './tally.ts';
 import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
 import type { Lang } from '../vocabulary/language.ts';
 import type { Receipt } from '../store/receipts.ts';
@@ -202,6 +202,7 @@ main{padding:0 1rem 2rem;max-width:75rem;margin:0 auto}
 .card .value{font-size:1.6rem;font-weight:600;font-variant-numeric:tabular-nums}
 .card .delta{font-size:.85rem}
 .card .events{color:var(--muted);font-size:.8rem}
+pre.command{white-space:pre-wrap;word-break:break-all;font-size:.8rem;background:var(--card);border:1px solid var(--line);padding:.4rem}
 .worse{color:var(--bad)}.better{color:var(--good)}.same{color:var(--muted)}
 .chart{width:100%;height:14rem;display:block;border-bottom:1px solid var(--line)}
 .axis{display:flex;justify-content:space-between;color:var(--muted);font-size:.8rem}
@@ -311,7 +312,11 @@ ${
           (c) =>
             `<tr><td><code>${esc(c.code)}</code></td><td class="n">${fmt(c.events)}</td>${change(c.events, c.previous, m.lang)}<td>${esc(c.title ?? '')}</td><td class="hide-narrow">${esc(c.owner ?? '')}</td><td class="hide-narrow">${esc(c.action ?? '')}</td></tr>`,
         )
-        .join('')}</tbody></table></div>`
+        .join('')}</tbody></table></div>${
+        m.codes.some((c) => c.code === NO_CODE[m.lang])
+          ? `<p class="advice">${esc(NO_CODE[m.lang])}: ${esc(SUMMARY_ADVICE[m.lang].text)}:</p><pre class="command">${esc(SUMMARY_ADVICE[m.lang].command)}</pre>`
+          : ''
+      }`
     : `<p class="muted">${w.none}</p>`
 }
 <div class="two">
@@ -339,7 +344,11 @@ ${
           (r) =>
             `<tr class="${r.status === 'rejected' || r.status === 'partial' ? 'rejected' : ''}"><td class="n">${esc(time(Date.parse(r.ingestedAt)))}</td><td>${esc(r.key)}</td><td class="status">${esc(w.statuses[r.status] ?? r.status)}</td><td class="n hide-narrow">${fmt(r.rows)}</td><td class="n hide-narrow">${fmt(r.counted)}</td><td>${esc(r.reason ?? badRows(r, w.badRows))}</td></tr>`,
         )
-        .join('')}</tbody></table></div>`
+        .join('')}</tbody></table></div>${
+        m.codes.some((c) => c.code === NO_CODE[m.lang])
+          ? `<p class="advice">${esc(NO_CODE[m.lang])}: ${esc(SUMMARY_ADVICE[m.lang].text)}:</p><pre class="command">${esc(SUMMARY_ADVICE[m.lang].command)}</pre>`
+          : ''
+      }`
     : `<p class="muted">${w.none}</p>`
 }
 </section>`;

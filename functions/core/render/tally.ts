@@ -10,6 +10,23 @@ import type { Lang } from '../vocabulary/language.ts';
  */
 export const NO_CODE: Record<Lang, string> = { en: 'no code: summary export', it: 'nessun codice: export di riepilogo' };
 
+/**
+ * What to do about problems without a code: export the detail of those messages and ingest it; it
+ * supersedes the summary rows of the same messages (one truth per message), so nothing counts twice.
+ */
+export const SUMMARY_ADVICE: Record<Lang, { text: string; command: string }> = {
+  en: {
+    text: 'a summary export has no status codes: export the detail of these messages and ingest it too (each message still counts once, now with its code)',
+    command:
+      'Get-MessageTraceV2 -Status Failed,Pending -StartDate <from> -EndDate <to> | ForEach-Object { Get-MessageTraceDetailV2 -MessageTraceId $_.MessageTraceId -RecipientAddress $_.RecipientAddress } | Export-Csv detail.csv -NoTypeInformation',
+  },
+  it: {
+    text: 'un export di riepilogo non ha codici di stato: esporta il dettaglio di questi messaggi e importalo (ogni messaggio conta sempre una volta, ora con il suo codice)',
+    command:
+      'Get-MessageTraceV2 -Status Failed,Pending -StartDate <from> -EndDate <to> | ForEach-Object { Get-MessageTraceDetailV2 -MessageTraceId $_.MessageTraceId -RecipientAddress $_.RecipientAddress } | Export-Csv detail.csv -NoTypeInformation',
+  },
+};
+
 /** A period's events, as the digest and the dashboard show them: per outcome, and the problems by code, destination, connector and hour. */
 export interface Tally {
   outcomes: Map<string, number>;
