@@ -1,5 +1,6 @@
 import type { FamilyId } from '../formats/event.ts';
-import { DAY } from '../vocabulary/time.ts';
+import { DAY, HOUR } from '../vocabulary/time.ts';
+import { PairTable } from './pair-table.ts';
 import { isFinal } from '../vocabulary/outcomes.ts';
 import type { HourBatch } from './rollup.ts';
 
@@ -15,38 +16,42 @@ const STATUS_FAMILIES: ReadonlySet<FamilyId> = new Set<FamilyId>(['trace-summary
 
 export const kindOf = (family: FamilyId): SourceKind => (STATUS_FAMILIES.has(family) ? 'status' : 'events');
 
-export const pairKey = (hi: number, lo: number): string => `${hi}:${lo}`;
-
 /**
- * What one part says about pairs, per day: for a status part each pair's hour; for an event part
- * whether it has a final outcome. A status pair's day is its row's (the time the message was
- * received); an event pair's is its earliest event in the part, which is that day or a later one.
+ * What one part says about pairs, per day: for a status part each pair's hour (`a`, in hours since
+ * the epoch); for an event part whether it has a final outcome (`b`). A status pair's day is its
+ * row's (the time the message was received); an event pair's is its earliest event in the part,
+ * which is that day or a later one.
  */
-export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<number, Map<string, number>> {
-  const out = new Map<number, Map<string, number>>();
-  const dayOf = new Map<string, number>();
+export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<number, PairTable> {
+  const out = new Map<number, PairTable>();
+  const dayOf = new PairTable();
   for (const batch of [...batches].sort((a, b) => a.hour - b.hour)) {
     const day = Math.floor(batch.hour / DAY) * DAY;
     for (let i = 0; i < batch.n; i++) {
-      const key = pairKey(batch.msgHi[i]!, batch.msgLo[i]!);
-      const d = dayOf.get(key) ?? day;
-      dayOf.set(key, d);
-      let m = out.get(d);
-      if (!m) out.set(d, (m = new Map()));
+      const hi = batch.msgHi[i]!;
+      const lo = batch.msgLo[i]!;
+      const seen = dayOf.get(hi, lo);
+      const d = seen ? seen[0] * DAY : day;
+      if (!seen) dayOf.set(hi, lo, day / DAY, 1);
+      let t = out.get(d);
+      if (!t) out.set(d, (t = new PairTable()));
+      const cur = t.get(hi, lo);
       if (kind === 'status') {
-        if (!m.has(key)) m.set(key, batch.hour);
-      } else if (isFinal(batch.groups[batch.grp[i]!]!.outcome)) m.set(key, 1);
-      else if (!m.has(key)) m.set(key, 0);
+        if (!cur) t.set(hi, lo, batch.hour / HOUR, 1);
+      } else t.set(hi, lo, 1, Math.max(cur?.[1] ?? 0, isFinal(batch.groups[batch.grp[i]!]!.outcome) ? 1 : 0));
     }
   }
   return out;
 }
 
 /** A batch without the events `drop` names (status events superseded by events of another source). */
-export function withoutEvents(batch: HourBatch, drop: (pair: string, outcome: string) => boolean, make: typeof HourBatch.from): HourBatch {
+export function withoutEvents(
+  batch: HourBatch,
+  drop: (hi: number, lo: number, outcome: string) => boolean,
+  make: typeof HourBatch.from,
+): HourBatch {
   const keep: number[] = [];
-  for (let i = 0; i < batch.n; i++)
-    if (!drop(pairKey(batch.msgHi[i]!, batch.msgLo[i]!), batch.groups[batch.grp[i]!]!.outcome)) keep.push(i);
+  for (let i = 0; i < batch.n; i++) if (!drop(batch.msgHi[i]!, batch.msgLo[i]!, batch.groups[batch.grp[i]!]!.outcome)) keep.push(i);
   if (keep.length === batch.n) return batch;
   const pick = (c: Uint32Array) => Uint32Array.from(keep, (i) => c[i]!);
   return make(batch.hour, batch.groups, {

@@ -9,7 +9,8 @@ import { ROLLUP, syncSummary } from '../store/hourly.ts';
 import { rollupKey } from '../store/layout.ts';
 import { readPairIndex } from '../store/pair-index.ts';
 import { decode, encode } from '../store/records.ts';
-import { DAY, isoHour } from '../vocabulary/time.ts';
+import { DAY, HOUR, isoHour } from '../vocabulary/time.ts';
+import type { PairTable } from '../aggregate/pair-table.ts';
 
 export const withoutHistory = (marker: string, what: string) =>
   new SourceHistoryError(
@@ -96,14 +97,14 @@ export class HourRebuilder {
    * pair, a `Pending` (deferred) when it has any event. Event pairs are filed under the day of their
    * earliest event, so the status row's day and the next are read.
    */
-  private async superseded(hour: number): Promise<(pair: string, outcome: string) => boolean> {
+  private async superseded(hour: number): Promise<(hi: number, lo: number, outcome: string) => boolean> {
     const day = Math.floor(hour / DAY) * DAY;
     const indexes = [await readPairIndex(this.store, this.tenant, day), await readPairIndex(this.store, this.tenant, day + DAY)];
-    return (pair, outcome) => {
+    return (hi, lo, outcome) => {
       let events = 0;
       let finals = 0;
       for (const ix of indexes) {
-        const e = ix?.events[pair];
+        const e = ix?.events.get(hi, lo);
         if (e) {
           events += e[0];
           finals += e[1];
@@ -119,7 +120,7 @@ export async function hoursToCheck(
   store: ObjectStore,
   tenant: string,
   kind: SourceKind,
-  byDay: ReadonlyMap<number, ReadonlyMap<string, number>>,
+  byDay: ReadonlyMap<number, PairTable>,
 ): Promise<Set<number>> {
   const hours = new Set<number>();
   for (const [day, pairs] of byDay) {
@@ -128,10 +129,13 @@ export async function hoursToCheck(
     for (const d of days) {
       const ix = await readPairIndex(store, tenant, d);
       if (!ix) continue;
-      for (const [pair, v] of pairs) {
-        if (kind === 'status' ? ix.events[pair] : false) hours.add(v);
-        const s = kind === 'events' ? ix.status[pair] : undefined;
-        if (s) hours.add(s[0]);
+      for (const [hi, lo, a] of pairs.entries()) {
+        if (kind === 'status') {
+          if (ix.events.get(hi, lo)) hours.add(a * HOUR);
+        } else {
+          const s = ix.status.get(hi, lo);
+          if (s) hours.add(s[0] * HOUR);
+        }
       }
     }
   }

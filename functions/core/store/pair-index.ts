@@ -1,41 +1,56 @@
 import type { SourceKind } from '../aggregate/pair-days.ts';
+import { PairTable } from '../aggregate/pair-table.ts';
 import type { ObjectStore } from '../ports.ts';
 import { isoDay } from '../vocabulary/time.ts';
-import { casUpdate, type CasOptions } from './cas.ts';
+import { casUpdateBytes, type CasOptions } from './cas.ts';
 import { AREA } from './layout.ts';
-import { readJson, record } from './records.ts';
+import { decode, encode, record, StoredDataError } from './records.ts';
 
 /**
  * `state/pairs/tenant=<t>/<day>.json`: which message-and-recipient pairs of a day status sources
  * counted (and in which hour), and which event sources have events (and finals) for. It decides
  * which status rows events supersede (aggregate/pair-days.ts), whatever order the sources came in.
  * Counts, not flags, so forgetting one source of two that saw a pair keeps the other's; `applied`
- * makes recording a part idempotent (a retry, or a concurrent delivery, adds nothing twice).
+ * makes recording a part idempotent (a retry, or a concurrent delivery, adds nothing twice). The
+ * tables are base64 u32 quadruples (pair high, low, then for status: hour since the epoch and
+ * sources; for events: sources and sources with a final): 16 bytes a pair.
  */
-export interface PairIndex {
-  schema: 1;
+interface StoredPairIndex {
+  schema: 2;
   tenant: string;
   day: string;
   applied: string[];
-  /** pair → [hour (ms), status sources]. */
-  status: Record<string, [number, number]>;
-  /** pair → [event sources, of which with a final outcome]. */
-  events: Record<string, [number, number]>;
+  status: string;
+  events: string;
 }
 
-const PAIR_INDEX = record<PairIndex>('pair index', {
+export interface PairIndex {
+  applied: string[];
+  status: PairTable;
+  events: PairTable;
+}
+
+const STORED = record<StoredPairIndex>('pair index', {
   schema: 'number',
   tenant: 'string',
   day: 'string',
   applied: 'array',
-  status: 'object',
-  events: 'object',
+  status: 'string',
+  events: 'string',
 });
 
 export const pairIndexKey = (tenant: string, dayMs: number): string => `${AREA.pairs}tenant=${tenant}/${isoDay(dayMs)}.json`;
 
-export function readPairIndex(store: ObjectStore, tenant: string, dayMs: number): Promise<PairIndex | null> {
-  return readJson(store, pairIndexKey(tenant, dayMs), PAIR_INDEX);
+function parse(bytes: Uint8Array, key: string): PairIndex {
+  const s = decode(bytes, key, STORED);
+  if (s.schema !== 2) throw new StoredDataError(key, `not a pair index of schema 2 (schema ${s.schema})`);
+  return { applied: s.applied, status: PairTable.decode(s.status), events: PairTable.decode(s.events) };
+}
+
+export async function readPairIndex(store: ObjectStore, tenant: string, dayMs: number): Promise<PairIndex | null> {
+  const key = pairIndexKey(tenant, dayMs);
+  const o = await store.get(key);
+  return o ? parse(o.body, key) : null;
 }
 
 /** Adds (or, with `remove`, takes out) one part's pairs of one day. */
@@ -45,34 +60,39 @@ export async function recordPairs(
   dayMs: number,
   marker: string,
   kind: SourceKind,
-  pairs: ReadonlyMap<string, number>,
+  pairs: PairTable,
   cas: CasOptions,
   remove = false,
 ): Promise<void> {
-  await casUpdate(
+  const key = pairIndexKey(tenant, dayMs);
+  await casUpdateBytes(
     store,
-    pairIndexKey(tenant, dayMs),
-    PAIR_INDEX,
+    key,
     (current) => {
-      const has = current?.applied.includes(marker) ?? false;
-      if (has !== remove) return null;
-      const next: PairIndex = current
-        ? { ...current, applied: [...current.applied], status: { ...current.status }, events: { ...current.events } }
-        : { schema: 1, tenant, day: isoDay(dayMs), applied: [], status: {}, events: {} };
+      const ix = current ? parse(current.body, key) : { applied: [], status: new PairTable(), events: new PairTable() };
+      if (ix.applied.includes(marker) !== remove) return null;
       const d = remove ? -1 : 1;
-      for (const [key, v] of pairs) {
+      const table = kind === 'status' ? ix.status : ix.events;
+      for (const [hi, lo, a, b] of pairs.entries()) {
+        const [x, y] = table.get(hi, lo) ?? [0, 0];
         if (kind === 'status') {
-          const [hour, n] = next.status[key] ?? [v, 0];
-          if (n + d > 0) next.status[key] = [Math.min(hour, v), n + d];
-          else delete next.status[key];
+          const n = y + d;
+          table.set(hi, lo, n > 0 ? (x ? Math.min(x, a) : a) : 0, Math.max(0, n));
         } else {
-          const [n, finals] = next.events[key] ?? [0, 0];
-          if (n + d > 0) next.events[key] = [n + d, finals + (v ? d : 0)];
-          else delete next.events[key];
+          const n = x + d * a;
+          table.set(hi, lo, Math.max(0, n), n > 0 ? Math.max(0, y + d * b) : 0);
         }
       }
-      next.applied = remove ? next.applied.filter((m) => m !== marker) : [...next.applied, marker].sort();
-      return next;
+      const applied = remove ? ix.applied.filter((m) => m !== marker) : [...ix.applied, marker].sort();
+      const stored: StoredPairIndex = {
+        schema: 2,
+        tenant,
+        day: isoDay(dayMs),
+        applied,
+        status: ix.status.encode(),
+        events: ix.events.encode(),
+      };
+      return encode(stored);
     },
     cas,
   );

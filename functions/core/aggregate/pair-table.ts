@@ -1,0 +1,90 @@
+/**
+ * A table keyed by 64-bit pair hashes (high, low) with two u32 values each: open addressing over
+ * typed arrays, ~32 bytes an entry at most, so an export naming a million messages costs tens of
+ * MB, not the hundreds a Map of strings would. Entries whose values are both 0 read as absent.
+ */
+export class PairTable {
+  private keys: Uint32Array;
+  private a: Uint32Array;
+  private b: Uint32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(expected = 16) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.keys = new Uint32Array(cap * 2);
+    this.a = new Uint32Array(cap);
+    this.b = new Uint32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  private slot(hi: number, lo: number): number {
+    const x = hi === 0 && lo === 0 ? 1 : lo; // 0/0 marks an empty slot
+    let s = (x ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const h = this.keys[s * 2]!;
+      const l = this.keys[s * 2 + 1]!;
+      if ((h === 0 && l === 0) || (h === hi && l === x)) return s;
+      s = (s + 1) & this.mask;
+    }
+  }
+
+  /** The values of the pair, or null when it is absent. */
+  get(hi: number, lo: number): [number, number] | null {
+    const s = this.slot(hi, lo);
+    if (this.keys[s * 2] === 0 && this.keys[s * 2 + 1] === 0) return null;
+    return this.a[s] === 0 && this.b[s] === 0 ? null : [this.a[s]!, this.b[s]!];
+  }
+
+  /** Sets the pair's values (creating it); both 0 makes it read as absent. */
+  set(hi: number, lo: number, a: number, b: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const s = this.slot(hi, lo);
+    if (this.keys[s * 2] === 0 && this.keys[s * 2 + 1] === 0) {
+      this.keys[s * 2] = hi;
+      this.keys[s * 2 + 1] = hi === 0 && lo === 0 ? 1 : lo;
+      this.size++;
+    }
+    this.a[s] = a;
+    this.b[s] = b;
+  }
+
+  *entries(): Generator<[number, number, number, number]> {
+    for (let s = 0; s <= this.mask; s++) {
+      const hi = this.keys[s * 2]!;
+      const lo = this.keys[s * 2 + 1]!;
+      if ((hi !== 0 || lo !== 0) && (this.a[s] !== 0 || this.b[s] !== 0)) yield [hi, lo, this.a[s]!, this.b[s]!];
+    }
+  }
+
+  private grow(): void {
+    const [keys, a, b] = [this.keys, this.a, this.b];
+    const cap = (this.mask + 1) * 2;
+    this.keys = new Uint32Array(cap * 2);
+    this.a = new Uint32Array(cap);
+    this.b = new Uint32Array(cap);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let s = 0; s < a.length; s++)
+      if ((keys[s * 2] !== 0 || keys[s * 2 + 1] !== 0) && (a[s] !== 0 || b[s] !== 0))
+        this.set(keys[s * 2]!, keys[s * 2 + 1]!, a[s]!, b[s]!);
+  }
+
+  /** Base64 of little-endian u32 quadruples (high, low, a, b), absent entries left out. */
+  encode(): string {
+    const out = new Uint32Array(this.size * 4);
+    let n = 0;
+    for (const [hi, lo, a, b] of this.entries()) out.set([hi, lo, a, b], 4 * n++);
+    return Buffer.from(out.buffer, 0, n * 16).toString('base64');
+  }
+
+  static decode(encoded: string): PairTable {
+    const bytes = Buffer.from(encoded, 'base64');
+    const q = new Uint32Array(bytes.length / 4);
+    new Uint8Array(q.buffer).set(bytes);
+    const t = new PairTable(q.length / 4);
+    for (let i = 0; i < q.length; i += 4) t.set(q[i]!, q[i + 1]!, q[i + 2]!, q[i + 3]!);
+    return t;
+  }
+}
