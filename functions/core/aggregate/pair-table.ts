@@ -20,7 +20,7 @@ export class PairTable {
   }
 
   private slot(hi: number, lo: number): number {
-    const x = hi === 0 && lo === 0 ? 1 : lo; // 0/0 marks an empty slot
+    const x = hi === 0 && lo === 0 ? 1 : lo; // 0/0 marks an empty slot (callers pass u32: `>>> 0`)
     let s = (x ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
       const h = this.keys[s * 2]!;
@@ -32,6 +32,8 @@ export class PairTable {
 
   /** The values of the pair, or null when it is absent. */
   get(hi: number, lo: number): [number, number] | null {
+    hi >>>= 0;
+    lo >>>= 0;
     const s = this.slot(hi, lo);
     if (this.keys[s * 2] === 0 && this.keys[s * 2 + 1] === 0) return null;
     return this.a[s] === 0 && this.b[s] === 0 ? null : [this.a[s]!, this.b[s]!];
@@ -39,6 +41,8 @@ export class PairTable {
 
   /** Sets the pair's values (creating it); both 0 makes it read as absent. */
   set(hi: number, lo: number, a: number, b: number): void {
+    hi >>>= 0;
+    lo >>>= 0;
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     const s = this.slot(hi, lo);
     if (this.keys[s * 2] === 0 && this.keys[s * 2 + 1] === 0) {
