@@ -1,3 +1,5 @@
+import { capacityFor } from './u64-set.ts';
+
 /**
  * A table keyed by 64-bit pair hashes (high, low) with two u32 values each: open addressing over
  * typed arrays, ~32 bytes an entry at most, so an export naming a million messages costs tens of
@@ -11,8 +13,7 @@ export class PairTable {
   size = 0;
 
   constructor(expected = 16) {
-    let cap = 16;
-    while (cap < expected * 2) cap *= 2;
+    const cap = capacityFor(expected);
     this.keys = new Uint32Array(cap * 2);
     this.a = new Uint32Array(cap);
     this.b = new Uint32Array(cap);

@@ -2,14 +2,20 @@
  * Sets of 64-bit hashes: an open-addressing table for membership while merging, and a compact
  * wire form (sorted, little-endian u64, base64) for the rollup file.
  */
+/** Slots for an open-addressing table expected to hold `expected` entries: a power of two, at most half full. */
+export function capacityFor(expected: number): number {
+  let cap = 16;
+  while (cap < expected * 2) cap *= 2;
+  return cap;
+}
+
 export class U64Table {
   private keys: Uint32Array; // [hi, lo] pairs; 0/0 = empty
   private mask: number;
   size = 0;
 
   constructor(expected = 16) {
-    let cap = 16;
-    while (cap < expected * 2) cap *= 2;
+    const cap = capacityFor(expected);
     this.keys = new Uint32Array(cap * 2);
     this.mask = cap - 1;
   }
