@@ -7,6 +7,7 @@ import type { ReadExportOptions } from '../core/read/read-export.ts';
 import type { Receipt } from '../core/store/receipts.ts';
 import { storable } from '../core/vocabulary/text.ts';
 import { sourceIdOf } from '../core/store/layout.ts';
+import { kindOf } from '../core/aggregate/pair-days.ts';
 import { DATE_OPTIONS, type Io } from './args.ts';
 import { noProgress, type Progress } from './progress.ts';
 import { localDrill } from './command.ts';
@@ -90,6 +91,12 @@ export function describe(r: Receipt): string {
             ]
           : []),
       ];
+      if (r.superseded)
+        notes.push(
+          r.family && kindOf(r.family) === 'status'
+            ? `${r.superseded.toLocaleString('en-US')} of its rows left to the detail events of the same messages`
+            : `${r.superseded.toLocaleString('en-US')} summary rows of the same messages replaced by these events`,
+        );
       if (notes.length) line += ` (${notes.join('; ')})`;
       line += `, ${r.hours} hour(s)`;
       const first = r.rejectedRows.samples[0];

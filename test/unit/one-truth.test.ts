@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describe as describeReceipt } from '../../functions/cli/local-ingest.ts';
 import { forgetSources } from '../../functions/core/flows/forget-sources.ts';
 import type { HourlySummary } from '../../functions/core/aggregate/rollup.ts';
 import { queryStore } from '../../functions/core/query/query.ts';
@@ -95,9 +96,14 @@ describe('one truth per message across the summary and the detail of the same me
     const d = await ingestBytes(store, 'detail.csv', detail);
     expect(s.superseded).toBe(0);
     expect(d.superseded).toBeGreaterThan(1500); // the summary's rows of the messages the detail has finals for
+    expect(describeReceipt(d)).toContain(
+      `${d.superseded!.toLocaleString('en-US')} summary rows of the same messages replaced by these events`,
+    );
     const other = createMemoryStore();
     await ingestBytes(other, 'detail.csv', detail);
-    expect((await ingestBytes(other, 'summary.csv', summary)).superseded).toBe(d.superseded);
+    const late = await ingestBytes(other, 'summary.csv', summary);
+    expect(late.superseded).toBe(d.superseded);
+    expect(describeReceipt(late)).toContain('of its rows left to the detail events of the same messages');
   });
 
   it('counts halves that overlap like the whole, in any order', async () => {
