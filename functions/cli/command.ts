@@ -56,7 +56,15 @@ export async function storeFrom(values: {
     throw new UsageError('BAD_ARGUMENTS', 'give --data-dir (the local data folder) or --bucket (the deployed data bucket), not both');
   if (values.bucket) return (await import('../adapters/s3-store.ts')).createS3Store(await s3ClientFrom(values), { bucket: values.bucket });
   const root = values['data-dir'] ?? DEFAULT_DATA_DIR;
-  // Reading a folder that is not there would answer "nothing matched": a typo must not look like a quiet tenant.
+  await requireDataDir(root, values['data-dir'] !== undefined);
+  return createFsStore({ root });
+}
+
+/**
+ * Fails unless the data folder exists: reading a folder that is not there would answer "nothing
+ * matched", and a typo must not look like a quiet tenant.
+ */
+export async function requireDataDir(root: string, named: boolean): Promise<void> {
   const isDir = await stat(root).then(
     (st) => st.isDirectory(),
     () => false,
@@ -64,10 +72,9 @@ export async function storeFrom(values: {
   if (!isDir) {
     throw new UsageError(
       'NO_DATA',
-      `no data folder at ${root}: ingest exports first (mailflow ingest <files>${values['data-dir'] ? ` --data-dir ${root}` : ''}), or name the folder with --data-dir`,
+      `no data folder at ${root}: ingest exports first (mailflow ingest <files>${named ? ` --data-dir ${root}` : ''}), or name the folder with --data-dir`,
     );
   }
-  return createFsStore({ root });
 }
 
 /** ISO date (a `--to` date means the end of that day), ISO time, or an age like 24h / 7d / 30m before `now`. */

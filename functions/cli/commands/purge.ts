@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.ts';
 import { purgeTenant, type PurgeTargets } from '../../core/flows/purge-tenant.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
-import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
+import { DEFAULT_DATA_DIR, defineCommand, requireDataDir } from '../command.ts';
 import { S3_OPTIONS, s3ClientFrom } from '../s3-options.ts';
 import { outboxPath, purgeOutbox } from '../../adapters/outbox-notifier.ts';
 
@@ -96,13 +95,7 @@ async function targetsFrom(values: {
     };
   }
   const root = values['data-dir'] ?? DEFAULT_DATA_DIR;
-  if (
-    !(await stat(root).then(
-      (s) => s.isDirectory(),
-      () => false,
-    ))
-  )
-    throw new UsageError('NO_DATA', `no data folder at ${root}: name it with --data-dir`);
+  await requireDataDir(root, values['data-dir'] !== undefined);
   const { createFsEraser } = await import('../../adapters/fs-store.ts');
   const eraser = createFsEraser(root);
   return { erasers: { data: eraser, uploads: eraser, reports: eraser }, dataDir: root };

@@ -7,7 +7,7 @@ import { DEFAULT_CAS_BUDGET_MS } from '../../core/store/cas.ts';
 import { normalizeTenant, receiptPrefix } from '../../core/store/layout.ts';
 import { RECEIPT, type Receipt } from '../../core/store/receipts.ts';
 import { readAll } from '../../core/store/records.ts';
-import { DEFAULT_DATA_DIR, defineCommand } from '../command.ts';
+import { DEFAULT_DATA_DIR, defineCommand, requireDataDir } from '../command.ts';
 import { describe, ingestFile, localAlerts, localSourceId } from '../local-ingest.ts';
 
 export const REPROCESS_HELP = `Usage: mailflow reprocess (--tenant T | --all) [--data-dir D] [--dry-run] [--config FILE]
@@ -44,13 +44,7 @@ export const reprocessCommand = defineCommand({
       );
     if (!values.all === !values.tenant) throw new UsageError('MISSING_ARGUMENT', 'reprocess needs --tenant T or --all (not both)');
     const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
-    if (
-      !(await stat(dataDir).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ))
-    )
-      throw new UsageError('NO_DATA', `no data folder at ${dataDir}: name it with --data-dir`);
+    await requireDataDir(dataDir, values['data-dir'] !== undefined);
     const store = createFsStore({ root: dataDir });
     const receipts = await readAll(store, receiptPrefix(values.tenant ? normalizeTenant(values.tenant) : undefined), RECEIPT);
     const alerts = values['dry-run'] ? undefined : await localAlerts(dataDir, values.config, io);

@@ -2,7 +2,7 @@ import { pairsByDay } from '../aggregate/pair-days.ts';
 import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 import { casUpdate, type CasOptions } from '../store/cas.ts';
-import { eventPartPrefix, parseMarker, partMarker, receiptKey } from '../store/layout.ts';
+import { eventPartMarker, eventPartPrefix, parseMarker, receiptKey } from '../store/layout.ts';
 import { recordPairs } from '../store/pair-index.ts';
 import { RECEIPT, readAgain, type Receipt } from '../store/receipts.ts';
 import { readJson } from '../store/records.ts';
@@ -82,9 +82,9 @@ async function hoursOf(store: ObjectStore, tenant: string, r: Receipt, rebuilder
   if (r.status === 'forgotten' || (readAgain(r) && r.counted === 0 && r.status !== 'partial')) return hours;
   let found = false;
   for await (const o of store.list(eventPartPrefix(tenant, r.sourceId))) {
-    const m = /\/g(\d+)-p(\d+)\.bin\.gz$/.exec(o.key);
-    if (!m || Number(m[1]) !== (r.generation ?? 0)) continue;
-    const marker = partMarker(r.sourceId, Number(m[1]), Number(m[2]));
+    const m = eventPartMarker(o.key);
+    if (!m || m.generation !== (r.generation ?? 0)) continue;
+    const marker = m.marker;
     const part = await rebuilder.part(marker);
     if (!part) continue;
     found = true;

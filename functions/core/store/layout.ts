@@ -150,6 +150,12 @@ export function eventPartPrefix(tenant: string, sourceId: string): string {
   return `${AREA.eventParts}tenant=${tenant}/${sourceId}/`;
 }
 
+/** The marker of an event part's key (`…/<sourceId>/g1-p2.bin.gz` → `<sourceId>~1#2`), or null. */
+export function eventPartMarker(key: string): { marker: string; generation: number } | null {
+  const m = /\/([0-9a-f]+)\/g(\d+)-p(\d+)\.bin\.gz$/.exec(key);
+  return m ? { marker: partMarker(m[1]!, Number(m[2]), Number(m[3])), generation: Number(m[2]) } : null;
+}
+
 /** `results/events/tenant=<t>/<sourceId>/g<generation>-p<part>.bin.gz`: one part of a source's counted events. */
 export function eventPartKey(tenant: string, marker: string): string {
   const m = parseMarker(marker);
