@@ -60,14 +60,25 @@ export function hashFileInBackground(path: string, size: number): Promise<string
 /**
  * The source reference of a local file, under the same key layout as an upload to the bucket
  * (`incoming/<tenant>/<file name>`): the same bytes under the same name are the same source,
- * wherever they were copied from.
+ * wherever they were copied from. `origin` is where they are ingested to (`localOrigin`, or
+ * `cliOrigin` for `ingest --bucket`).
  */
-export async function localSourceRef(path: string, dataDir: string, tenant: string): Promise<SourceRef> {
+export async function fileSourceRef(path: string, origin: string, tenant: string): Promise<SourceRef> {
   const size = await fileSize(path);
   const etag = hashFileInBackground(path, size);
   etag.catch(() => {}); // observed by ingestObject; never an unhandled rejection
-  return { origin: `local:${resolve(dataDir)}`, key: incomingKey(tenant, basename(path)), tenant, etag, size, file: path };
+  return { origin, key: incomingKey(tenant, basename(path)), tenant, etag, size, file: path };
 }
+
+/** The origin of files ingested into a data folder. */
+export const localOrigin = (dataDir: string): string => `local:${resolve(dataDir)}`;
+
+/**
+ * The origin of files ingested from the admin's machine into a data bucket (`ingest --bucket`):
+ * not the upload bucket's name, which an uploaded copy of the same file has (that copy is another
+ * source, and its events are counted once all the same).
+ */
+export const cliOrigin = (bucket: string): string => `cli:s3://${bucket}`;
 
 /**
  * Upload keys that keep what tells the files apart: each file's path relative to the folder the

@@ -8,7 +8,7 @@ import { resolveTenant } from '../core/rules/config.ts';
 import type { Lang } from '../core/vocabulary/language.ts';
 import { DAY, parseDuration } from '../core/vocabulary/time.ts';
 import { parse, parseLang, type Io } from './args.ts';
-import { S3_OPTIONS, s3ClientFrom } from './s3-options.ts';
+import { bucketStore, S3_OPTIONS } from './s3-options.ts';
 import type { DrillContext } from '../core/render/drill.ts';
 
 /** A command as main.ts runs it: argv after the command name; returns the exit code. */
@@ -54,7 +54,7 @@ export async function storeFrom(values: {
 }): Promise<ObjectStore> {
   if (values.bucket && values['data-dir'])
     throw new UsageError('BAD_ARGUMENTS', 'give --data-dir (the local data folder) or --bucket (the deployed data bucket), not both');
-  if (values.bucket) return (await import('../adapters/s3-store.ts')).createS3Store(await s3ClientFrom(values), { bucket: values.bucket });
+  if (values.bucket) return (await bucketStore({ ...values, bucket: values.bucket })).store;
   const root = values['data-dir'] ?? DEFAULT_DATA_DIR;
   await requireDataDir(root, values['data-dir'] !== undefined);
   return createFsStore({ root });

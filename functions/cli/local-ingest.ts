@@ -1,6 +1,6 @@
 import { createOutboxNotifier, outboxPath } from '../adapters/outbox-notifier.ts';
 import { loadRulesConfig } from '../adapters/rules-file.ts';
-import { localSourceRef, readLocalFile } from '../adapters/local-files.ts';
+import { fileSourceRef, readLocalFile } from '../adapters/local-files.ts';
 import { ingestObject, type IngestConfig } from '../core/flows/ingest-object.ts';
 import { silentLogger, systemClock, type ObjectStore } from '../core/ports.ts';
 import type { ReadExportOptions } from '../core/read/read-export.ts';
@@ -12,7 +12,7 @@ import { DATE_OPTIONS, type Io } from './args.ts';
 import { noProgress, type Progress } from './progress.ts';
 import { localDrill } from './command.ts';
 
-/** Local ingestion, shared by `mailflow ingest` and `mailflow watch`. */
+/** Ingestion of local files, shared by `mailflow ingest`, `watch` and `reprocess`. */
 
 /** The options both take. */
 export const LOCAL_INGEST_OPTIONS = {
@@ -33,9 +33,12 @@ export async function localAlerts(dataDir: string, configFile: string | undefine
   };
 }
 
-/** The source id a local file has (or would have) in the data folder: what `forget` and `--reprocess` look up. */
-export async function localSourceId(file: string, dataDir: string, tenant: string): Promise<string> {
-  const ref = await localSourceRef(file, dataDir, tenant);
+/**
+ * The source id a local file has (or would have) ingested from `origin` (a data folder's
+ * `localOrigin`, a bucket's `cliOrigin`): what `forget` and `--reprocess` look up.
+ */
+export async function fileSourceId(file: string, origin: string, tenant: string): Promise<string> {
+  const ref = await fileSourceRef(file, origin, tenant);
   return sourceIdOf(ref.origin, ref.key, await ref.etag);
 }
 
@@ -43,14 +46,17 @@ export async function ingestFile(
   file: string,
   ctx: {
     store: ObjectStore;
-    dataDir: string;
+    /** Where the file is ingested to (see fileSourceRef). */
+    origin: string;
     tenant: string;
     read: ReadExportOptions;
     progress?: Progress;
     alerts?: IngestConfig['alerts'];
+    /** On a bucket, the deployed function's part size and CAS budget. */
+    config?: Pick<IngestConfig, 'casBudgetMs' | 'flushEvents'>;
   },
 ): Promise<Receipt> {
-  const ref = await localSourceRef(file, ctx.dataDir, ctx.tenant);
+  const ref = await fileSourceRef(file, ctx.origin, ctx.tenant);
   const progress = ctx.progress ?? noProgress;
   progress.start(file, ref.size ?? 0);
   try {
@@ -58,7 +64,7 @@ export async function ingestFile(
       ref,
       readLocalFile(file, (n) => progress.advance(n)),
       { store: ctx.store, clock: systemClock, logger: silentLogger },
-      { read: ctx.read, ...(ctx.alerts ? { alerts: ctx.alerts } : {}) },
+      { ...ctx.config, read: ctx.read, ...(ctx.alerts ? { alerts: ctx.alerts } : {}) },
     );
   } finally {
     progress.done();

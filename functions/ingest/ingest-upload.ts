@@ -1,6 +1,6 @@
 import { countMetric, tenantMetrics, type FunctionRuntime } from '../adapters/lambda-runtime.ts';
 import { recordFailure } from '../core/store/failures.ts';
-import { ingestS3Object } from './ingest-s3-object.ts';
+import { ingestS3Object } from '../adapters/ingest-s3-object.ts';
 import type { S3ObjectRef } from '../adapters/s3-event.ts';
 import type { Receipt } from '../core/store/receipts.ts';
 

@@ -7,7 +7,8 @@ import { normalizeTenant, receiptPrefix } from '../../core/store/layout.ts';
 import { RECEIPT, type Receipt } from '../../core/store/receipts.ts';
 import { readAll } from '../../core/store/records.ts';
 import { DEFAULT_DATA_DIR, defineCommand, STORE_OPTIONS, storeFrom } from '../command.ts';
-import { localSourceId } from '../local-ingest.ts';
+import { fileSourceId } from '../local-ingest.ts';
+import { cliOrigin, localOrigin } from '../../adapters/local-files.ts';
 import { S3_HELP } from '../s3-options.ts';
 
 export const FORGET_HELP = `Usage: mailflow forget <file | key | source id>… [--tenant T] [--data-dir D | --bucket B]
@@ -38,7 +39,12 @@ export const forgetCommand = defineCommand({
     const receipts = await readAll(store, receiptPrefix(tenant), RECEIPT);
     const ids: string[] = [];
     for (const arg of positionals)
-      ids.push(await resolve(arg, receipts, { tenant, local: values.bucket ? null : (values['data-dir'] ?? DEFAULT_DATA_DIR) }));
+      ids.push(
+        await resolve(arg, receipts, {
+          tenant,
+          origin: values.bucket ? cliOrigin(values.bucket) : localOrigin(values['data-dir'] ?? DEFAULT_DATA_DIR),
+        }),
+      );
     const r = await forgetSources(store, tenant, ids, { clock: systemClock, budgetMs: DEFAULT_CAS_BUDGET_MS });
     for (const s of r.sources)
       io.stdout.write(
@@ -52,16 +58,17 @@ export const forgetCommand = defineCommand({
 });
 
 /** A source id, from what the admin typed: an id, a local file, an upload key or a receipt's file name. */
-async function resolve(arg: string, receipts: Receipt[], ctx: { tenant: string; local: string | null }): Promise<string> {
+async function resolve(arg: string, receipts: Receipt[], ctx: { tenant: string; origin: string }): Promise<string> {
   if (/^[0-9a-f]{32}$/.test(arg)) return arg;
-  if (
-    ctx.local &&
-    (await stat(arg).then(
-      (s) => s.isFile(),
-      () => false,
-    ))
-  )
-    return localSourceId(arg, ctx.local, ctx.tenant);
+  const isFile = await stat(arg).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  // A file ingested here from this machine (into the data folder, or with ingest --bucket).
+  if (isFile) {
+    const id = await fileSourceId(arg, ctx.origin, ctx.tenant);
+    if (receipts.some((r) => r.sourceId === id)) return id;
+  }
   const named = receipts.filter((r) => r.key === arg || r.file === arg || (r.file ?? '').split('/').pop() === arg);
   const live = named.filter((r) => r.status !== 'forgotten');
   if (live.length === 1 || (live.length === 0 && named.length === 1)) return (live[0] ?? named[0])!.sourceId;

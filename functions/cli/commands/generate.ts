@@ -25,6 +25,7 @@ Options:
   --delimiter D      , | ; | tab (default ,; on-premises logs are always comma-separated)
   --date-style S     us | dmy | dot | iso (default: what that exporter writes)
   --per-hour N       messages per hour (default 400)
+  --start T          when the export begins (ISO date or time, UTC; default 2026-11-20)
   --hours N          take the export N hours after the start: later events are not in it
                      (fewer rows than --rows if the time runs out first)
   --out FILE         write to FILE (gzip-compressed when it ends in .gz); default stdout
@@ -41,6 +42,7 @@ export const generateCommand = defineCommand({
     delimiter: { type: 'string' },
     'date-style': { type: 'string' },
     'per-hour': { type: 'string' },
+    start: { type: 'string' },
     hours: { type: 'string' },
     out: { type: 'string' },
   },
@@ -49,6 +51,12 @@ export const generateCommand = defineCommand({
     const family = values.family as FamilyId | undefined;
     if (!family || !FAMILIES.includes(family)) throw new UsageError('BAD_FAMILY', `--family must be one of ${FAMILIES.join(', ')}`);
     if (values.rows === undefined) throw new UsageError('MISSING_ARGUMENT', '--rows is required');
+    const start =
+      values.start === undefined
+        ? undefined
+        : Date.parse(/T/.test(values.start) && !/Z|[+-]\d\d:?\d\d$/.test(values.start) ? `${values.start}Z` : values.start);
+    if (start !== undefined && !Number.isFinite(start))
+      throw new UsageError('BAD_ARGUMENTS', `--start ${values.start}: expected an ISO date or time (2026-09-01, 2026-09-01T08:00)`);
     const encoding = (values.encoding ?? 'utf-8') as OutputEncoding;
     if (!OUTPUT_ENCODINGS.includes(encoding))
       throw new UsageError('BAD_ENCODING', `--encoding must be one of ${OUTPUT_ENCODINGS.join(', ')}`);
@@ -67,6 +75,7 @@ export const generateCommand = defineCommand({
         delimiter,
         perHour: wholeNumber('per-hour', values['per-hour'], 400),
         ...(dateStyle ? { dateStyle } : {}),
+        ...(start !== undefined ? { start } : {}),
         ...(values.hours !== undefined ? { hours: wholeNumber('hours', values.hours) } : {}),
       }),
       encoding,

@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFsStore } from '../../adapters/fs-store.ts';
-import { expandInputs, INPUT_EXTENSIONS } from '../../adapters/local-files.ts';
+import { expandInputs, INPUT_EXTENSIONS, localOrigin } from '../../adapters/local-files.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
 import { UsageError } from '../../core/errors.ts';
 import { dateOptions } from '../args.ts';
@@ -28,7 +28,7 @@ export const watchCommand = defineCommand({
     const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
     const ctx = {
       store: createFsStore({ root: dataDir }),
-      dataDir,
+      origin: localOrigin(dataDir),
       tenant: normalizeTenant(values.tenant),
       read: { dates: dateOptions(values) },
       alerts: await localAlerts(dataDir, values.config, io),

@@ -1,11 +1,11 @@
-import { ReadStalledError } from '../adapters/errors.ts';
+import { ReadStalledError } from './errors.ts';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { uploadTenant } from '../core/store/layout.ts';
 import { InputError } from '../core/errors.ts';
 import { ingestObject, rejectSource, type IngestConfig, type IngestPorts } from '../core/flows/ingest-object.ts';
-import type { RuntimeConfig } from '../adapters/runtime-config.ts';
-import type { S3ObjectRef } from '../adapters/s3-event.ts';
+import type { RuntimeConfig } from './runtime-config.ts';
+import type { S3ObjectRef } from './s3-event.ts';
 import type { Receipt } from '../core/store/receipts.ts';
 
 /**
@@ -19,9 +19,16 @@ export async function ingestS3Object(
   ports: IngestPorts,
   config: RuntimeConfig,
   alerts?: IngestConfig['alerts'],
+  /** Date options (`mailflow reprocess` reads an upload again with those of its first reading). */
+  read?: IngestConfig['read'],
 ): Promise<Receipt> {
   const ref = { origin: object.bucket, key: object.key, tenant: uploadTenant(object.key), etag: object.etag, size: object.size };
-  const ingestConfig: IngestConfig = { casBudgetMs: config.casBudgetMs, flushEvents: config.partEvents, ...(alerts ? { alerts } : {}) };
+  const ingestConfig: IngestConfig = {
+    casBudgetMs: config.casBudgetMs,
+    flushEvents: config.partEvents,
+    ...(alerts ? { alerts } : {}),
+    ...(read ? { read } : {}),
+  };
   if (object.size > config.maxObjectBytes) {
     const error = new InputError(
       'OBJECT_TOO_LARGE',
