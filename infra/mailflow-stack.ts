@@ -196,7 +196,7 @@ export class MailflowStack extends Stack {
     grantPrefixes(ingest.role, this.bucket, {
       read: [PREFIX.results, PREFIX.state],
       write: [PREFIX.results, PREFIX.state],
-      list: [PREFIX.results, PREFIX.state],
+      listAll: true,
     });
     alerts.grantPublish(ingest.role);
     ingest.fn.addEventSource(
@@ -235,7 +235,7 @@ export class MailflowStack extends Stack {
     grantPrefixes(reconcile.role, this.bucket, {
       read: [PREFIX.results, PREFIX.state],
       write: [PREFIX.results, PREFIX.state],
-      list: [PREFIX.results, PREFIX.state],
+      listAll: true,
     });
     alerts.grantPublish(reconcile.role);
     new Rule(this, 'ReconcileSchedule', {
@@ -273,7 +273,7 @@ export class MailflowStack extends Stack {
     grantPrefixes(digest.role, this.bucket, {
       read: [PREFIX.results, PREFIX.state],
       write: [PREFIX.state],
-      list: [PREFIX.results, PREFIX.state],
+      listAll: true,
     });
     grantPrefixes(digest.role, this.reportBucket, { read: [PREFIX.reports], write: [PREFIX.reports], list: [PREFIX.reports] });
     links?.grantSigning(digest.role);
@@ -302,7 +302,7 @@ export class MailflowStack extends Stack {
       environment,
       alarmAction: alerts.action,
     });
-    grantPrefixes(query.role, this.bucket, { read: [PREFIX.results, PREFIX.state], list: [PREFIX.results, PREFIX.state] });
+    grantPrefixes(query.role, this.bucket, { read: [PREFIX.results, PREFIX.state], listAll: true });
     Validations.of(query.fn).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason: 'Invoked synchronously (Function URL or Invoke): the caller gets the error; there is no async event to keep.',

@@ -11,6 +11,13 @@ export interface PrefixAccess {
   write?: string[];
   /** ListBucket, only with an s3:prefix condition for these prefixes. */
   list?: string[];
+  /**
+   * ListBucket on the whole bucket instead: S3 answers a GET of a missing key with 404 only to a
+   * caller that may list the bucket, and a prefix-conditioned grant does not count (the GET has no
+   * prefix), so every missing key cost a 403 and a LIST to confirm it. For the data bucket, whose
+   * key names (tenants, hours) the functions may read anyway.
+   */
+  listAll?: boolean;
 }
 
 /**
@@ -33,7 +40,9 @@ export function grantPrefixes(role: Role, bucket: Bucket, access: PrefixAccess):
   if (plain.length) role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:GetObject'], resources: objects(plain) }));
   if (access.write?.length)
     role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:PutObject'], resources: objects(access.write) }));
-  if (access.list?.length) {
+  if (access.listAll) {
+    role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  } else if (access.list?.length) {
     role.addToPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,

@@ -35,6 +35,8 @@ export async function startFaultProxy(
   const held = new Set<IncomingMessage>();
   const server = createServer((req, res) => {
     counts.requests!++;
+    const op = operation(req.method ?? '', req.url ?? '');
+    counts[op] = (counts[op] ?? 0) + 1;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -105,4 +107,13 @@ export async function startFaultProxy(
         server.close(() => r());
       }),
   };
+}
+
+/** The S3 operation of a path-style request, as the request counts name it: GET, PUT, HEAD, DELETE, LIST, POST. */
+export function operation(method: string, url: string): string {
+  const [path = '', query = ''] = url.split('?');
+  // A path of only the bucket is a bucket operation: a GET there lists (list-type=2, versions …).
+  const bucketOnly = path.replace(/^\/+|\/+$/g, '').split('/').length === 1;
+  if (method === 'GET' && (bucketOnly || /(^|&)list-type=/.test(query))) return 'LIST';
+  return method;
 }

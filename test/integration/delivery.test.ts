@@ -4,7 +4,7 @@ import type { FunctionRuntime } from '../../functions/adapters/lambda-runtime.ts
 import type { HourlyRollup } from '../../functions/core/aggregate/rollup.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { ingestBatch } from '../../functions/ingest/ingest-batch.ts';
-import { ingestS3Object } from '../../functions/ingest/ingest-s3-object.ts';
+import { ingestS3Object } from '../../functions/adapters/ingest-s3-object.ts';
 import { generated } from '../helpers/bytes.ts';
 import { inProcess } from '../helpers/deployed.ts';
 import { fastClock, snapshot } from '../helpers/ingest.ts';

@@ -95,11 +95,14 @@ export class PartCommitter {
     // rebuilt from its parts, and the pair index knows every pair a rollup holds.
     await writePart(this.store, this.tenant, marker, part, this.kind);
     const byDay = pairsByDay(batches, this.kind);
-    for (const [day, pairs] of byDay) await recordPairs(this.store, this.tenant, day, marker, this.kind, pairs, this.cas);
+    const newDays = new Set<number>();
+    for (const [day, pairs] of byDay)
+      if (await recordPairs(this.store, this.tenant, day, marker, this.kind, pairs, this.cas)) newDays.add(day);
     // Hours are independent objects: merge several at once (each store call waits on I/O).
     await forEachLimit(batches, this.hourConcurrency, async (batch) => {
       this.hours.add(batch.hour);
-      const r = await commitHour(this.store, this.tenant, batch, marker, this.cas);
+      // The tenant's first pairs of a day: its hours are most likely new, created without a read first.
+      const r = await commitHour(this.store, this.tenant, batch, marker, this.cas, { absent: newDays.has(dayOf(batch.hour)) });
       this.attempts[r.attempts] = (this.attempts[r.attempts] ?? 0) + 1;
       this.counted += r.added;
     });
@@ -111,6 +114,8 @@ export class PartCommitter {
       this.superseded += await rebuilder.rebuild(hour);
   }
 }
+
+const dayOf = (hourMs: number): number => hourMs - (hourMs % 86_400_000);
 
 /** Runs `fn` over the items with at most `limit` in flight; the first error stops new work and is thrown. */
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

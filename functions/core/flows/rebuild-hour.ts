@@ -123,11 +123,16 @@ export async function hoursToCheck(
   byDay: ReadonlyMap<number, PairTable>,
 ): Promise<Set<number>> {
   const hours = new Set<number>();
+  // A status row of day d meets events filed under d or d + 1; an event pair of day d meets status
+  // rows of d or d − 1. Each index is read once (neighbouring days share one), 8 at a time.
+  const near = (day: number) => (kind === 'status' ? [day, day + DAY] : [day, day - DAY]);
+  const days = [...new Set([...byDay.keys()].flatMap(near))];
+  const indexes = new Map<number, Awaited<ReturnType<typeof readPairIndex>>>();
+  for (let i = 0; i < days.length; i += 8)
+    await Promise.all(days.slice(i, i + 8).map(async (d) => indexes.set(d, await readPairIndex(store, tenant, d))));
   for (const [day, pairs] of byDay) {
-    // A status row of day d meets events filed under d or d + 1; an event pair of day d meets status rows of d or d − 1.
-    const days = kind === 'status' ? [day, day + DAY] : [day, day - DAY];
-    for (const d of days) {
-      const ix = await readPairIndex(store, tenant, d);
+    for (const d of near(day)) {
+      const ix = indexes.get(d);
       if (!ix) continue;
       for (const [hi, lo, a] of pairs.entries()) {
         if (kind === 'status') {

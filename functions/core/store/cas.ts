@@ -16,7 +16,19 @@ export interface CasResult<T> {
   value: T;
   /** Whether this call wrote (false when `update` said there was nothing to change). */
   wrote: boolean;
+  /** Whether it wrote the object's first version. */
+  created: boolean;
   attempts: number;
+}
+
+/**
+ * What the caller knows about the object. `absent`: it is probably not there yet (its rollup was
+ * just created, its day is new), so the first attempt creates it without reading it first: one
+ * request instead of two. Never needed for correctness: if it is there, the create fails and the
+ * usual read → write follows.
+ */
+export interface CasHint {
+  absent?: boolean;
 }
 
 /**
@@ -30,6 +42,7 @@ export async function casUpdate<T>(
   kind: StoredRecord<T>,
   update: (current: T | null) => T | null,
   options: CasOptions,
+  hint: CasHint = {},
 ): Promise<CasResult<T | null>> {
   let value: T | null = null;
   let next: T | null = null;
@@ -42,8 +55,9 @@ export async function casUpdate<T>(
       return next === null ? null : encode(next);
     },
     options,
+    hint,
   );
-  return { value: r.wrote ? next : value, wrote: r.wrote, attempts: r.attempts };
+  return { value: r.wrote ? next : value, wrote: r.wrote, created: r.created, attempts: r.attempts };
 }
 
 /** Writes `body` whatever is there (a snapshot, not a count): create, or replace the version read. */
@@ -68,18 +82,35 @@ export async function casUpdateBytes(
   key: string,
   update: (current: StoredObject | null) => Uint8Array | null,
   options: CasOptions,
-): Promise<{ wrote: boolean; attempts: number }> {
+  hint: CasHint = {},
+): Promise<{ wrote: boolean; created: boolean; attempts: number }> {
   const deadline = options.clock.now().getTime() + options.budgetMs;
+  let guessAbsent = hint.absent === true;
   for (let attempt = 1; ; attempt++) {
-    const current = await store.get(key);
+    const current = guessAbsent ? null : await store.get(key);
     const body = update(current);
-    if (body === null) return { wrote: false, attempts: attempt };
+    if (body === null) {
+      // Nothing to write to a missing object, but the guess may be wrong: read what is there.
+      if (guessAbsent) {
+        guessAbsent = false;
+        attempt--;
+        continue;
+      }
+      return { wrote: false, created: false, attempts: attempt };
+    }
     try {
       if (current) await store.putIfMatch(key, body, current.etag);
       else await store.putIfAbsent(key, body);
-      return { wrote: true, attempts: attempt };
+      return { wrote: true, created: current === null, attempts: attempt };
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
+      if (guessAbsent) {
+        // It was there after all: read it and merge into what it holds (no race lost, no wait,
+        // and not counted as an attempt: receipts count races).
+        guessAbsent = false;
+        attempt--;
+        continue;
+      }
       if (options.clock.now().getTime() >= deadline) {
         throw new ConflictBudgetError(
           'CAS_BUDGET_EXHAUSTED',

@@ -1,7 +1,7 @@
 import { mergeBatch, toSummary, type HourBatch, type HourlyRollup, type HourlySummary } from '../aggregate/rollup.ts';
 import { sqlLinesVersion, toSqlLines } from '../aggregate/sql-layout.ts';
 import type { ObjectStore } from '../ports.ts';
-import { casUpdate, casUpdateBytes, type CasOptions } from './cas.ts';
+import { casUpdate, casUpdateBytes, type CasHint, type CasOptions } from './cas.ts';
 import { rollupKey, sqlLinesKey, summaryKey } from './layout.ts';
 import { readMany, record } from './records.ts';
 
@@ -44,6 +44,7 @@ export async function commitHour(
   batch: HourBatch,
   marker: string,
   cas: CasOptions,
+  hint: CasHint = {},
 ): Promise<CommittedHour> {
   let added = 0;
   const r = await casUpdate(
@@ -56,8 +57,10 @@ export async function commitHour(
       return m.changed ? m.rollup : null;
     },
     cas,
+    hint,
   );
-  if (r.value) await syncSummary(store, r.value, cas);
+  // A new rollup has, but for a crash between the writes, no summary or SQL companion yet either.
+  if (r.value) await syncSummary(store, r.value, cas, { absent: r.created });
   return { added: r.wrote ? added : 0, attempts: r.attempts };
 }
 
@@ -67,7 +70,7 @@ export async function commitHour(
  * ones. Every ingestion of the hour (a retry too) calls this, so a crash between the two
  * writes is mended by the next attempt.
  */
-export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas: CasOptions): Promise<void> {
+export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas: CasOptions, hint: CasHint = {}): Promise<void> {
   const hour = Date.parse(rollup.hour);
   const summary = toSummary(rollup);
   await casUpdate(
@@ -76,6 +79,7 @@ export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas:
     SUMMARY,
     (current) => (current && current.rollupVersion >= rollup.version ? null : summary),
     cas,
+    hint,
   );
   await casUpdateBytes(
     store,
@@ -87,6 +91,7 @@ export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas:
       return Buffer.from(toSqlLines(summary));
     },
     cas,
+    hint,
   );
 }
 

@@ -53,7 +53,7 @@ export async function readPairIndex(store: ObjectStore, tenant: string, dayMs: n
   return o ? parse(o.body, key) : null;
 }
 
-/** Adds (or, with `remove`, takes out) one part's pairs of one day. */
+/** Adds (or, with `remove`, takes out) one part's pairs of one day; true when the day's index was new (so are its hours, most likely). */
 export async function recordPairs(
   store: ObjectStore,
   tenant: string,
@@ -63,9 +63,9 @@ export async function recordPairs(
   pairs: PairTable,
   cas: CasOptions,
   remove = false,
-): Promise<void> {
+): Promise<boolean> {
   const key = pairIndexKey(tenant, dayMs);
-  await casUpdateBytes(
+  const r = await casUpdateBytes(
     store,
     key,
     (current) => {
@@ -96,4 +96,5 @@ export async function recordPairs(
     },
     cas,
   );
+  return r.created;
 }
