@@ -163,22 +163,43 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
       });
     },
 
-    async *list(prefix) {
+    async *list(prefix, options) {
       // Walk only the deepest directory the prefix names, then filter by the full prefix.
       const slash = prefix.lastIndexOf('/');
       const base = slash < 0 ? root : join(root, ...prefix.slice(0, slash).split('/'));
-      for await (const file of walk(base)) {
+      const after = options?.startAfter;
+      // A directory whose every key sorts before `startAfter` is not entered.
+      const before = after ? (dir: string) => `${relative(root, dir).split(sep).join('/')}/\uffff` < after : undefined;
+      for await (const file of walk(base, before)) {
         const key = relative(root, file).split(sep).join('/');
-        if (!key.startsWith(prefix)) continue;
+        if (!key.startsWith(prefix) || (after !== undefined && key <= after)) continue;
         const st = await stat(file, { bigint: true }).catch(() => null);
         if (!st) continue; // removed while listing
         yield { key, etag: etagOfStats(st), size: Number(st.size), lastModified: new Date(Number(st.mtimeMs)) } satisfies ListedObject;
       }
     },
+
+    async *folders(prefix) {
+      let entries;
+      try {
+        entries = await readdir(join(root, ...prefix.split('/').filter(Boolean)), { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        if (!e.isDirectory() || e.name.startsWith('.')) continue;
+        // As on S3, a folder is there only while it holds an object (purge leaves empty directories).
+        for await (const _ of walk(join(root, ...prefix.split('/').filter(Boolean), e.name))) {
+          yield `${prefix}${e.name}/`;
+          break;
+        }
+      }
+    },
   };
 }
 
-async function* walk(dir: string): AsyncGenerator<string> {
+async function* walk(dir: string, skip?: (dir: string) => boolean): AsyncGenerator<string> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -190,8 +211,9 @@ async function* walk(dir: string): AsyncGenerator<string> {
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) yield* walk(p);
-    else if (e.isFile()) yield p;
+    if (e.isDirectory()) {
+      if (!skip?.(p)) yield* walk(p, skip);
+    } else if (e.isFile()) yield p;
   }
 }
 

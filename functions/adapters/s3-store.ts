@@ -85,13 +85,28 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
       }
     },
 
-    async *list(prefix) {
+    async *list(prefix, options) {
       let token: string | undefined;
       do {
-        const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        const r = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            ...(token ? { ContinuationToken: token } : options?.startAfter ? { StartAfter: options.startAfter } : {}),
+          }),
+        );
         for (const o of r.Contents ?? []) {
           yield { key: o.Key!, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) } satisfies ListedObject;
         }
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    },
+
+    async *folders(prefix) {
+      let token: string | undefined;
+      do {
+        const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+        for (const p of r.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix;
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
     },

@@ -21,11 +21,25 @@ export interface ListedObject {
  * `putIfMatch` its `If-Match: <etag>`. Both throw `PreconditionFailedError` when the condition
  * does not hold (S3 412, 409, or 404 for If-Match on a missing key).
  */
+export interface ListOptions {
+  startAfter?: string;
+}
+
 export interface ObjectStore {
   get(key: string): Promise<StoredObject | null>;
   putIfAbsent(key: string, body: Uint8Array): Promise<{ etag: string }>;
   putIfMatch(key: string, body: Uint8Array, etag: string): Promise<{ etag: string }>;
-  list(prefix: string): AsyncIterable<ListedObject>;
+  /**
+   * Objects under `prefix` in key order; with `startAfter`, only keys after it (S3's StartAfter: a
+   * date-bounded listing starts at its first day instead of the tenant's first hour).
+   */
+  list(prefix: string, options?: ListOptions): AsyncIterable<ListedObject>;
+  /**
+   * The folders right below `prefix` (which ends in `/`) that hold objects, each as its own prefix
+   * (`results/hourly/tenant=x/`): S3's common prefixes, one request per 1,000 instead of a listing
+   * of every object. Optional: `listFolders()` falls back to `list`.
+   */
+  folders?(prefix: string): AsyncIterable<string>;
 }
 
 /**

@@ -1,9 +1,8 @@
 import { MAX_OBJECTS_PER_REQUEST, withWorkBudget } from '../core/store/work-budget.ts';
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
 import { DAY, hourCeil } from '../core/vocabulary/time.ts';
-import { receiptPrefix, tenantSet } from '../core/store/layout.ts';
-import { readAll } from '../core/store/records.ts';
-import { RECEIPT } from '../core/store/receipts.ts';
+import { tenantSet } from '../core/store/layout.ts';
+import { receiptPage, type Receipt } from '../core/store/receipts.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { toCsv } from '../core/query/csv-out.ts';
@@ -75,7 +74,7 @@ export async function handleApiRequest(req: ApiRequest, unbounded: ObjectStore, 
       case '/v1/timeseries':
         return await timeseries(req.query, store, now);
       case '/v1/sources':
-        return await sources(req.query, store);
+        return await sources(req, store);
       case '/v1/incidents':
         return await incidents(req.query, store);
       default:
@@ -91,14 +90,38 @@ function error(statusCode: number, message: string): ApiResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: message }) };
 }
 
-function ok(body: unknown, format: string | undefined, columns?: string[]): ApiResponse {
-  if (format === 'csv' && columns && Array.isArray(body))
-    return {
-      statusCode: 200,
-      headers: { 'content-type': 'text/csv; charset=utf-8' },
-      body: toCsv(body as Array<Record<string, unknown>>, columns),
-    };
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+/**
+ * A Function URL answers at most 6 MB: a bigger answer is a 400 that says how to ask for less,
+ * never a truncated body or the platform's bare 502.
+ */
+export const MAX_RESPONSE_BYTES = 5_000_000;
+
+function ok(body: unknown, format: string | undefined, columns?: string[], headers: Record<string, string> = {}): ApiResponse {
+  const response: ApiResponse =
+    format === 'csv' && columns && Array.isArray(body)
+      ? {
+          statusCode: 200,
+          headers: { 'content-type': 'text/csv; charset=utf-8', ...headers },
+          body: toCsv(body as Array<Record<string, unknown>>, columns),
+        }
+      : { statusCode: 200, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  const bytes = Buffer.byteLength(response.body);
+  if (bytes > MAX_RESPONSE_BYTES)
+    return error(
+      400,
+      `the answer would be ${(bytes / 1e6).toFixed(1)} MB, over the ${MAX_RESPONSE_BYTES / 1e6} MB a response may have: ask for less (a shorter range, step=day, fewer by fields, top or limit), or ask Athena`,
+    );
+  return response;
+}
+
+/** The Link header of a page that has a next one (RFC 8288), and the cursor on its own. */
+function nextPage(req: ApiRequest, next: string | null): Record<string, string> {
+  if (!next) return {};
+  const query = new URLSearchParams({ ...Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== undefined)), next } as Record<
+    string,
+    string
+  >);
+  return { link: `<${req.path}?${query}>; rel="next"`, 'mailflow-next': next };
 }
 
 function format(q: ApiRequest['query']): 'json' | 'csv' {
@@ -207,45 +230,36 @@ async function timeseries(q: ApiRequest['query'], store: ObjectStore, now: numbe
   ]);
 }
 
-async function sources(q: ApiRequest['query'], store: ObjectStore): Promise<ApiResponse> {
+async function sources(req: ApiRequest, store: ObjectStore): Promise<ApiResponse> {
+  const q = req.query;
   const f = format(q);
   const t = tenants(q);
   const status = q.status;
   if (status && !['ingested', 'duplicate', 'empty', 'rejected', 'partial'].includes(status))
     throw new UsageError('BAD_STATUS', `status must be ingested, duplicate, empty, rejected or partial, not "${status}"`);
   const limit = top({ top: q.limit ?? '100' })!;
-  const rows: Array<Record<string, unknown>> = [];
-  for (const tenant of t ?? [null]) {
-    for (const r of await readAll(store, receiptPrefix(tenant ?? undefined), RECEIPT)) {
-      if (status && r.status !== status) continue;
-      rows.push({
-        sourceId: r.sourceId,
-        tenant: r.tenant,
-        key: r.key,
-        status: r.status,
-        reason: r.reason,
-        errorCode: r.errorCode,
-        family: r.family,
-        rows: r.rows,
-        counted: r.counted,
-        ingestedAt: r.ingestedAt,
-      });
-    }
-  }
-  rows.sort((a, b) => String(b.ingestedAt).localeCompare(String(a.ingestedAt)));
-  return ok(rows.slice(0, limit), f, [
-    'ingestedAt',
-    'tenant',
-    'key',
-    'status',
-    'errorCode',
-    'reason',
-    'family',
-    'rows',
-    'counted',
-    'sourceId',
-  ]);
+  // Only the page is read, newest first; `next` (in the Link header) asks for the one after it.
+  const page = await receiptPage(store, t ?? [undefined], {
+    limit,
+    ...(q.next ? { after: q.next } : {}),
+    ...(status ? { match: (r: Receipt) => r.status === status } : {}),
+  });
+  const rows = page.receipts.map((r) => ({
+    sourceId: r.sourceId,
+    tenant: r.tenant,
+    key: r.key,
+    status: r.status,
+    reason: r.reason,
+    errorCode: r.errorCode,
+    family: r.family,
+    rows: r.rows,
+    counted: r.counted,
+    ingestedAt: r.ingestedAt,
+  }));
+  return ok(rows, f, SOURCE_FIELDS, nextPage(req, page.next));
 }
+
+const SOURCE_FIELDS = ['ingestedAt', 'tenant', 'key', 'status', 'errorCode', 'reason', 'family', 'rows', 'counted', 'sourceId'];
 
 async function incidents(q: ApiRequest['query'], store: ObjectStore): Promise<ApiResponse> {
   const t = tenants(q);

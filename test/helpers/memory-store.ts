@@ -34,9 +34,20 @@ export function createMemoryStore(
       objects.set(key, { body: Uint8Array.from(body), etag: next });
       return { etag: next };
     },
-    async *list(prefix) {
+    // S3's common prefixes: the folders one level below `prefix` that hold objects.
+    async *folders(prefix) {
+      const found = new Set<string>();
+      for (const key of objects.keys()) {
+        const slash = key.startsWith(prefix) ? key.indexOf('/', prefix.length) : -1;
+        if (slash > 0) found.add(key.slice(0, slash + 1));
+      }
+      yield* [...found].sort();
+    },
+    async *list(prefix, listOptions) {
+      const after = listOptions?.startAfter;
       for (const [key, o] of [...objects.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        if (key.startsWith(prefix)) yield { key, etag: o.etag, size: o.body.length, lastModified: new Date(0) } satisfies ListedObject;
+        if (key.startsWith(prefix) && (after === undefined || key > after))
+          yield { key, etag: o.etag, size: o.body.length, lastModified: new Date(0) } satisfies ListedObject;
       }
     },
   };

@@ -7,9 +7,14 @@ import { PreconditionFailedError } from '../../functions/core/errors.ts';
 import { generated } from '../helpers/bytes.ts';
 import { ingestBytes, joinExport, snapshot, splitExport } from '../helpers/ingest.ts';
 import { freshBucket } from '../helpers/rgw.ts';
+import { checkListingContract } from '../helpers/listing-contract.ts';
 
 // Against a real S3 server (Ceph RGW on loopback): its conditional writes, not a fake's.
 describe('createS3Store on Ceph RGW', () => {
+  it('lists after a key (StartAfter) and names the folders that hold objects (common prefixes)', async () => {
+    await checkListingContract((await freshBucket()).store);
+  });
+
   it('creates exclusively, compare-and-swaps by ETag, reads, and lists with pagination', async () => {
     const { store } = await freshBucket();
     const { etag: v1 } = await store.putIfAbsent('results/a.json', Buffer.from('1'));

@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
 import { PreconditionFailedError } from '../../functions/core/errors.ts';
+import { checkListingContract } from '../helpers/listing-contract.ts';
 
 const fresh = () => createFsStore({ root: mkdtempSync(join(tmpdir(), 'mailflow-store-')) });
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 
 describe('createFsStore', () => {
+  it('lists after a key and names the folders that hold objects, as S3 does', async () => {
+    await checkListingContract(fresh());
+  });
+
   it('creates exclusively: of 20 concurrent putIfAbsent calls exactly one wins', async () => {
     const store = fresh();
     const results = await Promise.allSettled(

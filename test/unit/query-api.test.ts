@@ -141,14 +141,18 @@ describe('every request has a bounded cost, whatever the bucket holds (issue 15,
 
   /** Counts what the API does to the store: every listing call, every key it yields, every read. */
   function counted(store: ObjectStore) {
-    const c = { touched: 0 };
+    const c = { touched: 0, reads: 0 };
     const wrapped: ObjectStore = {
-      get: (key) => (c.touched++, store.get(key)),
+      get: (key) => (c.touched++, c.reads++, store.get(key)),
       putIfAbsent: (key, body) => (c.touched++, store.putIfAbsent(key, body)),
       putIfMatch: (key, body, etag) => (c.touched++, store.putIfMatch(key, body, etag)),
-      async *list(prefix) {
+      async *list(prefix, options) {
         c.touched++;
-        for await (const o of store.list(prefix)) yield (c.touched++, o);
+        for await (const o of store.list(prefix, options)) yield (c.touched++, o);
+      },
+      async *folders(prefix) {
+        c.touched++;
+        for await (const f of store.folders!(prefix)) yield (c.touched++, f);
       },
     };
     return { c, wrapped };
@@ -174,12 +178,77 @@ describe('every request has a bounded cost, whatever the bucket holds (issue 15,
     expect(c.touched).toBeLessThan(1_300); // a listing per day (400) and its key and read (2 × 399)
   });
 
+  it('a week of every tenant (30 tenants × 400 days stored) reads only that week: listings start at its first day and stop past its end', async () => {
+    const { c, wrapped } = counted(bigStore());
+    const r = await handleApiRequest(get('/v1/summary', { from: '2026-11-12', to: '2026-11-19' }), wrapped, later);
+    expect(r.statusCode).toBe(200);
+    // The week and the week before it (the comparison): 30 tenants × 14 summaries read, each listing
+    // touching those, one key past the range and its own call; plus the tenant folders.
+    expect(c.reads).toBe(30 * 14);
+    expect(c.touched).toBeLessThanOrEqual(30 * 14 * 2 + 30 * 2 + 31 + 1);
+  });
+
   it('refuses 1,000 tenants in one request before touching anything', async () => {
     const { c, wrapped } = counted(bigStore());
     const many = Array.from({ length: 1_000 }, (_, i) => `t${i}`).join(',');
     const r = await handleApiRequest(get('/v1/summary', { ...long, tenant: many }), wrapped, later);
     expect(r).toMatchObject({ statusCode: 400, body: expect.stringContaining('at most 100 tenants per request, not 1000') });
     expect(c.touched).toBe(0);
+  });
+
+  it('/v1/sources reads only the page it answers, and its Link header walks every receipt once', async () => {
+    const store = createMemoryStore();
+    for (let i = 0; i < 250; i++) {
+      const receipt = {
+        schema: 1,
+        sourceId: `s${String(i).padStart(3, '0')}`,
+        tenant: 't',
+        key: `incoming/t/${i}.csv`,
+        status: i % 3 ? 'ingested' : 'rejected',
+        ingestedAt: '2026-11-20T10:00:00Z',
+        counted: i,
+      };
+      store.objects.set(`results/sources/t/${receipt.sourceId}.json`, { body: utf8(JSON.stringify(receipt)), etag: `"${i}"` });
+    }
+    const { c, wrapped } = counted(store);
+    const seen: string[] = [];
+    let query: Record<string, string> = { limit: '100' };
+    for (let page = 0; page < 5; page++) {
+      const before = c.reads;
+      const r = await handleApiRequest(get('/v1/sources', query), wrapped, later);
+      expect(r.statusCode).toBe(200);
+      expect(c.reads - before).toBeLessThanOrEqual(100);
+      seen.push(...JSON.parse(r.body).map((x: { sourceId: string }) => x.sourceId));
+      const link = r.headers.link;
+      if (!link) break;
+      expect(link).toMatch(/^<\/v1\/sources\?limit=100&next=[\w-]+>; rel="next"$/);
+      query = Object.fromEntries(new URL(link.slice(1, link.indexOf('>')), 'http://x').searchParams);
+    }
+    expect(seen).toHaveLength(250);
+    expect(new Set(seen).size).toBe(250);
+    const rejected = JSON.parse((await handleApiRequest(get('/v1/sources', { status: 'rejected', limit: '500' }), store, later)).body);
+    expect(rejected).toHaveLength(84);
+    const bad = await handleApiRequest(get('/v1/sources', { next: 'not-a-cursor' }), store, later);
+    expect(bad).toMatchObject({ statusCode: 400, body: expect.stringContaining('is not a cursor this API returned') });
+  });
+
+  it('answers 400, not a body over the Function URL limit, when the answer would be too large', async () => {
+    const store = createMemoryStore();
+    // 4,000 receipts of ~1.5 KB each in one page: over 5 MB, within the work budget.
+    for (let i = 0; i < 4_000; i++) {
+      const receipt = {
+        schema: 1,
+        sourceId: `s${i}`,
+        tenant: 't',
+        key: `incoming/t/${'x'.repeat(1_400)}${i}.csv`,
+        status: 'ingested',
+        ingestedAt: '2026-11-20T10:00:00Z',
+        counted: i,
+      };
+      store.objects.set(`results/sources/t/s${i}.json`, { body: utf8(JSON.stringify(receipt)), etag: `"${i}"` });
+    }
+    const r = await handleApiRequest(get('/v1/sources', { limit: '4000' }), store, later);
+    expect(r).toMatchObject({ statusCode: 400, body: expect.stringMatching(/the answer would be \d+\.\d MB, over the 5 MB/) });
   });
 
   it('bounds /v1/sources, which reads receipts, the same way', async () => {

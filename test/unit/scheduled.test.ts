@@ -40,4 +40,28 @@ describe('the hourly tick', () => {
     expect(report).toMatchObject({ kind: 'digest', tenant: 'contoso' });
     expect(report.text).toBe(digests[0]!.text);
   });
+
+  it('ticks tenants side by side: a slow tenant holds up its own lane, not the digests of the others', async () => {
+    const mem = createMemoryStore();
+    const rules = parseRulesConfig({ defaults: { digestHour: 7 } });
+    const tenants = ['a-slow', 'b', 'c', 'd', 'e'];
+    for (const tenant of tenants) await ingestBytes(mem, 'a.csv', deferralExport(5), { tenant });
+    // Every read of the slow tenant's objects takes 40 ms (a throttled prefix, a cold cache …).
+    const slowly = (key: string) => (key.includes('a-slow') ? new Promise((r) => setTimeout(r, 40)) : Promise.resolve());
+    const store = { ...mem, get: async (key: string) => (await slowly(key), mem.get(key)) };
+    const digests: string[] = [];
+    const notifier = { publish: async (n: Notification) => void (n.json.kind === 'digest' && digests.push(String(n.json.tenant))) };
+    const results = await scheduledTick(
+      {
+        store,
+        notifier,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        clock: { now: () => new Date('2026-11-20T07:05:00Z'), sleep: async () => {} },
+      },
+      rules,
+    );
+    expect(results.map((r) => [r.tenant, r.digest])).toEqual(tenants.map((t) => [t, true])); // in tenant order
+    expect(digests).toHaveLength(5);
+    expect(digests.at(-1)).toBe('a-slow'); // first in line, last done: the others did not wait for it
+  });
 });

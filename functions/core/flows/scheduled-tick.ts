@@ -44,6 +44,9 @@ export interface TickResult {
   error?: string;
 }
 
+/** Tenants ticked at once (each mostly waits on the store). */
+export const TENANT_LANES = 4;
+
 /**
  * The hourly tick of the deployed pipeline, per tenant: advance its clock to now (so incidents
  * resolve when no upload arrives, and stale deferrals are pruned) → evaluate its rules → at the
@@ -56,21 +59,29 @@ export async function scheduledTick(
 ): Promise<TickResult[]> {
   const now = ports.clock.now().getTime();
   const cas: CasOptions = { clock: ports.clock, budgetMs: options.casBudgetMs ?? DEFAULT_CAS_BUDGET_MS };
-  const results: TickResult[] = [];
-  for (const tenant of await tenantsWithResults(ports.store)) {
-    // One tenant's failure (a corrupt state object, a render error) must not skip the tenants after it.
-    try {
-      const { rules: tenantRules, settings } = resolveTenant(rules, tenant);
-      const asOf = await advanceDeferrals(ports.store, tenant, now, cas);
-      const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports, cas);
-      const digest = await sendDigestIfDue(ports, tenant, settings, now, options.reportLinkHours, cas);
-      results.push({ tenant, transitions: evaluation.transitions.length, digest });
-    } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      ports.logger.error('tenant tick failed', { tenant, error });
-      results.push({ tenant, transitions: 0, digest: false, error });
+  const tenants = await tenantsWithResults(ports.store);
+  const results: TickResult[] = new Array(tenants.length);
+  // Tenants are independent: several at once, so one slow tenant holds up one lane, not the tick;
+  // one tenant's failure (a corrupt state object, a render error) skips nothing of the others.
+  let next = 0;
+  const lane = async () => {
+    while (next < tenants.length) {
+      const i = next++;
+      const tenant = tenants[i]!;
+      try {
+        const { rules: tenantRules, settings } = resolveTenant(rules, tenant);
+        const asOf = await advanceDeferrals(ports.store, tenant, now, cas);
+        const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports, cas);
+        const digest = await sendDigestIfDue(ports, tenant, settings, now, options.reportLinkHours, cas);
+        results[i] = { tenant, transitions: evaluation.transitions.length, digest };
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        ports.logger.error('tenant tick failed', { tenant, error });
+        results[i] = { tenant, transitions: 0, digest: false, error };
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(TENANT_LANES, tenants.length) }, lane));
   const failed = results.filter((r) => r.error !== undefined);
   // Thrown after every tenant had its turn, so the run counts as failed (alarm, retry); a retry
   // repeats only what is owed, since transitions and digests are claimed.

@@ -1,5 +1,6 @@
 import { parseSummaryKey, summaryDayPrefix, summaryPrefix } from '../store/layout.ts';
 import { readSummaries } from '../store/hourly.ts';
+import { listFolders } from '../store/records.ts';
 import { DAY } from '../vocabulary/time.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
 import { UsageError } from '../errors.ts';
@@ -140,21 +141,18 @@ export async function* summaryKeysInRange(
   store: ObjectStore,
   options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>,
 ): AsyncGenerator<string> {
-  const prefixes: string[] = [];
   const { from, to } = options;
-  // A set: a tenant listed twice is still read once.
-  const tenants = options.tenants?.length ? [...new Set(options.tenants)] : null;
-  if (from !== undefined && to !== undefined && to - from <= 400 * DAY && tenants) {
-    for (const t of tenants) for (let d = Math.floor(from / DAY) * DAY; d < to; d += DAY) prefixes.push(summaryDayPrefix(t, d));
-  } else if (tenants) prefixes.push(...tenants.map((t) => summaryPrefix(t)));
-  else prefixes.push(summaryPrefix());
-  for (const prefix of prefixes) {
-    for await (const o of store.list(prefix)) {
+  // A set: a tenant listed twice is still read once. Every tenant: one listing of their folders.
+  const tenants = options.tenants?.length ? [...new Set(options.tenants)] : await tenantsWithResults(store);
+  for (const t of tenants) {
+    const prefix = summaryPrefix(t);
+    // Keys sort by time (date=…/hour=…): start at the first day of the range, stop past its end.
+    const startAfter = from === undefined ? undefined : `${summaryDayPrefix(t, Math.floor(from / DAY) * DAY).slice(0, -1)}`;
+    for await (const o of store.list(prefix, startAfter ? { startAfter } : {})) {
       const k = parseSummaryKey(o.key);
-      if (!k) continue;
+      if (!k || k.tenant !== t) continue;
+      if (to !== undefined && k.hour >= to) break;
       if (from !== undefined && k.hour < from) continue;
-      if (to !== undefined && k.hour >= to) continue;
-      if (tenants && !tenants.includes(k.tenant)) continue;
       yield o.key;
     }
   }
@@ -230,10 +228,11 @@ export async function queryStore(store: ObjectStore, options: QueryOptions): Pro
 
 /** Tenants that have hourly summaries. */
 export async function tenantsWithResults(store: ObjectStore): Promise<string[]> {
-  const tenants = new Set<string>();
-  for await (const o of store.list(summaryPrefix())) {
-    const k = parseSummaryKey(o.key);
-    if (k) tenants.add(k.tenant);
+  // One listing of the tenant folders, not of every summary of every tenant.
+  const tenants: string[] = [];
+  for (const folder of await listFolders(store, summaryPrefix())) {
+    const m = /tenant=([a-z0-9-]+)\/$/.exec(folder);
+    if (m) tenants.push(m[1]!);
   }
-  return [...tenants].sort();
+  return tenants.sort();
 }

@@ -3,7 +3,8 @@ import type { ObjectStore } from '../ports.ts';
 import type { DateOptions } from '../formats/dates.ts';
 import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
 import { receiptPrefix } from './layout.ts';
-import { encode, readMany, record } from './records.ts';
+import { encode, readJson, readMany, record } from './records.ts';
+import { UsageError } from '../errors.ts';
 
 /**
  * `partial`: the file failed part way (a cut gzip, a limit) after parts of it were merged; those
@@ -86,6 +87,50 @@ export async function recentReceipts(store: ObjectStore, tenants: readonly strin
     RECEIPT,
   );
   return out.sort((a, b) => (a.ingestedAt < b.ingestedAt ? 1 : a.ingestedAt > b.ingestedAt ? -1 : 0));
+}
+
+/**
+ * One page of receipts, newest receipt write first: only the page is read (and, with `match`, the
+ * receipts skipped on the way). `after` is the `next` of the page before, opaque to callers.
+ */
+export async function receiptPage(
+  store: ObjectStore,
+  tenants: readonly (string | undefined)[],
+  options: { limit: number; after?: string; match?: (r: Receipt) => boolean },
+): Promise<{ receipts: Receipt[]; next: string | null }> {
+  const listed: Array<{ key: string; at: number }> = [];
+  for (const tenant of tenants)
+    for await (const o of store.list(receiptPrefix(tenant))) listed.push({ key: o.key, at: o.lastModified.getTime() });
+  const order = (a: { key: string; at: number }, b: { key: string; at: number }) =>
+    b.at - a.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  listed.sort(order);
+  const cursor = options.after === undefined ? null : parseCursor(options.after);
+  let i = cursor ? listed.findIndex((l) => order(l, cursor) > 0) : 0;
+  if (i < 0) i = listed.length;
+  const receipts: Receipt[] = [];
+  let last: { key: string; at: number } | null = null;
+  while (receipts.length < options.limit && i < listed.length) {
+    const batch = listed.slice(i, i + Math.min(32, options.limit - receipts.length + (options.match ? 16 : 0)));
+    const read = await Promise.all(batch.map((l) => readJson(store, l.key, RECEIPT)));
+    for (const [j, l] of batch.entries()) {
+      if (receipts.length === options.limit) break;
+      i++;
+      last = l;
+      const r = read[j];
+      if (r && (!options.match || options.match(r))) receipts.push(r);
+    }
+  }
+  return { receipts, next: i < listed.length && last ? Buffer.from(`${last.at}.${last.key}`).toString('base64url') : null };
+}
+
+function parseCursor(raw: string): { key: string; at: number } {
+  const text = Buffer.from(raw, 'base64url').toString('utf8');
+  const dot = text.indexOf('.');
+  const at = Number(text.slice(0, dot));
+  const key = text.slice(dot + 1);
+  if (dot < 1 || !Number.isInteger(at) || !key.startsWith(receiptPrefix()))
+    throw new UsageError('BAD_CURSOR', `next "${raw.slice(0, 80)}" is not a cursor this API returned; start again without it`);
+  return { key, at };
 }
 
 /** Row counts at which Exchange exports stop: a file that ends exactly there was probably cut. */

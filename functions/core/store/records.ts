@@ -104,3 +104,15 @@ export async function readMany<T>(
   }
   return out.filter((v): v is Awaited<T> => v !== null) as T[];
 }
+
+/** The folders right below `prefix` that hold objects, sorted: the store's own listing when it has one. */
+export async function listFolders(store: ObjectStore, prefix: string): Promise<string[]> {
+  const out = new Set<string>();
+  if (store.folders) for await (const f of store.folders(prefix)) out.add(f);
+  else
+    for await (const o of store.list(prefix)) {
+      const slash = o.key.indexOf('/', prefix.length);
+      if (slash > 0) out.add(o.key.slice(0, slash + 1));
+    }
+  return [...out].sort();
+}

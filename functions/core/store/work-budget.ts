@@ -35,12 +35,23 @@ export function withWorkBudget(store: ObjectStore, limit: number, advice: string
       touch();
       return store.putIfMatch(key, body, etag);
     },
-    async *list(prefix) {
+    async *list(prefix, options) {
       touch();
-      for await (const o of store.list(prefix)) {
+      for await (const o of store.list(prefix, options)) {
         touch();
         yield o;
       }
     },
+    ...(store.folders
+      ? {
+          async *folders(prefix: string) {
+            touch();
+            for await (const f of store.folders!(prefix)) {
+              touch();
+              yield f;
+            }
+          },
+        }
+      : {}),
   };
 }

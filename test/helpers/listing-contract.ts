@@ -1,0 +1,41 @@
+import { expect } from 'vitest';
+import type { ObjectStore } from '../../functions/core/ports.ts';
+import { listFolders } from '../../functions/core/store/records.ts';
+
+/**
+ * What every store must do for date-bounded reads (issue 13, 3), checked the same way on the data
+ * folder and on Ceph RGW: `startAfter` lists only the keys after it, in key order (also past a
+ * 1,000-key page), and `folders` names the folders that hold objects, one level down.
+ */
+export async function checkListingContract(store: ObjectStore): Promise<void> {
+  const keys: string[] = [];
+  for (const tenant of ['a', 'b', 'c-eu'])
+    for (let d = 18; d <= 21; d++)
+      for (const h of ['00', '09', '23']) keys.push(`results/hourly/tenant=${tenant}/date=2026-11-${d}/hour=${h}.json`);
+  for (let i = 0; i < 1_010; i++) keys.push(`results/hourly/tenant=b/date=2026-12-01/x${String(i).padStart(4, '0')}.json`);
+  for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => store.putIfAbsent(k, Buffer.from('{}'))));
+
+  const listed = async (prefix: string, startAfter?: string) => {
+    const out: string[] = [];
+    for await (const o of store.list(prefix, startAfter ? { startAfter } : {})) out.push(o.key);
+    return out;
+  };
+  const b = keys.filter((k) => k.startsWith('results/hourly/tenant=b/')).sort();
+  expect(await listed('results/hourly/tenant=b/')).toEqual(b);
+  expect(await listed('results/hourly/tenant=b/', 'results/hourly/tenant=b/date=2026-11-20')).toEqual(
+    b.filter((k) => k > 'results/hourly/tenant=b/date=2026-11-20'),
+  );
+  expect(await listed('results/hourly/tenant=a/', 'results/hourly/tenant=a/date=2026-11-19/hour=09.json')).toEqual([
+    'results/hourly/tenant=a/date=2026-11-19/hour=23.json',
+    ...['20', '21'].flatMap((d) => ['00', '09', '23'].map((h) => `results/hourly/tenant=a/date=2026-11-${d}/hour=${h}.json`)),
+  ]);
+  expect(await listed('results/hourly/tenant=a/', 'results/hourly/tenant=a/date=2027')).toEqual([]);
+
+  const folders: string[] = [];
+  if (store.folders) for await (const f of store.folders('results/hourly/')) folders.push(f);
+  expect(folders).toEqual(['results/hourly/tenant=a/', 'results/hourly/tenant=b/', 'results/hourly/tenant=c-eu/']);
+  expect(await listFolders(store, 'results/hourly/tenant=a/')).toEqual(
+    ['18', '19', '20', '21'].map((d) => `results/hourly/tenant=a/date=2026-11-${d}/`),
+  );
+  expect(await listFolders(store, 'results/nothing/')).toEqual([]);
+}
