@@ -279,3 +279,21 @@ describe('suppressions', () => {
     expect(sent.map((n) => n.json.transition)).toEqual(['open']);
   });
 });
+
+describe('count alerts say how many messages their events are (issue 12, 2)', () => {
+  it('30 deferrals of 10 messages, each retried 3 times: "10 message(s), 30 matching events"', async () => {
+    const head = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+    let rows = head;
+    for (let m = 0; m < 10; m++)
+      for (const minute of ['05', '25', '45'])
+        rows += `"2026-11-20T10:${minute}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","id-${m}","u${m}@contoso.com"\r\n`;
+    const { notifier, sent } = recorder();
+    await ingestBytes(createMemoryStore(), 'a.csv', utf8(rows), {
+      tenant: 't',
+      config: { alerts: { rules: parseRulesConfig({}), notifier } },
+    });
+    const alert = sent.find((n) => n.json.ruleId === 'connector-codes')!;
+    expect(alert.text).toContain('What: 10 message(s), 30 matching events in the last 1 h (opens at 20 events, closes below 10)');
+    expect(alert.json).toMatchObject({ value: 30, messages: 10 });
+  });
+});

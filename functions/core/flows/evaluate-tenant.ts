@@ -115,7 +115,7 @@ async function applyValue(
   const r = await updateIncident(
     ports.store,
     key,
-    (current) => nextIncident(current, v.value, v.rule, at, { tenant, group: v.group, folded: v.folded }),
+    (current) => nextIncident(current, v.value, v.rule, at, { tenant, group: v.group, folded: v.folded, messages: v.messages }),
     cas,
   );
   const incident = r.value;

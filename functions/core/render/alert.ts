@@ -26,8 +26,8 @@ const WORDS = {
     largestOf: 'the largest of them has',
     folded: (n: string, noun: string, cap: number, top: string) =>
       `${n} more ${noun} over the threshold, beyond the ${cap} with an alert of their own; the largest: ${top}`,
-    count: (v: string, r: Rule) =>
-      `${v} matching events in the last ${duration(r.windowMinutes)} (opens at ${r.open}, closes below ${r.close})`,
+    count: (v: string, r: Rule, messages?: string) =>
+      `${messages ? `${messages} message(s), ` : ''}${v} matching events in the last ${duration(r.windowMinutes)} (opens at ${r.open} events, closes below ${r.close})`,
     rate: (v: string, r: Rule) =>
       `${v} of final outcomes in the last ${duration(r.windowMinutes)} (opens at ${pct(r.open)}, closes below ${pct(r.close)}, with at least ${r.minVolume} events)`,
     waiting: (v: string, r: Rule) =>
@@ -53,8 +53,8 @@ const WORDS = {
     largestOf: 'il maggiore ha',
     folded: (n: string, noun: string, cap: number, top: string) =>
       `altri ${n} ${noun} oltre la soglia, oltre ai ${cap} con un avviso proprio; i maggiori: ${top}`,
-    count: (v: string, r: Rule) =>
-      `${v} eventi corrispondenti nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${r.open}, si chiude sotto ${r.close})`,
+    count: (v: string, r: Rule, messages?: string) =>
+      `${messages ? `${messages} messaggi, ` : ''}${v} eventi corrispondenti nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${r.open} eventi, si chiude sotto ${r.close})`,
     rate: (v: string, r: Rule) =>
       `${v} degli esiti finali nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${pct(r.open)}, si chiude sotto ${pct(r.close)}, con almeno ${r.minVolume} eventi)`,
     waiting: (v: string, r: Rule) =>
@@ -141,7 +141,7 @@ export function renderAlert(
   const lines = [
     `${w.alertFor} ${incident.tenant}: ${rule.id} — ${w[transition]} (${rule.severity})`,
     '',
-    `${w.what}: ${f ? `${w.largestOf} ` : ''}${rule.kind === 'rate' ? w.rate(show(incident.lastValue), rule) : rule.kind === 'stuck' || rule.kind === 'queue' ? w.waiting(show(incident.lastValue), rule) : w.count(show(incident.lastValue), rule)}`,
+    `${w.what}: ${f ? `${w.largestOf} ` : ''}${rule.kind === 'rate' ? w.rate(show(incident.lastValue), rule) : rule.kind === 'stuck' || rule.kind === 'queue' ? w.waiting(show(incident.lastValue), rule) : w.count(show(incident.lastValue), rule, incident.lastMessages?.toLocaleString('en-US'))}`,
     `${w.where}: ${where}`,
   ];
   if (transition === 'escalated') lines.push(w.worse(show(incident.notifications.at(-2)?.value ?? incident.baseline)));
@@ -169,6 +169,7 @@ export function renderAlert(
       episode: incident.episode,
       group: sanitizeGroup(incident.group),
       value: incident.lastValue,
+      ...(incident.lastMessages !== undefined ? { messages: incident.lastMessages } : {}),
       peak: incident.peakValue,
       folded: f
         ? {

@@ -1,3 +1,4 @@
+import { U64Table } from '../aggregate/u64-set.ts';
 import type { DeferralState } from '../aggregate/deferrals.ts';
 import { stuckCounts } from '../aggregate/deferrals.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
@@ -14,6 +15,8 @@ export interface RuleValue {
   value: number;
   /** The largest contributing code in the group, for the advice in the alert. */
   topCode: string | null;
+  /** Count rules: the distinct messages behind `value`'s events (the union of the hours' message sets). */
+  messages?: number;
   /** For the "and N more" incident (rules/fold.ts): the groups it holds. */
   folded?: Folded;
   /** An active incident beyond the rule's cap: resolved without a notification, folded from now on. */
@@ -31,7 +34,10 @@ export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: numb
   for (const rule of rules) {
     if (rule.kind !== 'count' && rule.kind !== 'rate') continue;
     const from = asOf - rule.windowMinutes * MINUTE;
-    const acc = new Map<string, { group: Record<string, string | null>; hits: number; total: number; codes: Map<string, number> }>();
+    const acc = new Map<
+      string,
+      { group: Record<string, string | null>; hits: number; total: number; codes: Map<string, number>; pairs: U64Table; unkeyed: number }
+    >();
     for (const s of summaries) {
       const t = Date.parse(s.hour);
       if (t < from || t >= asOf) continue;
@@ -39,18 +45,24 @@ export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: numb
         const group = Object.fromEntries(rule.groupBy.map((f) => [f, f === 'tenant' ? s.tenant : g[f]]));
         const key = JSON.stringify(group);
         let a = acc.get(key);
-        if (!a) acc.set(key, (a = { group, hits: 0, total: 0, codes: new Map() }));
+        if (!a) acc.set(key, (a = { group, hits: 0, total: 0, codes: new Map(), pairs: new U64Table(), unkeyed: 0 }));
         if (isFinal(g.outcome)) a.total += g.events;
         if (matches(rule, g)) {
           a.hits += g.events;
           if (g.code) a.codes.set(g.code, (a.codes.get(g.code) ?? 0) + g.events);
+          // A message deferred in six hours of the window is one message: the hours' sets are united.
+          if (rule.kind === 'count') {
+            if (g.pairs === undefined) a.unkeyed += g.messages;
+            else a.pairs.addEncoded(g.pairs);
+          }
         }
       }
     }
     for (const a of acc.values()) {
       const value = rule.kind === 'count' ? a.hits : a.total >= rule.minVolume && a.total > 0 ? a.hits / a.total : 0;
       const topCode = [...a.codes.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null;
-      if (value > 0 || rule.kind === 'rate') out.push({ rule, group: a.group, value, topCode });
+      const messages = rule.kind === 'count' ? { messages: a.pairs.size + a.unkeyed } : {};
+      if (value > 0 || rule.kind === 'rate') out.push({ rule, group: a.group, value, topCode, ...messages });
     }
   }
   for (const rule of rules) if (rule.kind === 'new-code') out.push(...newCodes(rule, summaries, asOf));

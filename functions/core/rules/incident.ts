@@ -19,10 +19,13 @@ export function nextIncident(
   value: number,
   rule: Rule,
   now: Date,
-  identity: { tenant: string; group: Record<string, string | null>; folded?: Folded | undefined },
+  identity: { tenant: string; group: Record<string, string | null>; folded?: Folded | undefined; messages?: number | undefined },
 ): Incident | null {
   const at = now.toISOString();
-  const folded = identity.folded ? { folded: identity.folded } : {};
+  const folded = {
+    ...(identity.folded ? { folded: identity.folded } : {}),
+    ...(identity.messages !== undefined ? { lastMessages: identity.messages } : {}),
+  };
   const active = current && current.state !== 'resolved';
   if (!active) {
     if (value < rule.open || value <= 0) return null;

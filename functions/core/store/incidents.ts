@@ -37,6 +37,11 @@ export interface Incident {
   /** Value that opened the incident, or that the last escalation was measured at. */
   baseline: number;
   lastValue: number;
+  /**
+   * For count rules: the distinct messages (message and recipient) behind `lastValue`'s events in
+   * the window, when the summaries carry message sets (deferrals, failures, expiries).
+   */
+  lastMessages?: number;
   peakValue: number;
   /** When the value first went below the close threshold; null while it is above. */
   belowSince: string | null;
