@@ -11,7 +11,7 @@ import { deployed, inProcess } from '../helpers/deployed.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { snapshot } from '../helpers/ingest.ts';
 import { runCli } from '../helpers/io.ts';
-import { assumeFunctionRole, type SessionCredentials } from '../helpers/lambda/iam.ts';
+import { assumeFunctionRole, withSession, type SessionCredentials } from '../helpers/lambda/iam.ts';
 import { freshBuckets, upload, type TestBuckets } from '../helpers/rgw.ts';
 
 /**
@@ -31,18 +31,9 @@ async function exportFile(name: string, bytes: Uint8Array): Promise<string> {
 }
 
 async function asRole(credentials: SessionCredentials, endpoint: string, args: string[]) {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_SESSION_TOKEN: credentials.sessionToken,
-    MAILFLOW_S3_UNQUOTED_IF_MATCH: 'true',
-  });
-  try {
-    return await runCli([...args, '--endpoint', endpoint, '--path-style', '--region', 'us-east-1']);
-  } finally {
-    process.env = saved;
-  }
+  return withSession(credentials, { MAILFLOW_S3_UNQUOTED_IF_MATCH: 'true' }, () =>
+    runCli([...args, '--endpoint', endpoint, '--path-style', '--region', 'us-east-1']),
+  );
 }
 
 /** The CLI through a proxy that counts the S3 requests it makes. */

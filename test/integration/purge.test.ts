@@ -7,7 +7,7 @@ import { utf8 } from '../helpers/bytes.ts';
 import { synthesized } from '../helpers/deployed.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { runCli } from '../helpers/io.ts';
-import { assumePolicy, type SessionCredentials } from '../helpers/lambda/iam.ts';
+import { assumePolicy, withSession, type SessionCredentials } from '../helpers/lambda/iam.ts';
 import { managedPolicyStatements, type Statement } from '../helpers/lambda/template.ts';
 import { freshBuckets, upload, type TestBuckets } from '../helpers/rgw.ts';
 
@@ -38,14 +38,8 @@ async function everything(b: TestBuckets): Promise<string[]> {
 }
 
 async function asAdmin(b: TestBuckets, credentials: SessionCredentials, args: string[]) {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_SESSION_TOKEN: credentials.sessionToken,
-  });
-  try {
-    return await runCli([
+  return withSession(credentials, {}, () =>
+    runCli([
       'purge',
       ...args,
       '--bucket',
@@ -59,10 +53,8 @@ async function asAdmin(b: TestBuckets, credentials: SessionCredentials, args: st
       '--path-style',
       '--region',
       'us-east-1',
-    ]);
-  } finally {
-    process.env = saved;
-  }
+    ]),
+  );
 }
 
 async function tenants(): Promise<TestBuckets> {

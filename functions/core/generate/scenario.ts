@@ -123,9 +123,15 @@ export function* generateMessages(options: ScenarioOptions): Generator<GenMessag
     return h >= 1 && h < 7;
   };
   let t = start;
+  let exact = start;
   for (let n = 0; ; n++) {
     // Whole seconds: culture date formats have no milliseconds, so every style reads back the same.
-    t += Math.max(1000, Math.round((gap * (0.5 + rng.next())) / 1000) * 1000);
+    if (gap >= 1000) t += Math.max(1000, Math.round((gap * (0.5 + rng.next())) / 1000) * 1000);
+    else {
+      // Busier than a message a second (a dense tenant): several messages share a second.
+      exact += gap * (0.5 + rng.next());
+      t = Math.max(t, Math.floor(exact / 1000) * 1000);
+    }
     yield makeMessage(rng, t, n, outage);
   }
 }

@@ -59,6 +59,22 @@ export async function assumePolicy(id: string, statements: Statement[]): Promise
   return { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
 }
 
+/** Runs `fn` with the session's credentials (and `extra`) in the environment, as the CLI finds them; restored after. */
+export async function withSession<T>(credentials: SessionCredentials, extra: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken,
+    ...extra,
+  });
+  try {
+    return await fn();
+  } finally {
+    process.env = saved;
+  }
+}
+
 /** An S3 client with the function role's credentials (the tests' in-process runs). */
 export async function roleS3Client(
   fn: DeployedFunction,
