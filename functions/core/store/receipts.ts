@@ -3,7 +3,7 @@ import type { ObjectStore } from '../ports.ts';
 import type { DateOptions } from '../formats/dates.ts';
 import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
 import { receiptPrefix } from './layout.ts';
-import { encode, readJson, readMany, record } from './records.ts';
+import { encode, readJson, record } from './records.ts';
 import { UsageError } from '../errors.ts';
 
 /**
@@ -77,16 +77,8 @@ export const RECEIPT = record<Receipt>('receipt', {
 
 /** The newest receipts of the tenants by write time; only those are read. */
 export async function recentReceipts(store: ObjectStore, tenants: readonly string[], limit: number): Promise<Receipt[]> {
-  const listed: Array<{ key: string; at: number }> = [];
-  for (const tenant of tenants)
-    for await (const o of store.list(receiptPrefix(tenant))) listed.push({ key: o.key, at: o.lastModified.getTime() });
-  listed.sort((a, b) => b.at - a.at || (a.key < b.key ? -1 : 1));
-  const out = await readMany(
-    store,
-    listed.slice(0, limit).map((l) => l.key),
-    RECEIPT,
-  );
-  return out.sort((a, b) => (a.ingestedAt < b.ingestedAt ? 1 : a.ingestedAt > b.ingestedAt ? -1 : 0));
+  const { receipts } = await receiptPage(store, tenants, { limit });
+  return receipts.sort((a, b) => (a.ingestedAt < b.ingestedAt ? 1 : a.ingestedAt > b.ingestedAt ? -1 : 0));
 }
 
 /**
