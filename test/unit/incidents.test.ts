@@ -297,3 +297,37 @@ describe('count alerts say how many messages their events are (issue 12, 2)', ()
     expect(alert.json).toMatchObject({ value: 30, messages: 10 });
   });
 });
+
+describe('rate alerts are over messages (issue 12, 2)', () => {
+  it('10 of 50 messages deferred, each 3 times: 20 %, not 30 deferral events over 50 deliveries', async () => {
+    const head = '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n';
+    let rows = head;
+    for (let m = 0; m < 50; m++) {
+      if (m < 10)
+        for (const minute of ['05', '15', '25'])
+          rows += `"2026-11-20T10:${minute}:00Z","Defer","Reason: [{LED=451 4.4.0 Primary target IP address responded [LastAttemptedServerName=mail.contoso.com]}]","id-${m}","u${m}@contoso.com"\r\n`;
+      rows += `"2026-11-20T10:40:00Z","Deliver","The message was delivered.","id-${m}","u${m}@contoso.com"\r\n`;
+    }
+    const rules = parseRulesConfig({
+      rules: [
+        {
+          id: 'deferral-rate',
+          kind: 'rate',
+          severity: 'warning',
+          match: { outcomes: ['deferred'] },
+          window: '1h',
+          open: 0.15,
+          close: 0.1,
+          minVolume: 40,
+        },
+      ],
+    });
+    const { notifier, sent } = recorder();
+    await ingestBytes(createMemoryStore(), 'a.csv', utf8(rows), { tenant: 't', config: { alerts: { rules, notifier } } });
+    const alert = sent.find((n) => n.json.ruleId === 'deferral-rate')!;
+    expect(alert.text).toContain(
+      'What: 20 % of messages with a final outcome in the last 1 h: 10 of 50 (opens at 15 %, closes below 10 %, with at least 40 messages)',
+    );
+    expect(alert.json).toMatchObject({ value: 0.2, messages: 10, volume: 50 });
+  });
+});

@@ -38,9 +38,11 @@ async function folder(): Promise<string> {
   const data = join(dir, 'data');
   writeFileSync(join(dir, 'storm.csv'), deferrals(1, 25));
   writeFileSync(join(dir, 'summary.csv'), generated({ family: 'trace-summary', rows: 300, seed: 7 }));
+  // Its detail names the receiving servers' addresses: the tenant gets an alias table.
+  writeFileSync(join(dir, 'detail.csv'), generated({ family: 'trace-detail', rows: 300, seed: 9 }));
   // "contoso-eu" starts with "contoso": a prefix match must not take it along.
   for (const tenant of ['contoso', 'contoso-eu', 'fabrikam'])
-    for (const f of ['storm.csv', 'summary.csv'])
+    for (const f of ['storm.csv', 'summary.csv', 'detail.csv'])
       expect((await runCli(['ingest', '--data-dir', data, '--tenant', tenant, join(dir, f)])).code).toBe(0);
   expect(
     (
@@ -98,6 +100,7 @@ describe('mailflow purge --tenant T', () => {
       'results/sql/',
       'results/sources/',
       'state/deferrals/',
+      'state/aliases/',
       'state/incidents/',
       'state/suppressions/',
       'incoming/',

@@ -31,6 +31,7 @@ function busyHour(): FileAggregator {
       innerReply: null,
       server: deferred ? 'mail.contoso.com' : null,
       ip: null,
+      namedTogether: false,
       line: i + 2,
     };
     e.recipientDomain = e.recipient.slice(e.recipient.indexOf('@') + 1);

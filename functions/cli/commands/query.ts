@@ -126,13 +126,22 @@ function table(rows: QueryRow[], by: string[]): string {
   if (rows.length === 0) return 'no events match\n';
   const withMeaning = by.includes('code');
   const withTrend = 'trend' in rows[0]!;
-  const head = [...by, 'events', 'messages', ...(withTrend ? ['change', 'trend'] : []), ...(withMeaning ? ['meaning'] : [])];
+  const withAddresses = rows.some((r) => r.addresses);
+  const head = [
+    ...by,
+    'events',
+    'messages',
+    ...(withTrend ? ['change', 'trend'] : []),
+    ...(withMeaning ? ['meaning'] : []),
+    ...(withAddresses ? ['addresses'] : []),
+  ];
   const cells = rows.map((r) => [
     ...by.map((f) => String(r[f as keyof QueryRow] ?? (f === 'code' && r.outcome && isProblem(r.outcome) ? NO_CODE.en : '-'))),
     r.events.toLocaleString('en-US'),
     r.messages.toLocaleString('en-US'),
     ...(withTrend ? [signed((r as QueryRow & { delta: number }).delta), String((r as QueryRow & { trend: string }).trend)] : []),
     ...(withMeaning ? [r.code ? (lookupCode(r.code)?.en[0] ?? '(not in the code table)') : ''] : []),
+    ...(withAddresses ? [r.addresses?.join(' ') ?? ''] : []),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const numeric = (i: number) => i >= by.length && i <= by.length + (withTrend ? 2 : 1);

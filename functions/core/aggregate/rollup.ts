@@ -1,6 +1,7 @@
 import type { Category, Owner } from '../classify/types.ts';
 import type { CountedOutcome } from '../vocabulary/outcomes.ts';
 import { storable } from '../vocabulary/text.ts';
+import type { AliasLearner } from './destination-aliases.ts';
 import { isProblem } from '../vocabulary/outcomes.ts';
 import { hourStart, isoHour } from '../vocabulary/time.ts';
 import type { DeferralTracker } from './deferrals.ts';
@@ -38,6 +39,11 @@ export interface SummaryGroup extends GroupFields {
    * stay in the rollup.
    */
   pairs?: string;
+  /**
+   * Read side only, never stored: the addresses the tenant's alias table knows for `destination`
+   * (aggregate/destination-aliases.ts), so a trace summary's `ToIP` finds its host's events.
+   */
+  addresses?: string[];
 }
 
 export interface RollupGroup extends SummaryGroup {
@@ -197,8 +203,12 @@ export class FileAggregator {
   /** Rows repeated within this part of the file (same message, recipient, time, outcome and code). */
   repeated = 0;
 
-  constructor(deferrals?: DeferralTracker) {
+  /** Addresses and the host names they answered as (when the upload's aliases are learned). */
+  private readonly aliases: AliasLearner | undefined;
+
+  constructor(deferrals?: DeferralTracker, aliases?: AliasLearner) {
     this.deferrals = deferrals;
+    this.aliases = aliases;
   }
 
   add(e: DeliveryEvent): void {
@@ -230,6 +240,7 @@ export class FileAggregator {
       return;
     }
     this.deferrals?.add(this.msg[0]!, this.msg[1]!, e.outcome, e.time, e.code, e.server ?? e.ip, e.connector);
+    if (e.namedTogether) this.aliases?.learn(e.ip!, e.server!);
     this.counted++;
   }
 

@@ -67,6 +67,11 @@ export interface DeliveryEvent extends Omit<Classification, 'destination'> {
   /** Destination server name and IP, when the export or the status says. */
   server: string | null;
   ip: string | null;
+  /**
+   * Whether `ip` is the address the status text gives for `server` (`LastAttemptedServerName` and
+   * `LastAttemptedIP` of one attempt): only then do the two name one server (aggregate/destination-aliases.ts).
+   */
+  namedTogether: boolean;
   /** Line in the file where the row starts. */
   line: number;
 }

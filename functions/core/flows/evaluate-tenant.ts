@@ -115,7 +115,8 @@ async function applyValue(
   const r = await updateIncident(
     ports.store,
     key,
-    (current) => nextIncident(current, v.value, v.rule, at, { tenant, group: v.group, folded: v.folded, messages: v.messages }),
+    (current) =>
+      nextIncident(current, v.value, v.rule, at, { tenant, group: v.group, folded: v.folded, messages: v.messages, volume: v.volume }),
     cas,
   );
   const incident = r.value;

@@ -1,3 +1,4 @@
+import { learnAliases } from '../store/aliases.ts';
 import { RejectedInputError, type MailflowError } from '../errors.ts';
 import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
 import { readExport, type ExportSummary, type ReadExportOptions } from '../read/read-export.ts';
@@ -115,6 +116,8 @@ export async function ingestObject(
   if (read.empty) return finish({ ...withSummary(receipt, read), status: 'empty', reason: 'the file is empty: no header and no rows' });
 
   await parts.commitAll(id.sourceId, id.generation);
+  // Before the alerts: their destinations are read through the table too.
+  await learnAliases(store, ref.tenant, parts.aliases, cas);
   if (config.alerts && parts.hours.size > 0) {
     const evaluation = { ...ports, notifier: config.alerts.notifier, ...(config.alerts.drill ? { drill: config.alerts.drill } : {}) };
     await evaluateAfterIngest(ref.tenant, latest(parts.hours), parts.deferrals!, config.alerts, evaluation, cas);

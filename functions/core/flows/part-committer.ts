@@ -1,5 +1,6 @@
 import { DeferralTracker } from '../aggregate/deferrals.ts';
 import { FileAggregator } from '../aggregate/rollup.ts';
+import { AliasLearner } from '../aggregate/destination-aliases.ts';
 import type { DeliveryEvent } from '../classify/types.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { CasOptions } from '../store/cas.ts';
@@ -33,6 +34,8 @@ export class PartCommitter {
   readonly attempts: Record<string, number> = {};
   /** What this upload says about deferrals, for the tenant's deferral state (when alerts run). */
   readonly deferrals: DeferralTracker | undefined;
+  /** Addresses of receiving servers and the host names they answered as (for the tenant's alias table). */
+  readonly aliases = new AliasLearner();
   private aggregator: FileAggregator;
   /** Full parts, cut in `add`, waiting for `commitFull` (which can wait on I/O; `add` cannot). */
   private readonly full: FileAggregator[] = [];
@@ -56,14 +59,14 @@ export class PartCommitter {
     this.hourConcurrency = options.hourConcurrency;
     this.partEvents = options.partEvents;
     this.deferrals = options.trackDeferrals ? new DeferralTracker() : undefined;
-    this.aggregator = new FileAggregator(this.deferrals);
+    this.aggregator = new FileAggregator(this.deferrals, this.aliases);
   }
 
   add(event: DeliveryEvent): void {
     this.aggregator.add(event);
     if (this.aggregator.counted < this.partEvents) return;
     this.full.push(this.aggregator);
-    this.aggregator = new FileAggregator(this.deferrals);
+    this.aggregator = new FileAggregator(this.deferrals, this.aliases);
   }
 
   /** Full parts cut and not merged yet. */
@@ -80,7 +83,7 @@ export class PartCommitter {
   async commitAll(sourceId: string, generation = 0): Promise<void> {
     await this.commitFull(sourceId, generation);
     const rest = this.aggregator;
-    this.aggregator = new FileAggregator(this.deferrals);
+    this.aggregator = new FileAggregator(this.deferrals, this.aliases);
     await this.commitPart(rest, sourceId, generation);
   }
 

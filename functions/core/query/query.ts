@@ -55,7 +55,12 @@ function sortOf(options: QueryOptions): { sort: QuerySort; timeField: 'hour' | '
   return { sort, timeField };
 }
 
-export type QueryRow = Partial<Record<QueryField, string | null>> & { events: number; messages: number };
+export type QueryRow = Partial<Record<QueryField, string | null>> & {
+  events: number;
+  messages: number;
+  /** Grouped by destination: the addresses known for the host (a trace summary's `ToIP`). */
+  addresses?: string[];
+};
 
 export function parseFields(list: string): QueryField[] {
   const fields = list
@@ -181,9 +186,11 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
   const where = Object.entries(options.where ?? {}) as Array<[QueryField, string[]]>;
   const rows = new Map<string, QueryRow>();
   const unions = new Map<string, Map<string, U64Table>>();
+  const withAddresses = options.by.includes('destination');
   for (const s of summaries) {
     for (const g of s.groups) {
-      if (!where.every(([f, values]) => values.includes(valueOf(f, s, g) ?? ''))) continue;
+      if (!where.every(([f, values]) => values.includes(valueOf(f, s, g) ?? '') || (f === 'destination' && isAddressOf(values, g))))
+        continue;
       const values = options.by.map((f) => valueOf(f, s, g));
       const key = JSON.stringify(values);
       let row = rows.get(key);
@@ -193,6 +200,7 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
         rows.set(key, row);
       }
       row.events += g.events;
+      if (g.addresses && withAddresses) row.addresses = union(row.addresses, g.addresses);
       if (g.pairs === undefined) row.messages += g.messages;
       else {
         let byOutcome = unions.get(key);
@@ -217,8 +225,15 @@ function orderFields(row: QueryRow, by: QueryField[]): QueryRow {
   for (const f of by) out[f] = row[f] ?? null;
   out.events = row.events;
   out.messages = row.messages;
+  if (row.addresses) out.addresses = row.addresses;
   return out;
 }
+
+/** A filter naming a receiving server's address matches the host it answered as. */
+const isAddressOf = (values: string[], g: SummaryGroup): boolean =>
+  g.addresses !== undefined && g.addresses.some((a) => values.includes(a));
+
+const union = (a: string[] | undefined, b: string[]): string[] => (a ? [...new Set([...a, ...b])].sort() : b);
 
 /** One call for the CLI: read what the range needs, then group. */
 export async function queryStore(store: ObjectStore, options: QueryOptions): Promise<QueryRow[]> {

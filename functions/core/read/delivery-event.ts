@@ -23,6 +23,7 @@ export function blankEvent(): DeliveryEvent {
     innerReply: null,
     server: null,
     ip: null,
+    namedTogether: false,
     line: 0,
   };
 }
@@ -49,6 +50,7 @@ export function fillEvent(event: DeliveryEvent, raw: RawEvent, time: number): De
   event.innerReply = c?.innerReply ?? null;
   event.server = c?.destination.server ?? raw.server;
   event.ip = c?.destination.ip ?? raw.ip;
+  event.namedTogether = c !== null && c.destination.server !== null && c.destination.ip !== null;
   event.line = raw.line;
   return event;
 }

@@ -28,8 +28,8 @@ const WORDS = {
       `${n} more ${noun} over the threshold, beyond the ${cap} with an alert of their own; the largest: ${top}`,
     count: (v: string, r: Rule, messages?: string) =>
       `${messages ? `${messages} message(s), ` : ''}${v} matching events in the last ${duration(r.windowMinutes)} (opens at ${r.open} events, closes below ${r.close})`,
-    rate: (v: string, r: Rule) =>
-      `${v} of final outcomes in the last ${duration(r.windowMinutes)} (opens at ${pct(r.open)}, closes below ${pct(r.close)}, with at least ${r.minVolume} events)`,
+    rate: (v: string, r: Rule, of?: { messages: string; volume: string }) =>
+      `${v} of messages with a final outcome in the last ${duration(r.windowMinutes)}${of ? `: ${of.messages} of ${of.volume}` : ''} (opens at ${pct(r.open)}, closes below ${pct(r.close)}, with at least ${r.minVolume} messages)`,
     waiting: (v: string, r: Rule) =>
       `${v} message(s) deferred for more than ${duration(r.olderThanMinutes)} without a final outcome (opens at ${r.open}; Exchange gives up after 24 h)`,
     worse: (from: string) => `More than twice the value it was last reported at (${from}).`,
@@ -55,8 +55,8 @@ const WORDS = {
       `altri ${n} ${noun} oltre la soglia, oltre ai ${cap} con un avviso proprio; i maggiori: ${top}`,
     count: (v: string, r: Rule, messages?: string) =>
       `${messages ? `${messages} messaggi, ` : ''}${v} eventi corrispondenti nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${r.open} eventi, si chiude sotto ${r.close})`,
-    rate: (v: string, r: Rule) =>
-      `${v} degli esiti finali nell'ultima finestra di ${duration(r.windowMinutes)} (si apre a ${pct(r.open)}, si chiude sotto ${pct(r.close)}, con almeno ${r.minVolume} eventi)`,
+    rate: (v: string, r: Rule, of?: { messages: string; volume: string }) =>
+      `${v} dei messaggi con un esito finale nell'ultima finestra di ${duration(r.windowMinutes)}${of ? `: ${of.messages} su ${of.volume}` : ''} (si apre a ${pct(r.open)}, si chiude sotto ${pct(r.close)}, con almeno ${r.minVolume} messaggi)`,
     waiting: (v: string, r: Rule) =>
       `${v} messaggi rinviati da più di ${duration(r.olderThanMinutes)} senza un esito finale (si apre a ${r.open}; Exchange rinuncia dopo 24 h)`,
     worse: (from: string) => `Più del doppio del valore segnalato l'ultima volta (${from}).`,
@@ -104,6 +104,19 @@ function drillFilters(incident: Incident, rule: Rule, topCode: string | null): s
   return where.flatMap((w) => ['--where', w]);
 }
 
+/** The "What" line: the value, and how many messages it stands for. */
+function what(incident: Incident, rule: Rule, w: (typeof WORDS)[Lang], show: (v: number) => string): string {
+  const n = (x: number | undefined) => x?.toLocaleString('en-US');
+  const value = show(incident.lastValue);
+  if (rule.kind === 'stuck' || rule.kind === 'queue') return w.waiting(value, rule);
+  if (rule.kind !== 'rate') return w.count(value, rule, n(incident.lastMessages));
+  const of =
+    incident.lastMessages !== undefined && incident.lastVolume !== undefined
+      ? { messages: n(incident.lastMessages)!, volume: n(incident.lastVolume)! }
+      : undefined;
+  return w.rate(value, rule, of);
+}
+
 /** One alert, as plain text for people and JSON for machines; data fields sanitized. */
 export function renderAlert(
   incident: Incident,
@@ -141,7 +154,7 @@ export function renderAlert(
   const lines = [
     `${w.alertFor} ${incident.tenant}: ${rule.id} — ${w[transition]} (${rule.severity})`,
     '',
-    `${w.what}: ${f ? `${w.largestOf} ` : ''}${rule.kind === 'rate' ? w.rate(show(incident.lastValue), rule) : rule.kind === 'stuck' || rule.kind === 'queue' ? w.waiting(show(incident.lastValue), rule) : w.count(show(incident.lastValue), rule, incident.lastMessages?.toLocaleString('en-US'))}`,
+    `${w.what}: ${f ? `${w.largestOf} ` : ''}${what(incident, rule, w, show)}`,
     `${w.where}: ${where}`,
   ];
   if (transition === 'escalated') lines.push(w.worse(show(incident.notifications.at(-2)?.value ?? incident.baseline)));
@@ -170,6 +183,7 @@ export function renderAlert(
       group: sanitizeGroup(incident.group),
       value: incident.lastValue,
       ...(incident.lastMessages !== undefined ? { messages: incident.lastMessages } : {}),
+      ...(incident.lastVolume !== undefined ? { volume: incident.lastVolume } : {}),
       peak: incident.peakValue,
       folded: f
         ? {

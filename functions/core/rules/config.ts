@@ -28,7 +28,7 @@ export interface Rule {
   /** Opens at or above; resolves below `close` for a full window (hysteresis). */
   open: number;
   close: number;
-  /** rate: the least number of events in the window for the rate to mean anything. */
+  /** rate: the least number of messages with a final outcome in the window for the rate to mean anything. */
   minVolume: number;
   /** queue, stuck: how long a message must have been deferred without a final outcome. */
   olderThanMinutes: number;

@@ -15,8 +15,13 @@ export interface RuleValue {
   value: number;
   /** The largest contributing code in the group, for the advice in the alert. */
   topCode: string | null;
-  /** Count rules: the distinct messages behind `value`'s events (the union of the hours' message sets). */
+  /**
+   * Count and rate rules: the distinct messages (message and recipient) that match, the union of the
+   * hours' message sets. A count rule's value is events; a rate rule's is `messages / volume`.
+   */
   messages?: number;
+  /** Rate rules: the distinct messages with a final outcome in the window (the denominator). */
+  volume?: number;
   /** For the "and N more" incident (rules/fold.ts): the groups it holds. */
   folded?: Folded;
   /** An active incident beyond the rule's cap: resolved without a notification, folded from now on. */
@@ -36,7 +41,7 @@ export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: numb
     const from = asOf - rule.windowMinutes * MINUTE;
     const acc = new Map<
       string,
-      { group: Record<string, string | null>; hits: number; total: number; codes: Map<string, number>; pairs: U64Table; unkeyed: number }
+      { group: Record<string, string | null>; hits: number; codes: Map<string, number>; hit: Messages; final: Messages }
     >();
     for (const s of summaries) {
       const t = Date.parse(s.hour);
@@ -45,24 +50,28 @@ export function ruleValues(rules: Rule[], summaries: HourlySummary[], asOf: numb
         const group = Object.fromEntries(rule.groupBy.map((f) => [f, f === 'tenant' ? s.tenant : g[f]]));
         const key = JSON.stringify(group);
         let a = acc.get(key);
-        if (!a) acc.set(key, (a = { group, hits: 0, total: 0, codes: new Map(), pairs: new U64Table(), unkeyed: 0 }));
-        if (isFinal(g.outcome)) a.total += g.events;
+        if (!a) acc.set(key, (a = { group, hits: 0, codes: new Map(), hit: messages(), final: messages() }));
+        if (rule.kind === 'rate' && isFinal(g.outcome)) addMessages(a.final, g);
         if (matches(rule, g)) {
           a.hits += g.events;
           if (g.code) a.codes.set(g.code, (a.codes.get(g.code) ?? 0) + g.events);
           // A message deferred in six hours of the window is one message: the hours' sets are united.
-          if (rule.kind === 'count') {
-            if (g.pairs === undefined) a.unkeyed += g.messages;
-            else a.pairs.addEncoded(g.pairs);
-          }
+          addMessages(a.hit, g);
         }
       }
     }
     for (const a of acc.values()) {
-      const value = rule.kind === 'count' ? a.hits : a.total >= rule.minVolume && a.total > 0 ? a.hits / a.total : 0;
       const topCode = [...a.codes.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? null;
-      const messages = rule.kind === 'count' ? { messages: a.pairs.size + a.unkeyed } : {};
-      if (value > 0 || rule.kind === 'rate') out.push({ rule, group: a.group, value, topCode, ...messages });
+      const hit = countMessages(a.hit);
+      if (rule.kind === 'count') {
+        if (a.hits > 0) out.push({ rule, group: a.group, value: a.hits, topCode, messages: hit });
+        continue;
+      }
+      // Rates are over messages, as Microsoft's reports count them: a message retried six times
+      // before it failed is one failed message, and the denominator is messages with a final outcome.
+      const volume = countMessages(a.final);
+      const value = volume >= rule.minVolume && volume > 0 ? hit / volume : 0;
+      out.push({ rule, group: a.group, value, topCode, messages: hit, volume });
     }
   }
   for (const rule of rules) if (rule.kind === 'new-code') out.push(...newCodes(rule, summaries, asOf));
@@ -95,6 +104,21 @@ function newCodes(rule: Rule, summaries: HourlySummary[], asOf: number): RuleVal
         .map(([code, n]) => ({ rule, group: { code }, value: n, topCode: code }))
     : [];
 }
+
+/**
+ * Distinct messages over hours: deferrals, failures and expiries carry their sets and are united;
+ * delivered and filtered messages have one final outcome each, so their hourly counts add up.
+ */
+interface Messages {
+  sets: U64Table;
+  counted: number;
+}
+const messages = (): Messages => ({ sets: new U64Table(), counted: 0 });
+function addMessages(m: Messages, g: SummaryGroup): void {
+  if (g.pairs === undefined) m.counted += g.messages;
+  else m.sets.addEncoded(g.pairs);
+}
+const countMessages = (m: Messages): number => m.sets.size + m.counted;
 
 function matches(rule: Rule, g: SummaryGroup): boolean {
   const m = rule.match;

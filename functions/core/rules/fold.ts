@@ -60,6 +60,8 @@ function foldRule(rule: Rule, list: RuleValue[], incidents: ReadonlyMap<string, 
     group: { ...FOLDED_GROUP },
     value: overCap[0]?.value ?? 0,
     topCode: overCap[0]?.topCode ?? null,
+    ...(overCap[0]?.messages !== undefined ? { messages: overCap[0].messages } : {}),
+    ...(overCap[0]?.volume !== undefined ? { volume: overCap[0].volume } : {}),
     folded: { groups: overCap.length, top: overCap.slice(0, FOLDED_TOP).map((v) => ({ group: v.group, value: v.value })) },
   });
   return out;

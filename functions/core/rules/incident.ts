@@ -19,12 +19,19 @@ export function nextIncident(
   value: number,
   rule: Rule,
   now: Date,
-  identity: { tenant: string; group: Record<string, string | null>; folded?: Folded | undefined; messages?: number | undefined },
+  identity: {
+    tenant: string;
+    group: Record<string, string | null>;
+    folded?: Folded | undefined;
+    messages?: number | undefined;
+    volume?: number | undefined;
+  },
 ): Incident | null {
   const at = now.toISOString();
   const folded = {
     ...(identity.folded ? { folded: identity.folded } : {}),
     ...(identity.messages !== undefined ? { lastMessages: identity.messages } : {}),
+    ...(identity.volume !== undefined ? { lastVolume: identity.volume } : {}),
   };
   const active = current && current.state !== 'resolved';
   if (!active) {

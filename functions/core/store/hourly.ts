@@ -4,6 +4,8 @@ import type { ObjectStore } from '../ports.ts';
 import { casUpdate, casUpdateBytes, type CasHint, type CasOptions } from './cas.ts';
 import { rollupKey, sqlLinesKey, summaryKey } from './layout.ts';
 import { readMany, record } from './records.ts';
+import { readAliasTables } from './aliases.ts';
+import { withHostNames } from '../aggregate/destination-aliases.ts';
 
 /**
  * An hour's three objects: the rollup (the authoritative count, with the source and fingerprint
@@ -98,5 +100,13 @@ export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas:
 /** The summaries at `keys`, 16 at a time, ordered by hour and tenant. */
 export async function readSummaries(store: ObjectStore, keys: Iterable<string> | AsyncIterable<string>): Promise<HourlySummary[]> {
   const out = await readMany(store, keys, SUMMARY);
-  return out.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : a.tenant < b.tenant ? -1 : 1));
+  out.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : a.tenant < b.tenant ? -1 : 1));
+  // One destination per receiving server: a summary's address shows as the host a detail named.
+  return withHostNames(
+    out,
+    await readAliasTables(
+      store,
+      out.map((s) => s.tenant),
+    ),
+  );
 }

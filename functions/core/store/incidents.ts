@@ -38,10 +38,12 @@ export interface Incident {
   baseline: number;
   lastValue: number;
   /**
-   * For count rules: the distinct messages (message and recipient) behind `lastValue`'s events in
-   * the window, when the summaries carry message sets (deferrals, failures, expiries).
+   * For count and rate rules: the distinct messages (message and recipient) that matched in the
+   * window; for a count rule they are behind `lastValue`'s events.
    */
   lastMessages?: number;
+  /** For rate rules: the distinct messages with a final outcome in the window (`lastValue`'s denominator). */
+  lastVolume?: number;
   peakValue: number;
   /** When the value first went below the close threshold; null while it is above. */
   belowSince: string | null;

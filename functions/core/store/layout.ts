@@ -29,6 +29,7 @@ export const AREA = {
   receipts: 'results/sources/',
   eventParts: 'results/events/',
   deferrals: 'state/deferrals/',
+  aliases: 'state/aliases/',
   pairs: 'state/pairs/',
   incidents: 'state/incidents/',
   suppressions: 'state/suppressions/',
@@ -177,6 +178,11 @@ export function deferralStateKey(tenant: string): string {
   return `${AREA.deferrals}${tenant}.json`;
 }
 
+/** `state/aliases/<tenant>.json`: the addresses of receiving servers and the host names they answered as. */
+export function aliasTableKey(tenant: string): string {
+  return `${AREA.aliases}${tenant}.json`;
+}
+
 /** `state/incidents/<tenant>/<ruleId>/<group hash>.json`; the prefix of a tenant's, or of one rule's. */
 export function incidentPrefix(tenant?: string, ruleId?: string): string {
   if (!tenant) return AREA.incidents;
@@ -258,6 +264,7 @@ export function tenantPrefixes(tenant: string): TenantPrefix[] {
     { bucket: 'data', prefix: AREA.sql, match: (key) => key.slice(key.lastIndexOf('/') + 1).startsWith(`${tenant}.`) },
     own(AREA.receipts),
     { bucket: 'data', prefix: deferralStateKey(tenant), match: (key) => key === deferralStateKey(tenant) },
+    { bucket: 'data', prefix: aliasTableKey(tenant), match: (key) => key === aliasTableKey(tenant) },
     own(AREA.incidents),
     own(AREA.suppressions),
     own(AREA.notificationClaims),
