@@ -120,3 +120,14 @@ describe('mailflow query --by destination', () => {
     expect(lines.slice(2)).toEqual([expect.stringMatching(/^mail\.contoso\.com\s+[\d,]+\s+[\d,]+\s+198\.51\.100\.25$/)]);
   });
 });
+
+describe('tracking logs', () => {
+  it.each(['onprem-tracking-log', 'tracking-log-export'] as const)(
+    '%s: a SEND entry names the receiving server; our own EX01 is never a destination',
+    async (family) => {
+      const rows = await byDestination(await ingestAll([[`${family}.log`, generated({ family, rows: 1500, seed: SEED })]]));
+      expect(rows.map((r) => r.destination)).not.toContain('EX01');
+      expect(rows.map((r) => r.destination)).toEqual(expect.arrayContaining(['mail.contoso.com', 'mx1.fabrikam.com']));
+    },
+  );
+});

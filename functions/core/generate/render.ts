@@ -366,7 +366,8 @@ const WRITERS: Record<FamilyId, FamilyWriter> = {
           m.fromIp,
           'EX01.contoso.com',
           m.toIp,
-          'EX01',
+          // server-hostname is the destination server: the receiving one for a SEND, ours otherwise.
+          e.event === 'Send' && m.toHost ? m.toHost : 'EX01',
           '08DB1DF24DB12D84;250 2.0.0 OK',
           m.connector,
           e.event === 'Deliver' ? 'STOREDRIVER' : 'SMTP',
@@ -435,7 +436,8 @@ const WRITERS: Record<FamilyId, FamilyWriter> = {
           m.fromIp,
           'EX01.contoso.com',
           m.toIp,
-          'EX01',
+          // server-hostname is the destination server: the receiving one for a SEND, ours otherwise.
+          e.event === 'Send' && m.toHost ? m.toHost : 'EX01',
           '',
           m.connector,
           e.event === 'Deliver' ? 'STOREDRIVER' : 'SMTP',

@@ -36,6 +36,8 @@ export interface GenMessage {
   connector: string;
   fromIp: string;
   toIp: string;
+  /** The receiving server's name, for outbound mail: what a tracking log's SEND entry names. */
+  toHost: string;
   recipients: GenRecipient[];
 }
 
@@ -152,6 +154,7 @@ function makeMessage(rng: Rng, t: number, n: number, outage: (t: number) => bool
     connector: inbound ? '' : toHybrid ? 'Outbound to on-premises' : '',
     fromIp: inbound ? partner.ip : '10.0.0.5',
     toIp: inbound ? '' : toHybrid ? HYBRID_IP : partner.ip,
+    toHost: inbound ? '' : toHybrid ? HYBRID_HOST : partner.host,
     recipients: [],
   };
   const count = rng.chance(0.1) ? rng.int(2, 3) : 1;
