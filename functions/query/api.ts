@@ -16,7 +16,7 @@ import {
   type QueryOptions,
   type QueryRow,
 } from '../core/query/query.ts';
-import { readIncidents } from '../core/store/incidents.ts';
+import { incidentPage, type Incident } from '../core/store/incidents.ts';
 import { readSummaries } from '../core/store/hourly.ts';
 
 /**
@@ -76,7 +76,7 @@ export async function handleApiRequest(req: ApiRequest, unbounded: ObjectStore, 
       case '/v1/sources':
         return await sources(req, store);
       case '/v1/incidents':
-        return await incidents(req.query, store);
+        return await incidents(req, store);
       default:
         return error(404, `no such endpoint ${req.path}; use /v1/summary, /v1/timeseries, /v1/sources or /v1/incidents`);
     }
@@ -261,27 +261,29 @@ async function sources(req: ApiRequest, store: ObjectStore): Promise<ApiResponse
 
 const SOURCE_FIELDS = ['ingestedAt', 'tenant', 'key', 'status', 'errorCode', 'reason', 'family', 'rows', 'counted', 'sourceId'];
 
-async function incidents(q: ApiRequest['query'], store: ObjectStore): Promise<ApiResponse> {
+async function incidents(req: ApiRequest, store: ObjectStore): Promise<ApiResponse> {
+  const q = req.query;
   const t = tenants(q);
   const state = q.state;
   if (state && !['open', 'escalated', 'resolved', 'active'].includes(state))
     throw new UsageError('BAD_STATE', `state must be open, escalated, resolved or active, not "${state}"`);
-  const out: Array<Record<string, unknown>> = [];
-  for (const tenant of t ?? [null]) {
-    for (const i of await readIncidents(store, tenant)) {
-      if (state === 'active' ? i.state === 'resolved' : state && i.state !== state) continue;
-      out.push({
-        tenant: i.tenant,
-        ruleId: i.ruleId,
-        group: i.group,
-        state: i.state,
-        value: i.lastValue,
-        peak: i.peakValue,
-        openedAt: i.openedAt,
-        resolvedAt: i.resolvedAt,
-        episode: i.episode,
-      });
-    }
-  }
-  return ok(out, 'json');
+  const limit = top({ top: q.limit ?? '100' })!;
+  // Only the page is read, in key order; `next` (in the Link header) asks for the one after it.
+  const page = await incidentPage(store, t ?? null, {
+    limit,
+    ...(q.next ? { after: q.next } : {}),
+    ...(state ? { match: (i: Incident) => (state === 'active' ? i.state !== 'resolved' : i.state === state) } : {}),
+  });
+  const rows = page.incidents.map((i) => ({
+    tenant: i.tenant,
+    ruleId: i.ruleId,
+    group: i.group,
+    state: i.state,
+    value: i.lastValue,
+    peak: i.peakValue,
+    openedAt: i.openedAt,
+    resolvedAt: i.resolvedAt,
+    episode: i.episode,
+  }));
+  return ok(rows, 'json', undefined, nextPage(req, page.next));
 }

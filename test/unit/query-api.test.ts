@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as csvParse } from 'csv-parse/sync';
 import { handleApiRequest } from '../../functions/query/api.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
-import { summaryKey } from '../../functions/core/store/layout.ts';
+import { incidentKey, summaryKey } from '../../functions/core/store/layout.ts';
 import { MAX_OBJECTS_PER_REQUEST } from '../../functions/core/store/work-budget.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { utf8 } from '../helpers/bytes.ts';
@@ -230,6 +230,62 @@ describe('every request has a bounded cost, whatever the bucket holds (issue 15,
     const rejected = JSON.parse((await handleApiRequest(get('/v1/sources', { status: 'rejected', limit: '500' }), store, later)).body);
     expect(rejected).toHaveLength(84);
     const bad = await handleApiRequest(get('/v1/sources', { next: 'not-a-cursor' }), store, later);
+    expect(bad).toMatchObject({ statusCode: 400, body: expect.stringContaining('is not a cursor this API returned') });
+  });
+
+  it('/v1/incidents reads only its page, and its Link header walks every incident once, across tenants and with a state filter', async () => {
+    const store = createMemoryStore();
+    const all: string[] = [];
+    // Three tenants, "contoso" a prefix of "contoso-eu": each tenant's keys are one run.
+    for (const [n, tenant] of ['contoso', 'contoso-eu', 'fabrikam'].entries())
+      for (let i = 0; i < 90; i++) {
+        const group = { destination: `mx${i}.example` };
+        const incident = {
+          schema: 1,
+          tenant,
+          ruleId: 'stuck',
+          group,
+          state: i % 3 ? 'open' : 'resolved',
+          episode: 1,
+          openedAt: '2026-11-20T10:00:00Z',
+          baseline: 1,
+          lastValue: i,
+          peakValue: i,
+          belowSince: null,
+          resolvedAt: null,
+          lastNotifiedAt: null,
+          notifications: [],
+        };
+        const key = incidentKey(tenant, 'stuck', group);
+        store.objects.set(key, { body: utf8(JSON.stringify(incident)), etag: `"${n}-${i}"` });
+        all.push(`${tenant} ${group.destination} ${incident.state}`);
+      }
+    const walk = async (base: Record<string, string>) => {
+      const { c, wrapped } = counted(store);
+      const seen: string[] = [];
+      let query = base;
+      for (let page = 0; page < 20; page++) {
+        const before = c.reads;
+        const r = await handleApiRequest(get('/v1/incidents', query), wrapped, later);
+        expect(r.statusCode).toBe(200);
+        const rows = JSON.parse(r.body) as Array<{ tenant: string; group: { destination: string }; state: string }>;
+        expect(rows.length).toBeLessThanOrEqual(Number(base.limit));
+        // The page's own reads; with a filter, also those it skipped (a third here) and a few ahead.
+        expect(c.reads - before).toBeLessThanOrEqual(base.state ? Number(base.limit) * 2 + 16 : Number(base.limit));
+        seen.push(...rows.map((x) => `${x.tenant} ${x.group.destination} ${x.state}`));
+        const link = r.headers.link;
+        if (!link) break;
+        expect(link).toMatch(/^<\/v1\/incidents\?[^>]*next=[\w-]+>; rel="next"$/);
+        query = Object.fromEntries(new URL(link.slice(1, link.indexOf('>')), 'http://x').searchParams);
+      }
+      return seen;
+    };
+    const every = await walk({ limit: '40' });
+    expect(every).toHaveLength(270);
+    expect(new Set(every)).toEqual(new Set(all));
+    const active = await walk({ limit: '25', state: 'active', tenant: 'fabrikam,contoso' });
+    expect(active.sort()).toEqual(all.filter((x) => x.endsWith(' open') && !x.startsWith('contoso-eu')).sort());
+    const bad = await handleApiRequest(get('/v1/incidents', { next: 'not-a-cursor' }), store, later);
     expect(bad).toMatchObject({ statusCode: 400, body: expect.stringContaining('is not a cursor this API returned') });
   });
 

@@ -2,6 +2,7 @@ import type { ObjectStore } from '../ports.ts';
 import { casUpdate, type CasOptions } from './cas.ts';
 import { incidentPrefix } from './layout.ts';
 import { readAll, readJson, record } from './records.ts';
+import { UsageError } from '../errors.ts';
 
 /**
  * `state/incidents/<tenant>/<ruleId>/<group hash>.json`: one group's incident under one rule, and
@@ -66,6 +67,63 @@ export const INCIDENT = record<Incident>('incident', {
 /** Every incident of a tenant (or of all tenants), in any state. */
 export function readIncidents(store: ObjectStore, tenant: string | null): Promise<Incident[]> {
   return readAll(store, incidentPrefix(tenant ?? undefined), INCIDENT);
+}
+
+/**
+ * One page of incidents in key order (tenant, rule, group): only the page is listed and read (and,
+ * with `match`, the incidents skipped on the way). `after` is the `next` of the page before.
+ */
+export async function incidentPage(
+  store: ObjectStore,
+  tenants: readonly string[] | null,
+  options: { limit: number; after?: string; match?: (i: Incident) => boolean },
+): Promise<{ incidents: Incident[]; next: string | null }> {
+  const after = options.after === undefined ? null : parseIncidentCursor(options.after);
+  // Sorted, each tenant's prefix is one run of keys: a cursor inside one skips those before it.
+  const prefixes = tenants ? [...new Set(tenants)].map((t) => incidentPrefix(t)).sort() : [incidentPrefix()];
+  const incidents: Incident[] = [];
+  let last: string | null = null;
+  for (const prefix of prefixes) {
+    if (after && after > prefix && !after.startsWith(prefix)) continue;
+    const batch: string[] = [];
+    const flush = async (): Promise<boolean> => {
+      const read = await Promise.all(batch.map((k) => readJson(store, k, INCIDENT)));
+      for (const [j, k] of batch.entries()) {
+        if (incidents.length === options.limit) return true;
+        last = k;
+        const i = read[j];
+        if (i && (!options.match || options.match(i))) incidents.push(i);
+      }
+      batch.length = 0;
+      return incidents.length === options.limit;
+    };
+    for await (const o of store.list(prefix, after?.startsWith(prefix) ? { startAfter: after } : {})) {
+      if (incidents.length === options.limit) return { incidents, next: cursorOf(last) };
+      batch.push(o.key);
+      // Read a few ahead of what the page still needs, more when a filter skips some.
+      const ahead = Math.min(32, options.limit - incidents.length + (options.match ? 16 : 0));
+      if (batch.length >= ahead && (await flush())) return { incidents, next: cursorOf(last) };
+    }
+    if (await flush()) return { incidents, next: await moreAfter(store, prefixes, prefix, last) };
+  }
+  return { incidents, next: null };
+}
+
+const cursorOf = (key: string | null): string | null => (key ? Buffer.from(key).toString('base64url') : null);
+
+/** A full page at the end of a prefix has a next page only when a key follows it. */
+async function moreAfter(store: ObjectStore, prefixes: string[], prefix: string, last: string | null): Promise<string | null> {
+  if (!last) return null;
+  for (const p of prefixes.slice(prefixes.indexOf(prefix)))
+    for await (const _ of store.list(p, p === prefix ? { startAfter: last } : {})) return cursorOf(last);
+  return null;
+}
+
+function parseIncidentCursor(raw: string): string {
+  const key = Buffer.from(raw, 'base64url').toString('utf8');
+  if (!key.startsWith(incidentPrefix()) || !key.endsWith('.json'))
+    throw new UsageError('BAD_CURSOR', `next "${raw.slice(0, 80)}" is not a cursor this API returned; start again without it`);
+  return key;
 }
 
 export function readIncident(store: ObjectStore, key: string): Promise<Incident | null> {
