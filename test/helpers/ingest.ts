@@ -81,3 +81,15 @@ export function deferralExport(n: number): Uint8Array {
     text += `"2026-11-20T03:${String(i % 60).padStart(2, '0')}:00Z","Defer","Reason: [{LED=450 4.4.316 Connection refused [LastAttemptedServerName=mail.contoso.com]}]","m${i}","u${i}@contoso.com"\r\n`;
   return utf8(text);
 }
+
+/**
+ * The writes one clean ingestion of an upload made, in order: the part's events, its pairs per day;
+ * each hour its rollup, summary and SQL companion; the addresses its status texts gave for hosts
+ * (when there were any); then the receipt. Crash tests crash after each of them in turn.
+ */
+export async function writesOfUpload(store: ObjectStore, receipt: Receipt): Promise<number> {
+  let days = 0;
+  for await (const _ of store.list('state/pairs/')) days++;
+  const aliases = (await store.get(`state/aliases/${receipt.tenant}.json`)) ? 1 : 0;
+  return 1 + days + receipt.hours! * 3 + aliases + 1;
+}

@@ -7,7 +7,7 @@ import { ingestBatch } from '../../functions/ingest/ingest-batch.ts';
 import { ingestS3Object } from '../../functions/adapters/ingest-s3-object.ts';
 import { generated } from '../helpers/bytes.ts';
 import { inProcess } from '../helpers/deployed.ts';
-import { fastClock, snapshot } from '../helpers/ingest.ts';
+import { fastClock, snapshot, writesOfUpload } from '../helpers/ingest.ts';
 import { freshBuckets, upload } from '../helpers/rgw.ts';
 import { recordOf, uploadBatch } from '../helpers/s3-events.ts';
 
@@ -38,10 +38,7 @@ describe('delivery on Ceph RGW: crash anywhere, concurrent distinct files (R4, R
     const cleanRt = await inProcess('Ingest', clean.local);
     const receipt = await ingestS3Object(cleanRt.s3, object, ports(cleanRt), cleanRt.config);
     const { summaries: baseline, sql } = await snapshot(clean.data.store);
-    let days = 0;
-    for await (const _ of clean.data.store.list('state/pairs/')) days++;
-    // The part's events, its pairs per day; each hour: rollup, summary, SQL companion; then the receipt.
-    const writes = 1 + days + receipt.hours * 3 + 1;
+    const writes = await writesOfUpload(clean.data.store, receipt);
     for (let n = 1; n <= writes; n++) {
       const run = await freshBuckets();
       const obj = await upload(run.uploads.client, run.uploads.bucket, 'incoming/t/x.csv', bytes);

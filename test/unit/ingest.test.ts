@@ -8,7 +8,7 @@ import { receiptKey } from '../../functions/core/store/layout.ts';
 import type { HourlyRollup } from '../../functions/core/aggregate/rollup.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { generated } from '../helpers/bytes.ts';
-import { ingestBytes, joinExport, snapshot, splitExport } from '../helpers/ingest.ts';
+import { ingestBytes, joinExport, snapshot, splitExport, writesOfUpload } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 
 const fsStore = () => createFsStore({ root: mkdtempSync(join(tmpdir(), 'mailflow-ingest-')) });
@@ -232,11 +232,7 @@ describe('crash points: a crash anywhere, then a rerun, gives one clean run (R4)
     const clean = createMemoryStore();
     const receipt = await ingestBytes(clean, 'x.csv', bytes);
     const baseline = await snapshot(clean);
-    const days = [...clean.objects.keys()].filter((k) => k.startsWith('state/pairs/')).length;
-    const aliases = clean.objects.has('state/aliases/default.json') ? 1 : 0;
-    // The part's events, its pairs per day; each hour: rollup, summary, SQL companion; the addresses
-    // its status texts gave for hosts; then the receipt.
-    const writes = 1 + days + receipt.hours * 3 + aliases + 1;
+    const writes = await writesOfUpload(clean, receipt);
     for (let n = 1; n <= writes; n++) {
       const store = createMemoryStore();
       await expect(ingestBytes(crashingAfter(store, n), 'x.csv', bytes)).rejects.toThrow(/simulated crash/);
