@@ -7,10 +7,13 @@
  * alternate; medians reported. `mailflow --help` is timed too, so the query's own share is visible.
  * Results: bench/results/query-<date>.md and .json.
  *
+ * Then the same 90 days for 50 tenants (the one tenant's summaries copied under 50 names): an
+ * all-tenants query, the dashboard, and the API's summary, each with the issue's bound of 1 s.
+ *
  * Environment: BENCH_ROUNDS (default 7), BENCH_PER_HOUR (messages generated per hour, default 400).
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +27,9 @@ const START = Date.UTC(2026, 7, 1);
 const END = START + DAYS * 86_400_000;
 const TENANT = 'contoso';
 const DIR = join('bench/data', `query-${DAYS}d-${PER_HOUR}`);
+const TENANTS = 50;
+const DIR50 = join('bench/data', `query-${TENANTS}x${DAYS}d-${PER_HOUR}`);
+const BOUND_S = 1;
 
 function timed(args: string[]): { seconds: number; rssMiB: number; output: string } {
   const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -78,6 +84,129 @@ async function ensureData(): Promise<{ summaries: number; bytes: number }> {
   return { summaries, bytes };
 }
 
+/** 50 tenants, each with the one tenant's 90 days of summaries (its name written into each). */
+function ensure50(): number {
+  const source = join(DIR, 'results/hourly', `tenant=${TENANT}`);
+  const names = Array.from({ length: TENANTS }, (_, i) => `t${String(i).padStart(2, '0')}`);
+  if (!existsSync(join(DIR50, 'results/hourly', `tenant=${names.at(-1)}`))) {
+    process.stderr.write(`copying the summaries under ${TENANTS} tenants…\n`);
+    for (const day of readdirSync(source))
+      for (const f of readdirSync(join(source, day))) {
+        const text = readFileSync(join(source, day, f), 'utf8');
+        for (const t of names) {
+          const dir = join(DIR50, 'results/hourly', `tenant=${t}`, day);
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, f), text.replace(`"tenant":"${TENANT}"`, `"tenant":"${t}"`));
+        }
+      }
+  }
+  return TENANTS * readdirSync(source).reduce((n, day) => n + readdirSync(join(source, day)).length, 0);
+}
+
+const sumEvents = (out: string) => (JSON.parse(out) as Array<{ events: number }>).reduce((n, r) => n + r.events, 0);
+
+/** The 50-tenant views, each a whole process, each against the 1 s bound. */
+function fifty(oneTenantEvents: number): string {
+  const summaries = ensure50();
+  const week = [new Date(END - 7 * 86_400_000).toISOString(), new Date(END).toISOString()];
+  const all = [new Date(START).toISOString(), new Date(END).toISOString()];
+  const html = join(DIR50, 'dashboard.html');
+  const runners: Array<{ name: string; args: string[]; check: (out: string) => string }> = [
+    {
+      name: 'mailflow query, all tenants, 90 days, --by tenant,code',
+      args: [
+        'bin/mailflow.js',
+        'query',
+        '--data-dir',
+        DIR50,
+        '--from',
+        all[0]!,
+        '--to',
+        all[1]!,
+        '--by',
+        'tenant,code',
+        '--format',
+        'json',
+      ],
+      check: (out) => {
+        if (sumEvents(out) !== TENANTS * oneTenantEvents) throw new Error(`all-tenants query counted ${sumEvents(out)}`);
+        return `${sumEvents(out).toLocaleString('en-US')} events`;
+      },
+    },
+    {
+      name: 'mailflow query, all tenants, last 7 days, --by tenant,outcome',
+      args: [
+        'bin/mailflow.js',
+        'query',
+        '--data-dir',
+        DIR50,
+        '--from',
+        week[0]!,
+        '--to',
+        week[1]!,
+        '--by',
+        'tenant,outcome',
+        '--format',
+        'json',
+      ],
+      check: (out) => `${sumEvents(out).toLocaleString('en-US')} events`,
+    },
+    {
+      name: 'mailflow report --html, all tenants, 24h view (carries 24h, 7d, 30d)',
+      args: ['bin/mailflow.js', 'report', '--html', '--data-dir', DIR50, '--out', html],
+      check: () => `${(statSync(html).size / 1024).toFixed(0)} KiB page`,
+    },
+    {
+      name: 'API /v1/summary, all tenants, last 7 days',
+      args: ['bench/peers/api-summary.mjs', DIR50, week[0]!, week[1]!],
+      check: (out) => apiResult(out),
+    },
+    {
+      name: 'API /v1/summary, all tenants, 90 days',
+      args: ['bench/peers/api-summary.mjs', DIR50, all[0]!, all[1]!],
+      check: (out) => apiResult(out),
+    },
+  ];
+  const results = runners.map((r) => ({ ...r, runs: [] as Array<{ seconds: number; rssMiB: number }>, note: '' }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of results) {
+      const run = timed(r.args);
+      r.runs.push({ seconds: run.seconds, rssMiB: run.rssMiB });
+      r.note = r.check(run.output);
+    }
+    process.stderr.write(`50 tenants: round ${round + 1}/${ROUNDS}\n`);
+  }
+  const rows = results.map((r) => {
+    const s = median(r.runs.map((x) => x.seconds));
+    const verdict = s < BOUND_S ? 'met' : `missed by ${(s / BOUND_S).toFixed(1)}×`;
+    return `| ${r.name} | ${s.toFixed(2)} s | ${verdict} | ${Math.max(...r.runs.map((x) => x.rssMiB)).toFixed(0)} MiB | ${r.note} |`;
+  });
+  writeFileSync(
+    join(DIR50, 'results.json'),
+    `${JSON.stringify(
+      results.map(({ name, runs, note }) => ({ name, runs, note })),
+      null,
+      1,
+    )}\n`,
+  );
+  return `
+## ${TENANTS} tenants × ${DAYS} days
+
+${summaries.toLocaleString('en-US')} hourly summaries (the tenant above, copied under ${TENANTS} names). Bound: under ${BOUND_S} s whole-process.
+
+| view | median wall | bound | peak RSS | answer |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+}
+
+function apiResult(out: string): string {
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { status: number; events: number | null; body?: string };
+  return r.status === 200
+    ? `200, ${r.events!.toLocaleString('en-US')} events`
+    : `${r.status}: ${JSON.parse(r.body ?? '{}').error ?? r.body}`;
+}
+
 async function main(): Promise<void> {
   const data = await ensureData();
   const range = ['--from', new Date(START).toISOString(), '--to', new Date(END).toISOString()];
@@ -130,7 +259,7 @@ counted the same events.
 ${rows.join('\n')}
 
 The query's own share (whole process minus startup): ${(median(results[0]!.runs.map((r) => r.seconds)) - startup).toFixed(2)} s for --by code.
-`;
+${fifty([...counts][0]!)}`;
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(`bench/results/query-${date}.md`, md);
   writeFileSync(
