@@ -111,23 +111,24 @@ function fifty(oneTenantEvents: number): string {
   const week = [new Date(END - 7 * 86_400_000).toISOString(), new Date(END).toISOString()];
   const all = [new Date(START).toISOString(), new Date(END).toISOString()];
   const html = join(DIR50, 'dashboard.html');
+  const allTenants = ([from, to]: string[], by: string) => [
+    'bin/mailflow.js',
+    'query',
+    '--data-dir',
+    DIR50,
+    '--from',
+    from!,
+    '--to',
+    to!,
+    '--by',
+    by,
+    '--format',
+    'json',
+  ];
   const runners: Array<{ name: string; args: string[]; check: (out: string) => string }> = [
     {
       name: 'mailflow query, all tenants, 90 days, --by tenant,code',
-      args: [
-        'bin/mailflow.js',
-        'query',
-        '--data-dir',
-        DIR50,
-        '--from',
-        all[0]!,
-        '--to',
-        all[1]!,
-        '--by',
-        'tenant,code',
-        '--format',
-        'json',
-      ],
+      args: allTenants(all, 'tenant,code'),
       check: (out) => {
         if (sumEvents(out) !== TENANTS * oneTenantEvents) throw new Error(`all-tenants query counted ${sumEvents(out)}`);
         return `${sumEvents(out).toLocaleString('en-US')} events`;
@@ -135,20 +136,7 @@ function fifty(oneTenantEvents: number): string {
     },
     {
       name: 'mailflow query, all tenants, last 7 days, --by tenant,outcome',
-      args: [
-        'bin/mailflow.js',
-        'query',
-        '--data-dir',
-        DIR50,
-        '--from',
-        week[0]!,
-        '--to',
-        week[1]!,
-        '--by',
-        'tenant,outcome',
-        '--format',
-        'json',
-      ],
+      args: allTenants(week, 'tenant,outcome'),
       check: (out) => `${sumEvents(out).toLocaleString('en-US')} events`,
     },
     {
