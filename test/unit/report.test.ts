@@ -3,12 +3,12 @@ import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { summaryKeysInRange } from '../../functions/core/query/query.ts';
 import { contentSecurityPolicy } from '../../functions/core/render/report-html.ts';
-import { loadReportInput } from '../../functions/core/render/report-load.ts';
+import { loadReportInput, tenantInputFrom } from '../../functions/core/render/report-load.ts';
 import { buildReportModel } from '../../functions/core/render/report-model.ts';
 import { renderReport } from '../../functions/core/render/report.ts';
 import { startDashboard } from '../../functions/cli/commands/dashboard.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
-import { utf8 } from '../helpers/bytes.ts';
+import { generated, utf8 } from '../helpers/bytes.ts';
 import { recorder } from '../helpers/alerts.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
@@ -264,5 +264,54 @@ describe('the dashboard server', () => {
     } finally {
       await d.close();
     }
+  });
+});
+
+describe('the dashboard over many tenants reads each summary once', () => {
+  const DAY_MS = 86_400_000;
+  const start = Date.UTC(2026, 9, 1);
+  async function tenants() {
+    const store = createMemoryStore();
+    // a and b: the same window; c: its data stops three days earlier.
+    for (const [tenant, seed, from] of [
+      ['a', 1, start],
+      ['b', 2, start],
+      ['c', 3, start - 3 * DAY_MS],
+    ] as const)
+      await ingestBytes(store, `${tenant}.csv`, generated({ family: 'trace-detail', rows: 3000, seed, start: from, perHour: 40 }), {
+        tenant,
+      });
+    return store;
+  }
+  const now = Date.UTC(2026, 10, 20);
+
+  it.each(['7d', '30d'] as const)(
+    'cuts a tenant from the all-tenants input only when loadReportInput would read the same (%s)',
+    async (range) => {
+      const store = await tenants();
+      for (const to of [undefined, start + 2 * DAY_MS]) {
+        const when = to === undefined ? {} : { to };
+        const all = await loadReportInput(store, { tenant: null, tenants: ['a', 'b', 'c'], range, now, ...when });
+        const cut: Record<string, boolean> = {};
+        for (const t of ['a', 'b', 'c']) {
+          const fromAll = await tenantInputFrom(store, all, t, { range, ...when });
+          cut[t] = fromAll !== null;
+          if (fromAll) expect(fromAll).toEqual(await loadReportInput(store, { tenant: t, tenants: ['a', 'b', 'c'], range, now, ...when }));
+        }
+        // With an explicit end every window is the same; else c's data ends earlier and is read.
+        expect(cut).toEqual(to === undefined ? { a: true, b: true, c: false } : { a: true, b: true, c: true });
+      }
+    },
+  );
+
+  it('renders the same page, reading each summary once for tenants that end together', async () => {
+    const store = await tenants();
+    const reads = new Map<string, number>();
+    const counting = { ...store, get: (key: string) => (reads.set(key, (reads.get(key) ?? 0) + 1), store.get(key)) };
+    const { html } = await renderReport(counting, { mode: 'static', lang: 'en', tenant: null, range: '24h', now });
+    expect(html).toContain('<html');
+    const summaryReads = [...reads].filter(([k]) => k.startsWith('results/hourly/tenant=a/')).map(([, n]) => n);
+    expect(summaryReads.length).toBeGreaterThan(20);
+    expect(Math.max(...summaryReads)).toBe(1);
   });
 });

@@ -2,8 +2,8 @@ import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 import { tenantsWithResults } from '../query/query.ts';
 import { renderReportPage } from './report-html.ts';
-import { loadReportInput, RANGES, type RangeName } from './report-load.ts';
-import { buildReportModel } from './report-model.ts';
+import { loadReportInput, tenantInputFrom, RANGES, type RangeName } from './report-load.ts';
+import { buildReportModel, type ReportInput } from './report-model.ts';
 import type { Lang } from '../vocabulary/language.ts';
 
 export interface ReportRequest {
@@ -37,15 +37,15 @@ export async function renderReport(store: ObjectStore, req: ReportRequest): Prom
   const shown = req.mode === 'static' ? ranges : [range];
   const longest = shown.reduce((a, b) => (RANGES[b] > RANGES[a] ? b : a));
   const views = [];
-  // One read per tenant choice, for its longest range; the shorter views are cut from it.
+  // One read per tenant choice, for its longest range; the shorter views are cut from it. A tenant
+  // whose window is the all-tenants one (read first) is cut from that too.
+  let all: Omit<ReportInput, 'lang'> | null = null;
   for (const t of req.mode === 'static' ? choices : [tenant]) {
-    const input = await loadReportInput(store, {
-      tenant: t,
-      tenants,
-      range: longest,
-      now: req.now,
-      ...(req.to !== undefined ? { to: req.to } : {}),
-    });
+    const to = req.to !== undefined ? { to: req.to } : {};
+    const input: Omit<ReportInput, 'lang'> =
+      (t !== null && all ? await tenantInputFrom(store, all, t, { range: longest, ...to }) : null) ??
+      (await loadReportInput(store, { tenant: t, tenants, range: longest, now: req.now, ...to }));
+    if (t === null) all = input;
     for (const r of shown) views.push({ range: r, model: buildReportModel({ ...input, from: input.to - RANGES[r], lang: req.lang }) });
   }
   const html = renderReportPage({
