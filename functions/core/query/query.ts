@@ -200,7 +200,8 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
         rows.set(key, row);
       }
       row.events += g.events;
-      if (g.addresses && withAddresses) row.addresses = union(row.addresses, g.addresses);
+      // A host's groups share one list (withHostNames): a union only when a row mixes hosts or tenants.
+      if (g.addresses && withAddresses && row.addresses !== g.addresses) row.addresses = union(row.addresses, g.addresses);
       if (g.pairs === undefined) row.messages += g.messages;
       else {
         let byOutcome = unions.get(key);

@@ -98,7 +98,6 @@ export async function incidentPage(
       return incidents.length === options.limit;
     };
     for await (const o of store.list(prefix, after?.startsWith(prefix) ? { startAfter: after } : {})) {
-      if (incidents.length === options.limit) return { incidents, next: cursorOf(last) };
       batch.push(o.key);
       // Read a few ahead of what the page still needs, more when a filter skips some.
       const ahead = Math.min(32, options.limit - incidents.length + (options.match ? 16 : 0));
