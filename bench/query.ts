@@ -45,7 +45,7 @@ const median = (xs: number[]) => {
 };
 
 async function ensureData(): Promise<{ summaries: number; bytes: number }> {
-  const hourly = join(DIR, 'results/hourly', `tenant=${TENANT}`);
+  const hourly = join(DIR, 'results/summaries', `tenant=${TENANT}`);
   if (!existsSync(hourly)) {
     mkdirSync(DIR, { recursive: true });
     const csv = join(DIR, 'export.csv');
@@ -73,34 +73,33 @@ async function ensureData(): Promise<{ summaries: number; bytes: number }> {
     if (r.status !== 0) throw new Error('ingest failed');
     rmSync(csv);
   }
+  // One object per day, one hourly summary a line.
   let summaries = 0;
   let bytes = 0;
-  for (const day of readdirSync(hourly)) {
-    for (const f of readdirSync(join(hourly, day))) {
-      summaries++;
-      bytes += statSync(join(hourly, day, f)).size;
-    }
+  for (const f of readdirSync(hourly)) {
+    summaries += readFileSync(join(hourly, f), 'utf8').split('\n').filter(Boolean).length;
+    bytes += statSync(join(hourly, f)).size;
   }
   return { summaries, bytes };
 }
 
 /** 50 tenants, each with the one tenant's 90 days of summaries (its name written into each). */
 function ensure50(): number {
-  const source = join(DIR, 'results/hourly', `tenant=${TENANT}`);
+  const source = join(DIR, 'results/summaries', `tenant=${TENANT}`);
   const names = Array.from({ length: TENANTS }, (_, i) => `t${String(i).padStart(2, '0')}`);
-  if (!existsSync(join(DIR50, 'results/hourly', `tenant=${names.at(-1)}`))) {
+  if (!existsSync(join(DIR50, 'results/summaries', `tenant=${names.at(-1)}`))) {
     process.stderr.write(`copying the summaries under ${TENANTS} tenants…\n`);
-    for (const day of readdirSync(source))
-      for (const f of readdirSync(join(source, day))) {
-        const text = readFileSync(join(source, day, f), 'utf8');
-        for (const t of names) {
-          const dir = join(DIR50, 'results/hourly', `tenant=${t}`, day);
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(join(dir, f), text.replace(`"tenant":"${TENANT}"`, `"tenant":"${t}"`));
-        }
+    for (const f of readdirSync(source)) {
+      const text = readFileSync(join(source, f), 'utf8');
+      for (const t of names) {
+        const dir = join(DIR50, 'results/summaries', `tenant=${t}`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, f), text.replaceAll(`"tenant":"${TENANT}"`, `"tenant":"${t}"`));
       }
+    }
   }
-  return TENANTS * readdirSync(source).reduce((n, day) => n + readdirSync(join(source, day)).length, 0);
+  const source0 = join(DIR50, 'results/summaries', `tenant=${names[0]}`);
+  return TENANTS * readdirSync(source0).reduce((n, f) => n + readFileSync(join(source0, f), 'utf8').split('\n').filter(Boolean).length, 0);
 }
 
 const sumEvents = (out: string) => (JSON.parse(out) as Array<{ events: number }>).reduce((n, r) => n + r.events, 0);

@@ -1,6 +1,6 @@
 /**
  * Query peer: DuckDB answering the same question as `mailflow query --by code` from the same
- * hourly summary files (read_json over the tenant's partition, groups unnested).
+ * summary files (read_json over the tenant's day files, one hourly summary a line, groups unnested).
  * Usage: node duckdb-query.mjs <data-dir> <tenant>
  */
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -8,11 +8,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 const [dir, tenant] = process.argv.slice(2);
 const db = await DuckDBInstance.create(':memory:', { threads: '2' });
 const c = await db.connect();
-const glob = `${dir}/results/hourly/tenant=${tenant}/*/*.json`.replaceAll("'", "''");
+const glob = `${dir}/results/summaries/tenant=${tenant}/*.jsonl`.replaceAll("'", "''");
 const rows = await c.runAndReadAll(`
   SELECT count(*) AS codes, sum(events) AS events FROM (
     SELECT g.code, sum(g.events) AS events
-    FROM (SELECT unnest(groups) AS g FROM read_json('${glob}', format = 'auto', maximum_object_size = 67108864))
+    FROM (SELECT unnest(groups) AS g FROM read_json('${glob}', format = 'newline_delimited', maximum_object_size = 67108864))
     GROUP BY g.code
   )`);
 const [[codes, events]] = rows.getRows();

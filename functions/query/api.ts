@@ -12,12 +12,11 @@ import {
   parseFields,
   parseSort,
   parseWhere,
-  summaryKeysInRange,
+  summariesInRange,
   type QueryOptions,
   type QueryRow,
 } from '../core/query/query.ts';
 import { incidentPage, type Incident } from '../core/store/incidents.ts';
-import { readSummaries } from '../core/store/hourly.ts';
 
 /**
  * The HTTP API, as a pure function of the request: the query function's handler adapts Function
@@ -172,7 +171,7 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   const where = parseWhere(q.where ? q.where.split(';') : []);
   const t = tenants(q);
   const length = to - from;
-  const all = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, ...(t ? { tenants: t } : {}) }));
+  const all = await summariesInRange(store, { from: from - length, to, ...(t ? { tenants: t } : {}) });
   const sort = parseSort(q.sort);
   const options: QueryOptions = { by, where, ...(t ? { tenants: t } : {}), ...(sort ? { sort } : {}) };
   const current = groupSummaries(
@@ -219,7 +218,7 @@ async function timeseries(q: ApiRequest['query'], store: ObjectStore, now: numbe
   if (step !== 'hour' && step !== 'day') throw new UsageError('BAD_STEP', `step must be hour or day, not "${step}"`);
   const t = tenants(q);
   const by = [step, ...(q.by ? parseFields(q.by) : ['outcome' as const])].filter((v, i, a) => a.indexOf(v) === i) as QueryOptions['by'];
-  const summaries = await readSummaries(store, summaryKeysInRange(store, { from, to, ...(t ? { tenants: t } : {}) }));
+  const summaries = await summariesInRange(store, { from, to, ...(t ? { tenants: t } : {}) });
   const rows = groupSummaries(summaries, { by, where: parseWhere(q.where ? q.where.split(';') : []), ...(t ? { tenants: t } : {}) }).sort(
     (a, b) => String(a[step]).localeCompare(String(b[step])) || b.events - a.events,
   );

@@ -6,9 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
-import { queryStore, summaryKeysInRange } from '../../functions/core/query/query.ts';
+import { queryStore, summariesInRange } from '../../functions/core/query/query.ts';
 import { tally } from '../../functions/core/render/tally.ts';
-import { readSummaries } from '../../functions/core/store/hourly.ts';
 import { runCli } from '../helpers/io.ts';
 
 /**
@@ -45,7 +44,7 @@ async function expected(tenant: string, from: string, to: string) {
   const range = { tenants: [tenant], from: Date.parse(from), to: Date.parse(to) };
   const rows = await queryStore(store, { by: ['hour'], where: { outcome: PROBLEMS }, ...range });
   // Messages affected: each message once, whichever problems it had (tally's union is property-tested in test/unit).
-  const affected = tally(await readSummaries(store, summaryKeysInRange(store, range)), range.from, range.to, '').affected;
+  const affected = tally(await summariesInRange(store, range), range.from, range.to, '').affected;
   return { problems: affected, events: rows.reduce((n, r) => n + r.events, 0), bars: rows.filter((r) => r.events > 0).length };
 }
 

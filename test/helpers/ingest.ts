@@ -38,16 +38,22 @@ export async function snapshot(store: ObjectStore, provenance = true): Promise<S
   const out: Snapshot = { rollups: {}, summaries: {}, sql: {} };
   for (const [prefix, target] of [
     ['results/rollups/', out.rollups],
-    ['results/hourly/', out.summaries],
+    ['results/summaries/', out.summaries],
   ] as const) {
+    // Day objects, one hour a line: each hour is its own entry.
     for await (const o of store.list(prefix)) {
-      const body = JSON.parse(Buffer.from((await store.get(o.key))!.body).toString('utf8'));
-      if (!provenance) {
-        delete body.sources;
-        delete body.version;
-        delete body.rollupVersion;
+      for (const line of Buffer.from((await store.get(o.key))!.body)
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)) {
+        const body = JSON.parse(line);
+        if (!provenance) {
+          delete body.sources;
+          delete body.version;
+          delete body.rollupVersion;
+        }
+        target[`${o.key} ${body.hour}`] = body;
       }
-      target[o.key] = body;
     }
   }
   // The SQL companions must converge with the summaries they mirror.
@@ -84,12 +90,15 @@ export function deferralExport(n: number): Uint8Array {
 
 /**
  * The writes one clean ingestion of an upload made, in order: the part's events, its pairs per day;
- * each hour its rollup, summary and SQL companion; the addresses its status texts gave for hosts
+ * each day its rollups, summaries and SQL companion; the addresses its status texts gave for hosts
  * (when there were any); then the receipt. Crash tests crash after each of them in turn.
  */
 export async function writesOfUpload(store: ObjectStore, receipt: Receipt): Promise<number> {
-  let days = 0;
-  for await (const _ of store.list('state/pairs/')) days++;
+  const count = async (prefix: string) => {
+    let n = 0;
+    for await (const _ of store.list(prefix)) n++;
+    return n;
+  };
   const aliases = (await store.get(`state/aliases/${receipt.tenant}.json`)) ? 1 : 0;
-  return 1 + days + receipt.hours! * 3 + aliases + 1;
+  return 1 + (await count('state/pairs/')) + (await count('results/rollups/')) * 3 + aliases + 1;
 }

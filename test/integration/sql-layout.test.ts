@@ -51,8 +51,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function summaries(): Promise<HourlySummary[]> {
   const out: HourlySummary[] = [];
-  for await (const o of store().list('results/hourly/'))
-    out.push(JSON.parse(Buffer.from((await store().get(o.key))!.body).toString()) as HourlySummary);
+  for await (const o of store().list('results/summaries/'))
+    for (const line of Buffer.from((await store().get(o.key))!.body)
+      .toString()
+      .split('\n')
+      .filter(Boolean))
+      out.push(JSON.parse(line) as HourlySummary);
   return out;
 }
 

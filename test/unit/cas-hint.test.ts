@@ -36,7 +36,7 @@ describe('creating what is probably absent without reading it first', () => {
   it('a day new to the tenant: its rollups, summaries and SQL companions are written without a single read', async () => {
     const { store, gets } = counting(createMemoryStore());
     expect((await ingestBytes(store, 'a.csv', day(10))).status).toBe('ingested');
-    expect(gets.filter((k) => /^results\/(rollups|hourly|sql)\//.test(k))).toEqual([]);
+    expect(gets.filter((k) => /^results\/(rollups|summaries|sql)\//.test(k))).toEqual([]);
   });
 
   it('a day whose hours exist but whose pair index does not (data from before it): the same results as reading first', async () => {

@@ -207,7 +207,7 @@ describe('large files are merged in parts, so memory stays flat', () => {
 
   it('recovers from a crash after any write of a multi-part ingestion', async () => {
     const bytes = detail(1200, 8);
-    const config = { flushEvents: 150, hourConcurrency: 1 };
+    const config = { flushEvents: 150, dayConcurrency: 1 };
     const clean = createMemoryStore();
     await ingestBytes(clean, 'x.csv', bytes, { config });
     const baseline = await snapshot(clean);

@@ -96,7 +96,7 @@ describe('mailflow purge --tenant T', () => {
     // Every kind of object the tenant had: rollups, summaries, SQL, receipts, deferrals, incidents, suppressions, uploads, reports.
     for (const area of [
       'results/rollups/',
-      'results/hourly/',
+      'results/summaries/',
       'results/sql/',
       'results/sources/',
       'state/deferrals/',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as csvParse } from 'csv-parse/sync';
 import { handleApiRequest } from '../../functions/query/api.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
-import { incidentKey, summaryKey } from '../../functions/core/store/layout.ts';
+import { incidentKey, summaryDayKey } from '../../functions/core/store/layout.ts';
 import { MAX_OBJECTS_PER_REQUEST } from '../../functions/core/store/work-budget.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { utf8 } from '../helpers/bytes.ts';
@@ -133,7 +133,7 @@ describe('every request has a bounded cost, whatever the bucket holds (issue 15,
           totals: {},
           groups: [],
         };
-        store.objects.set(summaryKey(`t${t}`, hour), { body: utf8(JSON.stringify(summary)), etag: `"${n++}"` });
+        store.objects.set(summaryDayKey(`t${t}`, hour), { body: utf8(`${JSON.stringify(summary)}\n`), etag: `"${n++}"` });
       }
     }
     return store;

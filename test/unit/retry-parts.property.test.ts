@@ -4,7 +4,7 @@ import { FileAggregator } from '../../functions/core/aggregate/rollup.ts';
 import { silentLogger, type ObjectStore } from '../../functions/core/ports.ts';
 import { ingestObject } from '../../functions/core/flows/ingest-object.ts';
 import { readExport } from '../../functions/core/read/read-export.ts';
-import { commitHour } from '../../functions/core/store/hourly.ts';
+import { commitDay } from '../../functions/core/store/hourly.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { fastClock, snapshot } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
@@ -53,7 +53,7 @@ async function ingestCutByChunk(store: ObjectStore, source: AsyncIterable<Uint8A
     const batches = [...aggregator.hours.values()];
     aggregator = new FileAggregator();
     part++;
-    for (const b of batches) await commitHour(store, 'default', b, marker, { clock: fastClock, budgetMs: 10_000 });
+    for (const b of batches) await commitDay(store, 'default', [b], marker, { clock: fastClock, budgetMs: 10_000 });
   };
   await readExport(source, { afterChunk: () => (aggregator.counted >= PART ? commit() : undefined) }, (e) => aggregator.add(e));
   await commit();

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../functions/core/ports.ts';
-import { casUpdate } from '../../functions/core/store/cas.ts';
 import { readDeferralState } from '../../functions/core/store/deferral-state.ts';
-import { ROLLUP } from '../../functions/core/store/hourly.ts';
+import { summariesInRange } from '../../functions/core/query/query.ts';
 import * as layout from '../../functions/core/store/layout.ts';
 import { readJson, StoredDataError } from '../../functions/core/store/records.ts';
 import { RECEIPT } from '../../functions/core/store/receipts.ts';
@@ -15,9 +13,9 @@ const HOUR = Date.UTC(2026, 10, 20, 10);
 describe('store/layout.ts: the one place keys are spelled', () => {
   it('puts every key under a prefix the stack knows (lifecycle rules and grants are built from PREFIX and AREA)', () => {
     const keys = [
-      layout.rollupKey('t', HOUR),
-      layout.summaryKey('t', HOUR),
-      layout.sqlLinesKey('t', '2026-11-20T10:00:00Z'),
+      layout.rollupDayKey('t', HOUR),
+      layout.summaryDayKey('t', HOUR),
+      layout.sqlDayKey('t', HOUR),
       layout.receiptKey('t', 'abc'),
       layout.deferralStateKey('t'),
       layout.incidentKey('t', 'rule', { destination: 'mx.example' }),
@@ -43,10 +41,17 @@ describe('store/layout.ts: the one place keys are spelled', () => {
       ).toBe(true);
   });
 
-  it('reads back the tenant and hour a summary key was made from, and nothing else under the prefix', () => {
-    expect(layout.parseSummaryKey(layout.summaryKey('contoso', HOUR))).toEqual({ tenant: 'contoso', hour: HOUR });
-    expect(layout.parseSummaryKey(`${layout.summaryPrefix('contoso')}date=2026-11-20/notes.txt`)).toBeNull();
-    expect(layout.summaryDayPrefix('contoso', HOUR)).toBe('results/hourly/tenant=contoso/date=2026-11-20/');
+  it("keeps a tenant's day in one object per kind, and reads back the tenant and day of a summary key (nothing else under the prefix)", () => {
+    const day = Date.UTC(2026, 10, 20);
+    expect(layout.summaryDayKey('contoso', HOUR)).toBe('results/summaries/tenant=contoso/date=2026-11-20.jsonl');
+    expect(layout.rollupDayKey('contoso', HOUR + 13 * 3_600_000)).toBe('results/rollups/tenant=contoso/date=2026-11-20.jsonl');
+    expect(layout.sqlDayKey('contoso', day)).toBe('results/sql/day=2026-11-20/contoso.jsonl');
+    expect(layout.parseSummaryDayKey(layout.summaryDayKey('contoso', HOUR))).toEqual({ tenant: 'contoso', day });
+    expect(layout.parseSummaryDayKey(`${layout.summaryPrefix('contoso')}date=2026-11-20/hour=10.json`)).toBeNull();
+    expect(layout.parseSummaryDayKey(`${layout.summaryPrefix('contoso')}notes.txt`)).toBeNull();
+    // A listing that starts after this begins with the day's object.
+    expect(layout.summaryListStart('contoso', HOUR) < layout.summaryDayKey('contoso', HOUR)).toBe(true);
+    expect(layout.summaryListStart('contoso', HOUR) > layout.summaryDayKey('contoso', day - 1)).toBe(true);
   });
 
   it('files an upload whose folder is no valid tenant under default', () => {
@@ -82,18 +87,28 @@ describe('store/records.ts: what is read is checked', () => {
 
   it('never overwrites a damaged rollup: the compare-and-swap fails before it writes, and ingestion with it', async () => {
     const store = createMemoryStore();
-    const key = layout.rollupKey('default', HOUR);
-    const damaged = utf8(JSON.stringify({ schema: 1, tenant: 'default', hour: '2026-11-20T10:00:00Z', version: 'three' }));
+    const key = layout.rollupDayKey('default', HOUR);
+    const damaged = utf8(`${JSON.stringify({ schema: 1, tenant: 'default', hour: '2026-11-20T10:00:00Z', version: 'three' })}\n`);
     await store.putIfAbsent(key, damaged);
-    await expect(casUpdate(store, key, ROLLUP, () => null, { clock: systemClock, budgetMs: 1000 })).rejects.toMatchObject({
-      code: 'BAD_STORED_OBJECT',
-    });
     const csv =
       '"Received","SenderAddress","RecipientAddress","Status","MessageTraceId"\r\n"2026-11-20T10:05:00Z","a@contoso.com","b@fabrikam.com","Delivered","m1"\r\n';
     await expect(ingestBytes(store, 'a.csv', utf8(csv))).rejects.toMatchObject({
       code: 'BAD_STORED_OBJECT',
-      message: expect.stringContaining(key),
+      message: expect.stringContaining(`${key}: not a hourly rollup: field "version" should be number`),
     });
     expect(Buffer.from((await store.get(key))!.body).equals(Buffer.from(damaged))).toBe(true);
+  });
+
+  it('names the line of a day object that is no record of one hour', async () => {
+    const store = createMemoryStore();
+    const key = layout.summaryDayKey('default', HOUR);
+    await store.putIfAbsent(
+      key,
+      utf8('{"schema":1,"tenant":"default","hour":"2026-11-20T09:00:00Z","rollupVersion":1,"groups":[]}\nnot json\n'),
+    );
+    await expect(summariesInRange(store, { tenants: ['default'] })).rejects.toMatchObject({
+      code: 'BAD_STORED_OBJECT',
+      message: `${key}: line 2: expected a JSON record of one hour (with "hour" near its start)`,
+    });
   });
 });

@@ -7,13 +7,12 @@ import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
 import { buildDigest } from '../../core/render/digest.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { assertTenantsExist, summaryKeysInRange, tenantsWithResults } from '../../core/query/query.ts';
+import { assertTenantsExist, summariesInRange, tenantsWithResults } from '../../core/query/query.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
 import { parseLang } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
 import { readIncidents } from '../../core/store/incidents.ts';
 import { activeSuppressions } from '../../core/store/suppressions.ts';
-import { readSummaries } from '../../core/store/hourly.ts';
 
 export const DIGEST_HELP = `Usage: mailflow digest [--tenant T] [--since 24h] [--to T] [--lang en|it] [--json] [--send]
 
@@ -61,7 +60,7 @@ export const digestCommand = defineCommand({
       const latest = clock ? clock.asOf : Date.now();
       const to = values.to ? parseTime(values.to, Date.now(), 'to') : hourCeil(latest);
       const from = to - length;
-      const summaries = await readSummaries(store, summaryKeysInRange(store, { from: from - length, to, tenants: [tenant] }));
+      const summaries = await summariesInRange(store, { from: from - length, to, tenants: [tenant] });
       const incidents = await readIncidents(store, tenant);
       const lang = langFlag ?? resolveTenant(config, tenant).settings.language;
       const suppressions = await activeSuppressions(store, tenant, new Date());

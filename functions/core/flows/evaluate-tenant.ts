@@ -9,10 +9,9 @@ import type { CasOptions } from '../store/cas.ts';
 import { claim, markPublished } from '../store/claims.ts';
 import { takePublishBudget } from '../store/publish-budget.ts';
 import { advanceDeferrals, readDeferralState } from '../store/deferral-state.ts';
-import { readSummaries } from '../store/hourly.ts';
 import { incidentKeys, readIncident, updateIncident, type Incident, type Transition } from '../store/incidents.ts';
 import { incidentKey, notificationClaimKey } from '../store/layout.ts';
-import { summaryKeysInRange } from '../query/query.ts';
+import { summariesInRange } from '../query/query.ts';
 import { activeSuppressions, type Suppression } from '../store/suppressions.ts';
 import { HOUR, hourStart } from '../vocabulary/time.ts';
 import type { DrillContext } from '../render/drill.ts';
@@ -79,7 +78,6 @@ async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[],
   const first = hourStart(asOf) - hoursNeeded(rules) * HOUR;
   // Listed by day, not a GET per hour: a quiet tenant has few of the window's hours, and each missing
   // one cost a GET answered 403 (prefix-conditioned ListBucket) plus a LIST to tell it from a denial.
-  const keys = summaryKeysInRange(store, { from: first, to: asOf, tenants: [tenant] });
   const incidents = new Map<string, Incident>();
   for (const rule of rules) {
     for (const key of await incidentKeys(store, tenant, rule.id)) {
@@ -88,7 +86,7 @@ async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[],
     }
   }
   return {
-    summaries: await readSummaries(store, keys),
+    summaries: await summariesInRange(store, { from: first, to: asOf, tenants: [tenant] }),
     deferrals: needsDeferrals(rules) ? await readDeferralState(store, tenant) : null,
     incidents,
     suppressions: await activeSuppressions(store, tenant, now),

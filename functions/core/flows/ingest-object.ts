@@ -40,8 +40,8 @@ export interface IngestConfig {
   read?: ReadExportOptions;
   /** Time allowed for compare-and-swap retries on one object before giving up (transient); the runtime config's when deployed. */
   casBudgetMs?: number;
-  /** Hourly rollups merged at the same time (default 8). */
-  hourConcurrency?: number;
+  /** Days of rollups merged at the same time (default 8). */
+  dayConcurrency?: number;
   /**
    * Counted events per part: a large file is merged into the rollups in parts of exactly this many
    * (default 250,000, about 10 MB), so memory stays flat however large the file, and a retry cuts
@@ -76,7 +76,7 @@ export async function ingestObject(
   if (known?.existing) return asDuplicate(known.existing, known.receiptKey);
 
   const parts = new PartCommitter(store, ref.tenant, cas, {
-    hourConcurrency: config.hourConcurrency ?? 8,
+    dayConcurrency: config.dayConcurrency ?? 8,
     trackDeferrals: Boolean(config.alerts),
     partEvents: config.flushEvents ?? 250_000,
   });

@@ -4,7 +4,7 @@ import { AliasLearner } from '../aggregate/destination-aliases.ts';
 import type { DeliveryEvent } from '../classify/types.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { CasOptions } from '../store/cas.ts';
-import { commitHour } from '../store/hourly.ts';
+import { commitDay, dayOf } from '../store/hourly.ts';
 import { writePart } from '../store/event-parts.ts';
 import { pairsByDay, type SourceKind } from '../aggregate/pair-days.ts';
 import { recordPairs } from '../store/pair-index.ts';
@@ -30,7 +30,7 @@ export class PartCommitter {
   /** Statuses or events: set from the family once the header is read (before the first part is merged). */
   kind: SourceKind = 'events';
   readonly hours = new Set<number>();
-  /** Rollups per number of compare-and-swap attempts they needed. */
+  /** Day objects of rollups per number of compare-and-swap attempts they needed. */
   readonly attempts: Record<string, number> = {};
   /** What this upload says about deferrals, for the tenant's deferral state (when alerts run). */
   readonly deferrals: DeferralTracker | undefined;
@@ -44,19 +44,19 @@ export class PartCommitter {
   private readonly store: ObjectStore;
   private readonly tenant: string;
   private readonly cas: CasOptions;
-  private readonly hourConcurrency: number;
+  private readonly dayConcurrency: number;
   private readonly partEvents: number;
 
   constructor(
     store: ObjectStore,
     tenant: string,
     cas: CasOptions,
-    options: { hourConcurrency: number; trackDeferrals: boolean; partEvents: number },
+    options: { dayConcurrency: number; trackDeferrals: boolean; partEvents: number },
   ) {
     this.store = store;
     this.tenant = tenant;
     this.cas = cas;
-    this.hourConcurrency = options.hourConcurrency;
+    this.dayConcurrency = options.dayConcurrency;
     this.partEvents = options.partEvents;
     this.deferrals = options.trackDeferrals ? new DeferralTracker() : undefined;
     this.aggregator = new FileAggregator(this.deferrals, this.aliases);
@@ -101,11 +101,13 @@ export class PartCommitter {
     const newDays = new Set<number>();
     for (const [day, pairs] of byDay)
       if (await recordPairs(this.store, this.tenant, day, marker, this.kind, pairs, this.cas)) newDays.add(day);
-    // Hours are independent objects: merge several at once (each store call waits on I/O).
-    await forEachLimit(batches, this.hourConcurrency, async (batch) => {
-      this.hours.add(batch.hour);
-      // The tenant's first pairs of a day: its hours are most likely new, created without a read first.
-      const r = await commitHour(this.store, this.tenant, batch, marker, this.cas, { absent: newDays.has(dayOf(batch.hour)) });
+    // A day's hours are one object, merged in one write; days are independent: several at once.
+    const days = new Map<number, typeof batches>();
+    for (const b of batches) days.set(dayOf(b.hour), [...(days.get(dayOf(b.hour)) ?? []), b]);
+    await forEachLimit([...days.entries()], this.dayConcurrency, async ([day, dayBatches]) => {
+      for (const b of dayBatches) this.hours.add(b.hour);
+      // The tenant's first pairs of a day: its objects are most likely new, created without a read first.
+      const r = await commitDay(this.store, this.tenant, dayBatches, marker, this.cas, { absent: newDays.has(day) });
       this.attempts[r.attempts] = (this.attempts[r.attempts] ?? 0) + 1;
       this.counted += r.added;
     });
@@ -117,8 +119,6 @@ export class PartCommitter {
       this.superseded += await rebuilder.rebuild(hour);
   }
 }
-
-const dayOf = (hourMs: number): number => hourMs - (hourMs % 86_400_000);
 
 /** Runs `fn` over the items with at most `limit` in flight; the first error stops new work and is thrown. */
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

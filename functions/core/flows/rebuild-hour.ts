@@ -5,10 +5,10 @@ import { PreconditionFailedError, SourceHistoryError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { CasOptions } from '../store/cas.ts';
 import { readPart, type StoredPart } from '../store/event-parts.ts';
-import { ROLLUP, syncSummary } from '../store/hourly.ts';
-import { rollupKey } from '../store/layout.ts';
+import { decodeLine, ROLLUP, syncSummaries } from '../store/hourly.ts';
+import { DayLines } from '../store/day-lines.ts';
+import { rollupDayKey } from '../store/layout.ts';
 import { readPairIndex } from '../store/pair-index.ts';
-import { decode, encode } from '../store/records.ts';
 import { DAY, HOUR, isoHour } from '../vocabulary/time.ts';
 import type { PairTable } from '../aggregate/pair-table.ts';
 
@@ -50,40 +50,45 @@ export class HourRebuilder {
 
   /** Events the rebuild took out of the hour (0 when it was already what its sources say). */
   async rebuild(hour: number, forget: (marker: string) => boolean = () => false): Promise<number> {
-    const key = rollupKey(this.tenant, hour);
+    const key = rollupDayKey(this.tenant, hour);
+    const iso = isoHour(hour);
     const deadline = this.cas.clock.now().getTime() + this.cas.budgetMs;
     for (let attempt = 1; ; attempt++) {
       const current = await this.store.get(key);
       if (!current) return 0;
-      const rollup = decode(current.body, key, ROLLUP);
+      const lines = DayLines.parse(Buffer.from(current.body).toString('utf8'), key);
+      const line = lines.get(iso);
+      if (line === undefined) return 0;
+      const rollup = decodeLine<HourlyRollup>(line, key, ROLLUP);
       const drop = await this.superseded(hour);
       let rebuilt: HourlyRollup | null = null;
       for (const marker of rollup.sources.filter((m) => !forget(m)).sort()) {
         const part = await this.part(marker);
         const batch = part?.hours.get(hour);
-        if (!part || !batch) throw withoutHistory(marker, `an upload counted in ${isoHour(hour)}`);
+        if (!part || !batch) throw withoutHistory(marker, `an upload counted in ${iso}`);
         const kept = part.kind === 'status' ? withoutEvents(batch, drop, HourBatch.from) : batch;
         rebuilt = mergeBatch(rebuilt, kept, this.tenant, marker).rollup;
       }
-      const next: HourlyRollup = {
-        ...(rebuilt ?? {
-          schema: 1,
-          tenant: this.tenant,
-          hour: isoHour(hour),
-          sources: [],
-          totals: emptyTotals(),
-          groups: [],
-          fingerprints: new U64Table(0).encode(),
-        }),
-        version: rollup.version + 1,
-      };
+      const next: HourlyRollup = rebuilt
+        ? { ...rebuilt, version: rollup.version + 1 }
+        : {
+            schema: 1,
+            tenant: this.tenant,
+            hour: iso,
+            version: rollup.version + 1,
+            sources: [],
+            totals: emptyTotals(),
+            groups: [],
+            fingerprints: new U64Table(0).encode(),
+          };
       if (same(next, rollup)) {
-        await syncSummary(this.store, rollup, this.cas); // an earlier, interrupted run may have stopped before it
+        await syncSummaries(this.store, this.tenant, [rollup], this.cas); // an earlier, interrupted run may have stopped before it
         return 0;
       }
+      lines.set(iso, JSON.stringify(next));
       try {
-        await this.store.putIfMatch(key, encode(next), current.etag);
-        await syncSummary(this.store, next, this.cas);
+        await this.store.putIfMatch(key, lines.toBytes(), current.etag);
+        await syncSummaries(this.store, this.tenant, [next], this.cas);
         return total(rollup) - total(next);
       } catch (err) {
         if (!(err instanceof PreconditionFailedError) || this.cas.clock.now().getTime() >= deadline) throw err;

@@ -3,11 +3,10 @@ import type { Clock, LinkSigner, Logger, Notifier, ObjectStore } from '../ports.
 import { buildDigest } from '../render/digest.ts';
 import { renderReport } from '../render/report.ts';
 import { resolveTenant, type RulesConfig, type TenantSettings } from '../rules/config.ts';
-import { tenantsWithResults, summaryKeysInRange } from '../query/query.ts';
+import { tenantsWithResults, summariesInRange } from '../query/query.ts';
 import { createIfAbsent, DEFAULT_CAS_BUDGET_MS, replaceObject, type CasOptions } from '../store/cas.ts';
 import { claim, markPublished } from '../store/claims.ts';
 import { advanceDeferrals } from '../store/deferral-state.ts';
-import { readSummaries } from '../store/hourly.ts';
 import { readIncidents } from '../store/incidents.ts';
 import { digestClaimKey, fullDigestKey, snapshotKey } from '../store/layout.ts';
 import { encode } from '../store/records.ts';
@@ -116,7 +115,7 @@ async function sendDigestIfDue(
   if ((await claim(ports.store, claimKey, cas)) !== 'claimed') return false;
   // The day's digest covers the 24 hours before the digest hour, whenever it goes out.
   const to = hourStart(now) - (local.hour - settings.digestHour) * HOUR;
-  const summaries = await readSummaries(ports.store, summaryKeysInRange(ports.store, { from: to - 2 * DAY, to, tenants: [tenant] }));
+  const summaries = await summariesInRange(ports.store, { from: to - 2 * DAY, to, tenants: [tenant] });
   const incidents = await readIncidents(ports.store, tenant);
   const suppressions = await activeSuppressions(ports.store, tenant, new Date(now));
   const report = await writeSnapshot(ports, tenant, settings.language, to, now, linkHours, cas);

@@ -1,4 +1,4 @@
-import { parseSummaryKey, summaryDayPrefix, summaryPrefix } from '../store/layout.ts';
+import { parseSummaryDayKey, summaryListStart, summaryPrefix } from '../store/layout.ts';
 import { readSummaries } from '../store/hourly.ts';
 import { listFolders } from '../store/records.ts';
 import { DAY } from '../vocabulary/time.ts';
@@ -141,7 +141,7 @@ export async function assertTenantsExist(store: ObjectStore, tenants: readonly s
   throw new UsageError('UNKNOWN_TENANT', `no results for tenant ${missing.map((t) => `"${t}"`).join(', ')}; ${list}`);
 }
 
-/** Keys of the hourly summaries a query needs: per day when the range is bounded, else all. */
+/** Keys of the day objects of summaries a query needs: from the range's first day to its last, else all. */
 export async function* summaryKeysInRange(
   store: ObjectStore,
   options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>,
@@ -150,17 +150,21 @@ export async function* summaryKeysInRange(
   // A set: a tenant listed twice is still read once. Every tenant: one listing of their folders.
   const tenants = options.tenants?.length ? [...new Set(options.tenants)] : await tenantsWithResults(store);
   for (const t of tenants) {
-    const prefix = summaryPrefix(t);
-    // Keys sort by time (date=…/hour=…): start at the first day of the range, stop past its end.
-    const startAfter = from === undefined ? undefined : `${summaryDayPrefix(t, Math.floor(from / DAY) * DAY).slice(0, -1)}`;
-    for await (const o of store.list(prefix, startAfter ? { startAfter } : {})) {
-      const k = parseSummaryKey(o.key);
+    // Keys sort by date: start at the first day of the range, stop past its end.
+    const startAfter = from === undefined ? undefined : summaryListStart(t, from);
+    for await (const o of store.list(summaryPrefix(t), startAfter ? { startAfter } : {})) {
+      const k = parseSummaryDayKey(o.key);
       if (!k || k.tenant !== t) continue;
-      if (to !== undefined && k.hour >= to) break;
-      if (from !== undefined && k.hour < from) continue;
+      if (to !== undefined && k.day >= to) break;
+      if (from !== undefined && k.day + DAY <= from) continue;
       yield o.key;
     }
   }
+}
+
+/** The hourly summaries of the range (its hours only, though objects hold whole days). */
+export function summariesInRange(store: ObjectStore, options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>): Promise<HourlySummary[]> {
+  return readSummaries(store, summaryKeysInRange(store, options), options);
 }
 
 function valueOf(field: QueryField, s: HourlySummary, g: SummaryGroup): string | null {
@@ -238,7 +242,7 @@ const union = (a: string[] | undefined, b: string[]): string[] => (a ? [...new S
 
 /** One call for the CLI: read what the range needs, then group. */
 export async function queryStore(store: ObjectStore, options: QueryOptions): Promise<QueryRow[]> {
-  const summaries = await readSummaries(store, summaryKeysInRange(store, options));
+  const summaries = await summariesInRange(store, options);
   return groupSummaries(summaries, options);
 }
 

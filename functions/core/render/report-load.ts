@@ -1,13 +1,12 @@
-import { parseSummaryKey, summaryPrefix } from '../store/layout.ts';
+import { parseSummaryDayKey, summaryPrefix } from '../store/layout.ts';
 import { UsageError } from '../errors.ts';
 import { readDeferralState } from '../store/deferral-state.ts';
 import { recentReceipts } from '../store/receipts.ts';
 import type { ObjectStore } from '../ports.ts';
-import { summaryKeysInRange } from '../query/query.ts';
+import { summariesInRange } from '../query/query.ts';
 import type { ReportInput } from './report-model.ts';
 import type { Incident } from '../store/incidents.ts';
 import { readIncidents } from '../store/incidents.ts';
-import { readSummaries } from '../store/hourly.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 
 import { HOUR, DAY, hourCeil } from '../vocabulary/time.ts';
@@ -33,10 +32,15 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
     const clock = await readDeferralState(store, tenant);
     if (clock) t = clock.asOf;
     else {
+      // The newest day object, then its latest hour.
+      let lastDay: number | null = null;
       for await (const o of store.list(summaryPrefix(tenant))) {
-        const k = parseSummaryKey(o.key);
-        if (k && (t === null || k.hour + HOUR > t)) t = k.hour + HOUR;
+        const k = parseSummaryDayKey(o.key);
+        if (k && (lastDay === null || k.day > lastDay)) lastDay = k.day;
       }
+      if (lastDay !== null)
+        for (const s of await summariesInRange(store, { from: lastDay, to: lastDay + DAY, tenants: [tenant] }))
+          t = Math.max(t ?? 0, Date.parse(s.hour) + HOUR);
     }
     if (t !== null && (latest === null || t > latest)) latest = t;
   }
@@ -70,7 +74,7 @@ export async function loadReportInput(
   const ends = Object.values(tenantsUntil).filter((t): t is number => t !== null);
   const until = options.tenant ? await dataUntil(store, scope) : ends.length ? ends.reduce((m, e) => Math.max(m, e)) : null;
   const length = RANGES[options.range];
-  const read = (from: number, end: number) => readSummaries(store, summaryKeysInRange(store, { from, to: end, tenants: [...scope] }));
+  const read = (from: number, end: number) => summariesInRange(store, { from, to: end, tenants: [...scope] });
   let to = options.to ?? until ?? hourCeil(options.now);
   let summaries = await read(to - 2 * length, to);
   // The default window ends with the last hour of delivery activity, not with the expiry tail (the
@@ -91,8 +95,7 @@ export async function loadReportInput(
   const ownWindows: HourlySummary[] = [];
   for (const [tenant, end] of Object.entries(tenantsUntil))
     if (end !== null && end < to)
-      for (const s of await readSummaries(store, summaryKeysInRange(store, { from: end - length, to: end, tenants: [tenant] })))
-        ownWindows.push(s);
+      for (const s of await summariesInRange(store, { from: end - length, to: end, tenants: [tenant] })) ownWindows.push(s);
   return {
     tenant: options.tenant,
     from,

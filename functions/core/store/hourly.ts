@@ -1,16 +1,19 @@
 import { mergeBatch, toSummary, type HourBatch, type HourlyRollup, type HourlySummary } from '../aggregate/rollup.ts';
-import { sqlLinesVersion, toSqlLines } from '../aggregate/sql-layout.ts';
+import { toSqlLines } from '../aggregate/sql-layout.ts';
 import type { ObjectStore } from '../ports.ts';
-import { casUpdate, casUpdateBytes, type CasHint, type CasOptions } from './cas.ts';
-import { rollupKey, sqlLinesKey, summaryKey } from './layout.ts';
-import { readMany, record } from './records.ts';
+import { DAY, isoHour } from '../vocabulary/time.ts';
+import { casUpdateBytes, type CasHint, type CasOptions } from './cas.ts';
+import { DayLines, headNumber } from './day-lines.ts';
+import { rollupDayKey, sqlDayKey, summaryDayKey } from './layout.ts';
+import { record, StoredDataError } from './records.ts';
 import { readAliasTables } from './aliases.ts';
 import { withHostNames } from '../aggregate/destination-aliases.ts';
 
 /**
- * An hour's three objects: the rollup (the authoritative count, with the source and fingerprint
- * sets that make merging idempotent), its summary (what queries read) and the summary's
- * JSON-lines companion for SQL engines.
+ * A tenant's day is three objects, each one line per hour: the rollups (the authoritative counts,
+ * with the source and fingerprint sets that make merging idempotent), their summaries (what
+ * queries read) and the summaries' JSON-lines companion for SQL engines. Every hour keeps its own
+ * version, and a summary line only ever moves forward to its rollup's.
  */
 export const ROLLUP = record<HourlyRollup>('hourly rollup', {
   schema: 'number',
@@ -29,77 +32,190 @@ export const SUMMARY = record<HourlySummary>('hourly summary', {
   groups: 'array',
 });
 
-export interface CommittedHour {
-  /** Events of the batch the rollup did not hold yet (what this commit counted). */
+/** One line of a day object, checked as the record its key holds. */
+export function decodeLine<T>(line: string, key: string, kind: typeof ROLLUP | typeof SUMMARY): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    throw new StoredDataError(key, `expected a ${kind.kind} as a JSON line: ${(err as Error).message}`);
+  }
+  return kind.check(value, key) as T;
+}
+
+const dayLines = (body: Uint8Array | undefined, key: string) =>
+  body ? DayLines.parse(Buffer.from(body).toString('utf8'), key) : new DayLines();
+
+export interface CommittedDay {
+  /** Events of the batches the rollups did not hold yet (what this commit counted). */
   added: number;
   attempts: number;
 }
 
 /**
- * Merges one file part's events of an hour into the rollup (compare-and-swap), then brings the
- * summary and its SQL companion up to the rollup's version. `marker` names the part in the
- * rollup's source set, so committing it again changes nothing.
+ * Merges one file part's events of one day (its hours' batches) into the day's rollups in one
+ * compare-and-swap, then brings the summaries and the SQL companion up to the rollups' versions.
+ * `marker` names the part in each hour's source set, so committing it again changes nothing.
  */
-export async function commitHour(
+export async function commitDay(
   store: ObjectStore,
   tenant: string,
-  batch: HourBatch,
+  batches: readonly HourBatch[],
   marker: string,
   cas: CasOptions,
   hint: CasHint = {},
-): Promise<CommittedHour> {
+): Promise<CommittedDay> {
+  const key = rollupDayKey(tenant, batches[0]!.hour);
   let added = 0;
-  const r = await casUpdate(
+  let rollups: HourlyRollup[] = [];
+  const r = await casUpdateBytes(
     store,
-    rollupKey(tenant, batch.hour),
-    ROLLUP,
+    key,
     (current) => {
-      const m = mergeBatch(current, batch, tenant, marker);
-      added = m.added;
-      return m.changed ? m.rollup : null;
+      const lines = dayLines(current?.body, key);
+      added = 0;
+      rollups = [];
+      let changed = false;
+      for (const batch of batches) {
+        const hour = isoHour(batch.hour);
+        const line = lines.get(hour);
+        const m = mergeBatch(line === undefined ? null : decodeLine<HourlyRollup>(line, key, ROLLUP), batch, tenant, marker);
+        rollups.push(m.rollup);
+        if (!m.changed) continue;
+        added += m.added;
+        changed = true;
+        lines.set(hour, JSON.stringify(m.rollup));
+      }
+      return changed ? lines.toBytes() : null;
     },
     cas,
     hint,
   );
-  // A new rollup has, but for a crash between the writes, no summary or SQL companion yet either.
-  if (r.value) await syncSummary(store, r.value, cas, { absent: r.created });
+  // Also when nothing changed: a crash between the writes left the summaries behind, and this mends them.
+  await syncSummaries(store, tenant, rollups, cas, { absent: r.created });
   return { added: r.wrote ? added : 0, attempts: r.attempts };
 }
 
 /**
- * Brings an hour's summary, and its JSON-lines companion for SQL, up to its rollup's version.
- * Both only move forward: a writer holding an older rollup version never overwrites newer
- * ones. Every ingestion of the hour (a retry too) calls this, so a crash between the two
- * writes is mended by the next attempt.
+ * Brings the summaries of `rollups` (hours of one day), and their SQL companion, up to the
+ * rollups' versions. Both only move forward, hour by hour: a writer holding an older rollup
+ * version never overwrites a newer one. Every ingestion of the day (a retry too) calls this, so
+ * a crash between the writes is mended by the next attempt.
  */
-export async function syncSummary(store: ObjectStore, rollup: HourlyRollup, cas: CasOptions, hint: CasHint = {}): Promise<void> {
-  const hour = Date.parse(rollup.hour);
-  const summary = toSummary(rollup);
-  await casUpdate(
+export async function syncSummaries(
+  store: ObjectStore,
+  tenant: string,
+  rollups: readonly HourlyRollup[],
+  cas: CasOptions,
+  hint: CasHint = {},
+): Promise<void> {
+  if (rollups.length === 0) return;
+  const day = Date.parse(rollups[0]!.hour);
+  const key = summaryDayKey(tenant, day);
+  await casUpdateBytes(
     store,
-    summaryKey(rollup.tenant, hour),
-    SUMMARY,
-    (current) => (current && current.rollupVersion >= rollup.version ? null : summary),
+    key,
+    (current) => {
+      const lines = dayLines(current?.body, key);
+      let changed = false;
+      for (const r of rollups) {
+        const line = lines.get(r.hour);
+        if (line !== undefined && (headNumber(line, 'rollupVersion') ?? 0) >= r.version) continue;
+        lines.set(r.hour, JSON.stringify(toSummary(r)));
+        changed = true;
+      }
+      return changed ? lines.toBytes() : null;
+    },
     cas,
     hint,
   );
+  const sqlKey = sqlDayKey(tenant, day);
   await casUpdateBytes(
     store,
-    sqlLinesKey(rollup.tenant, rollup.hour),
+    sqlKey,
     (current) => {
-      // An empty companion is an hour with nothing to count (version unknown): replaced once there is.
-      const text = current ? Buffer.from(current.body).toString('utf8') : null;
-      if (text !== null && (text === '' ? rollup.groups.length === 0 : sqlLinesVersion(text) >= rollup.version)) return null;
-      return Buffer.from(toSqlLines(summary));
+      const hours = current ? sqlHours(Buffer.from(current.body).toString('utf8'), sqlKey) : new Map<string, SqlHour>();
+      let changed = false;
+      for (const r of rollups) {
+        const had = hours.get(r.hour);
+        // An hour without lines has nothing to count: no version to compare, nothing to write.
+        if (had ? had.version >= r.version : r.groups.length === 0) continue;
+        hours.set(r.hour, { version: r.version, text: toSqlLines(toSummary(r)) });
+        changed = true;
+      }
+      if (!changed) return null;
+      return Buffer.from(
+        [...hours.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([, h]) => h.text)
+          .join(''),
+      );
     },
     cas,
     hint,
   );
 }
 
-/** The summaries at `keys`, 16 at a time, ordered by hour and tenant. */
-export async function readSummaries(store: ObjectStore, keys: Iterable<string> | AsyncIterable<string>): Promise<HourlySummary[]> {
-  const out = await readMany(store, keys, SUMMARY);
+interface SqlHour {
+  version: number;
+  text: string;
+}
+
+/** A SQL companion's lines by hour, with the rollup version each hour's lines came from. */
+function sqlHours(text: string, key: string): Map<string, SqlHour> {
+  const out = new Map<string, SqlHour>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let row: { hour?: unknown; rollup_version?: unknown };
+    try {
+      row = JSON.parse(line) as typeof row;
+    } catch (err) {
+      throw new StoredDataError(key, `expected JSON lines of the SQL layout: ${(err as Error).message}`);
+    }
+    if (typeof row.hour !== 'string' || typeof row.rollup_version !== 'number')
+      throw new StoredDataError(key, 'a SQL line without "hour" or "rollup_version"');
+    const h = out.get(row.hour) ?? { version: row.rollup_version, text: '' };
+    h.text += `${line}\n`;
+    out.set(row.hour, h);
+  }
+  return out;
+}
+
+/** The rollups of one day, by hour (ISO). */
+export function rollupsOf(body: Uint8Array, key: string): Map<string, HourlyRollup> {
+  const out = new Map<string, HourlyRollup>();
+  for (const [hour, line] of dayLines(body, key).entries()) out.set(hour, decodeLine<HourlyRollup>(line, key, ROLLUP));
+  return out;
+}
+
+/** The hours of the day objects at `keys` that fall in [from, to), 16 days at a time, ordered by hour and tenant. */
+export async function readSummaries(
+  store: ObjectStore,
+  keys: Iterable<string> | AsyncIterable<string>,
+  range: { from?: number; to?: number } = {},
+): Promise<HourlySummary[]> {
+  const out: HourlySummary[] = [];
+  const inRange = (hour: string) => {
+    const t = Date.parse(hour);
+    return (range.from === undefined || t >= range.from) && (range.to === undefined || t < range.to);
+  };
+  const read = async (key: string) => {
+    const o = await store.get(key);
+    if (!o) return;
+    for (const [hour, line] of dayLines(o.body, key).entries()) if (inRange(hour)) out.push(decodeLine<HourlySummary>(line, key, SUMMARY));
+  };
+  const pending: Promise<void>[] = [];
+  try {
+    for await (const key of keys) {
+      pending.push(read(key));
+      if (pending.length >= 16) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+  } catch (err) {
+    // The listing (or one read) failed while reads were in flight: let them settle first.
+    await Promise.allSettled(pending);
+    throw err;
+  }
   out.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : a.tenant < b.tenant ? -1 : 1));
   // One destination per receiving server: a summary's address shows as the host a detail named.
   return withHostNames(
@@ -110,3 +226,6 @@ export async function readSummaries(store: ObjectStore, keys: Iterable<string> |
     ),
   );
 }
+
+/** The UTC day (ms) of an hour. */
+export const dayOf = (ms: number): number => Math.floor(ms / DAY) * DAY;

@@ -24,7 +24,7 @@ export const PREFIX = {
 /** Prefixes under `results/` and `state/` with a lifecycle or access of their own. */
 export const AREA = {
   rollups: 'results/rollups/',
-  summaries: 'results/hourly/',
+  summaries: 'results/summaries/',
   sql: 'results/sql/',
   receipts: 'results/sources/',
   eventParts: 'results/events/',
@@ -95,42 +95,48 @@ function dateHour(hourMs: number): { date: string; hour: string } {
   return { date: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 
-/** `results/rollups/tenant=<t>/date=<d>/hour=<HH>.json`: the authoritative count of one hour. */
-export function rollupKey(tenant: string, hourMs: number): string {
-  const p = dateHour(hourMs);
-  return `${AREA.rollups}tenant=${tenant}/date=${p.date}/hour=${p.hour}.json`;
+/**
+ * Counts are stored one object per tenant and UTC day, one JSON line per hour: an upload touches
+ * as many objects as days, not hours (a 90-day export: 90 rollups, not 2,160), and a range is read
+ * a day at a time. Inside, each hour is still its own record with its own version.
+ */
+const DAY_FILE = '.jsonl';
+
+/** `results/rollups/tenant=<t>/date=<d>.jsonl`: the authoritative counts of the day's hours. */
+export function rollupDayKey(tenant: string, ms: number): string {
+  return `${AREA.rollups}tenant=${tenant}/date=${dateHour(ms).date}${DAY_FILE}`;
 }
 
-/** `results/hourly/…`: the small summary queries read; a tenant's, or every tenant's. */
+/** `results/summaries/…`: the small summaries queries read; a tenant's, or every tenant's. */
 export function summaryPrefix(tenant?: string): string {
   return tenant ? `${AREA.summaries}tenant=${tenant}/` : AREA.summaries;
 }
 
-/** A tenant's summaries of one UTC day. */
-export function summaryDayPrefix(tenant: string, dayMs: number): string {
-  return `${summaryPrefix(tenant)}date=${dateHour(dayMs).date}/`;
+/** `results/summaries/tenant=<t>/date=<d>.jsonl`: the summaries of the day's hours. */
+export function summaryDayKey(tenant: string, ms: number): string {
+  return `${summaryPrefix(tenant)}date=${dateHour(ms).date}${DAY_FILE}`;
 }
 
-export function summaryKey(tenant: string, hourMs: number): string {
-  const p = dateHour(hourMs);
-  return `${summaryPrefix(tenant)}date=${p.date}/hour=${p.hour}.json`;
+/** What a listing starts after to begin with the day of `ms` (keys sort by date). */
+export function summaryListStart(tenant: string, ms: number): string {
+  return `${summaryPrefix(tenant)}date=${dateHour(ms).date}`;
 }
 
-const SUMMARY_KEY = /^results\/hourly\/tenant=([a-z0-9-]+)\/date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\.json$/;
+const SUMMARY_DAY_KEY = /^results\/summaries\/tenant=([a-z0-9-]+)\/date=(\d{4}-\d{2}-\d{2})\.jsonl$/;
 
-/** Tenant and hour (ms) of a summary key, or null for anything else under the prefix. */
-export function parseSummaryKey(key: string): { tenant: string; hour: number } | null {
-  const m = SUMMARY_KEY.exec(key);
-  return m ? { tenant: m[1]!, hour: Date.parse(`${m[2]}T${m[3]}:00:00Z`) } : null;
+/** Tenant and day (ms, UTC midnight) of a summary key, or null for anything else under the prefix. */
+export function parseSummaryDayKey(key: string): { tenant: string; day: number } | null {
+  const m = SUMMARY_DAY_KEY.exec(key);
+  return m ? { tenant: m[1]!, day: Date.parse(`${m[2]}T00:00:00Z`) } : null;
 }
 
 /**
- * `results/sql/day=<YYYY-MM-DD>/<tenant>.<HH>.jsonl`: the JSON-lines companion of an hour's
- * summary for SQL engines. Partitioned by day only: partition projection would need every
- * tenant's name in advance, and queries across all tenants prune by day.
+ * `results/sql/day=<YYYY-MM-DD>/<tenant>.jsonl`: the JSON-lines companion of a day's summaries
+ * for SQL engines. Partitioned by day only: partition projection would need every tenant's name
+ * in advance, and queries across all tenants prune by day.
  */
-export function sqlLinesKey(tenant: string, isoHour: string): string {
-  return `${AREA.sql}day=${isoHour.slice(0, 10)}/${tenant}.${isoHour.slice(11, 13)}.jsonl`;
+export function sqlDayKey(tenant: string, ms: number): string {
+  return `${AREA.sql}day=${dateHour(ms).date}/${tenant}${DAY_FILE}`;
 }
 
 /**
@@ -250,7 +256,7 @@ export interface TenantPrefix {
 
 /**
  * Every prefix that holds objects of `tenant`, for `purge`. The SQL companions are partitioned by
- * day with the tenant in the file name (`<tenant>.<HH>.jsonl`; "." cannot occur in a tenant name),
+ * day with the tenant in the file name (`<tenant>.jsonl`; "." cannot occur in a tenant name),
  * and uploads directly under `incoming/` belong to `default`. Publish slots name no tenant.
  */
 export function tenantPrefixes(tenant: string): TenantPrefix[] {
