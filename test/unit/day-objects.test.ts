@@ -79,4 +79,13 @@ describe('day objects', () => {
       message: expect.stringContaining(`${summaryDayKey('default', START)}: line 1:`),
     });
   });
+
+  it('results of the earlier layout (one object per hour) are refused with the command that counts them again, not read as "nothing happened"', async () => {
+    const store = createMemoryStore();
+    await store.putIfAbsent('results/hourly/tenant=default/date=2026-11-20/hour=10.json', Buffer.from('{}'));
+    await expect(summariesInRange(store, {})).rejects.toMatchObject({
+      code: 'EARLIER_LAYOUT',
+      message: expect.stringContaining('run "mailflow reprocess --all"'),
+    });
+  });
 });

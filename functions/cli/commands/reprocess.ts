@@ -7,6 +7,7 @@ import { DEFAULT_CAS_BUDGET_MS } from '../../core/store/cas.ts';
 import { normalizeTenant, receiptPrefix, sourceIdOf } from '../../core/store/layout.ts';
 import { RECEIPT, type Receipt } from '../../core/store/receipts.ts';
 import { readAll } from '../../core/store/records.ts';
+import { hasEarlierLayout } from '../../core/query/query.ts';
 import { defineCommand, requireDataDir } from '../command.ts';
 import { ingestTarget, TARGET_HELP, TARGET_OPTIONS, type IngestTarget } from '../ingest-target.ts';
 import { describe, fileSourceId, ingestFile } from '../local-ingest.ts';
@@ -74,9 +75,30 @@ export const reprocessCommand = defineCommand({
     io.stdout.write(
       `${again} source(s) ${values['dry-run'] ? 'would be ' : ''}read again, ${left} left as they are${failed ? `, ${failed} rejected or partial` : ''}\n`,
     );
+    if (!values['dry-run'] && (await hasEarlierLayout(target.store))) io.stdout.write(earlierLayoutNote(values.bucket, target.dataDir));
     return failed ? 1 : 0;
   },
 });
+
+/**
+ * After the upgrade to day objects: the earlier layout's files are no longer read, but SQL engines
+ * would still read its companions (`<tenant>.<HH>.jsonl`) next to the new ones. Deleting is the
+ * admin's call (no function may delete), so this says how.
+ */
+function earlierLayoutNote(bucket: string | undefined, dataDir: string | undefined): string {
+  const how = bucket
+    ? [
+        `aws s3 rm s3://${bucket}/results/hourly/ --recursive`,
+        `aws s3 rm s3://${bucket}/results/rollups/ --recursive --exclude '*' --include '*/hour=*.json'`,
+        `aws s3 rm s3://${bucket}/results/sql/ --recursive --exclude '*' --include '*.[0-9][0-9].jsonl'`,
+      ]
+    : [
+        `rm -rf ${dataDir}/results/hourly`,
+        `find ${dataDir}/results/rollups -name 'hour=*.json' -delete`,
+        `find ${dataDir}/results/sql -name '*.[0-9][0-9].jsonl' -delete`,
+      ];
+  return `Results of the earlier layout (one object per hour) are still here and no longer read; SQL engines would count its companions twice. Once every source above was read again, delete them:\n${how.map((c) => `  ${c}\n`).join('')}`;
+}
 
 interface Uploads {
   bucket: string;

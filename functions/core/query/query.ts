@@ -254,5 +254,26 @@ export async function tenantsWithResults(store: ObjectStore): Promise<string[]> 
     const m = /tenant=([a-z0-9-]+)\/$/.exec(folder);
     if (m) tenants.push(m[1]!);
   }
+  if (tenants.length === 0) await refuseEarlierLayout(store);
   return tenants.sort();
+}
+
+/**
+ * Results written before counts were kept one object per day (`results/hourly/…/hour=HH.json`)
+ * are not read: rather than answer "nothing happened" over them, say how to count them again.
+ */
+async function refuseEarlierLayout(store: ObjectStore): Promise<void> {
+  if (await hasEarlierLayout(store))
+    throw new UsageError(
+      'EARLIER_LAYOUT',
+      `the results here are in an earlier layout (${EARLIER_SUMMARIES}, one object per hour), which this version does not read; run "mailflow reprocess --all" on the same data folder or bucket to count its uploads again in the current one (${summaryPrefix()}, one object per day)`,
+    );
+}
+
+const EARLIER_SUMMARIES = 'results/hourly/';
+
+/** Whether results of the layout before day objects are (still) there. */
+export async function hasEarlierLayout(store: ObjectStore): Promise<boolean> {
+  for await (const _ of store.list(EARLIER_SUMMARIES)) return true;
+  return false;
 }
