@@ -76,20 +76,25 @@ export class U64Table {
 
   /** Adds every member of a wire-form set (a union without decoding it into a table of its own). */
   addEncoded(encoded: string): void {
-    const bytes = Buffer.from(encoded, 'base64');
-    const halves = new Uint32Array(bytes.length / 4);
-    new Uint8Array(halves.buffer).set(bytes);
+    const halves = wireHalves(encoded);
     for (let k = 0; k < halves.length; k += 2) this.add(halves[k + 1]!, halves[k]!);
   }
 
   static decode(encoded: string): U64Table {
-    const bytes = Buffer.from(encoded, 'base64');
-    const halves = new Uint32Array(bytes.length / 4);
-    new Uint8Array(halves.buffer).set(bytes);
+    const halves = wireHalves(encoded);
     const table = new U64Table(halves.length / 2);
     for (let k = 0; k < halves.length; k += 2) table.add(halves[k + 1]!, halves[k]!);
     return table;
   }
+}
+
+/** A wire-form set as u32 halves (low, high); read in place unless the bytes landed unaligned in a shared pool. */
+function wireHalves(encoded: string): Uint32Array {
+  const bytes = Buffer.from(encoded, 'base64');
+  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const halves = new Uint32Array(bytes.length / 4);
+  new Uint8Array(halves.buffer).set(bytes);
+  return halves;
 }
 
 /** Number of members in a wire-form set, without decoding it. */

@@ -167,6 +167,10 @@ export function summariesInRange(store: ObjectStore, options: Pick<QueryOptions,
   return readSummaries(store, summaryKeysInRange(store, options), options);
 }
 
+/** Field values never hold control characters (storable text), so these cannot collide with one. */
+const KEY_SEPARATOR = '\u0001';
+const NULL_PART = '\u0000';
+
 function valueOf(field: QueryField, s: HourlySummary, g: SummaryGroup): string | null {
   switch (field) {
     case 'tenant':
@@ -190,18 +194,21 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
   const where = Object.entries(options.where ?? {}) as Array<[QueryField, string[]]>;
   const rows = new Map<string, QueryRow>();
   const unions = new Map<string, Map<string, U64Table>>();
+  const sortKeys = new Map<QueryRow, string>();
   const withAddresses = options.by.includes('destination');
   for (const s of summaries) {
     for (const g of s.groups) {
       if (!where.every(([f, values]) => values.includes(valueOf(f, s, g) ?? '') || (f === 'destination' && isAddressOf(values, g))))
         continue;
       const values = options.by.map((f) => valueOf(f, s, g));
-      const key = JSON.stringify(values);
+      // A cheap key for the lookup (once per group); the JSON form, which orders ties, once per row.
+      const key = values.map((v) => (v === null ? NULL_PART : v)).join(KEY_SEPARATOR);
       let row = rows.get(key);
       if (!row) {
         row = { events: 0, messages: 0 } as QueryRow;
         options.by.forEach((f, i) => (row![f] = values[i]!));
         rows.set(key, row);
+        sortKeys.set(row, JSON.stringify(values));
       }
       row.events += g.events;
       // A host's groups share one list (withHostNames): a union only when a row mixes hosts or tenants.
@@ -219,9 +226,13 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
   for (const [key, byOutcome] of unions) for (const set of byOutcome.values()) rows.get(key)!.messages += set.size;
   const { sort, timeField } = sortOf(options);
   const byTime = (a: QueryRow, b: QueryRow) => (sort === 'time' ? String(a[timeField!]).localeCompare(String(b[timeField!])) : 0);
-  const sorted = [...rows.entries()]
-    .sort(([ka, a], [kb, b]) => byTime(a, b) || b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0))
-    .map(([, r]) => orderFields(r, options.by));
+  const sorted = [...rows.values()]
+    .sort((a, b) => {
+      const ka = sortKeys.get(a)!;
+      const kb = sortKeys.get(b)!;
+      return byTime(a, b) || b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0);
+    })
+    .map((r) => orderFields(r, options.by));
   return options.top ? sorted.slice(0, options.top) : sorted;
 }
 
