@@ -1,10 +1,11 @@
 import { DeferralTracker } from '../aggregate/deferrals.ts';
-import { FileAggregator } from '../aggregate/rollup.ts';
+import { FileAggregator, type HourBatch } from '../aggregate/rollup.ts';
 import { AliasLearner } from '../aggregate/destination-aliases.ts';
 import type { DeliveryEvent } from '../classify/types.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { CasOptions } from '../store/cas.ts';
-import { commitDay, dayOf } from '../store/hourly.ts';
+import { commitDay } from '../store/hourly.ts';
+import { dayStart } from '../vocabulary/time.ts';
 import { writePart } from '../store/event-parts.ts';
 import { pairsByDay, type SourceKind } from '../aggregate/pair-days.ts';
 import { recordPairs } from '../store/pair-index.ts';
@@ -102,8 +103,12 @@ export class PartCommitter {
     for (const [day, pairs] of byDay)
       if (await recordPairs(this.store, this.tenant, day, marker, this.kind, pairs, this.cas)) newDays.add(day);
     // A day's hours are one object, merged in one write; days are independent: several at once.
-    const days = new Map<number, typeof batches>();
-    for (const b of batches) days.set(dayOf(b.hour), [...(days.get(dayOf(b.hour)) ?? []), b]);
+    const days = new Map<number, HourBatch[]>();
+    for (const b of batches) {
+      const day = days.get(dayStart(b.hour));
+      if (day) day.push(b);
+      else days.set(dayStart(b.hour), [b]);
+    }
     await forEachLimit([...days.entries()], this.dayConcurrency, async ([day, dayBatches]) => {
       for (const b of dayBatches) this.hours.add(b.hour);
       // The tenant's first pairs of a day: its objects are most likely new, created without a read first.

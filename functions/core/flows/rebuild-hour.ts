@@ -56,7 +56,7 @@ export class HourRebuilder {
     for (let attempt = 1; ; attempt++) {
       const current = await this.store.get(key);
       if (!current) return 0;
-      const lines = DayLines.parse(Buffer.from(current.body).toString('utf8'), key);
+      const lines = DayLines.of(current.body, key);
       const line = lines.get(iso);
       if (line === undefined) return 0;
       const rollup = decodeLine<HourlyRollup>(line, key, ROLLUP);

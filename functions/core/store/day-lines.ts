@@ -8,11 +8,12 @@ import { StoredDataError } from './records.ts';
 export class DayLines {
   private readonly lines = new Map<string, string>();
 
-  /** Lines of `text` by their hour (the record's `hour` field, the first one in each line). */
-  static parse(text: string, key: string): DayLines {
+  /** The lines of a stored day object (none when there is none yet) by their hour (the record's `hour` field, the first one in each line). */
+  static of(body: Uint8Array | undefined, key: string): DayLines {
     const out = new DayLines();
+    if (!body) return out;
     let lineNo = 0;
-    for (const line of text.split('\n')) {
+    for (const line of Buffer.from(body).toString('utf8').split('\n')) {
       lineNo++;
       if (line === '') continue;
       const hour = HOUR_FIELD.exec(line.slice(0, HEAD))?.[1];
@@ -22,20 +23,12 @@ export class DayLines {
     return out;
   }
 
-  get size(): number {
-    return this.lines.size;
-  }
-
   get(hour: string): string | undefined {
     return this.lines.get(hour);
   }
 
   set(hour: string, line: string): void {
     this.lines.set(hour, line);
-  }
-
-  delete(hour: string): void {
-    this.lines.delete(hour);
   }
 
   entries(): Array<[string, string]> {

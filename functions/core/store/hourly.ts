@@ -1,11 +1,11 @@
 import { mergeBatch, toSummary, type HourBatch, type HourlyRollup, type HourlySummary } from '../aggregate/rollup.ts';
 import { toSqlLines } from '../aggregate/sql-layout.ts';
 import type { ObjectStore } from '../ports.ts';
-import { DAY, isoHour } from '../vocabulary/time.ts';
+import { isoHour } from '../vocabulary/time.ts';
 import { casUpdateBytes, type CasHint, type CasOptions } from './cas.ts';
 import { DayLines, headNumber } from './day-lines.ts';
 import { rollupDayKey, sqlDayKey, summaryDayKey } from './layout.ts';
-import { record, StoredDataError } from './records.ts';
+import { forEachKey, record, StoredDataError } from './records.ts';
 import { readAliasTables } from './aliases.ts';
 import { withHostNames } from '../aggregate/destination-aliases.ts';
 
@@ -43,9 +43,6 @@ export function decodeLine<T>(line: string, key: string, kind: typeof ROLLUP | t
   return kind.check(value, key) as T;
 }
 
-const dayLines = (body: Uint8Array | undefined, key: string) =>
-  body ? DayLines.parse(Buffer.from(body).toString('utf8'), key) : new DayLines();
-
 export interface CommittedDay {
   /** Events of the batches the rollups did not hold yet (what this commit counted). */
   added: number;
@@ -72,7 +69,7 @@ export async function commitDay(
     store,
     key,
     (current) => {
-      const lines = dayLines(current?.body, key);
+      const lines = DayLines.of(current?.body, key);
       added = 0;
       rollups = [];
       let changed = false;
@@ -116,7 +113,7 @@ export async function syncSummaries(
     store,
     key,
     (current) => {
-      const lines = dayLines(current?.body, key);
+      const lines = DayLines.of(current?.body, key);
       let changed = false;
       for (const r of rollups) {
         const line = lines.get(r.hour);
@@ -184,7 +181,7 @@ function sqlHours(text: string, key: string): Map<string, SqlHour> {
 /** The rollups of one day, by hour (ISO). */
 export function rollupsOf(body: Uint8Array, key: string): Map<string, HourlyRollup> {
   const out = new Map<string, HourlyRollup>();
-  for (const [hour, line] of dayLines(body, key).entries()) out.set(hour, decodeLine<HourlyRollup>(line, key, ROLLUP));
+  for (const [hour, line] of DayLines.of(body, key).entries()) out.set(hour, decodeLine<HourlyRollup>(line, key, ROLLUP));
   return out;
 }
 
@@ -199,23 +196,12 @@ export async function readSummaries(
     const t = Date.parse(hour);
     return (range.from === undefined || t >= range.from) && (range.to === undefined || t < range.to);
   };
-  const read = async (key: string) => {
+  await forEachKey(keys, async (key) => {
     const o = await store.get(key);
     if (!o) return;
-    for (const [hour, line] of dayLines(o.body, key).entries()) if (inRange(hour)) out.push(decodeLine<HourlySummary>(line, key, SUMMARY));
-  };
-  const pending: Promise<void>[] = [];
-  try {
-    for await (const key of keys) {
-      pending.push(read(key));
-      if (pending.length >= 16) await Promise.all(pending.splice(0));
-    }
-    await Promise.all(pending);
-  } catch (err) {
-    // The listing (or one read) failed while reads were in flight: let them settle first.
-    await Promise.allSettled(pending);
-    throw err;
-  }
+    for (const [hour, line] of DayLines.of(o.body, key).entries())
+      if (inRange(hour)) out.push(decodeLine<HourlySummary>(line, key, SUMMARY));
+  });
   out.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : a.tenant < b.tenant ? -1 : 1));
   // One destination per receiving server: a summary's address shows as the host a detail named.
   return withHostNames(
@@ -226,6 +212,3 @@ export async function readSummaries(
     ),
   );
 }
-
-/** The UTC day (ms) of an hour. */
-export const dayOf = (ms: number): number => Math.floor(ms / DAY) * DAY;

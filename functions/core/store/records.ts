@@ -88,11 +88,27 @@ export async function readMany<T>(
   concurrency = 16,
 ): Promise<T[]> {
   const out: Array<T | null> = [];
+  await forEachKey(
+    keys,
+    (key) => {
+      const i = out.push(null) - 1;
+      return readJson(store, key, kind).then((v) => void (out[i] = v));
+    },
+    concurrency,
+  );
+  return out.filter((v): v is Awaited<T> => v !== null) as T[];
+}
+
+/** Runs `fn` for each key (listed or given), `concurrency` at a time; the first failure is thrown once all in flight settled. */
+export async function forEachKey(
+  keys: Iterable<string> | AsyncIterable<string>,
+  fn: (key: string) => Promise<void>,
+  concurrency = 16,
+): Promise<void> {
   const pending: Promise<void>[] = [];
   try {
     for await (const key of keys) {
-      const i = out.push(null) - 1;
-      pending.push(readJson(store, key, kind).then((v) => void (out[i] = v)));
+      pending.push(fn(key));
       if (pending.length >= concurrency) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
@@ -102,7 +118,6 @@ export async function readMany<T>(
     await Promise.allSettled(pending);
     throw err;
   }
-  return out.filter((v): v is Awaited<T> => v !== null) as T[];
 }
 
 /** The folders right below `prefix` that hold objects, sorted: the store's own listing when it has one. */

@@ -8,6 +8,9 @@ export const DAY = 86_400_000;
 export const hourStart = (ms: number): number => Math.floor(ms / HOUR) * HOUR;
 
 /** Start of the first UTC hour at or after `ms`. */
+/** Start of the UTC day. */
+export const dayStart = (ms: number): number => Math.floor(ms / DAY) * DAY;
+
 export const hourCeil = (ms: number): number => Math.ceil(ms / HOUR) * HOUR;
 
 /** `2026-11-20T10:00:00Z`: how hours are named in stored records. */
