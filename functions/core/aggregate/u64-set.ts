@@ -88,13 +88,17 @@ export class U64Table {
   }
 }
 
-/** A wire-form set as u32 halves (low, high); read in place unless the bytes landed unaligned in a shared pool. */
+/**
+ * A wire-form set as u32 halves (low, high), decoded into one reused buffer: unions add thousands
+ * of small sets, and a buffer of their own for each was a fifth of a long query's time. The view is
+ * only valid until the next call; both callers consume it at once.
+ */
+let scratch = Buffer.allocUnsafeSlow(1 << 16);
 function wireHalves(encoded: string): Uint32Array {
-  const bytes = Buffer.from(encoded, 'base64');
-  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-  const halves = new Uint32Array(bytes.length / 4);
-  new Uint8Array(halves.buffer).set(bytes);
-  return halves;
+  const need = Math.ceil((encoded.length * 3) / 4);
+  if (scratch.length < need) scratch = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(need)));
+  const n = scratch.write(encoded, 0, 'base64');
+  return new Uint32Array(scratch.buffer, scratch.byteOffset, n / 4);
 }
 
 /** Number of members in a wire-form set, without decoding it. */
