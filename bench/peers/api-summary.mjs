@@ -1,15 +1,21 @@
 /**
  * The query function's work, as a whole process: `/v1/summary` answered by `handleApiRequest` over
- * the data folder (the same code the Lambda runs over the bucket, with its work budget).
+ * the data folder (the same code the Lambda runs over the bucket, with its work budget), bundled
+ * by esbuild as the function's asset is (API_PEER_BUNDLE, set by bench/query.ts).
  * Usage: node api-summary.mjs <data-dir> <from ISO> <to ISO> [tenant]
  * Prints the status, and the events of the rows when it is a 200.
  */
-import { register } from 'tsx/esm/api';
-
-register();
+// Bundled by bench/query.ts with esbuild, as the function's asset is; without it (run alone), through tsx.
+const bundle = process.env.API_PEER_BUNDLE;
+let api;
+if (bundle) api = await import(bundle);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  api = { ...(await import('../../functions/query/api.ts')), ...(await import('../../functions/adapters/fs-store.ts')) };
+}
+const { handleApiRequest, createFsStore } = api;
 const [dir, from, to, tenant] = process.argv.slice(2);
-const { handleApiRequest } = await import('../../functions/query/api.ts');
-const { createFsStore } = await import('../../functions/adapters/fs-store.ts');
 const query = { from, to, by: 'tenant,code', ...(tenant ? { tenant } : {}) };
 const r = await handleApiRequest({ method: 'GET', path: '/v1/summary', query }, createFsStore({ root: dir }), Date.parse(to));
 const events = r.statusCode === 200 ? JSON.parse(r.body).rows.reduce((n, x) => n + x.events, 0) : null;
