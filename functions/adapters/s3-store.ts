@@ -10,7 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { EraseError, PreconditionFailedError } from '../core/errors.ts';
-import type { ListedObject, ObjectEraser, ObjectStore } from '../core/ports.ts';
+import type { ListedObject, ObjectEraser, ObjectStore, StoredObject } from '../core/ports.ts';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -40,26 +40,34 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
     }
     throw err;
   };
-  return {
-    async get(key) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-          return { body: await r.Body!.transformToByteArray(), etag: r.ETag! };
-        } catch (err) {
-          if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) return null;
-          // S3 answers 403 instead of 404 for a missing key unless the caller may list the bucket, and
-          // our roles may list only under their prefixes. A listing of exactly this key (allowed by
-          // the prefix condition) tells a missing object from a real permission problem, and from an
-          // object a concurrent writer created between the two requests (then the read is repeated).
-          if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 403) {
-            const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
-            if (!listed.Contents?.some((o) => o.Key === key)) return null;
-            if (attempt < 3) continue;
-          }
-          throw err;
+  /** A GET, of a byte range with `range`; null when the object does not exist. */
+  const read = async (key: string, range?: string): Promise<StoredObject | null> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }));
+        return { body: await r.Body!.transformToByteArray(), etag: r.ETag! };
+      } catch (err) {
+        if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) return null;
+        // A range of an empty object: it exists, with nothing in it.
+        if (range && err instanceof S3ServiceException && err.$metadata.httpStatusCode === 416) return { body: new Uint8Array(), etag: '' };
+        // S3 answers 403 instead of 404 for a missing key unless the caller may list the bucket, and
+        // our roles may list only under their prefixes. A listing of exactly this key (allowed by
+        // the prefix condition) tells a missing object from a real permission problem, and from an
+        // object a concurrent writer created between the two requests (then the read is repeated).
+        if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 403) {
+          const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+          if (!listed.Contents?.some((o) => o.Key === key)) return null;
+          if (attempt < 3) continue;
         }
+        throw err;
       }
+    }
+  };
+  return {
+    get: (key) => read(key),
+
+    async getHead(key, bytes) {
+      return (await read(key, `bytes=0-${bytes - 1}`))?.body ?? null;
     },
 
     async putIfAbsent(key, body) {

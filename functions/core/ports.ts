@@ -40,6 +40,12 @@ export interface ObjectStore {
    * of every object. Optional: `listFolders()` falls back to `list`.
    */
   folders?(prefix: string): AsyncIterable<string>;
+  /**
+   * The first `bytes` bytes of the object (all of it when it is smaller), null when there is none:
+   * S3's ranged GET. A query over whole days reads only the day line at the start of each summary
+   * object (a twentieth of it). Optional: readers fall back to `get`.
+   */
+  getHead?(key: string, bytes: number): Promise<Uint8Array | null>;
 }
 
 /**

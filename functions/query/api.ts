@@ -8,6 +8,7 @@ import type { ObjectStore } from '../core/ports.ts';
 import { toCsv } from '../core/query/csv-out.ts';
 import {
   checkRange,
+  grainFor,
   groupSummaries,
   parseFields,
   parseSort,
@@ -171,9 +172,16 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   const where = parseWhere(q.where ? q.where.split(';') : []);
   const t = tenants(q);
   const length = to - from;
-  const all = await summariesInRange(store, { from: from - length, to, ...(t ? { tenants: t } : {}) });
   const sort = parseSort(q.sort);
   const options: QueryOptions = { by, where, ...(t ? { tenants: t } : {}), ...(sort ? { sort } : {}) };
+  // Both periods in one read; no day's summary spans the boundary between them (`splitAt`).
+  const all = await summariesInRange(store, {
+    from: from - length,
+    to,
+    splitAt: [from],
+    grain: grainFor(options),
+    ...(t ? { tenants: t } : {}),
+  });
   const current = groupSummaries(
     all.filter((s) => Date.parse(s.hour) >= from),
     options,
@@ -218,10 +226,9 @@ async function timeseries(q: ApiRequest['query'], store: ObjectStore, now: numbe
   if (step !== 'hour' && step !== 'day') throw new UsageError('BAD_STEP', `step must be hour or day, not "${step}"`);
   const t = tenants(q);
   const by = [step, ...(q.by ? parseFields(q.by) : ['outcome' as const])].filter((v, i, a) => a.indexOf(v) === i) as QueryOptions['by'];
-  const summaries = await summariesInRange(store, { from, to, ...(t ? { tenants: t } : {}) });
-  const rows = groupSummaries(summaries, { by, where: parseWhere(q.where ? q.where.split(';') : []), ...(t ? { tenants: t } : {}) }).sort(
-    (a, b) => String(a[step]).localeCompare(String(b[step])) || b.events - a.events,
-  );
+  const options: QueryOptions = { by, where: parseWhere(q.where ? q.where.split(';') : []), ...(t ? { tenants: t } : {}) };
+  const summaries = await summariesInRange(store, { from, to, grain: grainFor(options), ...(t ? { tenants: t } : {}) });
+  const rows = groupSummaries(summaries, options).sort((a, b) => String(a[step]).localeCompare(String(b[step])) || b.events - a.events);
   return ok(f === 'csv' ? rows : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), step, rows }, f, [
     ...by,
     'events',

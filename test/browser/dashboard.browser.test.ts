@@ -38,11 +38,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** What the store says for a view: messages affected, problem events, and the hours that have any. */
+/** What the store says for a view: messages affected, problem events, and the hours (past 7 days: UTC days) that have any. */
 async function expected(tenant: string, from: string, to: string) {
   const store = createFsStore({ root: join(dir, 'data') });
   const range = { tenants: [tenant], from: Date.parse(from), to: Date.parse(to) };
-  const rows = await queryStore(store, { by: ['hour'], where: { outcome: PROBLEMS }, ...range });
+  const bar = range.to - range.from > 7 * 86_400_000 ? 'day' : 'hour';
+  const rows = await queryStore(store, { by: [bar], where: { outcome: PROBLEMS }, ...range });
   // Messages affected: each message once, whichever problems it had (tally's union is property-tested in test/unit).
   const affected = tally(await summariesInRange(store, range), range.from, range.to, '').affected;
   return { problems: affected, events: rows.reduce((n, r) => n + r.events, 0), bars: rows.filter((r) => r.events > 0).length };

@@ -27,6 +27,8 @@ export function ingestBytes(
 interface Snapshot {
   rollups: Record<string, unknown>;
   summaries: Record<string, unknown>;
+  /** The summary objects' day lines (the day's hours merged), by object key. */
+  days: Record<string, unknown>;
   sql: Record<string, string[]>;
 }
 
@@ -35,7 +37,7 @@ interface Snapshot {
  * and versions are left out (an ingestion of the union of two files has other sources than the two).
  */
 export async function snapshot(store: ObjectStore, provenance = true): Promise<Snapshot> {
-  const out: Snapshot = { rollups: {}, summaries: {}, sql: {} };
+  const out: Snapshot = { rollups: {}, summaries: {}, days: {}, sql: {} };
   for (const [prefix, target] of [
     ['results/rollups/', out.rollups],
     ['results/summaries/', out.summaries],
@@ -52,7 +54,8 @@ export async function snapshot(store: ObjectStore, provenance = true): Promise<S
           delete body.version;
           delete body.rollupVersion;
         }
-        target[`${o.key} ${body.hour}`] = body;
+        if (body.hour === undefined) out.days[o.key] = body;
+        else target[`${o.key} ${body.hour}`] = body;
       }
     }
   }

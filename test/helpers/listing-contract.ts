@@ -39,3 +39,23 @@ export async function checkListingContract(store: ObjectStore): Promise<void> {
   );
   expect(await listFolders(store, 'results/nothing/')).toEqual([]);
 }
+
+/**
+ * `getHead` (S3's ranged GET), the same on every store: the object's first bytes, all of it when
+ * it is shorter, an empty object as empty, a missing one as null.
+ */
+export async function checkHeadContract(store: ObjectStore): Promise<void> {
+  expect(store.getHead).toBeTypeOf('function');
+  const text = `${'{"day":"2026-11-20"}'.padEnd(100, ' ')}\n${'x'.repeat(5_000)}`;
+  await store.putIfAbsent('results/head/a.jsonl', Buffer.from(text));
+  await store.putIfAbsent('results/head/empty.jsonl', new Uint8Array());
+  const head = async (key: string, n: number) => {
+    const b = await store.getHead!(key, n);
+    return b === null ? null : Buffer.from(b).toString('utf8');
+  };
+  expect(await head('results/head/a.jsonl', 101)).toBe(text.slice(0, 101));
+  expect(await head('results/head/a.jsonl', 1)).toBe('{');
+  expect(await head('results/head/a.jsonl', 1 << 20)).toBe(text);
+  expect(await head('results/head/empty.jsonl', 64)).toBe('');
+  expect(await head('results/head/missing.jsonl', 64)).toBeNull();
+}

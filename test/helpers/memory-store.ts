@@ -19,6 +19,11 @@ export function createMemoryStore(
       const o = objects.get(key);
       return o ? { body: o.body, etag: o.etag } : null;
     },
+    async getHead(key, bytes) {
+      await pause();
+      const o = objects.get(key);
+      return o ? o.body.subarray(0, bytes) : null;
+    },
     async putIfAbsent(key, body) {
       await pause();
       if (!options.unconditional && objects.has(key)) throw new PreconditionFailedError(key, 'already exists');

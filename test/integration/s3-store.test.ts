@@ -7,12 +7,16 @@ import { PreconditionFailedError } from '../../functions/core/errors.ts';
 import { generated } from '../helpers/bytes.ts';
 import { ingestBytes, joinExport, snapshot, splitExport } from '../helpers/ingest.ts';
 import { freshBucket } from '../helpers/rgw.ts';
-import { checkListingContract } from '../helpers/listing-contract.ts';
+import { checkHeadContract, checkListingContract } from '../helpers/listing-contract.ts';
 
 // Against a real S3 server (Ceph RGW on loopback): its conditional writes, not a fake's.
 describe('createS3Store on Ceph RGW', () => {
   it('lists after a key (StartAfter) and names the folders that hold objects (common prefixes)', async () => {
     await checkListingContract((await freshBucket()).store);
+  });
+
+  it("reads an object's first bytes with a ranged GET (what a query of whole days reads)", async () => {
+    await checkHeadContract((await freshBucket()).store);
   });
 
   it('creates exclusively, compare-and-swaps by ETag, reads, and lists with pagination', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { HourlyRollup } from '../../functions/core/aggregate/rollup.ts';
-import { summariesInRange } from '../../functions/core/query/query.ts';
+import type { HourlyRollup, HourlySummary, SummaryGroup } from '../../functions/core/aggregate/rollup.ts';
+import { groupSummaries, summariesInRange, type QueryField } from '../../functions/core/query/query.ts';
+import { mergeDay } from '../../functions/core/aggregate/day-summary.ts';
 import { rollupsOf, syncSummaries } from '../../functions/core/store/hourly.ts';
 import { rollupDayKey, sqlDayKey, summaryDayKey } from '../../functions/core/store/layout.ts';
 import { generated } from '../helpers/bytes.ts';
@@ -15,11 +16,13 @@ import { createMemoryStore } from '../helpers/memory-store.ts';
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 10, 20, 20);
 const cas = { clock: fastClock, budgetMs: 10_000 };
-const lines = (body: Uint8Array | undefined) =>
+const allLines = (body: Uint8Array | undefined) =>
   Buffer.from(body ?? new Uint8Array())
     .toString('utf8')
     .split('\n')
     .filter(Boolean);
+/** The hour lines (a summary object also starts with its day line). */
+const lines = (body: Uint8Array | undefined) => allLines(body).filter((l) => JSON.parse(l).day === undefined);
 
 describe('day objects', () => {
   it('an upload over 10 hours across midnight writes two days of each kind, one line per hour in hour order', async () => {
@@ -35,6 +38,42 @@ describe('day objects', () => {
     expect(hours).toEqual([...hours].sort());
     expect(hours.length).toBe(r.hours);
     expect(hours[0]).toBe('2026-11-20T20:00:00Z');
+  });
+
+  it("a summary object starts with its day line, the day's hours merged, which ranges of whole days read instead of 24 lines", async () => {
+    const store = createMemoryStore();
+    // 30 hours from 20:00: the second day is covered whole, the first only from 20:00.
+    await ingestBytes(store, 'a.csv', generated({ family: 'trace-detail', rows: 3_000, seed: 6, perHour: 40, start: START, hours: 30 }));
+    await ingestBytes(
+      store,
+      'b.csv',
+      generated({ family: 'trace-detail', rows: 900, seed: 7, perHour: 40, start: START + 20 * HOUR, hours: 8 }),
+    );
+    const day2 = START + 4 * HOUR;
+    const body = store.objects.get(summaryDayKey('default', day2))!.body;
+    const first = JSON.parse(allLines(body)[0]!);
+    const hours = lines(body).map((l) => JSON.parse(l) as HourlySummary);
+    expect(first).toEqual(mergeDay('default', '2026-11-21', hours));
+    expect(first.hours).toBe(24);
+    // The merged day has fewer groups than its hours together, and its sets are unions: smaller than the sum.
+    expect(first.groups.length).toBeLessThan(hours.reduce((n, h) => n + h.groups.length, 0));
+    const deferredIn = (groups: SummaryGroup[]) => groups.filter((g) => g.outcome === 'deferred').reduce((n, g) => n + g.messages, 0);
+    expect(deferredIn(first.groups)).toBeLessThan(hours.reduce((n, h) => n + deferredIn(h.groups), 0));
+
+    const range = { from: START, to: day2 + 24 * HOUR, tenants: ['default'] };
+    const byDay = await summariesInRange(store, { ...range, grain: 'day' });
+    // The cut day as its hours, the whole one as one summary spanning it.
+    expect(byDay.map((s) => [s.hour, s.span ?? 'hour'])).toEqual([
+      ...['20', '21', '22', '23'].map((h) => [`2026-11-20T${h}:00:00Z`, 'hour']),
+      ['2026-11-21T00:00:00Z', 'day'],
+    ]);
+    const byHour = await summariesInRange(store, range);
+    expect(byHour).toHaveLength(28);
+    for (const by of [['code'], ['outcome', 'destination'], ['day', 'outcome']] as QueryField[][])
+      expect(groupSummaries(byDay, { by })).toEqual(groupSummaries(byHour, { by }));
+    // Two periods read at once: no day summary spans the time between them.
+    const split = await summariesInRange(store, { ...range, grain: 'day', splitAt: [day2 + 12 * HOUR] });
+    expect(split.every((s) => s.span === undefined)).toBe(true);
   });
 
   it('a range inside a day reads that day and returns only its hours', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
 import { PreconditionFailedError } from '../../functions/core/errors.ts';
-import { checkListingContract } from '../helpers/listing-contract.ts';
+import { checkHeadContract, checkListingContract } from '../helpers/listing-contract.ts';
 
 const fresh = () => createFsStore({ root: mkdtempSync(join(tmpdir(), 'mailflow-store-')) });
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
@@ -12,6 +12,10 @@ const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 describe('createFsStore', () => {
   it('lists after a key and names the folders that hold objects, as S3 does', async () => {
     await checkListingContract(fresh());
+  });
+
+  it("reads an object's first bytes, as S3's ranged GET does", async () => {
+    await checkHeadContract(fresh());
   });
 
   it('creates exclusively: of 20 concurrent putIfAbsent calls exactly one wins', async () => {

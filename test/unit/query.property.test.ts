@@ -19,7 +19,9 @@ import type { DeliveryEvent } from '../../functions/core/classify/types.ts';
  */
 
 const HOUR = 3_600_000;
-const START = Date.UTC(2026, 10, 20);
+// From 20:00: the fixture's hours cross midnight, so a range can cover one day whole and cut another.
+const START = Date.UTC(2026, 10, 19, 20);
+const DAY = 24 * HOUR;
 const TENANTS = ['alpha', 'beta'] as const;
 
 interface Counted extends DeliveryEvent {
@@ -204,9 +206,14 @@ describe('query core equals a brute-force recount (property)', () => {
     const lo = Math.floor(Math.min(...hours) / HOUR) * HOUR - 2 * HOUR;
     const spanHours = Math.ceil((Math.max(...hours) - lo) / HOUR) + 2;
     // Mostly whole hours, so the range edges land exactly on summary hours; sometimes not.
-    const edge = fc
-      .tuple(fc.integer({ min: 0, max: spanHours }), fc.constantFrom(0, 0, 0, 1, 17 * 60_000, HOUR - 1))
-      .map(([h, off]) => lo + h * HOUR + off);
+    // And midnights: a range of whole days reads each day as one merged summary (its day line).
+    const midnights = [0, 1, 2].map((d) => Math.floor(lo / DAY) * DAY + d * DAY);
+    const edge = fc.oneof(
+      fc
+        .tuple(fc.integer({ min: 0, max: spanHours }), fc.constantFrom(0, 0, 0, 1, 17 * 60_000, HOUR - 1))
+        .map(([h, off]) => lo + h * HOUR + off),
+      fc.constantFrom(...midnights),
+    );
     await fc.assert(
       fc.asyncProperty(
         edge,

@@ -319,3 +319,44 @@ describe('the dashboard over many tenants reads each summary once', () => {
     expect(summaryReads.filter((n) => n === 2)).toHaveLength(1);
   });
 });
+
+describe('views past 7 days read whole days as one summary each (issue 13, 5)', () => {
+  it('and show exactly what the same views over every hour show, for every range and tenant choice', async () => {
+    const store = createMemoryStore();
+    const start = Date.UTC(2026, 8, 1, 7);
+    for (const [tenant, seed] of [
+      ['a', 11],
+      ['b', 12],
+    ] as const)
+      await ingestBytes(
+        store,
+        `${tenant}.csv`,
+        generated({ family: 'trace-detail', rows: 14_000, seed, start, perHour: 5, hours: 45 * 24 }),
+        {
+          tenant,
+        },
+      );
+    const days = 86_400_000;
+    for (const tenant of [null, 'a']) {
+      const input = await loadReportInput(store, { tenant, tenants: ['a', 'b'], range: '30d', now });
+      const spans = input.summaries.filter((s) => s.span === 'day').length;
+      // Most days before the last 7 (less those a period edge cuts) come as one summary.
+      expect(spans).toBeGreaterThan(tenant === null ? 30 : 15);
+      const everyHour = await readSummaries(
+        store,
+        summaryKeysInRange(store, { from: input.to - 60 * days, to: input.to, tenants: ['a', 'b'] }),
+        {
+          from: input.to - 60 * days,
+          to: input.to,
+        },
+      );
+      const hourly = { ...input, summaries: everyHour.filter((s) => tenant === null || s.tenant === tenant) };
+      for (const length of [days, 7 * days, 30 * days]) {
+        const strip = (m: ReturnType<typeof buildReportModel>) => ({ ...m, previous: null });
+        const mixed = buildReportModel({ ...input, from: input.to - length, lang: 'en' });
+        expect(strip(mixed)).toEqual(strip(buildReportModel({ ...hourly, from: input.to - length, lang: 'en' })));
+        expect(mixed.headline[0]!.now).toBeGreaterThan(0);
+      }
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodedSize, U64Table } from '../../functions/core/aggregate/u64-set.ts';
+import { encodedSize, U64Table, U64Union } from '../../functions/core/aggregate/u64-set.ts';
 
 /**
  * The message sets behind exact counts: a union of wire-form sets must be the union of their
@@ -13,6 +13,8 @@ const setOf = (pairs: Array<[number, number]>) => {
   for (const [hi, lo] of pairs) t.add(hi, lo);
   return t;
 };
+/** Members that share their high half: the order inside one high value counts too. */
+const narrow = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 50 }));
 const members = (pairs: Array<[number, number]>) => new Set(pairs.map(([hi, lo]) => `${hi}:${lo}`));
 
 /** A large set from a seed (xorshift), so a failing case shrinks to a seed and a size, not 10,000 tuples. */
@@ -53,6 +55,34 @@ describe('U64Table wire form', () => {
         expect(encodedSize(encoded)).toBe(back.size);
         expect(back.encode()).toBe(encoded);
       }),
+      { numRuns: 25, endOnFailure: true },
+    );
+  });
+
+  it('U64Union (decode all, sort, drop repeats) agrees with the table: size, wire form, and unions of unions by merging', () => {
+    // Sets past 4,096 members together take the radix sort; smaller ones the typed-array sort.
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(fc.oneof(fc.array(pair, { maxLength: 40 }), fc.array(narrow, { maxLength: 40 }), large), { minLength: 1, maxLength: 4 }),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
+        (groups) => {
+          const unions = groups.map((sets) => {
+            const u = new U64Union();
+            for (const s of sets) u.add(setOf(s).encode());
+            const table = new U64Table();
+            for (const s of sets) table.addEncoded(setOf(s).encode());
+            expect(u.size).toBe(members(sets.flat()).size);
+            expect(u.encode()).toBe(table.encode());
+            return u;
+          });
+          expect(U64Union.sizeOf(unions)).toBe(members(groups.flat(2)).size);
+        },
+      ),
       { numRuns: 25, endOnFailure: true },
     );
   });

@@ -74,6 +74,11 @@ export interface HourlySummary {
   sources: number;
   totals: Record<CountedOutcome, number>;
   groups: SummaryGroup[];
+  /**
+   * Read side only: `day` when this is a whole day's summary merged (aggregate/day-summary.ts),
+   * which readers get for ranges that cover whole days and do not group by hour.
+   */
+  span?: 'day';
 }
 
 /**

@@ -106,3 +106,133 @@ export function encodedSize(encoded: string): number {
   const pad = encoded.endsWith('==') ? 2 : encoded.endsWith('=') ? 1 : 0;
   return ((encoded.length * 3) / 4 - pad) / 8;
 }
+
+/**
+ * A union of wire-form sets, worked out once at the end: every member decoded into one array,
+ * sorted, and counted or encoded without its repeats. For the unions a long query makes (millions
+ * of members in thousands of small sets) that is about 1.5× faster than adding each member to a
+ * U64Table, which keeps growing and misses the cache on every insert.
+ */
+export class U64Union {
+  private parts: string[] = [];
+  private bytes = 0;
+  /** The distinct members, sorted, as u32 halves (low, high) — a little-endian u64 array's layout. */
+  private result: Uint32Array | null = null;
+
+  add(encoded: string): void {
+    this.parts.push(encoded);
+    this.bytes += Buffer.byteLength(encoded, 'base64');
+    this.result = null;
+  }
+
+  /** Distinct members of all the sets added. */
+  get size(): number {
+    if (this.parts.length === 1) return encodedSize(this.parts[0]!);
+    return this.members().length / 2;
+  }
+
+  /** The union in wire form (sorted, as U64Table.encode writes it). */
+  encode(): string {
+    if (this.parts.length === 1) return this.parts[0]!;
+    const m = this.members();
+    return Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('base64');
+  }
+
+  /** Distinct members of several unions together (each one's members are sorted already: a merge, not a sort). */
+  static sizeOf(unions: readonly U64Union[]): number {
+    let runs = unions.map((u) => u.members()).filter((m) => m.length > 0);
+    while (runs.length > 1) {
+      const next: Uint32Array[] = [];
+      for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? mergeDistinct(runs[i]!, runs[i + 1]!) : runs[i]!);
+      runs = next;
+    }
+    return (runs[0]?.length ?? 0) / 2;
+  }
+
+  private members(): Uint32Array {
+    if (this.result) return this.result;
+    const buf = Buffer.allocUnsafeSlow(this.bytes);
+    let off = 0;
+    for (const p of this.parts) off += buf.write(p, off, 'base64');
+    const halves = sortPairs(new Uint32Array(buf.buffer, buf.byteOffset, off / 4));
+    let n = 0;
+    for (let i = 0; i < halves.length; i += 2) {
+      if (n > 0 && halves[i] === halves[n - 2] && halves[i + 1] === halves[n - 1]) continue;
+      halves[n++] = halves[i]!;
+      halves[n++] = halves[i + 1]!;
+    }
+    this.result = halves.subarray(0, n);
+    return this.result;
+  }
+}
+
+/**
+ * u64 members as (low, high) halves, sorted by value. Large arrays by an LSD radix sort (four
+ * passes of 16 bits: about twice as fast as the typed-array sort on a few hundred thousand),
+ * small ones by that sort.
+ */
+function sortPairs(halves: Uint32Array): Uint32Array {
+  const n = halves.length / 2;
+  if (n < 4096) {
+    const sorted = new BigUint64Array(halves.buffer, halves.byteOffset, n).sort();
+    return new Uint32Array(sorted.buffer, sorted.byteOffset, n * 2);
+  }
+  let src = halves;
+  let dst: Uint32Array = new Uint32Array(halves.length);
+  const count = new Uint32Array(65536);
+  for (const [word, shift] of [
+    [0, 0],
+    [0, 16],
+    [1, 0],
+    [1, 16],
+  ] as const) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(src[2 * i + word]! >>> shift) & 0xffff]!++;
+    let sum = 0;
+    for (let b = 0; b < 65536; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = count[(src[2 * i + word]! >>> shift) & 0xffff]!++;
+      dst[2 * k] = src[2 * i]!;
+      dst[2 * k + 1] = src[2 * i + 1]!;
+    }
+    [src, dst] = [dst, src];
+  }
+  return src; // four passes: the sorted halves are back in the input's array
+}
+
+/** Two sorted, distinct runs of (low, high) halves merged into one, without repeats. */
+function mergeDistinct(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const ah = a[i + 1]!;
+    const bh = b[j + 1]!;
+    const al = a[i]!;
+    const bl = b[j]!;
+    if (ah < bh || (ah === bh && al < bl)) {
+      out[n++] = al;
+      out[n++] = ah;
+      i += 2;
+    } else if (ah > bh || al > bl) {
+      out[n++] = bl;
+      out[n++] = bh;
+      j += 2;
+    } else {
+      out[n++] = al;
+      out[n++] = ah;
+      i += 2;
+      j += 2;
+    }
+  }
+  out.set(a.subarray(i), n);
+  n += a.length - i;
+  out.set(b.subarray(j), n);
+  n += b.length - j;
+  return out.subarray(0, n);
+}

@@ -1,5 +1,5 @@
 import { parseSummaryDayKey, summaryListStart, summaryPrefix } from '../store/layout.ts';
-import { readSummaries } from '../store/hourly.ts';
+import { readSummaries, type Grain } from '../store/hourly.ts';
 import { listFolders } from '../store/records.ts';
 import { DAY } from '../vocabulary/time.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
@@ -7,7 +7,7 @@ import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 import { CATEGORIES, OWNERS } from '../classify/types.ts';
 import { OUTCOMES } from '../vocabulary/outcomes.ts';
-import { U64Table } from '../aggregate/u64-set.ts';
+import { U64Union } from '../aggregate/u64-set.ts';
 
 /** The fields a query can group and filter by (names as in `--by`; the API and the CLI take the same). */
 export const QUERY_FIELDS = [
@@ -162,9 +162,20 @@ export async function* summaryKeysInRange(
   }
 }
 
-/** The hourly summaries of the range (its hours only, though objects hold whole days). */
-export function summariesInRange(store: ObjectStore, options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>): Promise<HourlySummary[]> {
+/**
+ * The summaries of the range (its hours only, though objects hold whole days): one per hour, or
+ * with `grain: 'day'` one per day the range covers whole (see grainFor).
+ */
+export function summariesInRange(
+  store: ObjectStore,
+  options: Pick<QueryOptions, 'from' | 'to' | 'tenants'> & { grain?: Grain; splitAt?: readonly number[] },
+): Promise<HourlySummary[]> {
   return readSummaries(store, summaryKeysInRange(store, options), options);
+}
+
+/** What a grouping can read: whole days as one summary each (24 times fewer), unless it groups or filters by hour. */
+export function grainFor(options: Pick<QueryOptions, 'by' | 'where'>): Grain {
+  return options.by.includes('hour') || options.where?.hour !== undefined ? 'hour' : 'day';
 }
 
 /** Field values never hold control characters (storable text), so these cannot collide with one. */
@@ -193,7 +204,7 @@ function valueOf(field: QueryField, s: HourlySummary, g: SummaryGroup): string |
 export function groupSummaries(summaries: readonly HourlySummary[], options: QueryOptions): QueryRow[] {
   const where = Object.entries(options.where ?? {}) as Array<[QueryField, string[]]>;
   const rows = new Map<string, QueryRow>();
-  const unions = new Map<string, Map<string, U64Table>>();
+  const unions = new Map<string, Map<string, U64Union>>();
   const sortKeys = new Map<QueryRow, string>();
   const withAddresses = options.by.includes('destination');
   for (const s of summaries) {
@@ -218,8 +229,8 @@ export function groupSummaries(summaries: readonly HourlySummary[], options: Que
         let byOutcome = unions.get(key);
         if (!byOutcome) unions.set(key, (byOutcome = new Map()));
         let set = byOutcome.get(g.outcome);
-        if (!set) byOutcome.set(g.outcome, (set = new U64Table(g.messages)));
-        set.addEncoded(g.pairs);
+        if (!set) byOutcome.set(g.outcome, (set = new U64Union()));
+        set.add(g.pairs);
       }
     }
   }
@@ -253,7 +264,7 @@ const union = (a: string[] | undefined, b: string[]): string[] => (a ? [...new S
 
 /** One call for the CLI: read what the range needs, then group. */
 export async function queryStore(store: ObjectStore, options: QueryOptions): Promise<QueryRow[]> {
-  const summaries = await summariesInRange(store, options);
+  const summaries = await summariesInRange(store, { ...options, grain: grainFor(options) });
   return groupSummaries(summaries, options);
 }
 

@@ -6,7 +6,7 @@ import type { Category } from '../classify/types.ts';
 import { groupLabel } from './open-incidents.ts';
 import { sanitizeField } from './sanitize.ts';
 import { NO_CODE, SUMMARY_ADVICE } from './tally.ts';
-import { sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
+import { buckets, sparkStep, type ChartBar, type Headline, type Ranked, type ReportModel } from './report-model.ts';
 import type { Lang } from '../vocabulary/language.ts';
 import type { Receipt } from '../store/receipts.ts';
 
@@ -410,11 +410,12 @@ function card(h: Headline, lang: Lang, previous: ReportModel['previous']): strin
 function chart(m: ReportModel): string {
   const W = 1000;
   const H = 200;
-  const slot = W / Math.max(1, m.hours);
+  const grid = buckets(m.from, m.to);
+  const slot = W / Math.max(1, grid.count);
   const width = Math.max(slot * 0.8, 0.5);
   const fmt = number(m.lang);
   const bar = (b: ChartBar) => {
-    const x = ((b.hour - m.from) / HOUR) * slot + (slot - width) / 2;
+    const x = ((b.hour - grid.origin) / grid.step) * slot + (slot - width) / 2;
     let y = H;
     const rects = b.segments.map((s) => {
       const h = (s.events / m.maxBar) * H;
@@ -431,7 +432,7 @@ function chart(m: ReportModel): string {
     )
     .join('');
   return `<svg class="chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${esc(WORDS[m.lang].chart)}">${m.bars.map(bar).join('')}</svg>
-<div class="axis"><span>${esc(time(m.from))}</span><span>max ${fmt(m.maxBar)}/${WORDS[m.lang].hoursShort}</span><span>${esc(time(m.to))}</span></div>
+<div class="axis"><span>${esc(time(m.from))}</span><span>max ${fmt(m.maxBar)}/${grid.step === HOUR ? WORDS[m.lang].hoursShort : WORDS[m.lang].daysShort}</span><span>${esc(time(m.to))}</span></div>
 <ul class="legend">${legend}</ul>`;
 }
 

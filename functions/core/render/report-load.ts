@@ -47,10 +47,25 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
   return latest === null ? null : hourCeil(latest);
 }
 
-/** The latest hour with an event that is not an expiry, or null when there is none. */
+/** How far back views read hour by hour: the charts of the 24 h and 7 d views have a bar per hour. */
+const HOURLY = 7 * DAY;
+
+/**
+ * The summaries of [from, end) with whole days as one summary each, except days that one of the
+ * views' periods (ending at `to`) begins or ends in: every view's tallies stay exact, and a 30-day
+ * view reads 53 day lines per tenant instead of 1,272 hours.
+ */
+function wholeDays(store: ObjectStore, tenants: readonly string[], from: number, end: number, to: number): Promise<HourlySummary[]> | [] {
+  if (from >= end) return [];
+  const edges = Object.values(RANGES).flatMap((length) => [to - length, to - 2 * length]);
+  return summariesInRange(store, { from, to: end, tenants: [...tenants], grain: 'day', splitAt: edges });
+}
+
+/** The latest hour with an event that is not an expiry, or null when there is none among the hours (day summaries do not tell the hour). */
 function lastActiveHour(summaries: readonly HourlySummary[]): number | null {
   let last: number | null = null;
   for (const s of summaries) {
+    if (s.span === 'day') continue;
     const hour = Date.parse(s.hour);
     if ((last === null || hour > last) && s.groups.some((g) => g.outcome !== 'expired' && g.events > 0)) last = hour;
   }
@@ -74,18 +89,24 @@ export async function loadReportInput(
   const ends = Object.values(tenantsUntil).filter((t): t is number => t !== null);
   const until = options.tenant ? await dataUntil(store, scope) : ends.length ? ends.reduce((m, e) => Math.max(m, e)) : null;
   const length = RANGES[options.range];
-  const read = (from: number, end: number) => summariesInRange(store, { from, to: end, tenants: [...scope] });
+  const hours = (from: number, end: number) => (from < end ? summariesInRange(store, { from, to: end, tenants: [...scope] }) : []);
   let to = options.to ?? until ?? hourCeil(options.now);
-  let summaries = await read(to - 2 * length, to);
+  // The last 7 days hour by hour (the 24 h and 7 d charts are hourly), what lies before as whole
+  // days where it can (one summary a day; see wholeDays).
+  const span = Math.min(HOURLY, 2 * length);
+  let recent = await hours(to - span, to);
   // The default window ends with the last hour of delivery activity, not with the expiry tail (the
   // final forms of deferrals, a day later): else "the last 24 hours" would show mostly expiries.
-  const active = options.to === undefined ? lastActiveHour(summaries) : null;
-  if (active !== null && active + HOUR < to) {
-    const read0 = to - 2 * length;
-    to = active + HOUR;
-    // Only the hours before the first read are new; the rest is in hand already.
-    summaries = [...(await read(to - 2 * length, read0)), ...summaries.filter((s) => Date.parse(s.hour) < to)];
+  if (options.to === undefined) {
+    const active = lastActiveHour(recent) ?? (span < 2 * length ? lastActiveHour(await hours(to - 2 * length, to - span)) : null);
+    if (active !== null && active + HOUR < to) {
+      const read0 = to - span;
+      to = active + HOUR;
+      // Only the hours before the first read are new; the rest is in hand already.
+      recent = [...(await hours(to - span, read0)), ...recent.filter((s) => Date.parse(s.hour) < to)];
+    }
   }
+  const summaries = [...(await wholeDays(store, scope, to - 2 * length, to - span, to)), ...recent];
   const from = to - length;
   const incidents: Incident[] = [];
   // One at a time, not push(...list): a spread of a few hundred thousand incidents overflows the stack.
@@ -95,7 +116,7 @@ export async function loadReportInput(
   const ownWindows: HourlySummary[] = [];
   for (const [tenant, end] of Object.entries(tenantsUntil))
     if (end !== null && end < to)
-      for (const s of await summariesInRange(store, { from: end - length, to: end, tenants: [tenant] })) ownWindows.push(s);
+      for (const s of await summariesInRange(store, { from: end - length, to: end, tenants: [tenant], grain: 'day' })) ownWindows.push(s);
   return {
     tenant: options.tenant,
     from,

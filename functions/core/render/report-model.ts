@@ -1,6 +1,6 @@
 import { eventsOf, messagesOf, NO_CODE, tally, type Tally } from './tally.ts';
 import { FINAL_OUTCOMES, isProblem, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
-import { DAY, HOUR } from '../vocabulary/time.ts';
+import { DAY, dayStart, HOUR } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import { explainStatus } from '../classify/classify.ts';
 import { OWNER_TEXT } from '../classify/owners.ts';
@@ -68,7 +68,7 @@ export interface Headline {
 }
 
 export interface ChartBar {
-  /** Start of the hour (ms). */
+  /** Start of the bar's hour, or of its UTC day when the view's bars are days (`barStep`). */
   hour: number;
   total: number;
   segments: Array<{ category: Category; events: number }>;
@@ -106,7 +106,7 @@ export interface ReportModel {
   previous: { covered: number; of: number; unit: 'hour' | 'day' };
   /** All tenants together: one row per tenant, most problems first; empty for one tenant. */
   tenants: TenantRow[];
-  /** Categories in chart order (those present), and one bar per hour with problems. */
+  /** Categories in chart order (those present), and one bar per hour (per UTC day past 7 days) with problems. */
   categories: Category[];
   hours: number;
   bars: ChartBar[];
@@ -122,6 +122,17 @@ export interface ReportModel {
 
 export function sparkStep(from: number, to: number): number {
   return to - from > 7 * DAY ? DAY : HOUR;
+}
+
+/**
+ * The buckets of a view's chart and sparklines: its hours, or past 7 days its UTC days (the first
+ * and last ones partly in the range), so that a whole day's merged summary falls in one bucket.
+ */
+export function buckets(from: number, to: number): { step: number; origin: number; count: number } {
+  const step = sparkStep(from, to);
+  if (step === HOUR) return { step, origin: from, count: Math.ceil((to - from) / HOUR) };
+  const origin = dayStart(from);
+  return { step, origin, count: (dayStart(to - 1) - origin) / DAY + 1 };
 }
 
 function tenantRows(
@@ -209,23 +220,23 @@ export function buildReportModel(input: ReportInput): ReportModel {
 
   // The chart, and the per-bucket series behind each destination's and connector's sparkline.
   const byHour = new Map<number, Map<Category, number>>();
-  const step = sparkStep(from, to);
-  const buckets = Math.ceil(length / step);
+  const grid = buckets(from, to);
   const series = { destination: new Map<string, number[]>(), connector: new Map<string, number[]>() };
   for (const s of input.summaries) {
     const hour = Date.parse(s.hour);
     if (hour < from || hour >= to) continue;
-    const bucket = Math.floor((hour - from) / step);
+    const bucket = Math.floor((hour - grid.origin) / grid.step);
+    const bar = grid.origin + bucket * grid.step;
     for (const g of s.groups) {
       if (!isProblem(g.outcome)) continue;
       const category = (g.category as Category | null) ?? 'unknown';
-      const cats = byHour.get(hour) ?? new Map<Category, number>();
+      const cats = byHour.get(bar) ?? new Map<Category, number>();
       cats.set(category, (cats.get(category) ?? 0) + g.events);
-      byHour.set(hour, cats);
+      byHour.set(bar, cats);
       for (const field of ['destination', 'connector'] as const) {
         const name = g[field];
         if (!name) continue;
-        const line = series[field].get(name) ?? new Array<number>(buckets).fill(0);
+        const line = series[field].get(name) ?? new Array<number>(grid.count).fill(0);
         line[bucket]! += g.events;
         series[field].set(name, line);
       }
@@ -247,7 +258,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
       name,
       events,
       previous: prev.get(name) ?? 0,
-      spark: lines.get(name) ?? new Array<number>(buckets).fill(0),
+      spark: lines.get(name) ?? new Array<number>(grid.count).fill(0),
     }));
 
   const codes: CodeRow[] = topEntries(now.codes, 10).map(([code, events]) => {

@@ -1,7 +1,7 @@
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import type { Category } from '../classify/types.ts';
 import { isProblem } from '../vocabulary/outcomes.ts';
-import { U64Table } from '../aggregate/u64-set.ts';
+import { U64Union } from '../aggregate/u64-set.ts';
 import type { Lang } from '../vocabulary/language.ts';
 
 /**
@@ -56,8 +56,7 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
     messages: new Map(),
     affected: 0,
   };
-  const sets = new Map<string, U64Table>();
-  const affected = new U64Table();
+  const sets = new Map<string, U64Union>();
   let affectedWithoutSets = 0;
   for (const s of summaries) {
     const hour = Date.parse(s.hour);
@@ -70,9 +69,8 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
         if (isProblem(g.outcome)) affectedWithoutSets += g.messages;
       } else {
         let set = sets.get(g.outcome);
-        if (!set) sets.set(g.outcome, (set = new U64Table()));
-        set.addEncoded(g.pairs);
-        affected.addEncoded(g.pairs);
+        if (!set) sets.set(g.outcome, (set = new U64Union()));
+        set.add(g.pairs);
       }
       if (!isProblem(g.outcome)) continue;
       const code = g.code ?? noCode;
@@ -84,7 +82,8 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
     }
   }
   for (const [outcome, set] of sets) add(t.messages, outcome, set.size);
-  t.affected = affected.size + affectedWithoutSets;
+  // Any problem: the problem outcomes' unions merged (each sorted already), so a message deferred then expired counts once.
+  t.affected = U64Union.sizeOf([...sets].filter(([o]) => isProblem(o)).map(([, s]) => s)) + affectedWithoutSets;
   return t;
 }
 

@@ -1,9 +1,10 @@
 import { mergeBatch, toSummary, type HourBatch, type HourlyRollup, type HourlySummary } from '../aggregate/rollup.ts';
 import { toSqlLines } from '../aggregate/sql-layout.ts';
 import type { ObjectStore } from '../ports.ts';
-import { isoHour } from '../vocabulary/time.ts';
+import { DAY, isoDay, isoHour } from '../vocabulary/time.ts';
 import { casUpdateBytes, type CasHint, type CasOptions } from './cas.ts';
-import { DayLines, headNumber } from './day-lines.ts';
+import { dayLineOf, DayLines, headNumber } from './day-lines.ts';
+import { asDaySpan, mergeDay, type DaySummary } from '../aggregate/day-summary.ts';
 import { rollupDayKey, sqlDayKey, summaryDayKey } from './layout.ts';
 import { forEachKey, record, StoredDataError } from './records.ts';
 import { readAliasTables } from './aliases.ts';
@@ -31,9 +32,16 @@ export const SUMMARY = record<HourlySummary>('hourly summary', {
   rollupVersion: 'number',
   groups: 'array',
 });
+export const DAY_SUMMARY = record<DaySummary>('day summary', {
+  schema: 'number',
+  tenant: 'string',
+  day: 'string',
+  hours: 'number',
+  groups: 'array',
+});
 
 /** One line of a day object, checked as the record its key holds. */
-export function decodeLine<T>(line: string, key: string, kind: typeof ROLLUP | typeof SUMMARY): T {
+export function decodeLine<T>(line: string, key: string, kind: typeof ROLLUP | typeof SUMMARY | typeof DAY_SUMMARY): T {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -114,14 +122,19 @@ export async function syncSummaries(
     key,
     (current) => {
       const lines = DayLines.of(current?.body, key);
-      let changed = false;
+      const written = new Map<string, HourlySummary>();
       for (const r of rollups) {
         const line = lines.get(r.hour);
         if (line !== undefined && (headNumber(line, 'rollupVersion') ?? 0) >= r.version) continue;
-        lines.set(r.hour, JSON.stringify(toSummary(r)));
-        changed = true;
+        const summary = toSummary(r);
+        lines.set(r.hour, JSON.stringify(summary));
+        written.set(r.hour, summary);
       }
-      return changed ? lines.toBytes() : null;
+      if (written.size === 0 && lines.day !== undefined) return null;
+      // The day line is rewritten with the hours, in the same object: it can never disagree with them.
+      const hours = lines.entries().map(([hour, line]) => written.get(hour) ?? decodeLine<HourlySummary>(line, key, SUMMARY));
+      lines.day = JSON.stringify(mergeDay(tenant, isoDay(day), hours));
+      return lines.toBytes();
     },
     cas,
     hint,
@@ -152,6 +165,11 @@ export async function syncSummaries(
     hint,
   );
 }
+
+/** What a ranged read of a summary object's start asks for: a day line of a quiet to busy tenant's day fits. */
+const DAY_HEAD_BYTES = 64 * 1024;
+
+const DAY_OF_KEY = /date=(\d{4}-\d{2}-\d{2})\.jsonl$/;
 
 interface SqlHour {
   version: number;
@@ -185,20 +203,44 @@ export function rollupsOf(body: Uint8Array, key: string): Map<string, HourlyRoll
   return out;
 }
 
+/**
+ * `hour`: every hour's summary. `day`: a day the range covers whole as one summary spanning it
+ * (its day line), the hours of the days it cuts; for anything that does not group or filter by hour.
+ * `splitAt`: times inside the range that no day's summary may span either (periods read at once).
+ */
+export type Grain = 'hour' | 'day';
+
 /** The hours of the day objects at `keys` that fall in [from, to), 16 days at a time, ordered by hour and tenant. */
 export async function readSummaries(
   store: ObjectStore,
   keys: Iterable<string> | AsyncIterable<string>,
-  range: { from?: number; to?: number } = {},
+  range: { from?: number; to?: number; grain?: Grain; splitAt?: readonly number[] } = {},
 ): Promise<HourlySummary[]> {
   const out: HourlySummary[] = [];
   const inRange = (hour: string) => {
     const t = Date.parse(hour);
     return (range.from === undefined || t >= range.from) && (range.to === undefined || t < range.to);
   };
+  const splits = range.splitAt ?? [];
+  const whole = (day: number) =>
+    (range.from === undefined || day >= range.from) &&
+    (range.to === undefined || day + DAY <= range.to) &&
+    splits.every((t) => t <= day || t >= day + DAY);
   await forEachKey(keys, async (key) => {
+    const day = DAY_OF_KEY.exec(key);
+    if (range.grain === 'day' && day && whole(Date.parse(`${day[1]}T00:00:00Z`))) {
+      // The day line comes first: a ranged read of the object's start usually holds all of it.
+      const head = store.getHead ? await store.getHead(key, DAY_HEAD_BYTES) : null;
+      const line = head && dayLineOf(head, head.length < DAY_HEAD_BYTES);
+      if (line) return void out.push(asDaySpan(decodeLine<DaySummary>(line, key, DAY_SUMMARY)));
+    }
     const o = await store.get(key);
     if (!o) return;
+    if (range.grain === 'day' && day && whole(Date.parse(`${day[1]}T00:00:00Z`))) {
+      // Days written before day lines were kept have none: their hours answer the same.
+      const line = dayLineOf(o.body, true);
+      if (line !== undefined) return void out.push(asDaySpan(decodeLine<DaySummary>(line, key, DAY_SUMMARY)));
+    }
     for (const [hour, line] of DayLines.of(o.body, key).entries())
       if (inRange(hour)) out.push(decodeLine<HourlySummary>(line, key, SUMMARY));
   });

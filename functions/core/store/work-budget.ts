@@ -42,6 +42,14 @@ export function withWorkBudget(store: ObjectStore, limit: number, advice: string
         yield o;
       }
     },
+    ...(store.getHead
+      ? {
+          async getHead(key: string, bytes: number) {
+            touch();
+            return store.getHead!(key, bytes);
+          },
+        }
+      : {}),
     ...(store.folders
       ? {
           async *folders(prefix: string) {

@@ -1,0 +1,26 @@
+/**
+ * One dashboard view as a whole process: what `mailflow dashboard` renders per request, the
+ * all-tenants view of one range, over the data folder. Through tsx, as the CLI runs (its loader's
+ * startup included); with API_PEER_BUNDLE, the esbuild bundle instead.
+ * Usage: node dashboard-view.mjs <data-dir> <range: 24h|7d|30d>
+ * Prints the page size and the view's headline (messages with problems).
+ */
+const bundle = process.env.API_PEER_BUNDLE;
+let api;
+if (bundle) api = await import(bundle);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  api = { ...(await import('../../functions/core/render/report.ts')), ...(await import('../../functions/adapters/fs-store.ts')) };
+}
+const { renderReport, createFsStore } = api;
+const [dir, range] = process.argv.slice(2);
+const { html, views } = await renderReport(createFsStore({ root: dir }), {
+  mode: 'live',
+  lang: 'en',
+  tenant: null,
+  range,
+  now: Date.now(),
+});
+const problems = /data-key="problems"[^>]*>.*?class="value">([^<]*)</s.exec(html)?.[1] ?? '?';
+console.log(JSON.stringify({ views, kib: Math.round(html.length / 1024), problems }));
