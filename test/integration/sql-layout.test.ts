@@ -55,8 +55,10 @@ async function summaries(): Promise<HourlySummary[]> {
     for (const line of Buffer.from((await store().get(o.key))!.body)
       .toString()
       .split('\n')
-      .filter(Boolean))
-      out.push(JSON.parse(line) as HourlySummary);
+      .filter(Boolean)) {
+      const record = JSON.parse(line) as HourlySummary;
+      if (record.hour !== undefined) out.push(record); // not the day line (the day's hours merged)
+    }
   return out;
 }
 
