@@ -46,12 +46,14 @@ writeFileSync(
 );
 let failures = 0;
 
-say('Sample exports in four families and encodings (deterministic: same seed, same files).');
+say('Sample exports in five families and encodings, one a Microsoft Graph page (deterministic: same seed, same files).');
 const samples: Array<[family: string, encoding: string, extra: string[], file: string]> = [
   ['trace-detail', 'utf-16le', ['--seed', '42'], 'trace-detail-utf16.csv.gz'],
   ['trace-summary', 'utf-8-bom', ['--delimiter', ';', '--date-style', 'dmy', '--seed', '43'], 'trace-summary-semicolon.csv'],
   ['eac-extended', 'utf-16le-nobom', ['--seed', '44'], 'eac-extended-utf16-nobom.csv'],
   ['onprem-tracking-log', 'utf-8-bom', ['--seed', '45'], 'MSGTRK20261120-1.LOG'],
+  // A Microsoft Graph messageTraces page, as Graph returns it (what `mailflow collect` saves).
+  ['graph-trace', 'utf-8', ['--seed', '46'], 'graph-messageTraces-page.json'],
 ];
 for (const [family, encoding, extra, file] of samples) {
   failures += await run(['generate', '--family', family, '--rows', '4800', '--encoding', encoding, ...extra, '--out', join(out, file)]);

@@ -111,7 +111,8 @@ export async function md5Etag(path: string): Promise<string> {
   return `"${h.digest('hex')}"`;
 }
 
-export const INPUT_EXTENSIONS = /\.(csv|log|txt)(\.gz)?$|\.gz$/i;
+// Graph pages (.json) and detail events (.jsonl) too: what `mailflow collect` and Graph Explorer save.
+export const INPUT_EXTENSIONS = /\.(csv|log|txt|json|jsonl)(\.gz)?$|\.gz$/i;
 
 /** Files, folders (walked, export-like names only) and simple globs (`*`, `?`, `**`). */
 export async function expandInputs(args: string[]): Promise<{ files: string[]; missing: string[] }> {

@@ -90,6 +90,35 @@ describe('one truth per message across the summary and the detail of the same me
     expect(total(await byOutcome(a))).toBe(total(await byOutcome(await ingestAll([['extended.csv', extended]]))) + kept);
   });
 
+  it('does the same for Microsoft Graph (a messageTraces page and the detail events of the same messages), and across Graph and CSV', async () => {
+    const page = generated({ family: 'graph-trace', rows: 2000, seed: SEED });
+    const events = generated({ family: 'graph-detail', rows: 6000, seed: SEED });
+    const a = await bothOrders(['page.json', page], ['detail.jsonl', events]);
+    const { kept, rows } = await statusRowsKept(page, events);
+    expect(rows).toBe(2000);
+    expect(kept).toBeLessThan(rows / 10);
+    const graphDetail = await ingestAll([['detail.jsonl', events]]);
+    expect(total(await byOutcome(a))).toBe(total(await byOutcome(graphDetail)) + kept);
+    // Graph's detail events count as the CSV detail of the same messages: events, codes, destinations.
+    expect(await byOutcomeAndCode(graphDetail)).toEqual(await byOutcomeAndCode(await ingestAll([['detail.csv', detail]])));
+    // A Graph page with the CSV detail is one truth as the CSV summary with it is.
+    expect(
+      await byOutcome(
+        await ingestAll([
+          ['page.json', page],
+          ['detail.csv', detail],
+        ]),
+      ),
+    ).toEqual(
+      await byOutcome(
+        await ingestAll([
+          ['summary.csv', summary],
+          ['detail.csv', detail],
+        ]),
+      ),
+    );
+  });
+
   it('says in the receipts what was superseded', async () => {
     const store = createMemoryStore();
     const s = await ingestBytes(store, 'summary.csv', summary);

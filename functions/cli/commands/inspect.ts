@@ -61,7 +61,7 @@ function render(file: string, s: ExportSummary): string {
   let out = `${file}\n`;
   out += row('family', s.family ?? '?');
   out += row('encoding', `${s.encoding}${s.compression === 'gzip' ? ' (gzip)' : ''}`);
-  out += row('delimiter', s.delimiter === '\t' ? 'tab' : (s.delimiter ?? '?'));
+  out += row('delimiter', s.delimiter === '\t' ? 'tab' : (s.delimiter ?? (s.family?.startsWith('graph-') ? 'none (JSON)' : '?')));
   out += row('rows', fmt(s.rows));
   out += row('time span', s.timeSpan ? `${s.timeSpan.from} → ${s.timeSpan.to}` : '-');
   out += row(

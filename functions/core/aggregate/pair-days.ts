@@ -12,7 +12,7 @@ import type { HourBatch } from './rollup.ts';
  */
 export type SourceKind = 'status' | 'events';
 
-const STATUS_FAMILIES: ReadonlySet<FamilyId> = new Set<FamilyId>(['trace-summary', 'eac-enhanced-summary']);
+const STATUS_FAMILIES: ReadonlySet<FamilyId> = new Set<FamilyId>(['trace-summary', 'eac-enhanced-summary', 'graph-trace']);
 
 export const kindOf = (family: FamilyId): SourceKind => (STATUS_FAMILIES.has(family) ? 'status' : 'events');
 

@@ -7,6 +7,8 @@ export const FAMILIES = [
   'eac-extended',
   'onprem-tracking-log',
   'tracking-log-export',
+  'graph-trace',
+  'graph-detail',
 ] as const;
 export type FamilyId = (typeof FAMILIES)[number];
 

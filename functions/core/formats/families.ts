@@ -118,15 +118,30 @@ const REGISTRY: readonly FamilyDefinition[] = [
   },
 ];
 
-/** "Expected one of": every family with its identifying columns, in the order of FAMILIES. */
-const EXPECTED = FAMILIES.map((id) => `${id} (${REGISTRY.find((f) => f.id === id)!.identifiedBy})`);
+/** "Expected one of": every CSV family with its identifying columns, in the order of FAMILIES (the JSON ones are recognised before a header is looked for). */
+const EXPECTED = FAMILIES.flatMap((id) => REGISTRY.filter((f) => f.id === id).map((f) => `${id} (${f.identifiedBy})`));
 
-export function recognizeHeader(cells: readonly string[], preamble: CsvPreamble): FamilyMapper {
+function headerIndex(cells: readonly string[], preamble: CsvPreamble): HeaderIndex {
   const index: Index = new Map();
   cells.map(normalizeHeaderCell).forEach((n, i) => {
     if (n && !index.has(n)) index.set(n, i);
   });
-  const header: HeaderIndex = { index, cells, width: cells.length, preamble, has: (n) => index.has(n) };
+  return { index, cells, width: cells.length, preamble, has: (n) => index.has(n) };
+}
+
+/**
+ * The mapper of a Graph family (formats/graph.ts), whose JSON fields are read as these columns: a
+ * messageTraces row is a trace summary's, a detail event a trace detail's, so both are held to the
+ * same field limits and mean the same.
+ */
+export function graphMapper(family: 'graph-trace' | 'graph-detail', cells: readonly string[], columnsUsed: string[]): FamilyMapper {
+  const h = headerIndex(cells, { typeLine: null, directives: {}, fieldsDirective: false });
+  const m = family === 'graph-trace' ? traceSummary(h.index, cells, h.width, family) : traceDetail(h.index, cells, h.width, family);
+  return { ...m, columnsUsed };
+}
+
+export function recognizeHeader(cells: readonly string[], preamble: CsvPreamble): FamilyMapper {
+  const header = headerIndex(cells, preamble);
   const family = REGISTRY.find((f) => f.matches(header));
   if (family) return family.mapper(header);
 
@@ -207,7 +222,12 @@ function keyless(...idColumns: number[]): string[] {
     : [];
 }
 
-function traceSummary(index: Index, cells: readonly string[], width: number): FamilyMapper {
+function traceSummary(
+  index: Index,
+  cells: readonly string[],
+  width: number,
+  family: 'trace-summary' | 'graph-trace' = 'trace-summary',
+): FamilyMapper {
   const get = reader(cells);
   const time = find(index, A.received);
   const rcpt = find(index, A.recipient);
@@ -217,7 +237,7 @@ function traceSummary(index: Index, cells: readonly string[], width: number): Fa
   const msgId = find(index, A.messageId);
   const toIp = find(index, A.toIp);
   return {
-    family: 'trace-summary',
+    family,
     columnsUsed: used(cells, time, rcpt, sender, status, traceId, msgId, toIp),
     warnings: keyless(traceId, msgId),
     map(r, out) {
@@ -243,7 +263,12 @@ function traceSummary(index: Index, cells: readonly string[], width: number): Fa
   };
 }
 
-function traceDetail(index: Index, cells: readonly string[], width: number): FamilyMapper {
+function traceDetail(
+  index: Index,
+  cells: readonly string[],
+  width: number,
+  family: 'trace-detail' | 'graph-detail' = 'trace-detail',
+): FamilyMapper {
   const get = reader(cells);
   const time = find(index, A.detailTime);
   const event = find(index, A.event);
@@ -254,7 +279,7 @@ function traceDetail(index: Index, cells: readonly string[], width: number): Fam
   const msgId = find(index, A.messageId);
   const toIp = find(index, A.toIp);
   return {
-    family: 'trace-detail',
+    family,
     columnsUsed: used(cells, time, event, detail, rcpt, sender, traceId, msgId, toIp),
     warnings: [
       ...(rcpt < 0 ? ['the export has no RecipientAddress column: events are counted per message, not per recipient'] : []),

@@ -1,6 +1,7 @@
-import { HOUR } from '../vocabulary/time.ts';
 import type { FamilyId } from '../formats/event.ts';
-import { generateMessages, type GenEvent, type GenMessage, type GenRecipient } from './scenario.ts';
+import { exportedMessages, type GenEvent, type GenMessage, type GenRecipient } from './scenario.ts';
+import type { GraphFamily } from '../formats/graph.ts';
+import { renderGraph } from './graph.ts';
 
 export type DateStyle = 'us' | 'dmy' | 'dot' | 'iso';
 export type OutputEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16le-nobom' | 'utf-16be';
@@ -24,7 +25,10 @@ export interface RenderOptions {
   hours?: number;
 }
 
-const DEFAULT_STYLE: Record<FamilyId, DateStyle> = {
+/** The CSV families (the Graph ones are JSON: generate/graph.ts). */
+type CsvFamily = Exclude<FamilyId, GraphFamily>;
+
+const DEFAULT_STYLE: Record<CsvFamily, DateStyle> = {
   'trace-summary': 'us',
   'trace-detail': 'us',
   'eac-enhanced-summary': 'iso',
@@ -57,8 +61,9 @@ export function formatDate(ms: number, style: DateStyle): string {
   }
 }
 
-/** Text chunks of a complete export: preamble, header, then `rows` data rows. */
+/** Text chunks of a complete export: preamble, header, then `rows` data rows (a Graph family: its JSON). */
 export function* renderExport(options: RenderOptions): Generator<string> {
+  if (options.family === 'graph-trace' || options.family === 'graph-detail') return yield* renderGraph(options.family, options);
   const family = options.family;
   const delim = family === 'onprem-tracking-log' ? ',' : (options.delimiter ?? ',');
   const style = options.dateStyle ?? DEFAULT_STYLE[family];
@@ -73,16 +78,9 @@ export function* renderExport(options: RenderOptions): Generator<string> {
 
   let left = options.rows;
   let chunk = '';
-  const messages = generateMessages({
-    seed: options.seed ?? 1,
-    perHour: options.perHour ?? 400,
-    ...(options.start !== undefined ? { start: options.start } : {}),
-  });
   let index = 0;
-  const cutoff = options.hours === undefined ? Infinity : (options.start ?? Date.UTC(2026, 10, 20)) + options.hours * HOUR;
-  while (left > 0) {
-    const msg = snapshot(messages.next().value as GenMessage, cutoff);
-    if (!msg) break; // past the moment the export was taken
+  for (const msg of exportedMessages(options)) {
+    if (left === 0) break;
     for (const cells of writer.rows(msg, date, index)) {
       if (left === 0) break;
       chunk += line(cells);
@@ -95,21 +93,6 @@ export function* renderExport(options: RenderOptions): Generator<string> {
     }
   }
   if (chunk) yield chunk;
-}
-
-/** A message as an export taken at `cutoff` shows it (null when it arrived after). */
-function snapshot(m: GenMessage, cutoff: number): GenMessage | null {
-  if (cutoff === Infinity) return m;
-  if (m.received > cutoff) return null;
-  return {
-    ...m,
-    recipients: m.recipients.map((r) => {
-      const events = r.events.filter((e) => e.time <= cutoff);
-      const last = events.at(-1)!.event;
-      const status = events.length === r.events.length ? r.status : last === 'Defer' || last === 'Receive' ? 'Pending' : r.status;
-      return { ...r, events, status };
-    }),
-  };
 }
 
 function csvCell(v: string, delim: string, quoteAll: boolean): string {
@@ -155,7 +138,7 @@ function enhancedWords(r: GenRecipient): string {
   return [...new Set(words)].join(', ');
 }
 
-const WRITERS: Record<FamilyId, FamilyWriter> = {
+const WRITERS: Record<CsvFamily, FamilyWriter> = {
   'trace-summary': {
     preamble: () => '#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n',
     header: [

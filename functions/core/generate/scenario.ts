@@ -305,3 +305,33 @@ function recipientHistory(
   events.push({ time: later(rng.int(1, 20) * 1000), event: 'Send', detail: `The message was sent to ${partner.host} (${partner.ip}).` });
   return { address, status: 'Delivered', events };
 }
+
+/** The scenario's messages as an export taken `hours` after the start shows them, until the first one after that. */
+export function* exportedMessages(options: { seed?: number; perHour?: number; start?: number; hours?: number }): Generator<GenMessage> {
+  const messages = generateMessages({
+    seed: options.seed ?? 1,
+    perHour: options.perHour ?? 400,
+    ...(options.start !== undefined ? { start: options.start } : {}),
+  });
+  const cutoff = options.hours === undefined ? Infinity : (options.start ?? Date.UTC(2026, 10, 20)) + options.hours * HOUR;
+  for (;;) {
+    const msg = snapshot(messages.next().value as GenMessage, cutoff);
+    if (!msg) return; // past the moment the export was taken
+    yield msg;
+  }
+}
+
+/** A message as an export taken at `cutoff` shows it (null when it arrived after). */
+function snapshot(m: GenMessage, cutoff: number): GenMessage | null {
+  if (cutoff === Infinity) return m;
+  if (m.received > cutoff) return null;
+  return {
+    ...m,
+    recipients: m.recipients.map((r) => {
+      const events = r.events.filter((e) => e.time <= cutoff);
+      const last = events.at(-1)!.event;
+      const status = events.length === r.events.length ? r.status : last === 'Defer' || last === 'Receive' ? 'Pending' : r.status;
+      return { ...r, events, status };
+    }),
+  };
+}

@@ -8,6 +8,7 @@ import { resolveLimits, type InputLimits } from '../input/limits.ts';
 import { openInput } from '../input/open-input.ts';
 import type { Utf16Damage } from '../input/utf16.ts';
 import { DateOrderBuffer } from './date-order.ts';
+import { readGraphText, startsLikeJson } from './read-graph.ts';
 import { blankEvent, fillEvent } from './delivery-event.ts';
 import { SummaryTally, type ExportSummary } from './export-summary.ts';
 import { implausibleTime } from '../vocabulary/time.ts';
@@ -60,6 +61,42 @@ export async function readExport(
 
   let mapper: FamilyMapper | null = null;
   const rows: RawEvent[] = [];
+  const text = await replayable(input.utf8);
+  if (startsLikeJson(text.head)) {
+    // Microsoft Graph's message trace: a messageTraces page, or detail events as JSON lines.
+    const seen = await readGraphText(
+      text.stream,
+      {
+        maxRecordBytes: limits.maxRecordBytes,
+        onBytes: (n) => (tally.summary.bytes.text += n),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.afterChunk ? { afterChunk: options.afterChunk } : {}),
+      },
+      {
+        family(m, warnings) {
+          if (mapper === null) {
+            mapper = m;
+            describeFamily(tally, m, null, options.dates?.timeZone);
+            options.onFamily?.(m.family);
+          }
+          tally.summary.warnings.push(...warnings);
+        },
+        record(r) {
+          tally.summary.rows++;
+          rows.length = 0;
+          if (mapRecord(mapper!, r, rows, tally)) for (const raw of rows) buffer.push(raw);
+        },
+        reject(line, reason) {
+          tally.summary.rows++;
+          tally.reject(line, reason);
+        },
+      },
+    );
+    buffer.end();
+    tally.summary.bytes.stored = input.counters.compressedBytes;
+    if (!seen) tally.summary.empty = true;
+    return seen ? tally.finish() : tally.summary;
+  }
   const reader = new CsvReader(
     { maxRecordBytes: limits.maxRecordBytes, maxColumns: limits.maxColumns, fromUtf16: input.encoding.startsWith('utf-16') },
     {
@@ -80,7 +117,7 @@ export async function readExport(
     },
   );
 
-  for await (const chunk of input.utf8) {
+  for await (const chunk of text.stream) {
     options.signal?.throwIfAborted();
     tally.summary.bytes.text += chunk.length;
     reader.push(chunk);
@@ -94,7 +131,7 @@ export async function readExport(
   return endOfFile(end, tally);
 }
 
-function describeFamily(tally: SummaryTally, mapper: FamilyMapper, delimiter: string, timeZone: string | undefined): void {
+function describeFamily(tally: SummaryTally, mapper: FamilyMapper, delimiter: string | null, timeZone: string | undefined): void {
   const s = tally.summary;
   s.family = mapper.family;
   s.delimiter = delimiter;
@@ -105,6 +142,22 @@ function describeFamily(tally: SummaryTally, mapper: FamilyMapper, delimiter: st
       "Get-MessageTrackingLog writes Timestamp in the server's local time; it was read as UTC. Pass --tz (e.g. --tz Europe/Rome) for exact hours",
     );
   }
+}
+
+/** The text's first chunk (to tell JSON from CSV), and the whole text again from the start. */
+async function replayable(source: AsyncIterable<Uint8Array>): Promise<{ head: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
+  const it = source[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head = first.done ? new Uint8Array() : first.value;
+  return {
+    head,
+    stream: {
+      async *[Symbol.asyncIterator]() {
+        if (!first.done) yield first.value;
+        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+      },
+    },
+  };
 }
 
 /** Excel saves "CSV" in the system's ANSI code page: say so, and what the file was read as. */
