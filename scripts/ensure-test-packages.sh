@@ -1,7 +1,8 @@
 #!/bin/bash
 # Installs what the tests need when it is missing: Ceph RGW (a real S3 server for the integration
-# tests), Chromium (the dashboard tests drive it) and Python 3 (its csv module is the reference
-# reader of the quote property test) from Debian, in one apt run; and the Lambda
+# tests), Chromium (the dashboard tests drive it), Python 3 (its csv module is the reference
+# reader of the quote property test) and openssl (the Graph stand-in's test CA and certificates)
+# from Debian, in one apt run; and the Lambda
 # runtime the deployed bundles run on in the tests (AWS's runtime interface client on Node 24,
 # test/lambda-runtime/, from npm; kept out of the root package so Node 24 never shadows the
 # project's Node on the PATH of npm scripts).
@@ -15,6 +16,7 @@ ceph=() browser=() python=()
 command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null || ceph=(radosgw ceph-mon ceph-osd)
 [ -x /usr/bin/chromium ] || browser=(chromium)
 python3 -c 'import csv' 2>/dev/null || python=(python3)
+command -v openssl >/dev/null || python+=(openssl)
 missing=("${ceph[@]}" "${browser[@]}" "${python[@]}")
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then

@@ -9,6 +9,7 @@ Usage: mailflow <command> [options]      (mailflow <command> --help for details)
 
 Commands:
   ingest <files…>       read exports into the data folder: receipts and hourly rollups
+  collect --tenant T    collect the tenant's message trace from Microsoft Graph (no exports)
   query                 what failed, why, where, since when (table, JSON or CSV)
   report --html         the dashboard as one self-contained HTML file
   dashboard             the dashboard on http://127.0.0.1:8025/, fresh on every change
@@ -33,6 +34,7 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 // Loaded on demand: `mailflow ingest` should not pay for the AWS SDK that `upload` needs.
 const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.ts')).ingestCommand,
+  collect: async () => (await import('./commands/collect.ts')).collectCommand,
   query: async () => (await import('./commands/query.ts')).queryCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   dashboard: async () => (await import('./commands/dashboard.ts')).dashboardCommand,

@@ -60,3 +60,11 @@ export class EraseError extends MailflowError {}
 
 /** What a source contributed cannot be taken out: it was counted before sources' events were kept. */
 export class SourceHistoryError extends MailflowError {}
+
+/**
+ * Microsoft Graph or the sign-in refused the collector, for a reason an admin fixes once: a bad
+ * certificate, no admin consent, a missing permission, the missing first-party service principal.
+ * `code` says which (COLLECT_CERTIFICATE, COLLECT_CONSENT, COLLECT_PERMISSION, COLLECT_SERVICE_PRINCIPAL,
+ * COLLECT_SIGN_IN, COLLECT_GRAPH); the message says what to do.
+ */
+export class GraphAccessError extends MailflowError {}

@@ -81,6 +81,18 @@ export interface LinkSigner {
   link(key: string, expiresAt: Date): Promise<string>;
 }
 
+/** One GET against Microsoft Graph's message trace API: a path under its base, or a whole `@odata.nextLink`. */
+export interface GraphApi {
+  get(pathOrUrl: string): Promise<GraphResponse>;
+}
+
+export interface GraphResponse {
+  status: number;
+  /** From a 429's (or 503's) Retry-After, in ms; null without one. */
+  retryAfterMs: number | null;
+  body: string;
+}
+
 export interface Clock {
   now(): Date;
   /** Waits; the CAS retry loop uses it for jittered backoff (a fake clock can skip it). */

@@ -82,6 +82,23 @@ describe('rules as data', () => {
     expect(message).toMatch(/has 10 problem\(s\)/);
   });
 
+  it("reads a tenant's Graph sign-in (tenants.<t>.collect) and says what is missing from it", () => {
+    const config = parseRulesConfig({
+      tenants: { contoso: { collect: { entraTenant: 'aaaa-1', clientId: 'app-1', certificate: 'contoso.pem' } } },
+    });
+    expect(config.tenants.contoso!.collect).toEqual({ entraTenant: 'aaaa-1', clientId: 'app-1', certificate: 'contoso.pem' });
+    expect(() => parseRulesConfig({ tenants: { contoso: { collect: { clientId: 'app-1', secret: 'x' } } } })).toThrow(
+      /tenants\.contoso\.collect\.secret: unknown setting[\s\S]*tenants\.contoso\.collect\.entraTenant: the customer's Entra tenant id \(or domain\) is required[\s\S]*give "certificate"/,
+    );
+    const schema = docs('mailflow.config.schema.json');
+    expect(Object.keys(schema.properties.tenants.additionalProperties.properties.collect.properties).sort()).toEqual([
+      'certificate',
+      'certificateSecretArn',
+      'clientId',
+      'entraTenant',
+    ]);
+  });
+
   it('publishes a JSON Schema for editors that knows every setting the parser knows', () => {
     const schema = docs('mailflow.config.schema.json');
     expect(Object.keys(schema.properties).sort()).toEqual(['$schema', 'defaults', 'rules', 'tenants']);

@@ -322,7 +322,7 @@ export function* exportedMessages(options: { seed?: number; perHour?: number; st
 }
 
 /** A message as an export taken at `cutoff` shows it (null when it arrived after). */
-function snapshot(m: GenMessage, cutoff: number): GenMessage | null {
+export function snapshot(m: GenMessage, cutoff: number): GenMessage | null {
   if (cutoff === Infinity) return m;
   if (m.received > cutoff) return null;
   return {

@@ -61,7 +61,19 @@ export interface TenantSettings {
 export interface RulesConfig {
   defaults: TenantSettings;
   rules: Rule[];
-  tenants: Record<string, { settings: Partial<TenantSettings>; rules: Record<string, Partial<Rule>> }>;
+  tenants: Record<string, { settings: Partial<TenantSettings>; rules: Record<string, Partial<Rule>>; collect?: CollectConfig }>;
+}
+
+/** How the Graph collector signs in for a tenant (`tenants.<t>.collect`). */
+export interface CollectConfig {
+  /** The customer's Entra tenant id (or a verified domain). */
+  entraTenant: string;
+  /** The app registration's client id (one multi-tenant app can serve every customer). */
+  clientId: string;
+  /** A PEM file with the certificate and its private key (locally). */
+  certificate?: string;
+  /** Deployed: the Secrets Manager secret holding that PEM. */
+  certificateSecretArn?: string;
 }
 
 /** The six connector codes of mail flow intelligence. */
@@ -190,7 +202,7 @@ export function parseRulesConfig(input: unknown): RulesConfig {
     const path = `tenants.${tenant}`;
     if (!ID.test(tenant)) at(path, 'a tenant name is a-z, 0-9 and -, at most 63 characters');
     const o = obj(raw, path);
-    known(o, ['language', 'timeZone', 'digestHour', 'quietHours', 'maxAlertsPerHour', 'rules'], path);
+    known(o, ['language', 'timeZone', 'digestHour', 'quietHours', 'maxAlertsPerHour', 'rules', 'collect'], path);
     const overrides: Record<string, Partial<Rule>> = {};
     for (const [id, ruleRaw] of Object.entries(obj(o.rules, `${path}.rules`))) {
       const base = rules.find((r) => r.id === id);
@@ -200,8 +212,9 @@ export function parseRulesConfig(input: unknown): RulesConfig {
       }
       overrides[id] = diff(base, applyRule(base, obj(ruleRaw, `${path}.rules.${id}`), `${path}.rules.${id}`, at, known, false));
     }
-    const { rules: _omit, ...rest } = o;
-    tenants[tenant] = { settings: settings(rest, path, at, () => {}), rules: overrides };
+    const { rules: _omit, collect: collectRaw, ...rest } = o;
+    const collect = collectRaw === undefined ? undefined : collectConfig(obj(collectRaw, `${path}.collect`), `${path}.collect`, at, known);
+    tenants[tenant] = { settings: settings(rest, path, at, () => {}), rules: overrides, ...(collect ? { collect } : {}) };
   }
 
   if (problems.length)
@@ -351,4 +364,27 @@ function diff(base: Rule, changed: Rule): Partial<Rule> {
     if (JSON.stringify(changed[k]) !== JSON.stringify(base[k])) (out as Record<string, unknown>)[k] = changed[k];
   }
   return out;
+}
+
+function collectConfig(
+  o: Record<string, unknown>,
+  path: string,
+  at: (where: string, problem: string) => void,
+  known: (o: Record<string, unknown>, keys: string[], path: string) => void,
+): CollectConfig | undefined {
+  known(o, ['entraTenant', 'clientId', 'certificate', 'certificateSecretArn'], path);
+  const text = (k: string) => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : undefined);
+  const entraTenant = text('entraTenant');
+  const clientId = text('clientId');
+  if (!entraTenant) at(`${path}.entraTenant`, "the customer's Entra tenant id (or domain) is required");
+  if (!clientId) at(`${path}.clientId`, "the app registration's client id is required");
+  if (!text('certificate') && !text('certificateSecretArn'))
+    at(path, 'give "certificate" (a PEM file with the certificate and its key) or "certificateSecretArn" (deployed)');
+  if (!entraTenant || !clientId) return undefined;
+  return {
+    entraTenant,
+    clientId,
+    ...(text('certificate') ? { certificate: text('certificate')! } : {}),
+    ...(text('certificateSecretArn') ? { certificateSecretArn: text('certificateSecretArn')! } : {}),
+  };
 }

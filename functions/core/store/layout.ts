@@ -38,6 +38,7 @@ export const AREA = {
   publishSlots: 'state/publish-slots/',
   publishBudgets: 'state/publish-budgets/',
   failures: 'state/failures/',
+  collect: 'state/collect/',
 } as const;
 
 const TENANT = /^[a-z0-9-]{1,63}$/;
@@ -271,6 +272,7 @@ export function tenantPrefixes(tenant: string): TenantPrefix[] {
     own(AREA.receipts),
     { bucket: 'data', prefix: deferralStateKey(tenant), match: (key) => key === deferralStateKey(tenant) },
     { bucket: 'data', prefix: aliasTableKey(tenant), match: (key) => key === aliasTableKey(tenant) },
+    { bucket: 'data', prefix: collectStateKey(tenant), match: (key) => key === collectStateKey(tenant) },
     own(AREA.incidents),
     own(AREA.suppressions),
     own(AREA.notificationClaims),
@@ -282,4 +284,26 @@ export function tenantPrefixes(tenant: string): TenantPrefix[] {
   if (tenant === 'default')
     out.push({ bucket: 'uploads', prefix: PREFIX.incoming, match: (key) => !key.slice(PREFIX.incoming.length).includes('/') });
   return out;
+}
+
+/** `state/collect/<tenant>.json`: the Graph collector's cursor, budget and coverage for the tenant. */
+export function collectStateKey(tenant: string): string {
+  return `${AREA.collect}${tenant}.json`;
+}
+
+/** Where the collector writes what Graph gave it: `incoming/<tenant>/graph/…`, an upload like any other. */
+export function graphUploadPrefix(tenant: string): string {
+  return incomingKey(tenant, 'graph/');
+}
+
+const stamp = (ms: number) => new Date(ms).toISOString().replace(/[:.]/g, '').replace('000Z', 'Z');
+
+/** One messageTraces page: `incoming/<t>/graph/traces/<slice start>-<slice end>/<read at>-p0001.json`. */
+export function graphPageKey(tenant: string, slice: { from: number; to: number }, readAt: number, page: number): string {
+  return `${graphUploadPrefix(tenant)}traces/${stamp(slice.from)}-${stamp(slice.to)}/${stamp(readAt)}-p${String(page).padStart(4, '0')}.json`;
+}
+
+/** Detail events fetched in one run: `incoming/<t>/graph/details/<run start>-0001.jsonl`. */
+export function graphDetailsKey(tenant: string, runAt: number, n: number): string {
+  return `${graphUploadPrefix(tenant)}details/${stamp(runAt)}-${String(n).padStart(4, '0')}.jsonl`;
 }
