@@ -306,3 +306,84 @@ describe('mailflow collect, the command, as an admin runs it', () => {
     }
   }, 120_000);
 });
+
+describe('mailflow collect --check (onboarding)', () => {
+  it('tells apart a bad certificate, missing consent, a missing permission, the missing service principal and throttling', async () => {
+    const { execFile } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const live = await startGraphStandin(
+      {
+        clientId: CLIENT_ID,
+        appCertificate: certs.appCert,
+        now: () => Date.now(),
+        tenants: [
+          { id: 'ready', messages: messages(41, Date.now() - 2 * HOUR, 1) },
+          { id: 'busy', messages: [] },
+          { id: 'unprovisioned', messages: [], provisioned: false },
+          { id: 'no-permission', messages: [], permission: false },
+          { id: 'no-consent', messages: [], consented: false },
+        ],
+      },
+      certs,
+    );
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'mailflow-check-'));
+      const pem = join(dir, 'app.pem');
+      writeFileSync(pem, `${certs.appCert}${certs.appKey}`);
+      const other = testCertificates();
+      const wrong = join(dir, 'wrong.pem');
+      writeFileSync(wrong, `${other.appCert}${other.appKey}`);
+      const check = (entra: string, certificate = pem) =>
+        new Promise<{ status: number; stdout: string }>((resolve) =>
+          execFile(
+            process.execPath,
+            [
+              'bin/mailflow.js',
+              'collect',
+              '--check',
+              '--tenant',
+              't',
+              '--entra-tenant',
+              entra,
+              '--client-id',
+              CLIENT_ID,
+              '--certificate',
+              certificate,
+              '--graph-url',
+              live.url,
+              '--authority-url',
+              live.url,
+            ],
+            { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: certs.caFile }, timeout: 60_000 },
+            (err, stdout) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+          ),
+        );
+      live.useQuota('busy', 100);
+      const ready = await check('ready');
+      expect(ready.status).toBe(0);
+      expect(ready.stdout).toMatch(
+        /✓ certificate and private key read[\s\S]*✓ signed in to ready[\s\S]*✓ read the message trace .*ready to collect/,
+      );
+      const expected: Array<[string, string, RegExp]> = [
+        ['ready', wrong, /✗ COLLECT_CERTIFICATE: Entra refused the app's certificate/],
+        ['no-consent', pem, /✗ COLLECT_CONSENT: .*adminconsent\?client_id=/],
+        ['no-permission', pem, /✓ signed in[\s\S]*✗ COLLECT_PERMISSION: .*ExchangeMessageTrace\.Read\.All/],
+        [
+          'unprovisioned',
+          pem,
+          /✓ signed in[\s\S]*✗ COLLECT_SERVICE_PRINCIPAL: .*New-MgServicePrincipal -AppId 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373/,
+        ],
+        ['busy', pem, /✓ signed in[\s\S]*✗ COLLECT_THROTTLED: .*in use by other tools or admins right now; try again in \d+ s/],
+      ];
+      for (const [entra, certificate, pattern] of expected) {
+        const r = await check(entra, certificate);
+        expect(r.status, entra).toBe(1);
+        expect(r.stdout, entra).toMatch(pattern);
+      }
+    } finally {
+      await live.close();
+    }
+  }, 120_000);
+});

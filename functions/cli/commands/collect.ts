@@ -1,9 +1,16 @@
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createGraphClient } from '../../adapters/graph-client.ts';
 import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { GraphAccessError, UsageError } from '../../core/errors.ts';
-import { collectTenant, DEFAULT_BUDGET, DEFAULT_DETAILS, type CollectResult } from '../../core/flows/collect-tenant.ts';
+import {
+  accessError,
+  collectTenant,
+  DEFAULT_BUDGET,
+  DEFAULT_DETAILS,
+  listPath,
+  type CollectResult,
+} from '../../core/flows/collect-tenant.ts';
 import { ingestObject } from '../../core/flows/ingest-object.ts';
 import { silentLogger, systemClock } from '../../core/ports.ts';
 import { readCollectState, type CollectState, type Span } from '../../core/store/collect-state.ts';
@@ -16,6 +23,7 @@ import { describe } from '../local-ingest.ts';
 
 export const COLLECT_HELP = `Usage: mailflow collect --tenant T [--from T] [--to T] [--data-dir D] [options]
        mailflow collect --status --tenant T [--data-dir D]
+       mailflow collect --check --tenant T
 
 Collects the tenant's message trace from Microsoft Graph, so nobody has to export it: the window in
 slices of at most 10 days, page by page (each page saved as Graph sent it, under
@@ -35,6 +43,9 @@ still change); nothing is counted twice.
   --budget N           requests per 5 minutes for this tenant (default ${DEFAULT_BUDGET.requests}, at most 100)
   --dry-run            say what would be read, call nothing
   --status             what has been collected: complete hours, partial ones, gaps, the last run
+  --check              onboarding: signs in and reads one trace (one request), and says what is
+                       missing: the certificate, admin consent, the permission, Microsoft's
+                       first-party service principal, or the quota (others are using it)
 Sign-in (app-only, certificate; default: tenants.<T>.collect in mailflow.config.json):
   --entra-tenant ID    the customer's Entra tenant id or domain
   --client-id ID       the app registration's client id
@@ -56,6 +67,7 @@ export const collectCommand = defineCommand({
     budget: { type: 'string' },
     'dry-run': { type: 'boolean' },
     status: { type: 'boolean' },
+    check: { type: 'boolean' },
     'entra-tenant': { type: 'string' },
     'client-id': { type: 'string' },
     certificate: { type: 'string' },
@@ -67,6 +79,7 @@ export const collectCommand = defineCommand({
   async run({ values, io }) {
     if (!values.tenant) throw new UsageError('MISSING_ARGUMENT', 'collect needs --tenant (the tenant whose message trace to collect)');
     const tenant = normalizeTenant(values.tenant);
+    if (values.check) return check(await signIn(values, tenant), tenant, io);
     const target = await ingestTarget(values, io);
     if (values.status) return printStatus(await readCollectState(target.store, tenant).then((s) => s.state), io);
     const now = Date.now();
@@ -160,6 +173,44 @@ async function signIn(
     ...(values['graph-url'] ? { graphUrl: values['graph-url'] } : {}),
     ...(values['authority-url'] ? { authorityUrl: values['authority-url'] } : {}),
   };
+}
+
+/** Signs in and lists one trace of the last hour: each step's result, and what to do about a failure. */
+async function check(credentials: Parameters<typeof createGraphClient>[0], tenant: string, io: Io): Promise<number> {
+  const say = (ok: boolean, text: string) => io.stdout.write(`${ok ? '✓' : '✗'} ${text}\n`);
+  say(
+    true,
+    `certificate and private key read (thumbprint ${createHash('sha256').update(new X509Certificate(credentials.certificatePem).raw).digest('hex').slice(0, 16)}…, valid until ${new X509Certificate(credentials.certificatePem).validTo})`,
+  );
+  let graph: ReturnType<typeof createGraphClient>;
+  try {
+    graph = createGraphClient(credentials);
+    await graph.token();
+    say(true, `signed in to ${credentials.entraTenant} as ${credentials.clientId} (the app is consented there and knows this certificate)`);
+  } catch (err) {
+    if (!(err instanceof GraphAccessError)) throw err;
+    say(false, `${err.code}: ${err.message}`);
+    return 1;
+  }
+  const now = Date.now();
+  const r = await graph.get(listPath(now - HOUR, now, 1));
+  if (r.status === 200) {
+    say(
+      true,
+      "read the message trace (ExchangeMessageTrace.Read.All granted, Microsoft's first-party service principal present): ready to collect",
+    );
+    return 0;
+  }
+  if (r.status === 429) {
+    say(
+      false,
+      `COLLECT_THROTTLED: the tenant's message-trace quota (100 requests per 5 minutes) is in use by other tools or admins right now; try again in ${Math.ceil((r.retryAfterMs ?? 60_000) / 1000)} s (collect runs share what is left, 80 at most)`,
+    );
+    return 1;
+  }
+  const e = accessError(r, tenant);
+  say(false, `${e.code}: ${e.message}`);
+  return 1;
 }
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
