@@ -5,15 +5,9 @@
  * Usage: node api-summary.mjs <data-dir> <from ISO> <to ISO> [tenant]
  * Prints the status, and the events of the rows when it is a 200.
  */
-// Bundled by bench/query.ts with esbuild, as the function's asset is; without it (run alone), through tsx.
-const bundle = process.env.API_PEER_BUNDLE;
-let api;
-if (bundle) api = await import(bundle);
-else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  api = { ...(await import('../../functions/query/api.ts')), ...(await import('../../functions/adapters/fs-store.ts')) };
-}
+import { loadApi } from './load-api.mjs';
+
+const api = await loadApi('../../functions/query/api.ts', '../../functions/adapters/fs-store.ts');
 const { handleApiRequest, createFsStore } = api;
 const [dir, from, to, tenant] = process.argv.slice(2);
 const query = { from, to, by: 'tenant,code', ...(tenant ? { tenant } : {}) };

@@ -5,14 +5,9 @@
  * Usage: node dashboard-view.mjs <data-dir> <range: 24h|7d|30d>
  * Prints the page size and the view's headline (messages with problems).
  */
-const bundle = process.env.API_PEER_BUNDLE;
-let api;
-if (bundle) api = await import(bundle);
-else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  api = { ...(await import('../../functions/core/render/report.ts')), ...(await import('../../functions/adapters/fs-store.ts')) };
-}
+import { loadApi } from './load-api.mjs';
+
+const api = await loadApi('../../functions/core/render/report.ts', '../../functions/adapters/fs-store.ts');
 const { renderReport, createFsStore } = api;
 const [dir, range] = process.argv.slice(2);
 const { html, views } = await renderReport(createFsStore({ root: dir }), {

@@ -102,51 +102,15 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
   }
 
   return {
-    async get(key) {
-      let fd: number;
-      try {
-        fd = openSync(pathOf(key), 'r');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw err;
-      }
-      try {
+    // async: a key that escapes the folder rejects, as every other failure does.
+    get: async (key) =>
+      withFile(pathOf(key), (fd) => {
         // Tag and bytes from the same open file, so a concurrent rename cannot mix them up.
         const st = fstatSync(fd, { bigint: true });
-        const body = Buffer.allocUnsafe(Number(st.size));
-        let off = 0;
-        while (off < body.length) {
-          const n = readSync(fd, body, off, body.length - off, off);
-          if (n === 0) break;
-          off += n;
-        }
-        return { body: body.subarray(0, off), etag: etagOfStats(st) } satisfies StoredObject;
-      } finally {
-        closeSync(fd);
-      }
-    },
+        return { body: readUpTo(fd, Number(st.size)), etag: etagOfStats(st) } satisfies StoredObject;
+      }),
 
-    async getHead(key, bytes) {
-      let fd: number;
-      try {
-        fd = openSync(pathOf(key), 'r');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw err;
-      }
-      try {
-        const head = Buffer.allocUnsafe(bytes);
-        let off = 0;
-        while (off < bytes) {
-          const n = readSync(fd, head, off, bytes - off, off);
-          if (n === 0) break;
-          off += n;
-        }
-        return head.subarray(0, off);
-      } finally {
-        closeSync(fd);
-      }
-    },
+    getHead: async (key, bytes) => withFile(pathOf(key), (fd) => readUpTo(fd, bytes)),
 
     async putIfAbsent(key, body) {
       const target = pathOf(key);
@@ -220,6 +184,34 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
       }
     },
   };
+}
+
+/** `use` with the file open for reading, or null when there is no such file. */
+async function withFile<T>(path: string, use: (fd: number) => T): Promise<T | null> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    return use(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The file's first `bytes` bytes (fewer when it is shorter). */
+function readUpTo(fd: number, bytes: number): Buffer {
+  const buf = Buffer.allocUnsafe(bytes);
+  let off = 0;
+  while (off < bytes) {
+    const n = readSync(fd, buf, off, bytes - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  return buf.subarray(0, off);
 }
 
 async function* walk(dir: string, skip?: (dir: string) => boolean): AsyncGenerator<string> {

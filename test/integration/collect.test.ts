@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphClient } from '../../functions/adapters/graph-client.ts';
 import { collectTenant, type CollectOptions } from '../../functions/core/flows/collect-tenant.ts';
@@ -8,7 +12,7 @@ import { queryStore } from '../../functions/core/query/query.ts';
 import { readCollectState } from '../../functions/core/store/collect-state.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
-import { startGraphStandin, testCertificates, type GraphStandin } from '../helpers/graph-standin.ts';
+import { startGraphStandin, testCertificates, type GraphStandin, type StandinTenant } from '../helpers/graph-standin.ts';
 
 /**
  * Issue 14: collecting two tenants' message trace from a loopback stand-in for Microsoft Graph
@@ -144,6 +148,33 @@ function peakPerWindow(times: number[], windowMs = 5 * MIN): number {
   return peak;
 }
 
+/**
+ * The command as an admin runs it: a child process that trusts the stand-in's CA only through
+ * NODE_EXTRA_CA_CERTS (`caFile`; none when null). Asynchronous: the stand-in answers from this
+ * process, which must not block while the child runs.
+ */
+function mailflow(args: string[], caFile: string | null = certs.caFile): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      ['bin/mailflow.js', ...args],
+      { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile ?? '' }, timeout: 120_000 },
+      (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** A folder with the app's PEM file (certificate and key, as `--certificate` takes it). */
+function pemIn(dir: string, c = certs): string {
+  const pem = join(dir, `app-${c.dir.slice(-6)}.pem`);
+  writeFileSync(pem, `${c.appCert}${c.appKey}`);
+  return pem;
+}
+
+/** A stand-in on real time, for the command's own runs. */
+const liveStandin = (tenants: StandinTenant[]) =>
+  startGraphStandin({ clientId: CLIENT_ID, appCertificate: certs.appCert, now: () => Date.now(), tenants }, certs);
+
 describe('mailflow collect against a Microsoft Graph stand-in', () => {
   it('collects 12 days of two tenants once each, within the budget, with the codes of the failures', async () => {
     for (const tenant of ['contoso', 'fabrikam'] as const) {
@@ -239,31 +270,11 @@ describe('mailflow collect against a Microsoft Graph stand-in', () => {
 
 describe('mailflow collect, the command, as an admin runs it', () => {
   it('signs in with the PEM file, trusts the stand-in through NODE_EXTRA_CA_CERTS, collects, and says what it has', async () => {
-    const { execFile } = await import('node:child_process');
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const live = await startGraphStandin(
-      {
-        clientId: CLIENT_ID,
-        appCertificate: certs.appCert,
-        now: () => Date.now(),
-        tenants: [{ id: TENANTS.contoso, messages: messages(31, Date.now() - 30 * HOUR, 2) }],
-      },
-      certs,
-    );
+    const live = await liveStandin([{ id: TENANTS.contoso, messages: messages(31, Date.now() - 30 * HOUR, 2) }]);
     try {
       const dir = mkdtempSync(join(tmpdir(), 'mailflow-collect-'));
-      const pem = join(dir, 'app.pem');
-      writeFileSync(pem, `${certs.appCert}${certs.appKey}`);
-      // Asynchronously: the stand-in answers from this process, which must not block while the child runs.
-      const run = (env: NodeJS.ProcessEnv, args: string[]) =>
-        new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-          execFile(process.execPath, ['bin/mailflow.js', ...args], { encoding: 'utf8', env, timeout: 120_000 }, (err, stdout, stderr) =>
-            resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-          ),
-        );
-      const cli = (...args: string[]) => run({ ...process.env, NODE_EXTRA_CA_CERTS: certs.caFile }, args);
+      const pem = pemIn(dir);
+      const cli = (...args: string[]) => mailflow(args);
       const signIn = [
         '--entra-tenant',
         TENANTS.contoso,
@@ -291,14 +302,7 @@ describe('mailflow collect, the command, as an admin runs it', () => {
       const rows = JSON.parse(q.stdout) as Array<{ outcome: string; events: number }>;
       expect(rows.find((x) => x.outcome === 'delivered')!.events).toBeGreaterThan(100);
       // Without the CA the sign-in fails: the stand-in's certificate is trusted through NODE_EXTRA_CA_CERTS only.
-      const untrusted = await run({ ...process.env, NODE_EXTRA_CA_CERTS: '' }, [
-        'collect',
-        '--tenant',
-        'contoso',
-        '--data-dir',
-        join(dir, 'data'),
-        ...signIn,
-      ]);
+      const untrusted = await mailflow(['collect', '--tenant', 'contoso', '--data-dir', join(dir, 'data'), ...signIn], null);
       expect(untrusted.status).toBe(1);
       expect(untrusted.stderr).toMatch(/could not sign in/);
     } finally {
@@ -309,57 +313,34 @@ describe('mailflow collect, the command, as an admin runs it', () => {
 
 describe('mailflow collect --check (onboarding)', () => {
   it('tells apart a bad certificate, missing consent, a missing permission, the missing service principal and throttling', async () => {
-    const { execFile } = await import('node:child_process');
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const live = await startGraphStandin(
-      {
-        clientId: CLIENT_ID,
-        appCertificate: certs.appCert,
-        now: () => Date.now(),
-        tenants: [
-          { id: 'ready', messages: messages(41, Date.now() - 2 * HOUR, 1) },
-          { id: 'busy', messages: [] },
-          { id: 'unprovisioned', messages: [], provisioned: false },
-          { id: 'no-permission', messages: [], permission: false },
-          { id: 'no-consent', messages: [], consented: false },
-        ],
-      },
-      certs,
-    );
+    const live = await liveStandin([
+      { id: 'ready', messages: messages(41, Date.now() - 2 * HOUR, 1) },
+      { id: 'busy', messages: [] },
+      { id: 'unprovisioned', messages: [], provisioned: false },
+      { id: 'no-permission', messages: [], permission: false },
+      { id: 'no-consent', messages: [], consented: false },
+    ]);
     try {
       const dir = mkdtempSync(join(tmpdir(), 'mailflow-check-'));
-      const pem = join(dir, 'app.pem');
-      writeFileSync(pem, `${certs.appCert}${certs.appKey}`);
-      const other = testCertificates();
-      const wrong = join(dir, 'wrong.pem');
-      writeFileSync(wrong, `${other.appCert}${other.appKey}`);
+      const pem = pemIn(dir);
+      const wrong = pemIn(dir, testCertificates());
       const check = (entra: string, certificate = pem) =>
-        new Promise<{ status: number; stdout: string }>((resolve) =>
-          execFile(
-            process.execPath,
-            [
-              'bin/mailflow.js',
-              'collect',
-              '--check',
-              '--tenant',
-              't',
-              '--entra-tenant',
-              entra,
-              '--client-id',
-              CLIENT_ID,
-              '--certificate',
-              certificate,
-              '--graph-url',
-              live.url,
-              '--authority-url',
-              live.url,
-            ],
-            { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: certs.caFile }, timeout: 60_000 },
-            (err, stdout) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
-          ),
-        );
+        mailflow([
+          'collect',
+          '--check',
+          '--tenant',
+          't',
+          '--entra-tenant',
+          entra,
+          '--client-id',
+          CLIENT_ID,
+          '--certificate',
+          certificate,
+          '--graph-url',
+          live.url,
+          '--authority-url',
+          live.url,
+        ]);
       live.useQuota('busy', 100);
       const ready = await check('ready');
       expect(ready.status).toBe(0);
