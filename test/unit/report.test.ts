@@ -360,3 +360,39 @@ describe('views past 7 days read whole days as one summary each (issue 13, 5)', 
     }
   });
 });
+
+describe('a tenant collected from Microsoft Graph (issue 14, 4)', () => {
+  it('shows until when its data is complete, and the hours the collector has not read, in the view and on the page', async () => {
+    const store = await fixture();
+    const { emptyCollectState, saveCollectState } = await import('../../functions/core/store/collect-state.ts');
+    const H = 3_600_000;
+    const day = Date.parse('2026-11-20T00:00:00Z');
+    await saveCollectState(
+      store,
+      {
+        ...emptyCollectState('contoso'),
+        doneUntil: day + 12 * H,
+        complete: [
+          [day - 20 * H, day + 9 * H],
+          [day + 10 * H, day + 11 * H],
+        ],
+        partial: [[day + 11 * H, day + 12 * H]],
+      },
+      null,
+    );
+    const input = await loadReportInput(store, { tenant: 'contoso', tenants: ['contoso', 'fabrikam'], range: '24h', to, now });
+    const m = buildReportModel({ ...input, lang: 'en' });
+    expect(m.collection).toEqual({ completeUntil: day + 11 * H, missing: [{ from: day + 9 * H, to: day + 10 * H }] });
+    const { html } = await renderReport(store, { mode: 'live', lang: 'en', tenant: 'contoso', range: '24h', to, now });
+    expect(html).toContain(
+      'Collected from Microsoft Graph: complete until 2026-11-20 11:00 UTC; 1 hour missing (2026-11-20 09:00 → 2026-11-20 10:00): the collector has not read it yet',
+    );
+    // A tenant that is not collected, and all tenants together, say nothing of it.
+    expect(
+      buildReportModel({
+        ...(await loadReportInput(store, { tenant: 'fabrikam', tenants: ['contoso', 'fabrikam'], range: '24h', to, now })),
+        lang: 'en',
+      }).collection,
+    ).toBeNull();
+  });
+});

@@ -42,6 +42,10 @@ const WORDS = {
     show: 'Show',
     dataUntil: 'data until',
     noData: 'no data yet',
+    collected: (until: string) => `Collected from Microsoft Graph: complete until ${until} UTC`,
+    collectedNone: 'Collected from Microsoft Graph: no hour complete yet',
+    missing: (n: number, list: string) =>
+      `; ${n} hour${n === 1 ? '' : 's'} missing (${list}): the collector has not read ${n === 1 ? 'it' : 'them'} yet`,
     problems: 'Messages affected',
     failed: 'Failed permanently',
     deferred: 'Deferred',
@@ -105,6 +109,10 @@ const WORDS = {
     show: 'Mostra',
     dataUntil: 'dati fino al',
     noData: 'ancora nessun dato',
+    collected: (until: string) => `Raccolti da Microsoft Graph: completi fino alle ${until} UTC`,
+    collectedNone: 'Raccolti da Microsoft Graph: ancora nessuna ora completa',
+    missing: (n: number, list: string) =>
+      `; ${n} ${n === 1 ? 'ora mancante' : 'ore mancanti'} (${list}): il raccoglitore non ${n === 1 ? "l'ha" : 'le ha'} ancora lette`,
     problems: 'Messaggi coinvolti',
     failed: 'Falliti in modo definitivo',
     deferred: 'Rinviati',
@@ -300,7 +308,7 @@ function renderView(m: ReportModel, range: string, hidden: boolean): string {
     m.dataUntil === null ? w.noData : `${w.dataUntil} ${esc(time(m.dataUntil))}`
   }`;
   return `<section class="view" data-tenant="${esc(m.tenant ?? ALL_TENANTS)}" data-range="${esc(range)}" data-from="${new Date(m.from).toISOString()}" data-to="${new Date(m.to).toISOString()}"${hidden ? ' hidden' : ''}>
-<p class="period">${period}</p>
+<p class="period">${period}</p>${collection(m)}
 <div class="cards">${m.headline.map((h) => card(h, m.lang, m.previous)).join('')}</div>
 ${m.tenants.length ? tenantTable(m) : ''}<h2>${w.chart}</h2>
 ${m.bars.length ? chart(m) : `<p class="muted">${w.quiet}</p>`}${notInChart(m)}
@@ -479,6 +487,18 @@ function percent(fraction: number, lang: Lang): string {
 function signed(n: number, lang: Lang, digits: number): string {
   const text = Math.abs(n).toLocaleString(localeOf(lang), { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return n > 0 ? `+${text}` : n < 0 ? `−${text}` : '±0';
+}
+
+/** The collector's coverage: "complete until 14:00 UTC; 2 hours missing (2026-11-24 10:00 → 12:00)". */
+function collection(m: ReportModel): string {
+  const c = m.collection;
+  if (!c) return '';
+  const w = WORDS[m.lang];
+  const hours = c.missing.reduce((n, s) => n + Math.round((s.to - s.from) / HOUR), 0);
+  const list = c.missing.map((s) => `${time(s.from)} → ${time(s.to)}`).join(', ');
+  const text =
+    (c.completeUntil === null ? w.collectedNone : w.collected(time(c.completeUntil))) + (c.missing.length ? w.missing(hours, list) : '');
+  return `\n<p class="collection${c.missing.length ? ' gaps' : ''}" data-complete-until="${c.completeUntil === null ? '' : new Date(c.completeUntil).toISOString()}" data-missing-hours="${hours}">${esc(text)}</p>`;
 }
 
 function time(ms: number): string {

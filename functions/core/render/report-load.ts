@@ -7,6 +7,7 @@ import { summariesInRange } from '../query/query.ts';
 import type { ReportInput } from './report-model.ts';
 import type { Incident } from '../store/incidents.ts';
 import { readIncidents } from '../store/incidents.ts';
+import { readCollectState } from '../store/collect-state.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 
 import { HOUR, DAY, hourCeil } from '../vocabulary/time.ts';
@@ -117,11 +118,14 @@ export async function loadReportInput(
   for (const [tenant, end] of Object.entries(tenantsUntil))
     if (end !== null && end < to)
       for (const s of await summariesInRange(store, { from: end - length, to: end, tenants: [tenant], grain: 'day' })) ownWindows.push(s);
+  // One tenant collected from Graph: its coverage ledger (none for all tenants together, nor for exports).
+  const collected = options.tenant ? await readCollectState(store, options.tenant) : null;
   return {
     tenant: options.tenant,
     from,
     to,
     summaries,
+    collection: collected?.etag ? { complete: collected.state.complete, partial: collected.state.partial } : null,
     incidents,
     receipts,
     dataUntil: until,
@@ -161,5 +165,8 @@ export async function tenantInputFrom(
     incidents: all.incidents.filter((i) => i.tenant === tenant),
     receipts: await recentReceipts(store, [tenant], 20),
     dataUntil: until,
+    collection: await readCollectState(store, tenant).then((c) =>
+      c.etag ? { complete: c.state.complete, partial: c.state.partial } : null,
+    ),
   };
 }

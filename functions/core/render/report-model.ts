@@ -11,6 +11,7 @@ import { MIN_RATE_VOLUME } from '../vocabulary/thresholds.ts';
 import type { Receipt } from '../store/receipts.ts';
 import type { Incident } from '../store/incidents.ts';
 import { openIncidents } from './open-incidents.ts';
+import { mergeSpans, subtractSpans, type Span } from '../store/collect-state.ts';
 
 /**
  * What one dashboard view shows, computed from summaries, incidents and receipts: the numbers
@@ -37,6 +38,8 @@ export interface ReportInput {
    * last period (up to where their data ends), so the per-tenant table shows their last day, not zero.
    */
   ownWindows?: readonly HourlySummary[];
+  /** One tenant collected from Microsoft Graph: the hours its collector has read completely, and those read while still changing. */
+  collection?: { complete: ReadonlyArray<readonly [number, number]>; partial: ReadonlyArray<readonly [number, number]> } | null;
 }
 
 /** One tenant's line in the all-tenants view: which customer is worst. */
@@ -114,6 +117,11 @@ export interface ReportModel {
   codes: CodeRow[];
   destinations: Ranked[];
   connectors: Ranked[];
+  /**
+   * A tenant collected from Microsoft Graph: until when its data is complete, and the gaps in the
+   * view's period (hours the collector has not read); null otherwise.
+   */
+  collection: { completeUntil: number | null; missing: Array<{ from: number; to: number }> } | null;
   /** The open incidents named (at most LISTED_INCIDENTS), and how many are open in all. */
   incidents: Incident[];
   incidentCount: number;
@@ -291,6 +299,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     codes,
     destinations: ranked(now.destinations, before.destinations, series.destination, 8),
     connectors: ranked(now.connectors, before.connectors, series.connector, 8),
+    collection: collectionOf(input, from, to),
     ...incidentsShown(input.incidents, input.tenant),
     receipts: input.receipts.filter((r) => input.tenant === null || r.tenant === input.tenant).slice(0, 20),
   };
@@ -299,4 +308,14 @@ export function buildReportModel(input: ReportInput): ReportModel {
 function incidentsShown(incidents: readonly Incident[], tenant: string | null): { incidents: Incident[]; incidentCount: number } {
   const { listed, total } = openIncidents(incidents, tenant);
   return { incidents: listed, incidentCount: total };
+}
+
+/** The collector's ledger, as the view shows it: complete until when, and the unread hours between the first and last read within [from, to). */
+function collectionOf(input: ReportInput, from: number, to: number): ReportModel['collection'] {
+  const c = input.collection;
+  if (!c) return null;
+  const read = mergeSpans([...c.complete, ...c.partial].map(([a, b]): Span => [a, b]));
+  const span: Span = [Math.max(from, read[0]?.[0] ?? to), Math.min(to, read.at(-1)?.[1] ?? from)];
+  const missing = span[0] < span[1] ? subtractSpans([span], read).map(([a, b]) => ({ from: a, to: b })) : [];
+  return { completeUntil: mergeSpans(c.complete.map(([a, b]): Span => [a, b])).at(-1)?.[1] ?? null, missing };
 }
