@@ -229,6 +229,22 @@ describe('mailflow collect against a Microsoft Graph stand-in', () => {
     expect(peakPerWindow(all)).toBeLessThanOrEqual(101); // 100 admitted, plus the one refused with 429
   });
 
+  it('owes detail calls up to a cap, oldest first, and counts the ones it leaves out (a tenant too large for the budget)', async () => {
+    const store = createMemoryStore();
+    const r = await collectTenant(ports(store, TENANTS.contoso, 'contoso'), {
+      tenant: 'contoso',
+      from: START,
+      maxOwed: 50,
+      budget: { requests: 10, windowMs: 5 * MIN },
+    });
+    const { state } = await readCollectState(store, 'contoso');
+    expect(r.stopped).toBe('budget');
+    expect(state.owed.length).toBeLessThanOrEqual(50);
+    expect(state.owedDropped).toBeGreaterThan(100);
+    expect(state.owed.map((o) => o.received)).toEqual([...state.owed.map((o) => o.received)].sort((a, b) => a - b));
+    expect(state.owed[0]!.received).toBeLessThan(START + DAY); // the oldest problems kept
+  });
+
   it('re-reads the last 4 hours each run, and calls hours complete only once they no longer change', async () => {
     const store = createMemoryStore();
     const hour = (t: number) => Math.floor(t / HOUR) * HOUR;

@@ -14,6 +14,7 @@ import {
 import { ingestObject } from '../../core/flows/ingest-object.ts';
 import { silentLogger, systemClock } from '../../core/ports.ts';
 import { readCollectState, type CollectState, type Span } from '../../core/store/collect-state.ts';
+import { createIfAbsent } from '../../core/store/cas.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
 import { HOUR, MINUTE } from '../../core/vocabulary/time.ts';
 import type { Io } from '../args.ts';
@@ -94,7 +95,8 @@ export const collectCommand = defineCommand({
     const graph = createGraphClient(await signIn(values, tenant));
     const deliver = async (key: string, body: Uint8Array) => {
       // Saved where an upload would be (the same layout as the upload bucket), then ingested as one.
-      await target.store.putIfAbsent(key, body).catch(() => {});
+      // (A key is never reused: each page is named by when it was read.)
+      await createIfAbsent(target.store, key, body);
       const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
       const r = await ingestObject(
         { origin: target.origin, key, tenant, etag, file: key.slice(key.lastIndexOf('/') + 1) },
@@ -242,7 +244,7 @@ function printStatus(state: CollectState, io: Io): number {
     `${state.tenant}: data complete from ${complete[0] ? iso(complete[0][0]) : '–'} until ${complete.at(-1) ? iso(complete.at(-1)![1]) : '–'} UTC`,
     ...gaps.map((g) => `  missing: ${iso(g[0])} → ${iso(g[1])} (${hours(g)} hour(s))`),
     ...state.partial.map((p) => `  partial (read before its rows settled; read again next run): ${iso(p[0])} → ${iso(p[1])}`),
-    `  detail events owed for ${state.owed.length} message(s)${state.inProgress ? `; a slice is half read (page ${state.inProgress.page}), the next run goes on there` : ''}`,
+    `  detail events owed for ${state.owed.length} message(s)${state.owedDropped ? ` (${state.owedDropped} more left without: more problems than the budget can fetch detail events for; their rows count without codes)` : ''}${state.inProgress ? `; a slice is half read (page ${state.inProgress.page}), the next run goes on there` : ''}`,
     ...(state.lastRun
       ? [
           `  last run ${iso(state.lastRun.at)}: ${state.lastRun.requests} request(s), ${state.lastRun.pages} page(s), ${state.lastRun.rows} row(s), ${state.lastRun.details} detail call(s); ${state.lastRun.stopped}`,

@@ -37,6 +37,8 @@ export interface CollectOptions {
   deadline?: number;
   /** Plan only: say what would be read, call nothing. */
   dryRun?: boolean;
+  /** Detail calls owed at most (default MAX_OWED). */
+  maxOwed?: number;
 }
 
 export interface CollectPorts {
@@ -65,6 +67,8 @@ const SLICE = 10 * DAY;
 /** Graph lists traces received within the last 90 days; a minute of margin for clocks. */
 const HISTORY = 90 * DAY - MINUTE;
 const DETAIL_EVENTS_PER_FILE = 5_000;
+/** Detail calls owed at most: about a day of the default budget (80 per 5 minutes is 23,040 a day). */
+export const MAX_OWED = 20_000;
 const MAX_5XX_TRIES = 4;
 
 const BASE_PATH = '/v1.0/admin/exchange/tracing/messageTraces';
@@ -163,8 +167,8 @@ export async function collectTenant(ports: CollectPorts, options: CollectOptions
     }
   };
 
+  const owed = new Set(state.owed.map((o) => `${o.id}|${o.recipient}`));
   const owe = (rows: unknown[]) => {
-    const owed = new Set(state.owed.map((o) => `${o.id}|${o.recipient}`));
     for (const row of rows) {
       const r = row as { id?: string; recipientAddress?: string; status?: string; receivedDateTime?: string };
       const status = r.status?.toLowerCase();
@@ -175,6 +179,14 @@ export async function collectTenant(ports: CollectPorts, options: CollectOptions
       state.owed.push({ id: r.id, recipient: r.recipientAddress, received: Date.parse(r.receivedDateTime ?? '') || 0, status });
     }
     state.owed.sort((a, b) => a.received - b.received);
+    // More than the budget can fetch in a day (a very large tenant): the newest beyond the cap are
+    // left out, counted, and said in --status; their rows still count, without codes.
+    const max = options.maxOwed ?? MAX_OWED;
+    if (state.owed.length > max) {
+      const left = state.owed.splice(max);
+      for (const o of left) owed.delete(`${o.id}|${o.recipient}`);
+      state.owedDropped = (state.owedDropped ?? 0) + left.length;
+    }
   };
 
   try {
@@ -245,7 +257,8 @@ export async function collectTenant(ports: CollectPorts, options: CollectOptions
     } finally {
       // What was fetched is handed over even when the budget ran out mid-way.
       await flush();
-      const keepFrom = now() - REREAD - DAY;
+      // Only rows a later run reads again can be owed twice: those of the re-read window.
+      const keepFrom = now() - REREAD - 2 * HOUR;
       for (const [k, v] of Object.entries(state.fetched)) if (v.received < keepFrom) delete state.fetched[k];
     }
   }

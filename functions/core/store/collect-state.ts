@@ -26,8 +26,10 @@ export interface CollectState {
   inProgress: { from: number; to: number; next: string; page: number } | null;
   /** When this collector's Graph requests were made (ms), pruned to the budget window: the budget spans runs. */
   requests: number[];
-  /** Detail events owed, oldest message first. */
+  /** Detail events owed, oldest message first (at most MAX_OWED). */
   owed: OwedDetail[];
+  /** Messages whose detail events were not owed because the queue was full (a tenant too large for the budget). */
+  owedDropped?: number;
   /** `id|recipient` → the status its detail events were fetched at (recent messages only). */
   fetched: Record<string, { status: string; received: number }>;
   /** Hours read after they stopped changing (4 h after their end), and hours read before that. */
