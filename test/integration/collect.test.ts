@@ -153,12 +153,16 @@ function peakPerWindow(times: number[], windowMs = 5 * MIN): number {
  * NODE_EXTRA_CA_CERTS (`caFile`; none when null). Asynchronous: the stand-in answers from this
  * process, which must not block while the child runs.
  */
-function mailflow(args: string[], caFile: string | null = certs.caFile): Promise<{ status: number; stdout: string; stderr: string }> {
+function mailflow(
+  args: string[],
+  caFile: string | null = certs.caFile,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
     execFile(
       process.execPath,
       ['bin/mailflow.js', ...args],
-      { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile ?? '' }, timeout: 120_000 },
+      { encoding: 'utf8', env: { ...process.env, ...env, NODE_EXTRA_CA_CERTS: caFile ?? '' }, timeout: 120_000 },
       (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
   );
@@ -379,6 +383,84 @@ describe('mailflow collect --check (onboarding)', () => {
         expect(r.status, entra).toBe(1);
         expect(r.stdout, entra).toMatch(pattern);
       }
+    } finally {
+      await live.close();
+    }
+  }, 120_000);
+});
+
+describe('mailflow collect --bucket --upload-bucket (Ceph RGW)', () => {
+  it('keeps its state in the data bucket and puts the pages in the upload bucket, where the ingest function counts them', async () => {
+    const { freshBuckets } = await import('../helpers/rgw.ts');
+    const { OWNER } = await import('../helpers/lambda/iam.ts');
+    const { inProcess } = await import('../helpers/deployed.ts');
+    const { ingestUpload } = await import('../../functions/ingest/ingest-upload.ts');
+    const { HeadObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const { normalizeEtag } = await import('../../functions/adapters/s3-event.ts');
+    const { inject } = await import('vitest');
+    const b = await freshBuckets('collect');
+    const live = await liveStandin([{ id: TENANTS.contoso, messages: messages(51, Date.now() - 20 * HOUR, 1) }]);
+    try {
+      const pem = pemIn(mkdtempSync(join(tmpdir(), 'mailflow-collect-s3-')));
+      const s3 = ['--endpoint', inject('s3Endpoint'), '--path-style', '--region', 'us-east-1'];
+      const signIn = [
+        '--entra-tenant',
+        TENANTS.contoso,
+        '--client-id',
+        CLIENT_ID,
+        '--certificate',
+        pem,
+        '--graph-url',
+        live.url,
+        '--authority-url',
+        live.url,
+      ];
+      const env = {
+        AWS_ACCESS_KEY_ID: OWNER.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: OWNER.secretAccessKey,
+        MAILFLOW_S3_UNQUOTED_IF_MATCH: 'true',
+      };
+      const withEnv = (args: string[]) => mailflow(args, certs.caFile, env);
+      const r = await withEnv([
+        'collect',
+        '--tenant',
+        'contoso',
+        '--bucket',
+        b.data.bucket,
+        '--upload-bucket',
+        b.uploads.bucket,
+        '--from',
+        '1d',
+        ...s3,
+        ...signIn,
+      ]);
+      expect(r.stderr).not.toContain('mailflow collect:');
+      expect(r.status).toBe(0);
+      const listed = await b.uploads.client.send(new ListObjectsV2Command({ Bucket: b.uploads.bucket, Prefix: 'incoming/contoso/graph/' }));
+      const keys = (listed.Contents ?? []).map((o) => o.Key!);
+      expect(keys.some((k) => k.includes('/traces/'))).toBe(true);
+      expect(keys.some((k) => k.includes('/details/'))).toBe(true);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('↑ s3://')).length).toBe(keys.length);
+      const { state } = await readCollectState(b.data.store, 'contoso');
+      expect(state.complete.length).toBe(1);
+      // The ingest function, as deployed (its environment), counts each upload.
+      const fn = await inProcess('Ingest', b.local);
+      for (const key of keys) {
+        const head = await b.uploads.client.send(new HeadObjectCommand({ Bucket: b.uploads.bucket, Key: key }));
+        const receipt = await ingestUpload(fn, {
+          bucket: b.uploads.bucket,
+          key,
+          size: head.ContentLength!,
+          etag: normalizeEtag(head.ETag!),
+          versionId: head.VersionId ?? null,
+          sequencer: null,
+        });
+        expect(receipt.status).toBe('ingested');
+      }
+      const rows = await queryStore(b.data.store, { by: ['outcome'] });
+      expect(rows.find((x) => x.outcome === 'delivered')!.events).toBeGreaterThan(50);
+      const status = await withEnv(['collect', '--status', '--tenant', 'contoso', '--bucket', b.data.bucket, ...s3]);
+      expect(status.stdout).toMatch(/^contoso: data complete from /);
     } finally {
       await live.close();
     }

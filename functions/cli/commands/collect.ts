@@ -20,10 +20,11 @@ import { HOUR, MINUTE } from '../../core/vocabulary/time.ts';
 import type { Io } from '../args.ts';
 import { defineCommand, parseTime } from '../command.ts';
 import { ingestTarget } from '../ingest-target.ts';
+import { bucketStore, S3_OPTIONS } from '../s3-options.ts';
 import { describe } from '../local-ingest.ts';
 
-export const COLLECT_HELP = `Usage: mailflow collect --tenant T [--from T] [--to T] [--data-dir D] [options]
-       mailflow collect --status --tenant T [--data-dir D]
+export const COLLECT_HELP = `Usage: mailflow collect --tenant T [--from T] [--to T] [--data-dir D | --bucket B --upload-bucket U] [options]
+       mailflow collect --status --tenant T [--data-dir D | --bucket B]
        mailflow collect --check --tenant T
 
 Collects the tenant's message trace from Microsoft Graph, so nobody has to export it: the window in
@@ -53,7 +54,11 @@ Sign-in (app-only, certificate; default: tenants.<T>.collect in mailflow.config.
   --certificate FILE   a PEM file with the app's certificate and its private key
   --graph-url URL      Microsoft Graph (default https://graph.microsoft.com; sovereign clouds differ)
   --authority-url URL  the sign-in host (default https://login.microsoftonline.com)
-  --data-dir D         the data folder (default .mailflow)
+  --data-dir D         the data folder (default .mailflow): pages saved and ingested there, or:
+  --bucket B           the deployed pipeline's data bucket (output BucketName), for the collector's
+                       state, with --upload-bucket U (output UploadBucketName): the pages go there
+                       as uploads, and the ingest function counts them as it counts every upload
+  --region R, --endpoint URL, --path-style   as for the other --bucket commands
   --config FILE        the tenants' sign-in and alert rules (default mailflow.config.json if present)
 `;
 
@@ -76,11 +81,20 @@ export const collectCommand = defineCommand({
     'authority-url': { type: 'string' },
     'data-dir': { type: 'string' },
     config: { type: 'string' },
+    'upload-bucket': { type: 'string' },
+    ...S3_OPTIONS,
   },
   async run({ values, io }) {
     if (!values.tenant) throw new UsageError('MISSING_ARGUMENT', 'collect needs --tenant (the tenant whose message trace to collect)');
     const tenant = normalizeTenant(values.tenant);
     if (values.check) return check(await signIn(values, tenant), tenant, io);
+    if (values['upload-bucket'] && !values.bucket)
+      throw new UsageError('BAD_ARGUMENTS', '--upload-bucket goes with --bucket (the data bucket, where the collector keeps its state)');
+    if (values.bucket && !values['upload-bucket'] && !values.status)
+      throw new UsageError(
+        'MISSING_ARGUMENT',
+        'collect --bucket needs --upload-bucket (stack output UploadBucketName): the pages go there as uploads, for the ingest function',
+      );
     const target = await ingestTarget(values, io);
     if (values.status) return printStatus(await readCollectState(target.store, tenant).then((s) => s.state), io);
     const now = Date.now();
@@ -93,7 +107,13 @@ export const collectCommand = defineCommand({
     const details =
       values.details === undefined ? [...DEFAULT_DETAILS] : values.details === 'none' ? [] : values.details.split(',').map((s) => s.trim());
     const graph = createGraphClient(await signIn(values, tenant));
+    const uploads = values['upload-bucket'] ? (await bucketStore({ ...values, bucket: values['upload-bucket'] })).store : null;
     const deliver = async (key: string, body: Uint8Array) => {
+      if (uploads) {
+        // Deployed: an upload like any other; the ingest function counts it (its S3 event).
+        await createIfAbsent(uploads, key, body);
+        return void io.stderr.write(`↑ s3://${values['upload-bucket']}/${key}\n`);
+      }
       // Saved where an upload would be (the same layout as the upload bucket), then ingested as one.
       // (A key is never reused: each page is named by when it was read.)
       await createIfAbsent(target.store, key, body);
