@@ -175,6 +175,20 @@ function pemIn(dir: string, c = certs): string {
   return pem;
 }
 
+/** The sign-in options of the command, against a stand-in at `url`. */
+const signInArgs = (entra: string, pem: string, url: string) => [
+  '--entra-tenant',
+  entra,
+  '--client-id',
+  CLIENT_ID,
+  '--certificate',
+  pem,
+  '--graph-url',
+  url,
+  '--authority-url',
+  url,
+];
+
 /** A stand-in on real time, for the command's own runs. */
 const liveStandin = (tenants: StandinTenant[]) =>
   startGraphStandin({ clientId: CLIENT_ID, appCertificate: certs.appCert, now: () => Date.now(), tenants }, certs);
@@ -295,18 +309,7 @@ describe('mailflow collect, the command, as an admin runs it', () => {
       const dir = mkdtempSync(join(tmpdir(), 'mailflow-collect-'));
       const pem = pemIn(dir);
       const cli = (...args: string[]) => mailflow(args);
-      const signIn = [
-        '--entra-tenant',
-        TENANTS.contoso,
-        '--client-id',
-        CLIENT_ID,
-        '--certificate',
-        pem,
-        '--graph-url',
-        live.url,
-        '--authority-url',
-        live.url,
-      ];
+      const signIn = signInArgs(TENANTS.contoso, pem, live.url);
       const r = await cli('collect', '--tenant', 'contoso', '--data-dir', join(dir, 'data'), '--from', '2d', ...signIn);
       expect(r.stderr).not.toContain('mailflow collect:');
       expect(r.status).toBe(0);
@@ -345,22 +348,7 @@ describe('mailflow collect --check (onboarding)', () => {
       const pem = pemIn(dir);
       const wrong = pemIn(dir, testCertificates());
       const check = (entra: string, certificate = pem) =>
-        mailflow([
-          'collect',
-          '--check',
-          '--tenant',
-          't',
-          '--entra-tenant',
-          entra,
-          '--client-id',
-          CLIENT_ID,
-          '--certificate',
-          certificate,
-          '--graph-url',
-          live.url,
-          '--authority-url',
-          live.url,
-        ]);
+        mailflow(['collect', '--check', '--tenant', 't', ...signInArgs(entra, certificate, live.url)]);
       live.useQuota('busy', 100);
       const ready = await check('ready');
       expect(ready.status).toBe(0);
@@ -403,18 +391,7 @@ describe('mailflow collect --bucket --upload-bucket (Ceph RGW)', () => {
     try {
       const pem = pemIn(mkdtempSync(join(tmpdir(), 'mailflow-collect-s3-')));
       const s3 = ['--endpoint', inject('s3Endpoint'), '--path-style', '--region', 'us-east-1'];
-      const signIn = [
-        '--entra-tenant',
-        TENANTS.contoso,
-        '--client-id',
-        CLIENT_ID,
-        '--certificate',
-        pem,
-        '--graph-url',
-        live.url,
-        '--authority-url',
-        live.url,
-      ];
+      const signIn = signInArgs(TENANTS.contoso, pem, live.url);
       const env = {
         AWS_ACCESS_KEY_ID: OWNER.accessKeyId,
         AWS_SECRET_ACCESS_KEY: OWNER.secretAccessKey,
