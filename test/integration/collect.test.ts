@@ -263,6 +263,17 @@ describe('mailflow collect against a Microsoft Graph stand-in', () => {
     expect(state.owed[0]!.received).toBeLessThan(START + DAY); // the oldest problems kept
   });
 
+  it('drops an owed detail call whose trace Graph no longer has (404), and goes on', async () => {
+    const store = createMemoryStore();
+    const { emptyCollectState, saveCollectState } = await import('../../functions/core/store/collect-state.ts');
+    const owed = [{ id: 'gone', recipient: 'x@fabrikam.com', received: now - 80 * DAY, status: 'failed' }];
+    await saveCollectState(store, { ...emptyCollectState('contoso'), doneUntil: now, owed }, null);
+    const r = await collectTenant(ports(store, TENANTS.contoso, 'contoso'), { tenant: 'contoso' });
+    expect(r.stopped).toBe('done');
+    expect(r.details).toBe(1);
+    expect((await readCollectState(store, 'contoso')).state.owed.some((o) => o.id === 'gone')).toBe(false);
+  });
+
   it('re-reads the last 4 hours each run, and calls hours complete only once they no longer change', async () => {
     const store = createMemoryStore();
     const hour = (t: number) => Math.floor(t / HOUR) * HOUR;

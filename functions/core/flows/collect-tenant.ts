@@ -141,7 +141,7 @@ export async function collectTenant(ports: CollectPorts, options: CollectOptions
   };
 
   /** One GET within the budget: 429 waited out, 5xx backed off; 401/403 explained. */
-  const get = async (path: string): Promise<GraphResponse> => {
+  const get = async (path: string, notFoundOk = false): Promise<GraphResponse> => {
     for (let tries = 1; ; tries++) {
       const t = now();
       if (t >= deadline) throw new Stop('deadline');
@@ -150,7 +150,7 @@ export async function collectTenant(ports: CollectPorts, options: CollectOptions
       state.requests.push(t);
       run.requests++;
       const r = await ports.graph.get(path);
-      if (r.status === 200) return r;
+      if (r.status === 200 || (notFoundOk && r.status === 404)) return r;
       if (r.status === 429 || r.status === 503) {
         const wait = r.retryAfterMs ?? Math.min(60_000, 1000 * 2 ** tries);
         if (now() + wait >= deadline) throw new Stop(r.status === 429 ? 'throttled' : 'unavailable');
@@ -245,8 +245,9 @@ export async function collectTenant(ports: CollectPorts, options: CollectOptions
     try {
       while (state.owed.length > 0) {
         const o: OwedDetail = state.owed[0]!;
-        const r = await get(detailPath(o.id, o.recipient));
-        const events = (JSON.parse(r.body) as { value?: Array<Record<string, unknown>> }).value ?? [];
+        // A trace Graph no longer has (past its 90 days, or gone): nothing to fetch, not a failure of the run.
+        const r = await get(detailPath(o.id, o.recipient), true);
+        const events = r.status === 404 ? [] : ((JSON.parse(r.body) as { value?: Array<Record<string, unknown>> }).value ?? []);
         for (const e of events) lines.push(JSON.stringify({ messageTraceId: o.id, recipientAddress: o.recipient, ...e }));
         run.details++;
         run.detailEvents += events.length;
