@@ -35,8 +35,22 @@ export interface StackConfig {
   sqlFirstDay: string;
   /** Athena cancels a query that would scan more than this many GiB. */
   athenaScanLimitGb: number;
-  /** The alert rules (mailflow.config.json), validated at synth time, passed to the functions as JSON. */
+  /** The alert rules (mailflow.config.json), validated at synth time, passed to the functions as JSON (without `collect`). */
   rulesJson: string;
+  /** Tenants whose message trace the collector function reads from Microsoft Graph (`tenants.<t>.collect` with a secret). */
+  collect: CollectTenant[];
+  /** How often the collector runs (minutes). */
+  collectEveryMinutes: number;
+  /** Microsoft Graph and the sign-in host, for sovereign clouds; null: the public cloud's. */
+  graphUrl: string | null;
+  authorityUrl: string | null;
+}
+
+export interface CollectTenant {
+  tenant: string;
+  entraTenant: string;
+  clientId: string;
+  certificateSecretArn: string;
 }
 
 /** `-c stage=NAME`, or null for the default stage. */
@@ -97,8 +111,19 @@ export function readStackConfig(node: Node): StackConfig {
     ),
     sqlFirstDay: matching('sqlFirstDay', /^\d{4}-\d{2}-\d{2}$/, '2024-01-01', 'a date, yyyy-MM-dd'),
     athenaScanLimitGb: num('athenaScanLimitGb', 10),
-    rulesJson: rulesJson(node.tryGetContext('rulesFile')),
+    ...rulesAndCollect(node.tryGetContext('rulesFile')),
+    collectEveryMinutes: collectEvery(num('collectEveryMinutes', 15)),
+    graphUrl: httpsUrl('graphUrl'),
+    authorityUrl: httpsUrl('authorityUrl'),
   };
+
+  function httpsUrl(key: string): string | null {
+    const raw = node.tryGetContext(key);
+    if (raw === undefined || raw === '') return null;
+    if (!/^https:\/\/[^/\s]+\/?$/.test(String(raw)))
+      throw new Error(`context ${key} must be an https:// origin such as https://graph.microsoft.us, not "${raw}"`);
+    return String(raw).replace(/\/$/, '');
+  }
 
   function matching(key: string, re: RegExp, fallback: string, what: string): string {
     const raw = node.tryGetContext(key);
@@ -123,16 +148,64 @@ function publicKey(file: string | undefined): string | null {
   return `${pem}\n`;
 }
 
-function rulesJson(file: string | undefined): string {
+function collectEvery(minutes: number): number {
+  // The collector's budget is 80 requests per 5 minutes: more often than that gains nothing.
+  if (minutes < 5 || minutes > 1440) throw new Error(`context collectEveryMinutes must be between 5 and 1440, not ${minutes}`);
+  return minutes;
+}
+
+/** Lambda allows 4 KB of environment variables in all; each JSON setting shares it with the rest. */
+const MAX_JSON_ENV = 3000;
+
+/**
+ * The rules file, validated (the synth fails with every problem listed), split in two: the alert
+ * rules for the pipeline's functions, and the collector's tenants (sign-in and secret), which only
+ * the collector gets. A tenant with only a local `certificate` file is collected by the CLI only.
+ */
+function rulesAndCollect(file: string | undefined): { rulesJson: string; collect: CollectTenant[] } {
   const path = file ?? 'mailflow.config.json';
   if (!existsSync(path)) {
     if (file) throw new Error(`context rulesFile: ${file} does not exist`);
-    return '{}';
+    return { rulesJson: '{}', collect: [] };
   }
   const json = JSON.parse(readFileSync(path, 'utf8'));
-  parseRulesConfig(json); // fails the synth with every problem listed
-  const compact = JSON.stringify(json);
-  // Lambda allows 4 KB of environment variables in all; the rules share it with the rest.
-  if (compact.length > 3000) throw new Error(`${path} is ${compact.length} bytes; at most 3,000 fit in the functions' environment`);
-  return compact;
+  const parsed = parseRulesConfig(json);
+  const collect: CollectTenant[] = [];
+  for (const [tenant, t] of Object.entries(parsed.tenants)) {
+    const c = t.collect;
+    if (!c?.certificateSecretArn) continue;
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/.test(c.certificateSecretArn))
+      throw new Error(
+        `${path}: tenants.${tenant}.collect.certificateSecretArn must be a Secrets Manager secret ARN, not "${c.certificateSecretArn}"`,
+      );
+    collect.push({ tenant, entraTenant: c.entraTenant, clientId: c.clientId, certificateSecretArn: c.certificateSecretArn });
+  }
+  const rules = structuredClone(json) as { tenants?: Record<string, Record<string, unknown>> };
+  for (const [tenant, t] of Object.entries(rules.tenants ?? {})) {
+    delete t.collect;
+    if (Object.keys(t).length === 0) delete rules.tenants![tenant];
+  }
+  const rulesJson = JSON.stringify(rules);
+  if (rulesJson.length > MAX_JSON_ENV)
+    throw new Error(
+      `${path}: its rules are ${rulesJson.length} bytes of JSON; at most ${MAX_JSON_ENV.toLocaleString('en-US')} fit in the functions' environment`,
+    );
+  const collectJson = collectEnvironment(collect);
+  if (collectJson.length > MAX_JSON_ENV)
+    throw new Error(
+      `${path}: the collect settings of ${collect.length} tenants are ${collectJson.length} bytes of JSON; at most ${MAX_JSON_ENV.toLocaleString('en-US')} fit in the collector's environment (about 15 tenants)`,
+    );
+  return { rulesJson, collect };
+}
+
+/** The collector's MAILFLOW_COLLECT: the tenants' collect settings in the rules file's own shape. */
+export function collectEnvironment(collect: readonly CollectTenant[]): string {
+  return JSON.stringify({
+    tenants: Object.fromEntries(
+      collect.map((c) => [
+        c.tenant,
+        { collect: { entraTenant: c.entraTenant, clientId: c.clientId, certificateSecretArn: c.certificateSecretArn } },
+      ]),
+    ),
+  });
 }

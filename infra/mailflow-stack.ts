@@ -18,6 +18,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { PipelineFunction } from './constructs/pipeline-function.ts';
 import { QueryApi } from './constructs/query-api.ts';
 import { ReportLinks } from './constructs/report-links.ts';
+import { graphCollector } from './constructs/graph-collector.ts';
 import { secureBucket } from './constructs/secure-bucket.ts';
 import { ATHENA_RESULTS_PREFIX, SqlCatalog } from './constructs/sql-catalog.ts';
 
@@ -149,7 +150,8 @@ export class MailflowStack extends Stack {
       visibilityTimeout: Duration.seconds(6 * config.ingestTimeoutSeconds),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: config.ingestMaxReceives },
     });
-    // Only uploads under incoming/ are notified: the functions never write to the upload bucket (R11).
+    // Only uploads under incoming/ are notified. The one function that writes there is the collector
+    // (incoming/<t>/graph/, its pages): they are uploads like any other, for the ingest function.
     this.uploadBucket.addEventNotification(EventType.OBJECT_CREATED, new S3ToSqs(uploads), { prefix: PREFIX.incoming });
     const notificationsHelper = this.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
     if (notificationsHelper) {
@@ -292,6 +294,21 @@ export class MailflowStack extends Stack {
       });
     }
 
+    const collect = config.collect.length
+      ? graphCollector(this, 'Collect', {
+          tenants: config.collect,
+          everyMinutes: config.collectEveryMinutes,
+          graphUrl: config.graphUrl,
+          authorityUrl: config.authorityUrl,
+          uploadBucket: this.uploadBucket,
+          bucket: this.bucket,
+          failures,
+          logRetentionDays: config.logRetentionDays,
+          alarmAction: alerts.action,
+          environment,
+        })
+      : null;
+
     const query = new PipelineFunction(this, 'Query', {
       name: 'query',
       entry: 'functions/query/handler.ts',
@@ -309,7 +326,7 @@ export class MailflowStack extends Stack {
     });
     const api = config.queryApi ? new QueryApi(this, 'QueryApi', { fn: query.fn }) : null;
 
-    const functions = [ingest, reconcile, digest, query];
+    const functions = [ingest, reconcile, digest, query, ...(collect ? [collect] : [])];
     for (const fn of functions) {
       Validations.of(fn.fn).acknowledge({
         id: 'Serverless-LambdaTracing',
@@ -362,6 +379,11 @@ export class MailflowStack extends Stack {
           'Put the PEM private key of reportPublicKeyFile here once: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://report-signing.pem',
       });
     }
+    if (collect)
+      new CfnOutput(this, 'CollectorFunctionName', {
+        value: collect.fn.functionName,
+        description: 'The Graph collector (every configured tenant, on its schedule); invoke with {"tenants":["<t>"]} to run some now',
+      });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe email, SQS or HTTPS endpoints here' });
     new CfnOutput(this, 'UploadQueueUrl', { value: uploads.queueUrl, description: 'Upload notifications waiting for an ingest function' });
     new CfnOutput(this, 'DeadLetterQueueUrl', {

@@ -26,7 +26,9 @@ export default function setup(project: TestProject) {
   }
   try {
     rmSync(SYNTH_DIR, { recursive: true, force: true });
-    execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--no-version-reporting', '--output', SYNTH_DIR], {
+    // With tenants configured for collection (test/fixtures/collect.config.json), so the collector is in the template.
+    const context = ['-c', 'rulesFile=test/fixtures/collect.config.json'];
+    execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--no-version-reporting', ...context, '--output', SYNTH_DIR], {
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 300_000,
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1' },

@@ -73,6 +73,13 @@ export function createGraphClient(options: GraphClientOptions): GraphApi & { tok
   };
 }
 
+/** The certificate and its private key from one PEM text (the CLI's file, the deployed secret); null if either is missing. */
+export function certificateAndKey(pem: string): { certificatePem: string; privateKeyPem: string } | null {
+  const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
+  return cert && key ? { certificatePem: cert, privateKeyPem: key } : null;
+}
+
 /** Retry-After in seconds (what Graph sends), or an HTTP date. */
 function retryAfter(v: string | undefined): number | null {
   if (!v) return null;

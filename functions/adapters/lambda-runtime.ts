@@ -14,7 +14,7 @@ import { createS3Store } from './s3-store.ts';
 import { slotLimited } from './slot-limited-notifier.ts';
 import { createSnsNotifier } from './sns-notifier.ts';
 
-export type FunctionName = 'ingest' | 'reconcile' | 'digest' | 'query';
+export type FunctionName = 'ingest' | 'reconcile' | 'digest' | 'query' | 'collect';
 
 /** What a deployed function needs, built once per cold start from the environment the stack sets. */
 export interface FunctionRuntime {
@@ -24,7 +24,7 @@ export interface FunctionRuntime {
   config: RuntimeConfig;
   /** The data bucket (results/, state/, reports/). */
   bucket: string;
-  /** The upload bucket (incoming/), for the function that lists it (reconcile). */
+  /** The upload bucket (incoming/), for the functions that list it (reconcile) or write to it (collect). */
   uploadBucket?: string;
   s3: S3Client;
   store: ObjectStore;
@@ -44,7 +44,7 @@ export interface FunctionRuntime {
 export type RuntimeOverrides = Partial<Pick<FunctionRuntime, 's3' | 'clock' | 'logger' | 'alerts' | 'links'>>;
 
 /**
- * The one factory behind all four functions. Tests call it with their own environment and
+ * The one factory behind all five functions. Tests call it with their own environment and
  * overrides; the handlers call `functionRuntime()`, which builds it once per cold start.
  */
 export function createFunctionRuntime(

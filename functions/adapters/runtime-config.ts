@@ -32,6 +32,11 @@ export const ENV = {
   REPORT_BASE_URL: 'MAILFLOW_REPORT_BASE_URL',
   REPORT_KEY_PAIR_ID: 'MAILFLOW_REPORT_KEY_PAIR_ID',
   REPORT_KEY_SECRET_ARN: 'MAILFLOW_REPORT_KEY_SECRET_ARN',
+  /** The collector's tenants: `{"tenants":{"<t>":{"collect":{entraTenant, clientId, certificateSecretArn}}}}`. */
+  COLLECT: 'MAILFLOW_COLLECT',
+  /** Microsoft Graph and the sign-in host, when not the public cloud's (sovereign clouds). */
+  GRAPH_URL: 'MAILFLOW_GRAPH_URL',
+  AUTHORITY_URL: 'MAILFLOW_AUTHORITY_URL',
 } as const;
 
 /** The CloudWatch namespace of the functions' metrics (Powertools sets it from the environment). */

@@ -68,6 +68,9 @@ export class PipelineFunction extends Construct {
         format: OutputFormat.ESM,
         target: 'node24',
         minify: true,
+        // Error classes keep their names (TenantRunError, not a minified "YT"): logs, the failure
+        // queue and Lambda's errorType all show them.
+        keepNames: true,
         sourceMap: true,
         // Bundle the SDK too: one pinned version, no dependency on what the runtime ships.
         externalModules: [],

@@ -25,6 +25,7 @@ import { createCloudFrontLinkSigner } from '../../functions/adapters/cloudfront-
 import { createS3Client } from '../../functions/adapters/s3-client.ts';
 import { createS3Store } from '../../functions/adapters/s3-store.ts';
 import { signedGet } from '../../functions/adapters/signed-get.ts';
+import { readCollectState } from '../../functions/core/store/collect-state.ts';
 import { sourceIdOf } from '../../functions/core/store/layout.ts';
 import { queryStore } from '../../functions/core/query/query.ts';
 import { generated } from '../helpers/bytes.ts';
@@ -197,4 +198,21 @@ describe.runIf(stackName)('the deployed pipeline', () => {
     const expired = await signer.link(`reports/${tenant}/latest.html`, new Date(Date.now() - 60_000));
     expect((await fetch(expired)).status).toBe(403);
   }, 60_000);
+
+  // MAILFLOW_AWS_COLLECT_TENANT=contoso: a tenant configured for collection, with a real app and
+  // certificate secret. Proves what only the account can: the schedule invokes the collector, its
+  // role reads the secret, Entra and Graph accept it, and the pages reach the upload bucket.
+  it.runIf(process.env.MAILFLOW_AWS_COLLECT_TENANT)(
+    'the collector has collected the tenant on its schedule within the last 30 minutes',
+    async () => {
+      const collected = process.env.MAILFLOW_AWS_COLLECT_TENANT!;
+      expect(out.CollectorFunctionName, 'the stack has a collector (a tenant with collect.certificateSecretArn)').toBeDefined();
+      const { state } = await readCollectState(createS3Store(createS3Client(), { bucket: out.BucketName! }), collected);
+      expect(state.lastRun, `state/collect/${collected}.json: the collector has run for ${collected}`).not.toBeNull();
+      expect(Date.now() - state.lastRun!.at).toBeLessThan(30 * 60_000);
+      expect(['done', 'budget']).toContain(state.lastRun!.stopped);
+      expect(state.complete.length + state.partial.length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -694,7 +694,12 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, SEC33)', () => {
   const gated = buildApp(
     new App({
       outdir,
-      context: { ...cdkJsonContext(), alertEmails: 'ops@example.com', reportPublicKeyFile: 'test/fixtures/report-signing.pub.pem' },
+      context: {
+        ...cdkJsonContext(),
+        alertEmails: 'ops@example.com',
+        reportPublicKeyFile: 'test/fixtures/report-signing.pub.pem',
+        rulesFile: 'test/fixtures/collect.config.json',
+      },
     }),
   );
   gated.app.synth(); // bundles with esbuild and runs the validation plugins; throws on an unacknowledged finding
@@ -727,5 +732,123 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, SEC33)', () => {
         /^AwsSolutions-IAM5\[Resource::<(UploadBucket|DataBucket|ReportBucket)[A-Za-z0-9]+\.Arn>\/(incoming|results|state|reports)\/\*\]$/,
       );
     }
+    const collector = acks.filter((x) => /\/Collect\/Role/.test(x.path));
+    expect(collector.length).toBe(6);
+    for (const a of collector)
+      expect(a.id).toMatch(
+        /^AwsSolutions-IAM5\[Resource::<(UploadBucket[A-Za-z0-9]+\.Arn>\/incoming\/[a-z]+\/graph\/|DataBucket[A-Za-z0-9]+\.Arn>\/state\/collect\/[a-z]+\.json)\*\]$/,
+      );
+  });
+});
+
+describe('the Graph collector (issue 14)', () => {
+  const t = synth({ rulesFile: 'test/fixtures/collect.config.json' });
+  const fn = one('AWS::Lambda::Function', /^CollectFunction/, t);
+  const statements = roleStatements(/^CollectRole/, t);
+  const flat = (v: unknown) =>
+    JSON.stringify(v)
+      .replace(/\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\},"([^"]*)"\]\]\}/g, '"$1$2"')
+      .replace(/\{"Fn::GetAtt":\["(\w+?)[0-9A-F]{8}","Arn"\]\}/g, '"$1"');
+
+  it('exists only when some tenant has a certificate secret: none in the default template', () => {
+    expect(resources('AWS::Lambda::Function').filter(([id]) => id.startsWith('CollectFunction'))).toEqual([]);
+    expect(resources('AWS::Scheduler::Schedule')).toEqual([]);
+  });
+
+  it('runs every 15 minutes from EventBridge Scheduler, ends before the next run, and is not retried (the next run is)', () => {
+    expect(one('AWS::Scheduler::Schedule', /^CollectSchedule/, t)).toMatchObject({
+      ScheduleExpression: 'rate(15 minutes)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^CollectFunction/), 'Arn'] },
+        Input: '{}',
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 900 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^FunctionFailures/), 'Arn'] } },
+      },
+    });
+    expect(fn.Timeout).toBe(600);
+    t.hasOutput('CollectorFunctionName', { Value: { Ref: Match.stringLikeRegexp('^CollectFunction') } });
+    expect(template.findOutputs('CollectorFunctionName')).toEqual({});
+    expect(fn.Runtime).toBe(Runtime.NODEJS_24_X.name);
+    expect(one('AWS::Lambda::EventInvokeConfig', /^CollectFunctionEventInvokeConfig/, t)).toMatchObject({
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^FunctionFailures/), 'Arn'] } } },
+    });
+    const every5 = synth({ rulesFile: 'test/fixtures/collect.config.json', collectEveryMinutes: 5 });
+    expect(one('AWS::Scheduler::Schedule', /^CollectSchedule/, every5).ScheduleExpression).toBe('rate(5 minutes)');
+    expect(one('AWS::Lambda::Function', /^CollectFunction/, every5).Timeout).toBe(240);
+    expect(() => synth({ rulesFile: 'test/fixtures/collect.config.json', collectEveryMinutes: 2 })).toThrow(/between 5 and 1440/);
+  });
+
+  it("gets the tenants with a secret in MAILFLOW_COLLECT; a tenant with only a local certificate file is the CLI's; the others' rules carry no collect settings", () => {
+    const env = fn.Environment.Variables;
+    const collect = JSON.parse(env.MAILFLOW_COLLECT).tenants;
+    expect(Object.keys(collect)).toEqual(['contoso', 'fabrikam', 'northwind']);
+    expect(collect.contoso.collect).toEqual({
+      entraTenant: 'aaaaaaaa-0000-4000-8000-000000000001',
+      clientId: '11111111-2222-3333-4444-555555555555',
+      certificateSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:mailflow/collect/contoso-AbC123',
+    });
+    expect(env).toMatchObject({
+      MAILFLOW_BUCKET: { Ref: expect.stringMatching(/^DataBucket/) },
+      MAILFLOW_UPLOAD_BUCKET: { Ref: expect.stringMatching(/^UploadBucket/) },
+    });
+    expect(env.MAILFLOW_GRAPH_URL).toBeUndefined();
+    expect(env.MAILFLOW_RULES).toBeUndefined();
+    for (const id of [/^IngestFunction/, /^ReconcileFunction/, /^DigestFunction/])
+      expect(one('AWS::Lambda::Function', id, t).Environment.Variables.MAILFLOW_RULES).toBe('{"tenants":{}}');
+    const sovereign = synth({
+      rulesFile: 'test/fixtures/collect.config.json',
+      graphUrl: 'https://graph.microsoft.us',
+      authorityUrl: 'https://login.microsoftonline.us/',
+    });
+    expect(one('AWS::Lambda::Function', /^CollectFunction/, sovereign).Environment.Variables).toMatchObject({
+      MAILFLOW_GRAPH_URL: 'https://graph.microsoft.us',
+      MAILFLOW_AUTHORITY_URL: 'https://login.microsoftonline.us',
+    });
+    expect(() => synth({ rulesFile: 'test/fixtures/collect.config.json', graphUrl: 'http://graph.example' })).toThrow(/https:\/\/ origin/);
+  });
+
+  it("may read exactly the configured secrets, write only those tenants' incoming/<t>/graph/ and state/collect/<t>.json, list only those keys", () => {
+    const byAction = (a: string) => statements.filter((s) => actions(s).includes(a)).map((s) => flat(s.Resource));
+    expect(byAction('secretsmanager:GetSecretValue')).toEqual([
+      JSON.stringify(
+        ['contoso-AbC123', 'fabrikam-XyZ789', 'northwind-Qwe456'].map(
+          (n) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:mailflow/collect/${n}`,
+        ),
+      ),
+    ]);
+    const tenants = ['contoso', 'fabrikam', 'northwind'];
+    expect(JSON.parse(byAction('s3:PutObject')[0]!).sort()).toEqual(
+      [...tenants.map((x) => `DataBucket/state/collect/${x}.json*`), ...tenants.map((x) => `UploadBucket/incoming/${x}/graph/*`)].sort(),
+    );
+    expect(JSON.parse(byAction('s3:GetObject')[0]!)).toEqual(tenants.map((x) => `DataBucket/state/collect/${x}.json*`));
+    const list = statements.find((s) => actions(s).includes('s3:ListBucket'))!;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': tenants.map((x) => `state/collect/${x}.json*`) } });
+    const all = statements.flatMap(actions);
+    expect(all.filter((a) => !/^(logs|s3|secretsmanager|sqs):/.test(a))).toEqual([]);
+    expect(all.filter((a) => /Delete|GetObjectVersion|sns:/.test(a))).toEqual([]);
+  });
+
+  it('refuses a certificateSecretArn that is not a secret ARN, and more collect settings than the environment holds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-collect-config-'));
+    const file = (name: string, tenants: Record<string, unknown>) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify({ tenants }));
+      return path;
+    };
+    const collect = (i: number) => ({
+      collect: {
+        entraTenant: `aaaaaaaa-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        clientId: '11111111-2222-3333-4444-555555555555',
+        certificateSecretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:mailflow/collect/tenant${i}-AbC123`,
+      },
+    });
+    expect(() =>
+      synth({ rulesFile: file('bad.json', { contoso: { collect: { ...collect(1).collect, certificateSecretArn: 'contoso-cert' } } }) }),
+    ).toThrow(/certificateSecretArn must be a Secrets Manager secret ARN/);
+    const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`tenant${i}`, collect(i)]));
+    expect(() => synth({ rulesFile: file('many.json', many) })).toThrow(/collect settings of 20 tenants are \d+ bytes/);
   });
 });

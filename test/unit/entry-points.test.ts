@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 // injectable runtime, an env object) is silently replaced by the context object, and a third
 // (a callback) is refused by the Node 24 runtime. So each entry module exports exactly a
 // two-parameter handler; the injectable work lives in its own module.
-const ENTRY_POINTS = ['ingest', 'reconcile', 'digest', 'query'];
+const ENTRY_POINTS = ['ingest', 'reconcile', 'digest', 'query', 'collect'];
 
 describe('Lambda entry points', () => {
   it.each(ENTRY_POINTS)('functions/%s/handler.ts exports only handler(event, context)', async (name) => {

@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createGraphClient } from '../../adapters/graph-client.ts';
+import { certificateAndKey, createGraphClient } from '../../adapters/graph-client.ts';
 import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { GraphAccessError, UsageError } from '../../core/errors.ts';
 import {
@@ -180,9 +180,8 @@ async function signIn(
   } catch (err) {
     throw new UsageError('NO_CERTIFICATE', `cannot read the certificate file ${file}: ${(err as Error).message}`);
   }
-  const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-  const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
-  if (!cert || !key)
+  const pair = certificateAndKey(pem);
+  if (!pair)
     throw new UsageError(
       'NO_CERTIFICATE',
       `${file} must hold the certificate (BEGIN CERTIFICATE) and its private key (BEGIN PRIVATE KEY), PEM, unencrypted: cat cert.pem key.pem > ${file}`,
@@ -190,8 +189,7 @@ async function signIn(
   return {
     entraTenant,
     clientId,
-    certificatePem: cert,
-    privateKeyPem: key,
+    ...pair,
     ...(values['graph-url'] ? { graphUrl: values['graph-url'] } : {}),
     ...(values['authority-url'] ? { authorityUrl: values['authority-url'] } : {}),
   };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
  * statements of its role. Tokens (`Ref`, `Fn::GetAtt`, `Fn::Join`) are resolved against the local
  * stand-ins (bucket names on Ceph RGW, a topic ARN) so the values are what AWS would put there.
  */
-export type FunctionId = 'Ingest' | 'Reconcile' | 'Digest' | 'Query';
+export type FunctionId = 'Ingest' | 'Reconcile' | 'Digest' | 'Query' | 'Collect';
 
 export interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -127,6 +127,13 @@ export function s3Statements(fn: DeployedFunction, local: LocalStandIns): Statem
     out.push(resolveTokens(s, local, fn.roleLogicalId) as Statement);
   }
   return out;
+}
+
+/** The role's statements for one other service (`secretsmanager`), resolved: what its stand-in enforces. */
+export function serviceStatements(fn: DeployedFunction, local: LocalStandIns, service: string): Statement[] {
+  return fn.statements
+    .filter((s) => [s.Action].flat().some((a) => a.startsWith(`${service}:`)))
+    .map((s) => resolveTokens(s, local, fn.roleLogicalId) as Statement);
 }
 
 /** The statements of a managed policy of the template (`TenantPurgePolicy…`), resolved: what a person given it may do. */
