@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createGraphClient } from '../../functions/adapters/graph-client.ts';
 import { collectTenant, type CollectOptions } from '../../functions/core/flows/collect-tenant.ts';
 import { generateMessages, type GenMessage } from '../../functions/core/generate/scenario.ts';
@@ -30,9 +30,16 @@ const TENANTS = {
   fabrikam: 'aaaaaaaa-0000-4000-8000-000000000002',
   // Mail up to the stand-in's present (and on past it): its newest rows still change.
   tailspin: 'aaaaaaaa-0000-4000-8000-000000000003',
+  // Mail that arrives while the collector runs every 15 minutes, some of it retried for days.
+  litware: 'aaaaaaaa-0000-4000-8000-000000000004',
 } as const;
 
 let now = START + 14 * DAY;
+/**
+ * Where litware's mail starts: after the other tests' clock, and (with its five days) still before
+ * the real time, which the app's sign-in assertions carry and the stand-in checks against its own.
+ */
+const LIVE_START = START + 20 * DAY;
 const clock: Clock = { now: () => new Date(now), sleep: async (ms) => void (now += ms) };
 const certs = testCertificates();
 const truth = new Map<string, GenMessage[]>();
@@ -52,6 +59,7 @@ beforeAll(async () => {
   truth.set(TENANTS.contoso, messages(21));
   truth.set(TENANTS.fabrikam, messages(22));
   truth.set(TENANTS.tailspin, messages(23, now - 2 * DAY, 4));
+  truth.set(TENANTS.litware, messages(24, LIVE_START, 2));
   standin = await startGraphStandin(
     {
       clientId: CLIENT_ID,
@@ -117,14 +125,18 @@ async function collectAll(
 }
 
 /** The stand-in's truth as files: every trace row as one page, and the detail events of every failed or pending row. */
-async function reference(id: string, tenant: string): Promise<ObjectStore> {
+async function reference(
+  id: string,
+  tenant: string,
+  withDetails: (r: GenMessage['recipients'][number]) => boolean = (r) => r.status === 'Failed' || r.status === 'Pending',
+): Promise<ObjectStore> {
   const store = createMemoryStore();
   const rows: unknown[] = [];
   const details: string[] = [];
   for (const m of truth.get(id)!)
     for (const r of m.recipients) {
       rows.push(traceRow(m, r));
-      if (r.status === 'Failed' || r.status === 'Pending') for (const d of detailRows(m, r)) details.push(JSON.stringify(d));
+      if (withDetails(r)) for (const d of detailRows(m, r)) details.push(JSON.stringify(d));
     }
   await ingestBytes(store, 'page.json', Buffer.from(JSON.stringify({ '@odata.context': MESSAGE_TRACES_CONTEXT, value: rows })), {
     tenant,
@@ -211,6 +223,37 @@ describe('mailflow collect against a Microsoft Graph stand-in', () => {
       expect(state.complete[0]![1]).toBeGreaterThanOrEqual(START + 12 * DAY);
     }
   });
+
+  it('run every 15 minutes while mail arrives, including mail retried for days before it expires: in the end the counts equal the truth', async () => {
+    const store = createMemoryStore();
+    const saved = now;
+    now = LIVE_START;
+    onTestFinished(() => void (now = saved));
+    const end = LIVE_START + 5 * DAY; // two days of mail, then three more for the last retries to end
+    let runs = 0;
+    let rechecks = 0;
+    for (; now < end; now += 15 * MIN, runs++) {
+      const r = await collectTenant(ports(store, TENANTS.litware, 'litware'), {
+        tenant: 'litware',
+        ...(runs === 0 ? { from: LIVE_START } : {}),
+      });
+      rechecks += r.rechecks ?? 0;
+    }
+    expect(rechecks).toBeGreaterThan(50); // messages still pending read again, hourly, until they settled
+    const log = standin.log.get(TENANTS.litware)!;
+    expect(peakPerWindow(log.times)).toBeLessThanOrEqual(80);
+    // The truth: every trace row, and the detail events of every message that failed or was ever
+    // deferred (read live, the collector sees those while they are pending, and keeps reading them
+    // until they settle; a message still pending when its row is no longer re-read is not lost).
+    const truthCounts = await counts(
+      await reference(TENANTS.litware, 'litware', (r) => r.status === 'Failed' || r.events.some((e) => e.event === 'Defer')),
+    );
+    expect(truthCounts.some((r) => r.outcome === 'expired')).toBe(true); // mail that was pending for a day or more
+    expect(truthCounts.filter((r) => r.outcome === 'deferred').length).toBeGreaterThan(1);
+    expect(await counts(store)).toEqual(truthCounts);
+    const { state } = await readCollectState(store, 'litware');
+    expect(state.watch).toEqual([]);
+  }, 120_000);
 
   it('a run interrupted mid-page goes on from that page: no gaps, nothing counted twice', async () => {
     const store = createMemoryStore();

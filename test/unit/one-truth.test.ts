@@ -7,6 +7,8 @@ import type { ObjectStore } from '../../functions/core/ports.ts';
 import { generated, readAll } from '../helpers/bytes.ts';
 import { fastClock, ingestBytes, joinExport, snapshot, splitExport } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
+import { MESSAGE_TRACES_CONTEXT, traceRow } from '../../functions/core/generate/graph.ts';
+import { generateMessages, snapshot as graphSnapshot, type GenMessage } from '../../functions/core/generate/scenario.ts';
 
 /**
  * Issue 12 (1): a summary export and a detail export of the same messages count each message once.
@@ -216,3 +218,47 @@ function summariesOnly(s: Awaited<ReturnType<typeof snapshot>>) {
       .filter(([, g]) => g.length > 0),
   );
 }
+
+describe('a Pending status row and a final status row of the same message from another source (a later export, a Graph page read again)', () => {
+  const START = Date.UTC(2026, 10, 20);
+  const CUTOFF = START + 3 * 3_600_000;
+  const mail: GenMessage[] = [];
+  for (const m of generateMessages({ seed: 31, perHour: 60, start: START })) {
+    if (m.received > CUTOFF) break; // the generator never ends
+    // One row per trace id and recipient, as Graph has it.
+    mail.push({ ...m, recipients: m.recipients.filter((r, i) => m.recipients.findIndex((x) => x.address === r.address) === i) });
+  }
+  const page = (messages: GenMessage[]) =>
+    Buffer.from(
+      JSON.stringify({ '@odata.context': MESSAGE_TRACES_CONTEXT, value: messages.flatMap((m) => m.recipients.map((r) => traceRow(m, r))) }),
+    );
+  // Read while some were still in progress, and again once everything had settled.
+  const early = page(mail.map((m) => graphSnapshot(m, CUTOFF)!));
+  const late = page(mail);
+
+  it('counts the final one only, in either order; forgetting the final source gives the Pending row back', async () => {
+    const pending = mail.flatMap((m) => graphSnapshot(m, CUTOFF)!.recipients).filter((r) => r.status === 'Pending').length;
+    expect(pending).toBeGreaterThan(5);
+    const settled = await byOutcome(await ingestAll([['late.json', late]]));
+    const a = await bothOrders(['early.json', early], ['late.json', late]);
+    expect(await byOutcome(a)).toEqual(settled);
+    const store = createMemoryStore();
+    await ingestBytes(store, 'early.json', early);
+    const alone = await byOutcome(store);
+    expect(alone.deferred!.messages).toBeGreaterThanOrEqual(pending);
+    const l = await ingestBytes(store, 'late.json', late);
+    expect(await byOutcome(store)).toEqual(settled);
+    await forgetSources(store, 'default', [l.sourceId], cas);
+    expect(await byOutcome(store)).toEqual(alone);
+  });
+
+  it('a Pending row that no other source settles still counts as deferred', async () => {
+    const store = await ingestAll([
+      ['early.json', early],
+      ['other.json', page(mail.slice(0, 10))],
+    ]);
+    expect((await byOutcome(store)).deferred!.messages).toBe(
+      (await byOutcome(await ingestAll([['early.json', early]]))).deferred!.messages,
+    );
+  });
+});

@@ -263,9 +263,14 @@ function printStatus(state: CollectState, io: Io): number {
     ...gaps.map((g) => `  missing: ${iso(g[0])} → ${iso(g[1])} (${hours(g)} hour(s))`),
     ...state.partial.map((p) => `  partial (read before its rows settled; read again next run): ${iso(p[0])} → ${iso(p[1])}`),
     `  detail events owed for ${state.owed.length} message(s)${state.owedDropped ? ` (${state.owedDropped} more left without: more problems than the budget can fetch detail events for; their rows count without codes)` : ''}${state.inProgress ? `; a slice is half read (page ${state.inProgress.page}), the next run goes on there` : ''}`,
+    ...(state.watch?.length || state.watchDropped
+      ? [
+          `  watching ${state.watch?.length ?? 0} message(s) still pending: their detail events are read again every 1 to 4 hours until they settle (3 days at most)${state.watchDropped ? `; ${state.watchDropped} not watched (the list was full)` : ''}`,
+        ]
+      : []),
     ...(state.lastRun
       ? [
-          `  last run ${iso(state.lastRun.at)}: ${state.lastRun.requests} request(s), ${state.lastRun.pages} page(s), ${state.lastRun.rows} row(s), ${state.lastRun.details} detail call(s); ${state.lastRun.stopped}`,
+          `  last run ${iso(state.lastRun.at)}: ${state.lastRun.requests} request(s), ${state.lastRun.pages} page(s), ${state.lastRun.rows} row(s), ${state.lastRun.details} detail call(s)${state.lastRun.rechecks ? ` (${state.lastRun.rechecks} of pending messages read again)` : ''}; ${state.lastRun.stopped}`,
         ]
       : []),
   ];

@@ -9,8 +9,11 @@ import {
   type CollectState,
   type OwedDetail,
   type Span,
+  type WatchedDetail,
 } from '../store/collect-state.ts';
 import { graphDetailsKey, graphPageKey } from '../store/layout.ts';
+import { outcomeForEvent } from '../formats/event-words.ts';
+import { isFinal } from '../vocabulary/outcomes.ts';
 import { DAY, HOUR, MINUTE } from '../vocabulary/time.ts';
 
 /**
@@ -69,6 +72,16 @@ const HISTORY = 90 * DAY - MINUTE;
 const DETAIL_EVENTS_PER_FILE = 5_000;
 /** Detail calls owed at most: about a day of the default budget (80 per 5 minutes is 23,040 a day). */
 export const MAX_OWED = 20_000;
+/**
+ * A message still pending when its detail events were read is read again, after the owed calls,
+ * for WATCH_FOR after it was received (Exchange Online gives up on a message within two days; its
+ * last attempts then arrive), at most MAX_WATCH at a time: a quarter of its age after the last
+ * read, between one and four hours (so a day-old message is read every 4 hours, not 24 times),
+ * and at once when its row, read again, has settled.
+ */
+export const WATCH_FOR = 3 * DAY;
+export const MAX_WATCH = 5_000;
+const watchDue = (w: WatchedDetail) => w.checked + Math.min(4 * HOUR, Math.max(HOUR, (w.checked - w.received) / 4));
 const MAX_5XX_TRIES = 4;
 
 const BASE_PATH = '/v1.0/admin/exchange/tracing/messageTraces';
@@ -168,12 +181,23 @@ export async function collectTenant(ports: CollectPorts, options: CollectOptions
   };
 
   const owed = new Set(state.owed.map((o) => `${o.id}|${o.recipient}`));
+  const watch = (state.watch ??= []);
+  const watched = new Set(watch.map((w) => `${w.id}|${w.recipient}`));
+  const unwatch = (k: string) => {
+    if (!watched.delete(k)) return;
+    const i = watch.findIndex((w) => `${w.id}|${w.recipient}` === k);
+    if (i >= 0) watch.splice(i, 1);
+  };
   const owe = (rows: unknown[]) => {
     for (const row of rows) {
       const r = row as { id?: string; recipientAddress?: string; status?: string; receivedDateTime?: string };
       const status = r.status?.toLowerCase();
-      if (!r.id || !r.recipientAddress || !status || !detailStatuses.has(status)) continue;
+      if (!r.id || !r.recipientAddress || !status) continue;
       const k = `${r.id}|${r.recipientAddress}`;
+      // A watched message whose row has settled: its detail events now, for the final event (a later
+      // status row does not take back the earlier Pending one; the event does).
+      const settledRow = watched.has(k) && status !== 'pending' && status !== 'gettingstatus';
+      if (!settledRow && !detailStatuses.has(status)) continue;
       if (owed.has(k) || state.fetched[k]?.status === status) continue;
       owed.add(k);
       state.owed.push({ id: r.id, recipient: r.recipientAddress, received: Date.parse(r.receivedDateTime ?? '') || 0, status });
@@ -242,17 +266,40 @@ export async function collectTenant(ports: CollectPorts, options: CollectOptions
       lines = [];
       await save();
     };
+    /** One message's detail events, handed on; whether they show it settled (or Graph no longer has it). */
+    const fetchOne = async (id: string, recipient: string): Promise<boolean> => {
+      // A trace Graph no longer has (past its 90 days, or gone): nothing to fetch, not a failure of the run.
+      const r = await get(detailPath(id, recipient), true);
+      const events = r.status === 404 ? [] : ((JSON.parse(r.body) as { value?: Array<Record<string, unknown>> }).value ?? []);
+      for (const e of events) lines.push(JSON.stringify({ messageTraceId: id, recipientAddress: recipient, ...e }));
+      run.details++;
+      run.detailEvents += events.length;
+      return r.status === 404 || events.some((e) => isFinal(outcomeForEvent(String(e.event ?? ''), true)));
+    };
     try {
       while (state.owed.length > 0) {
         const o: OwedDetail = state.owed[0]!;
-        // A trace Graph no longer has (past its 90 days, or gone): nothing to fetch, not a failure of the run.
-        const r = await get(detailPath(o.id, o.recipient), true);
-        const events = r.status === 404 ? [] : ((JSON.parse(r.body) as { value?: Array<Record<string, unknown>> }).value ?? []);
-        for (const e of events) lines.push(JSON.stringify({ messageTraceId: o.id, recipientAddress: o.recipient, ...e }));
-        run.details++;
-        run.detailEvents += events.length;
+        const settled = await fetchOne(o.id, o.recipient);
         state.owed.shift();
-        state.fetched[`${o.id}|${o.recipient}`] = { status: o.status, received: o.received };
+        const k = `${o.id}|${o.recipient}`;
+        state.fetched[k] = { status: o.status, received: o.received };
+        if (settled) unwatch(k);
+        else if (!watched.has(k) && o.received > now() - WATCH_FOR) {
+          if (watch.length < MAX_WATCH) {
+            watch.push({ id: o.id, recipient: o.recipient, received: o.received, checked: now() });
+            watched.add(k);
+          } else state.watchDropped = (state.watchDropped ?? 0) + 1;
+        }
+        if (lines.length >= DETAIL_EVENTS_PER_FILE) await flush();
+      }
+      // Then the watched messages that are due, the longest overdue first.
+      for (const w of watch.filter((x) => x.received <= now() - WATCH_FOR)) unwatch(`${w.id}|${w.recipient}`);
+      const due = watch.filter((w) => watchDue(w) <= now()).sort((a, b) => watchDue(a) - watchDue(b));
+      for (const w of due) {
+        const settled = await fetchOne(w.id, w.recipient);
+        run.rechecks = (run.rechecks ?? 0) + 1;
+        if (settled) unwatch(`${w.id}|${w.recipient}`);
+        else w.checked = now();
         if (lines.length >= DETAIL_EVENTS_PER_FILE) await flush();
       }
     } finally {

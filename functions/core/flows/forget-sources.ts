@@ -74,7 +74,7 @@ export async function forgetSources(
 }
 
 /**
- * The hours a source's parts hold events of, and the hours of status rows its events superseded;
+ * The hours a source's parts hold events of, and the hours of status rows it superseded;
  * its pairs are taken out of the pair index on the way (idempotent: a part's pairs go once).
  */
 async function hoursOf(store: ObjectStore, tenant: string, r: Receipt, rebuilder: HourRebuilder, cas: CasOptions): Promise<Set<number>> {
@@ -90,7 +90,8 @@ async function hoursOf(store: ObjectStore, tenant: string, r: Receipt, rebuilder
     found = true;
     for (const h of part.hours.keys()) hours.add(h);
     const byDay = pairsByDay(part.hours.values(), part.kind);
-    if (part.kind === 'events') for (const h of await hoursToCheck(store, tenant, 'events', byDay)) hours.add(h);
+    // Its events' superseded status rows, or for a status source the Pending rows its finals superseded.
+    for (const h of await hoursToCheck(store, tenant, part.kind, byDay)) hours.add(h);
     for (const [day, pairs] of byDay) await recordPairs(store, tenant, day, marker, part.kind, pairs, cas, true);
   }
   if (!found && r.counted + r.alreadyCounted > 0) throw withoutHistory(r.sourceId, r.file ?? r.key);

@@ -1,4 +1,4 @@
-import { withoutEvents, type SourceKind } from '../aggregate/pair-days.ts';
+import { statusFinals, statusSources, withoutEvents, type SourceKind } from '../aggregate/pair-days.ts';
 import { emptyTotals, HourBatch, mergeBatch, type HourlyRollup } from '../aggregate/rollup.ts';
 import { U64Table } from '../aggregate/u64-set.ts';
 import { PreconditionFailedError, SourceHistoryError } from '../errors.ts';
@@ -98,9 +98,10 @@ export class HourRebuilder {
   }
 
   /**
-   * Which status rows of `hour` events supersede: a final when an event source has a final for the
-   * pair, a `Pending` (deferred) when it has any event. Event pairs are filed under the day of their
-   * earliest event, so the status row's day and the next are read.
+   * Which status rows of `hour` are superseded: a final when an event source has a final for the
+   * pair, a `Pending` (deferred) when it has any event or another status source has a final
+   * status. Event pairs are filed under the day of their earliest event, so the status row's day
+   * and the next are read; status pairs under their row's day.
    */
   private async superseded(hour: number): Promise<(hi: number, lo: number, outcome: string) => boolean> {
     const day = Math.floor(hour / DAY) * DAY;
@@ -115,7 +116,11 @@ export class HourRebuilder {
           finals += e[1];
         }
       }
-      return outcome === 'deferred' ? events > 0 : finals > 0;
+      if (outcome !== 'deferred') return finals > 0;
+      const s = indexes[0]?.status.get(hi, lo);
+      // A source whose rows of the pair are all final: not this row's own (a file's rows never take
+      // back each other, a recipient listed twice).
+      return events > 0 || (s != null && statusFinals(s[1]) > 0);
     };
   }
 }
@@ -142,6 +147,9 @@ export async function hoursToCheck(
       for (const [hi, lo, a] of pairs.entries()) {
         if (kind === 'status') {
           if (ix.events.get(hi, lo)) hours.add(a * HOUR);
+          // Another status source has the pair, one of them with a final status: a Pending row may go.
+          const s = d === day ? ix.status.get(hi, lo) : undefined;
+          if (s && statusSources(s[1]) > 1 && statusFinals(s[1]) > 0) hours.add(a * HOUR).add(s[0] * HOUR);
         } else {
           const s = ix.status.get(hi, lo);
           if (s) hours.add(s[0] * HOUR);

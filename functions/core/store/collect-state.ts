@@ -30,12 +30,29 @@ export interface CollectState {
   owed: OwedDetail[];
   /** Messages whose detail events were not owed because the queue was full (a tenant too large for the budget). */
   owedDropped?: number;
+  /**
+   * Messages still pending when their detail events were fetched (retried, not yet delivered or
+   * given up): their list rows are not read again once older than the re-read window, so their
+   * detail events are fetched again, hourly, until they settle or are WATCH_FOR old.
+   */
+  watch?: WatchedDetail[];
+  /** Messages not watched because the watch list was full. */
+  watchDropped?: number;
   /** `id|recipient` → the status its detail events were fetched at (recent messages only). */
   fetched: Record<string, { status: string; received: number }>;
   /** Hours read after they stopped changing (4 h after their end), and hours read before that. */
   complete: Span[];
   partial: Span[];
   lastRun: CollectRun | null;
+}
+
+/** A message and recipient whose detail events are fetched again until they show a final outcome. */
+export interface WatchedDetail {
+  id: string;
+  recipient: string;
+  received: number;
+  /** When its detail events were last fetched (ms). */
+  checked: number;
 }
 
 export interface CollectRun {
@@ -45,6 +62,8 @@ export interface CollectRun {
   rows: number;
   details: number;
   detailEvents: number;
+  /** Of `details`, the fetches again of watched messages. */
+  rechecks?: number;
   /** done, budget (spent; goes on next run), throttled, deadline, unavailable (Graph 5xx), dry-run. */
   stopped: string;
 }

@@ -1,4 +1,4 @@
-import type { SourceKind } from '../aggregate/pair-days.ts';
+import { STATUS_FINAL, statusFinals, statusSources, type SourceKind } from '../aggregate/pair-days.ts';
 import { PairTable } from '../aggregate/pair-table.ts';
 import type { ObjectStore } from '../ports.ts';
 import { isoDay } from '../vocabulary/time.ts';
@@ -13,7 +13,8 @@ import { decode, encode, record, StoredDataError } from './records.ts';
  * Counts, not flags, so forgetting one source of two that saw a pair keeps the other's; `applied`
  * makes recording a part idempotent (a retry, or a concurrent delivery, adds nothing twice). The
  * tables are base64 u32 quadruples (pair high, low, then for status: hour since the epoch and
- * sources; for events: sources and sources with a final): 16 bytes a pair.
+ * sources, with the sources whose row is final in its high 16 bits; for events: sources and
+ * sources with a final): 16 bytes a pair.
  */
 interface StoredPairIndex {
   schema: 2;
@@ -76,8 +77,9 @@ export async function recordPairs(
       for (const [hi, lo, a, b] of pairs.entries()) {
         const [x, y] = table.get(hi, lo) ?? [0, 0];
         if (kind === 'status') {
-          const n = y + d;
-          table.set(hi, lo, n > 0 ? (x ? Math.min(x, a) : a) : 0, Math.max(0, n));
+          const n = statusSources(y) + d;
+          const f = Math.max(0, statusFinals(y) + (statusFinals(b) ? d : 0));
+          table.set(hi, lo, n > 0 ? (x ? Math.min(x, a) : a) : 0, n > 0 ? n + f * STATUS_FINAL : 0);
         } else {
           const n = x + d * a;
           table.set(hi, lo, Math.max(0, n), n > 0 ? Math.max(0, y + d * b) : 0);
