@@ -154,13 +154,14 @@ function collectEvery(minutes: number): number {
   return minutes;
 }
 
-/** Lambda allows 4 KB of environment variables in all; each JSON setting shares it with the rest. */
+/** Lambda allows 4 KB of environment variables in all; the rules share it with the rest. */
 const MAX_JSON_ENV = 3000;
 
 /**
  * The rules file, validated (the synth fails with every problem listed), split in two: the alert
  * rules for the pipeline's functions, and the collector's tenants (sign-in and secret), which only
- * the collector gets. A tenant with only a local `certificate` file is collected by the CLI only.
+ * the collector gets (in its bundle: any number of tenants). A tenant with only a local
+ * `certificate` file is collected by the CLI only.
  */
 function rulesAndCollect(file: string | undefined): { rulesJson: string; collect: CollectTenant[] } {
   const path = file ?? 'mailflow.config.json';
@@ -190,16 +191,11 @@ function rulesAndCollect(file: string | undefined): { rulesJson: string; collect
     throw new Error(
       `${path}: its rules are ${rulesJson.length} bytes of JSON; at most ${MAX_JSON_ENV.toLocaleString('en-US')} fit in the functions' environment`,
     );
-  const collectJson = collectEnvironment(collect);
-  if (collectJson.length > MAX_JSON_ENV)
-    throw new Error(
-      `${path}: the collect settings of ${collect.length} tenants are ${collectJson.length} bytes of JSON; at most ${MAX_JSON_ENV.toLocaleString('en-US')} fit in the collector's environment (about 15 tenants)`,
-    );
   return { rulesJson, collect };
 }
 
-/** The collector's MAILFLOW_COLLECT: the tenants' collect settings in the rules file's own shape. */
-export function collectEnvironment(collect: readonly CollectTenant[]): string {
+/** The collector's settings file: the tenants' collect settings in the rules file's own shape. */
+export function collectSettingsJson(collect: readonly CollectTenant[]): string {
   return JSON.stringify({
     tenants: Object.fromEntries(
       collect.map((c) => [

@@ -32,8 +32,11 @@ export const ENV = {
   REPORT_BASE_URL: 'MAILFLOW_REPORT_BASE_URL',
   REPORT_KEY_PAIR_ID: 'MAILFLOW_REPORT_KEY_PAIR_ID',
   REPORT_KEY_SECRET_ARN: 'MAILFLOW_REPORT_KEY_SECRET_ARN',
-  /** The collector's tenants: `{"tenants":{"<t>":{"collect":{entraTenant, clientId, certificateSecretArn}}}}`. */
-  COLLECT: 'MAILFLOW_COLLECT',
+  /**
+   * The collector's tenants, a file in its bundle (beside index.mjs):
+   * `{"tenants":{"<t>":{"collect":{entraTenant, clientId, certificateSecretArn}}}}`.
+   */
+  COLLECT_FILE: 'MAILFLOW_COLLECT_FILE',
   /** Microsoft Graph and the sign-in host, when not the public cloud's (sovereign clouds). */
   GRAPH_URL: 'MAILFLOW_GRAPH_URL',
   AUTHORITY_URL: 'MAILFLOW_AUTHORITY_URL',

@@ -7,8 +7,8 @@ import { createS3Store } from '../adapters/s3-store.ts';
 import { TenantRunError, UsageError } from '../core/errors.ts';
 import { collectTenants, type TenantOutcome } from '../core/flows/collect-tenants.ts';
 import type { GraphApi } from '../core/ports.ts';
-import { parseRulesConfig, type CollectConfig } from '../core/rules/config.ts';
 import { createIfAbsent } from '../core/store/cas.ts';
+import { readCollectSettings } from './settings.ts';
 
 /** What a scheduled (or hand-made) invocation may say: only these tenants, when given. */
 export interface CollectEvent {
@@ -30,7 +30,7 @@ const clients = new Map<string, GraphApi>();
  * data bucket. Throws after every tenant had its turn if any failed, so the run counts as failed.
  */
 export async function collectTick(rt: FunctionRuntime, event: CollectEvent, remainingMs: number): Promise<TenantOutcome[]> {
-  const configured = collectSettings(process.env);
+  const configured = readCollectSettings(process.env);
   if (!rt.uploadBucket)
     throw new UsageError('BAD_CONFIG', `${ENV.UPLOAD_BUCKET} is not set: the collector writes pages to the upload bucket`);
   const asked = event?.tenants;
@@ -104,27 +104,4 @@ export async function collectTick(rt: FunctionRuntime, event: CollectEvent, rema
         .join('; ')}`,
     );
   return outcomes;
-}
-
-/** The tenants the stack configured for collection (`MAILFLOW_COLLECT`), each with its secret. */
-export function collectSettings(env: Record<string, string | undefined>): Map<string, CollectConfig & { certificateSecretArn: string }> {
-  const raw = env[ENV.COLLECT];
-  if (!raw)
-    throw new UsageError('BAD_CONFIG', `${ENV.COLLECT} is not set: the stack sets it from tenants.<t>.collect in mailflow.config.json`);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    throw new UsageError('BAD_CONFIG', `${ENV.COLLECT} is not valid JSON: ${(err as Error).message}`);
-  }
-  const out = new Map<string, CollectConfig & { certificateSecretArn: string }>();
-  for (const [tenant, t] of Object.entries(parseRulesConfig(json).tenants)) {
-    if (!t.collect?.certificateSecretArn)
-      throw new UsageError(
-        'BAD_CONFIG',
-        `${ENV.COLLECT}: tenant ${tenant} has no certificateSecretArn (the deployed collector reads its certificate from Secrets Manager)`,
-      );
-    out.set(tenant, { ...t.collect, certificateSecretArn: t.collect.certificateSecretArn });
-  }
-  return out;
 }

@@ -9,7 +9,8 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../functions/adapters/runtime-config.ts';
 import { collectStateKey, graphUploadPrefix } from '../../functions/core/store/layout.ts';
-import { collectEnvironment, type CollectTenant } from '../config.ts';
+import { COLLECT_FILE } from '../../functions/collect/settings.ts';
+import { collectSettingsJson, type CollectTenant } from '../config.ts';
 import { grantPrefixes } from './bucket-grants.ts';
 import { PipelineFunction } from './pipeline-function.ts';
 
@@ -46,11 +47,13 @@ export function graphCollector(scope: Construct, id: string, props: GraphCollect
     environment: {
       ...props.environment,
       [ENV.UPLOAD_BUCKET]: props.uploadBucket.bucketName,
-      [ENV.COLLECT]: collectEnvironment(props.tenants),
+      [ENV.COLLECT_FILE]: COLLECT_FILE,
       ...(props.graphUrl ? { [ENV.GRAPH_URL]: props.graphUrl } : {}),
       ...(props.authorityUrl ? { [ENV.AUTHORITY_URL]: props.authorityUrl } : {}),
     },
     alarmAction: props.alarmAction,
+    // In the bundle, not the environment: 4 KB of environment would hold about a dozen tenants.
+    files: { [COLLECT_FILE]: collectSettingsJson(props.tenants) },
   });
   grantPrefixes(collect.role, props.uploadBucket, { write: props.tenants.map((t) => graphUploadPrefix(t.tenant)) });
   const state = props.tenants.map((t) => collectStateKey(t.tenant));

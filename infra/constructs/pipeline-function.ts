@@ -2,7 +2,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { join } from 'node:path';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../functions/adapters/runtime-config.ts';
@@ -17,6 +18,11 @@ export interface PipelineFunctionProps {
   logRetentionDays: number;
   environment: Record<string, string>;
   reservedConcurrentExecutions?: number;
+  /**
+   * Files written next to the bundle (name → text): settings too large for the environment, which
+   * Lambda caps at 4 KB. Part of the asset, so they change its hash and deploy with it.
+   */
+  files?: Record<string, string>;
   /** Where the function's Errors and Throttles alarms notify. */
   alarmAction: IAlarmAction;
 }
@@ -75,6 +81,7 @@ export class PipelineFunction extends Construct {
         // Bundle the SDK too: one pinned version, no dependency on what the runtime ships.
         externalModules: [],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        ...(props.files ? { commandHooks: writeFiles(props.files) } : {}),
       },
     });
     const alarm = (kind: 'Errors' | 'Throttles', metric: ReturnType<NodejsFunction['metricErrors']>) => {
@@ -94,6 +101,19 @@ export class PipelineFunction extends Construct {
       alarm('Throttles', this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' })),
     ];
   }
+}
+
+/** Bundling hooks that write `files` into the output folder (base64 on the command line: no quoting of the text). */
+function writeFiles(files: Record<string, string>): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_input, output) =>
+      Object.entries(files).map(
+        ([name, text]) =>
+          `node -e "require('fs').writeFileSync(process.argv[1], Buffer.from(process.argv[2], 'base64'))" ${JSON.stringify(join(output, name))} ${Buffer.from(text).toString('base64')}`,
+      ),
+  };
 }
 
 function retention(days: number): RetentionDays {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/app.ts';
 import { REGIONS_WITHOUT_FUNCTION_URLS } from '../../infra/constructs/query-api.ts';
 import { NAMED_QUERIES } from '../../infra/named-queries.ts';
+import { collectSettingsJson } from '../../infra/config.ts';
 import { HOURLY_COLUMNS } from '../../functions/core/aggregate/sql-layout.ts';
 
 // cdk.json's context (the feature flags) as `cdk synth` passes it; bundling skipped for the
@@ -709,6 +710,16 @@ describe('the cdk-nag gate (AwsSolutions and Serverless packs, SEC33)', () => {
     expect(report.pluginReports).toEqual([]);
   });
 
+  it("writes the collector's settings file into its bundle, beside index.mjs", () => {
+    const tpl = JSON.parse(readFileSync(join(outdir, `${gated.stack.stackName}.template.json`), 'utf8'));
+    const [, fn] = Object.entries(tpl.Resources as Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>).find(
+      ([k, r]) => r.Type === 'AWS::Lambda::Function' && k.startsWith('CollectFunction'),
+    )!;
+    const dir = join(outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    expect(readdirSync(dir).sort()).toEqual(['collect-tenants.json', 'index.mjs', 'index.mjs.map']);
+    expect(readFileSync(join(dir, 'collect-tenants.json'), 'utf8')).toBe(collectSettingsJson(gated.stack.config.collect));
+  });
+
   it('gives every acknowledgment an exact finding and a reason of 20 characters or more; on our roles only prefix-scoped object ARNs', () => {
     // CDK records each acknowledgment as node metadata: { "Annotation::<finding id>": reason }.
     const acks = gated.app.node.findAll().flatMap((c) =>
@@ -781,9 +792,12 @@ describe('the Graph collector (issue 14)', () => {
     expect(() => synth({ rulesFile: 'test/fixtures/collect.config.json', collectEveryMinutes: 2 })).toThrow(/between 5 and 1440/);
   });
 
-  it("gets the tenants with a secret in MAILFLOW_COLLECT; a tenant with only a local certificate file is the CLI's; the others' rules carry no collect settings", () => {
+  it("gets the tenants with a secret in a settings file of its bundle; a tenant with only a local certificate file is the CLI's; the others' rules carry no collect settings", () => {
     const env = fn.Environment.Variables;
-    const collect = JSON.parse(env.MAILFLOW_COLLECT).tenants;
+    expect(env.MAILFLOW_COLLECT_FILE).toBe('collect-tenants.json');
+    const collect = JSON.parse(
+      collectSettingsJson(buildApp(new App({ context: context({ rulesFile: 'test/fixtures/collect.config.json' }) })).stack.config.collect),
+    ).tenants;
     expect(Object.keys(collect)).toEqual(['contoso', 'fabrikam', 'northwind']);
     expect(collect.contoso.collect).toEqual({
       entraTenant: 'aaaaaaaa-0000-4000-8000-000000000001',
@@ -831,7 +845,7 @@ describe('the Graph collector (issue 14)', () => {
     expect(all.filter((a) => /Delete|GetObjectVersion|sns:/.test(a))).toEqual([]);
   });
 
-  it('refuses a certificateSecretArn that is not a secret ARN, and more collect settings than the environment holds', () => {
+  it('refuses a certificateSecretArn that is not a secret ARN; takes any number of tenants (their settings are not in the environment)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailflow-collect-config-'));
     const file = (name: string, tenants: Record<string, unknown>) => {
       const path = join(dir, name);
@@ -848,7 +862,18 @@ describe('the Graph collector (issue 14)', () => {
     expect(() =>
       synth({ rulesFile: file('bad.json', { contoso: { collect: { ...collect(1).collect, certificateSecretArn: 'contoso-cert' } } }) }),
     ).toThrow(/certificateSecretArn must be a Secrets Manager secret ARN/);
-    const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`tenant${i}`, collect(i)]));
-    expect(() => synth({ rulesFile: file('many.json', many) })).toThrow(/collect settings of 20 tenants are \d+ bytes/);
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`tenant${i}`, collect(i)]));
+    const t200 = synth({ rulesFile: file('many.json', many) });
+    const env200 = JSON.stringify(one('AWS::Lambda::Function', /^CollectFunction/, t200).Environment.Variables);
+    expect(env200.length).toBeLessThan(1000);
+    // CDK moves what does not fit IAM's inline policy limit into managed policies of the role.
+    const all200 = [
+      ...roleStatements(/^CollectRole/, t200),
+      ...resources('AWS::IAM::ManagedPolicy', t200)
+        .filter(([id]) => id.startsWith('CollectRoleOverflowPolicy'))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]),
+    ];
+    const secretArns = all200.filter((s) => actions(s).includes('secretsmanager:GetSecretValue')).flatMap((s) => [s.Resource].flat());
+    expect(new Set(secretArns).size).toBe(200);
   });
 });

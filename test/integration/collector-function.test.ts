@@ -1,4 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { normalizeEtag } from '../../functions/adapters/s3-event.ts';
 import { detailRows, MESSAGE_TRACES_CONTEXT, traceRow } from '../../functions/core/generate/graph.ts';
@@ -23,8 +25,8 @@ import { startSecretsStandin, type SecretsStandin } from '../helpers/secrets-sta
  * statements Ceph RGW enforces; its certificates come from a Secrets Manager stand-in that checks
  * the request signature and the role's secretsmanager statements (no Secrets Manager runs here);
  * Graph is the loopback stand-in, trusted through NODE_EXTRA_CA_CERTS as Lambda's Node would.
- * The tenants, their Entra ids and secret ARNs are those the template was synthesized with
- * (test/fixtures/collect.config.json): contoso and fabrikam collect, northwind lacks Microsoft's
+ * The tenants, their Entra ids and secret ARNs are those the app was synthesized with
+ * (test/fixtures/collect.config.json), read from the settings file in the bundle: contoso and fabrikam collect, northwind lacks Microsoft's
  * first-party service principal.
  */
 const MINUTE = 60_000;
@@ -58,7 +60,9 @@ function messages(seed: number): GenMessage[] {
 
 beforeAll(async () => {
   b = await freshBuckets('collector');
-  settings = JSON.parse(templateEnvironment(fn(), b.local).MAILFLOW_COLLECT!).tenants as Settings;
+  // The settings file the stack wrote into the bundle, as the function reads it.
+  expect(templateEnvironment(fn(), b.local).MAILFLOW_COLLECT_FILE).toBe('collect-tenants.json');
+  settings = JSON.parse(readFileSync(join(fn().assetDir, 'collect-tenants.json'), 'utf8')).tenants as Settings;
   expect(Object.keys(settings).sort()).toEqual(['contoso', 'fabrikam', 'northwind']);
   const clientId = settings.contoso!.collect.clientId;
   truth.set('contoso', messages(61));

@@ -52,8 +52,13 @@ export function deployedFunction(synth: SynthOutput, id: FunctionId): DeployedFu
   const asset = fn.Metadata?.['aws:asset:path'];
   if (!asset) throw new Error(`${logicalId} has no aws:asset:path metadata: was it synthesized with bundling?`);
   const roleLogicalId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  // The role's inline policy, and the managed policies CDK moves what does not fit it into.
   const statements = entries
-    .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as Array<{ Ref: string }>).some((x) => x.Ref === roleLogicalId))
+    .filter(
+      ([, r]) =>
+        (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') &&
+        ((r.Properties.Roles ?? []) as Array<{ Ref: string }>).some((x) => x.Ref === roleLogicalId),
+    )
     .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Statement[]);
   return {
     id,
