@@ -1,4 +1,8 @@
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
+import { normalizeEtag } from '../../functions/adapters/s3-event.ts';
+import type { Receipt } from '../../functions/core/store/receipts.ts';
+import { ingestUpload } from '../../functions/ingest/ingest-upload.ts';
 import {
   createFunctionRuntime,
   type FunctionName,
@@ -62,4 +66,28 @@ export async function inProcess(id: FunctionId, local: LocalStandIns, options: I
   });
   const { endpoint: _e, maxAttempts: _m, drop: _d, override: _o, ...overrides } = options;
   return createFunctionRuntime(id.toLowerCase() as FunctionName, env, { logger: silentLogger, ...overrides, s3 });
+}
+
+/**
+ * Every upload under `prefix` in the upload bucket, ingested one by one as the ingest function
+ * ingests the S3 notification of each (its code, with `rt`): their keys and receipts.
+ */
+export async function ingestUploadsUnder(rt: FunctionRuntime, uploads: { bucket: string; client: S3Client }, prefix: string) {
+  const listed = await uploads.client.send(new ListObjectsV2Command({ Bucket: uploads.bucket, Prefix: prefix }));
+  const keys = (listed.Contents ?? []).map((o) => o.Key!);
+  const receipts: Receipt[] = [];
+  for (const key of keys) {
+    const head = await uploads.client.send(new HeadObjectCommand({ Bucket: uploads.bucket, Key: key }));
+    receipts.push(
+      await ingestUpload(rt, {
+        bucket: uploads.bucket,
+        key,
+        size: head.ContentLength!,
+        etag: normalizeEtag(head.ETag!),
+        versionId: head.VersionId ?? null,
+        sequencer: null,
+      }),
+    );
+  }
+  return { keys, receipts };
 }

@@ -435,10 +435,7 @@ describe('mailflow collect --bucket --upload-bucket (Ceph RGW)', () => {
   it('keeps its state in the data bucket and puts the pages in the upload bucket, where the ingest function counts them', async () => {
     const { freshBuckets } = await import('../helpers/rgw.ts');
     const { OWNER } = await import('../helpers/lambda/iam.ts');
-    const { inProcess } = await import('../helpers/deployed.ts');
-    const { ingestUpload } = await import('../../functions/ingest/ingest-upload.ts');
-    const { HeadObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-    const { normalizeEtag } = await import('../../functions/adapters/s3-event.ts');
+    const { inProcess, ingestUploadsUnder } = await import('../helpers/deployed.ts');
     const { inject } = await import('vitest');
     const b = await freshBuckets('collect');
     const live = await liveStandin([{ id: TENANTS.contoso, messages: messages(51, Date.now() - 20 * HOUR, 1) }]);
@@ -467,27 +464,14 @@ describe('mailflow collect --bucket --upload-bucket (Ceph RGW)', () => {
       ]);
       expect(r.stderr).not.toContain('mailflow collect:');
       expect(r.status).toBe(0);
-      const listed = await b.uploads.client.send(new ListObjectsV2Command({ Bucket: b.uploads.bucket, Prefix: 'incoming/contoso/graph/' }));
-      const keys = (listed.Contents ?? []).map((o) => o.Key!);
-      expect(keys.some((k) => k.includes('/traces/'))).toBe(true);
-      expect(keys.some((k) => k.includes('/details/'))).toBe(true);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('↑ s3://')).length).toBe(keys.length);
       const { state } = await readCollectState(b.data.store, 'contoso');
       expect(state.complete.length).toBe(1);
       // The ingest function, as deployed (its environment), counts each upload.
-      const fn = await inProcess('Ingest', b.local);
-      for (const key of keys) {
-        const head = await b.uploads.client.send(new HeadObjectCommand({ Bucket: b.uploads.bucket, Key: key }));
-        const receipt = await ingestUpload(fn, {
-          bucket: b.uploads.bucket,
-          key,
-          size: head.ContentLength!,
-          etag: normalizeEtag(head.ETag!),
-          versionId: head.VersionId ?? null,
-          sequencer: null,
-        });
-        expect(receipt.status).toBe('ingested');
-      }
+      const { keys, receipts } = await ingestUploadsUnder(await inProcess('Ingest', b.local), b.uploads, 'incoming/contoso/graph/');
+      expect(keys.some((k) => k.includes('/traces/'))).toBe(true);
+      expect(keys.some((k) => k.includes('/details/'))).toBe(true);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('↑ s3://')).length).toBe(keys.length);
+      expect(receipts.map((x) => x.status)).toEqual(keys.map(() => 'ingested'));
       const rows = await queryStore(b.data.store, { by: ['outcome'] });
       expect(rows.find((x) => x.outcome === 'delivered')!.events).toBeGreaterThan(50);
       const status = await withEnv(['collect', '--status', '--tenant', 'contoso', '--bucket', b.data.bucket, ...s3]);

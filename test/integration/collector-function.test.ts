@@ -1,15 +1,13 @@
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { normalizeEtag } from '../../functions/adapters/s3-event.ts';
 import { detailRows, MESSAGE_TRACES_CONTEXT, traceRow } from '../../functions/core/generate/graph.ts';
 import { generateMessages, snapshot, type GenMessage } from '../../functions/core/generate/scenario.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { queryStore } from '../../functions/core/query/query.ts';
 import { readCollectState } from '../../functions/core/store/collect-state.ts';
-import { ingestUpload } from '../../functions/ingest/ingest-upload.ts';
-import { deployed, inProcess } from '../helpers/deployed.ts';
+import { deployed, ingestUploadsUnder, inProcess } from '../helpers/deployed.ts';
 import { startGraphStandin, testCertificates, type GraphStandin } from '../helpers/graph-standin.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { assumeFunctionRole, roleS3Client } from '../helpers/lambda/iam.ts';
@@ -177,23 +175,11 @@ describe('the collector function as deployed (aws-lambda-ric on Node 24, its rol
       const { state } = await readCollectState(b.data.store, tenant);
       expect(state.complete.length + state.partial.length).toBeGreaterThan(0);
       expect(state.owed).toEqual([]);
-      const listed = await b.uploads.client.send(new ListObjectsV2Command({ Bucket: b.uploads.bucket, Prefix: `incoming/${tenant}/` }));
-      const keys = (listed.Contents ?? []).map((o) => o.Key!);
+      // What S3 → SQS → ingest does with each of the collector's uploads.
+      const { keys, receipts } = await ingestUploadsUnder(ingest, b.uploads, `incoming/${tenant}/`);
       expect(keys.length).toBeGreaterThan(2);
       for (const key of keys) expect(key).toMatch(new RegExp(`^incoming/${tenant}/graph/(traces|details)/`));
-      // What S3 → SQS → ingest does with each of the collector's uploads.
-      for (const key of keys) {
-        const head = await b.uploads.client.send(new HeadObjectCommand({ Bucket: b.uploads.bucket, Key: key }));
-        const receipt = await ingestUpload(ingest, {
-          bucket: b.uploads.bucket,
-          key,
-          size: head.ContentLength!,
-          etag: normalizeEtag(head.ETag!),
-          versionId: head.VersionId ?? null,
-          sequencer: null,
-        });
-        expect(receipt.status).toBe('ingested');
-      }
+      expect(receipts.map((r) => r.status)).toEqual(keys.map(() => 'ingested'));
       const got = await counts(b.data.store, tenant);
       expect(got).toEqual(await counts(await reference(tenant), tenant));
       expect(got.some((r) => r.code && r.code !== '-')).toBe(true);
