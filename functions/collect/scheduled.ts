@@ -90,9 +90,7 @@ export async function collectTick(rt: FunctionRuntime, event: CollectEvent, rema
   countMetric(rt, 'CollectSkipped', skipped.length);
   rt.logger.info('collection finished', {
     tenants: outcomes.length,
-    collected: outcomes
-      .filter((o) => o.outcome === 'collected')
-      .map((o) => `${o.tenant}: ${(o as { result: { stopped: string } }).result.stopped}`),
+    collected: outcomes.flatMap((o) => (o.outcome === 'collected' ? [`${o.tenant}: ${o.result.stopped}`] : [])),
     failed: failed.map((o) => o.tenant),
     skipped: skipped.map((o) => o.tenant),
   });
