@@ -233,8 +233,12 @@ async function ingest(bytes: Buffer): Promise<{ store: ObjectStore; receipt: Rec
 async function storedText(store: ObjectStore): Promise<string> {
   let all = '';
   // Event parts are binary (gzip of hash columns): what is text in them, the group fields, is also in the rollups.
-  for await (const o of store.list(''))
-    if (!o.key.startsWith(AREA.eventParts)) all += Buffer.from((await store.get(o.key))!.body).toString('utf8');
+  // A pair index is a JSON line, then binary pairs: its line is text.
+  for await (const o of store.list('')) {
+    if (o.key.startsWith(AREA.eventParts)) continue;
+    const body = (await store.get(o.key))!.body;
+    all += Buffer.from(o.key.startsWith(AREA.pairs) ? body.subarray(0, body.indexOf(10)) : body).toString('utf8');
+  }
   return all;
 }
 

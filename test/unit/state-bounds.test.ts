@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { DeferralTracker, MAX_OPEN_DEFERRALS, mergeDeferrals } from '../../functions/core/aggregate/deferrals.ts';
 import { FileAggregator, MAX_GROUPS_PER_HOUR, mergeBatch, MORE } from '../../functions/core/aggregate/rollup.ts';
 import { decodeDeferralState, encodeDeferralState } from '../../functions/core/store/deferral-state.ts';
-import { PairTable } from '../../functions/core/aggregate/pair-table.ts';
 import type { DeliveryEvent } from '../../functions/core/classify/types.ts';
 import { utf8 } from '../helpers/bytes.ts';
 
@@ -100,24 +99,5 @@ describe('hourly rollups: at most MAX_GROUPS_PER_HOUR groups, every event still 
     expect(r2.groups).toHaveLength(MAX_GROUPS_PER_HOUR + 1);
     expect(r2.totals.failed).toBe(MAX_GROUPS_PER_HOUR + 300);
     expect(r2.groups.find((g) => g.destination === MORE.destination)?.events).toBe(300);
-  });
-});
-
-describe('PairTable: the pair index in typed arrays', () => {
-  it('keeps 100,000 pairs (and the 0:0 pair) through growth and its wire form, 16 bytes each', () => {
-    const t = new PairTable();
-    t.set(0, 0, 7, 1);
-    for (let i = 1; i <= 100_000; i++) t.set(i * 2654435761, i, i % 5, 1);
-    expect(t.get(0, 0)).toEqual([7, 1]);
-    expect(t.get(3 * 2654435761, 3)).toEqual([3, 1]);
-    expect(t.get(12345, 678)).toBeNull();
-    t.set(5 * 2654435761, 5, 0, 0); // both 0: absent
-    expect(t.get(5 * 2654435761, 5)).toBeNull();
-    const wire = t.encode();
-    expect(Buffer.from(wire, 'base64').length).toBe(100_000 * 16);
-    const back = PairTable.decode(wire);
-    expect(back.get(0, 0)).toEqual([7, 1]);
-    expect(back.get(99_999 * 2654435761, 99_999)).toEqual([4, 1]);
-    expect([...back.entries()]).toHaveLength(100_000);
   });
 });

@@ -1,6 +1,7 @@
 import type { FamilyId } from '../formats/event.ts';
 import { DAY, HOUR } from '../vocabulary/time.ts';
 import { PairTable } from './pair-table.ts';
+import type { SortedPairs } from './sorted-pairs.ts';
 import { isFinal } from '../vocabulary/outcomes.ts';
 import type { HourBatch } from './rollup.ts';
 
@@ -34,7 +35,7 @@ export const statusFinals = (v: number): number => v >>> 16;
  * row's (the time the message was received); an event pair's is its earliest event in the part,
  * which is that day or a later one.
  */
-export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<number, PairTable> {
+export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<number, SortedPairs> {
   const out = new Map<number, PairTable>();
   const dayOf = new PairTable();
   for (const batch of [...batches].sort((a, b) => a.hour - b.hour)) {
@@ -55,7 +56,7 @@ export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<
       } else t.set(hi, lo, 1, Math.max(cur?.[1] ?? 0, isFinal(batch.groups[batch.grp[i]!]!.outcome) ? 1 : 0));
     }
   }
-  return out;
+  return new Map([...out].map(([day, t]) => [day, t.sorted()]));
 }
 
 /** A batch without the events `drop` names (status events superseded by events of another source). */

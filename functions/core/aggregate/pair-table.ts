@@ -1,3 +1,4 @@
+import { SortedPairs } from './sorted-pairs.ts';
 import { capacityFor } from './u64-set.ts';
 
 /**
@@ -76,18 +77,36 @@ export class PairTable {
         this.set(keys[s * 2]!, keys[s * 2 + 1]!, a[s]!, b[s]!);
   }
 
-  /** Base64 of little-endian u32 quadruples (high, low, a, b), absent entries left out. */
-  encode(): string {
-    const out = new Uint32Array(this.size * 4);
+  /** The pairs sorted by hash, absent entries left out: what the pair index keeps. */
+  sorted(): SortedPairs {
+    // A little-endian u64 of (low, high) orders as the pair does: the typed array's native sort, no comparator.
+    const keys = new BigUint64Array(this.size);
+    const halves = new Uint32Array(keys.buffer);
     let n = 0;
-    for (const [hi, lo, a, b] of this.entries()) out.set([hi, lo, a, b], 4 * n++);
-    return Buffer.from(out.buffer, 0, n * 16).toString('base64');
+    for (let s = 0; s <= this.mask; s++) {
+      const hi = this.keys[s * 2]!;
+      const lo = this.keys[s * 2 + 1]!;
+      if ((hi === 0 && lo === 0) || (this.a[s] === 0 && this.b[s] === 0)) continue;
+      halves[2 * n] = lo;
+      halves[2 * n + 1] = hi;
+      n++;
+    }
+    keys.subarray(0, n).sort();
+    const out = new Uint32Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      const hi = halves[2 * i + 1]!;
+      const lo = halves[2 * i]!;
+      const s = this.slot(hi, lo);
+      out[4 * i] = hi;
+      out[4 * i + 1] = lo;
+      out[4 * i + 2] = this.a[s]!;
+      out[4 * i + 3] = this.b[s]!;
+    }
+    return new SortedPairs(out);
   }
 
-  static decode(encoded: string): PairTable {
-    const bytes = Buffer.from(encoded, 'base64');
-    const q = new Uint32Array(bytes.length / 4);
-    new Uint8Array(q.buffer).set(bytes);
+  /** Little-endian u32 quadruples (high, low, a, b) in any order, as the first pair index kept them (base64 in JSON). */
+  static ofQuads(q: Uint32Array): PairTable {
     const t = new PairTable(q.length / 4);
     for (let i = 0; i < q.length; i += 4) t.set(q[i]!, q[i + 1]!, q[i + 2]!, q[i + 3]!);
     return t;

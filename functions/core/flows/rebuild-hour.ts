@@ -10,7 +10,7 @@ import { DayLines } from '../store/day-lines.ts';
 import { rollupDayKey } from '../store/layout.ts';
 import { readPairIndex } from '../store/pair-index.ts';
 import { DAY, HOUR, isoHour } from '../vocabulary/time.ts';
-import type { PairTable } from '../aggregate/pair-table.ts';
+import type { SortedPairs } from '../aggregate/sorted-pairs.ts';
 
 export const withoutHistory = (marker: string, what: string) =>
   new SourceHistoryError(
@@ -130,7 +130,7 @@ export async function hoursToCheck(
   store: ObjectStore,
   tenant: string,
   kind: SourceKind,
-  byDay: ReadonlyMap<number, PairTable>,
+  byDay: ReadonlyMap<number, SortedPairs>,
 ): Promise<Set<number>> {
   const hours = new Set<number>();
   // A status row of day d meets events filed under d or d + 1; an event pair of day d meets status
@@ -144,7 +144,8 @@ export async function hoursToCheck(
     for (const d of near(day)) {
       const ix = indexes.get(d);
       if (!ix) continue;
-      for (const [hi, lo, a] of pairs.entries()) {
+      if (kind === 'status' ? ix.events.size === 0 && d !== day : ix.status.size === 0) continue;
+      pairs.forEach((hi, lo, a) => {
         if (kind === 'status') {
           if (ix.events.get(hi, lo)) hours.add(a * HOUR);
           // Another status source has the pair, one of them with a final status: a Pending row may go.
@@ -154,7 +155,7 @@ export async function hoursToCheck(
           const s = ix.status.get(hi, lo);
           if (s) hours.add(s[0] * HOUR);
         }
-      }
+      });
     }
   }
   return hours;

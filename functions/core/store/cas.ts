@@ -29,6 +29,8 @@ export interface CasResult<T> {
  */
 export interface CasHint {
   absent?: boolean;
+  /** The object as the caller just read it (null: not there): the first attempt starts from it instead of reading again. */
+  read?: StoredObject | null;
 }
 
 /**
@@ -86,8 +88,10 @@ export async function casUpdateBytes(
 ): Promise<{ wrote: boolean; created: boolean; attempts: number }> {
   const deadline = options.clock.now().getTime() + options.budgetMs;
   let guessAbsent = hint.absent === true;
+  let read = hint.read;
   for (let attempt = 1; ; attempt++) {
-    const current = guessAbsent ? null : await store.get(key);
+    const current = read !== undefined ? read : guessAbsent ? null : await store.get(key);
+    read = undefined;
     const body = update(current);
     if (body === null) {
       // Nothing to write to a missing object, but the guess may be wrong: read what is there.
