@@ -7,37 +7,48 @@ import { StoredDataError } from './records.ts';
  * updating one hour of a busy day (24 lines of up to a megabyte each) does not decode the other 23.
  */
 export class DayLines {
-  private readonly lines = new Map<string, string>();
+  /** Lines as read stay bytes (views into the object read) until someone asks for their text. */
+  private readonly lines = new Map<string, Uint8Array | string>();
   private dayLine: string | undefined;
 
   /** The lines of a stored day object (none when there is none yet) by their hour (the record's `hour` field, the first one in each line). */
   static of(body: Uint8Array | undefined, key: string): DayLines {
     const out = new DayLines();
     if (!body) return out;
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     let lineNo = 0;
-    for (const line of Buffer.from(body).toString('utf8').split('\n')) {
+    for (let start = 0; start < bytes.length;) {
+      let end = bytes.indexOf(10, start);
+      if (end < 0) end = bytes.length;
       lineNo++;
-      if (line === '') continue;
-      const head = line.slice(0, HEAD);
-      const hour = HOUR_FIELD.exec(head)?.[1];
-      if (hour) out.lines.set(hour, line);
-      else if (lineNo === 1 && DAY_FIELD.test(head)) out.dayLine = line;
-      else throw new StoredDataError(key, `line ${lineNo}: expected a JSON record of one hour (with "hour" near its start)`);
+      if (end > start) {
+        // The head only, to find the hour: a busy day's lines are hundreds of KB each.
+        const head = bytes.toString('utf8', start, Math.min(end, start + HEAD));
+        const hour = HOUR_FIELD.exec(head)?.[1];
+        if (hour) out.lines.set(hour, bytes.subarray(start, end));
+        else if (lineNo === 1 && DAY_FIELD.test(head)) out.dayLine = bytes.toString('utf8', start, end);
+        else throw new StoredDataError(key, `line ${lineNo}: expected a JSON record of one hour (with "hour" near its start)`);
+      }
+      start = end + 1;
     }
     return out;
   }
 
   get(hour: string): string | undefined {
-    return this.lines.get(hour);
+    return text(this.lines.get(hour));
   }
 
   set(hour: string, line: string): void {
     this.lines.set(hour, line);
   }
 
+  private sortedHours(): string[] {
+    return [...this.lines.keys()].sort();
+  }
+
   /** The hour lines, in hour order (not the day line). */
   entries(): Array<[string, string]> {
-    return [...this.lines.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return this.sortedHours().map((h) => [h, text(this.lines.get(h))!]);
   }
 
   get day(): string | undefined {
@@ -48,15 +59,29 @@ export class DayLines {
     this.dayLine = line;
   }
 
-  /** The day line first, so a reader that wants only it decodes one line (dayLineOf). */
+  /**
+   * The day line first, so a reader that wants only it decodes one line (dayLineOf). Written into
+   * one buffer of the object's size: lines that were not changed are copied as bytes, never decoded.
+   */
   toBytes(): Buffer {
-    return Buffer.from(
-      (this.dayLine === undefined ? '' : `${this.dayLine}\n`) +
-        this.entries()
-          .map(([, line]) => `${line}\n`)
-          .join(''),
-    );
+    const parts: Array<Uint8Array | string> = [];
+    if (this.dayLine !== undefined) parts.push(this.dayLine);
+    for (const h of this.sortedHours()) parts.push(this.lines.get(h)!);
+    let size = 0;
+    for (const p of parts) size += (typeof p === 'string' ? Buffer.byteLength(p) : p.length) + 1;
+    const out = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    for (const p of parts) {
+      if (typeof p === 'string') at += out.write(p, at);
+      else at += (out.set(p, at), p.length);
+      out[at++] = 10;
+    }
+    return out;
   }
+}
+
+function text(line: Uint8Array | string | undefined): string | undefined {
+  return line === undefined || typeof line === 'string' ? line : Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8');
 }
 
 /**
