@@ -76,6 +76,6 @@ export class SortedPairs {
       res[n + 3] = v[1]!;
       n += 4;
     }
-    return new SortedPairs(n === res.length ? res : res.slice(0, n));
+    return new SortedPairs(res.subarray(0, n));
   }
 }
