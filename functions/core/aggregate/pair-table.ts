@@ -1,5 +1,5 @@
 import { SortedPairs } from './sorted-pairs.ts';
-import { capacityFor } from './u64-set.ts';
+import { capacityFor, sortPairs } from './u64-set.ts';
 
 /**
  * A table keyed by 64-bit pair hashes (high, low) with two u32 values each: open addressing over
@@ -79,19 +79,17 @@ export class PairTable {
 
   /** The pairs sorted by hash, absent entries left out: what the pair index keeps. */
   sorted(): SortedPairs {
-    // A little-endian u64 of (low, high) orders as the pair does: the typed array's native sort, no comparator.
-    const keys = new BigUint64Array(this.size);
-    const halves = new Uint32Array(keys.buffer);
+    const all = new Uint32Array(this.size * 2);
     let n = 0;
     for (let s = 0; s <= this.mask; s++) {
       const hi = this.keys[s * 2]!;
       const lo = this.keys[s * 2 + 1]!;
       if ((hi === 0 && lo === 0) || (this.a[s] === 0 && this.b[s] === 0)) continue;
-      halves[2 * n] = lo;
-      halves[2 * n + 1] = hi;
+      all[2 * n] = lo;
+      all[2 * n + 1] = hi;
       n++;
     }
-    keys.subarray(0, n).sort();
+    const halves = sortPairs(all.subarray(0, 2 * n));
     const out = new Uint32Array(n * 4);
     for (let i = 0; i < n; i++) {
       const hi = halves[2 * i + 1]!;

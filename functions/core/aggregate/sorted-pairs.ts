@@ -8,7 +8,7 @@
 export class SortedPairs {
   readonly quads: Uint32Array;
 
-  /** `quads` must be sorted by (high, low), each pair once (fromUnsorted sorts). */
+  /** `quads` must be sorted by (high, low), each pair once (PairTable.sorted() makes them so). */
   constructor(quads: Uint32Array = new Uint32Array(0)) {
     this.quads = quads;
   }

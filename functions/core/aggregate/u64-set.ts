@@ -171,7 +171,7 @@ export class U64Union {
  * passes of 16 bits: about twice as fast as the typed-array sort on a few hundred thousand),
  * small ones by that sort.
  */
-function sortPairs(halves: Uint32Array): Uint32Array {
+export function sortPairs(halves: Uint32Array): Uint32Array {
   const n = halves.length / 2;
   if (n < 4096) {
     const sorted = new BigUint64Array(halves.buffer, halves.byteOffset, n).sort();
