@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/', 'cdk.out/', 'test/artifacts/', 'bench/data/', '.mailflow*/', 'demo-exports/'] },
+  { ignores: ['**/node_modules/', 'cdk.out/', 'dist/', 'test/artifacts/', 'bench/data/', '.mailflow*/', 'demo-exports/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

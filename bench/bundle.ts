@@ -6,7 +6,7 @@
  * bench/results/bundles-<date>.md:   npx tsx bench/bundle.ts
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,12 +17,21 @@ const NODE24 = resolve('test/lambda-runtime/node_modules/node/bin/node');
 const OUT = resolve('bench/data/cdk.out');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** The tests' Lambda runtime (Node 24) is installed by their setup; a bench on a fresh clone installs it here. */
+function ensureNode24(): void {
+  if (existsSync(NODE24)) return;
+  console.error('bench: installing the Lambda runtime (Node 24) into test/lambda-runtime/ (once, ~60 s)…');
+  execFileSync('npm', ['ci', '--prefix', 'test/lambda-runtime', '--no-audit', '--no-fund', '--loglevel=error'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 function timeNode(args: string[], runs = 15): number {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     const r = spawnSync(NODE24, args, { stdio: 'ignore', env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' } });
-    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed`);
+    if (r.status !== 0) throw new Error(`${NODE24} ${args.join(' ')} failed: ${r.error?.message ?? `exit ${r.status}`}`);
     times.push(performance.now() - t);
   }
   return median(times);
@@ -39,6 +48,7 @@ export interface BundleStat {
 
 /** Synthesizes with the cdk CLI (as deploy does) and measures each function's asset. */
 export async function bundleStats(): Promise<BundleStat[]> {
+  ensureNode24();
   rmSync(OUT, { recursive: true, force: true });
   // With tenants configured for collection, so the collector's bundle is measured too.
   const context = ['-c', 'rulesFile=test/fixtures/collect.config.json'];
