@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -160,7 +160,36 @@ describe('mailflow generate', () => {
 });
 
 describe('bin/mailflow.js', () => {
-  it('runs the TypeScript CLI with no build step', async () => {
+  it('runs the bundle while it is newer than every source, else the sources', async () => {
+    // A copy of the launcher over stand-in entry points that say which one ran.
+    const root = mkdtempSync(join(tmpdir(), 'mailflow-bin-'));
+    const repo = new URL('../../', import.meta.url).pathname;
+    const entry = (name: string) => `export async function main(_a, io) { io.stdout.write('${name}'); return 0; }\n`;
+    for (const dir of ['bin', 'dist/cli', 'functions/cli']) mkdirSync(join(root, dir), { recursive: true });
+    copyFileSync(join(repo, 'bin/mailflow.js'), join(root, 'bin/mailflow.js'));
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(root, 'package-lock.json'), '{}');
+    writeFileSync(join(root, 'dist/cli/main.mjs'), entry('bundle'));
+    writeFileSync(join(root, 'functions/cli/main.ts'), entry('sources'));
+    const at = (file: string, seconds: number) => utimesSync(join(root, file), seconds, seconds);
+    const run = async (env: Record<string, string> = {}) =>
+      (await promisify(execFile)(process.execPath, [join(root, 'bin/mailflow.js')], { env: { ...process.env, ...env } })).stdout;
+    at('functions/cli/main.ts', 1_000);
+    at('package-lock.json', 1_000);
+    expect(await run()).toBe('sources'); // never built
+    writeFileSync(join(root, 'dist/cli/BUILT'), '');
+    at('dist/cli/BUILT', 2_000);
+    expect(await run()).toBe('bundle');
+    expect(await run({ MAILFLOW_CLI_FROM_SOURCES: 'true' })).toBe('sources');
+    at('functions/cli/main.ts', 3_000); // edited after the build
+    expect(await run()).toBe('sources');
+    at('functions/cli/main.ts', 1_000);
+    at('package-lock.json', 3_000); // dependencies changed after the build
+    expect(await run()).toBe('sources');
+  });
+
+  it('runs the CLI right after npm ci', async () => {
     const bin = new URL('../../bin/mailflow.js', import.meta.url).pathname;
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'explain', '--json', '4.4.316']);
     expect(JSON.parse(stdout).category).toBe('connection-refused');
