@@ -161,7 +161,8 @@ function profileTop(file: string, n: number): string[] {
   execFileSync(
     process.execPath,
     ['--import', 'tsx', '--cpu-prof', `--cpu-prof-dir=${dir}`, 'bin/mailflow.js', 'ingest', '--data-dir', data, file],
-    { stdio: 'ignore' },
+    // From the sources, so the profile names their files rather than the CLI bundle's chunks.
+    { stdio: 'ignore', env: { ...process.env, MAILFLOW_CLI_FROM_SOURCES: 'true' } },
   );
   rmSync(data, { recursive: true, force: true });
   const p = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')) as {
