@@ -1,7 +1,7 @@
 /**
  * One dashboard view as a whole process: what `mailflow dashboard` renders per request, the
- * all-tenants view of one range, over the data folder. Through tsx, as the CLI runs (its loader's
- * startup included); with API_PEER_BUNDLE, the esbuild bundle instead.
+ * all-tenants view of one range, over the data folder. With API_PEER_BUNDLE (as bench/query.ts runs
+ * it) the esbuild bundle, as the installed CLI runs bundled; run alone, the sources through tsx.
  * Usage: node dashboard-view.mjs <data-dir> <range: 24h|7d|30d>
  * Prints the page size and the view's headline (messages with problems).
  */

@@ -110,7 +110,8 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
         return { body: readUpTo(fd, Number(st.size)), etag: etagOfStats(st) } satisfies StoredObject;
       }),
 
-    getHead: async (key, bytes) => withFile(pathOf(key), (fd) => readUpTo(fd, bytes)),
+    getHead: async (key, bytes, until) =>
+      withFile(pathOf(key), (fd) => (until === undefined ? readUpTo(fd, bytes) : readUntil(fd, bytes, until))),
 
     async putIfAbsent(key, body) {
       const target = pathOf(key);
@@ -203,6 +204,27 @@ async function withFile<T>(path: string, use: (fd: number) => T): Promise<T | nu
 }
 
 /** The file's first `bytes` bytes (fewer when it is shorter). */
+/**
+ * Up to `bytes` from the start, in steps that stop once one holds `until`: a day line of 20 KB
+ * then costs 32 KB of reading and buffer, not 64 (a 90-day query of 50 tenants reads 4,500).
+ */
+function readUntil(fd: number, bytes: number, until: number): Buffer {
+  let buf = Buffer.allocUnsafe(Math.min(bytes, HEAD_STEP));
+  let off = 0;
+  for (;;) {
+    const n = readSync(fd, buf, off, buf.length - off, off);
+    if (n === 0 || buf.subarray(off, off + n).indexOf(until) !== -1 || off + n === bytes) return buf.subarray(0, off + n);
+    off += n;
+    if (off === buf.length) {
+      const grown = Buffer.allocUnsafe(Math.min(bytes, buf.length * 2));
+      buf.copy(grown, 0, 0, off);
+      buf = grown;
+    }
+  }
+}
+
+const HEAD_STEP = 16 * 1024;
+
 function readUpTo(fd: number, bytes: number): Buffer {
   const buf = Buffer.allocUnsafe(bytes);
   let off = 0;

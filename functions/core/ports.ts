@@ -43,9 +43,11 @@ export interface ObjectStore {
   /**
    * The first `bytes` bytes of the object (all of it when it is smaller), null when there is none:
    * S3's ranged GET. A query over whole days reads only the day line at the start of each summary
-   * object (a twentieth of it). Optional: readers fall back to `get`.
+   * object (a twentieth of it). Optional: readers fall back to `get`. With `until` (a byte value)
+   * the store may stop sooner, once what it read holds that byte: a file store reads in steps, an
+   * S3 store answers the whole range in its one request anyway.
    */
-  getHead?(key: string, bytes: number): Promise<Uint8Array | null>;
+  getHead?(key: string, bytes: number, until?: number): Promise<Uint8Array | null>;
 }
 
 /**

@@ -42,7 +42,8 @@ export async function checkListingContract(store: ObjectStore): Promise<void> {
 
 /**
  * `getHead` (S3's ranged GET), the same on every store: the object's first bytes, all of it when
- * it is shorter, an empty object as empty, a missing one as null.
+ * it is shorter, an empty object as empty, a missing one as null. Asked to stop at a byte, a store
+ * may answer less, but always the start of the object, holding that byte or the whole range.
  */
 export async function checkHeadContract(store: ObjectStore): Promise<void> {
   expect(store.getHead).toBeTypeOf('function');
@@ -58,4 +59,17 @@ export async function checkHeadContract(store: ObjectStore): Promise<void> {
   expect(await head('results/head/a.jsonl', 1 << 20)).toBe(text);
   expect(await head('results/head/empty.jsonl', 64)).toBe('');
   expect(await head('results/head/missing.jsonl', 64)).toBeNull();
+
+  // A first line longer than a file store's first read step (16 KiB), then more than the range.
+  const long = `${'y'.repeat(20_000)}\n${'z'.repeat(70_000)}`;
+  await store.putIfAbsent('results/head/long.jsonl', Buffer.from(long));
+  const until = async (key: string, n: number) => Buffer.from((await store.getHead!(key, n, 0x0a))!).toString('utf8');
+  const line = await until('results/head/long.jsonl', 64 * 1024);
+  expect(long.startsWith(line)).toBe(true);
+  expect(line.length).toBeLessThanOrEqual(64 * 1024);
+  expect(line).toContain('\n');
+  // No such byte within the range: the whole range, as without `until`.
+  expect(await until('results/head/long.jsonl', 10_000)).toBe(long.slice(0, 10_000));
+  expect(await until('results/head/a.jsonl', 1 << 20)).toMatch(/^\{"day":"2026-11-20"\} +\n/);
+  expect(text.startsWith(await until('results/head/a.jsonl', 1 << 20))).toBe(true);
 }

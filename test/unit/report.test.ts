@@ -337,11 +337,23 @@ describe('views past 7 days read whole days as one summary each (issue 13, 5)', 
         },
       );
     const days = 86_400_000;
-    for (const tenant of [null, 'a']) {
-      const input = await loadReportInput(store, { tenant, tenants: ['a', 'b'], range: '30d', now });
+    const lengths = { '24h': days, '7d': 7 * days, '30d': 30 * days } as const;
+    // The static page cuts all three views from one input; the dashboard reads one view's alone,
+    // and a 30-day view alone needs only its last two days hour by hour.
+    const cases = [
+      { tenant: null, views: ['24h', '7d', '30d'] as const, daySpans: 60 },
+      { tenant: 'a', views: ['24h', '7d', '30d'] as const, daySpans: 30 },
+      // Five days more as one summary each than when the 7-day view is cut from the same input.
+      { tenant: null, views: ['30d'] as const, daySpans: 76 },
+      { tenant: 'a', views: ['30d'] as const, daySpans: 38 },
+      { tenant: null, views: ['7d'] as const, daySpans: 8 },
+    ];
+    for (const { tenant, views, daySpans } of cases) {
+      const range = views.at(-1)!;
+      const input = await loadReportInput(store, { tenant, tenants: ['a', 'b'], range, views, now });
       const spans = input.summaries.filter((s) => s.span === 'day').length;
-      // Most days before the last 7 (less those a period edge cuts) come as one summary.
-      expect(spans).toBeGreaterThan(tenant === null ? 30 : 15);
+      // Most days before the hours the views need (less those a period edge cuts) come as one summary.
+      expect(spans).toBeGreaterThan(daySpans);
       const everyHour = await readSummaries(
         store,
         summaryKeysInRange(store, { from: input.to - 60 * days, to: input.to, tenants: ['a', 'b'] }),
@@ -351,7 +363,7 @@ describe('views past 7 days read whole days as one summary each (issue 13, 5)', 
         },
       );
       const hourly = { ...input, summaries: everyHour.filter((s) => tenant === null || s.tenant === tenant) };
-      for (const length of [days, 7 * days, 30 * days]) {
+      for (const length of views.map((v) => lengths[v])) {
         const strip = (m: ReturnType<typeof buildReportModel>) => ({ ...m, previous: null });
         const mixed = buildReportModel({ ...input, from: input.to - length, lang: 'en' });
         expect(strip(mixed)).toEqual(strip(buildReportModel({ ...hourly, from: input.to - length, lang: 'en' })));

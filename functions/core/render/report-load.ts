@@ -52,6 +52,16 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
 const HOURLY = 7 * DAY;
 
 /**
+ * What a view needs hour by hour: an hourly chart's period, and for the 24 h view the period before
+ * it too (its coverage is told in hours); a view charted by day (30 d) only the last two days, where
+ * its last active hour (its end) is looked for. Everything older is read as whole days.
+ */
+function hourlySpan(range: RangeName): number {
+  const length = RANGES[range];
+  return length <= HOURLY ? Math.min(HOURLY, 2 * length) : 2 * DAY;
+}
+
+/**
  * The summaries of [from, end) with whole days as one summary each, except days that one of the
  * views' periods (ending at `to`) begins or ends in: every view's tallies stay exact, and a 30-day
  * view reads 53 day lines per tenant instead of 1,272 hours.
@@ -80,7 +90,15 @@ function lastActiveHour(summaries: readonly HourlySummary[]): number | null {
  */
 export async function loadReportInput(
   store: ObjectStore,
-  options: { tenant: string | null; tenants: readonly string[]; range: RangeName; to?: number; now: number },
+  options: {
+    tenant: string | null;
+    tenants: readonly string[];
+    range: RangeName;
+    /** The ranges whose views are cut from this input (default: `range` alone). */
+    views?: readonly RangeName[];
+    to?: number;
+    now: number;
+  },
 ): Promise<Omit<ReportInput, 'lang'>> {
   const scope = options.tenant ? [options.tenant] : options.tenants;
   // All tenants together: each tenant's own data end (so one whose data stopped earlier shows it),
@@ -92,9 +110,9 @@ export async function loadReportInput(
   const length = RANGES[options.range];
   const hours = (from: number, end: number) => (from < end ? summariesInRange(store, { from, to: end, tenants: [...scope] }) : []);
   let to = options.to ?? until ?? hourCeil(options.now);
-  // The last 7 days hour by hour (the 24 h and 7 d charts are hourly), what lies before as whole
-  // days where it can (one summary a day; see wholeDays).
-  const span = Math.min(HOURLY, 2 * length);
+  // The hours the views need (see hourlySpan), what lies before as whole days where it can (one
+  // summary a day; see wholeDays).
+  const span = Math.min(2 * length, Math.max(...(options.views ?? [options.range]).map(hourlySpan)));
   let recent = await hours(to - span, to);
   // The default window ends with the last hour of delivery activity, not with the expiry tail (the
   // final forms of deferrals, a day later): else "the last 24 hours" would show mostly expiries.

@@ -44,7 +44,7 @@ export async function renderReport(store: ObjectStore, req: ReportRequest): Prom
     const to = req.to !== undefined ? { to: req.to } : {};
     const input: Omit<ReportInput, 'lang'> =
       (t !== null && all ? await tenantInputFrom(store, all, t, { range: longest, ...to }) : null) ??
-      (await loadReportInput(store, { tenant: t, tenants, range: longest, now: req.now, ...to }));
+      (await loadReportInput(store, { tenant: t, tenants, range: longest, views: shown, now: req.now, ...to }));
     if (t === null) all = input;
     for (const r of shown) views.push({ range: r, model: buildReportModel({ ...input, from: input.to - RANGES[r], lang: req.lang }) });
   }

@@ -168,6 +168,7 @@ export async function syncSummaries(
 
 /** What a ranged read of a summary object's start asks for: a day line of a quiet to busy tenant's day fits. */
 const DAY_HEAD_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
 
 const DAY_OF_KEY = /date=(\d{4}-\d{2}-\d{2})\.jsonl$/;
 
@@ -230,7 +231,7 @@ export async function readSummaries(
     const day = DAY_OF_KEY.exec(key);
     if (range.grain === 'day' && day && whole(Date.parse(`${day[1]}T00:00:00Z`))) {
       // The day line comes first: a ranged read of the object's start usually holds all of it.
-      const head = store.getHead ? await store.getHead(key, DAY_HEAD_BYTES) : null;
+      const head = store.getHead ? await store.getHead(key, DAY_HEAD_BYTES, NEWLINE) : null;
       const line = head && dayLineOf(head, head.length < DAY_HEAD_BYTES);
       if (line) return void out.push(asDaySpan(decodeLine<DaySummary>(line, key, DAY_SUMMARY)));
     }

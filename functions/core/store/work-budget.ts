@@ -44,9 +44,9 @@ export function withWorkBudget(store: ObjectStore, limit: number, advice: string
     },
     ...(store.getHead
       ? {
-          async getHead(key: string, bytes: number) {
+          async getHead(key: string, bytes: number, until?: number) {
             touch();
-            return store.getHead!(key, bytes);
+            return store.getHead!(key, bytes, until);
           },
         }
       : {}),
