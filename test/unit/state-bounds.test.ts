@@ -56,6 +56,25 @@ describe('open deferrals: at most MAX_OPEN_DEFERRALS per tenant, the longest-def
     expect(decodeDeferralState(v1, 'k')).toEqual({ tenant: 't', asOf: T0 + HOUR_MS, entries, dropped: null });
   });
 
+  it('ends a deferral with a final outcome of the same upload, before or after it in the file, or of a later upload', () => {
+    // 40,000 finals (more than two of the log's chunks of 16,384) around 1,000 deferrals: every
+    // third deferred message has a final, some before its deferral in the file, some after.
+    const t = new DeferralTracker();
+    const deferred = (i: number) => t.add(i + 1, i, 'deferred', T0 + i * MINUTE, '4.4.316', 'mx.example', null);
+    for (let i = 0; i < 20_000; i++) t.add(100_000 + i, 0, 'delivered', T0, null, null, null);
+    for (let i = 0; i < 1_000; i += 3) t.add(i + 1, i, 'delivered', T0 + DAY_MS, null, null, null);
+    for (let i = 0; i < 1_000; i++) deferred(i);
+    for (let i = 1; i < 1_000; i += 3) t.add(i + 1, i, 'failed', T0 + DAY_MS, '5.4.316', null, null);
+    for (let i = 0; i < 20_000; i++) t.add(200_000 + i, 0, 'expired', T0, null, null, null);
+    const state = mergeDeferrals(null, t, 't', T0 + DAY_MS)!;
+    const open = Object.keys(state.entries).map((k) => Number(k.split(':')[1]));
+    expect(open.sort((a, b) => a - b)).toEqual(Array.from({ length: 1_000 }, (_, i) => i).filter((i) => i % 3 === 2));
+    // A later upload with the final of one of them ends it too.
+    const later = new DeferralTracker();
+    later.add(3, 2, 'delivered', T0 + DAY_MS, null, null, null);
+    expect(Object.keys(mergeDeferrals(state, later, 't', T0 + DAY_MS)!.entries)).toHaveLength(open.length - 1);
+  });
+
   it('names the object when a schema 2 state is damaged', () => {
     const bad = utf8(JSON.stringify({ schema: 2, tenant: 't', asOf: T0, strings: [], rows: [1, 2, 0, 0, 5, 0, 0] }));
     expect(() => decodeDeferralState(bad, 'state/deferrals/t.json')).toThrow(/state\/deferrals\/t.json: .*string index 5/);

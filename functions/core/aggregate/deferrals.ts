@@ -1,10 +1,6 @@
-import { storable } from '../vocabulary/text.ts';
+import { TextKeeper } from '../vocabulary/text.ts';
 import { DAY } from '../vocabulary/time.ts';
-/**
- * Final outcomes by the high 32 bits of their message hash: half the memory of full hashes, and a
- * false match (which would end a deferral early) has odds of ~1 in 8,000 per open deferral even
- * with 550,000 finals in one file.
- */
+/** A set of u32 (open addressing); 0 is stored as 1. */
 class U32Set {
   private keys = new Uint32Array(1024);
   private mask = 1023;
@@ -40,6 +36,45 @@ class U32Set {
     for (const v of old) if (v !== 0) this.add(v);
   }
 }
+
+/**
+ * Final outcomes by the high 32 bits of their message hash, as they come, 4 bytes each: half the
+ * memory of full hashes, and a false match (which would end a deferral early) has odds of ~1 in
+ * 8,000 per open deferral even with 550,000 finals in one file. Only messages with an open
+ * deferral (at most a few hundred thousand) are ever looked up, all at once at the end, so `among`
+ * scans the finals once against them: a table of every final would be twice the size, three
+ * times while it grows (48 MB for the 3.7 million finals of a 2 GB export, against 15).
+ */
+class U32Log {
+  private readonly full: Uint32Array[] = [];
+  private chunk = new Uint32Array(LOG_CHUNK);
+  private used = 0;
+  size = 0;
+
+  add(v: number): void {
+    if (this.used === LOG_CHUNK) {
+      this.full.push(this.chunk);
+      this.chunk = new Uint32Array(LOG_CHUNK);
+      this.used = 0;
+    }
+    this.chunk[this.used++] = v;
+    this.size++;
+  }
+
+  /** The members of `wanted` that were added. */
+  among(wanted: U32Set): U32Set {
+    const found = new U32Set();
+    if (wanted.size === 0) return found;
+    const scan = (values: Uint32Array, n: number) => {
+      for (let i = 0; i < n; i++) if (wanted.has(values[i]!)) found.add(values[i]!);
+    };
+    for (const values of this.full) scan(values, LOG_CHUNK);
+    scan(this.chunk, this.used);
+    return found;
+  }
+}
+
+const LOG_CHUNK = 16_384;
 
 /**
  * Open deferrals: messages (message key + recipient) deferred without a final outcome yet, per
@@ -93,9 +128,10 @@ function beyond(entries: Iterable<[string, DeferralEntry]>, max: number): string
 /** What one upload says about deferrals: new or longer deferrals, and messages that ended. */
 export class DeferralTracker {
   readonly deferred = new Map<string, DeferralEntry>();
-  readonly finals = new U32Set();
+  readonly finals = new U32Log();
   /** Messages whose deferral this upload left out to stay within memory (see MAX_OPEN_DEFERRALS). */
   private readonly droppedSet = new U32Set();
+  private readonly texts = new TextKeeper();
 
   get dropped(): number {
     return this.droppedSet.size;
@@ -115,7 +151,14 @@ export class DeferralTracker {
       const key = `${hi}:${lo}`;
       const e = this.deferred.get(key);
       if (!e) {
-        this.deferred.set(key, { first: time, last: time, code, destination: storable(destination), connector: storable(connector) });
+        const { texts } = this;
+        this.deferred.set(key, {
+          first: time,
+          last: time,
+          code: texts.keep(code),
+          destination: texts.keep(destination),
+          connector: texts.keep(connector),
+        });
         // Trimmed in batches, so a file with millions of distinct deferrals holds at most twice the cap.
         if (this.deferred.size > 2 * MAX_OPEN_DEFERRALS) {
           for (const k of beyond(this.deferred, MAX_OPEN_DEFERRALS)) {
@@ -127,9 +170,9 @@ export class DeferralTracker {
         if (time < e.first) e.first = time;
         if (time >= e.last) {
           e.last = time;
-          e.code = code ?? e.code;
-          e.destination = storable(destination) ?? e.destination;
-          e.connector = storable(connector) ?? e.connector;
+          e.code = this.texts.keep(code) ?? e.code;
+          e.destination = this.texts.keep(destination) ?? e.destination;
+          e.connector = this.texts.keep(connector) ?? e.connector;
         }
       }
     } else if (outcome !== 'other') this.finals.add(hi);
@@ -169,9 +212,13 @@ export function mergeDeferrals(
     changed = true;
   }
   // A final outcome ends the message's deferral, whichever upload it came in.
-  for (const k of Object.keys(entries)) {
-    const sep = k.indexOf(':');
-    if (tracker.finals.has(+k.slice(0, sep)) || entries[k]!.last < clock - PRUNE_AFTER_MS) {
+  const keys = Object.keys(entries);
+  const high = (k: string) => +k.slice(0, k.indexOf(':'));
+  const open = new U32Set();
+  for (const k of keys) open.add(high(k));
+  const ended = tracker.finals.among(open);
+  for (const k of keys) {
+    if (ended.has(high(k)) || entries[k]!.last < clock - PRUNE_AFTER_MS) {
       delete entries[k];
       changed = true;
     }

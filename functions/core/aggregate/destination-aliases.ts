@@ -1,4 +1,4 @@
-import { storable } from '../vocabulary/text.ts';
+import { TextKeeper } from '../vocabulary/text.ts';
 import type { HourlySummary } from './rollup.ts';
 
 /**
@@ -26,11 +26,12 @@ export const MAX_HOSTS_PER_IP = 4;
 export class AliasLearner {
   readonly seen = new Map<string, Set<string>>();
   dropped = 0;
+  private readonly texts = new TextKeeper();
 
   learn(ip: string, host: string): void {
     // The status text's host is what Exchange printed; an address in its place is no alias.
     if (ip === host) return;
-    const key = ip.toLowerCase();
+    const key = this.texts.keep(ip.toLowerCase());
     let hosts = this.seen.get(key);
     if (!hosts) {
       if (this.seen.size >= MAX_ALIAS_IPS) {
@@ -40,7 +41,7 @@ export class AliasLearner {
       this.seen.set(key, (hosts = new Set()));
     }
     // As the rollups store it, so the host shown is the host the detail's groups are under.
-    if (hosts.size < MAX_HOSTS_PER_IP) hosts.add(storable(host));
+    if (hosts.size < MAX_HOSTS_PER_IP) hosts.add(this.texts.keep(host));
   }
 }
 

@@ -36,3 +36,29 @@ export function terminalSafe(text: string): string {
     return n > 0xff ? `\\u${n.toString(16).padStart(4, '0')}` : `\\x${n.toString(16).padStart(2, '0')}`;
   });
 }
+
+/**
+ * Storable texts kept for the whole of an upload (open deferrals, aliases), one copy per distinct
+ * text. A server name parsed out of a status is a slice of that status, and a slice keeps all of
+ * its parent alive: 100,000 open deferrals held ~30 MB of status texts for their 30-character
+ * destinations. The copies are the texts' own; the first `max` distinct ones are shared.
+ */
+export class TextKeeper {
+  private readonly kept = new Map<string, string>();
+  private readonly max: number;
+
+  constructor(max = 10_000) {
+    this.max = max;
+  }
+
+  /** `text` storable (see storable), as a string of its own; null stays null. */
+  keep<T extends string | null>(text: T): T {
+    if (text === null) return text;
+    const known = this.kept.get(text);
+    if (known !== undefined) return known as T;
+    // Through UTF-16 bytes: a new string with exactly the same code units, unpaired surrogates too.
+    const own = Buffer.from(storable(text), 'utf16le').toString('utf16le');
+    if (this.kept.size < this.max) this.kept.set(text, own);
+    return own as T;
+  }
+}
