@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildSync } from 'esbuild';
 import { encodeChunks, renderExport } from '../functions/core/generate/render.ts';
+import { buildCliBundle } from './cli-bundle.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const PER_HOUR = Number(process.env.BENCH_PER_HOUR ?? 400);
@@ -234,6 +235,7 @@ function apiResult(out: string): string {
 }
 
 async function main(): Promise<void> {
+  buildCliBundle();
   const data = await ensureData();
   const range = ['--from', new Date(START).toISOString(), '--to', new Date(END).toISOString()];
   const runners: Array<{ name: string; args: string[]; events: (out: string) => number | null }> = [

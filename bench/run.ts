@@ -34,6 +34,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { encodeChunks, renderExport } from '../functions/core/generate/render.ts';
 import { bundleStats, bundleTable } from './bundle.ts';
+import { buildCliBundle } from './cli-bundle.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -254,6 +255,7 @@ ${profileTop(files.csv, 15).join('\n')}
 
 async function main() {
   if (!existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install time`);
+  buildCliBundle();
   const shapes = (process.env.BENCH_SHAPES ?? 'sparse,dense').split(',') as Shape[];
   const suites: SuiteResult[] = [];
   for (const shape of shapes) suites.push(await suite(shape));
