@@ -52,6 +52,10 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
     mkdirSync(dir, { recursive: true });
     made.add(dir);
   };
+  // walk() joins onto `root` as join() normalises it: a key is the rest of the path. path.relative
+  // resolves both sides on every call, a tenth of a long listing.
+  const rootPrefix = join(root, sep);
+  const keyOf = (file: string) => (file.startsWith(rootPrefix) ? file.slice(rootPrefix.length) : relative(root, file)).split(sep).join('/');
   const pathOf = (key: string) => {
     if (!key || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '' || p.startsWith('.'))) {
       throw new Error(`invalid object key "${key}"`);
@@ -158,7 +162,7 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
       // A directory whose every key sorts before `startAfter` is not entered.
       const before = after ? (dir: string) => `${relative(root, dir).split(sep).join('/')}/\uffff` < after : undefined;
       for await (const file of walk(base, before)) {
-        const key = relative(root, file).split(sep).join('/');
+        const key = keyOf(file);
         if (!key.startsWith(prefix) || (after !== undefined && key <= after)) continue;
         // Synchronous, like the reads: awaiting one stat at a time left a long listing mostly waiting.
         const st = statSync(file, { bigint: true, throwIfNoEntry: false });

@@ -170,9 +170,10 @@ export class DeferralTracker {
         if (time < e.first) e.first = time;
         if (time >= e.last) {
           e.last = time;
-          e.code = this.texts.keep(code) ?? e.code;
-          e.destination = this.texts.keep(destination) ?? e.destination;
-          e.connector = this.texts.keep(connector) ?? e.connector;
+          // A retry names the same destination as the last one, mostly: nothing to copy then.
+          if (code !== null && code !== e.code) e.code = this.texts.keep(code);
+          if (destination !== null && destination !== e.destination) e.destination = this.texts.keep(destination);
+          if (connector !== null && connector !== e.connector) e.connector = this.texts.keep(connector);
         }
       }
     } else if (outcome !== 'other') this.finals.add(hi);
