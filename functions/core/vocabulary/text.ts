@@ -58,7 +58,9 @@ export class TextKeeper {
     if (known !== undefined) return known as T;
     // Through UTF-16 bytes: a new string with exactly the same code units, unpaired surrogates too.
     const own = Buffer.from(storable(text), 'utf16le').toString('utf16le');
-    if (this.kept.size < this.max) this.kept.set(text, own);
+    // Keyed by the copy, never by `text`: a key that is a slice would keep its parent, as before.
+    // (Lookups compare contents, so the next slice of the same text finds it.)
+    if (this.kept.size < this.max) this.kept.set(own, own);
     return own as T;
   }
 }
