@@ -6,7 +6,7 @@ import { runChild } from '../helpers/child.ts';
  * parsed out of a status text is a slice of it, and a slice keeps its parent alive: 100,000 open
  * deferrals held ~30 MB of a dense export's status texts. Measured in a child, after a full GC.
  */
-describe('open deferrals and aliases keep their texts, not the status texts they came from', () => {
+describe('open deferrals and aliases keep their texts, not the status texts they came from (O36)', () => {
   it('100,000 deferrals whose destinations come from 2,000-character status texts hold well under the 200 MB of those texts', async () => {
     const { result } = await runChild('deferral-texts', ['deferrals'], 120_000, ['--expose-gc']);
     expect(result).toMatchObject({ tracked: 100_000, aliases: 5_000 });
