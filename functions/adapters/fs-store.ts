@@ -207,7 +207,6 @@ async function withFile<T>(path: string, use: (fd: number) => T): Promise<T | nu
   }
 }
 
-/** The file's first `bytes` bytes (fewer when it is shorter). */
 /**
  * Up to `bytes` from the start, in steps that stop once one holds `until`: a day line of 20 KB
  * then costs 32 KB of reading and buffer, not 64 (a 90-day query of 50 tenants reads 4,500).
@@ -229,6 +228,7 @@ function readUntil(fd: number, bytes: number, until: number): Buffer {
 
 const HEAD_STEP = 16 * 1024;
 
+/** The file's first `bytes` bytes (fewer when it is shorter). */
 function readUpTo(fd: number, bytes: number): Buffer {
   const buf = Buffer.allocUnsafe(bytes);
   let off = 0;

@@ -40,8 +40,8 @@ export function terminalSafe(text: string): string {
 /**
  * Storable texts kept for the whole of an upload (open deferrals, aliases), one copy per distinct
  * text. A server name parsed out of a status is a slice of that status, and a slice keeps all of
- * its parent alive: 100,000 open deferrals held ~30 MB of status texts for their 30-character
- * destinations. The copies are the texts' own; the first `max` distinct ones are shared.
+ * its parent alive: the open deferrals of a dense export held ~23 MiB of status texts for their
+ * 30-character destinations. The copies are the texts' own; the first `max` distinct ones are shared.
  */
 export class TextKeeper {
   private readonly kept = new Map<string, string>();
