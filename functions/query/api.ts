@@ -9,11 +9,13 @@ import { toCsv } from '../core/query/csv-out.ts';
 import {
   checkRange,
   grainFor,
-  groupSummaries,
+  queryStore,
   parseFields,
   parseSort,
   parseWhere,
   summariesInRange,
+  SummaryGrouper,
+  tenantsWithResults,
   type QueryOptions,
   type QueryRow,
 } from '../core/query/query.ts';
@@ -174,24 +176,17 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   const length = to - from;
   const sort = parseSort(q.sort);
   const options: QueryOptions = { by, where, ...(t ? { tenants: t } : {}), ...(sort ? { sort } : {}) };
-  // Both periods in one read; no day's summary spans the boundary between them (`splitAt`).
-  const all = await summariesInRange(store, {
-    from: from - length,
-    to,
-    splitAt: [from],
-    grain: grainFor(options),
-    ...(t ? { tenants: t } : {}),
-  });
-  const current = groupSummaries(
-    all.filter((s) => Date.parse(s.hour) >= from),
-    options,
-  );
-  const previous = new Map(
-    groupSummaries(
-      all.filter((s) => Date.parse(s.hour) < from),
-      options,
-    ).map((r) => [key(r, by), r.events]),
-  );
+  // Both periods in one read, a tenant at a time (only its parsed summaries held); no day's summary
+  // spans the boundary between them (`splitAt`). The previous period only gives its events.
+  const thisPeriod = new SummaryGrouper(options);
+  const lastPeriod = new SummaryGrouper(options, { messages: false });
+  for (const tenant of t ?? (await tenantsWithResults(store))) {
+    const all = await summariesInRange(store, { from: from - length, to, splitAt: [from], grain: grainFor(options), tenants: [tenant] });
+    thisPeriod.add(all.filter((s) => Date.parse(s.hour) >= from));
+    lastPeriod.add(all.filter((s) => Date.parse(s.hour) < from));
+  }
+  const current = thisPeriod.rows();
+  const previous = new Map(lastPeriod.rows().map((r) => [key(r, by), r.events]));
   const rows = current.map((r) => {
     const before = previous.get(key(r, by)) ?? 0;
     return { ...r, previousEvents: before, delta: r.events - before, trend: trend(r.events, before) };
@@ -227,8 +222,9 @@ async function timeseries(q: ApiRequest['query'], store: ObjectStore, now: numbe
   const t = tenants(q);
   const by = [step, ...(q.by ? parseFields(q.by) : ['outcome' as const])].filter((v, i, a) => a.indexOf(v) === i) as QueryOptions['by'];
   const options: QueryOptions = { by, where: parseWhere(q.where ? q.where.split(';') : []), ...(t ? { tenants: t } : {}) };
-  const summaries = await summariesInRange(store, { from, to, grain: grainFor(options), ...(t ? { tenants: t } : {}) });
-  const rows = groupSummaries(summaries, options).sort((a, b) => String(a[step]).localeCompare(String(b[step])) || b.events - a.events);
+  const rows = (await queryStore(store, { ...options, from, to })).sort(
+    (a, b) => String(a[step]).localeCompare(String(b[step])) || b.events - a.events,
+  );
   return ok(f === 'csv' ? rows : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), step, rows }, f, [
     ...by,
     'events',

@@ -202,49 +202,81 @@ function valueOf(field: QueryField, s: HourlySummary, g: SummaryGroup): string |
  * outcome per message) by adding up the hours; summaries written before the sets were kept add up too.
  */
 export function groupSummaries(summaries: readonly HourlySummary[], options: QueryOptions): QueryRow[] {
-  const where = Object.entries(options.where ?? {}) as Array<[QueryField, string[]]>;
-  const rows = new Map<string, QueryRow>();
-  const unions = new Map<string, Map<string, U64Union>>();
-  const sortKeys = new Map<QueryRow, string>();
-  const withAddresses = options.by.includes('destination');
-  for (const s of summaries) {
-    for (const g of s.groups) {
-      if (!where.every(([f, values]) => values.includes(valueOf(f, s, g) ?? '') || (f === 'destination' && isAddressOf(values, g))))
-        continue;
-      const values = options.by.map((f) => valueOf(f, s, g));
-      // A cheap key for the lookup (once per group); the JSON form, which orders ties, once per row.
-      const key = values.map((v) => (v === null ? NULL_PART : v)).join(KEY_SEPARATOR);
-      let row = rows.get(key);
-      if (!row) {
-        row = { events: 0, messages: 0 } as QueryRow;
-        options.by.forEach((f, i) => (row![f] = values[i]!));
-        rows.set(key, row);
-        sortKeys.set(row, JSON.stringify(values));
-      }
-      row.events += g.events;
-      // A host's groups share one list (withHostNames): a union only when a row mixes hosts or tenants.
-      if (g.addresses && withAddresses && row.addresses !== g.addresses) row.addresses = union(row.addresses, g.addresses);
-      if (g.pairs === undefined) row.messages += g.messages;
-      else {
-        let byOutcome = unions.get(key);
-        if (!byOutcome) unions.set(key, (byOutcome = new Map()));
-        let set = byOutcome.get(g.outcome);
-        if (!set) byOutcome.set(g.outcome, (set = new U64Union()));
-        set.add(g.pairs);
+  const grouper = new SummaryGrouper(options);
+  grouper.add(summaries);
+  return grouper.rows();
+}
+
+/**
+ * groupSummaries in steps: summaries added a batch at a time (a tenant's, say) fold into the same
+ * rows, so a batch's parsed objects can go before the next is read. Only the rows and their
+ * message sets stay.
+ */
+export class SummaryGrouper {
+  private readonly options: QueryOptions;
+  private readonly where: Array<[QueryField, string[]]>;
+  private readonly withAddresses: boolean;
+  private readonly rowsByKey = new Map<string, QueryRow>();
+  private readonly unions = new Map<string, Map<string, U64Union>>();
+  private readonly sortKeys = new Map<QueryRow, string>();
+  private readonly messages: boolean;
+
+  /** `messages: false` when only events are wanted: no message sets are kept or counted (rows say 0). */
+  constructor(options: QueryOptions, counting: { messages?: boolean } = {}) {
+    this.options = options;
+    this.messages = counting.messages ?? true;
+    this.where = Object.entries(options.where ?? {}) as Array<[QueryField, string[]]>;
+    this.withAddresses = options.by.includes('destination');
+  }
+
+  add(summaries: readonly HourlySummary[]): void {
+    const { options, where, withAddresses, rowsByKey: rows, unions, sortKeys } = this;
+    for (const s of summaries) {
+      for (const g of s.groups) {
+        if (!where.every(([f, values]) => values.includes(valueOf(f, s, g) ?? '') || (f === 'destination' && isAddressOf(values, g))))
+          continue;
+        const values = options.by.map((f) => valueOf(f, s, g));
+        // A cheap key for the lookup (once per group); the JSON form, which orders ties, once per row.
+        const key = values.map((v) => (v === null ? NULL_PART : v)).join(KEY_SEPARATOR);
+        let row = rows.get(key);
+        if (!row) {
+          row = { events: 0, messages: 0 } as QueryRow;
+          options.by.forEach((f, i) => (row![f] = values[i]!));
+          rows.set(key, row);
+          sortKeys.set(row, JSON.stringify(values));
+        }
+        row.events += g.events;
+        // A host's groups share one list (withHostNames): a union only when a row mixes hosts or tenants.
+        if (g.addresses && withAddresses && row.addresses !== g.addresses) row.addresses = union(row.addresses, g.addresses);
+        if (!this.messages) continue;
+        if (g.pairs === undefined) row.messages += g.messages;
+        else {
+          let byOutcome = unions.get(key);
+          if (!byOutcome) unions.set(key, (byOutcome = new Map()));
+          let set = byOutcome.get(g.outcome);
+          if (!set) byOutcome.set(g.outcome, (set = new U64Union()));
+          set.add(g.pairs);
+        }
       }
     }
   }
-  for (const [key, byOutcome] of unions) for (const set of byOutcome.values()) rows.get(key)!.messages += set.size;
-  const { sort, timeField } = sortOf(options);
-  const byTime = (a: QueryRow, b: QueryRow) => (sort === 'time' ? String(a[timeField!]).localeCompare(String(b[timeField!])) : 0);
-  const sorted = [...rows.values()]
-    .sort((a, b) => {
-      const ka = sortKeys.get(a)!;
-      const kb = sortKeys.get(b)!;
-      return byTime(a, b) || b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0);
-    })
-    .map((r) => orderFields(r, options.by));
-  return options.top ? sorted.slice(0, options.top) : sorted;
+
+  /** The rows so far, sorted (call once, at the end: the message sets are counted into them). */
+  rows(): QueryRow[] {
+    const { options, rowsByKey: rows, unions, sortKeys } = this;
+    for (const [key, byOutcome] of unions) for (const set of byOutcome.values()) rows.get(key)!.messages += set.size;
+    unions.clear();
+    const { sort, timeField } = sortOf(options);
+    const byTime = (a: QueryRow, b: QueryRow) => (sort === 'time' ? String(a[timeField!]).localeCompare(String(b[timeField!])) : 0);
+    const sorted = [...rows.values()]
+      .sort((a, b) => {
+        const ka = sortKeys.get(a)!;
+        const kb = sortKeys.get(b)!;
+        return byTime(a, b) || b.events - a.events || (ka < kb ? -1 : ka > kb ? 1 : 0);
+      })
+      .map((r) => orderFields(r, options.by));
+    return options.top ? sorted.slice(0, options.top) : sorted;
+  }
 }
 
 function orderFields(row: QueryRow, by: QueryField[]): QueryRow {
@@ -262,10 +294,15 @@ const isAddressOf = (values: string[], g: SummaryGroup): boolean =>
 
 const union = (a: string[] | undefined, b: string[]): string[] => (a ? [...new Set([...a, ...b])].sort() : b);
 
-/** One call for the CLI: read what the range needs, then group. */
+/**
+ * One call for the CLI: read what the range needs and group it, a tenant at a time, so that only one
+ * tenant's parsed summaries are held at once (50 tenants' 90 days are 165,000 groups).
+ */
 export async function queryStore(store: ObjectStore, options: QueryOptions): Promise<QueryRow[]> {
-  const summaries = await summariesInRange(store, { ...options, grain: grainFor(options) });
-  return groupSummaries(summaries, options);
+  const grouper = new SummaryGrouper(options);
+  const tenants = options.tenants?.length ? [...new Set(options.tenants)] : await tenantsWithResults(store);
+  for (const tenant of tenants) grouper.add(await summariesInRange(store, { ...options, tenants: [tenant], grain: grainFor(options) }));
+  return grouper.rows();
 }
 
 /** Tenants that have hourly summaries. */
