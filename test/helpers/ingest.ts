@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ingestObject, type IngestConfig } from '../../functions/core/flows/ingest-object.ts';
 import { silentLogger, type Clock, type ObjectStore } from '../../functions/core/ports.ts';
-import { chunked, utf8 } from './bytes.ts';
+import { chunked, generated, utf8 } from './bytes.ts';
+import type { RenderOptions } from '../../functions/core/generate/render.ts';
 import type { Receipt } from '../../functions/core/store/receipts.ts';
 
 /** A clock whose sleeps only yield, so contention tests do not wait in real time. */
@@ -22,6 +23,16 @@ export function ingestBytes(
     { store, clock: options.clock ?? fastClock, logger: silentLogger },
     options.config,
   );
+}
+
+/** A generated trace-detail export per tenant (`<tenant>.csv`): the same shape, each tenant's seed. */
+export async function ingestTenants(
+  store: ObjectStore,
+  seeds: Readonly<Record<string, number>>,
+  shape: Omit<RenderOptions, 'family' | 'seed'>,
+): Promise<void> {
+  for (const [tenant, seed] of Object.entries(seeds))
+    await ingestBytes(store, `${tenant}.csv`, generated({ family: 'trace-detail', ...shape, seed }), { tenant });
 }
 
 interface Snapshot {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupSummaries, queryStore, summariesInRange, SummaryGrouper, type QueryField } from '../../functions/core/query/query.ts';
 import { generated } from '../helpers/bytes.ts';
-import { ingestBytes } from '../helpers/ingest.ts';
+import { ingestBytes, ingestTenants } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 
 /**
@@ -14,14 +14,7 @@ describe('a query folded tenant by tenant', () => {
     const store = createMemoryStore();
     const start = Date.UTC(2026, 10, 18, 6);
     // The same seed for two tenants: the same messages, so unions across them overlap entirely.
-    for (const [tenant, seed] of [
-      ['a', 21],
-      ['b', 21],
-      ['c', 22],
-    ] as const)
-      await ingestBytes(store, `${tenant}.csv`, generated({ family: 'trace-detail', rows: 3_000, seed, start, perHour: 30, hours: 60 }), {
-        tenant,
-      });
+    await ingestTenants(store, { a: 21, b: 21, c: 22 }, { rows: 3_000, start, perHour: 30, hours: 60 });
     const range = { from: start, to: start + 60 * 3_600_000 };
     for (const by of [['code'], ['outcome', 'destination'], ['tenant', 'code'], ['day', 'outcome'], ['hour']] as QueryField[][]) {
       const options = { ...range, by };

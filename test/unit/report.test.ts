@@ -10,7 +10,7 @@ import { startDashboard } from '../../functions/cli/commands/dashboard.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { generated, utf8 } from '../helpers/bytes.ts';
 import { recorder } from '../helpers/alerts.ts';
-import { ingestBytes } from '../helpers/ingest.ts';
+import { ingestBytes, ingestTenants } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 import { readSummaries } from '../../functions/core/store/hourly.ts';
 
@@ -324,18 +324,7 @@ describe('views past 7 days read whole days as one summary each (issue 13, 5)', 
   it('and show exactly what the same views over every hour show, for every range and tenant choice', async () => {
     const store = createMemoryStore();
     const start = Date.UTC(2026, 8, 1, 7);
-    for (const [tenant, seed] of [
-      ['a', 11],
-      ['b', 12],
-    ] as const)
-      await ingestBytes(
-        store,
-        `${tenant}.csv`,
-        generated({ family: 'trace-detail', rows: 14_000, seed, start, perHour: 5, hours: 45 * 24 }),
-        {
-          tenant,
-        },
-      );
+    await ingestTenants(store, { a: 11, b: 12 }, { rows: 14_000, start, perHour: 5, hours: 45 * 24 });
     const days = 86_400_000;
     const lengths = { '24h': days, '7d': 7 * days, '30d': 30 * days } as const;
     // The static page cuts all three views from one input; the dashboard reads one view's alone,
