@@ -5,6 +5,7 @@ import {
   linkSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
   renameSync,
   rmdirSync,
@@ -14,7 +15,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { PreconditionFailedError } from '../core/errors.ts';
 import type { ListedObject, ObjectEraser, ObjectStore, StoredObject } from '../core/ports.ts';
@@ -174,7 +175,7 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
     async *folders(prefix) {
       let entries;
       try {
-        entries = await readdir(join(root, ...prefix.split('/').filter(Boolean)), { withFileTypes: true });
+        entries = readdirSync(join(root, ...prefix.split('/').filter(Boolean)), { withFileTypes: true });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw err;
@@ -240,10 +241,11 @@ function readUpTo(fd: number, bytes: number): Buffer {
   return buf.subarray(0, off);
 }
 
+/** Files under `dir` in key order. Synchronous, like the reads: a dashboard view lists ~300 folders, one thread-pool round trip each. */
 async function* walk(dir: string, skip?: (dir: string) => boolean): AsyncGenerator<string> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
