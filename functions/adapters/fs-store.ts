@@ -18,7 +18,7 @@ import {
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { PreconditionFailedError } from '../core/errors.ts';
-import type { ListedObject, ObjectEraser, ObjectStore, StoredObject } from '../core/ports.ts';
+import type { ListedObject, ListOptions, ObjectEraser, ObjectStore, StoredObject } from '../core/ports.ts';
 
 /**
  * The object store on a local data folder, with S3's conditional-write semantics:
@@ -57,6 +57,19 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
   // resolves both sides on every call, a tenth of a long listing.
   const rootPrefix = join(root, sep);
   const keyOf = (file: string) => (file.startsWith(rootPrefix) ? file.slice(rootPrefix.length) : relative(root, file)).split(sep).join('/');
+  /** Keys under `prefix` (after `startAfter`) and their files, in key order. */
+  function* files(prefix: string, options?: ListOptions): Generator<[key: string, file: string]> {
+    // Walk only the deepest directory the prefix names, then filter by the full prefix.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? root : join(root, ...prefix.slice(0, slash).split('/'));
+    const after = options?.startAfter;
+    // A directory whose every key sorts before `startAfter` is not entered.
+    const before = after ? (dir: string) => `${relative(root, dir).split(sep).join('/')}/\uffff` < after : undefined;
+    for (const file of walk(base, before)) {
+      const key = keyOf(file);
+      if (key.startsWith(prefix) && (after === undefined || key > after)) yield [key, file];
+    }
+  }
   const pathOf = (key: string) => {
     if (!key || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '' || p.startsWith('.'))) {
       throw new Error(`invalid object key "${key}"`);
@@ -156,20 +169,16 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
     },
 
     async *list(prefix, options) {
-      // Walk only the deepest directory the prefix names, then filter by the full prefix.
-      const slash = prefix.lastIndexOf('/');
-      const base = slash < 0 ? root : join(root, ...prefix.slice(0, slash).split('/'));
-      const after = options?.startAfter;
-      // A directory whose every key sorts before `startAfter` is not entered.
-      const before = after ? (dir: string) => `${relative(root, dir).split(sep).join('/')}/\uffff` < after : undefined;
-      for await (const file of walk(base, before)) {
-        const key = keyOf(file);
-        if (!key.startsWith(prefix) || (after !== undefined && key <= after)) continue;
+      for (const [key, file] of files(prefix, options)) {
         // Synchronous, like the reads: awaiting one stat at a time left a long listing mostly waiting.
         const st = statSync(file, { bigint: true, throwIfNoEntry: false });
         if (!st) continue; // removed while listing
         yield { key, etag: etagOfStats(st), size: Number(st.size), lastModified: new Date(Number(st.mtimeMs)) } satisfies ListedObject;
       }
+    },
+
+    async *keys(prefix, options) {
+      for (const [key] of files(prefix, options)) yield key;
     },
 
     async *folders(prefix) {
@@ -183,7 +192,7 @@ export function createFsStore(options: FsStoreOptions): ObjectStore {
       for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         if (!e.isDirectory() || e.name.startsWith('.')) continue;
         // As on S3, a folder is there only while it holds an object (purge leaves empty directories).
-        for await (const _ of walk(join(root, ...prefix.split('/').filter(Boolean), e.name))) {
+        for (const _ of walk(join(root, ...prefix.split('/').filter(Boolean), e.name))) {
           yield `${prefix}${e.name}/`;
           break;
         }
@@ -242,7 +251,7 @@ function readUpTo(fd: number, bytes: number): Buffer {
 }
 
 /** Files under `dir` in key order. Synchronous, like the reads: a dashboard view lists ~300 folders, one thread-pool round trip each. */
-async function* walk(dir: string, skip?: (dir: string) => boolean): AsyncGenerator<string> {
+function* walk(dir: string, skip?: (dir: string) => boolean): Generator<string> {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });

@@ -35,6 +35,11 @@ export interface ObjectStore {
    */
   list(prefix: string, options?: ListOptions): AsyncIterable<ListedObject>;
   /**
+   * The keys `list` gives, without the rest: a file store then need not stat every file (a 30-day
+   * dashboard view of 50 tenants lists 7,600). Optional: `listKeys()` falls back to `list`.
+   */
+  keys?(prefix: string, options?: ListOptions): AsyncIterable<string>;
+  /**
    * The folders right below `prefix` (which ends in `/`) that hold objects, each as its own prefix
    * (`results/hourly/tenant=x/`): S3's common prefixes, one request per 1,000 instead of a listing
    * of every object. Optional: `listFolders()` falls back to `list`.

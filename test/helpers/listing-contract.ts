@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { ObjectStore } from '../../functions/core/ports.ts';
-import { listFolders } from '../../functions/core/store/records.ts';
+import { listFolders, listKeys } from '../../functions/core/store/records.ts';
 
 /**
  * What every store must do for date-bounded reads (issue 13, 3), checked the same way on the data
@@ -30,6 +30,19 @@ export async function checkListingContract(store: ObjectStore): Promise<void> {
     ...['20', '21'].flatMap((d) => ['00', '09', '23'].map((h) => `results/hourly/tenant=a/date=2026-11-${d}/hour=${h}.json`)),
   ]);
   expect(await listed('results/hourly/tenant=a/', 'results/hourly/tenant=a/date=2027')).toEqual([]);
+  // Keys alone (a store's `keys`, else from `list`): the same keys, the same bounds.
+  const keysOf = async (prefix: string, startAfter?: string) => {
+    const out: string[] = [];
+    for await (const k of listKeys(store, prefix, startAfter ? { startAfter } : {})) out.push(k);
+    return out;
+  };
+  expect(await keysOf('results/hourly/tenant=b/')).toEqual(b);
+  expect(await keysOf('results/hourly/tenant=b/', 'results/hourly/tenant=b/date=2026-11-20')).toEqual(
+    b.filter((k) => k > 'results/hourly/tenant=b/date=2026-11-20'),
+  );
+  expect(await keysOf('results/hourly/tenant=', 'results/hourly/tenant=b/date=2026-11-21/hour=23.json')).toEqual(
+    await listed('results/hourly/tenant=', 'results/hourly/tenant=b/date=2026-11-21/hour=23.json'),
+  );
 
   const folders: string[] = [];
   if (store.folders) for await (const f of store.folders('results/hourly/')) folders.push(f);

@@ -1,6 +1,6 @@
 import { parseSummaryDayKey, summaryListStart, summaryPrefix } from '../store/layout.ts';
 import { readSummaries, type Grain } from '../store/hourly.ts';
-import { listFolders } from '../store/records.ts';
+import { listFolders, listKeys } from '../store/records.ts';
 import { DAY } from '../vocabulary/time.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
 import { UsageError } from '../errors.ts';
@@ -152,12 +152,12 @@ export async function* summaryKeysInRange(
   for (const t of tenants) {
     // Keys sort by date: start at the first day of the range, stop past its end.
     const startAfter = from === undefined ? undefined : summaryListStart(t, from);
-    for await (const o of store.list(summaryPrefix(t), startAfter ? { startAfter } : {})) {
-      const k = parseSummaryDayKey(o.key);
+    for await (const key of listKeys(store, summaryPrefix(t), startAfter ? { startAfter } : {})) {
+      const k = parseSummaryDayKey(key);
       if (!k || k.tenant !== t) continue;
       if (to !== undefined && k.day >= to) break;
       if (from !== undefined && k.day + DAY <= from) continue;
-      yield o.key;
+      yield key;
     }
   }
 }

@@ -8,6 +8,7 @@ import type { ReportInput } from './report-model.ts';
 import type { Incident } from '../store/incidents.ts';
 import { readIncidents } from '../store/incidents.ts';
 import { readCollectState } from '../store/collect-state.ts';
+import { listKeys } from '../store/records.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 
 import { HOUR, DAY, hourCeil } from '../vocabulary/time.ts';
@@ -35,8 +36,8 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
     else {
       // The newest day object, then its latest hour.
       let lastDay: number | null = null;
-      for await (const o of store.list(summaryPrefix(tenant))) {
-        const k = parseSummaryDayKey(o.key);
+      for await (const key of listKeys(store, summaryPrefix(tenant))) {
+        const k = parseSummaryDayKey(key);
         if (k && (lastDay === null || k.day > lastDay)) lastDay = k.day;
       }
       if (lastDay !== null)

@@ -1,5 +1,5 @@
 import { MailflowError } from '../errors.ts';
-import type { ObjectStore } from '../ports.ts';
+import type { ListOptions, ObjectStore } from '../ports.ts';
 
 /**
  * What a stored JSON object must look like to be used. Records are written by this code, so a
@@ -121,6 +121,12 @@ export async function forEachKey(
 }
 
 /** The folders right below `prefix` that hold objects, sorted: the store's own listing when it has one. */
+/** The keys under `prefix` in key order (see ObjectStore.keys), from `list` where a store has no `keys`. */
+export async function* listKeys(store: ObjectStore, prefix: string, options?: ListOptions): AsyncGenerator<string> {
+  if (store.keys) yield* store.keys(prefix, options);
+  else for await (const o of store.list(prefix, options)) yield o.key;
+}
+
 export async function listFolders(store: ObjectStore, prefix: string): Promise<string[]> {
   const out = new Set<string>();
   if (store.folders) for await (const f of store.folders(prefix)) out.add(f);

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.ts';
-import type { ObjectStore } from '../ports.ts';
+import type { ListOptions, ObjectStore } from '../ports.ts';
 
 /** What one API or dashboard request may touch: a 90-day question for one tenant fits (about 9,000), a 400-day question across every tenant does not. */
 export const MAX_OBJECTS_PER_REQUEST = 10_000;
@@ -42,6 +42,17 @@ export function withWorkBudget(store: ObjectStore, limit: number, advice: string
         yield o;
       }
     },
+    ...(store.keys
+      ? {
+          async *keys(prefix: string, options?: ListOptions) {
+            touch();
+            for await (const k of store.keys!(prefix, options)) {
+              touch();
+              yield k;
+            }
+          },
+        }
+      : {}),
     ...(store.getHead
       ? {
           async getHead(key: string, bytes: number, until?: number) {
