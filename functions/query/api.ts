@@ -15,7 +15,7 @@ import {
   parseWhere,
   summariesInRange,
   SummaryGrouper,
-  tenantsWithResults,
+  tenantsToRead,
   type QueryOptions,
   type QueryRow,
 } from '../core/query/query.ts';
@@ -180,7 +180,7 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   // spans the boundary between them (`splitAt`). The previous period only gives its events.
   const thisPeriod = new SummaryGrouper(options);
   const lastPeriod = new SummaryGrouper(options, { messages: false });
-  for (const tenant of t ?? (await tenantsWithResults(store))) {
+  for (const tenant of await tenantsToRead(store, t)) {
     const all = await summariesInRange(store, { from: from - length, to, splitAt: [from], grain: grainFor(options), tenants: [tenant] });
     thisPeriod.add(all.filter((s) => Date.parse(s.hour) >= from));
     lastPeriod.add(all.filter((s) => Date.parse(s.hour) < from));

@@ -147,8 +147,7 @@ export async function* summaryKeysInRange(
   options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>,
 ): AsyncGenerator<string> {
   const { from, to } = options;
-  // A set: a tenant listed twice is still read once. Every tenant: one listing of their folders.
-  const tenants = options.tenants?.length ? [...new Set(options.tenants)] : await tenantsWithResults(store);
+  const tenants = await tenantsToRead(store, options.tenants);
   for (const t of tenants) {
     // Keys sort by date: start at the first day of the range, stop past its end.
     const startAfter = from === undefined ? undefined : summaryListStart(t, from);
@@ -300,9 +299,14 @@ const union = (a: string[] | undefined, b: string[]): string[] => (a ? [...new S
  */
 export async function queryStore(store: ObjectStore, options: QueryOptions): Promise<QueryRow[]> {
   const grouper = new SummaryGrouper(options);
-  const tenants = options.tenants?.length ? [...new Set(options.tenants)] : await tenantsWithResults(store);
+  const tenants = await tenantsToRead(store, options.tenants);
   for (const tenant of tenants) grouper.add(await summariesInRange(store, { ...options, tenants: [tenant], grain: grainFor(options) }));
   return grouper.rows();
+}
+
+/** The tenants a read covers: those named, each once, or without names every tenant with results (one listing of their folders). */
+export async function tenantsToRead(store: ObjectStore, named: readonly string[] | undefined): Promise<string[]> {
+  return named?.length ? [...new Set(named)] : tenantsWithResults(store);
 }
 
 /** Tenants that have hourly summaries. */
