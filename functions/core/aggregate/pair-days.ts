@@ -1,7 +1,7 @@
 import type { FamilyId } from '../formats/event.ts';
 import { DAY, HOUR } from '../vocabulary/time.ts';
 import { PairTable } from './pair-table.ts';
-import type { SortedPairs } from './sorted-pairs.ts';
+import { SortedPairs } from './sorted-pairs.ts';
 import { isFinal } from '../vocabulary/outcomes.ts';
 import type { HourBatch } from './rollup.ts';
 
@@ -36,27 +36,63 @@ export const statusFinals = (v: number): number => v >>> 16;
  * which is that day or a later one.
  */
 export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<number, SortedPairs> {
-  const out = new Map<number, PairTable>();
-  const dayOf = new PairTable();
-  for (const batch of [...batches].sort((a, b) => a.hour - b.hour)) {
-    const day = Math.floor(batch.hour / DAY) * DAY;
+  const sorted = [...batches].sort((a, b) => a.hour - b.hour);
+  let events = 0;
+  for (const b of sorted) events += b.n;
+  // One table for all days, sized for the part: a pair's day is fixed by its first row (hours in
+  // order), so its hour is kept with it (an event pair's as hour + 1, never 0, which is "absent").
+  const t = new PairTable(events);
+  for (const batch of sorted) {
+    const hour = batch.hour / HOUR;
+    const finals = batch.groups.map((g) => isFinal(g.outcome));
     for (let i = 0; i < batch.n; i++) {
-      const hi = batch.msgHi[i]!;
-      const lo = batch.msgLo[i]!;
-      const seen = dayOf.get(hi, lo);
-      const d = seen ? seen[0] * DAY : day;
-      if (!seen) dayOf.set(hi, lo, day / DAY, 1);
-      let t = out.get(d);
-      if (!t) out.set(d, (t = new PairTable()));
-      const cur = t.get(hi, lo);
+      const s = t.slotOf(batch.msgHi[i]!, batch.msgLo[i]!);
+      const final = finals[batch.grp[i]!]!;
+      const a = t.aAt(s);
+      const b = t.bAt(s);
       if (kind === 'status') {
-        const final = isFinal(batch.groups[batch.grp[i]!]!.outcome);
-        if (!cur) t.set(hi, lo, batch.hour / HOUR, 1 + (final ? STATUS_FINAL : 0));
-        else if (!final && cur[1] & STATUS_FINAL) t.set(hi, lo, cur[0], 1);
-      } else t.set(hi, lo, 1, Math.max(cur?.[1] ?? 0, isFinal(batch.groups[batch.grp[i]!]!.outcome) ? 1 : 0));
+        if (a === 0 && b === 0) t.setAt(s, hour, 1 + (final ? STATUS_FINAL : 0));
+        else if (!final && b & STATUS_FINAL) t.setAt(s, a, 1);
+      } else if (a === 0) t.setAt(s, hour + 1, final ? 1 : 0);
+      else if (final) t.setAt(s, a, 1);
     }
   }
-  return new Map([...out].map(([day, t]) => [day, t.sorted()]));
+  // Sorted once, then dealt out to the days in that order (each day's pairs stay sorted).
+  const all = t.sorted().quads;
+  const n = all.length >>> 2;
+  const days = new Float64Array(n);
+  const counts = new Map<number, number>();
+  let last = NaN;
+  let run = 0;
+  for (let p = 0; p < n; p++) {
+    const h = kind === 'status' ? all[4 * p + 2]! : all[4 * p + 2]! - 1;
+    const d = Math.floor((h * HOUR) / DAY) * DAY;
+    days[p] = d;
+    if (d !== last) {
+      if (run) counts.set(last, (counts.get(last) ?? 0) + run);
+      last = d;
+      run = 0;
+    }
+    run++;
+  }
+  if (run) counts.set(last, (counts.get(last) ?? 0) + run);
+  const out = new Map<number, SortedPairs>();
+  const at = new Map<number, number>();
+  for (const d of [...counts.keys()].sort((x, y) => x - y)) {
+    out.set(d, new SortedPairs(new Uint32Array(counts.get(d)! * 4)));
+    at.set(d, 0);
+  }
+  for (let p = 0; p < n; p++) {
+    const d = days[p]!;
+    const q = out.get(d)!.quads;
+    const k = at.get(d)!;
+    q[k] = all[4 * p]!;
+    q[k + 1] = all[4 * p + 1]!;
+    q[k + 2] = kind === 'events' ? 1 : all[4 * p + 2]!;
+    q[k + 3] = all[4 * p + 3]!;
+    at.set(d, k + 4);
+  }
+  return out;
 }
 
 /** A batch without the events `drop` names (status events superseded by events of another source). */
