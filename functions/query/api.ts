@@ -1,6 +1,6 @@
 import { MAX_OBJECTS_PER_REQUEST, withWorkBudget } from '../core/store/work-budget.ts';
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
-import { DAY, hourCeil } from '../core/vocabulary/time.ts';
+import { DAY, hourCeil, hourMs } from '../core/vocabulary/time.ts';
 import { tenantSet } from '../core/store/layout.ts';
 import { receiptPage, type Receipt } from '../core/store/receipts.ts';
 import { UsageError } from '../core/errors.ts';
@@ -182,8 +182,8 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   const lastPeriod = new SummaryGrouper(options, { messages: false });
   for (const tenant of await tenantsToRead(store, t)) {
     const all = await summariesInRange(store, { from: from - length, to, splitAt: [from], grain: grainFor(options), tenants: [tenant] });
-    thisPeriod.add(all.filter((s) => Date.parse(s.hour) >= from));
-    lastPeriod.add(all.filter((s) => Date.parse(s.hour) < from));
+    thisPeriod.add(all.filter((s) => hourMs(s.hour) >= from));
+    lastPeriod.add(all.filter((s) => hourMs(s.hour) < from));
   }
   const current = thisPeriod.rows();
   const previous = new Map(lastPeriod.rows().map((r) => [key(r, by), r.events]));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { queryStore, QUERY_FIELDS, summaryKeysInRange, type QueryField, type QueryRow } from '../../functions/core/query/query.ts';
-import { tally } from '../../functions/core/render/tally.ts';
+import { mergeTallies, tally, type Tally } from '../../functions/core/render/tally.ts';
 import { readSummaries } from '../../functions/core/store/hourly.ts';
 
 const PROBLEMS = ['deferred', 'failed', 'expired'];
@@ -179,6 +179,41 @@ describe('query core equals a brute-force recount (property)', () => {
     // Negative control: adding up each outcome's messages counts a message deferred then expired twice.
     const all = tally(summaries, 0, Date.UTC(2100, 0), '');
     expect(PROBLEMS.reduce((n, o) => n + (all.messages.get(o) ?? 0), 0)).toBeGreaterThan(all.affected);
+  });
+
+  it('merges tallies of each tenant into the tally of all of them, a message in two tenants counted once (the all-tenants view)', async () => {
+    const summaries = await readSummaries(store, summaryKeysInRange(store, {}));
+    // A third tenant with alpha's very messages: the union across tenants must count them once.
+    const all = [...summaries, ...summaries.filter((x) => x.tenant === 'alpha').map((x) => ({ ...x, tenant: 'copy' }))];
+    const lo = Math.min(...events.map((e) => e.time)) - 2 * HOUR;
+    const plain = (t: Tally) => ({
+      ...Object.fromEntries(
+        (['outcomes', 'codes', 'categories', 'destinations', 'connectors', 'perHour', 'messages'] as const).map((k) => [
+          k,
+          [...t[k].entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)),
+        ]),
+      ),
+      affected: t.affected,
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), (a, b, countFirst) => {
+        const [from, to] = [lo + Math.min(a, b) * HOUR, lo + Math.max(a, b) * HOUR];
+        const parts = ['alpha', 'beta', 'copy'].map((t) =>
+          tally(
+            all.filter((x) => x.tenant === t),
+            from,
+            to,
+            '',
+          ),
+        );
+        // The view counts each tenant for its table first (which compacts their sets), or not at all.
+        if (countFirst) for (const p of parts) void p.affected;
+        const merged = mergeTallies(parts);
+        expect(plain(merged)).toEqual(plain(tally(all, from, to, '')));
+        if (merged.affected > 0) expect(parts[0]!.affected + parts[1]!.affected + parts[2]!.affected).toBeGreaterThan(merged.affected);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('has enough variety in the fixture for the property to mean something', () => {

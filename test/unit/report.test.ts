@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { summaryKeysInRange } from '../../functions/core/query/query.ts';
 import { contentSecurityPolicy } from '../../functions/core/render/report-html.ts';
-import { loadReportInput, tenantInputFrom } from '../../functions/core/render/report-load.ts';
-import { buildReportModel } from '../../functions/core/render/report-model.ts';
+import { loadReportInput, RANGES, tenantInputFrom } from '../../functions/core/render/report-load.ts';
+import { buildReportModel, TallyMemo } from '../../functions/core/render/report-model.ts';
 import { renderReport } from '../../functions/core/render/report.ts';
 import { startDashboard } from '../../functions/cli/commands/dashboard.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
@@ -303,6 +303,36 @@ describe('the dashboard over many tenants reads each summary once', () => {
       }
     },
   );
+
+  it("hands the all-tenants view's tallies to the tenants' views cut from its input, the same models as without (TallyMemo)", async () => {
+    const store = await tenants();
+    const views = ['24h', '7d', '30d'] as const;
+    const all = await loadReportInput(store, { tenant: null, tenants: ['a', 'b', 'c'], range: '30d', views, now });
+    const memo = new TallyMemo();
+    const model = (input: typeof all, length: number, m?: TallyMemo) =>
+      buildReportModel({ ...input, from: input.to - length, lang: 'en' }, m);
+    for (const v of views) {
+      const shared = model(all, RANGES[v], memo);
+      expect(shared).toEqual(model(all, RANGES[v]));
+      // Tallied as one, without the tenants merged: the same numbers (the table aside).
+      const alone = buildReportModel({ ...all, tenantsUntil: undefined, from: all.to - RANGES[v], lang: 'en' });
+      expect({ ...shared, tenants: [] }).toEqual(alone);
+    }
+    let taken = 0;
+    for (const t of ['a', 'b', 'c']) {
+      const cut = await tenantInputFrom(store, all, t, { range: '30d' });
+      if (!cut) memo.forget(t); // c: its data ends before the others', its views read their own
+      const input = cut ?? (await loadReportInput(store, { tenant: t, tenants: ['a', 'b', 'c'], range: '30d', views, now }));
+      for (const v of views) {
+        const before = memo.size;
+        expect(model(input, RANGES[v], memo)).toEqual(model(input, RANGES[v]));
+        taken += before - memo.size;
+      }
+    }
+    // a's and b's three views took their periods' tallies, now and before: 2 × 3 × 2.
+    expect(taken).toBe(12);
+    expect(memo.size).toBe(0);
+  });
 
   it('renders the same page, reading each summary once for tenants that end together', async () => {
     const store = await tenants();

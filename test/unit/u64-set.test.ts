@@ -81,6 +81,20 @@ describe('U64Table wire form', () => {
             return u;
           });
           expect(U64Union.sizeOf(unions)).toBe(members(groups.flat(2)).size);
+          // A union of unions (a view's tenants): counted, sorted or untouched ones alike.
+          const fresh = groups.map((sets, i) => {
+            const u = new U64Union();
+            for (const x of sets) u.add(setOf(x).encode());
+            if (i % 3 === 1) void u.size;
+            if (i % 3 === 2) u.encode();
+            return u;
+          });
+          const merged = new U64Union();
+          for (const u of fresh) merged.addUnion(u);
+          const table = new U64Table();
+          for (const x of groups.flat()) table.addEncoded(setOf(x).encode());
+          expect(merged.size).toBe(members(groups.flat(2)).size);
+          expect(merged.encode()).toBe(table.encode());
         },
       ),
       { numRuns: 25, endOnFailure: true },

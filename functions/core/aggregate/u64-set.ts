@@ -116,6 +116,8 @@ export function encodedSize(encoded: string): number {
  */
 export class U64Union {
   private parts: string[] = [];
+  /** Members of unions added already decoded (addUnion), as (low, high) halves. */
+  private chunks: Uint32Array[] = [];
   private bytes = 0;
   /** Every member added, as u32 halves (low, high), repeats included until `sorted`. */
   private halves: Uint32Array | null = null;
@@ -130,16 +132,45 @@ export class U64Union {
     this.distinct = -1;
   }
 
+  /**
+   * Every member of another union: its sets as they are, or what it decoded already (a tenant's
+   * union counted for its own view, then counted again among all tenants', is not decoded twice).
+   */
+  addUnion(other: U64Union): void {
+    if (other.halves) {
+      this.chunks.push(other.halves);
+      this.bytes += other.halves.byteLength;
+    } else {
+      this.parts.push(...other.parts);
+      this.chunks.push(...other.chunks);
+      this.bytes += other.bytes;
+    }
+    this.halves = null;
+    this.sorted = false;
+    this.distinct = -1;
+  }
+
+  /** Whether a single set was added (its size and wire form are its own). */
+  private get single(): boolean {
+    return this.parts.length === 1 && this.chunks.length === 0;
+  }
+
   /** Distinct members of all the sets added. */
   get size(): number {
-    if (this.parts.length === 1) return encodedSize(this.parts[0]!);
-    if (this.distinct < 0) this.distinct = this.sorted ? this.decoded().length / 2 : countDistinct(this.decoded());
+    if (this.single) return encodedSize(this.parts[0]!);
+    if (this.distinct >= 0) return this.distinct;
+    const halves = this.decoded();
+    if (this.sorted) return (this.distinct = halves.length / 2);
+    // Counted and compacted to the distinct members: what is counted again with others (sizeOf,
+    // addUnion) is those, not every repeat (a message deferred every hour is in each hour's set).
+    this.distinct = countDistinct(halves, halves);
+    this.halves = halves.subarray(0, 2 * this.distinct);
     return this.distinct;
   }
 
   /** The union in wire form (sorted, as U64Table.encode writes it). */
   encode(): string {
-    if (this.parts.length === 1) return this.parts[0]!;
+    if (this.single) return this.parts[0]!;
     const m = this.members();
     return Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('base64');
   }
@@ -159,6 +190,8 @@ export class U64Union {
     const buf = Buffer.allocUnsafeSlow(this.bytes);
     let off = 0;
     for (const p of this.parts) off += buf.write(p, off, 'base64');
+    // Copied in with the rest: the unions they came from keep (and may later sort) their own.
+    for (const c of this.chunks) off += (buf.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), off), c.byteLength);
     this.halves = new Uint32Array(buf.buffer, buf.byteOffset, off / 4);
     return this.halves;
   }
@@ -188,9 +221,9 @@ const PARTITION = 1 << 16;
  * split by the high bits (one counting pass, one scatter) so that each part fits a table of that
  * size: a repeat always lands in its original's part, so the parts' counts add up.
  */
-export function countDistinct(halves: Uint32Array): number {
+export function countDistinct(halves: Uint32Array, distinct: Uint32Array | null = null): number {
   const n = halves.length / 2;
-  if (n <= PARTITION) return countInTable(halves, 0, n);
+  if (n <= PARTITION) return countInTable(halves, 0, n, distinct, 0);
   let bits = 1;
   while (n >>> bits > PARTITION) bits++;
   const shift = 32 - bits;
@@ -206,16 +239,20 @@ export function countDistinct(halves: Uint32Array): number {
     split[2 * k] = halves[2 * i]!;
     split[2 * k + 1] = hi;
   }
-  let distinct = 0;
-  for (let b = 0; b < parts; b++) distinct += countInTable(split, start[b]!, start[b + 1]!);
-  return distinct;
+  let count = 0;
+  for (let b = 0; b < parts; b++) count += countInTable(split, start[b]!, start[b + 1]!, distinct, count);
+  return count;
 }
 
 /** One table, reused (cleared as far as a part needs): a count allocates nothing once it has grown. */
 let slots = new Uint32Array(0);
 
-/** Distinct members among halves[2·from … 2·to): linear probing, as U64Table, without its bookkeeping. */
-function countInTable(halves: Uint32Array, from: number, to: number): number {
+/**
+ * Distinct members among halves[2·from … 2·to): linear probing, as U64Table, without its
+ * bookkeeping. With `out`, each is also written there from member `at` on (which may be `halves`
+ * itself at or before `from`: a member is written only after it is read).
+ */
+function countInTable(halves: Uint32Array, from: number, to: number, out: Uint32Array | null, at: number): number {
   const cap = capacityFor(to - from);
   if (slots.length < cap * 2) slots = new Uint32Array(cap * 2);
   else slots.fill(0, 0, cap * 2);
@@ -233,6 +270,10 @@ function countInTable(halves: Uint32Array, from: number, to: number): number {
       if (h === 0 && l === 0) {
         table[k] = hi;
         table[k + 1] = lo;
+        if (out) {
+          out[2 * (at + size)] = lo;
+          out[2 * (at + size) + 1] = hi;
+        }
         size++;
         break;
       }

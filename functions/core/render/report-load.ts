@@ -11,7 +11,7 @@ import { readCollectState } from '../store/collect-state.ts';
 import { listKeys } from '../store/records.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 
-import { HOUR, DAY, hourCeil } from '../vocabulary/time.ts';
+import { HOUR, DAY, hourCeil, hourMs } from '../vocabulary/time.ts';
 
 /** The ranges the selector offers; a view covers the range up to the tenant's latest data. */
 export const RANGES = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY } as const;
@@ -42,7 +42,7 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
       }
       if (lastDay !== null)
         for (const s of await summariesInRange(store, { from: lastDay, to: lastDay + DAY, tenants: [tenant] }))
-          t = Math.max(t ?? 0, Date.parse(s.hour) + HOUR);
+          t = Math.max(t ?? 0, hourMs(s.hour) + HOUR);
     }
     if (t !== null && (latest === null || t > latest)) latest = t;
   }
@@ -78,7 +78,7 @@ function lastActiveHour(summaries: readonly HourlySummary[]): number | null {
   let last: number | null = null;
   for (const s of summaries) {
     if (s.span === 'day') continue;
-    const hour = Date.parse(s.hour);
+    const hour = hourMs(s.hour);
     if ((last === null || hour > last) && s.groups.some((g) => g.outcome !== 'expired' && g.events > 0)) last = hour;
   }
   return last;
@@ -123,7 +123,7 @@ export async function loadReportInput(
       const read0 = to - span;
       to = active + HOUR;
       // Only the hours before the first read are new; the rest is in hand already.
-      recent = [...(await hours(to - span, read0)), ...recent.filter((s) => Date.parse(s.hour) < to)];
+      recent = [...(await hours(to - span, read0)), ...recent.filter((s) => hourMs(s.hour) < to)];
     }
   }
   const summaries = [...(await wholeDays(store, scope, to - 2 * length, to - span, to)), ...recent];

@@ -1,6 +1,6 @@
-import { eventsOf, messagesOf, NO_CODE, tally, type Tally } from './tally.ts';
+import { eventsOf, mergeTallies, messagesOf, NO_CODE, tally, type Tally } from './tally.ts';
 import { FINAL_OUTCOMES, isProblem, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
-import { DAY, dayStart, HOUR } from '../vocabulary/time.ts';
+import { DAY, dayStart, HOUR, hourMs } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import { explainStatus } from '../classify/classify.ts';
 import { OWNER_TEXT } from '../classify/owners.ts';
@@ -128,6 +128,8 @@ export interface ReportModel {
   receipts: Receipt[];
 }
 
+const CATEGORY_INDEX = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
+
 export function sparkStep(from: number, to: number): number {
   return to - from > 7 * DAY ? DAY : HOUR;
 }
@@ -144,9 +146,9 @@ export function buckets(from: number, to: number): { step: number; origin: numbe
 }
 
 function tenantRows(
-  summaries: readonly HourlySummary[],
-  from: number,
+  perTenant: ReadonlyMap<string, Tally>,
   to: number,
+  length: number,
   until: Readonly<Record<string, number | null>>,
   ownWindows: readonly HourlySummary[],
 ): TenantRow[] {
@@ -154,12 +156,14 @@ function tenantRows(
     // A tenant whose data ends before the view's end is shown over its own last period of the same length.
     const end = until[tenant];
     const own = end !== null && end !== undefined && end < to;
-    const t = tally(
-      (own ? ownWindows : summaries).filter((s) => s.tenant === tenant),
-      own ? end - (to - from) : from,
-      own ? end : to,
-      '',
-    );
+    const t = own
+      ? tally(
+          ownWindows.filter((s) => s.tenant === tenant),
+          end - length,
+          end,
+          '',
+        )
+      : (perTenant.get(tenant) ?? tally([], 0, 0, ''));
     const finals = messagesOf(t, FINAL_OUTCOMES);
     const failed = messagesOf(t, UNDELIVERED_OUTCOMES);
     return {
@@ -175,6 +179,72 @@ function tenantRows(
   return rows.sort((a, b) => b.problems - a.problems || (a.tenant < b.tenant ? -1 : 1));
 }
 
+/**
+ * Tallies handed from the all-tenants view to the tenants' own views cut from the same input (a
+ * static page builds 153 views): the all-tenants view tallies each tenant for its table and merges
+ * them, so a tenant's view of the same period takes its tally instead of making it again. Each is
+ * taken once; one page, one language.
+ */
+export class TallyMemo {
+  private readonly kept = new Map<string, Tally>();
+
+  put(tenant: string, from: number, to: number, t: Tally): void {
+    this.kept.set(`${tenant}\u0001${from}\u0001${to}`, t);
+  }
+
+  take(tenant: string, from: number, to: number): Tally | undefined {
+    const key = `${tenant}\u0001${from}\u0001${to}`;
+    const t = this.kept.get(key);
+    this.kept.delete(key);
+    return t;
+  }
+
+  /** Tallies kept and not taken yet. */
+  get size(): number {
+    return this.kept.size;
+  }
+
+  /** Drops what is kept for a tenant whose views were not cut from the all-tenants input. */
+  forget(tenant: string): void {
+    for (const key of this.kept.keys()) if (key.startsWith(`${tenant}\u0001`)) this.kept.delete(key);
+  }
+}
+
+/**
+ * The view's tallies of its period and the one before: for all tenants, each tenant's merged (and
+ * kept in `memo` for their own views); for one tenant, taken from `memo` when it has them.
+ */
+function periodTallies(
+  input: ReportInput,
+  memo: TallyMemo | undefined,
+): { now: Tally; before: Tally; perTenant: Map<string, Tally> | null } {
+  const { from, to } = input;
+  const length = to - from;
+  const noCode = NO_CODE[input.lang];
+  if (input.tenant === null && input.tenantsUntil) {
+    const byTenant = new Map<string, HourlySummary[]>();
+    for (const s of input.summaries) {
+      const list = byTenant.get(s.tenant);
+      if (list) list.push(s);
+      else byTenant.set(s.tenant, [s]);
+    }
+    const each = (a: number, b: number) => {
+      const out = new Map<string, Tally>();
+      for (const [tenant, list] of byTenant) {
+        const t = tally(list, a, b, noCode);
+        out.set(tenant, t);
+        memo?.put(tenant, a, b, t);
+      }
+      return out;
+    };
+    const perTenant = each(from, to);
+    return { now: mergeTallies([...perTenant.values()]), before: mergeTallies([...each(from - length, from).values()]), perTenant };
+  }
+  const of = (a: number, b: number) =>
+    (input.tenant !== null ? memo?.take(input.tenant, a, b) : undefined) ?? tally(input.summaries, a, b, noCode);
+  return { now: of(from, to), before: of(from - length, from), perTenant: null };
+}
+
 /** From the first hour with data in the previous period to its end, in whole units (the unit rounds up). */
 function previousCoverage(summaries: readonly HourlySummary[], from: number, length: number): ReportModel['previous'] {
   const unit = length > DAY ? 'day' : 'hour';
@@ -182,17 +252,17 @@ function previousCoverage(summaries: readonly HourlySummary[], from: number, len
   const of = Math.round(length / size);
   let first = from;
   for (const s of summaries) {
-    const hour = Date.parse(s.hour);
+    const hour = hourMs(s.hour);
     if (hour >= from - length && hour < first) first = hour;
   }
   return { covered: Math.min(of, Math.ceil((from - first) / size)), of, unit };
 }
 
-export function buildReportModel(input: ReportInput): ReportModel {
+/** The model of one view; `memo` shares tallies between the views of one page (TallyMemo). */
+export function buildReportModel(input: ReportInput, memo?: TallyMemo): ReportModel {
   const { from, to, lang } = input;
   const length = to - from;
-  const now = tally(input.summaries, from, to, NO_CODE[lang]);
-  const before = tally(input.summaries, from - length, from, NO_CODE[lang]);
+  const { now, before, perTenant } = periodTallies(input, memo);
   const n = (t: Tally, ...outcomes: string[]) => eventsOf(t, outcomes);
   // The cards count messages (a message deferred in six hours is one deferred message), events second.
   const m = (t: Tally, ...outcomes: string[]) => messagesOf(t, outcomes);
@@ -226,40 +296,41 @@ export function buildReportModel(input: ReportInput): ReportModel {
     count('filtered', ['filtered'], true),
   ];
 
-  // The chart, and the per-bucket series behind each destination's and connector's sparkline.
-  const byHour = new Map<number, Map<Category, number>>();
+  // The chart, and the per-bucket series behind each destination's and connector's sparkline:
+  // one cell per bucket and category (a page of views walks ~10⁶ groups here).
   const grid = buckets(from, to);
+  const cells = new Float64Array(grid.count * CATEGORIES.length);
   const series = { destination: new Map<string, number[]>(), connector: new Map<string, number[]>() };
+  const line = (field: 'destination' | 'connector', name: string) => {
+    let l = series[field].get(name);
+    if (!l) series[field].set(name, (l = new Array<number>(grid.count).fill(0)));
+    return l;
+  };
   for (const s of input.summaries) {
-    const hour = Date.parse(s.hour);
+    const hour = hourMs(s.hour);
     if (hour < from || hour >= to) continue;
     const bucket = Math.floor((hour - grid.origin) / grid.step);
-    const bar = grid.origin + bucket * grid.step;
     for (const g of s.groups) {
       if (!isProblem(g.outcome)) continue;
-      const category = (g.category as Category | null) ?? 'unknown';
-      const cats = byHour.get(bar) ?? new Map<Category, number>();
-      cats.set(category, (cats.get(category) ?? 0) + g.events);
-      byHour.set(bar, cats);
-      for (const field of ['destination', 'connector'] as const) {
-        const name = g[field];
-        if (!name) continue;
-        const line = series[field].get(name) ?? new Array<number>(grid.count).fill(0);
-        line[bucket]! += g.events;
-        series[field].set(name, line);
-      }
+      // A category this version does not know (stored by a later one) has no place in the chart.
+      const c = CATEGORY_INDEX.get((g.category as Category | null) ?? 'unknown');
+      if (c !== undefined) cells[bucket * CATEGORIES.length + c]! += g.events;
+      if (g.destination) line('destination', g.destination)[bucket]! += g.events;
+      if (g.connector) line('connector', g.connector)[bucket]! += g.events;
     }
   }
-  const present = new Set<Category>();
-  for (const cats of byHour.values()) for (const c of cats.keys()) present.add(c);
-  const categories = CATEGORIES.filter((c) => present.has(c));
-  const bars: ChartBar[] = [...byHour.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([hour, cats]) => {
-      const segments = categories.filter((c) => cats.has(c)).map((category) => ({ category, events: cats.get(category)! }));
-      return { hour, total: segments.reduce((sum, s) => sum + s.events, 0), segments };
-    })
-    .filter((b) => b.total > 0);
+  const categories = CATEGORIES.filter((_, c) => {
+    for (let b = 0; b < grid.count; b++) if (cells[b * CATEGORIES.length + c]! > 0) return true;
+    return false;
+  });
+  const bars: ChartBar[] = [];
+  for (let b = 0; b < grid.count; b++) {
+    const segments = categories
+      .map((category) => ({ category, events: cells[b * CATEGORIES.length + CATEGORY_INDEX.get(category)!]! }))
+      .filter((x) => x.events > 0);
+    const total = segments.reduce((sum, x) => sum + x.events, 0);
+    if (total > 0) bars.push({ hour: grid.origin + b * grid.step, total, segments });
+  }
 
   const ranked = (m: Map<string, number>, prev: Map<string, number>, lines: Map<string, number[]>, limit: number): Ranked[] =>
     topEntries(m, limit).map(([name, events]) => ({
@@ -290,8 +361,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     dataUntil: input.dataUntil,
     headline,
     previous: previousCoverage(input.summaries, from, length),
-    tenants:
-      input.tenant === null && input.tenantsUntil ? tenantRows(input.summaries, from, to, input.tenantsUntil, input.ownWindows ?? []) : [],
+    tenants: perTenant && input.tenantsUntil ? tenantRows(perTenant, to, length, input.tenantsUntil, input.ownWindows ?? []) : [],
     categories,
     hours: Math.round(length / HOUR),
     bars,

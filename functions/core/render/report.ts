@@ -3,7 +3,7 @@ import type { ObjectStore } from '../ports.ts';
 import { tenantsWithResults } from '../query/query.ts';
 import { renderReportPage } from './report-html.ts';
 import { loadReportInput, tenantInputFrom, RANGES, type RangeName } from './report-load.ts';
-import { buildReportModel, type ReportInput } from './report-model.ts';
+import { buildReportModel, TallyMemo, type ReportInput } from './report-model.ts';
 import type { Lang } from '../vocabulary/language.ts';
 
 export interface ReportRequest {
@@ -40,13 +40,19 @@ export async function renderReport(store: ObjectStore, req: ReportRequest): Prom
   // One read per tenant choice, for its longest range; the shorter views are cut from it. A tenant
   // whose window is the all-tenants one (read first) is cut from that too.
   let all: Omit<ReportInput, 'lang'> | null = null;
+  // A live page is one view: nothing to hand on.
+  const memo = req.mode === 'static' ? new TallyMemo() : undefined;
   for (const t of req.mode === 'static' ? choices : [tenant]) {
     const to = req.to !== undefined ? { to: req.to } : {};
+    const cut = t !== null && all ? await tenantInputFrom(store, all, t, { range: longest, ...to }) : null;
     const input: Omit<ReportInput, 'lang'> =
-      (t !== null && all ? await tenantInputFrom(store, all, t, { range: longest, ...to }) : null) ??
-      (await loadReportInput(store, { tenant: t, tenants, range: longest, views: shown, now: req.now, ...to }));
+      cut ?? (await loadReportInput(store, { tenant: t, tenants, range: longest, views: shown, now: req.now, ...to }));
     if (t === null) all = input;
-    for (const r of shown) views.push({ range: r, model: buildReportModel({ ...input, from: input.to - RANGES[r], lang: req.lang }) });
+    // The all-tenants view's tallies of a tenant hold for the tenant's own views only when those are cut from its input.
+    if (t !== null && !cut) memo?.forget(t);
+    for (const r of shown)
+      views.push({ range: r, model: buildReportModel({ ...input, from: input.to - RANGES[r], lang: req.lang }, memo) });
+    if (t !== null) memo?.forget(t);
   }
   const html = renderReportPage({
     mode: req.mode,

@@ -1,3 +1,4 @@
+import { hourMs } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import type { Category } from '../classify/types.ts';
 import { isProblem } from '../vocabulary/outcomes.ts';
@@ -42,11 +43,18 @@ export interface Tally {
   messages: Map<string, number>;
   /** Distinct messages with any problem (deferred, failed or expired) in the period: deferred then expired counts once. */
   affected: number;
+  /**
+   * What the message counts are made of, so tallies of parts (one per tenant) merge exactly
+   * (mergeTallies): the sets per outcome, and the messages of groups without sets (per outcome,
+   * and those with a problem).
+   */
+  sets: Map<string, U64Union>;
+  plain: Map<string, number>;
+  plainAffected: number;
 }
 
-/** The summaries' hours in [from, to), tallied; problems without a code are counted under `noCode`. */
-export function tally(summaries: readonly HourlySummary[], from: number, to: number, noCode: string): Tally {
-  const t: Tally = {
+function emptyTally(): Tally {
+  return {
     outcomes: new Map(),
     codes: new Map(),
     categories: new Map(),
@@ -55,21 +63,36 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
     perHour: new Map(),
     messages: new Map(),
     affected: 0,
+    sets: new Map(),
+    plain: new Map(),
+    plainAffected: 0,
   };
-  const sets = new Map<string, U64Union>();
-  let affectedWithoutSets = 0;
+}
+
+/** Messages and affected from the sets and the plain counts. */
+function countMessages(t: Tally): Tally {
+  t.messages = new Map(t.plain);
+  for (const [outcome, set] of t.sets) add(t.messages, outcome, set.size);
+  // Any problem: the problem outcomes' unions together, so a message deferred then expired counts once.
+  t.affected = U64Union.sizeOf([...t.sets].filter(([o]) => isProblem(o)).map(([, s]) => s)) + t.plainAffected;
+  return t;
+}
+
+/** The summaries' hours in [from, to), tallied; problems without a code are counted under `noCode`. */
+export function tally(summaries: readonly HourlySummary[], from: number, to: number, noCode: string): Tally {
+  const t = emptyTally();
   for (const s of summaries) {
-    const hour = Date.parse(s.hour);
+    const hour = hourMs(s.hour);
     if (hour < from || hour >= to) continue;
     for (const g of s.groups) {
       add(t.outcomes, g.outcome, g.events);
       if (g.pairs === undefined) {
         // Delivered and filtered mail (one final outcome each), and summaries from before the sets.
-        add(t.messages, g.outcome, g.messages);
-        if (isProblem(g.outcome)) affectedWithoutSets += g.messages;
+        add(t.plain, g.outcome, g.messages);
+        if (isProblem(g.outcome)) t.plainAffected += g.messages;
       } else {
-        let set = sets.get(g.outcome);
-        if (!set) sets.set(g.outcome, (set = new U64Union()));
+        let set = t.sets.get(g.outcome);
+        if (!set) t.sets.set(g.outcome, (set = new U64Union()));
         set.add(g.pairs);
       }
       if (!isProblem(g.outcome)) continue;
@@ -81,10 +104,29 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
       add(t.perHour, hour, g.events);
     }
   }
-  for (const [outcome, set] of sets) add(t.messages, outcome, set.size);
-  // Any problem: the problem outcomes' unions merged (each sorted already), so a message deferred then expired counts once.
-  t.affected = U64Union.sizeOf([...sets].filter(([o]) => isProblem(o)).map(([, s]) => s)) + affectedWithoutSets;
-  return t;
+  return countMessages(t);
+}
+
+/**
+ * One tally of several parts' summaries (each tenant's, tallied for its own view), as `tally` of
+ * them all would be: counts add up, message sets are unions (the same message in two tenants
+ * counts once), and a code's category is the first part's that had it.
+ */
+export function mergeTallies(parts: readonly Tally[]): Tally {
+  const t = emptyTally();
+  for (const p of parts) {
+    for (const field of ['outcomes', 'codes', 'destinations', 'connectors', 'plain'] as const)
+      for (const [k, n] of p[field]) add(t[field], k, n);
+    for (const [h, n] of p.perHour) add(t.perHour, h, n);
+    for (const [code, c] of p.categories) if (!t.categories.has(code)) t.categories.set(code, c);
+    for (const [outcome, set] of p.sets) {
+      let union = t.sets.get(outcome);
+      if (!union) t.sets.set(outcome, (union = new U64Union()));
+      union.addUnion(set);
+    }
+    t.plainAffected += p.plainAffected;
+  }
+  return countMessages(t);
 }
 
 /** Distinct messages of these outcomes. */

@@ -17,6 +17,20 @@ export const hourCeil = (ms: number): number => Math.ceil(ms / HOUR) * HOUR;
 export const isoHour = (ms: number): string => new Date(hourStart(ms)).toISOString().replace('.000Z', 'Z');
 
 /**
+ * `Date.parse` of a summary's hour, remembered: a page of views parses the same few thousand hours
+ * hundreds of thousands of times (~200 ns each, a lookup ~40).
+ */
+export function hourMs(iso: string): number {
+  let ms = parsedHours.get(iso);
+  if (ms === undefined) {
+    if (parsedHours.size >= 100_000) parsedHours.clear();
+    parsedHours.set(iso, (ms = Date.parse(iso)));
+  }
+  return ms;
+}
+const parsedHours = new Map<string, number>();
+
+/**
  * The times a delivery can plausibly have. Before 1996 (when Exchange began) a date is a misread
  * (a two-digit year, a placeholder), and more than a day after the ingestion it is in the future
  * (a day covers a server's local time read as UTC, and clock skew): such rows are rejected, never
