@@ -238,7 +238,10 @@ function periodTallies(
       return out;
     };
     const perTenant = each(from, to);
-    return { now: mergeTallies([...perTenant.values()]), before: mergeTallies([...each(from - length, from).values()]), perTenant };
+    // The period before is shown for all tenants together only: tallied per tenant when their own
+    // views will take it (a static page), else at once (fewer members counted than tenant by tenant, then merged).
+    const before = memo ? mergeTallies([...each(from - length, from).values()]) : tally(input.summaries, from - length, from, noCode);
+    return { now: mergeTallies([...perTenant.values()]), before, perTenant };
   }
   const of = (a: number, b: number) =>
     (input.tenant !== null ? memo?.take(input.tenant, a, b) : undefined) ?? tally(input.summaries, a, b, noCode);
