@@ -1,3 +1,4 @@
+import { summaryGroupsOf } from '../../functions/core/store/summary-lines.ts';
 import { createHash } from 'node:crypto';
 import { ingestObject, type IngestConfig } from '../../functions/core/flows/ingest-object.ts';
 import { silentLogger, type Clock, type ObjectStore } from '../../functions/core/ports.ts';
@@ -59,7 +60,8 @@ export async function snapshot(store: ObjectStore, provenance = true): Promise<S
         .toString('utf8')
         .split('\n')
         .filter(Boolean)) {
-        const body = JSON.parse(line);
+        // Summary lines as the readers see them (their groups are stored as a table).
+        const body = prefix === 'results/summaries/' ? summaryGroupsOf(JSON.parse(line), o.key) : JSON.parse(line);
         if (!provenance) {
           delete body.sources;
           delete body.version;

@@ -1,3 +1,4 @@
+import { summaryGroupsOf } from '../../functions/core/store/summary-lines.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ async function summaries(): Promise<HourlySummary[]> {
       .toString()
       .split('\n')
       .filter(Boolean)) {
-      const record = JSON.parse(line) as HourlySummary;
+      const record = summaryGroupsOf(JSON.parse(line) as HourlySummary, o.key);
       if (record.hour !== undefined) out.push(record); // not the day line (the day's hours merged)
     }
   return out;

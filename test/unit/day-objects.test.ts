@@ -1,7 +1,8 @@
+import { summaryGroupsOf } from '../../functions/core/store/summary-lines.ts';
 import { describe, expect, it } from 'vitest';
 import type { HourlyRollup, HourlySummary, SummaryGroup } from '../../functions/core/aggregate/rollup.ts';
 import { groupSummaries, summariesInRange, type QueryField } from '../../functions/core/query/query.ts';
-import { mergeDay } from '../../functions/core/aggregate/day-summary.ts';
+import { mergeDay, type DaySummary } from '../../functions/core/aggregate/day-summary.ts';
 import { rollupsOf, syncSummaries } from '../../functions/core/store/hourly.ts';
 import { rollupDayKey, sqlDayKey, summaryDayKey } from '../../functions/core/store/layout.ts';
 import { generated } from '../helpers/bytes.ts';
@@ -51,8 +52,8 @@ describe('day objects', () => {
     );
     const day2 = START + 4 * HOUR;
     const body = store.objects.get(summaryDayKey('default', day2))!.body;
-    const first = JSON.parse(allLines(body)[0]!);
-    const hours = lines(body).map((l) => JSON.parse(l) as HourlySummary);
+    const first = summaryGroupsOf(JSON.parse(allLines(body)[0]!) as DaySummary, 'day');
+    const hours = lines(body).map((l) => summaryGroupsOf(JSON.parse(l) as HourlySummary, 'hour'));
     expect(first).toEqual(mergeDay('default', '2026-11-21', hours));
     expect(first.hours).toBe(24);
     // The merged day has fewer groups than its hours together, and its sets are unions: smaller than the sum.
@@ -101,7 +102,11 @@ describe('day objects', () => {
 
     const summaryAfter = lines(store.objects.get(summaryDayKey('default', START))!.body);
     expect(summaryAfter[0]).toBe(summaryBefore[0]); // the newer line stays, byte for byte
-    expect(JSON.parse(summaryAfter[1]!)).toMatchObject({ hour: second.hour, rollupVersion: newer.version, groups: [expect.any(Object)] });
+    expect(summaryGroupsOf(JSON.parse(summaryAfter[1]!) as HourlySummary, 'hour')).toMatchObject({
+      hour: second.hour,
+      rollupVersion: newer.version,
+      groups: [expect.any(Object)],
+    });
     expect(summaryAfter.slice(2)).toEqual(summaryBefore.slice(2));
     const sqlAfter = lines(store.objects.get(sqlDayKey('default', START))!.body).map((l) => JSON.parse(l));
     const ofHour = (rows: Array<{ hour: string }>, hour: string) => rows.filter((x) => x.hour === hour);

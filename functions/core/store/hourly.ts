@@ -9,6 +9,7 @@ import { rollupDayKey, sqlDayKey, summaryDayKey } from './layout.ts';
 import { forEachKey, record, StoredDataError } from './records.ts';
 import { readAliasTables } from './aliases.ts';
 import { withHostNames } from '../aggregate/destination-aliases.ts';
+import { encodeSummaryLine, summaryGroupsOf } from './summary-lines.ts';
 
 /**
  * A tenant's day is three objects, each one line per hour: the rollups (the authoritative counts,
@@ -25,19 +26,18 @@ export const ROLLUP = record<HourlyRollup>('hourly rollup', {
   groups: 'array',
   fingerprints: 'string',
 });
+/** Summary lines hold their groups as a table (store/summary-lines.ts): `groups` or `texts` and `rows`, by schema. */
 export const SUMMARY = record<HourlySummary>('hourly summary', {
   schema: 'number',
   tenant: 'string',
   hour: 'string',
   rollupVersion: 'number',
-  groups: 'array',
 });
 export const DAY_SUMMARY = record<DaySummary>('day summary', {
   schema: 'number',
   tenant: 'string',
   day: 'string',
   hours: 'number',
-  groups: 'array',
 });
 
 /** One line of a day object, checked as the record its key holds. */
@@ -48,7 +48,8 @@ export function decodeLine<T>(line: string, key: string, kind: typeof ROLLUP | t
   } catch (err) {
     throw new StoredDataError(key, `expected a ${kind.kind} as a JSON line: ${(err as Error).message}`);
   }
-  return kind.check(value, key) as T;
+  const checked = kind.check(value, key);
+  return (kind === ROLLUP ? checked : summaryGroupsOf(checked as HourlySummary | DaySummary, key)) as T;
 }
 
 export interface CommittedDay {
@@ -127,13 +128,13 @@ export async function syncSummaries(
         const line = lines.get(r.hour);
         if (line !== undefined && (headNumber(line, 'rollupVersion') ?? 0) >= r.version) continue;
         const summary = toSummary(r);
-        lines.set(r.hour, JSON.stringify(summary));
+        lines.set(r.hour, encodeSummaryLine(summary));
         written.set(r.hour, summary);
       }
       if (written.size === 0 && lines.day !== undefined) return null;
       // The day line is rewritten with the hours, in the same object: it can never disagree with them.
       const hours = lines.entries().map(([hour, line]) => written.get(hour) ?? decodeLine<HourlySummary>(line, key, SUMMARY));
-      lines.day = JSON.stringify(mergeDay(tenant, isoDay(day), hours));
+      lines.day = encodeSummaryLine(mergeDay(tenant, isoDay(day), hours));
       return lines.toBytes();
     },
     cas,
