@@ -2,11 +2,13 @@
 # Ingestion time of this tree against another commit, same input, data folder on tmpfs, rounds
 # alternating so drift hits both sides alike. Prints each run and the medians.
 #   bench/ab-ingest.sh <git-ref> [input.csv] [rounds]
-# Input default: bench/data/detail-1000000.csv (written by `npm run bench`).
+# Input default: bench/data/detail-sparse-1000000.csv (written by `npm run bench`).
 set -euo pipefail
-ref=$1; input=${2:-bench/data/detail-1000000.csv}; rounds=${3:-5}
+ref=$1; input=${2:-bench/data/detail-sparse-1000000.csv}; rounds=${3:-5}
 here=$(pwd); other=$(mktemp -d /tmp/mailflow-ab-XXXX)
 git worktree add -q "$other" "$ref"; ln -s "$here/node_modules" "$other/node_modules"
+# Both sides bundled, as the installed CLI runs (a side without a fresh bundle would run through tsx).
+(cd "$other" && node scripts/build-cli.mjs > /dev/null) && node scripts/build-cli.mjs > /dev/null
 trap 'git worktree remove --force "$other"; rm -rf /dev/shm/mailflow-ab-*' EXIT
 declare -A times
 for round in $(seq "$rounds"); do
