@@ -109,6 +109,64 @@ describe('the stored pair index (schema 3)', () => {
   });
 });
 
+describe('recording parts of both kinds in turn (merged straight into the stored bytes)', () => {
+  it('stores exactly what encoding the merged index gives, whatever the order, sizes and removals', async () => {
+    const store = createMemoryStore();
+    // Expected index, kept the plain way: a table per kind, encoded at the end.
+    const want = { status: new PairTable(), events: new PairTable() };
+    const applied: string[] = [];
+    let x = 7;
+    const next = () => ((x = (x * 1103515245 + 12345) >>> 0), x);
+    const parts: Array<{ marker: string; kind: 'status' | 'events'; pairs: SortedPairs }> = [];
+    for (let i = 0; i < 14; i++) {
+      const kind = i % 3 === 1 ? 'status' : 'events';
+      const t = new PairTable();
+      // Sizes from 1 to 3,000, overlapping earlier parts: counts go up and down across digit lengths.
+      for (let j = 0, n = 1 + (next() % 3000); j < n; j++) {
+        const p = next() % 4000;
+        t.set(p * 2654435761, p + 1, kind === 'status' ? 490_000 + (p % 24) : 1, kind === 'status' ? 1 : p % 2);
+      }
+      parts.push({ marker: `s${i}#0:0`, kind, pairs: t.sorted() });
+    }
+    const apply = (part: (typeof parts)[number], d: 1 | -1) => {
+      const table = want[part.kind];
+      part.pairs.forEach((hi, lo, a, b) => {
+        const cur = table.get(hi, lo) ?? [0, 0];
+        if (part.kind === 'events') {
+          const n = cur[0] + d * a;
+          table.set(hi, lo, Math.max(0, n), n > 0 ? Math.max(0, cur[1] + d * b) : 0);
+        } else {
+          const n = (cur[1] & 0xffff) + d;
+          table.set(hi, lo, n > 0 ? (cur[0] ? Math.min(cur[0], a) : a) : 0, n > 0 ? n : 0);
+        }
+      });
+    };
+    for (const [i, part] of parts.entries()) {
+      await recordPairs(store, 't', DAY, part.marker, part.kind, part.pairs, cas);
+      apply(part, 1);
+      applied.push(part.marker);
+      // Take some out again: the index shrinks, its head's counts lose digits.
+      if (i % 4 === 3) {
+        const gone = parts[i - 2]!;
+        await recordPairs(store, 't', DAY, gone.marker, gone.kind, gone.pairs, cas, true);
+        apply(gone, -1);
+        applied.splice(applied.indexOf(gone.marker), 1);
+      }
+      const stored = (await store.get(`state/pairs/tenant=t/2026-11-20.bin`))!.body;
+      const expected = encodePairIndex('t', DAY, {
+        applied: [...applied].sort(),
+        status: want.status.sorted(),
+        events: want.events.sorted(),
+      });
+      const a = parsePairIndex(stored, 'k');
+      const b = parsePairIndex(expected, 'k');
+      expect(a.applied).toEqual(b.applied);
+      expect([...a.status.quads]).toEqual([...b.status.quads]);
+      expect([...a.events.quads]).toEqual([...b.events.quads]);
+    }
+  });
+});
+
 describe('an index of schema 2 (JSON, base64), as the first builds wrote it', () => {
   /** What those builds wrote for the same index: `<day>.json`, the tables as base64 quadruples. */
   function asSchema2(bin: Uint8Array): Uint8Array {

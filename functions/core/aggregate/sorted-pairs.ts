@@ -51,10 +51,19 @@ export class SortedPairs {
    * Both sets of pairs in one sorted pass: `combine` gets a pair's values here (0, 0 when absent)
    * and in `other` (0, 0 when absent) and writes the result's into `out`; a result of 0, 0 is left out.
    */
-  merge(other: SortedPairs, combine: (x: number, y: number, a: number, b: number, out: Uint32Array) => void): SortedPairs {
+  merge(
+    other: SortedPairs,
+    combine: (x: number, y: number, a: number, b: number, out: Uint32Array) => void,
+    /**
+     * Bytes left free in the result's buffer before it (a multiple of 4) and after its largest size:
+     * the caller writes there, so the result is never copied into another buffer.
+     */
+    room = 0,
+    tail = 0,
+  ): SortedPairs {
     const p = this.quads;
     const q = other.quads;
-    const res = new Uint32Array(p.length + q.length);
+    const res = new Uint32Array(new ArrayBuffer(room + (p.length + q.length) * 4 + tail), room, p.length + q.length);
     const v = new Uint32Array(2);
     let i = 0;
     let j = 0;

@@ -83,25 +83,53 @@ export function parsePairIndex(bytes: Uint8Array, key: string): PairIndex {
   };
 }
 
+/** The head line, padded with spaces to `room` bytes (at least its length, rounded up to a multiple of 4). */
+function headLine(tenant: string, dayMs: number, applied: string[], status: number, events: number, room = 0): Buffer {
+  const head: PairIndexHead = { schema: 3, tenant, day: isoDay(dayMs), applied, status, events };
+  const line = JSON.stringify(head);
+  const size = Math.max(room, Math.ceil((Buffer.byteLength(line) + 1) / 4) * 4);
+  return Buffer.from(line + ' '.repeat(size - 1 - Buffer.byteLength(line)) + '\n');
+}
+
 export function encodePairIndex(tenant: string, dayMs: number, ix: PairIndex): Uint8Array {
-  const head: PairIndexHead = {
-    schema: 3,
-    tenant,
-    day: isoDay(dayMs),
-    applied: ix.applied,
-    status: ix.status.size,
-    events: ix.events.size,
-  };
-  let line = JSON.stringify(head);
-  const size = Buffer.byteLength(line) + 1;
-  line += ' '.repeat((4 - (size % 4)) % 4) + '\n';
-  const headBytes = Buffer.from(line);
+  const headBytes = headLine(tenant, dayMs, ix.applied, ix.status.size, ix.events.size);
   // A fresh ArrayBuffer (not Buffer's shared pool), so the u32 views below are aligned.
   const out = new Uint8Array(headBytes.length + (ix.status.size + ix.events.size) * 16);
   out.set(headBytes);
   const quads = new Uint32Array(out.buffer, headBytes.length);
   quads.set(ix.status.quads);
   quads.set(ix.events.quads, ix.status.quads.length);
+  return out;
+}
+
+/**
+ * The index with one kind's pairs merged with a part's, encoded: the merge writes straight into
+ * the object's bytes (a busy day's index is ~7 MB, and each part of a large file rewrites it), the
+ * head in the room left before it, the other kind's pairs copied in around it.
+ */
+function mergedIndex(
+  tenant: string,
+  dayMs: number,
+  ix: PairIndex,
+  kind: SourceKind,
+  pairs: SortedPairs,
+  applied: string[],
+  combine: (x: number, y: number, a: number, b: number, out: Uint32Array) => void,
+): Uint8Array {
+  const other = kind === 'status' ? ix.events : ix.status;
+  const mine = kind === 'status' ? ix.status : ix.events;
+  // Room for the head with the largest counts the merge can give (the real one is padded to it).
+  const most = mine.size + pairs.size;
+  const room = headLine(tenant, dayMs, applied, kind === 'status' ? most : other.size, kind === 'status' ? other.size : most).length;
+  // Event pairs follow the status pairs: an event part's merge leaves the status pairs' place
+  // before it; a status part's leaves room after it for the event pairs.
+  const merged = kind === 'events' ? mine.merge(pairs, combine, room + other.size * 16) : mine.merge(pairs, combine, room, other.size * 16);
+  const n = merged.size;
+  const head = headLine(tenant, dayMs, applied, kind === 'status' ? n : other.size, kind === 'status' ? other.size : n, room);
+  const buffer = merged.quads.buffer as ArrayBuffer;
+  const out = new Uint8Array(buffer, 0, room + (n + other.size) * 16);
+  out.set(head);
+  new Uint32Array(buffer, kind === 'events' ? room : room + n * 16, other.size * 4).set(other.quads);
   return out;
 }
 
@@ -164,12 +192,8 @@ export async function recordPairs(
   const update = (current: StoredObject | null) => {
     const ix = current ? parsePairIndex(current.body, key) : (legacy ?? EMPTY());
     if (ix.applied.includes(marker) !== remove) return null;
-    const merged = (kind === 'status' ? ix.status : ix.events).merge(pairs, combine);
-    return encodePairIndex(tenant, dayMs, {
-      applied: remove ? ix.applied.filter((m) => m !== marker) : [...ix.applied, marker].sort(),
-      status: kind === 'status' ? merged : ix.status,
-      events: kind === 'status' ? ix.events : merged,
-    });
+    const applied = remove ? ix.applied.filter((m) => m !== marker) : [...ix.applied, marker].sort();
+    return mergedIndex(tenant, dayMs, ix, kind, pairs, applied, combine);
   };
   const r = await casUpdateBytes(store, key, update, cas, { read: first });
   return r.created && legacy === null;
