@@ -347,6 +347,10 @@ describe('the dashboard over many tenants reads each summary once', () => {
     expect(summaryReads.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...summaryReads)).toBe(2);
     expect(summaryReads.filter((n) => n === 2)).toHaveLength(1);
+    // Each tenant's alias table once per input read (all tenants', then c's own: its data ends earlier), not once per pass.
+    const aliasReads = [...reads].filter(([k]) => k.startsWith('state/aliases/'));
+    expect(aliasReads.map(([k]) => k).sort()).toEqual(['state/aliases/a.json', 'state/aliases/b.json', 'state/aliases/c.json']);
+    expect(Object.fromEntries(aliasReads)).toEqual({ 'state/aliases/a.json': 1, 'state/aliases/b.json': 1, 'state/aliases/c.json': 2 });
   });
 });
 

@@ -1,5 +1,6 @@
 import { parseSummaryDayKey, summaryListStart, summaryPrefix } from '../store/layout.ts';
 import { readSummaries, type Grain } from '../store/hourly.ts';
+import type { AliasTables } from '../store/aliases.ts';
 import { listFolders, listKeys } from '../store/records.ts';
 import { DAY } from '../vocabulary/time.ts';
 import type { HourlySummary, SummaryGroup } from '../aggregate/rollup.ts';
@@ -167,7 +168,7 @@ export async function* summaryKeysInRange(
  */
 export function summariesInRange(
   store: ObjectStore,
-  options: Pick<QueryOptions, 'from' | 'to' | 'tenants'> & { grain?: Grain; splitAt?: readonly number[] },
+  options: Pick<QueryOptions, 'from' | 'to' | 'tenants'> & { grain?: Grain; splitAt?: readonly number[]; aliases?: AliasTables },
 ): Promise<HourlySummary[]> {
   return readSummaries(store, summaryKeysInRange(store, options), options);
 }

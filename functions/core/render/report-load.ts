@@ -1,3 +1,4 @@
+import type { AliasTables } from '../store/aliases.ts';
 import { parseSummaryDayKey, summaryPrefix } from '../store/layout.ts';
 import { UsageError } from '../errors.ts';
 import { readDeferralState } from '../store/deferral-state.ts';
@@ -27,7 +28,7 @@ export function parseRange(raw: string | undefined): RangeName {
  * When the tenant's data ends (end of its latest hour): its deferral clock when alerts run, else
  * the newest summary key. For all tenants, the latest of them. Null when there is no data.
  */
-export async function dataUntil(store: ObjectStore, tenants: readonly string[]): Promise<number | null> {
+export async function dataUntil(store: ObjectStore, tenants: readonly string[], aliases?: AliasTables): Promise<number | null> {
   let latest: number | null = null;
   for (const tenant of tenants) {
     let t: number | null = null;
@@ -41,7 +42,12 @@ export async function dataUntil(store: ObjectStore, tenants: readonly string[]):
         if (k && (lastDay === null || k.day > lastDay)) lastDay = k.day;
       }
       if (lastDay !== null)
-        for (const s of await summariesInRange(store, { from: lastDay, to: lastDay + DAY, tenants: [tenant] }))
+        for (const s of await summariesInRange(store, {
+          from: lastDay,
+          to: lastDay + DAY,
+          tenants: [tenant],
+          ...(aliases ? { aliases } : {}),
+        }))
           t = Math.max(t ?? 0, hourMs(s.hour) + HOUR);
     }
     if (t !== null && (latest === null || t > latest)) latest = t;
@@ -67,10 +73,17 @@ function hourlySpan(range: RangeName): number {
  * views' periods (ending at `to`) begins or ends in: every view's tallies stay exact, and a 30-day
  * view reads 53 day lines per tenant instead of 1,272 hours.
  */
-function wholeDays(store: ObjectStore, tenants: readonly string[], from: number, end: number, to: number): Promise<HourlySummary[]> | [] {
+function wholeDays(
+  store: ObjectStore,
+  tenants: readonly string[],
+  from: number,
+  end: number,
+  to: number,
+  aliases: AliasTables,
+): Promise<HourlySummary[]> | [] {
   if (from >= end) return [];
   const edges = Object.values(RANGES).flatMap((length) => [to - length, to - 2 * length]);
-  return summariesInRange(store, { from, to: end, tenants: [...tenants], grain: 'day', splitAt: edges });
+  return summariesInRange(store, { from, to: end, tenants: [...tenants], grain: 'day', splitAt: edges, aliases });
 }
 
 /** The latest hour with an event that is not an expiry, or null when there is none among the hours (day summaries do not tell the hour). */
@@ -102,14 +115,16 @@ export async function loadReportInput(
   },
 ): Promise<Omit<ReportInput, 'lang'>> {
   const scope = options.tenant ? [options.tenant] : options.tenants;
+  // Each tenant's alias table once, for every read below.
+  const aliases: AliasTables = new Map();
   // All tenants together: each tenant's own data end (so one whose data stopped earlier shows it),
   // and the view's end is the latest of them; one tenant: its own.
   const tenantsUntil: Record<string, number | null> = {};
-  if (!options.tenant) for (const t of scope) tenantsUntil[t] = await dataUntil(store, [t]);
+  if (!options.tenant) for (const t of scope) tenantsUntil[t] = await dataUntil(store, [t], aliases);
   const ends = Object.values(tenantsUntil).filter((t): t is number => t !== null);
-  const until = options.tenant ? await dataUntil(store, scope) : ends.length ? ends.reduce((m, e) => Math.max(m, e)) : null;
+  const until = options.tenant ? await dataUntil(store, scope, aliases) : ends.length ? ends.reduce((m, e) => Math.max(m, e)) : null;
   const length = RANGES[options.range];
-  const hours = (from: number, end: number) => (from < end ? summariesInRange(store, { from, to: end, tenants: [...scope] }) : []);
+  const hours = (from: number, end: number) => (from < end ? summariesInRange(store, { from, to: end, tenants: [...scope], aliases }) : []);
   let to = options.to ?? until ?? hourCeil(options.now);
   // The hours the views need (see hourlySpan), what lies before as whole days where it can (one
   // summary a day; see wholeDays).
@@ -126,7 +141,7 @@ export async function loadReportInput(
       recent = [...(await hours(to - span, read0)), ...recent.filter((s) => hourMs(s.hour) < to)];
     }
   }
-  const summaries = [...(await wholeDays(store, scope, to - 2 * length, to - span, to)), ...recent];
+  const summaries = [...(await wholeDays(store, scope, to - 2 * length, to - span, to, aliases)), ...recent];
   const from = to - length;
   const incidents: Incident[] = [];
   // One at a time, not push(...list): a spread of a few hundred thousand incidents overflows the stack.
@@ -136,7 +151,8 @@ export async function loadReportInput(
   const ownWindows: HourlySummary[] = [];
   for (const [tenant, end] of Object.entries(tenantsUntil))
     if (end !== null && end < to)
-      for (const s of await summariesInRange(store, { from: end - length, to: end, tenants: [tenant], grain: 'day' })) ownWindows.push(s);
+      for (const s of await summariesInRange(store, { from: end - length, to: end, tenants: [tenant], grain: 'day', aliases }))
+        ownWindows.push(s);
   // One tenant collected from Graph: its coverage ledger (none for all tenants together, nor for exports).
   const collected = options.tenant ? await readCollectState(store, options.tenant) : null;
   return {

@@ -7,7 +7,7 @@ import { dayLineOf, DayLines, headNumber } from './day-lines.ts';
 import { asDaySpan, mergeDay, type DaySummary } from '../aggregate/day-summary.ts';
 import { rollupDayKey, sqlDayKey, summaryDayKey } from './layout.ts';
 import { forEachKey, record, StoredDataError } from './records.ts';
-import { readAliasTables } from './aliases.ts';
+import { readAliasTables, type AliasTables } from './aliases.ts';
 import { withHostNames } from '../aggregate/destination-aliases.ts';
 import { encodeSummaryLine, summaryGroupsOf } from './summary-lines.ts';
 
@@ -216,7 +216,7 @@ export type Grain = 'hour' | 'day';
 export async function readSummaries(
   store: ObjectStore,
   keys: Iterable<string> | AsyncIterable<string>,
-  range: { from?: number; to?: number; grain?: Grain; splitAt?: readonly number[] } = {},
+  range: { from?: number; to?: number; grain?: Grain; splitAt?: readonly number[]; aliases?: AliasTables } = {},
 ): Promise<HourlySummary[]> {
   const out: HourlySummary[] = [];
   const inRange = (hour: string) => {
@@ -253,6 +253,7 @@ export async function readSummaries(
     await readAliasTables(
       store,
       out.map((s) => s.tenant),
+      range.aliases,
     ),
   );
 }
