@@ -1,6 +1,5 @@
 import type { FamilyId } from '../formats/event.ts';
 import { DAY, HOUR } from '../vocabulary/time.ts';
-import { PairTable } from './pair-table.ts';
 import { SortedPairs } from './sorted-pairs.ts';
 import { isFinal } from '../vocabulary/outcomes.ts';
 import type { HourBatch } from './rollup.ts';
@@ -39,60 +38,88 @@ export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<
   const sorted = [...batches].sort((a, b) => a.hour - b.hour);
   let events = 0;
   for (const b of sorted) events += b.n;
-  // One table for all days, sized for the part: a pair's day is fixed by its first row (hours in
-  // order), so its hour is kept with it (an event pair's as hour + 1, never 0, which is "absent").
-  const t = new PairTable(events);
+  // Every event as (low, high, hour · 2 + final), in hour order, then sorted by pair (stable): a
+  // pair's rows end up together, its first row first. No hash table: a part has ~250,000 pairs,
+  // and probing one at random for each event was most of this function's time.
+  const rows = new Uint32Array(3 * events);
+  let k = 0;
   for (const batch of sorted) {
-    const hour = batch.hour / HOUR;
-    const finals = batch.groups.map((g) => isFinal(g.outcome));
-    for (let i = 0; i < batch.n; i++) {
-      const s = t.slotOf(batch.msgHi[i]!, batch.msgLo[i]!);
-      const final = finals[batch.grp[i]!]!;
-      const a = t.aAt(s);
-      const b = t.bAt(s);
-      if (kind === 'status') {
-        if (a === 0 && b === 0) t.setAt(s, hour, 1 + (final ? STATUS_FINAL : 0));
-        else if (!final && b & STATUS_FINAL) t.setAt(s, a, 1);
-      } else if (a === 0) t.setAt(s, hour + 1, final ? 1 : 0);
-      else if (final) t.setAt(s, a, 1);
+    const hour2 = (batch.hour / HOUR) * 2;
+    const finals = batch.groups.map((g) => (isFinal(g.outcome) ? 1 : 0));
+    for (let i = 0; i < batch.n; i++, k += 3) {
+      const hi = batch.msgHi[i]!;
+      const lo = batch.msgLo[i]!;
+      rows[k] = hi === 0 && lo === 0 ? 1 : lo; // 0/0 is filed as 0/1, as the pair tables keep it
+      rows[k + 1] = hi;
+      rows[k + 2] = hour2 + finals[batch.grp[i]!]!;
     }
   }
-  // Sorted once, then dealt out to the days in that order (each day's pairs stay sorted).
-  const all = t.sorted().quads;
-  const n = all.length >>> 2;
-  const days = new Float64Array(n);
+  const byPair = sortRows(rows);
+  // One quadruple a pair: its first row's hour (its day), and for events any row final, for
+  // statuses every row final.
+  const all = new Uint32Array(4 * events);
+  const days = new Float64Array(events);
+  let n = 0;
+  for (let r = 0; r < byPair.length;) {
+    const lo = byPair[r]!;
+    const hi = byPair[r + 1]!;
+    const hour = byPair[r + 2]! >>> 1;
+    let any = 0;
+    let every = 1;
+    for (; r < byPair.length && byPair[r] === lo && byPair[r + 1] === hi; r += 3) {
+      const f = byPair[r + 2]! & 1;
+      any |= f;
+      every &= f;
+    }
+    all[4 * n] = hi;
+    all[4 * n + 1] = lo;
+    all[4 * n + 2] = kind === 'status' ? hour : 1;
+    all[4 * n + 3] = kind === 'status' ? 1 + (every ? STATUS_FINAL : 0) : any;
+    days[n++] = Math.floor((hour * HOUR) / DAY) * DAY;
+  }
+  // Dealt out to the days in that order (each day's pairs stay sorted).
   const counts = new Map<number, number>();
-  let last = NaN;
-  let run = 0;
+  for (let p = 0; p < n; p++) counts.set(days[p]!, (counts.get(days[p]!) ?? 0) + 1);
+  if (counts.size === 1) return new Map([[days[0]!, new SortedPairs(all.subarray(0, 4 * n))]]);
+  const out = new Map<number, { quads: Uint32Array; at: number }>();
+  for (const d of [...counts.keys()].sort((x, y) => x - y)) out.set(d, { quads: new Uint32Array(counts.get(d)! * 4), at: 0 });
   for (let p = 0; p < n; p++) {
-    const h = kind === 'status' ? all[4 * p + 2]! : all[4 * p + 2]! - 1;
-    const d = Math.floor((h * HOUR) / DAY) * DAY;
-    days[p] = d;
-    if (d !== last) {
-      if (run) counts.set(last, (counts.get(last) ?? 0) + run);
-      last = d;
-      run = 0;
+    const day = out.get(days[p]!)!;
+    day.quads.set(all.subarray(4 * p, 4 * p + 4), day.at);
+    day.at += 4;
+  }
+  return new Map([...out].map(([d, { quads }]) => [d, new SortedPairs(quads)]));
+}
+
+/** Rows of three u32 (low, high, payload) sorted by (high, low), stably: an LSD radix sort, four passes of 16 bits. */
+function sortRows(rows: Uint32Array): Uint32Array {
+  const n = rows.length / 3;
+  let src: Uint32Array = rows;
+  let dst: Uint32Array = new Uint32Array(rows.length);
+  const count = new Uint32Array(65536);
+  for (const [word, shift] of [
+    [0, 0],
+    [0, 16],
+    [1, 0],
+    [1, 16],
+  ] as const) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(src[3 * i + word]! >>> shift) & 0xffff]!++;
+    let sum = 0;
+    for (let b = 0; b < 65536; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
     }
-    run++;
+    for (let i = 0; i < n; i++) {
+      const at = 3 * count[(src[3 * i + word]! >>> shift) & 0xffff]!++;
+      dst[at] = src[3 * i]!;
+      dst[at + 1] = src[3 * i + 1]!;
+      dst[at + 2] = src[3 * i + 2]!;
+    }
+    [src, dst] = [dst, src];
   }
-  if (run) counts.set(last, (counts.get(last) ?? 0) + run);
-  const out = new Map<number, SortedPairs>();
-  const at = new Map<number, number>();
-  for (const d of [...counts.keys()].sort((x, y) => x - y)) {
-    out.set(d, new SortedPairs(new Uint32Array(counts.get(d)! * 4)));
-    at.set(d, 0);
-  }
-  for (let p = 0; p < n; p++) {
-    const d = days[p]!;
-    const q = out.get(d)!.quads;
-    const k = at.get(d)!;
-    q[k] = all[4 * p]!;
-    q[k + 1] = all[4 * p + 1]!;
-    q[k + 2] = kind === 'events' ? 1 : all[4 * p + 2]!;
-    q[k + 3] = all[4 * p + 3]!;
-    at.set(d, k + 4);
-  }
-  return out;
+  return src;
 }
 
 /** A batch without the events `drop` names (status events superseded by events of another source). */

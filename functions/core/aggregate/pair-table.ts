@@ -41,11 +41,8 @@ export class PairTable {
     return this.a[s] === 0 && this.b[s] === 0 ? null : [this.a[s]!, this.b[s]!];
   }
 
-  /**
-   * The pair's slot, created (values 0, 0) when absent: for callers that read and write a pair's
-   * values in one probe, without the array `get` returns (a part's pairs: one per event).
-   */
-  slotOf(hi: number, lo: number): number {
+  /** Sets the pair's values (creating it); both 0 makes it read as absent. */
+  set(hi: number, lo: number, a: number, b: number): void {
     hi >>>= 0;
     lo >>>= 0;
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
@@ -55,26 +52,8 @@ export class PairTable {
       this.keys[s * 2 + 1] = hi === 0 && lo === 0 ? 1 : lo;
       this.size++;
     }
-    return s;
-  }
-
-  /** Values at a slot from `slotOf` (valid until the next `slotOf` or `set`, which may grow the table). */
-  aAt(s: number): number {
-    return this.a[s]!;
-  }
-
-  bAt(s: number): number {
-    return this.b[s]!;
-  }
-
-  setAt(s: number, a: number, b: number): void {
     this.a[s] = a;
     this.b[s] = b;
-  }
-
-  /** Sets the pair's values (creating it); both 0 makes it read as absent. */
-  set(hi: number, lo: number, a: number, b: number): void {
-    this.setAt(this.slotOf(hi, lo), a, b);
   }
 
   *entries(): Generator<[number, number, number, number]> {
