@@ -2,6 +2,7 @@ import type { FamilyId } from '../formats/event.ts';
 import { DAY, HOUR } from '../vocabulary/time.ts';
 import { SortedPairs } from './sorted-pairs.ts';
 import { isFinal } from '../vocabulary/outcomes.ts';
+import { sortRecords } from './u64-set.ts';
 import type { HourBatch } from './rollup.ts';
 
 /**
@@ -54,7 +55,7 @@ export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<
       rows[k + 2] = hour2 + finals[batch.grp[i]!]!;
     }
   }
-  const byPair = sortRows(rows);
+  const byPair = sortRecords(rows, 3);
   // One quadruple a pair: its first row's hour (its day), and for events any row final, for
   // statuses every row final.
   const all = new Uint32Array(4 * events);
@@ -89,37 +90,6 @@ export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<
     day.at += 4;
   }
   return new Map([...out].map(([d, { quads }]) => [d, new SortedPairs(quads)]));
-}
-
-/** Rows of three u32 (low, high, payload) sorted by (high, low), stably: an LSD radix sort, four passes of 16 bits. */
-function sortRows(rows: Uint32Array): Uint32Array {
-  const n = rows.length / 3;
-  let src: Uint32Array = rows;
-  let dst: Uint32Array = new Uint32Array(rows.length);
-  const count = new Uint32Array(65536);
-  for (const [word, shift] of [
-    [0, 0],
-    [0, 16],
-    [1, 0],
-    [1, 16],
-  ] as const) {
-    count.fill(0);
-    for (let i = 0; i < n; i++) count[(src[3 * i + word]! >>> shift) & 0xffff]!++;
-    let sum = 0;
-    for (let b = 0; b < 65536; b++) {
-      const c = count[b]!;
-      count[b] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const at = 3 * count[(src[3 * i + word]! >>> shift) & 0xffff]!++;
-      dst[at] = src[3 * i]!;
-      dst[at + 1] = src[3 * i + 1]!;
-      dst[at + 2] = src[3 * i + 2]!;
-    }
-    [src, dst] = [dst, src];
-  }
-  return src;
 }
 
 /** A batch without the events `drop` names (status events superseded by events of another source). */

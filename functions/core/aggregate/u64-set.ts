@@ -295,8 +295,18 @@ export function sortPairs(halves: Uint32Array): Uint32Array {
     const sorted = new BigUint64Array(halves.buffer, halves.byteOffset, n).sort();
     return new Uint32Array(sorted.buffer, sorted.byteOffset, n * 2);
   }
-  let src = halves;
-  let dst: Uint32Array = new Uint32Array(halves.length);
+  return sortRecords(halves, 2); // four passes: the sorted halves are back in the input's array
+}
+
+/**
+ * Records of `stride` u32 whose first two are a u64's (low, high) halves, sorted by it, stably
+ * (equal members keep their order): an LSD radix sort, four passes of 16 bits. The result is the
+ * input's array again (an even number of passes), sorted.
+ */
+export function sortRecords(words: Uint32Array, stride: 2 | 3): Uint32Array {
+  const n = words.length / stride;
+  let src = words;
+  let dst: Uint32Array = new Uint32Array(words.length);
   const count = new Uint32Array(65536);
   for (const [word, shift] of [
     [0, 0],
@@ -305,7 +315,7 @@ export function sortPairs(halves: Uint32Array): Uint32Array {
     [1, 16],
   ] as const) {
     count.fill(0);
-    for (let i = 0; i < n; i++) count[(src[2 * i + word]! >>> shift) & 0xffff]!++;
+    for (let i = 0; i < n; i++) count[(src[stride * i + word]! >>> shift) & 0xffff]!++;
     let sum = 0;
     for (let b = 0; b < 65536; b++) {
       const c = count[b]!;
@@ -313,11 +323,12 @@ export function sortPairs(halves: Uint32Array): Uint32Array {
       sum += c;
     }
     for (let i = 0; i < n; i++) {
-      const k = count[(src[2 * i + word]! >>> shift) & 0xffff]!++;
-      dst[2 * k] = src[2 * i]!;
-      dst[2 * k + 1] = src[2 * i + 1]!;
+      const at = stride * count[(src[stride * i + word]! >>> shift) & 0xffff]!++;
+      dst[at] = src[stride * i]!;
+      dst[at + 1] = src[stride * i + 1]!;
+      if (stride === 3) dst[at + 2] = src[stride * i + 2]!;
     }
     [src, dst] = [dst, src];
   }
-  return src; // four passes: the sorted halves are back in the input's array
+  return src;
 }
