@@ -5,7 +5,7 @@ import { readDeferralState } from '../store/deferral-state.ts';
 import { recentReceipts } from '../store/receipts.ts';
 import type { ObjectStore } from '../ports.ts';
 import { summariesInRange } from '../query/query.ts';
-import type { ReportInput } from './report-model.ts';
+import { summariesByTenant, type ReportInput } from './report-model.ts';
 import type { Incident } from '../store/incidents.ts';
 import { readIncidents } from '../store/incidents.ts';
 import { readCollectState } from '../store/collect-state.ts';
@@ -182,7 +182,7 @@ export async function tenantInputFrom(
 ): Promise<Omit<ReportInput, 'lang'> | null> {
   const until = all.tenantsUntil?.[tenant] ?? null;
   if (until === null) return null;
-  const summaries = all.summaries.filter((s) => s.tenant === tenant);
+  const summaries = [...(summariesByTenant(all.summaries).get(tenant) ?? [])];
   let to = options.to ?? until;
   if (options.to === undefined) {
     // What loadReportInput would find as the tenant's last active hour; without one in what `all`

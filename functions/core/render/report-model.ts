@@ -210,6 +210,27 @@ export class TallyMemo {
   }
 }
 
+const byTenantOf = new WeakMap<readonly HourlySummary[], ReadonlyMap<string, readonly HourlySummary[]>>();
+
+/**
+ * The summaries of each tenant, in their order, grouped once per list (the all-tenants input's is
+ * asked for by each of its views and each tenant's view cut from it: a filter per tenant walked
+ * 600,000 summaries for a page of 50 tenants).
+ */
+export function summariesByTenant(summaries: readonly HourlySummary[]): ReadonlyMap<string, readonly HourlySummary[]> {
+  let m = byTenantOf.get(summaries);
+  if (!m) {
+    const groups = new Map<string, HourlySummary[]>();
+    for (const s of summaries) {
+      const list = groups.get(s.tenant);
+      if (list) list.push(s);
+      else groups.set(s.tenant, [s]);
+    }
+    byTenantOf.set(summaries, (m = groups));
+  }
+  return m;
+}
+
 /**
  * The view's tallies of its period and the one before: for all tenants, each tenant's merged (and
  * kept in `memo` for their own views); for one tenant, taken from `memo` when it has them.
@@ -222,12 +243,7 @@ function periodTallies(
   const length = to - from;
   const noCode = NO_CODE[input.lang];
   if (input.tenant === null && input.tenantsUntil) {
-    const byTenant = new Map<string, HourlySummary[]>();
-    for (const s of input.summaries) {
-      const list = byTenant.get(s.tenant);
-      if (list) list.push(s);
-      else byTenant.set(s.tenant, [s]);
-    }
+    const byTenant = summariesByTenant(input.summaries);
     const each = (a: number, b: number) => {
       const out = new Map<string, Tally>();
       for (const [tenant, list] of byTenant) {
