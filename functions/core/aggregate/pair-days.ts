@@ -78,18 +78,33 @@ export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<
     all[4 * n + 3] = kind === 'status' ? 1 + (every ? STATUS_FINAL : 0) : any;
     days[n++] = Math.floor((hour * HOUR) / DAY) * DAY;
   }
-  // Dealt out to the days in that order (each day's pairs stay sorted).
-  const counts = new Map<number, number>();
-  for (let p = 0; p < n; p++) counts.set(days[p]!, (counts.get(days[p]!) ?? 0) + 1);
-  if (counts.size === 1) return new Map([[days[0]!, new SortedPairs(all.subarray(0, 4 * n))]]);
-  const out = new Map<number, { quads: Uint32Array; at: number }>();
-  for (const d of [...counts.keys()].sort((x, y) => x - y)) out.set(d, { quads: new Uint32Array(counts.get(d)! * 4), at: 0 });
+  // Dealt out to the days in that order (each day's pairs stay sorted): days as small numbers
+  // from the first, counted, then each pair copied to its day's next place.
+  if (n === 0) return new Map();
+  let first = Infinity;
+  let last = -Infinity;
   for (let p = 0; p < n; p++) {
-    const day = out.get(days[p]!)!;
-    day.quads.set(all.subarray(4 * p, 4 * p + 4), day.at);
-    day.at += 4;
+    if (days[p]! < first) first = days[p]!;
+    if (days[p]! > last) last = days[p]!;
   }
-  return new Map([...out].map(([d, { quads }]) => [d, new SortedPairs(quads)]));
+  if (first === last) return new Map([[first, new SortedPairs(all.subarray(0, 4 * n))]]);
+  const count = new Uint32Array((last - first) / DAY + 1);
+  for (let p = 0; p < n; p++) count[(days[p]! - first) / DAY]!++;
+  const quads = Array.from(count, (c) => (c ? new Uint32Array(4 * c) : null));
+  const at = new Uint32Array(count.length);
+  for (let p = 0; p < n; p++) {
+    const d = (days[p]! - first) / DAY;
+    const q = quads[d]!;
+    const k = at[d]!;
+    q[k] = all[4 * p]!;
+    q[k + 1] = all[4 * p + 1]!;
+    q[k + 2] = all[4 * p + 2]!;
+    q[k + 3] = all[4 * p + 3]!;
+    at[d] = k + 4;
+  }
+  const out = new Map<number, SortedPairs>();
+  quads.forEach((q, d) => q && out.set(first + d * DAY, new SortedPairs(q)));
+  return out;
 }
 
 /** A batch without the events `drop` names (status events superseded by events of another source). */
