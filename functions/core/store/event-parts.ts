@@ -12,12 +12,15 @@ import { StoredDataError } from './records.ts';
  * rollups hold can then be rebuilt from the parts of the sources they list — which is how a source
  * is forgotten or read again (flows/forget-sources.ts).
  *
- * Layout (then gzip): u32 length of a JSON header `{ schema, hours: [{ hour, n, groups }] }`, the
- * header padded to 4 bytes, then per hour five little-endian u32 columns of n: fingerprint high and
- * low, message-and-recipient hash high and low, group index. ~20 bytes an event before gzip.
+ * Layout (gzip, two members read as one stream): u32 length of a JSON header `{ schema, hours:
+ * [{ hour, n, groups }] }`, the header padded to 4 bytes, then per hour the group index column
+ * (little-endian u32 of n), all compressed; then per hour four u32 columns of n, fingerprint high and
+ * low, message-and-recipient hash high and low, stored uncompressed (gzip level 0): they are random
+ * hashes, and compressing them (~80 ms a part of 250,000 events) saved nothing. ~20 bytes an event.
+ * Schema 1 parts (written before) have each hour's five columns together, all compressed.
  */
 interface PartHeader {
-  schema: 1;
+  schema: 1 | 2;
   /** Whether the source gives statuses (summaries) or events: which one wins for a message (aggregate/pair-days.ts). */
   kind?: SourceKind;
   hours: Array<{ hour: number; n: number; groups: GroupFields[] }>;
@@ -29,15 +32,19 @@ export interface StoredPart {
 }
 
 const COLUMNS = ['fpHi', 'fpLo', 'msgHi', 'msgLo', 'grp'] as const;
+const HASHES = ['fpHi', 'fpLo', 'msgHi', 'msgLo'] as const;
 
 export function encodePart(part: FileAggregator, kind: SourceKind): Buffer {
   const batches = [...part.hours.values()].sort((a, b) => a.hour - b.hour);
-  const header: PartHeader = { schema: 1, kind, hours: batches.map((b) => ({ hour: b.hour, n: b.n, groups: b.groups })) };
+  const header: PartHeader = { schema: 2, kind, hours: batches.map((b) => ({ hour: b.hour, n: b.n, groups: b.groups })) };
   const json = Buffer.from(JSON.stringify(header));
   const pad = (4 - (json.length % 4)) % 4;
-  const chunks: Buffer[] = [Buffer.from(new Uint32Array([json.length]).buffer), json, Buffer.alloc(pad)];
-  for (const b of batches) for (const c of COLUMNS) chunks.push(Buffer.from(b[c].buffer, b[c].byteOffset, b.n * 4));
-  return gzipSync(Buffer.concat(chunks), { level: 1 });
+  const bytes = (b: HourBatch, c: (typeof COLUMNS)[number]) => Buffer.from(b[c].buffer, b[c].byteOffset, b.n * 4);
+  const head: Buffer[] = [Buffer.from(new Uint32Array([json.length]).buffer), json, Buffer.alloc(pad)];
+  for (const b of batches) head.push(bytes(b, 'grp'));
+  const hashes: Buffer[] = [];
+  for (const b of batches) for (const c of HASHES) hashes.push(bytes(b, c));
+  return Buffer.concat([gzipSync(Buffer.concat(head), { level: 1 }), gzipSync(Buffer.concat(hashes), { level: 0 })]);
 }
 
 export function decodePart(bytes: Uint8Array, key: string): StoredPart {
@@ -47,27 +54,26 @@ export function decodePart(bytes: Uint8Array, key: string): StoredPart {
     raw = gunzipSync(bytes);
     const length = raw.readUInt32LE(0);
     header = JSON.parse(raw.subarray(4, 4 + length).toString('utf8')) as PartHeader;
-    if (header.schema !== 1 || !Array.isArray(header.hours)) throw new Error(`schema ${String(header.schema)}`);
+    if ((header.schema !== 1 && header.schema !== 2) || !Array.isArray(header.hours)) throw new Error(`schema ${String(header.schema)}`);
     let offset = 4 + length + ((4 - (length % 4)) % 4);
-    const out = new Map<number, HourBatch>();
-    for (const h of header.hours) {
-      const column = () => {
-        // Copied out of the gunzipped buffer: aligned, and not pinning the whole buffer.
-        const c = new Uint32Array(h.n);
-        Buffer.from(c.buffer).set(raw.subarray(offset, offset + h.n * 4));
-        offset += h.n * 4;
-        return c;
-      };
-      const [fpHi, fpLo, msgHi, msgLo, grp] = COLUMNS.map(column) as Array<Uint32Array<ArrayBuffer>> as [
-        Uint32Array<ArrayBuffer>,
-        Uint32Array<ArrayBuffer>,
-        Uint32Array<ArrayBuffer>,
-        Uint32Array<ArrayBuffer>,
-        Uint32Array<ArrayBuffer>,
-      ];
-      if (offset > raw.length) throw new Error('shorter than its header says');
-      out.set(h.hour, HourBatch.from(h.hour, h.groups, { fpHi, fpLo, msgHi, msgLo, grp }));
+    const column = (n: number): Uint32Array<ArrayBuffer> => {
+      if (offset + n * 4 > raw.length) throw new Error('shorter than its header says');
+      // Copied out of the gunzipped buffer: aligned, and not pinning the whole buffer.
+      const c = new Uint32Array(n);
+      Buffer.from(c.buffer).set(raw.subarray(offset, offset + n * 4));
+      offset += n * 4;
+      return c;
+    };
+    type Columns = Record<(typeof COLUMNS)[number], Uint32Array<ArrayBuffer>>;
+    const columns: Columns[] = header.hours.map(() => ({}) as Columns);
+    // Schema 1: each hour's five columns together; schema 2: every hour's groups, then every hour's hashes.
+    if (header.schema === 1) header.hours.forEach((h, i) => COLUMNS.forEach((c) => (columns[i]![c] = column(h.n))));
+    else {
+      header.hours.forEach((h, i) => (columns[i]!.grp = column(h.n)));
+      header.hours.forEach((h, i) => HASHES.forEach((c) => (columns[i]![c] = column(h.n))));
     }
+    const out = new Map<number, HourBatch>();
+    header.hours.forEach((h, i) => out.set(h.hour, HourBatch.from(h.hour, h.groups, columns[i]!)));
     return { kind: header.kind ?? 'events', hours: out };
   } catch (err) {
     throw new StoredDataError(key, `not an event part: ${(err as Error).message}`);
