@@ -95,12 +95,12 @@ export function pairsByDay(batches: Iterable<HourBatch>, kind: SourceKind): Map<
   for (let p = 0; p < n; p++) {
     const d = (days[p]! - first) / DAY;
     const q = quads[d]!;
-    const k = at[d]!;
-    q[k] = all[4 * p]!;
-    q[k + 1] = all[4 * p + 1]!;
-    q[k + 2] = all[4 * p + 2]!;
-    q[k + 3] = all[4 * p + 3]!;
-    at[d] = k + 4;
+    const w = at[d]!;
+    q[w] = all[4 * p]!;
+    q[w + 1] = all[4 * p + 1]!;
+    q[w + 2] = all[4 * p + 2]!;
+    q[w + 3] = all[4 * p + 3]!;
+    at[d] = w + 4;
   }
   const out = new Map<number, SortedPairs>();
   quads.forEach((q, d) => q && out.set(first + d * DAY, new SortedPairs(q)));
