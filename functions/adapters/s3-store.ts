@@ -9,7 +9,7 @@ import {
   type ObjectIdentifier,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { EraseError, PreconditionFailedError } from '../core/errors.ts';
+import { EraseError, MailflowError, PreconditionFailedError } from '../core/errors.ts';
 import type { ListedObject, ObjectEraser, ObjectStore, StoredObject } from '../core/ports.ts';
 
 export interface S3StoreOptions {
@@ -44,7 +44,7 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
   const read = async (key: string, range?: string): Promise<StoredObject | null> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }));
+        const r = await sent(bucket, client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) })));
         return { body: await r.Body!.transformToByteArray(), etag: r.ETag! };
       } catch (err) {
         if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) return null;
@@ -55,7 +55,7 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
         // the prefix condition) tells a missing object from a real permission problem, and from an
         // object a concurrent writer created between the two requests (then the read is repeated).
         if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 403) {
-          const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+          const listed = await sent(bucket, client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 })));
           if (!listed.Contents?.some((o) => o.Key === key)) return null;
           if (attempt < 3) continue;
         }
@@ -72,8 +72,9 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
 
     async putIfAbsent(key, body) {
       try {
-        const r = await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*', ContentType: contentType(key) }),
+        const r = await sent(
+          bucket,
+          client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*', ContentType: contentType(key) })),
         );
         return { etag: r.ETag ?? '' };
       } catch (err) {
@@ -84,8 +85,9 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
     async putIfMatch(key, body, etag) {
       const ifMatch = options.unquotedIfMatch ? etag.replace(/^"|"$/g, '') : etag;
       try {
-        const r = await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfMatch: ifMatch, ContentType: contentType(key) }),
+        const r = await sent(
+          bucket,
+          client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfMatch: ifMatch, ContentType: contentType(key) })),
         );
         return { etag: r.ETag ?? '' };
       } catch (err) {
@@ -96,12 +98,15 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
     async *list(prefix, options) {
       let token: string | undefined;
       do {
-        const r = await client.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            ...(token ? { ContinuationToken: token } : options?.startAfter ? { StartAfter: options.startAfter } : {}),
-          }),
+        const r = await sent(
+          bucket,
+          client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: prefix,
+              ...(token ? { ContinuationToken: token } : options?.startAfter ? { StartAfter: options.startAfter } : {}),
+            }),
+          ),
         );
         for (const o of r.Contents ?? []) {
           yield { key: o.Key!, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) } satisfies ListedObject;
@@ -113,12 +118,37 @@ export function createS3Store(client: S3Client, options: S3StoreOptions): Object
     async *folders(prefix) {
       let token: string | undefined;
       do {
-        const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+        const r = await sent(
+          bucket,
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token })),
+        );
         for (const p of r.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix;
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
     },
   };
+}
+
+/**
+ * The bucket itself does not exist (a mistyped --bucket, a stack deleted): nothing a retry or a
+ * compare-and-swap round can mend. S3 says 404 for it as for a missing key, and a read that took
+ * it for a missing object, then a conditional write that took it for a lost race, spun until the
+ * time budget ran out (two minutes) and named the wrong problem.
+ */
+export class MissingBucketError extends MailflowError {
+  constructor(bucket: string) {
+    super('NO_SUCH_BUCKET', `there is no bucket "${bucket}" at this endpoint (check --bucket, --region and --endpoint)`);
+  }
+}
+
+/** The request's answer, or its error (a missing bucket told as such). */
+async function sent<T>(bucket: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (err) {
+    if (err instanceof S3ServiceException && err.name === 'NoSuchBucket') throw new MissingBucketError(bucket);
+    throw err;
+  }
 }
 
 function contentType(key: string): string {
@@ -136,7 +166,10 @@ export function createS3Eraser(client: S3Client, bucket: string): ObjectEraser {
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     do {
-      const r = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
+      const r = await sent(
+        bucket,
+        client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker })),
+      );
       for (const v of [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])])
         if (v.Key && (!match || match(v.Key))) yield { Key: v.Key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) };
       KeyMarker = r.IsTruncated ? r.NextKeyMarker : undefined;
@@ -150,7 +183,10 @@ export function createS3Eraser(client: S3Client, bucket: string): ObjectEraser {
     );
   const removeOne = async (v: ObjectIdentifier) => {
     try {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
+      await sent(
+        bucket,
+        client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) })),
+      );
     } catch (err) {
       if (err instanceof S3ServiceException) throw denied(v.Key!, `${err.name} ${err.$metadata.httpStatusCode ?? ''}`.trim());
       throw err;
@@ -159,7 +195,7 @@ export function createS3Eraser(client: S3Client, bucket: string): ObjectEraser {
   const remove = async (batch: ObjectIdentifier[]) => {
     let r;
     try {
-      r = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+      r = await sent(bucket, client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })));
     } catch (err) {
       // Ceph RGW 16 checks a multi-object delete against the bucket, not each key as AWS does, so a
       // prefix-scoped right is refused as a whole: delete the batch one version at a time, 8 at once.

@@ -52,6 +52,18 @@ async function counted(b: TestBuckets, args: string[]) {
 const oneHour = () => generated({ family: 'trace-detail', rows: 1_200, seed: 5, perHour: 400, start: Date.UTC(2026, 10, 25, 9), hours: 1 });
 
 describe('mailflow ingest --bucket (Ceph RGW, as the ingest function role)', () => {
+  it('stops at once, naming the bucket, when --bucket names none (not two minutes of lost races)', async () => {
+    const b = await freshBuckets('cb-typo');
+    const file = await exportFile('trace.csv', oneHour());
+    const role = await assumeFunctionRole(deployed('Ingest'), b.local);
+    const started = Date.now();
+    const r = await asRole(role, rgw().origin, ['ingest', file, '--bucket', `${b.data.bucket}-typo`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`NO_SUCH_BUCKET: there is no bucket "${b.data.bucket}-typo"`);
+    // The compare-and-swap budget is two minutes: a missing bucket taken for lost races ran all of it.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it('writes what the ingest function writes for the same upload, exactly once, and says where', async () => {
     const bytes = oneHour();
     const viaFunction = await freshBuckets('cb-fn');

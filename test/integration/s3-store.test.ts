@@ -6,7 +6,8 @@ import { createFsStore } from '../../functions/adapters/fs-store.ts';
 import { PreconditionFailedError } from '../../functions/core/errors.ts';
 import { generated } from '../helpers/bytes.ts';
 import { ingestBytes, joinExport, snapshot, splitExport } from '../helpers/ingest.ts';
-import { freshBucket } from '../helpers/rgw.ts';
+import { freshBucket, rgwClient } from '../helpers/rgw.ts';
+import { createS3Store } from '../../functions/adapters/s3-store.ts';
 import { checkHeadContract, checkListingContract } from '../helpers/listing-contract.ts';
 
 // Against a real S3 server (Ceph RGW on loopback): its conditional writes, not a fake's.
@@ -17,6 +18,16 @@ describe('createS3Store on Ceph RGW', () => {
 
   it("reads an object's first bytes with a ranged GET (what a query of whole days reads)", async () => {
     await checkHeadContract((await freshBucket()).store);
+  });
+
+  it('says a bucket does not exist, at once, instead of taking it for missing objects and lost races', async () => {
+    const store = createS3Store(rgwClient(), { bucket: 'mf-no-such-bucket', unquotedIfMatch: true });
+    const missing = { code: 'NO_SUCH_BUCKET', message: expect.stringContaining('"mf-no-such-bucket"') };
+    await expect(store.get('results/a.json')).rejects.toMatchObject(missing);
+    await expect(store.getHead!('results/a.json', 100)).rejects.toMatchObject(missing);
+    await expect(store.putIfAbsent('results/a.json', Buffer.from('1'))).rejects.toMatchObject(missing);
+    await expect(store.putIfMatch('results/a.json', Buffer.from('1'), '"x"')).rejects.toMatchObject(missing);
+    await expect(store.list('results/')[Symbol.asyncIterator]().next()).rejects.toMatchObject(missing);
   });
 
   it('creates exclusively, compare-and-swaps by ETag, reads, and lists with pagination', async () => {
