@@ -26,6 +26,7 @@ export async function ingestS3Object(
   const ingestConfig: IngestConfig = {
     casBudgetMs: config.casBudgetMs,
     flushEvents: config.partEvents,
+    mergeWhileReading: true,
     ...(alerts ? { alerts } : {}),
     ...(read ? { read } : {}),
   };

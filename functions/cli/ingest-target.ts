@@ -21,7 +21,7 @@ export interface IngestTarget {
   /** Part of the source id of every file ingested here. */
   origin: string;
   /** The deployed function's part size and CAS budget, on a bucket; the defaults locally. */
-  config: Pick<IngestConfig, 'casBudgetMs' | 'flushEvents'>;
+  config: Pick<IngestConfig, 'casBudgetMs' | 'flushEvents' | 'mergeWhileReading'>;
   alerts?: NonNullable<IngestConfig['alerts']>;
   /** On a bucket: the client, for reading uploads again (reprocess). */
   s3?: S3Client;
@@ -79,7 +79,8 @@ export async function ingestTarget(values: TargetValues, io: Io, options: { aler
     store,
     s3: client,
     origin: cliOrigin(bucket),
-    config: { casBudgetMs: runtime.casBudgetMs, flushEvents: runtime.partEvents },
+    // As the ingest function reads: S3's round trips overlap the parsing.
+    config: { casBudgetMs: runtime.casBudgetMs, flushEvents: runtime.partEvents, mergeWhileReading: true },
   };
   const topicArn = values['topic-arn'];
   if (options.alerts && topicArn) target.alerts = await topicAlerts(topicArn, bucket, store, values.config);

@@ -53,7 +53,7 @@ export async function ingestFile(
     progress?: Progress;
     alerts?: IngestConfig['alerts'];
     /** On a bucket, the deployed function's part size and CAS budget. */
-    config?: Pick<IngestConfig, 'casBudgetMs' | 'flushEvents'>;
+    config?: Pick<IngestConfig, 'casBudgetMs' | 'flushEvents' | 'mergeWhileReading'>;
   },
 ): Promise<Receipt> {
   const ref = await fileSourceRef(file, ctx.origin, ctx.tenant);

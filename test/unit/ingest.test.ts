@@ -8,7 +8,9 @@ import { receiptKey } from '../../functions/core/store/layout.ts';
 import type { HourlyRollup } from '../../functions/core/aggregate/rollup.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { generated } from '../helpers/bytes.ts';
-import { ingestBytes, joinExport, snapshot, splitExport, writesOfUpload } from '../helpers/ingest.ts';
+import { fastClock, ingestBytes, joinExport, snapshot, splitExport, writesOfUpload } from '../helpers/ingest.ts';
+import { ingestObject } from '../../functions/core/flows/ingest-object.ts';
+import { silentLogger } from '../../functions/core/ports.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 
 const fsStore = () => createFsStore({ root: mkdtempSync(join(tmpdir(), 'mailflow-ingest-')) });
@@ -223,6 +225,82 @@ describe('large files are merged in parts, so memory stays flat', () => {
       await ingestBytes(store, 'x.csv', bytes, { config });
       expect(await snapshot(store), `crash after write ${n} (${crashed ? 'crashed' : 'finished'})`).toEqual(baseline);
     }
+  });
+});
+
+describe('merging while reading (mergeWhileReading, as on S3): the same parts, their round trips overlapping the read', () => {
+  /** A store whose requests take a few event-loop turns, as a remote one's take time. */
+  const remote = () => createMemoryStore({ yieldPoint: () => new Promise((r) => setTimeout(r, 1)) });
+  const config = { flushEvents: 150, dayConcurrency: 1, mergeWhileReading: true };
+
+  it('gives the same results as merging between chunks, and a crash after any write, then a rerun, gives them too', async () => {
+    const bytes = detail(1200, 8);
+    const clean = createMemoryStore();
+    await ingestBytes(clean, 'x.csv', bytes, { config: { ...config, mergeWhileReading: false } });
+    const baseline = await snapshot(clean);
+    const overlapped = remote();
+    let writes = 0;
+    const counting: ObjectStore = {
+      ...overlapped,
+      get: (k) => overlapped.get(k),
+      list: (p) => overlapped.list(p),
+      putIfAbsent: (k, b) => (writes++, overlapped.putIfAbsent(k, b)),
+      putIfMatch: (k, b, e) => (writes++, overlapped.putIfMatch(k, b, e)),
+    };
+    await ingestBytes(counting, 'x.csv', bytes, { config });
+    expect(await snapshot(overlapped)).toEqual(baseline);
+    for (let n = 1; n < writes; n += 3) {
+      const store = remote();
+      // A merge failing in the background surfaces as the ingestion's error (unhandled, vitest would fail the run).
+      await expect(ingestBytes(crashingAfter(store, n), 'x.csv', bytes, { config })).rejects.toThrow(/simulated crash/);
+      await ingestBytes(store, 'x.csv', bytes, { config });
+      expect(await snapshot(store), `crash after write ${n}`).toEqual(baseline);
+    }
+  });
+
+  it('reads on while a part is merged, and waits when the next one is full (at most one full part waits)', async () => {
+    const bytes = detail(1200, 3);
+    const pulled = async (mergeWhileReading: boolean) => {
+      const store = createMemoryStore();
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      // The first event part's write is held: the first merge cannot finish.
+      const holding: ObjectStore = {
+        ...store,
+        get: (k) => store.get(k),
+        list: (p) => store.list(p),
+        putIfMatch: (k, b, e) => store.putIfMatch(k, b, e),
+        putIfAbsent: async (k, b) => {
+          if (k.startsWith('results/events/')) await held;
+          return store.putIfAbsent(k, b);
+        },
+      };
+      let chunks = 0;
+      async function* source() {
+        for (let at = 0; at < bytes.length; at += 1024) {
+          chunks++;
+          yield bytes.subarray(at, at + 1024);
+        }
+      }
+      const done = ingestObject(
+        { origin: 'local:test', key: 'incoming/default/x.csv', tenant: 'default', etag: '"x"', file: 'x.csv' },
+        source(),
+        { store: holding, clock: fastClock, logger: silentLogger },
+        { ...config, mergeWhileReading },
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      const whileHeld = chunks;
+      release();
+      expect((await done).status).toBe('ingested');
+      return { whileHeld, total: chunks };
+    };
+    const between = await pulled(false);
+    const overlapped = await pulled(true);
+    // Between chunks, the read stops once the first part is full (150 events); merging while reading,
+    // it reads the second part too, then stops: far from the end of the file.
+    expect(overlapped.whileHeld).toBeGreaterThan(1.6 * between.whileHeld);
+    expect(overlapped.whileHeld).toBeLessThan(2.6 * between.whileHeld);
+    expect(overlapped.whileHeld).toBeLessThan(overlapped.total / 2);
   });
 });
 
