@@ -304,6 +304,40 @@ describe('merging while reading (mergeWhileReading, as on S3): the same parts, t
   });
 });
 
+describe("a part's days are written several at once, in the protocol's order", () => {
+  it("records every day's pairs before any rollup, with several days' indexes in flight at once", async () => {
+    // 2,000 rows of 4 messages an hour: one part over a week or more.
+    const bytes = generated({ family: 'trace-detail', rows: 2000, seed: 4, perHour: 4 });
+    const store = createMemoryStore({ yieldPoint: () => new Promise((r) => setTimeout(r, 1)) });
+    const writes: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const logged = (key: string, write: () => Promise<{ etag: string }>) => {
+      const pairs = key.startsWith('state/pairs/');
+      if (pairs) most = Math.max(most, ++inFlight);
+      return write().finally(() => {
+        if (pairs) inFlight--;
+        writes.push(key);
+      });
+    };
+    const watching: ObjectStore = {
+      ...store,
+      get: (k) => store.get(k),
+      list: (p) => store.list(p),
+      putIfAbsent: (k, b) => logged(k, () => store.putIfAbsent(k, b)),
+      putIfMatch: (k, b, e) => logged(k, () => store.putIfMatch(k, b, e)),
+    };
+    const r = await ingestBytes(watching, 'x.csv', bytes);
+    expect(r.status).toBe('ingested');
+    const pairDays = writes.filter((k) => k.startsWith('state/pairs/'));
+    expect(pairDays.length).toBeGreaterThanOrEqual(4);
+    expect(most).toBeGreaterThan(1);
+    const lastPairs = writes.findLastIndex((k) => k.startsWith('state/pairs/'));
+    expect(lastPairs).toBeLessThan(writes.findIndex((k) => k.startsWith('results/rollups/')));
+    expect(await snapshot(store)).toEqual(await snapshot(await fresh(bytes)));
+  });
+});
+
 describe('crash points: a crash anywhere, then a rerun, gives one clean run (R4)', () => {
   it('a crash after any write, then a rerun of the same upload, gives the baseline', async () => {
     const bytes = detail(1500, 7);

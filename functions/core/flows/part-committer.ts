@@ -100,8 +100,11 @@ export class PartCommitter {
     await writePart(this.store, this.tenant, marker, part, this.kind);
     const byDay = pairsByDay(batches, this.kind);
     const newDays = new Set<number>();
-    for (const [day, pairs] of byDay)
+    // Each day's index is its own object: several at once (a sparse part spans weeks, and on S3 each
+    // day is a read and a conditional write), all of them before any rollup.
+    await forEachLimit([...byDay], this.dayConcurrency, async ([day, pairs]) => {
       if (await recordPairs(this.store, this.tenant, day, marker, this.kind, pairs, this.cas)) newDays.add(day);
+    });
     // A day's hours are one object, merged in one write; days are independent: several at once.
     const days = new Map<number, HourBatch[]>();
     for (const b of batches) {
@@ -125,20 +128,23 @@ export class PartCommitter {
   }
 }
 
-/** Runs `fn` over the items with at most `limit` in flight; the first error stops new work and is thrown. */
+/**
+ * Runs `fn` over the items with at most `limit` in flight; the first error stops new work and is
+ * thrown once the work in flight has settled (nothing of this part is still being written then).
+ */
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  let failed = false;
+  let failure: { error: unknown } | null = null;
   const worker = async () => {
-    while (!failed && next < items.length) {
+    while (!failure && next < items.length) {
       const item = items[next++]!;
       try {
         await fn(item);
-      } catch (err) {
-        failed = true;
-        throw err;
+      } catch (error) {
+        failure ??= { error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
 }

@@ -118,6 +118,24 @@ export async function syncSummaries(
   if (rollups.length === 0) return;
   const day = Date.parse(rollups[0]!.hour);
   const key = summaryDayKey(tenant, day);
+  // The summaries and the SQL companion are each made from the rollups alone: both at once, and
+  // both settled before a failure of either is thrown (no write still in flight behind it).
+  const settled = await Promise.allSettled([
+    syncSummaryDay(store, tenant, key, day, rollups, cas, hint),
+    syncSqlDay(store, tenant, day, rollups, cas, hint),
+  ]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+}
+
+async function syncSummaryDay(
+  store: ObjectStore,
+  tenant: string,
+  key: string,
+  day: number,
+  rollups: readonly HourlyRollup[],
+  cas: CasOptions,
+  hint: CasHint,
+): Promise<void> {
   await casUpdateBytes(
     store,
     key,
@@ -140,6 +158,16 @@ export async function syncSummaries(
     cas,
     hint,
   );
+}
+
+async function syncSqlDay(
+  store: ObjectStore,
+  tenant: string,
+  day: number,
+  rollups: readonly HourlyRollup[],
+  cas: CasOptions,
+  hint: CasHint,
+): Promise<void> {
   const sqlKey = sqlDayKey(tenant, day);
   await casUpdateBytes(
     store,
