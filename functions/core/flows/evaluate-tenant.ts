@@ -1,3 +1,4 @@
+import { forEachLimit } from './for-each-limit.ts';
 import type { DeferralTracker } from '../aggregate/deferrals.ts';
 import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
 import { renderAlert } from '../render/alert.ts';
@@ -78,19 +79,30 @@ async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[],
   const first = hourStart(asOf) - hoursNeeded(rules) * HOUR;
   // Listed by day, not a GET per hour: a quiet tenant has few of the window's hours, and each missing
   // one cost a GET answered 403 (prefix-conditioned ListBucket) plus a LIST to tell it from a denial.
+  // All of it at once, the incidents 8 at a time: on S3 each is a round trip, and one after another
+  // they were the evaluation's wait (a rule's listing, then each incident it holds).
+  const [summaries, deferrals, incidents, suppressions] = await Promise.all([
+    summariesInRange(store, { from: first, to: asOf, tenants: [tenant] }),
+    needsDeferrals(rules) ? readDeferralState(store, tenant) : null,
+    incidentsOf(store, tenant, rules),
+    activeSuppressions(store, tenant, now),
+  ]);
+  return { summaries, deferrals, incidents, suppressions };
+}
+
+/** The tenant's incidents of these rules, by key, in the rules' order and each rule's listing order. */
+async function incidentsOf(store: ObjectStore, tenant: string, rules: Rule[]): Promise<Map<string, Incident>> {
+  const keys = (await Promise.all(rules.map((rule) => incidentKeys(store, tenant, rule.id)))).flat();
+  const read: Array<Incident | null> = new Array<Incident | null>(keys.length).fill(null);
+  await forEachLimit([...keys.keys()], 8, async (i) => {
+    read[i] = await readIncident(store, keys[i]!);
+  });
   const incidents = new Map<string, Incident>();
-  for (const rule of rules) {
-    for (const key of await incidentKeys(store, tenant, rule.id)) {
-      const incident = await readIncident(store, key);
-      if (incident) incidents.set(key, incident);
-    }
-  }
-  return {
-    summaries: await summariesInRange(store, { from: first, to: asOf, tenants: [tenant] }),
-    deferrals: needsDeferrals(rules) ? await readDeferralState(store, tenant) : null,
-    incidents,
-    suppressions: await activeSuppressions(store, tenant, now),
-  };
+  keys.forEach((key, i) => {
+    const incident = read[i];
+    if (incident) incidents.set(key, incident);
+  });
+  return incidents;
 }
 
 /** One value: the incident's transition (CAS), then every notification it owes, published once. */

@@ -11,6 +11,7 @@ import { pairsByDay, type SourceKind } from '../aggregate/pair-days.ts';
 import { recordPairs } from '../store/pair-index.ts';
 import { HourRebuilder, hoursToCheck } from './rebuild-hour.ts';
 import { partMarker } from '../store/layout.ts';
+import { forEachLimit } from './for-each-limit.ts';
 
 /**
  * Gathers a file's events and merges them into the hourly rollups in parts, so memory stays flat
@@ -126,25 +127,4 @@ export class PartCommitter {
     for (const hour of [...(await hoursToCheck(this.store, this.tenant, this.kind, byDay))].sort((a, b) => a - b))
       this.superseded += await rebuilder.rebuild(hour);
   }
-}
-
-/**
- * Runs `fn` over the items with at most `limit` in flight; the first error stops new work and is
- * thrown once the work in flight has settled (nothing of this part is still being written then).
- */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | null = null;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw (failure as { error: unknown }).error;
 }
