@@ -143,8 +143,9 @@ export async function ingestObject(
 
 /**
  * Reads the export into `parts`, merging each full part (`flushEvents` counted events) between
- * chunks, or while the read goes on (`mergeWhileReading`). Returns the file's summary, or the error that rejects the file; a duplicate found
- * mid-read returns null (the caller finds the receipt). Anything else throws.
+ * chunks, or while the read goes on (`mergeWhileReading`). Returns the file's summary, or the error
+ * that rejects the file; a duplicate found mid-read returns null (the caller finds the receipt).
+ * Anything else throws.
  */
 async function readAndCommit(
   ref: SourceRef,
