@@ -117,11 +117,10 @@ export async function syncSummaries(
 ): Promise<void> {
   if (rollups.length === 0) return;
   const day = Date.parse(rollups[0]!.hour);
-  const key = summaryDayKey(tenant, day);
   // The summaries and the SQL companion are each made from the rollups alone: both at once, and
   // both settled before a failure of either is thrown (no write still in flight behind it).
   const settled = await Promise.allSettled([
-    syncSummaryDay(store, tenant, key, day, rollups, cas, hint),
+    syncSummaryDay(store, tenant, day, rollups, cas, hint),
     syncSqlDay(store, tenant, day, rollups, cas, hint),
   ]);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
@@ -130,12 +129,12 @@ export async function syncSummaries(
 async function syncSummaryDay(
   store: ObjectStore,
   tenant: string,
-  key: string,
   day: number,
   rollups: readonly HourlyRollup[],
   cas: CasOptions,
   hint: CasHint,
 ): Promise<void> {
+  const key = summaryDayKey(tenant, day);
   await casUpdateBytes(
     store,
     key,
