@@ -100,6 +100,8 @@ export class CsvReader implements RecordView {
   private readonly opts: CsvReaderOptions;
   private readonly handlers: CsvHandlers;
   private buf: Utf8Buffer = EMPTY;
+  /** Where a record cut by a chunk's end is joined with the next chunk (see joined). */
+  private own: Buffer = EMPTY;
   private pos = 0;
   private base = 0; // stream offset of buf[0]
   private lineNo = 1;
@@ -139,12 +141,28 @@ export class CsvReader implements RecordView {
     if (chunk.length === 0) return;
     const rest = this.buf.length - this.pos;
     const incoming = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    this.buf = (rest === 0 ? incoming : Buffer.concat([this.buf.subarray(this.pos), incoming])) as Utf8Buffer;
+    this.buf = (rest === 0 ? incoming : this.joined(rest, incoming)) as Utf8Buffer;
     this.base += this.pos;
     this.pos = 0;
     this.nextLf = -1;
     this.nextCr = -1;
     this.parse(false);
+  }
+
+  /**
+   * The unparsed rest of the buffer followed by `incoming`, in a buffer of the reader's own that is
+   * reused chunk after chunk: a new buffer per chunk (nearly every chunk ends inside a record) was
+   * the size of the file in garbage, freed only when the collector got round to it.
+   */
+  private joined(rest: number, incoming: Buffer): Buffer {
+    const need = rest + incoming.length;
+    if (this.own.length < need) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.own.length));
+      this.buf.copy(grown, 0, this.pos);
+      this.own = grown;
+    } else this.buf.copy(this.own, 0, this.pos); // the rest may lie in `own` itself: copy handles the overlap
+    incoming.copy(this.own, rest);
+    return this.own.subarray(0, need);
   }
 
   end(): CsvEndInfo {
