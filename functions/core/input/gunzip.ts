@@ -21,7 +21,7 @@ export async function* gunzip(source: AsyncIterable<Uint8Array>, limits: InputLi
     }
   }
   const input = Readable.from(counted(), { objectMode: false });
-  const gz = createGunzip({ chunkSize: 64 * 1024 });
+  const gz = createGunzip({ chunkSize: 256 * 1024 });
   input.on('error', (err) => gz.destroy(err));
   input.pipe(gz);
   try {
