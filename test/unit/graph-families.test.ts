@@ -134,15 +134,29 @@ describe('Graph detail events (JSON lines)', () => {
       '',
       detail('e', 'Deliver', 'The message was delivered.'),
     );
-    const { summary, events } = await readAll(utf8(text), { limits: { maxRecordBytes: 2000 } }, [64]);
-    expect(events.map((e) => e.messageKey)).toEqual(['a', 'e']);
-    // JSON.parse's own words differ between Node versions: only ours are compared.
-    const ours = (reason: string) => (reason.startsWith('not a JSON object: ') ? 'not a JSON object' : reason.slice(0, 24));
-    expect(summary.rejectedRows.samples.map((r) => [r.line, ours(r.reason)])).toEqual([
-      [2, 'not a JSON object'],
-      [3, 'a detail event needs "re'],
-      [4, 'a line over 2000 bytes ('],
-    ]);
+    // In small chunks (the long line spans several) and in one (it arrives whole): the same.
+    for (const sizes of [[64], undefined]) {
+      const { summary, events } = await readAll(utf8(text), { limits: { maxRecordBytes: 2000 } }, sizes);
+      expect(events.map((e) => e.messageKey)).toEqual(['a', 'e']);
+      // JSON.parse's own words differ between Node versions: only ours are compared.
+      const ours = (reason: string) => (reason.startsWith('not a JSON object: ') ? 'not a JSON object' : reason.slice(0, 24));
+      expect(summary.rejectedRows.samples.map((r) => [r.line, ours(r.reason)])).toEqual([
+        [2, 'not a JSON object'],
+        [3, 'a detail event needs "re'],
+        [4, 'a line over 2000 bytes ('],
+      ]);
+    }
+  });
+
+  it('a first line over the record cap is read as a page however the bytes arrive: the same answer from one chunk as from many', async () => {
+    const text = lines(detail('d', 'Fail', 'x'.repeat(3000)), detail('e', 'Deliver', 'The message was delivered.'));
+    const answers = [];
+    for (const sizes of [[64], undefined])
+      answers.push(
+        await errorOf(readAll(utf8(text), { limits: { maxRecordBytes: 2000 } }, sizes)).then((e) => (e as { code?: string }).code),
+      );
+    // Not a page, and too long to be taken for a detail event's line: the file is rejected, both ways.
+    expect(answers).toEqual(['BAD_JSON', 'BAD_JSON']);
   });
 
   it('one detail event without a line break after it is read too', async () => {

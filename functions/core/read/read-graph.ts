@@ -115,10 +115,13 @@ export async function readGraphText(utf8: AsyncIterable<Uint8Array>, options: Gr
       pending = pending.slice(nl + 1);
       line++;
       if (skipping) skipping = false;
+      // A line over the cap is rejected whether it came whole in one chunk or spread over several (below).
+      else if (mode === 'lines' && text.length > options.maxRecordBytes) on.reject(line, overCap(options.maxRecordBytes));
       else if (mode === 'lines') detailLine(text, line);
       else if (mode === 'done') afterPage(text);
       else if (text.trim() !== '') {
-        mode = first(text, line);
+        // Over the cap, the first line is read as a page (below: what a first line still arriving does).
+        mode = text.length > options.maxRecordBytes ? 'page' : first(text, line);
         // An indented page: its lines make sense only together.
         if (mode === 'page') pending = `${text}\n${pending}`;
       }
@@ -127,7 +130,7 @@ export async function readGraphText(utf8: AsyncIterable<Uint8Array>, options: Gr
       if (mode === 'first')
         mode = 'page'; // a compact page on one line: read whole
       else if (mode === 'lines') {
-        on.reject(line + 1, `a line over ${options.maxRecordBytes} bytes (the limit for one detail event)`);
+        on.reject(line + 1, overCap(options.maxRecordBytes));
         pending = '';
         skipping = true;
       } else afterPage(pending);
@@ -201,3 +204,5 @@ function unknownJson(value: unknown): UnrecognizedFormatError {
     { line: 1 },
   );
 }
+
+const overCap = (max: number) => `a line over ${max} bytes (the limit for one detail event)`;
