@@ -1,4 +1,5 @@
 import { MAX_OBJECTS_PER_REQUEST, withWorkBudget } from '../core/store/work-budget.ts';
+import { inOrderAhead } from '../core/vocabulary/for-each-limit.ts';
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
 import { DAY, hourCeil, hourMs } from '../core/vocabulary/time.ts';
 import { tenantSet } from '../core/store/layout.ts';
@@ -16,6 +17,7 @@ import {
   summariesInRange,
   SummaryGrouper,
   tenantsToRead,
+  TENANTS_AHEAD,
   type QueryOptions,
   type QueryRow,
 } from '../core/query/query.ts';
@@ -176,12 +178,14 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   const length = to - from;
   const sort = parseSort(q.sort);
   const options: QueryOptions = { by, where, ...(t ? { tenants: t } : {}), ...(sort ? { sort } : {}) };
-  // Both periods in one read, a tenant at a time (only its parsed summaries held); no day's summary
-  // spans the boundary between them (`splitAt`). The previous period only gives its events.
+  // Both periods in one read, tenant by tenant (only a few tenants' parsed summaries held: the next
+  // ones are read while one is grouped); no day's summary spans the boundary between them
+  // (`splitAt`). The previous period only gives its events.
   const thisPeriod = new SummaryGrouper(options);
   const lastPeriod = new SummaryGrouper(options, { messages: false });
-  for (const tenant of await tenantsToRead(store, t)) {
-    const all = await summariesInRange(store, { from: from - length, to, splitAt: [from], grain: grainFor(options), tenants: [tenant] });
+  const read = (tenant: string) =>
+    summariesInRange(store, { from: from - length, to, splitAt: [from], grain: grainFor(options), tenants: [tenant] });
+  for await (const all of inOrderAhead(await tenantsToRead(store, t), TENANTS_AHEAD, read)) {
     thisPeriod.add(all.filter((s) => hourMs(s.hour) >= from));
     lastPeriod.add(all.filter((s) => hourMs(s.hour) < from));
   }

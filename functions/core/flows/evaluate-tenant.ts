@@ -1,4 +1,4 @@
-import { forEachLimit } from './for-each-limit.ts';
+import { forEachLimit } from '../vocabulary/for-each-limit.ts';
 import type { DeferralTracker } from '../aggregate/deferrals.ts';
 import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
 import { renderAlert } from '../render/alert.ts';

@@ -11,7 +11,7 @@ import { pairsByDay, type SourceKind } from '../aggregate/pair-days.ts';
 import { recordPairs } from '../store/pair-index.ts';
 import { HourRebuilder, hoursToCheck } from './rebuild-hour.ts';
 import { partMarker } from '../store/layout.ts';
-import { forEachLimit } from './for-each-limit.ts';
+import { forEachLimit } from '../vocabulary/for-each-limit.ts';
 
 /**
  * Gathers a file's events and merges them into the hourly rollups in parts, so memory stays flat

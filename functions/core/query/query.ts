@@ -1,4 +1,5 @@
 import { parseSummaryDayKey, summaryListStart, summaryPrefix } from '../store/layout.ts';
+import { inOrderAhead, mapLimit } from '../vocabulary/for-each-limit.ts';
 import { readSummaries, type Grain } from '../store/hourly.ts';
 import type { AliasTables } from '../store/aliases.ts';
 import { listFolders, listKeys } from '../store/records.ts';
@@ -119,16 +120,11 @@ export function checkRange(from: number | undefined, to: number | undefined): vo
  * ones that exist, so a typo in a tenant name never looks like a quiet tenant.
  */
 export async function tenantsWithoutResults(store: ObjectStore, tenants: readonly string[]): Promise<string[]> {
-  const missing: string[] = [];
-  for (const t of tenants) {
-    let found = false;
-    for await (const _ of store.list(summaryPrefix(t))) {
-      found = true;
-      break;
-    }
-    if (!found) missing.push(t);
-  }
-  return missing;
+  const found = await mapLimit(tenants, LISTINGS_AHEAD, async (t) => {
+    for await (const _ of store.list(summaryPrefix(t))) return true;
+    return false;
+  });
+  return tenants.filter((_, i) => !found[i]);
 }
 
 /** Throws a usage error naming the unknown tenants and the known ones (at most 20). */
@@ -149,7 +145,8 @@ export async function* summaryKeysInRange(
 ): AsyncGenerator<string> {
   const { from, to } = options;
   const tenants = await tenantsToRead(store, options.tenants);
-  for (const t of tenants) {
+  const keysOf = async (t: string): Promise<string[]> => {
+    const keys: string[] = [];
     // Keys sort by date: start at the first day of the range, stop past its end.
     const startAfter = from === undefined ? undefined : summaryListStart(t, from);
     for await (const key of listKeys(store, summaryPrefix(t), startAfter ? { startAfter } : {})) {
@@ -157,10 +154,17 @@ export async function* summaryKeysInRange(
       if (!k || k.tenant !== t) continue;
       if (to !== undefined && k.day >= to) break;
       if (from !== undefined && k.day + DAY <= from) continue;
-      yield key;
+      keys.push(key);
     }
-  }
+    return keys;
+  };
+  // The next tenants' listings go on while one tenant's keys are handed out (on S3 a listing is a
+  // round trip: 50 tenants one after another held every all-tenants read up by 1.5 s).
+  for await (const keys of inOrderAhead(tenants, LISTINGS_AHEAD, keysOf)) yield* keys;
 }
+
+/** Tenants' summary listings in flight at once (summaryKeysInRange). */
+const LISTINGS_AHEAD = 16;
 
 /**
  * The summaries of the range (its hours only, though objects hold whole days): one per hour, or
@@ -295,13 +299,21 @@ const isAddressOf = (values: string[], g: SummaryGroup): boolean =>
 const union = (a: string[] | undefined, b: string[]): string[] => (a ? [...new Set([...a, ...b])].sort() : b);
 
 /**
- * One call for the CLI: read what the range needs and group it, a tenant at a time, so that only one
- * tenant's parsed summaries are held at once (50 tenants' 90 days are 165,000 groups).
+ * Tenants whose summaries a grouping reads ahead of the one it folds in: a tenant's read is a few
+ * round trips on S3 (its listing, then its days), and one after another 50 tenants took 20 s behind
+ * a 30 ms round trip. Only these few tenants' parsed summaries are held at once.
+ */
+export const TENANTS_AHEAD = 8;
+
+/**
+ * One call for the CLI: read what the range needs and group it tenant by tenant, so that only a few
+ * tenants' parsed summaries are held at once (50 tenants' 90 days are 165,000 groups).
  */
 export async function queryStore(store: ObjectStore, options: QueryOptions): Promise<QueryRow[]> {
   const grouper = new SummaryGrouper(options);
   const tenants = await tenantsToRead(store, options.tenants);
-  for (const tenant of tenants) grouper.add(await summariesInRange(store, { ...options, tenants: [tenant], grain: grainFor(options) }));
+  const read = (tenant: string) => summariesInRange(store, { ...options, tenants: [tenant], grain: grainFor(options) });
+  for await (const summaries of inOrderAhead(tenants, TENANTS_AHEAD, read)) grouper.add(summaries);
   return grouper.rows();
 }
 

@@ -1,0 +1,51 @@
+#!/bin/bash
+# What reading all tenants from a bucket costs, this tree against another commit: the 50 tenants ×
+# 90 days of `npm run bench:query` copied into a throwaway Ceph RGW on loopback, behind a proxy that
+# adds LAG ms (default 30) to every request, as a real region's round trip. Times one live dashboard
+# view per range, the query function's /v1/summary of a week (bench/peers/bucket-views.mjs) and the
+# whole `mailflow report --html --bucket` page, rounds alternating; prints each run and the medians.
+#   bench/ab-views-bucket.sh <git-ref> [rounds]
+# Needs Ceph RGW (scripts/ensure-test-packages.sh installs it, as .ci/run does) and the data of
+# `npm run bench:query` (bench/data/query-50x90d-400-s2).
+set -euo pipefail
+ref=$1; rounds=${2:-3}; lag=${LAG:-30}; data=bench/data/query-50x90d-400-s2
+[ -d "$data/results" ] || { echo "no $data: run npm run bench:query first (it generates the 50 tenants)" >&2; exit 2; }
+here=$(pwd); other=$(mktemp -d /tmp/mailflow-abv-XXXX); ceph=$(mktemp -d /tmp/mailflow-abv-ceph-XXXX)
+git worktree add -q "$other" "$ref"; ln -s "$here/node_modules" "$other/node_modules"
+# The same peer on both sides: it runs the sources of the tree it is in.
+cp bench/peers/bucket-views.mjs "$other/bench/peers/"
+(cd "$other" && node scripts/build-cli.mjs > /dev/null 2>&1) && node scripts/build-cli.mjs > /dev/null 2>&1
+bash scripts/ceph-up.sh "$ceph" > /dev/null 2>&1
+port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
+node bench/peers/lag-proxy.mjs "$port" "http://127.0.0.1:$(cat "$ceph/rgw.port")" "$lag" > /dev/null & proxy=$!
+trap 'kill $proxy; bash scripts/ceph-down.sh "$ceph" > /dev/null 2>&1; git worktree remove --force "$other"' EXIT
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=testsecret AWS_REGION=us-east-1 MAILFLOW_S3_UNQUOTED_IF_MATCH=true
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+node bench/peers/upload-folder.mjs "http://127.0.0.1:$(cat "$ceph/rgw.port")" ab-views "$data"
+via="http://127.0.0.1:$port"
+out=$(mktemp -d /tmp/mailflow-abv-out-XXXX)
+for round in $(seq "$rounds"); do
+  for side in base this; do
+    src=$([ $side = base ] && echo "$other" || echo "$here")
+    views=$(node "$src/bench/peers/bucket-views.mjs" "$via" ab-views "$via/__requests")
+    curl -s "$via/__requests" > /dev/null
+    /usr/bin/time -f '%e %M' -o "$out/time" node "$src/bin/mailflow.js" report --html --bucket ab-views --endpoint "$via" \
+      --path-style --out "$out/$side.html" > /dev/null 2>&1
+    read -r s kib < "$out/time"
+    page=$(curl -s "$via/__requests")
+    echo "round $round $side: $views, report --html: ${s} s, $(node -p "JSON.parse('$page').n") requests, peak RSS $((kib / 1024)) MiB"
+    echo "$views" | node -e "const v=JSON.parse(require('fs').readFileSync(0,'utf8'));v['report --html (whole process)']={ms:Math.round($s*1000),requests:JSON.parse('$page').n};console.log(JSON.stringify(v))" >> "$out/$side.jsonl"
+  done
+done
+node -e "
+const fs = require('fs');
+const read = (side) => fs.readFileSync('$out/' + side + '.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const [base, mine] = [read('base'), read('this')];
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[(s.length - 1) >> 1]; };
+console.log('| all 50 tenants, S3 + $lag ms a request | $ref | this tree | requests ($ref → this) |');
+console.log('| --- | --- | --- | --- |');
+for (const k of Object.keys(mine[0]).filter((k) => k !== 'tenants')) {
+  const b = median(base.map((r) => r[k].ms)), m = median(mine.map((r) => r[k].ms));
+  console.log('| ' + k + ' | ' + (b / 1000).toFixed(2) + ' s | ' + (m / 1000).toFixed(2) + ' s | ' + base[0][k].requests + ' → ' + mine[0][k].requests + ' |');
+}"
+rm -rf "$out"

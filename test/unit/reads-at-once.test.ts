@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { ListOptions, ObjectStore } from '../../functions/core/ports.ts';
+import { summaryKeysInRange } from '../../functions/core/query/query.ts';
+import { renderReport } from '../../functions/core/render/report.ts';
+import { forEachKey } from '../../functions/core/store/records.ts';
+import { ingestTenants } from '../helpers/ingest.ts';
+import { createMemoryStore } from '../helpers/memory-store.ts';
+
+/**
+ * A store whose every read and listing takes one round trip (`lagMs`), as S3's do (tens of ms),
+ * counting requests and how many were in flight at once. Writes are not delayed: these tests read.
+ */
+function withRoundTrips(store: ObjectStore, lagMs: number) {
+  const stats = { requests: 0, inFlight: 0, maxInFlight: 0 };
+  const trip = async <T>(work: () => Promise<T>): Promise<T> => {
+    stats.requests++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+    try {
+      await new Promise((r) => setTimeout(r, lagMs));
+      return await work();
+    } finally {
+      stats.inFlight--;
+    }
+  };
+  const listed = <T>(items: () => AsyncIterable<T>) =>
+    async function* () {
+      const all = await trip(async () => {
+        const out: T[] = [];
+        for await (const x of items()) out.push(x);
+        return out;
+      });
+      yield* all;
+    };
+  const lagged: ObjectStore = {
+    ...store,
+    get: (key) => trip(() => store.get(key)),
+    getHead: (key, bytes, until) => trip(() => store.getHead!(key, bytes, until)),
+    list: (prefix: string, options?: ListOptions) => listed(() => store.list(prefix, options))(),
+    folders: (prefix: string) => listed(() => store.folders!(prefix))(),
+  };
+  return { store: lagged, stats };
+}
+
+describe('reads of many tenants overlap, as on S3 (issue 13, 3)', () => {
+  it('keeps `concurrency` reads going: a slow one does not hold back the keys after it', async () => {
+    // The first read ends only once the fourth has started: a batch of two that waits for its
+    // slowest would never start the fourth, and this would time out.
+    let releaseFirst!: () => void;
+    const first = new Promise<void>((r) => (releaseFirst = r));
+    const started: string[] = [];
+    await forEachKey(
+      ['a', 'b', 'c', 'd'],
+      async (key) => {
+        started.push(key);
+        if (key === 'a') await first;
+        if (key === 'd') releaseFirst();
+      },
+      2,
+    );
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('throws the first failure once the reads in flight have settled, and starts no new ones', async () => {
+    const settled: string[] = [];
+    const started: string[] = [];
+    const run = forEachKey(
+      ['ok-slow', 'bad', 'later-1', 'later-2', 'later-3'],
+      async (key) => {
+        started.push(key);
+        if (key === 'bad') throw new Error('no such bucket');
+        await new Promise((r) => setTimeout(r, 30));
+        settled.push(key);
+      },
+      2,
+    );
+    await expect(run).rejects.toThrow('no such bucket');
+    // Whatever had started has finished before the error came out.
+    expect(settled.sort()).toEqual(started.filter((k) => k !== 'bad').sort());
+    expect(started.length).toBeLessThan(5);
+  });
+
+  it("lists the next tenants' summaries while one tenant's keys are read, in the same order as one by one", async () => {
+    const base = createMemoryStore();
+    const seeds = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`t${String(i).padStart(2, '0')}`, i + 1]));
+    await ingestTenants(base, seeds, { rows: 200, perHour: 20, start: Date.UTC(2026, 9, 1) });
+    const { store, stats } = withRoundTrips(base, 10);
+    const keys: string[] = [];
+    for await (const k of summaryKeysInRange(store, { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 9, 3) })) keys.push(k);
+    const oneByOne: string[] = [];
+    for (const t of Object.keys(seeds))
+      for await (const k of summaryKeysInRange(base, { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 9, 3), tenants: [t] }))
+        oneByOne.push(k);
+    expect(keys).toEqual(oneByOne);
+    expect(keys.length).toBeGreaterThanOrEqual(12);
+    // One listing of the tenant folders, then the twelve tenants' listings, most of them at once.
+    expect(stats.requests).toBe(13);
+    expect(stats.maxInFlight).toBeGreaterThanOrEqual(8);
+  });
+
+  it('an all-tenants view reads its tenants together: the same page, in a fraction of the round trips one by one', async () => {
+    const base = createMemoryStore();
+    const seeds = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`t${String(i).padStart(2, '0')}`, i + 1]));
+    await ingestTenants(base, seeds, { rows: 300, perHour: 20, start: Date.UTC(2026, 9, 1) });
+    const request = { mode: 'live', lang: 'en', tenant: null, range: '24h', now: Date.UTC(2026, 10, 1) } as const;
+    const expected = await renderReport(base, request);
+    const lagMs = 40;
+    const { store, stats } = withRoundTrips(base, lagMs);
+    const started = performance.now();
+    const page = await renderReport(store, request);
+    const elapsed = performance.now() - started;
+    expect(page.html.replace(/Generated [^<]*/g, '')).toBe(expected.html.replace(/Generated [^<]*/g, ''));
+    // Every tenant's data clock, newest day and receipts at once (16 tenants at a time).
+    expect(stats.maxInFlight).toBeGreaterThanOrEqual(16);
+    // One after another these requests would take requests × lag; together, a small part of it. The
+    // margin is wide (4×, where ~10× is usual) so that a busy machine cannot make this fail.
+    expect(stats.requests).toBeGreaterThan(100);
+    expect(elapsed).toBeLessThan((stats.requests * lagMs) / 4);
+  });
+});
