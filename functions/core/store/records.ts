@@ -107,20 +107,28 @@ export async function forEachKey(
 ): Promise<void> {
   // A window that slides: the next read starts as soon as any one ends, not when the slowest of a
   // batch of `concurrency` does (on S3 a batch waited for its slowest round trip every time).
-  const inFlight = new Set<Promise<void>>();
+  let active = 0;
+  let wake: (() => void) | null = null;
   let failure: { error: unknown } | null = null;
+  const ended = () => {
+    active--;
+    wake?.();
+    wake = null;
+  };
+  const slot = () => new Promise<void>((resolve) => (wake = resolve));
   try {
     for await (const key of keys) {
       if (failure) break;
-      const read: Promise<void> = fn(key)
-        .catch((error: unknown) => void (failure ??= { error }))
-        .finally(() => inFlight.delete(read));
-      inFlight.add(read);
-      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      active++;
+      fn(key).then(ended, (error: unknown) => {
+        failure ??= { error };
+        ended();
+      });
+      if (active >= concurrency) await slot();
     }
   } finally {
     // Also when the listing failed: the reads in flight settle first, so none is still going on behind the error.
-    await Promise.all(inFlight);
+    while (active > 0) await slot();
   }
   if (failure) throw (failure as { error: unknown }).error;
 }
