@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createFsStore } from '../../functions/adapters/fs-store.ts';
+import { runCli } from '../helpers/io.ts';
 import type { ListOptions, ObjectStore } from '../../functions/core/ports.ts';
 import { summaryKeysInRange } from '../../functions/core/query/query.ts';
 import { renderReport } from '../../functions/core/render/report.ts';
@@ -115,5 +120,32 @@ describe('reads of many tenants overlap, as on S3 (issue 13, 3)', () => {
     // margin is wide (4×, where ~10× is usual) so that a busy machine cannot make this fail.
     expect(stats.requests).toBeGreaterThan(100);
     expect(elapsed).toBeLessThan((stats.requests * lagMs) / 4);
+  });
+
+  it("mailflow digest reads the next tenants while it prints one, and prints them in the tenants' order", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-digests-'));
+    try {
+      // More tenants than are read ahead (8), each its own seed: their digests differ.
+      const names = Array.from({ length: 11 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+      await ingestTenants(createFsStore({ root: dir }), Object.fromEntries(names.map((t, i) => [t, i + 1])), {
+        rows: 120,
+        perHour: 20,
+        start: Date.UTC(2026, 9, 1),
+      });
+      const r = await runCli(['digest', '--data-dir', dir, '--json', '--since', '7d']);
+      expect(r.code).toBe(0);
+      const digests = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { tenant: string; totals?: unknown });
+      expect(digests.map((d) => d.tenant)).toEqual(names);
+      // Each is its own tenant's: one at a time gives the same.
+      for (const t of [names[0]!, names[9]!]) {
+        const alone = await runCli(['digest', '--data-dir', dir, '--json', '--since', '7d', '--tenant', t]);
+        expect(JSON.parse(alone.stdout.trim())).toEqual(digests.find((d) => d.tenant === t));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

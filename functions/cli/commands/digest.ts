@@ -1,4 +1,5 @@
 import { DEFAULT_DATA_DIR, STORE_OPTIONS, defineCommand, durationOption, localDrill, parseTime, storeFrom } from '../command.ts';
+import { inOrderAhead } from '../../core/vocabulary/for-each-limit.ts';
 import { readDeferralState } from '../../core/store/deferral-state.ts';
 import { hourCeil } from '../../core/vocabulary/time.ts';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
 import { buildDigest } from '../../core/render/digest.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { assertTenantsExist, summariesInRange, tenantsWithResults } from '../../core/query/query.ts';
+import { assertTenantsExist, summariesInRange, TENANTS_AHEAD, tenantsWithResults } from '../../core/query/query.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
 import { parseLang } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
@@ -55,15 +56,22 @@ export const digestCommand = defineCommand({
     if (values.tenant) await assertTenantsExist(store, tenants);
     if (tenants.length === 0) io.stderr.write('no results yet: ingest some exports first\n');
     const outbox = values.send ? createOutboxNotifier({ path: join(dataDir, 'outbox.jsonl') }) : null;
-    for (const tenant of tenants) {
+    // What each digest needs, read for the next tenants while one is printed (from a bucket each
+    // read is a round trip); the digests come out in the tenants' order.
+    const load = async (tenant: string) => {
       const clock = await readDeferralState(store, tenant);
       const latest = clock ? clock.asOf : Date.now();
       const to = values.to ? parseTime(values.to, Date.now(), 'to') : hourCeil(latest);
       const from = to - length;
-      const summaries = await summariesInRange(store, { from: from - length, to, tenants: [tenant] });
-      const incidents = await readIncidents(store, tenant);
+      const [summaries, incidents, suppressions] = await Promise.all([
+        summariesInRange(store, { from: from - length, to, tenants: [tenant] }),
+        readIncidents(store, tenant),
+        activeSuppressions(store, tenant, new Date()),
+      ]);
+      return { tenant, from, to, summaries, incidents, suppressions };
+    };
+    for await (const { tenant, from, to, summaries, incidents, suppressions } of inOrderAhead(tenants, TENANTS_AHEAD, load)) {
       const lang = langFlag ?? resolveTenant(config, tenant).settings.language;
-      const suppressions = await activeSuppressions(store, tenant, new Date());
       const digest = buildDigest({
         tenant,
         lang,
