@@ -6,16 +6,7 @@
 # Needs Ceph RGW (scripts/ensure-test-packages.sh installs it, as .ci/run does).
 set -euo pipefail
 ref=$1; input=${2:-bench/data/detail-dense-1000000.csv}; rounds=${3:-3}; lag=${LAG:-30}
-here=$(pwd); other=$(mktemp -d /tmp/mailflow-abb-XXXX); ceph=$(mktemp -d /tmp/mailflow-abb-ceph-XXXX)
-git worktree add -q "$other" "$ref"; ln -s "$here/node_modules" "$other/node_modules"
-(cd "$other" && node scripts/build-cli.mjs > /dev/null) && node scripts/build-cli.mjs > /dev/null
-bash scripts/ceph-up.sh "$ceph" > /dev/null 2>&1
-port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
-node bench/peers/lag-proxy.mjs "$port" "http://127.0.0.1:$(cat "$ceph/rgw.port")" "$lag" > /dev/null & proxy=$!
-trap 'kill $proxy; bash scripts/ceph-down.sh "$ceph" > /dev/null 2>&1; git worktree remove --force "$other"' EXIT
-export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=testsecret AWS_REGION=us-east-1 MAILFLOW_S3_UNQUOTED_IF_MATCH=true
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-endpoint="http://127.0.0.1:$(cat "$ceph/rgw.port")"
+source bench/ab-bucket-setup.sh
 node --input-type=module -e "
   import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
   await new S3Client({ endpoint: '$endpoint', forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'ab-ingest' }));"

@@ -10,19 +10,10 @@
 set -euo pipefail
 ref=$1; rounds=${2:-3}; lag=${LAG:-30}; data=bench/data/query-50x90d-400-s2
 [ -d "$data/results" ] || { echo "no $data: run npm run bench:query first (it generates the 50 tenants)" >&2; exit 2; }
-here=$(pwd); other=$(mktemp -d /tmp/mailflow-abv-XXXX); ceph=$(mktemp -d /tmp/mailflow-abv-ceph-XXXX)
-git worktree add -q "$other" "$ref"; ln -s "$here/node_modules" "$other/node_modules"
+source bench/ab-bucket-setup.sh
 # The same peer on both sides: it runs the sources of the tree it is in.
 cp bench/peers/bucket-views.mjs "$other/bench/peers/"
-(cd "$other" && node scripts/build-cli.mjs > /dev/null 2>&1) && node scripts/build-cli.mjs > /dev/null 2>&1
-bash scripts/ceph-up.sh "$ceph" > /dev/null 2>&1
-port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
-node bench/peers/lag-proxy.mjs "$port" "http://127.0.0.1:$(cat "$ceph/rgw.port")" "$lag" > /dev/null & proxy=$!
-trap 'kill $proxy; bash scripts/ceph-down.sh "$ceph" > /dev/null 2>&1; git worktree remove --force "$other"' EXIT
-export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=testsecret AWS_REGION=us-east-1 MAILFLOW_S3_UNQUOTED_IF_MATCH=true
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-node bench/peers/upload-folder.mjs "http://127.0.0.1:$(cat "$ceph/rgw.port")" ab-views "$data"
-via="http://127.0.0.1:$port"
+node bench/peers/upload-folder.mjs "$endpoint" ab-views "$data"
 out=$(mktemp -d /tmp/mailflow-abv-out-XXXX)
 for round in $(seq "$rounds"); do
   for side in base this; do
