@@ -14,7 +14,8 @@ source bench/ab-bucket-setup.sh
 # The same peer on both sides: it runs the sources of the tree it is in.
 cp bench/peers/bucket-views.mjs "$other/bench/peers/"
 node bench/peers/upload-folder.mjs "$endpoint" ab-views "$data"
-out=$(mktemp -d /tmp/mailflow-abv-out-XXXX)
+# Inside the worktree: removed with it on exit, also when a run fails.
+out="$other/.ab-views"; mkdir -p "$out"
 for round in $(seq "$rounds"); do
   for side in base this; do
     src=$([ $side = base ] && echo "$other" || echo "$here")
@@ -39,4 +40,3 @@ for (const k of Object.keys(mine[0]).filter((k) => k !== 'tenants')) {
   const b = median(base.map((r) => r[k].ms)), m = median(mine.map((r) => r[k].ms));
   console.log('| ' + k + ' | ' + (b / 1000).toFixed(2) + ' s | ' + (m / 1000).toFixed(2) + ' s | ' + base[0][k].requests + ' → ' + mine[0][k].requests + ' |');
 }"
-rm -rf "$out"
