@@ -97,11 +97,50 @@ function groupKey(g: GroupFields): string {
   return `${g.outcome}\u0001${g.code ?? ''}\u0001${g.category ?? ''}\u0001${g.owner ?? ''}\u0001${g.connector ?? ''}\u0001${g.destination ?? ''}\u0001${g.domain}`;
 }
 
+/** An event's own group fields (as read, before storable()) and the group they were found in. */
+interface FieldsSeen {
+  outcome: CountedOutcome;
+  code: string | null;
+  category: Category | null;
+  owner: Owner | null;
+  connector: string | null;
+  destination: string | null;
+  g: number;
+}
+
+/**
+ * Field sets remembered per domain. A domain's events fall into a few groups an hour (outcome, code,
+ * destination); one with more (a domain behind many servers) finds the rest by its whole key.
+ */
+const FIELDS_PER_DOMAIN = 16;
+
+/**
+ * The group of an event whose domain was seen: compared field by field, so the common case builds
+ * no key string per event (that string, made and hashed a million times, was most of `add`).
+ */
+function sameFields(known: FieldsSeen[], e: DeliveryEvent, destination: string | null): number | undefined {
+  for (let k = 0; k < known.length; k++) {
+    const f = known[k]!;
+    if (
+      f.outcome === e.outcome &&
+      f.code === e.code &&
+      f.destination === destination &&
+      f.connector === e.connector &&
+      f.category === e.category &&
+      f.owner === e.owner
+    )
+      return f.g;
+  }
+  return undefined;
+}
+
 /** One file's counted events for one hour, before they are merged into the rollup. */
 export class HourBatch {
   readonly hour: number;
   readonly groups: GroupFields[] = [];
   private readonly groupIndex = new Map<string, number>();
+  /** Per recipient domain, the event fields its groups were found by (see sameFields). */
+  private readonly byDomain = new Map<string, FieldsSeen[]>();
   n = 0;
   fpHi = new Uint32Array(64);
   fpLo = new Uint32Array(64);
@@ -141,8 +180,25 @@ export class HourBatch {
       return false;
     }
     const destination = e.server ?? e.ip;
+    const known = this.byDomain.get(e.recipientDomain);
+    let g = known ? sameFields(known, e, destination) : undefined;
+    if (g === undefined) g = this.slowGroup(e, destination, known);
+    if (this.n === this.grp.length) this.grow();
+    const i = this.n++;
+    this.fpHi[i] = fp[0]!;
+    this.fpLo[i] = fp[1]!;
+    this.msgHi[i] = msg[0]!;
+    this.msgLo[i] = msg[1]!;
+    this.grp[i] = g;
+    return true;
+  }
+
+  /** The group by its whole key (a string built for it): for an event whose fields the domain's short list does not hold. */
+  private slowGroup(e: DeliveryEvent & { outcome: CountedOutcome }, destination: string | null, known: FieldsSeen[] | undefined): number {
     const key = `${e.outcome}\u0001${e.code ?? ''}\u0001${e.category ?? ''}\u0001${e.owner ?? ''}\u0001${e.connector ?? ''}\u0001${destination ?? ''}\u0001${e.recipientDomain}`;
     let g = this.groupIndex.get(key);
+    // Past the cap the event's own key is not remembered, or the index would grow with the file.
+    const remembered = g !== undefined || this.groups.length < MAX_GROUPS_PER_HOUR;
     if (g === undefined) {
       let fields: GroupFields = {
         outcome: e.outcome,
@@ -164,17 +220,22 @@ export class HourBatch {
         this.groups.push(fields);
         this.groupIndex.set(groupKey(fields), g);
       }
-      // Past the cap the event's own key is not remembered, or the index would grow with the file.
-      if (!full) this.groupIndex.set(key, g);
+      if (remembered) this.groupIndex.set(key, g);
     }
-    if (this.n === this.grp.length) this.grow();
-    const i = this.n++;
-    this.fpHi[i] = fp[0]!;
-    this.fpLo[i] = fp[1]!;
-    this.msgHi[i] = msg[0]!;
-    this.msgLo[i] = msg[1]!;
-    this.grp[i] = g;
-    return true;
+    if (remembered) {
+      const seen: FieldsSeen = {
+        outcome: e.outcome,
+        code: e.code,
+        category: e.category,
+        owner: e.owner,
+        connector: e.connector,
+        destination,
+        g,
+      };
+      if (!known) this.byDomain.set(e.recipientDomain, [seen]);
+      else if (known.length < FIELDS_PER_DOMAIN) known.push(seen);
+    }
+    return g;
   }
 
   private grow(): void {
