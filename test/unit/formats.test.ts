@@ -87,7 +87,6 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
     ]);
     expect(events[0]).toMatchObject({
       messageKey: '0f2d7a6c-1111-4a11-9b55-000000000001',
-      senderDomain: 'contoso.com',
       recipientDomain: 'fabrikam.it',
       ip: '203.0.113.10',
     });

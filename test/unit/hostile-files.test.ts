@@ -61,9 +61,13 @@ function windows1252(text: string): Buffer {
   );
 }
 /** Every 50th data row's recipient and subject with characters outside ASCII (ü, é, ’, €). */
-const ACCENTED = LINES.map((l, i) =>
-  i >= 2 && i % 50 === 0 ? l.replace(/","([a-z]+)\.([a-z]+)@/, '","$1ü.$2é@').replace(/","(Weekly status)/, '","$1 ’€’') : l,
-);
+const ACCENTED = LINES.map((l, i) => {
+  if (i < 2 || i % 50 !== 0) return l;
+  const f = fields(LINES, i + 1);
+  f[COL.recipient] = f[COL.recipient]!.replace('@', 'üé@');
+  f[COL.subject] += ' ’€’';
+  return `"${f.join('","')}"`;
+});
 
 /** Index in BASE of field `col` of line `n` (its first character). */
 function fieldIndex(n: number, col: number): number {
@@ -82,6 +86,8 @@ interface Case {
   bytes: () => Buffer;
   /** Lines whose rows are lost (rejected, merged into a rejected record, or cut off). */
   lost: number[];
+  /** The text the file should count as, when it is not the good export's (default: LINES). */
+  as?: string[];
   rows: number;
   rejected: Array<{ line: number; reason: RegExp }>;
   warning?: RegExp;
@@ -207,6 +213,7 @@ const CASES: Case[] = [
     name: 'saved by Excel as ANSI (Windows-1252): ü, é in 40 recipients, ’ € in subjects',
     bytes: () => windows1252(ACCENTED.join('\r\n')),
     lost: [],
+    as: ACCENTED,
     rows: 2000,
     rejected: [],
     warning: /^not UTF-8: looks like Excel ANSI \(Windows-1252\), and 40 fields were read as such \(the first on line 51\)/,
@@ -255,7 +262,7 @@ describe('hostile-input suite: each file costs exactly its damaged rows, and no 
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const expected = await ingest(join(LINES.filter((_, i) => !c.lost.includes(i + 1))));
+    const expected = await ingest(join((c.as ?? LINES).filter((_, i) => !c.lost.includes(i + 1))));
     const got = await ingest(c.bytes());
     const r = got.receipt;
     table.push(

@@ -17,7 +17,6 @@ function busyHour(): FileAggregator {
       messageKey: `m${rng.int(0, 70_000)}`,
       recipient: `u${rng.int(0, 5000)}@${rng.pick(domains)}`,
       recipientDomain: '',
-      senderDomain: 'contoso.com',
       direction: 'outbound',
       event: deferred ? 'Defer' : 'Send',
       statusText: '',

@@ -57,7 +57,6 @@ export interface DeliveryEvent extends Omit<Classification, 'destination'> {
   messageKey: string;
   recipient: string;
   recipientDomain: string;
-  senderDomain: string;
   direction: Direction | null;
   /** The export's own event or status word (`Defer`, `FAIL`, `Pending` …). */
   event: string;

@@ -19,7 +19,6 @@ export interface RawEvent {
   timeText: string;
   messageKey: string;
   recipient: string;
-  sender: string;
   direction: Direction | null;
   event: string;
   statusText: string;

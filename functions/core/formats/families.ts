@@ -212,7 +212,8 @@ function direction(v: string): Direction | null {
 /**
  * A file without any message id column (a `Select-Object` subset of an export) cannot tell two
  * messages from one another, nor match its rows with another export of the same messages: each
- * message is then its sender and time, counted on its own. The receipt says so.
+ * message is then its sender and time, counted on its own. The receipt says so. That is the only
+ * use of the sender column: a row with a message id never decodes it.
  */
 function keyless(...idColumns: number[]): string[] {
   return idColumns.every((c) => c < 0)
@@ -244,12 +245,10 @@ function traceSummary(
       checkWidth(r, width);
       const st = get(r, status, 'event');
       const timeText = get(r, time, 'time');
-      const senderText = get(r, sender, 'address');
       out.push({
         timeText,
-        messageKey: get(r, traceId, 'messageKey') || get(r, msgId, 'messageKey') || `${senderText}|${timeText}`,
+        messageKey: get(r, traceId, 'messageKey') || get(r, msgId, 'messageKey') || `${get(r, sender, 'address')}|${timeText}`,
         recipient: get(r, rcpt, 'address'),
-        sender: senderText,
         direction: null,
         event: st,
         statusText: st,
@@ -291,12 +290,10 @@ function traceDetail(
       const timeText = get(r, time, 'time');
       const hint = outcomeForEvent(ev, true);
       if (hint === 'other') return void out.push(otherEvent(timeText, ev, r.line));
-      const senderText = get(r, sender, 'address');
       out.push({
         timeText,
-        messageKey: get(r, traceId, 'messageKey') || get(r, msgId, 'messageKey') || `${senderText}|${timeText}`,
+        messageKey: get(r, traceId, 'messageKey') || get(r, msgId, 'messageKey') || `${get(r, sender, 'address')}|${timeText}`,
         recipient: get(r, rcpt, 'address'),
-        sender: senderText,
         direction: null,
         event: ev,
         // Only what gets classified needs its status text decoded (the longest column by far).
@@ -330,8 +327,7 @@ function enhancedSummary(index: Index, cells: readonly string[], width: number):
     map(r, out) {
       checkWidth(r, width);
       const timeText = get(r, time, 'time');
-      const senderText = get(r, sender, 'address');
-      const key = get(r, netId, 'messageKey') || get(r, msgId, 'messageKey') || `${senderText}|${timeText}`;
+      const key = get(r, netId, 'messageKey') || get(r, msgId, 'messageKey') || `${get(r, sender, 'address')}|${timeText}`;
       const d = direction(get(r, dir, 'direction'));
       const connector = get(r, conn, 'connector') || null;
       const items = splitTopLevel(listField(r, status), ';', MAX_RECIPIENTS_PER_ROW);
@@ -349,7 +345,6 @@ function enhancedSummary(index: Index, cells: readonly string[], width: number):
           timeText,
           messageKey: key,
           recipient: checkFieldChars(columnName(cells, status), item.slice(0, sep).trim(), 'address'),
-          sender: senderText,
           direction: d,
           event: words,
           statusText: words,
@@ -396,16 +391,17 @@ function logMapper(
       const timeText = get(r, time, 'time');
       const recipients = rcpt < 0 ? [''] : recipientList(listField(r, rcpt), ';', columnName(cells, rcpt));
       if (hint === 'other') return emitOthers(out, recipients, timeText, ev, r.line);
-      const senderText = get(r, sender, 'address');
       const key =
-        get(r, netId, 'messageKey') || get(r, msgId, 'messageKey') || get(r, internalId, 'messageKey') || `${senderText}|${timeText}`;
+        get(r, netId, 'messageKey') ||
+        get(r, msgId, 'messageKey') ||
+        get(r, internalId, 'messageKey') ||
+        `${get(r, sender, 'address')}|${timeText}`;
       const d = direction(get(r, dir, 'direction'));
       const connector = get(r, conn, 'connector') || null;
       const { server, ip: serverIp } = remoteServer(ev, get(r, host, 'host'), get(r, ip, 'ip'));
       emitPerRecipient(out, recipients, hint === 'delivered' ? '' : listField(r, status), {
         timeText,
         messageKey: key,
-        sender: senderText,
         direction: d,
         event: ev,
         outcomeHint: hint,
@@ -449,12 +445,13 @@ function trackingLogExport(index: Index, cells: readonly string[], width: number
       const hint = outcomeForEvent(ev, false);
       const recipients = rcpt < 0 ? [''] : recipientList(recipientText, ';,', columnName(cells, rcpt));
       if (hint === 'other') return emitOthers(out, recipients, timeText, ev, r.line);
-      const senderText = get(r, sender, 'address');
       emitPerRecipient(out, recipients, hint === 'delivered' ? '' : unwrapBraces(listField(r, status)), {
         timeText,
         messageKey:
-          get(r, netId, 'messageKey') || get(r, msgId, 'messageKey') || get(r, internalId, 'messageKey') || `${senderText}|${timeText}`,
-        sender: senderText,
+          get(r, netId, 'messageKey') ||
+          get(r, msgId, 'messageKey') ||
+          get(r, internalId, 'messageKey') ||
+          `${get(r, sender, 'address')}|${timeText}`,
         direction: null,
         event: ev,
         outcomeHint: hint,
@@ -486,7 +483,6 @@ function otherEvent(timeText: string, event: string, line: number): RawEvent {
     timeText,
     messageKey: '',
     recipient: '',
-    sender: '',
     direction: null,
     event,
     statusText: '',

@@ -9,7 +9,6 @@ export function blankEvent(): DeliveryEvent {
     messageKey: '',
     recipient: '',
     recipientDomain: '',
-    senderDomain: '',
     direction: null,
     event: '',
     statusText: '',
@@ -36,7 +35,6 @@ export function fillEvent(event: DeliveryEvent, raw: RawEvent, time: number): De
   event.messageKey = raw.messageKey;
   event.recipient = recipient;
   event.recipientDomain = domainOf(recipient);
-  event.senderDomain = raw.sender === '' ? '' : domainOf(raw.sender.toLowerCase());
   event.direction = raw.direction;
   event.event = raw.event;
   event.statusText = raw.statusText;
