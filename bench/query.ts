@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildSync } from 'esbuild';
 import { encodeChunks, renderExport } from '../functions/core/generate/render.ts';
+import { MAX_REQUESTS_PER_QUESTION } from '../functions/core/store/work-budget.ts';
 import { buildCliBundle } from './cli-bundle.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -172,8 +173,8 @@ function fifty(oneTenantEvents: number): string {
       // Bundled, as the CLI that serves the dashboard runs since it is built at install.
       env: api,
       check: (out: string) => {
-        const r = JSON.parse(out.trim().split('\n').pop()!) as { kib: number; problems: string };
-        return `${r.kib} KiB, ${r.problems} messages with problems`;
+        const r = JSON.parse(out.trim().split('\n').pop()!) as { kib: number; problems: string; requests: number };
+        return `${r.kib} KiB, ${r.problems} messages with problems, ${r.requests.toLocaleString('en-US')} requests of the budget's ${MAX_REQUESTS_PER_QUESTION.toLocaleString('en-US')}`;
       },
     })),
     {

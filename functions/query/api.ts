@@ -1,4 +1,4 @@
-import { MAX_OBJECTS_PER_REQUEST, withWorkBudget } from '../core/store/work-budget.ts';
+import { MAX_REQUESTS_PER_QUESTION, withWorkBudget } from '../core/store/work-budget.ts';
 import { inOrderAhead } from '../core/vocabulary/for-each-limit.ts';
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
 import { DAY, hourCeil, hourMs } from '../core/vocabulary/time.ts';
@@ -47,8 +47,9 @@ export interface ApiResponse {
 const MAX_RANGE = 400 * DAY;
 
 /**
- * What one request may cost, whatever the bucket holds: objects touched (listings, their keys,
- * reads: MAX_OBJECTS_PER_REQUEST) and tenants named. Past either, a 400 that says how to narrow the question.
+ * What one request may cost, whatever the bucket holds: requests to the store (reads, listing pages:
+ * MAX_REQUESTS_PER_QUESTION), keys listed (MAX_KEYS_LISTED) and tenants named. Past any, a 400 that
+ * says how to narrow the question.
  */
 export const MAX_TENANTS_PER_REQUEST = 100;
 const NARROW =
@@ -69,7 +70,7 @@ export function answerUrlRequest(event: FunctionUrlEvent, store: ObjectStore): P
 }
 
 export async function handleApiRequest(req: ApiRequest, unbounded: ObjectStore, now = Date.now()): Promise<ApiResponse> {
-  const store = withWorkBudget(unbounded, MAX_OBJECTS_PER_REQUEST, NARROW);
+  const store = withWorkBudget(unbounded, MAX_REQUESTS_PER_QUESTION, NARROW);
   try {
     if (req.method !== 'GET') return error(405, `${req.method} is not supported: the API is read-only (GET)`);
     switch (req.path.replace(/\/+$/, '')) {

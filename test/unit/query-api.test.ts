@@ -3,7 +3,7 @@ import { parse as csvParse } from 'csv-parse/sync';
 import { handleApiRequest } from '../../functions/query/api.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { incidentKey, summaryDayKey } from '../../functions/core/store/layout.ts';
-import { MAX_OBJECTS_PER_REQUEST } from '../../functions/core/store/work-budget.ts';
+import { MAX_REQUESTS_PER_QUESTION } from '../../functions/core/store/work-budget.ts';
 import { parseRulesConfig } from '../../functions/core/rules/config.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
@@ -139,21 +139,28 @@ describe('every request has a bounded cost, whatever the bucket holds (issue 15,
     return store;
   }
 
-  /** Counts what the API does to the store: every listing call, every key it yields, every read. */
+  /**
+   * Counts what the API does to the store: every listing call, every key it yields, every read
+   * (`touched`), and the requests S3 would get for them (`requests`: a listing's pages of 1,000 keys, and each read).
+   */
   function counted(store: ObjectStore) {
-    const c = { touched: 0, reads: 0 };
+    const c = { touched: 0, reads: 0, requests: 0 };
+    async function* paged<T>(items: AsyncIterable<T>): AsyncGenerator<T> {
+      c.touched++;
+      c.requests++;
+      let n = 0;
+      for await (const item of items) {
+        if (n++ > 0 && (n - 1) % 1000 === 0) c.requests++;
+        c.touched++;
+        yield item;
+      }
+    }
     const wrapped: ObjectStore = {
-      get: (key) => (c.touched++, c.reads++, store.get(key)),
-      putIfAbsent: (key, body) => (c.touched++, store.putIfAbsent(key, body)),
-      putIfMatch: (key, body, etag) => (c.touched++, store.putIfMatch(key, body, etag)),
-      async *list(prefix, options) {
-        c.touched++;
-        for await (const o of store.list(prefix, options)) yield (c.touched++, o);
-      },
-      async *folders(prefix) {
-        c.touched++;
-        for await (const f of store.folders!(prefix)) yield (c.touched++, f);
-      },
+      get: (key) => (c.touched++, c.reads++, c.requests++, store.get(key)),
+      putIfAbsent: (key, body) => (c.touched++, c.requests++, store.putIfAbsent(key, body)),
+      putIfMatch: (key, body, etag) => (c.touched++, c.requests++, store.putIfMatch(key, body, etag)),
+      list: (prefix, options) => paged(store.list(prefix, options)),
+      folders: (prefix) => paged(store.folders!(prefix)),
     };
     return { c, wrapped };
   }
@@ -167,10 +174,11 @@ describe('every request has a bounded cost, whatever the bucket holds (issue 15,
     const { c, wrapped } = counted(bigStore());
     const r = await handleApiRequest(get(path, { ...long, ...extra }), wrapped, later);
     expect(r.statusCode).toBe(400);
-    expect(JSON.parse(r.body).error).toMatch(/more than 10,000 objects; narrow it: name a tenant \(tenant=\), shorten the range/);
-    // At most the budget, and the keys that listings going on at the same time (a few tenants'
-    // at once) had already fetched when it ran out: each is refused before it is read.
-    expect(c.touched).toBeLessThanOrEqual(MAX_OBJECTS_PER_REQUEST + 32);
+    expect(JSON.parse(r.body).error).toMatch(
+      /more than 10,000 requests to the store; narrow it: name a tenant \(tenant=\), shorten the range/,
+    );
+    // At most the budget, and the reads that were in flight at the same time (up to 32) when it ran out.
+    expect(c.requests).toBeLessThanOrEqual(MAX_REQUESTS_PER_QUESTION + 32);
   });
 
   it('answers the same question for one tenant, touching a few hundred objects', async () => {
@@ -310,15 +318,26 @@ describe('every request has a bounded cost, whatever the bucket holds (issue 15,
     expect(r).toMatchObject({ statusCode: 400, body: expect.stringMatching(/the answer would be \d+\.\d MB, over the 5 MB/) });
   });
 
-  it('bounds /v1/sources, which reads receipts, the same way', async () => {
+  it('/v1/sources of a tenant with 12,000 receipts reads its page: the listing costs 12 requests, not 12,000', async () => {
     const store = createMemoryStore();
-    for (let i = 0; i < 12_000; i++)
-      store.objects.set(`results/sources/t/${String(i).padStart(5, '0')}.json`, { body: utf8('{}'), etag: `"${i}"` });
+    for (let i = 0; i < 12_000; i++) {
+      const sourceId = `s${String(i).padStart(5, '0')}`;
+      const receipt = {
+        schema: 1,
+        sourceId,
+        tenant: 't',
+        key: `incoming/t/${i}.csv`,
+        status: 'ingested',
+        ingestedAt: '2026-11-20T10:00:00Z',
+        counted: i,
+      };
+      store.objects.set(`results/sources/t/${sourceId}.json`, { body: utf8(JSON.stringify(receipt)), etag: `"${i}"` });
+    }
     const { c, wrapped } = counted(store);
     const r = await handleApiRequest(get('/v1/sources', {}), wrapped, later);
-    expect(r.statusCode).toBe(400);
-    // At most the budget, and the keys that listings going on at the same time (a few tenants'
-    // at once) had already fetched when it ran out: each is refused before it is read.
-    expect(c.touched).toBeLessThanOrEqual(MAX_OBJECTS_PER_REQUEST + 32);
+    expect(r.statusCode).toBe(200);
+    expect(JSON.parse(r.body)).toHaveLength(100);
+    // The tenant folders (1), the receipts' listing (12 pages), the page's 100 receipts.
+    expect(c.requests).toBeLessThanOrEqual(1 + 12 + 100);
   });
 });

@@ -1,4 +1,4 @@
-import { MAX_OBJECTS_PER_REQUEST, withWorkBudget } from '../../core/store/work-budget.ts';
+import { MAX_REQUESTS_PER_QUESTION, withWorkBudget } from '../../core/store/work-budget.ts';
 import { STORE_OPTIONS, defineCommand, languageOf, storeFrom } from '../command.ts';
 import { createServer, type Server } from 'node:http';
 import { UsageError } from '../../core/errors.ts';
@@ -98,7 +98,7 @@ export async function startDashboard(
       const tenant = url.searchParams.get('tenant');
       const tenants = await tenantList();
       // Each page may read only so much, whatever the bucket holds.
-      const budget = withWorkBudget(store, MAX_OBJECTS_PER_REQUEST, 'pick one tenant or a shorter range');
+      const budget = withWorkBudget(store, MAX_REQUESTS_PER_QUESTION, 'pick one tenant or a shorter range');
       const page = await renderReport(budget, {
         mode: 'live',
         lang: options.lang,
