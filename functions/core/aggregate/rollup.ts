@@ -97,14 +97,8 @@ function groupKey(g: GroupFields): string {
   return `${g.outcome}\u0001${g.code ?? ''}\u0001${g.category ?? ''}\u0001${g.owner ?? ''}\u0001${g.connector ?? ''}\u0001${g.destination ?? ''}\u0001${g.domain}`;
 }
 
-/** An event's own group fields (as read, before storable()) and the group they were found in. */
-interface FieldsSeen {
-  outcome: CountedOutcome;
-  code: string | null;
-  category: Category | null;
-  owner: Owner | null;
-  connector: string | null;
-  destination: string | null;
+/** An event's own group fields (as read, before storable(); the domain is the list's) and the group they were found in. */
+interface FieldsSeen extends Omit<GroupFields, 'domain'> {
   g: number;
 }
 
