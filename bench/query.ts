@@ -79,6 +79,7 @@ async function ensureData(): Promise<{ summaries: number; bytes: number }> {
     if (r.status !== 0) throw new Error('ingest failed');
     rmSync(csv);
   }
+  copyMonths(DIR);
   // One object per day: its day line, then one hourly summary a line.
   let summaries = 0;
   let bytes = 0;
@@ -104,8 +105,16 @@ function ensure50(): number {
       }
     }
   }
+  copyMonths(DIR50);
   const source0 = join(DIR50, 'results/summaries', `tenant=${names[0]}`);
   return TENANTS * readdirSync(source0).reduce((n, f) => n + hourLines(readFileSync(join(source0, f), 'utf8')), 0);
+}
+
+/** The months' copies of the day lines, as uploads write them: for data made before months were kept, and for the copied tenants. */
+function copyMonths(dir: string): void {
+  if (existsSync(join(dir, 'results/summary-months'))) return;
+  const r = spawnSync(process.execPath, ['bin/mailflow.js', 'months', '--data-dir', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('mailflow months failed');
 }
 
 /** Hourly summaries in a day object's text (its first line is the day's, merged). */

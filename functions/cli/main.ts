@@ -21,6 +21,7 @@ Commands:
   forget <file|id…>     take what sources counted out again (ingest --reprocess re-reads them)
   reprocess --tenant T  read a tenant's files again (after an upgrade that reads them better)
   purge --tenant T      erase everything of a tenant (uploads and their versions, results, state)
+  months                copy days stored by an older mailflow into their months (faster views)
   test-alert            send a sample alert, to check that alerts arrive
   explain <text|code>   what a status code or a pasted NDR line means, who acts, what to do
   inspect <file…>       what an export is: family, encoding, rows, events by outcome and code
@@ -44,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   forget: async () => (await import('./commands/forget.ts')).forgetCommand,
   reprocess: async () => (await import('./commands/reprocess.ts')).reprocessCommand,
   purge: async () => (await import('./commands/purge.ts')).purgeCommand,
+  months: async () => (await import('./commands/months.ts')).monthsCommand,
   'test-alert': async () => (await import('./commands/test-alert.ts')).testAlertCommand,
   digest: async () => (await import('./commands/digest.ts')).digestCommand,
   suppress: async () => (await import('./commands/suppress.ts')).suppressCommand,

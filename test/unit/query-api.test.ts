@@ -193,10 +193,11 @@ describe('every request has a bounded cost, whatever the bucket holds (issue 15,
     const r = await handleApiRequest(get('/v1/summary', { from: '2026-11-12', to: '2026-11-19' }), wrapped, later);
     expect(r.statusCode).toBe(200);
     // The week and the week before it (the comparison): 30 tenants × 14 summaries read, each listing
-    // touching those, one key past the range and its own call; plus the tenant folders, and each
-    // tenant's table of server addresses.
-    expect(c.reads).toBe(30 * 14 + 30);
-    expect(c.touched).toBeLessThanOrEqual(30 * 14 * 2 + 30 * 2 + 31 + 1 + 30);
+    // touching those, one key past the range and its own call; plus the tenant folders, each
+    // tenant's table of server addresses, and each tenant's month object (absent here: these days
+    // were stored as by a mailflow from before months, so each is read from its own object).
+    expect(c.reads).toBe(30 * 14 + 30 + 30);
+    expect(c.touched).toBeLessThanOrEqual(30 * 14 * 2 + 30 * 2 + 31 + 1 + 30 + 30);
   });
 
   it('refuses 1,000 tenants in one request before touching anything', async () => {

@@ -12,6 +12,7 @@ import { recordPairs } from '../store/pair-index.ts';
 import { HourRebuilder, hoursToCheck } from './rebuild-hour.ts';
 import { partMarker } from '../store/layout.ts';
 import { forEachLimit } from '../vocabulary/for-each-limit.ts';
+import { recordMonthDays, type MonthDay } from '../store/summary-months.ts';
 
 /**
  * Gathers a file's events and merges them into the hourly rollups in parts, so memory stays flat
@@ -113,13 +114,17 @@ export class PartCommitter {
       if (day) day.push(b);
       else days.set(dayStart(b.hour), [b]);
     }
+    const dayLines: MonthDay[] = [];
     await forEachLimit([...days.entries()], this.dayConcurrency, async ([day, dayBatches]) => {
       for (const b of dayBatches) this.hours.add(b.hour);
       // The tenant's first pairs of a day: its objects are most likely new, created without a read first.
       const r = await commitDay(this.store, this.tenant, dayBatches, marker, this.cas, { absent: newDays.has(day) });
       this.attempts[r.attempts] = (this.attempts[r.attempts] ?? 0) + 1;
       this.counted += r.added;
+      if (r.dayLine) dayLines.push(r.dayLine);
     });
+    // The months' copies of the day lines, once all days are written: one write per month, not per day.
+    await recordMonthDays(this.store, this.tenant, dayLines, this.cas);
     // After the merge, look at the other kind's pairs: status rows that events of the same messages
     // supersede are taken out (whichever came first; a concurrent upload of the other kind either
     // sees this part's pairs or is seen here: docs/counting-design.md).

@@ -143,24 +143,44 @@ export async function* summaryKeysInRange(
   store: ObjectStore,
   options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>,
 ): AsyncGenerator<string> {
+  for await (const ref of summaryDaysInRange(store, options, false)) yield ref.key;
+}
+
+/**
+ * The day objects of summaries a query needs, with their ETags when `etags` (a file store stats each
+ * file for them; S3 lists them anyway): a day whose month holds a copy of its day line for that
+ * ETag is read from the month (store/summary-months.ts).
+ */
+export async function* summaryDaysInRange(
+  store: ObjectStore,
+  options: Pick<QueryOptions, 'from' | 'to' | 'tenants'>,
+  etags = true,
+): AsyncGenerator<{ key: string; etag: string }> {
   const { from, to } = options;
   const tenants = await tenantsToRead(store, options.tenants);
-  const keysOf = async (t: string): Promise<string[]> => {
-    const keys: string[] = [];
+  const keysOf = async (t: string): Promise<Array<{ key: string; etag: string }>> => {
+    const days: Array<{ key: string; etag: string }> = [];
     // Keys sort by date: start at the first day of the range, stop past its end.
     const startAfter = from === undefined ? undefined : summaryListStart(t, from);
-    for await (const key of listKeys(store, summaryPrefix(t), startAfter ? { startAfter } : {})) {
-      const k = parseSummaryDayKey(key);
+    const listing = etags
+      ? store.list(summaryPrefix(t), startAfter ? { startAfter } : {})
+      : mapKeys(listKeys(store, summaryPrefix(t), startAfter ? { startAfter } : {}));
+    for await (const o of listing) {
+      const k = parseSummaryDayKey(o.key);
       if (!k || k.tenant !== t) continue;
       if (to !== undefined && k.day >= to) break;
       if (from !== undefined && k.day + DAY <= from) continue;
-      keys.push(key);
+      days.push({ key: o.key, etag: o.etag });
     }
-    return keys;
+    return days;
   };
   // The next tenants' listings go on while one tenant's keys are handed out (on S3 a listing is a
   // round trip: 50 tenants one after another held every all-tenants read up by 1.5 s).
-  for await (const keys of inOrderAhead(tenants, LISTINGS_AHEAD, keysOf)) yield* keys;
+  for await (const days of inOrderAhead(tenants, LISTINGS_AHEAD, keysOf)) yield* days;
+}
+
+async function* mapKeys(keys: AsyncIterable<string>): AsyncGenerator<{ key: string; etag: string }> {
+  for await (const key of keys) yield { key, etag: '' };
 }
 
 /** Tenants' summary listings in flight at once (summaryKeysInRange). */
@@ -174,7 +194,7 @@ export function summariesInRange(
   store: ObjectStore,
   options: Pick<QueryOptions, 'from' | 'to' | 'tenants'> & { grain?: Grain; splitAt?: readonly number[]; aliases?: AliasTables },
 ): Promise<HourlySummary[]> {
-  return readSummaries(store, summaryKeysInRange(store, options), options);
+  return readSummaries(store, summaryDaysInRange(store, options), options);
 }
 
 /** What a grouping can read: whole days as one summary each (24 times fewer), unless it groups or filters by hour. */

@@ -85,7 +85,7 @@ export async function casUpdateBytes(
   update: (current: StoredObject | null) => Uint8Array | null,
   options: CasOptions,
   hint: CasHint = {},
-): Promise<{ wrote: boolean; created: boolean; attempts: number }> {
+): Promise<{ wrote: boolean; created: boolean; attempts: number; etag?: string }> {
   const deadline = options.clock.now().getTime() + options.budgetMs;
   let guessAbsent = hint.absent === true;
   let read = hint.read;
@@ -103,9 +103,8 @@ export async function casUpdateBytes(
       return { wrote: false, created: false, attempts: attempt };
     }
     try {
-      if (current) await store.putIfMatch(key, body, current.etag);
-      else await store.putIfAbsent(key, body);
-      return { wrote: true, created: current === null, attempts: attempt };
+      const { etag } = current ? await store.putIfMatch(key, body, current.etag) : await store.putIfAbsent(key, body);
+      return { wrote: true, created: current === null, attempts: attempt, etag };
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
       if (guessAbsent) {

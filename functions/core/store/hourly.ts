@@ -5,11 +5,12 @@ import { DAY, isoDay, isoHour } from '../vocabulary/time.ts';
 import { casUpdateBytes, type CasHint, type CasOptions } from './cas.ts';
 import { dayLineOf, DayLines, headNumber } from './day-lines.ts';
 import { asDaySpan, mergeDay, type DaySummary } from '../aggregate/day-summary.ts';
-import { rollupDayKey, sqlDayKey, summaryDayKey } from './layout.ts';
+import { parseSummaryDayKey, rollupDayKey, sqlDayKey, summaryDayKey } from './layout.ts';
 import { forEachKey, record, StoredDataError } from './records.ts';
 import { readAliasTables, type AliasTables } from './aliases.ts';
 import { withHostNames } from '../aggregate/destination-aliases.ts';
 import { encodeSummaryLine, summaryGroupsOf } from './summary-lines.ts';
+import { MonthReader, type MonthDay } from './summary-months.ts';
 
 /**
  * A tenant's day is three objects, each one line per hour: the rollups (the authoritative counts,
@@ -56,6 +57,8 @@ export interface CommittedDay {
   /** Events of the batches the rollups did not hold yet (what this commit counted). */
   added: number;
   attempts: number;
+  /** The day line written into the summaries, for its month's copy (null when they did not change). */
+  dayLine: MonthDay | null;
 }
 
 /**
@@ -98,8 +101,8 @@ export async function commitDay(
     hint,
   );
   // Also when nothing changed: a crash between the writes left the summaries behind, and this mends them.
-  await syncSummaries(store, tenant, rollups, cas, { absent: r.created });
-  return { added: r.wrote ? added : 0, attempts: r.attempts };
+  const dayLine = await syncSummaries(store, tenant, rollups, cas, { absent: r.created });
+  return { added: r.wrote ? added : 0, attempts: r.attempts, dayLine };
 }
 
 /**
@@ -114,8 +117,8 @@ export async function syncSummaries(
   rollups: readonly HourlyRollup[],
   cas: CasOptions,
   hint: CasHint = {},
-): Promise<void> {
-  if (rollups.length === 0) return;
+): Promise<MonthDay | null> {
+  if (rollups.length === 0) return null;
   const day = Date.parse(rollups[0]!.hour);
   // The summaries and the SQL companion are each made from the rollups alone: both at once, and
   // both settled before a failure of either is thrown (no write still in flight behind it).
@@ -124,6 +127,7 @@ export async function syncSummaries(
     syncSqlDay(store, tenant, day, rollups, cas, hint),
   ]);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  return (settled[0] as PromiseFulfilledResult<MonthDay | null>).value;
 }
 
 async function syncSummaryDay(
@@ -133,9 +137,10 @@ async function syncSummaryDay(
   rollups: readonly HourlyRollup[],
   cas: CasOptions,
   hint: CasHint,
-): Promise<void> {
+): Promise<MonthDay | null> {
   const key = summaryDayKey(tenant, day);
-  await casUpdateBytes(
+  let dayLine = '';
+  const r = await casUpdateBytes(
     store,
     key,
     (current) => {
@@ -151,12 +156,13 @@ async function syncSummaryDay(
       if (written.size === 0 && lines.day !== undefined) return null;
       // The day line is rewritten with the hours, in the same object: it can never disagree with them.
       const hours = lines.entries().map(([hour, line]) => written.get(hour) ?? decodeLine<HourlySummary>(line, key, SUMMARY));
-      lines.day = encodeSummaryLine(mergeDay(tenant, isoDay(day), hours));
+      lines.day = dayLine = encodeSummaryLine(mergeDay(tenant, isoDay(day), hours));
       return lines.toBytes();
     },
     cas,
     hint,
   );
+  return r.wrote && r.etag ? { day: isoDay(day), etag: r.etag, line: dayLine } : null;
 }
 
 async function syncSqlDay(
@@ -245,10 +251,13 @@ export type Grain = 'hour' | 'day';
  */
 const SUMMARY_READS_AT_ONCE = 32;
 
+/** A summary day object to read: its key, or its key and the ETag a listing gave (its month's copy of the day line may then do). */
+export type SummaryDayRef = string | { key: string; etag: string };
+
 /** The hours of the day objects at `keys` that fall in [from, to), SUMMARY_READS_AT_ONCE days at a time, ordered by hour and tenant. */
 export async function readSummaries(
   store: ObjectStore,
-  keys: Iterable<string> | AsyncIterable<string>,
+  keys: Iterable<SummaryDayRef> | AsyncIterable<SummaryDayRef>,
   range: { from?: number; to?: number; grain?: Grain; splitAt?: readonly number[]; aliases?: AliasTables } = {},
 ): Promise<HourlySummary[]> {
   const out: HourlySummary[] = [];
@@ -261,11 +270,16 @@ export async function readSummaries(
     (range.from === undefined || day >= range.from) &&
     (range.to === undefined || day + DAY <= range.to) &&
     splits.every((t) => t <= day || t >= day + DAY);
+  const months = new MonthReader(store);
   await forEachKey(
     keys,
-    async (key) => {
+    async (ref) => {
+      const key = typeof ref === 'string' ? ref : ref.key;
       const day = DAY_OF_KEY.exec(key);
       if (range.grain === 'day' && day && whole(Date.parse(`${day[1]}T00:00:00Z`))) {
+        const listed = typeof ref === 'string' ? undefined : parseSummaryDayKey(key);
+        const copy = listed && (await months.dayLine(listed.tenant, listed.day, (ref as { etag: string }).etag));
+        if (copy) return void out.push(asDaySpan(decodeLine<DaySummary>(copy.line, copy.key, DAY_SUMMARY)));
         // The day line comes first: a ranged read of the object's start usually holds all of it.
         const head = store.getHead ? await store.getHead(key, DAY_HEAD_BYTES, NEWLINE) : null;
         const line = head && dayLineOf(head, head.length < DAY_HEAD_BYTES);

@@ -25,6 +25,7 @@ export const PREFIX = {
 export const AREA = {
   rollups: 'results/rollups/',
   summaries: 'results/summaries/',
+  summaryMonths: 'results/summary-months/',
   sql: 'results/sql/',
   receipts: 'results/sources/',
   eventParts: 'results/events/',
@@ -116,6 +117,15 @@ export function summaryPrefix(tenant?: string): string {
 /** `results/summaries/tenant=<t>/date=<d>.jsonl`: the summaries of the day's hours. */
 export function summaryDayKey(tenant: string, ms: number): string {
   return `${summaryPrefix(tenant)}date=${dateHour(ms).date}${DAY_FILE}`;
+}
+
+/**
+ * `results/summary-months/tenant=<t>/month=<yyyy-mm>.jsonl`: a copy of the day lines of the month's
+ * summary objects, each with the ETag of the object it was copied from, so a view of 30 days reads
+ * one object per month instead of 30 (store/summary-months.ts).
+ */
+export function summaryMonthKey(tenant: string, ms: number): string {
+  return `${AREA.summaryMonths}tenant=${tenant}/month=${dateHour(ms).date.slice(0, 7)}${DAY_FILE}`;
 }
 
 /** What a listing starts after to begin with the day of `ms` (keys sort by date). */
@@ -268,6 +278,7 @@ export function tenantPrefixes(tenant: string): TenantPrefix[] {
     { bucket: 'data', prefix: `${AREA.eventParts}tenant=${tenant}/` },
     { bucket: 'data', prefix: `${AREA.pairs}tenant=${tenant}/` },
     { bucket: 'data', prefix: summaryPrefix(tenant) },
+    { bucket: 'data', prefix: `${AREA.summaryMonths}tenant=${tenant}/` },
     { bucket: 'data', prefix: AREA.sql, match: (key) => key.slice(key.lastIndexOf('/') + 1).startsWith(`${tenant}.`) },
     own(AREA.receipts),
     { bucket: 'data', prefix: deferralStateKey(tenant), match: (key) => key === deferralStateKey(tenant) },

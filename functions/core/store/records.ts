@@ -100,9 +100,9 @@ export async function readMany<T>(
 }
 
 /** Runs `fn` for each key (listed or given), `concurrency` at a time; the first failure is thrown once all in flight settled. */
-export async function forEachKey(
-  keys: Iterable<string> | AsyncIterable<string>,
-  fn: (key: string) => Promise<void>,
+export async function forEachKey<K = string>(
+  keys: Iterable<K> | AsyncIterable<K>,
+  fn: (key: K) => Promise<void>,
   concurrency = 16,
 ): Promise<void> {
   // A window that slides: the next read starts as soon as any one ends, not when the slowest of a
