@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../functions/core/ports.ts';
-import { queryStore, type QueryOptions } from '../../functions/core/query/query.ts';
+import { queryStore, summaryDaysInRange, summaryKeysInRange, type QueryOptions } from '../../functions/core/query/query.ts';
+import { readSummaries } from '../../functions/core/store/hourly.ts';
 import { AREA, summaryMonthKey } from '../../functions/core/store/layout.ts';
 import { generated } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
@@ -91,6 +92,37 @@ describe("a month's copies of its day lines", () => {
     const key = summaryMonthKey('default', START);
     store.objects.set(key, { body: Buffer.from('{"day":"2026-10-27","etag":"x"}\n'), etag: '"broken"' });
     await expect(queryStore(store, question)).rejects.toThrow(`${key}: the line of 2026-10-27 must be {"day":…,"etag":"…","summary":{…}}`);
+  });
+});
+
+describe('reading through the months, as on S3', () => {
+  it("a day waiting for its month's copy holds no read slot: the next tenant's months are asked for meanwhile", async () => {
+    // Two tenants of 40 days each (more than the 32 reads at once). Month reads are held until a
+    // third one has started: if a tenant's days waited for its months in the read slots, the other
+    // tenant's months would never be asked for, and this would time out.
+    const store = createMemoryStore();
+    const days40 = generated({ family: 'trace-detail', rows: 4_800, seed: 5, perHour: 2, start: START, hours: 40 * 24 });
+    for (const tenant of ['a', 'b']) expect((await ingestBytes(store, `${tenant}.csv`, days40, { tenant })).status).toBe('ingested');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const holding: ObjectStore = {
+      ...store,
+      get: async (key) => {
+        if (key.startsWith(AREA.summaryMonths)) {
+          started.push(key);
+          if (started.length === 3) release();
+          await held;
+        }
+        return store.get(key);
+      },
+    };
+    const range = { from: START, to: START + 40 * DAY, grain: 'day' as const };
+    const read = await readSummaries(holding, summaryDaysInRange(holding, range), range);
+    expect(new Set(started).size).toBe(6); // three months a tenant
+    // One summary per day and tenant (the range covers every stored day whole).
+    expect(read).toHaveLength([...store.objects.keys()].filter((k) => k.startsWith(AREA.summaries)).length);
+    expect(read).toEqual(await readSummaries(store, summaryKeysInRange(store, range), range));
   });
 });
 

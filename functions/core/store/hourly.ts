@@ -270,33 +270,48 @@ export async function readSummaries(
     (range.from === undefined || day >= range.from) &&
     (range.to === undefined || day + DAY <= range.to) &&
     splits.every((t) => t <= day || t >= day + DAY);
+  const read = async (key: string, wholeDay: boolean) => {
+    if (wholeDay) {
+      // The day line comes first: a ranged read of the object's start usually holds all of it.
+      const head = store.getHead ? await store.getHead(key, DAY_HEAD_BYTES, NEWLINE) : null;
+      const line = head && dayLineOf(head, head.length < DAY_HEAD_BYTES);
+      if (line) return void out.push(asDaySpan(decodeLine<DaySummary>(line, key, DAY_SUMMARY)));
+    }
+    const o = await store.get(key);
+    if (!o) return;
+    if (wholeDay) {
+      // Days written before day lines were kept have none: their hours answer the same.
+      const line = dayLineOf(o.body, true);
+      if (line !== undefined) return void out.push(asDaySpan(decodeLine<DaySummary>(line, key, DAY_SUMMARY)));
+    }
+    for (const [hour, line] of DayLines.of(o.body, key).entries())
+      if (inRange(hour)) out.push(decodeLine<HourlySummary>(line, key, SUMMARY));
+  };
   const months = new MonthReader(store);
+  // Days that wait for their month's copy: they hold no read's slot (a tenant's 60 days waited on
+  // its two months 32 at a time, one tenant after another), and those the month has no copy for
+  // are read from their own objects afterwards, as many at once as any read.
+  const copied: Array<Promise<void>> = [];
+  const uncopied: string[] = [];
   await forEachKey(
     keys,
     async (ref) => {
       const key = typeof ref === 'string' ? ref : ref.key;
       const day = DAY_OF_KEY.exec(key);
-      if (range.grain === 'day' && day && whole(Date.parse(`${day[1]}T00:00:00Z`))) {
-        const listed = typeof ref === 'string' ? undefined : parseSummaryDayKey(key);
-        const copy = listed && (await months.dayLine(listed.tenant, listed.day, (ref as { etag: string }).etag));
-        if (copy) return void out.push(asDaySpan(decodeLine<DaySummary>(copy.line, copy.key, DAY_SUMMARY)));
-        // The day line comes first: a ranged read of the object's start usually holds all of it.
-        const head = store.getHead ? await store.getHead(key, DAY_HEAD_BYTES, NEWLINE) : null;
-        const line = head && dayLineOf(head, head.length < DAY_HEAD_BYTES);
-        if (line) return void out.push(asDaySpan(decodeLine<DaySummary>(line, key, DAY_SUMMARY)));
-      }
-      const o = await store.get(key);
-      if (!o) return;
-      if (range.grain === 'day' && day && whole(Date.parse(`${day[1]}T00:00:00Z`))) {
-        // Days written before day lines were kept have none: their hours answer the same.
-        const line = dayLineOf(o.body, true);
-        if (line !== undefined) return void out.push(asDaySpan(decodeLine<DaySummary>(line, key, DAY_SUMMARY)));
-      }
-      for (const [hour, line] of DayLines.of(o.body, key).entries())
-        if (inRange(hour)) out.push(decodeLine<HourlySummary>(line, key, SUMMARY));
+      const wholeDay = range.grain === 'day' && day !== null && whole(Date.parse(`${day[1]}T00:00:00Z`));
+      const listed = wholeDay && typeof ref !== 'string' && ref.etag ? parseSummaryDayKey(key) : null;
+      if (!listed) return read(key, wholeDay);
+      const copy = months.dayLine(listed.tenant, listed.day, (ref as { etag: string }).etag).then((c) => {
+        if (c) out.push(asDaySpan(decodeLine<DaySummary>(c.line, c.key, DAY_SUMMARY)));
+        else uncopied.push(key);
+      });
+      copy.catch(() => {}); // thrown by the Promise.all below, never unhandled meanwhile
+      copied.push(copy);
     },
     SUMMARY_READS_AT_ONCE,
   );
+  await Promise.all(copied);
+  await forEachKey(uncopied, (key) => read(key, true), SUMMARY_READS_AT_ONCE);
   out.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : a.tenant < b.tenant ? -1 : 1));
   // One destination per receiving server: a summary's address shows as the host a detail named.
   return withHostNames(
