@@ -114,8 +114,9 @@ describe('reads of many tenants overlap, as on S3 (issue 13, 3)', () => {
     const page = await renderReport(store, request);
     const elapsed = performance.now() - started;
     expect(page.html.replace(/Generated [^<]*/g, '')).toBe(expected.html.replace(/Generated [^<]*/g, ''));
-    // Every tenant's data clock, newest day and receipts at once (16 tenants at a time).
-    expect(stats.maxInFlight).toBeGreaterThanOrEqual(16);
+    // Every tenant's data clock and newest day at once (up to 50 tenants at a time), their incidents
+    // and receipts alongside.
+    expect(stats.maxInFlight).toBeGreaterThanOrEqual(40);
     // One after another these requests would take requests × lag; together, a small part of it. The
     // margin is wide (4×, where ~10× is usual) so that a busy machine cannot make this fail.
     expect(stats.requests).toBeGreaterThan(100);

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
 import { tenantsWithResults } from '../query/query.ts';
 import { renderReportPage } from './report-html.ts';
-import { loadReportInput, tenantInputFrom, RANGES, TENANTS_AT_ONCE, type RangeName } from './report-load.ts';
+import { loadReportInput, tenantInputFrom, RANGES, type RangeName } from './report-load.ts';
 import { mapLimit } from '../vocabulary/for-each-limit.ts';
 import { buildReportModel, TallyMemo, type ReportInput, type ReportModel } from './report-model.ts';
 import type { Lang } from '../vocabulary/language.ts';
@@ -21,6 +21,9 @@ export interface ReportRequest {
   to?: number;
   now: number;
 }
+
+/** The static page's tenant inputs held at once: each is a tenant's summaries of its longest range. */
+const TENANT_INPUTS_AT_ONCE = 16;
 
 /** The whole page for a request: read what each view needs, build its model, render. */
 export async function renderReport(store: ObjectStore, req: ReportRequest): Promise<{ html: string; views: number }> {
@@ -54,8 +57,8 @@ export async function renderReport(store: ObjectStore, req: ReportRequest): Prom
   // The all-tenants input alone first (the tenants' are cut from it), then the tenants' inputs a
   // batch at a time, read together (on S3 each is a few round trips) and their views built in order.
   for (let i = 0; i < order.length;) {
-    const batch = order[i] === null ? [null] : order.slice(i, i + TENANTS_AT_ONCE);
-    const loaded = await mapLimit(batch, TENANTS_AT_ONCE, inputOf);
+    const batch = order[i] === null ? [null] : order.slice(i, i + TENANT_INPUTS_AT_ONCE);
+    const loaded = await mapLimit(batch, TENANT_INPUTS_AT_ONCE, inputOf);
     batch.forEach((t, j) => {
       const { input, cut } = loaded[j]!;
       if (t === null) all = input;
