@@ -7,7 +7,8 @@ import { queryStore, summaryDaysInRange, summaryKeysInRange, type QueryOptions }
 import { readSummaries } from '../../functions/core/store/hourly.ts';
 import { AREA, summaryMonthKey } from '../../functions/core/store/layout.ts';
 import { generated } from '../helpers/bytes.ts';
-import { ingestBytes } from '../helpers/ingest.ts';
+import { fastClock, ingestBytes } from '../helpers/ingest.ts';
+import { MAX_COPIED_LINE, recordMonthDays } from '../../functions/core/store/summary-months.ts';
 import { runCli } from '../helpers/io.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
 
@@ -85,6 +86,21 @@ describe("a month's copies of its day lines", () => {
     expect(rows).toEqual(await queryStore(withoutMonths(store), question));
     // The 3 days the second upload changed are read from their own objects, the others from the copies.
     expect(viaMonths.c).toEqual({ dayReads: 3, monthReads: 2 });
+  });
+
+  it('leave out a day line over 256 KiB, and drop an older copy of that day: it is read from its own object', async () => {
+    const store = await ingested();
+    const key = summaryMonthKey('default', START);
+    const before = Buffer.from(store.objects.get(key)!.body).toString('utf8');
+    expect(before).toContain('{"day":"2026-10-28"');
+    const huge = `{"day":"2026-10-28","filler":"${'x'.repeat(MAX_COPIED_LINE)}"}`;
+    await recordMonthDays(store, 'default', [{ day: '2026-10-28', etag: '"new"', line: huge }], { clock: fastClock, budgetMs: 10_000 });
+    const after = Buffer.from(store.objects.get(key)!.body).toString('utf8');
+    expect(after).not.toContain('"2026-10-28"');
+    expect(after.split('\n').filter(Boolean)).toHaveLength(before.split('\n').filter(Boolean).length - 1);
+    const viaMonths = counted(store);
+    expect(await queryStore(viaMonths.wrapped, question)).toEqual(await queryStore(withoutMonths(store), question));
+    expect(viaMonths.c).toEqual({ dayReads: 1, monthReads: 2 });
   });
 
   it('that cannot be read name the month object and what was expected', async () => {

@@ -25,6 +25,14 @@ export interface MonthDay {
   line: string;
 }
 
+/**
+ * The longest day line a month copies (its text). A tenant of thousands of destinations has day
+ * lines of megabytes: 31 of them would make a month object every part of every upload rewrites and
+ * every view reads whole. Such a day is left out (and any older copy of it dropped), and read from
+ * its own object as before.
+ */
+export const MAX_COPIED_LINE = 256 * 1024;
+
 /** Writes the days' lines into their months' objects: one compare-and-swap per month. */
 export async function recordMonthDays(store: ObjectStore, tenant: string, days: readonly MonthDay[], cas: CasOptions): Promise<void> {
   const byMonth = new Map<string, MonthDay[]>();
@@ -43,6 +51,10 @@ export async function recordMonthDays(store: ObjectStore, tenant: string, days: 
           const lines = current ? monthLines(current.body, key) : new Map<string, string>();
           let changed = false;
           for (const d of list) {
+            if (d.line.length > MAX_COPIED_LINE) {
+              changed = lines.delete(d.day) || changed;
+              continue;
+            }
             const text = `{"day":${JSON.stringify(d.day)},"etag":${JSON.stringify(d.etag)},"summary":${d.line}}`;
             if (lines.get(d.day) === text) continue;
             lines.set(d.day, text);
