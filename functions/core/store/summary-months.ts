@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../ports.ts';
-import { DAY } from '../vocabulary/time.ts';
+import { isoDay } from '../vocabulary/time.ts';
 import { casUpdateBytes, type CasOptions } from './cas.ts';
 import { parseSummaryDayKey, summaryMonthKey, summaryPrefix } from './layout.ts';
 import { dayLineOf } from './day-lines.ts';
@@ -76,21 +76,33 @@ export async function recordMonthDays(store: ObjectStore, tenant: string, days: 
  * Returns the days copied. Safe at any time: a copy is used only for the ETag it was made from.
  */
 export async function copyDayLines(store: ObjectStore, tenant: string, cas: CasOptions): Promise<number> {
-  const days: MonthDay[] = [];
-  const keys: string[] = [];
-  for await (const o of store.list(summaryPrefix(tenant))) if (parseSummaryDayKey(o.key)?.tenant === tenant) keys.push(o.key);
-  await forEachKey(
-    keys,
-    async (key) => {
-      // The whole object: its ETag and its day line from the same read.
-      const o = await store.get(key);
-      const line = o && dayLineOf(o.body, true);
-      if (o && line) days.push({ day: new Date(parseSummaryDayKey(key)!.day).toISOString().slice(0, 10), etag: o.etag, line });
-    },
-    16,
-  );
-  await recordMonthDays(store, tenant, days, cas);
-  return days.length;
+  // Month by month, so that only one month's day lines are held (years of a busy tenant would not fit).
+  const byMonth = new Map<string, string[]>();
+  for await (const o of store.list(summaryPrefix(tenant))) {
+    const k = parseSummaryDayKey(o.key);
+    if (k?.tenant !== tenant) continue;
+    const month = summaryMonthKey(tenant, k.day);
+    const keys = byMonth.get(month);
+    if (keys) keys.push(o.key);
+    else byMonth.set(month, [o.key]);
+  }
+  let copied = 0;
+  for (const keys of byMonth.values()) {
+    const days: MonthDay[] = [];
+    await forEachKey(
+      keys,
+      async (key) => {
+        // The whole object: its ETag and its day line from the same read.
+        const o = await store.get(key);
+        const line = o && dayLineOf(o.body, true);
+        if (o && line) days.push({ day: isoDay(parseSummaryDayKey(key)!.day), etag: o.etag, line });
+      },
+      16,
+    );
+    await recordMonthDays(store, tenant, days, cas);
+    copied += days.filter((d) => d.line.length <= MAX_COPIED_LINE).length;
+  }
+  return copied;
 }
 
 /** The days of a month object: day → its line's text (parsed only for its day). */
@@ -125,7 +137,7 @@ export class MonthReader {
     const key = summaryMonthKey(tenant, day);
     let month = this.months.get(key);
     if (!month) this.months.set(key, (month = this.read(key)));
-    const found = (await month).get(new Date(Math.floor(day / DAY) * DAY).toISOString().slice(0, 10));
+    const found = (await month).get(isoDay(day));
     return found && sameEtag(found.etag, etag) ? { line: found.line, key } : undefined;
   }
 
