@@ -17,7 +17,7 @@ import {
   summariesInRange,
   SummaryGrouper,
   tenantsToRead,
-  TENANTS_AHEAD,
+  tenantsAhead,
   type QueryOptions,
   type QueryRow,
 } from '../core/query/query.ts';
@@ -186,7 +186,7 @@ async function summary(q: ApiRequest['query'], store: ObjectStore, now: number):
   const lastPeriod = new SummaryGrouper(options, { messages: false });
   const read = (tenant: string) =>
     summariesInRange(store, { from: from - length, to, splitAt: [from], grain: grainFor(options), tenants: [tenant] });
-  for await (const all of inOrderAhead(await tenantsToRead(store, t), TENANTS_AHEAD, read)) {
+  for await (const all of inOrderAhead(await tenantsToRead(store, t), tenantsAhead({ from: from - length, to, by, where }), read)) {
     thisPeriod.add(all.filter((s) => hourMs(s.hour) >= from));
     lastPeriod.add(all.filter((s) => hourMs(s.hour) < from));
   }

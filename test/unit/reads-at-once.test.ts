@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
 import { runCli } from '../helpers/io.ts';
 import type { ListOptions, ObjectStore } from '../../functions/core/ports.ts';
-import { summaryKeysInRange } from '../../functions/core/query/query.ts';
+import { summaryKeysInRange, tenantsAhead, TENANTS_AHEAD } from '../../functions/core/query/query.ts';
 import { renderReport } from '../../functions/core/render/report.ts';
 import { forEachKey } from '../../functions/core/store/records.ts';
 import { ingestTenants } from '../helpers/ingest.ts';
@@ -148,5 +148,19 @@ describe('reads of many tenants overlap, as on S3 (issue 13, 3)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('tenants read ahead by a grouping', () => {
+  const DAY = 86_400_000;
+  it('are 8 for 90 days, more for a shorter range (as many summaries held), at most 50, and 8 for hours', () => {
+    expect(TENANTS_AHEAD).toBe(8);
+    expect(tenantsAhead({ from: 0, to: 90 * DAY, by: ['code'] })).toBe(8);
+    expect(tenantsAhead({ by: ['code'] })).toBe(8); // no range: everything stored
+    // 14 days (a week and the week before): 15 day lines and two cut days of 23 hours, against 91 + 46.
+    expect(tenantsAhead({ from: 0, to: 14 * DAY, by: ['code'] })).toBe(Math.floor((8 * 137) / 61));
+    expect(tenantsAhead({ from: 0, to: 14 * DAY, by: ['hour'] })).toBe(8);
+    expect(tenantsAhead({ from: 0, to: 3_600_000, by: ['code'], where: {} })).toBe(22);
+    expect(tenantsAhead({ from: 0, to: 90 * DAY, by: ['code'], where: { hour: ['x'] } })).toBe(8);
   });
 });

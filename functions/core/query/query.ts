@@ -321,9 +321,23 @@ const union = (a: string[] | undefined, b: string[]): string[] => (a ? [...new S
 /**
  * Tenants whose summaries a grouping reads ahead of the one it folds in: a tenant's read is a few
  * round trips on S3 (its listing, then its days), and one after another 50 tenants took 20 s behind
- * a 30 ms round trip. Only these few tenants' parsed summaries are held at once.
+ * a 30 ms round trip. Only these few tenants' parsed summaries are held at once: 8 tenants of a
+ * 90-day range, more of a shorter one (the same number of summaries held), at most 50.
  */
 export const TENANTS_AHEAD = 8;
+
+/** Summaries a tenant's read of the range holds at most: a day line per whole day, 24 hours for each other day. */
+function summariesPerTenant(options: Pick<QueryOptions, 'from' | 'to' | 'by' | 'where'>): number {
+  if (options.from === undefined || options.to === undefined) return Infinity;
+  const days = Math.ceil((options.to - options.from) / DAY) + 1;
+  return grainFor(options) === 'hour' ? 24 * days : days + 2 * 23;
+}
+
+/** Tenants read ahead for a range: as many as hold what TENANTS_AHEAD tenants of 90 days hold. */
+export function tenantsAhead(options: Pick<QueryOptions, 'from' | 'to' | 'by' | 'where'>): number {
+  const held = TENANTS_AHEAD * summariesPerTenant({ from: 0, to: 90 * DAY, by: [] });
+  return Math.max(TENANTS_AHEAD, Math.min(50, Math.floor(held / summariesPerTenant(options))));
+}
 
 /**
  * One call for the CLI: read what the range needs and group it tenant by tenant, so that only a few
@@ -333,7 +347,7 @@ export async function queryStore(store: ObjectStore, options: QueryOptions): Pro
   const grouper = new SummaryGrouper(options);
   const tenants = await tenantsToRead(store, options.tenants);
   const read = (tenant: string) => summariesInRange(store, { ...options, tenants: [tenant], grain: grainFor(options) });
-  for await (const summaries of inOrderAhead(tenants, TENANTS_AHEAD, read)) grouper.add(summaries);
+  for await (const summaries of inOrderAhead(tenants, tenantsAhead(options), read)) grouper.add(summaries);
   return grouper.rows();
 }
 
