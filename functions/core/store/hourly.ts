@@ -299,9 +299,10 @@ export async function readSummaries(
       const key = typeof ref === 'string' ? ref : ref.key;
       const day = DAY_OF_KEY.exec(key);
       const wholeDay = range.grain === 'day' && day !== null && whole(Date.parse(`${day[1]}T00:00:00Z`));
-      const listed = wholeDay && typeof ref !== 'string' && ref.etag ? parseSummaryDayKey(key) : null;
+      const etag = typeof ref === 'string' ? '' : ref.etag;
+      const listed = wholeDay && etag ? parseSummaryDayKey(key) : null;
       if (!listed) return read(key, wholeDay);
-      const copy = months.dayLine(listed.tenant, listed.day, (ref as { etag: string }).etag).then((c) => {
+      const copy = months.dayLine(listed.tenant, listed.day, etag).then((c) => {
         if (c) out.push(asDaySpan(decodeLine<DaySummary>(c.line, c.key, DAY_SUMMARY)));
         else uncopied.push(key);
       });
