@@ -22,6 +22,7 @@ Commands:
   reprocess --tenant T  read a tenant's files again (after an upgrade that reads them better)
   purge --tenant T      erase everything of a tenant (uploads and their versions, results, state)
   months                copy days stored by an older mailflow into their months (faster views)
+  index-receipts        index receipts stored by an older mailflow (recent uploads without a scan)
   test-alert            send a sample alert, to check that alerts arrive
   explain <text|code>   what a status code or a pasted NDR line means, who acts, what to do
   inspect <file…>       what an export is: family, encoding, rows, events by outcome and code
@@ -46,6 +47,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   reprocess: async () => (await import('./commands/reprocess.ts')).reprocessCommand,
   purge: async () => (await import('./commands/purge.ts')).purgeCommand,
   months: async () => (await import('./commands/months.ts')).monthsCommand,
+  'index-receipts': async () => (await import('./commands/index-receipts.ts')).indexReceiptsCommand,
   'test-alert': async () => (await import('./commands/test-alert.ts')).testAlertCommand,
   digest: async () => (await import('./commands/digest.ts')).digestCommand,
   suppress: async () => (await import('./commands/suppress.ts')).suppressCommand,

@@ -3,7 +3,7 @@ import { inOrderAhead } from '../core/vocabulary/for-each-limit.ts';
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
 import { DAY, hourCeil, hourMs } from '../core/vocabulary/time.ts';
 import { tenantSet } from '../core/store/layout.ts';
-import { receiptPage, type Receipt } from '../core/store/receipts.ts';
+import { receiptPage, type ReceiptStatus } from '../core/store/receipts.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { toCsv } from '../core/query/csv-out.ts';
@@ -246,10 +246,10 @@ async function sources(req: ApiRequest, store: ObjectStore): Promise<ApiResponse
     throw new UsageError('BAD_STATUS', `status must be ingested, duplicate, empty, rejected or partial, not "${status}"`);
   const limit = top({ top: q.limit ?? '100' })!;
   // Only the page is read, newest first; `next` (in the Link header) asks for the one after it.
-  const page = await receiptPage(store, t ?? [undefined], {
+  const page = await receiptPage(store, t ?? null, {
     limit,
     ...(q.next ? { after: q.next } : {}),
-    ...(status ? { match: (r: Receipt) => r.status === status } : {}),
+    ...(status ? { status: status as ReceiptStatus } : {}),
   });
   const rows = page.receipts.map((r) => ({
     sourceId: r.sourceId,

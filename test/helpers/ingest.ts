@@ -116,6 +116,7 @@ export async function writesOfUpload(store: ObjectStore, receipt: Receipt): Prom
     return n;
   };
   const aliases = (await store.get(`state/aliases/${receipt.tenant}.json`)) ? 1 : 0;
-  // The event part, the pair indexes, each day's three objects, their months' copies of the day lines, the aliases, the receipt.
-  return 1 + (await count('state/pairs/')) + (await count('results/rollups/')) * 3 + (await count('results/summary-months/')) + aliases + 1;
+  // The event part, the pair indexes, each day's three objects, their months' copies of the day lines, the aliases,
+  // the receipt's index entry and the receipt.
+  return 1 + (await count('state/pairs/')) + (await count('results/rollups/')) * 3 + (await count('results/summary-months/')) + aliases + 2;
 }

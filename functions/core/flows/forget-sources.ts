@@ -4,7 +4,7 @@ import type { ObjectStore } from '../ports.ts';
 import { casUpdate, type CasOptions } from '../store/cas.ts';
 import { eventPartMarker, eventPartPrefix, parseMarker, receiptKey } from '../store/layout.ts';
 import { recordPairs } from '../store/pair-index.ts';
-import { RECEIPT, readAgain, type Receipt } from '../store/receipts.ts';
+import { indexReceipt, RECEIPT, readAgain, type Receipt } from '../store/receipts.ts';
 import { readJson } from '../store/records.ts';
 import { HourRebuilder, hoursToCheck, withoutHistory } from './rebuild-hour.ts';
 
@@ -50,9 +50,12 @@ export async function forgetSources(
     removed += await rebuilder.rebuild(hour, forget);
     onHour(++done, hours.size);
   }
-  const at = cas.clock.now().toISOString();
+  const now = cas.clock.now();
+  const at = now.toISOString();
   for (const r of receipts) {
     if (r.status === 'forgotten') continue;
+    // The index entry of the forgotten receipt first, as for every receipt write (store/receipts.ts).
+    const { writtenAt } = await indexReceipt(store, { ...r, status: 'forgotten' }, now);
     await casUpdate(
       store,
       receiptKey(tenant, r.sourceId),
@@ -62,6 +65,7 @@ export async function forgetSources(
           ? {
               ...current,
               status: 'forgotten' as const,
+              writtenAt,
               forgottenAt: at,
               generation: current.generation ?? 0,
               reason: `forgotten at ${at}: its events were taken out of ${hours.size} hour(s); ingest the file again to count it again`,

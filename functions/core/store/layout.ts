@@ -28,6 +28,7 @@ export const AREA = {
   summaryMonths: 'results/summary-months/',
   sql: 'results/sql/',
   receipts: 'results/sources/',
+  receiptIndex: 'results/receipt-index/',
   eventParts: 'results/events/',
   deferrals: 'state/deferrals/',
   aliases: 'state/aliases/',
@@ -190,6 +191,34 @@ export function receiptKey(tenant: string, sourceId: string): string {
   return `${receiptPrefix(tenant)}${sourceId}.json`;
 }
 
+/** `results/receipt-index/<tenant>/`: one empty object per receipt write, newest first in key order. */
+export function receiptIndexPrefix(tenant: string): string {
+  return `${AREA.receiptIndex}${tenant}/`;
+}
+
+/** Milliseconds counted down from the year 2286, 13 digits: a listing in key order is newest first. */
+const COUNTDOWN = 9_999_999_999_999;
+
+/**
+ * `results/receipt-index/<tenant>/<countdown>-<sourceId>.<status>`: the write of a receipt at `at`.
+ * The status is in the name so that a listing of rejected uploads reads only their receipts.
+ */
+export function receiptIndexKey(tenant: string, at: number, sourceId: string, status: string): string {
+  return `${receiptIndexPrefix(tenant)}${countdown(at)}-${sourceId}.${status}`;
+}
+
+export function countdown(at: number): string {
+  return String(COUNTDOWN - at).padStart(13, '0');
+}
+
+const INDEX_NAME = /^(\d{13})-([A-Za-z0-9_-]+)\.([a-z]+)$/;
+
+/** An index key's write time, source and status; null for a key of another shape. */
+export function parseReceiptIndexKey(key: string, tenant: string): { at: number; sourceId: string; status: string } | null {
+  const m = INDEX_NAME.exec(key.slice(receiptIndexPrefix(tenant).length));
+  return m ? { at: COUNTDOWN - Number(m[1]), sourceId: m[2]!, status: m[3]! } : null;
+}
+
 /** `state/deferrals/<tenant>.json`: open deferrals and the tenant's data clock. */
 export function deferralStateKey(tenant: string): string {
   return `${AREA.deferrals}${tenant}.json`;
@@ -281,6 +310,7 @@ export function tenantPrefixes(tenant: string): TenantPrefix[] {
     { bucket: 'data', prefix: `${AREA.summaryMonths}tenant=${tenant}/` },
     { bucket: 'data', prefix: AREA.sql, match: (key) => key.slice(key.lastIndexOf('/') + 1).startsWith(`${tenant}.`) },
     own(AREA.receipts),
+    own(AREA.receiptIndex),
     { bucket: 'data', prefix: deferralStateKey(tenant), match: (key) => key === deferralStateKey(tenant) },
     { bucket: 'data', prefix: aliasTableKey(tenant), match: (key) => key === aliasTableKey(tenant) },
     { bucket: 'data', prefix: collectStateKey(tenant), match: (key) => key === collectStateKey(tenant) },

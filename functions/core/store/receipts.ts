@@ -3,8 +3,8 @@ import { mapLimit } from '../vocabulary/for-each-limit.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { DateOptions } from '../formats/dates.ts';
 import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
-import { receiptPrefix } from './layout.ts';
-import { encode, readJson, record } from './records.ts';
+import { countdown, isTenant, parseReceiptIndexKey, receiptIndexKey, receiptIndexPrefix, receiptKey, receiptPrefix } from './layout.ts';
+import { encode, forEachKey, listFolders, listKeys, readJson, record } from './records.ts';
 import { UsageError } from '../errors.ts';
 
 /**
@@ -57,6 +57,12 @@ export interface Receipt {
   ingestedAt: string;
   durationMs: number;
   /**
+   * When this version of the receipt was written: the time its entry in the receipt index is named
+   * by (an older entry of the same source is then an earlier write, passed over). Absent on
+   * receipts from before the index.
+   */
+  writtenAt?: string;
+  /**
    * Set once the source was forgotten (`mailflow forget`, `ingest --reprocess`): the generation of
    * its parts in the rollups (0 for the first reading, then 1, 2 …), and for `forgotten`, when.
    */
@@ -82,52 +88,186 @@ export async function recentReceipts(store: ObjectStore, tenants: readonly strin
   return receipts.sort((a, b) => (a.ingestedAt < b.ingestedAt ? 1 : a.ingestedAt > b.ingestedAt ? -1 : 0));
 }
 
+/** Every tenant with receipts: one listing of their folders. */
+export async function tenantsWithReceipts(store: ObjectStore): Promise<string[]> {
+  return (await listFolders(store, receiptPrefix())).map((f) => f.slice(receiptPrefix().length, -1));
+}
+
+/** One write of a receipt, as the index (or, for receipts from before it, the listing) names it. */
+interface ReceiptWrite {
+  at: number;
+  tenant: string;
+  sourceId: string;
+  /** The status the write gave the receipt; null when only the receipt itself can say. */
+  status: string | null;
+  /** From the index (false: from a listing of receipts stored before it). */
+  indexed: boolean;
+}
+
+/** Newest write first; ties by tenant, then source: the order of pages and of their cursors. */
+function newestFirst(a: ReceiptWrite, b: ReceiptWrite): number {
+  return b.at - a.at || compare(a.tenant, b.tenant) || compare(a.sourceId, b.sourceId);
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * One page of receipts, newest receipt write first: only the page is read (and, with `match`, the
- * receipts skipped on the way). `after` is the `next` of the page before, opaque to callers.
+ * One page of receipts, newest receipt write first: only the page is read (and, with `status`, the
+ * receipts whose index entry has that status). The index names each write, so a page lists its
+ * tenants' newest entries, not every receipt. `after` is the `next` of the page before, opaque to
+ * callers. Without tenants named, every tenant with receipts (one listing of their folders).
  */
 export async function receiptPage(
   store: ObjectStore,
-  tenants: readonly (string | undefined)[],
-  options: { limit: number; after?: string; match?: (r: Receipt) => boolean },
+  tenants: readonly string[] | null,
+  options: { limit: number; after?: string; status?: ReceiptStatus },
 ): Promise<{ receipts: Receipt[]; next: string | null }> {
-  // Each tenant's listing at the same time as the others' (on S3, a round trip each).
-  const lists = await mapLimit(tenants, 16, async (tenant) => {
-    const out: Array<{ key: string; at: number }> = [];
-    for await (const o of store.list(receiptPrefix(tenant))) out.push({ key: o.key, at: o.lastModified.getTime() });
-    return out;
-  });
-  const listed = lists.flat();
-  const order = (a: { key: string; at: number }, b: { key: string; at: number }) =>
-    b.at - a.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  listed.sort(order);
   const cursor = options.after === undefined ? null : parseCursor(options.after);
-  let i = cursor ? listed.findIndex((l) => order(l, cursor) > 0) : 0;
-  if (i < 0) i = listed.length;
-  const receipts: Receipt[] = [];
-  let last: { key: string; at: number } | null = null;
-  while (receipts.length < options.limit && i < listed.length) {
-    const batch = listed.slice(i, i + Math.min(32, options.limit - receipts.length + (options.match ? 16 : 0)));
-    const read = await Promise.all(batch.map((l) => readJson(store, l.key, RECEIPT)));
-    for (const [j, l] of batch.entries()) {
-      if (receipts.length === options.limit) break;
-      i++;
-      last = l;
-      const r = read[j];
-      if (r && (!options.match || options.match(r))) receipts.push(r);
+  const scope = tenants ?? (await tenantsWithReceipts(store));
+  const streams = scope.map((t) => writesOf(store, t, cursor)[Symbol.asyncIterator]());
+  try {
+    // Each tenant's first page of entries at the same time as the others' (on S3, a round trip each).
+    const heads = await mapLimit(streams, 16, (s) => s.next());
+    const newest = (): ReceiptWrite | null => {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++)
+        if (!heads[i]!.done && (best < 0 || newestFirst(heads[i]!.value as ReceiptWrite, heads[best]!.value as ReceiptWrite) < 0)) best = i;
+      return best < 0 ? null : (heads[best]!.value as ReceiptWrite);
+    };
+    const take = async (): Promise<ReceiptWrite | null> => {
+      for (let i = 0; i < heads.length; i++) {
+        if (heads[i]!.done || heads[i]!.value !== newest()) continue;
+        const w = heads[i]!.value as ReceiptWrite;
+        heads[i] = await streams[i]!.next();
+        return w;
+      }
+      return null;
+    };
+    const receipts: Receipt[] = [];
+    let last: ReceiptWrite | null = null;
+    let pending: ReceiptWrite[] = [];
+    while (receipts.length < options.limit) {
+      // A batch of writes whose receipts are read at once; with a status, entries of another one are
+      // passed over unread, and receipts that may not have it (from before the index) are read ahead.
+      const missing = options.limit - receipts.length;
+      const want = Math.min(32, missing + (options.status ? 16 : 0));
+      let named = pending.filter((w) => w.status !== null).length;
+      while (pending.length < want && named < missing) {
+        const w = await take();
+        if (!w) break;
+        if (options.status && w.status !== null && w.status !== options.status) last = w;
+        else {
+          pending.push(w);
+          if (w.status !== null) named++;
+        }
+      }
+      if (pending.length === 0) break;
+      const read = await Promise.all(pending.map((w) => readJson(store, receiptKey(w.tenant, w.sourceId), RECEIPT)));
+      let used = 0;
+      for (const [j, w] of pending.entries()) {
+        if (receipts.length === options.limit) break;
+        used++;
+        last = w;
+        const r = read[j];
+        if (r && current(r, w) && (!options.status || r.status === options.status)) receipts.push(r);
+      }
+      pending = pending.slice(used);
     }
+    const more = pending.length > 0 || newest() !== null;
+    return { receipts, next: more && last ? Buffer.from(`${last.at}.${last.tenant}.${last.sourceId}`).toString('base64url') : null };
+  } finally {
+    await Promise.all(streams.map((s) => s.return?.(undefined)));
   }
-  return { receipts, next: i < listed.length && last ? Buffer.from(`${last.at}.${last.key}`).toString('base64url') : null };
 }
 
-function parseCursor(raw: string): { key: string; at: number } {
-  const text = Buffer.from(raw, 'base64url').toString('utf8');
-  const dot = text.indexOf('.');
-  const at = Number(text.slice(0, dot));
-  const key = text.slice(dot + 1);
-  if (dot < 1 || !Number.isInteger(at) || !key.startsWith(receiptPrefix()))
+/**
+ * Whether the receipt is what this write made: an entry of an earlier write (the receipt was
+ * rewritten since: forgotten, read again) or of a write that lost a race is passed over, the
+ * receipt's own entry being elsewhere in the order. An entry without a receipt is a write that
+ * never happened (a crash between the two).
+ */
+function current(r: Receipt, w: ReceiptWrite): boolean {
+  return !w.indexed || r.writtenAt === undefined || Date.parse(r.writtenAt) === w.at;
+}
+
+/**
+ * A tenant's receipt writes after `cursor`, newest first: its index entries (each source once, at
+ * its newest write). A tenant whose index is empty stored its receipts before there was one (until
+ * `mailflow index-receipts` indexes them): they are listed, all of them, and ordered by write time.
+ */
+async function* writesOf(store: ObjectStore, tenant: string, cursor: ReceiptWrite | null): AsyncGenerator<ReceiptWrite> {
+  const prefix = receiptIndexPrefix(tenant);
+  const seen = new Set<string>();
+  let indexed = false;
+  for await (const key of listKeys(store, prefix, cursor ? { startAfter: resumeAfter(prefix, tenant, cursor) } : undefined)) {
+    const e = parseReceiptIndexKey(key, tenant);
+    if (!e) continue;
+    indexed = true;
+    if (seen.has(e.sourceId)) continue;
+    seen.add(e.sourceId);
+    yield { ...e, tenant, indexed: true };
+  }
+  if (indexed) return;
+  // Nothing after the cursor: the index ended there, or the tenant has none (one key tells).
+  if (cursor) for await (const _ of listKeys(store, prefix)) return;
+  const listed: ReceiptWrite[] = [];
+  for await (const o of store.list(receiptPrefix(tenant))) {
+    const sourceId = o.key.slice(receiptPrefix(tenant).length, -'.json'.length);
+    listed.push({ at: o.lastModified.getTime(), tenant, sourceId, status: null, indexed: false });
+  }
+  listed.sort(newestFirst);
+  for (const w of listed) if (!cursor || newestFirst(w, cursor) > 0) yield w;
+}
+
+/** Where a tenant's index listing resumes after the cursor: its keys are in the order of newestFirst. */
+function resumeAfter(prefix: string, tenant: string, cursor: ReceiptWrite): string {
+  const at = `${prefix}${countdown(cursor.at)}`;
+  // The cursor's tenant: after the cursor's source at that time. Another: all its writes at that time
+  // come after the cursor (a tenant sorting later) or before it (`.` sorts after `-`).
+  if (tenant === cursor.tenant) return `${at}-${cursor.sourceId}.~`;
+  return tenant > cursor.tenant ? at : `${at}.`;
+}
+
+function parseCursor(raw: string): ReceiptWrite {
+  const [at, tenant, sourceId, ...rest] = Buffer.from(raw, 'base64url').toString('utf8').split('.');
+  if (rest.length > 0 || !Number.isSafeInteger(Number(at)) || !tenant || !isTenant(tenant) || !sourceId || !SOURCE_ID.test(sourceId))
     throw new UsageError('BAD_CURSOR', `next "${raw.slice(0, 80)}" is not a cursor this API returned; start again without it`);
-  return { key, at };
+  return { at: Number(at), tenant, sourceId, status: null, indexed: true };
+}
+
+const SOURCE_ID = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Names the receipt's write in the tenant's index, before the receipt is written (a crash between
+ * leaves an entry without a receipt, which readers pass over; never a receipt nobody lists), and
+ * returns the receipt stamped with the entry's time.
+ */
+export async function indexReceipt(store: ObjectStore, receipt: Receipt, at: Date): Promise<Receipt> {
+  // An empty object: a listing gives everything a reader needs from it, in its name.
+  await createIfAbsent(store, receiptIndexKey(receipt.tenant, at.getTime(), receipt.sourceId, receipt.status), new Uint8Array());
+  return { ...receipt, writtenAt: at.toISOString() };
+}
+
+/**
+ * Indexes the tenant's receipts that have no index entry: those stored before the index, at their
+ * write time as the listing gives it, and any whose entry is gone, at their `writtenAt`. Safe to
+ * run again: an entry is named by the receipt's write, so a second run finds it there.
+ */
+export async function indexStoredReceipts(store: ObjectStore, tenant: string): Promise<{ receipts: number; indexed: number }> {
+  const written = new Map<string, number>();
+  for await (const o of store.list(receiptPrefix(tenant))) written.set(o.key, o.lastModified.getTime());
+  let indexed = 0;
+  await forEachKey(
+    written.keys(),
+    async (key) => {
+      const r = await readJson(store, key, RECEIPT);
+      if (!r) return;
+      const at = r.writtenAt === undefined ? written.get(key)! : Date.parse(r.writtenAt);
+      if (await createIfAbsent(store, receiptIndexKey(tenant, at, r.sourceId, r.status), new Uint8Array())) indexed++;
+    },
+    16,
+  );
+  return { receipts: written.size, indexed };
 }
 
 /** Row counts at which Exchange exports stop: a file that ends exactly there was probably cut. */
@@ -155,10 +295,11 @@ export function readAgain(r: Receipt): boolean {
 export const GIVEN_UP = 'REPEATED_FAILURE';
 
 export async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt, cas: CasOptions): Promise<Receipt> {
-  if (await createIfAbsent(store, key, encode(receipt))) return receipt;
+  const stamped = await indexReceipt(store, receipt, cas.clock.now());
+  if (await createIfAbsent(store, key, encode(stamped))) return stamped;
   // Only the receipt of a file that is read again (readAgain) is replaced; any other one won the race.
-  const r = await casUpdate(store, key, RECEIPT, (current) => (current === null || readAgain(current) ? receipt : null), cas);
-  return r.wrote || !r.value ? receipt : asDuplicate(r.value, key);
+  const r = await casUpdate(store, key, RECEIPT, (current) => (current === null || readAgain(current) ? stamped : null), cas);
+  return r.wrote || !r.value ? stamped : asDuplicate(r.value, key);
 }
 
 /** What a repeated upload is told: when and how it was processed before, and where the receipt is. */
