@@ -128,20 +128,19 @@ export async function receiptPage(
   try {
     // Each tenant's first page of entries at the same time as the others' (on S3, a round trip each).
     const heads = await mapLimit(streams, 16, (s) => s.next());
-    const newest = (): ReceiptWrite | null => {
+    /** The stream whose next write is the newest of all, or -1 when every stream has ended. */
+    const newest = (): number => {
       let best = -1;
       for (let i = 0; i < heads.length; i++)
         if (!heads[i]!.done && (best < 0 || newestFirst(heads[i]!.value as ReceiptWrite, heads[best]!.value as ReceiptWrite) < 0)) best = i;
-      return best < 0 ? null : (heads[best]!.value as ReceiptWrite);
+      return best;
     };
     const take = async (): Promise<ReceiptWrite | null> => {
-      for (let i = 0; i < heads.length; i++) {
-        if (heads[i]!.done || heads[i]!.value !== newest()) continue;
-        const w = heads[i]!.value as ReceiptWrite;
-        heads[i] = await streams[i]!.next();
-        return w;
-      }
-      return null;
+      const i = newest();
+      if (i < 0) return null;
+      const w = heads[i]!.value as ReceiptWrite;
+      heads[i] = await streams[i]!.next();
+      return w;
     };
     const receipts: Receipt[] = [];
     let last: ReceiptWrite | null = null;
@@ -173,7 +172,7 @@ export async function receiptPage(
       }
       pending = pending.slice(used);
     }
-    const more = pending.length > 0 || newest() !== null;
+    const more = pending.length > 0 || newest() >= 0;
     return { receipts, next: more && last ? Buffer.from(`${last.at}.${last.tenant}.${last.sourceId}`).toString('base64url') : null };
   } finally {
     await Promise.all(streams.map((s) => s.return?.(undefined)));
