@@ -1,7 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { createS3Store } from '../adapters/s3-store.ts';
 import type { FunctionRuntime } from '../adapters/lambda-runtime.ts';
-import { PREFIX, receiptKey, receiptPrefix, sourceIdOf, uploadTenant } from '../core/store/layout.ts';
+import { PREFIX, receiptKey, sourceIdOf, uploadTenant } from '../core/store/layout.ts';
+import { forEachKey, readJson } from '../core/store/records.ts';
+import { mapLimit } from '../core/vocabulary/for-each-limit.ts';
 import { ENV } from '../adapters/runtime-config.ts';
 import { MailflowError, UsageError } from '../core/errors.ts';
 import { rejectSource } from '../core/flows/ingest-object.ts';
@@ -10,7 +12,7 @@ import { readFailure } from '../core/store/failures.ts';
 import { START_MARGIN_MS } from '../ingest/ingest-batch.ts';
 import { ingestUpload } from '../ingest/ingest-upload.ts';
 import { normalizeEtag, type S3ObjectRef } from '../adapters/s3-event.ts';
-import { GIVEN_UP, type Receipt } from '../core/store/receipts.ts';
+import { ensureIndexed, GIVEN_UP, RECEIPT, receiptedSince, receiptedSources, type Receipt } from '../core/store/receipts.ts';
 
 /** Uploads re-driven at once: each is mostly waiting on S3. */
 const PARALLEL = 4;
@@ -19,9 +21,20 @@ const PARALLEL = 4;
 export class RepeatedFailureError extends MailflowError {}
 
 /**
+ * Uploads older than their receipt may look by this much: the receipt's time is the ingesting
+ * machine's clock, the upload's is S3's. A receipt outside it is still found, by reading it.
+ */
+const CLOCK_SKEW_MS = 60 * 60_000;
+
+/**
  * Lambda, SQS and S3 notifications can each drop an event (their delivery is best effort at the edges): uploads under
  * `incoming/` older than a few minutes that have no receipt are found here. Uploads whose queue
  * delivery failed are left to the queue and its dead-letter queue (`mailflow failures`).
+ *
+ * Each tenant's receipt index is read newest first, back to its oldest upload (uploads expire, the
+ * receipts stay): a run costs what the retained uploads cost, not a listing of every receipt ever
+ * written. An upload the index does not name is looked up by its receipt (an older receipt of the
+ * same file uploaded again, a receipt whose entry never came: written now).
  */
 export async function findUnreceipted(
   uploads: ObjectStore,
@@ -30,29 +43,44 @@ export async function findUnreceipted(
   now: Date,
   minAgeMinutes: number,
 ): Promise<S3ObjectRef[]> {
-  // One listing of each tenant's receipts, not a GET per upload: ~1,000 receipts a request.
-  const receipts = new Map<string, Set<string>>();
-  const receiptsOf = async (tenant: string) => {
-    let keys = receipts.get(tenant);
-    if (!keys) {
-      keys = new Set();
-      for await (const o of results.list(receiptPrefix(tenant))) keys.add(o.key);
-      receipts.set(tenant, keys);
-    }
-    return keys;
-  };
   const cutoff = now.getTime() - minAgeMinutes * 60_000;
-  const missing: S3ObjectRef[] = [];
+  const candidates: Array<{ ref: S3ObjectRef; tenant: string; sourceId: string }> = [];
+  const oldest = new Map<string, number>();
   for await (const o of uploads.list(PREFIX.incoming)) {
     if (o.key.endsWith('/') || o.lastModified.getTime() > cutoff) continue; // folders; uploads whose event may still be on its way
     const etag = normalizeEtag(o.etag);
     const tenant = uploadTenant(o.key);
-    if (!(await receiptsOf(tenant)).has(receiptKey(tenant, sourceIdOf(bucket, o.key, etag)))) {
-      missing.push({ bucket, key: o.key, size: o.size, etag, versionId: null, sequencer: null });
-    }
+    candidates.push({
+      ref: { bucket, key: o.key, size: o.size, etag, versionId: null, sequencer: null },
+      tenant,
+      sourceId: sourceIdOf(bucket, o.key, etag),
+    });
+    oldest.set(tenant, Math.min(oldest.get(tenant) ?? Infinity, o.lastModified.getTime()));
   }
-  return missing;
+  const receipted = new Map<string, { sources: Set<string>; complete: boolean }>();
+  await forEachKey(
+    oldest.keys(),
+    async (tenant) => {
+      const indexed = await receiptedSince(results, tenant, oldest.get(tenant)! - CLOCK_SKEW_MS);
+      // A tenant whose receipts are from before the index: all of them, listed.
+      receipted.set(
+        tenant,
+        indexed ? { sources: indexed, complete: false } : { sources: await receiptedSources(results, tenant), complete: true },
+      );
+    },
+    TENANTS_AT_ONCE,
+  );
+  const unnamed = candidates.filter((c) => !receipted.get(c.tenant)!.sources.has(c.sourceId));
+  const found = await mapLimit(unnamed, 16, async (c) => {
+    const receipt = receipted.get(c.tenant)!.complete ? null : await readJson(results, receiptKey(c.tenant, c.sourceId), RECEIPT);
+    if (receipt) await ensureIndexed(results, receipt);
+    return receipt !== null;
+  });
+  return unnamed.filter((_, i) => !found[i]).map((c) => c.ref);
 }
+
+/** Tenants whose receipt index is read at once: each is a round trip or a few. */
+const TENANTS_AT_ONCE = 8;
 
 export interface ReconcileResult {
   /** Receipts of the uploads ingested now (or given up on: `rejected`, REPEATED_FAILURE). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describe as describeReceipt } from '../../functions/cli/local-ingest.ts';
 import { createFsStore } from '../../functions/adapters/fs-store.ts';
-import { receiptKey } from '../../functions/core/store/layout.ts';
+import { AREA, receiptKey } from '../../functions/core/store/layout.ts';
 import type { HourlyRollup } from '../../functions/core/aggregate/rollup.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { generated } from '../helpers/bytes.ts';
@@ -255,6 +255,11 @@ describe('merging while reading (mergeWhileReading, as on S3): the same parts, t
       await expect(ingestBytes(crashingAfter(store, n), 'x.csv', bytes, { config })).rejects.toThrow(/simulated crash/);
       await ingestBytes(store, 'x.csv', bytes, { config });
       expect(await snapshot(store), `crash after write ${n}`).toEqual(baseline);
+      // One entry in the receipt index, whichever write the crash came after (store/receipts.ts).
+      expect(
+        [...store.objects.keys()].filter((k) => k.startsWith(AREA.receiptIndex)),
+        `crash after write ${n}`,
+      ).toHaveLength(1);
     }
   });
 
@@ -349,8 +354,14 @@ describe('crash points: a crash anywhere, then a rerun, gives one clean run (R4)
       const store = createMemoryStore();
       await expect(ingestBytes(crashingAfter(store, n), 'x.csv', bytes)).rejects.toThrow(/simulated crash/);
       const rerun = await ingestBytes(store, 'x.csv', bytes);
-      expect(rerun.status).toBe(n === writes ? 'duplicate' : 'ingested');
+      // The receipt is the last write but one (its index entry follows): from there on, a rerun is a duplicate.
+      expect(rerun.status).toBe(n >= writes - 1 ? 'duplicate' : 'ingested');
       expect(await snapshot(store), `crash after write ${n}`).toEqual(baseline);
+      // One entry in the receipt index, whichever write the crash came after (store/receipts.ts).
+      expect(
+        [...store.objects.keys()].filter((k) => k.startsWith(AREA.receiptIndex)),
+        `crash after write ${n}`,
+      ).toHaveLength(1);
     }
   });
 });

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { handleApiRequest } from '../../functions/query/api.ts';
 import { forgetSources } from '../../functions/core/flows/forget-sources.ts';
 import type { Clock, ObjectStore } from '../../functions/core/ports.ts';
-import { AREA, receiptKey } from '../../functions/core/store/layout.ts';
+import { AREA, receiptKey, sourceIdOf } from '../../functions/core/store/layout.ts';
+import { findUnreceipted } from '../../functions/reconcile/reconcile.ts';
 import { encode } from '../../functions/core/store/records.ts';
 import {
   indexReceipt,
@@ -232,5 +233,121 @@ describe('the receipt index: newest receipts without listing them all', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the reconcile function reads the receipt index back to its oldest upload, not every receipt', () => {
+  const bucket = 'uploads';
+  const quarter = 15 * 60_000;
+
+  /** An upload bucket whose listing gives each object the time it was uploaded. */
+  function uploadBucket() {
+    const store = createMemoryStore();
+    const uploadedAt = new Map<string, number>();
+    const put = (key: string, etag: string, at: number) => {
+      store.objects.set(key, { body: new Uint8Array(1), etag });
+      uploadedAt.set(key, at);
+    };
+    const listing: ObjectStore = {
+      ...store,
+      async *list(prefix, options) {
+        for await (const o of store.list(prefix, options)) yield { ...o, lastModified: new Date(uploadedAt.get(o.key)!) };
+      },
+    };
+    return { put, listing };
+  }
+
+  const indexEntries = (store: ReturnType<typeof createMemoryStore>, sourceId: string) =>
+    [...store.objects.keys()].filter((k) => k.startsWith(AREA.receiptIndex) && k.includes(`-${sourceId}.`));
+
+  it('50 days of receipts, 2 days of uploads: one page of the index, only the uploads it does not name read', async () => {
+    const results = createMemoryStore();
+    const clock = manualClock(Date.parse('2026-09-01T00:00:00Z'));
+    const uploads = uploadBucket();
+    const write = (key: string, etag: string) => {
+      const sourceId = sourceIdOf(bucket, key, etag);
+      return writeReceipt(results, receiptKey('t', sourceId), newReceipt({ tenant: 't', key, etag }, sourceId, clock.now()), {
+        clock,
+        budgetMs: 1000,
+      });
+    };
+    // A file ingested 50 days ago, and uploaded again (the same bytes, the same key) today.
+    const same = 'incoming/t/same-file.csv';
+    await write(same, '"same"');
+    // 50 days of an automatic collector, 96 uploads a day; the upload bucket keeps the last 2 days.
+    const total = 50 * 96;
+    const kept = 2 * 96;
+    const unreceipted: string[] = [];
+    const crashed: string[] = [];
+    for (let i = 0; i < total; i++) {
+      clock.at += quarter;
+      const key = `incoming/t/${i}.csv`;
+      if (i >= total - kept) uploads.put(key, `"${i}"`, clock.at - 60_000);
+      if (i >= total - kept && i % 40 === 7) unreceipted.push(key);
+      else if (i >= total - kept && i % 40 === 8) {
+        // A first write that stopped between the receipt and its index entry.
+        const r = await write(key, `"${i}"`);
+        for (const k of indexEntries(results, r.sourceId)) results.objects.delete(k);
+        crashed.push(r.sourceId);
+      } else await write(key, `"${i}"`);
+    }
+    uploads.put(same, '"same"', clock.at - 60_000);
+    const now = new Date(clock.at + 20 * 60_000);
+
+    const { c, wrapped } = counting(results);
+    const missing = await findUnreceipted(uploads.listing, wrapped, bucket, now, 15);
+    expect(missing.map((m) => m.key).sort()).toEqual(unreceipted.sort());
+    // The index back to 2 days and an hour (~200 entries, one page), no receipt listed; read one by
+    // one: the receipts of the uploads it does not name.
+    expect(c.listed.get(AREA.receiptIndex)).toBeLessThanOrEqual(kept + 8);
+    expect(c.listed.get(AREA.receipts) ?? 0).toBe(0);
+    expect(c.reads).toBe(unreceipted.length + crashed.length + 1);
+    // The receipts whose entries never came have them now: the next run reads only the unreceipted
+    // uploads and the file uploaded again.
+    for (const id of crashed) expect(indexEntries(results, id)).toHaveLength(1);
+    const again = counting(results);
+    expect((await findUnreceipted(uploads.listing, again.wrapped, bucket, now, 15)).map((m) => m.key).sort()).toEqual(unreceipted);
+    expect(again.c.reads).toBe(unreceipted.length + 1);
+  });
+
+  it('a later delivery of the same file writes the entry its first write did not', async () => {
+    const store = createMemoryStore();
+    const bytes = generated({ family: 'trace-detail', rows: 20, seed: 3 });
+    const first = await ingestBytes(store, 'a.csv', bytes);
+    const entries = indexEntries(store, first.sourceId);
+    expect(entries).toHaveLength(1);
+    store.objects.delete(entries[0]!);
+    expect((await ingestBytes(store, 'a.csv', bytes)).status).toBe('duplicate');
+    expect(indexEntries(store, first.sourceId)).toEqual(entries);
+  });
+
+  it('a first write that fails leaves no entry naming it; a tenant with no index has its receipts listed', async () => {
+    const results = createMemoryStore();
+    const clock = manualClock(Date.parse('2026-11-01T00:00:00Z'));
+    const uploads = uploadBucket();
+    const failing: ObjectStore = {
+      ...results,
+      putIfAbsent: (key, body) =>
+        key.startsWith(AREA.receipts) ? Promise.reject(new Error('S3 is down')) : results.putIfAbsent(key, body),
+    };
+    const key = 'incoming/t/a.csv';
+    uploads.put(key, '"a"', clock.at);
+    const sourceId = sourceIdOf(bucket, key, '"a"');
+    const r = newReceipt({ tenant: 't', key, etag: '"a"' }, sourceId, clock.now());
+    await expect(writeReceipt(failing, receiptKey('t', sourceId), r, { clock, budgetMs: 1000 })).rejects.toThrow('S3 is down');
+    expect(indexEntries(results, sourceId)).toEqual([]);
+    // Receipts from before the index (tenant "old"): listed, all of them, none read.
+    const receipted = 'incoming/old/b.csv';
+    const oldId = sourceIdOf(bucket, receipted, '"b"');
+    results.objects.set(receiptKey('old', oldId), {
+      body: encode(newReceipt({ tenant: 'old', key: receipted, etag: '"b"' }, oldId, clock.now())),
+      etag: '"1"',
+    });
+    uploads.put(receipted, '"b"', clock.at);
+    uploads.put('incoming/old/c.csv', '"c"', clock.at);
+    const { c, wrapped } = counting(results);
+    const missing = await findUnreceipted(uploads.listing, wrapped, bucket, new Date(clock.at + 20 * 60_000), 15);
+    expect(missing.map((m) => m.key).sort()).toEqual(['incoming/old/c.csv', key]);
+    expect(c.listed.get(AREA.receipts)).toBe(1);
   });
 });

@@ -54,7 +54,7 @@ export async function forgetSources(
   const at = now.toISOString();
   for (const r of receipts) {
     if (r.status === 'forgotten') continue;
-    // The index entry of the forgotten receipt first, as for every receipt write (store/receipts.ts).
+    // The index entry of the forgotten receipt first, as for every rewrite of a receipt (store/receipts.ts).
     const { writtenAt } = await indexReceipt(store, { ...r, status: 'forgotten' }, now);
     await casUpdate(
       store,

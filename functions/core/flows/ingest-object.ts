@@ -5,7 +5,7 @@ import { readExport, type ExportSummary, type ReadExportOptions } from '../read/
 import type { RulesConfig } from '../rules/config.ts';
 import { DEFAULT_CAS_BUDGET_MS, type CasOptions } from '../store/cas.ts';
 import { receiptKey, sourceIdOf } from '../store/layout.ts';
-import { asDuplicate, newReceipt, withSummary, writeReceipt, type Receipt } from '../store/receipts.ts';
+import { asDuplicate, ensureIndexed, newReceipt, withSummary, writeReceipt, type Receipt } from '../store/receipts.ts';
 import { evaluateAfterIngest } from './evaluate-tenant.ts';
 import { PartCommitter } from './part-committer.ts';
 import { kindOf } from '../aggregate/pair-days.ts';
@@ -79,7 +79,7 @@ export async function ingestObject(
 
   const identity = new SourceIdentity(ref, store);
   const known = typeof ref.etag === 'string' ? await identity.resolved : null;
-  if (known?.existing) return asDuplicate(known.existing, known.receiptKey);
+  if (known?.existing) return duplicate(store, known.existing, known.receiptKey);
 
   const parts = new PartCommitter(store, ref.tenant, cas, {
     dayConcurrency: config.dayConcurrency ?? 8,
@@ -90,7 +90,7 @@ export async function ingestObject(
   const read = await readAndCommit(ref, source, { ...config, read: { now: started, ...config.read } }, identity, parts);
 
   const id = await identity.resolved;
-  if (id.existing) return asDuplicate(id.existing, id.receiptKey);
+  if (id.existing) return duplicate(store, id.existing, id.receiptKey);
   // A read stops early only for a duplicate (handled above) or a failed identity (thrown above).
   if (read === null) throw new Error(`${ref.key}: the read stopped, yet the source is no duplicate`);
   const receipt = {
@@ -224,6 +224,12 @@ class BackgroundMerge {
   private throwFailure(): void {
     if (this.failure) throw this.failure.error;
   }
+}
+
+/** A file processed before: the receipt found, whose index entry is written if its first write stopped short of it. */
+async function duplicate(store: ObjectStore, existing: Receipt, key: string): Promise<Receipt> {
+  await ensureIndexed(store, existing);
+  return asDuplicate(existing, key);
 }
 
 /**

@@ -182,8 +182,8 @@ export async function receiptPage(
 /**
  * Whether the receipt is what this write made: an entry of an earlier write (the receipt was
  * rewritten since: forgotten, read again) or of a write that lost a race is passed over, the
- * receipt's own entry being elsewhere in the order. An entry without a receipt is a write that
- * never happened (a crash between the two).
+ * receipt's own entry being elsewhere in the order. An entry whose rewrite never came (a crash
+ * between the entry and the receipt) is passed over the same way.
  */
 function current(r: Receipt, w: ReceiptWrite): boolean {
   return !w.indexed || r.writtenAt === undefined || Date.parse(r.writtenAt) === w.at;
@@ -237,14 +237,53 @@ function parseCursor(raw: string): ReceiptWrite {
 const SOURCE_ID = /^[A-Za-z0-9_-]+$/;
 
 /**
- * Names the receipt's write in the tenant's index, before the receipt is written (a crash between
- * leaves an entry without a receipt, which readers pass over; never a receipt nobody lists), and
- * returns the receipt stamped with the entry's time.
+ * Names a rewrite of the receipt in the tenant's index, before the receipt is rewritten (a crash
+ * between leaves an entry readers pass over, and the receipt as it was, listed by its older entry),
+ * and returns the receipt stamped with the entry's time. The receipt exists already: every entry
+ * names a receipt that exists, which the reconcile function relies on.
  */
 export async function indexReceipt(store: ObjectStore, receipt: Receipt, at: Date): Promise<Receipt> {
-  // An empty object: a listing gives everything a reader needs from it, in its name.
-  await createIfAbsent(store, receiptIndexKey(receipt.tenant, at.getTime(), receipt.sourceId, receipt.status), new Uint8Array());
-  return { ...receipt, writtenAt: at.toISOString() };
+  const stamped = { ...receipt, writtenAt: at.toISOString() };
+  await ensureIndexed(store, stamped);
+  return stamped;
+}
+
+/**
+ * Writes the entry of the receipt's write when there is none: after a first write, and for a
+ * receipt whose first write stopped between the receipt and its entry (found by the reconcile
+ * function, and by a later delivery of the same file). An empty object: a listing gives everything
+ * a reader needs from it, in its name.
+ */
+export async function ensureIndexed(store: ObjectStore, r: Receipt): Promise<boolean> {
+  if (r.writtenAt === undefined) return false; // from before the index: `mailflow index-receipts`
+  return createIfAbsent(store, receiptIndexKey(r.tenant, Date.parse(r.writtenAt), r.sourceId, r.status), new Uint8Array());
+}
+
+/**
+ * The tenant's sources with an index entry at or after `since`, reading its index newest first down
+ * to that time (an entry names a receipt that exists: see writeReceipt), or null when its index is
+ * empty (its receipts are from before the index). A receipt written earlier, or one whose entry
+ * never came, is not among them: read it to be sure.
+ */
+export async function receiptedSince(store: ObjectStore, tenant: string, since: number): Promise<Set<string> | null> {
+  const found = new Set<string>();
+  let indexed = false;
+  for await (const key of listKeys(store, receiptIndexPrefix(tenant))) {
+    const e = parseReceiptIndexKey(key, tenant);
+    if (!e) continue;
+    indexed = true;
+    if (e.at < since) break;
+    found.add(e.sourceId);
+  }
+  return indexed ? found : null;
+}
+
+/** Every source of the tenant with a receipt: a listing of all its receipts (~1,000 a request). */
+export async function receiptedSources(store: ObjectStore, tenant: string): Promise<Set<string>> {
+  const prefix = receiptPrefix(tenant);
+  const found = new Set<string>();
+  for await (const key of listKeys(store, prefix)) found.add(key.slice(prefix.length, -'.json'.length));
+  return found;
 }
 
 /**
@@ -294,9 +333,17 @@ export function readAgain(r: Receipt): boolean {
 export const GIVEN_UP = 'REPEATED_FAILURE';
 
 export async function writeReceipt(store: ObjectStore, key: string, receipt: Receipt, cas: CasOptions): Promise<Receipt> {
-  const stamped = await indexReceipt(store, receipt, cas.clock.now());
-  if (await createIfAbsent(store, key, encode(stamped))) return stamped;
-  // Only the receipt of a file that is read again (readAgain) is replaced; any other one won the race.
+  const now = cas.clock.now();
+  const stamped = { ...receipt, writtenAt: now.toISOString() };
+  // A first write: the receipt, then its entry, so that an entry never names a receipt that is not
+  // there (a crash between leaves a receipt without an entry, which ensureIndexed writes later).
+  if (await createIfAbsent(store, key, encode(stamped))) {
+    await ensureIndexed(store, stamped);
+    return stamped;
+  }
+  // A rewrite: its entry first (indexReceipt). Only the receipt of a file that is read again
+  // (readAgain) is replaced; any other one won the race.
+  await indexReceipt(store, receipt, now);
   const r = await casUpdate(store, key, RECEIPT, (current) => (current === null || readAgain(current) ? stamped : null), cas);
   return r.wrote || !r.value ? stamped : asDuplicate(r.value, key);
 }
