@@ -126,7 +126,7 @@ describe('reads of many tenants overlap, as on S3 (issue 13, 3)', () => {
   it("mailflow digest reads the next tenants while it prints one, and prints them in the tenants' order", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailflow-digests-'));
     try {
-      // More tenants than are read ahead (8), each its own seed: their digests differ.
+      // More tenants than are read ahead (8 for 7 days), each its own seed: their digests differ.
       const names = Array.from({ length: 11 }, (_, i) => `t${String(i).padStart(2, '0')}`);
       await ingestTenants(createFsStore({ root: dir }), Object.fromEntries(names.map((t, i) => [t, i + 1])), {
         rows: 120,
@@ -160,6 +160,8 @@ describe('tenants read ahead by a grouping', () => {
     // 14 days (a week and the week before): 15 day lines and two cut days of 23 hours, against 91 + 46.
     expect(tenantsAhead({ from: 0, to: 14 * DAY, by: ['code'] })).toBe(Math.floor((8 * 137) / 61));
     expect(tenantsAhead({ from: 0, to: 14 * DAY, by: ['hour'] })).toBe(8);
+    // mailflow digest's default: 24 hours and the 24 before, by hour (3 days of 24 summaries).
+    expect(tenantsAhead({ from: 0, to: 2 * DAY, by: ['hour'] })).toBe(15);
     expect(tenantsAhead({ from: 0, to: 3_600_000, by: ['code'], where: {} })).toBe(22);
     expect(tenantsAhead({ from: 0, to: 90 * DAY, by: ['code'], where: { hour: ['x'] } })).toBe(8);
   });

@@ -8,7 +8,7 @@ import { loadRulesConfig } from '../../adapters/rules-file.ts';
 import { normalizeTenant } from '../../core/store/layout.ts';
 import { buildDigest } from '../../core/render/digest.ts';
 import type { ObjectStore } from '../../core/ports.ts';
-import { assertTenantsExist, summariesInRange, TENANTS_AHEAD, tenantsWithResults } from '../../core/query/query.ts';
+import { assertTenantsExist, summariesInRange, tenantsAhead, tenantsWithResults } from '../../core/query/query.ts';
 import { resolveTenant } from '../../core/rules/config.ts';
 import { parseLang } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
@@ -70,7 +70,9 @@ export const digestCommand = defineCommand({
       ]);
       return { tenant, from, to, summaries, incidents, suppressions };
     };
-    for await (const { tenant, from, to, summaries, incidents, suppressions } of inOrderAhead(tenants, TENANTS_AHEAD, load)) {
+    // Each tenant's period and the one before, by hour: a day's digests hold few summaries, so more tenants are read ahead.
+    const ahead = tenantsAhead({ from: 0, to: 2 * length, by: ['hour'] });
+    for await (const { tenant, from, to, summaries, incidents, suppressions } of inOrderAhead(tenants, ahead, load)) {
       const lang = langFlag ?? resolveTenant(config, tenant).settings.language;
       const digest = buildDigest({
         tenant,
