@@ -11,6 +11,7 @@ Commands:
   ingest <files…>       read exports into the data folder: receipts and hourly rollups
   collect --tenant T    collect the tenant's message trace from Microsoft Graph (no exports)
   query                 what failed, why, where, since when (table, JSON or CSV)
+  sources               the uploads read, newest first: what each counted, why one was rejected
   report --html         the dashboard as one self-contained HTML file
   dashboard             the dashboard on http://127.0.0.1:8025/, fresh on every change
   watch <folder>        ingest exports as they appear in a folder
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.ts')).ingestCommand,
   collect: async () => (await import('./commands/collect.ts')).collectCommand,
   query: async () => (await import('./commands/query.ts')).queryCommand,
+  sources: async () => (await import('./commands/sources.ts')).sourcesCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   dashboard: async () => (await import('./commands/dashboard.ts')).dashboardCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,

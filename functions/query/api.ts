@@ -3,7 +3,8 @@ import { inOrderAhead } from '../core/vocabulary/for-each-limit.ts';
 import { TREND_DOWN_RATIO, TREND_UP_RATIO } from '../core/vocabulary/thresholds.ts';
 import { DAY, hourCeil, hourMs } from '../core/vocabulary/time.ts';
 import { tenantSet } from '../core/store/layout.ts';
-import { receiptPage, type ReceiptStatus } from '../core/store/receipts.ts';
+import { receiptPage } from '../core/store/receipts.ts';
+import { parseReceiptStatus, SOURCE_FIELDS, sourceRow } from '../core/query/source-rows.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import { toCsv } from '../core/query/csv-out.ts';
@@ -241,32 +242,16 @@ async function sources(req: ApiRequest, store: ObjectStore): Promise<ApiResponse
   const q = req.query;
   const f = format(q);
   const t = tenants(q);
-  const status = q.status;
-  if (status && !['ingested', 'duplicate', 'empty', 'rejected', 'partial'].includes(status))
-    throw new UsageError('BAD_STATUS', `status must be ingested, duplicate, empty, rejected or partial, not "${status}"`);
+  const status = parseReceiptStatus(q.status);
   const limit = top({ top: q.limit ?? '100' })!;
   // Only the page is read, newest first; `next` (in the Link header) asks for the one after it.
   const page = await receiptPage(store, t ?? null, {
     limit,
     ...(q.next ? { after: q.next } : {}),
-    ...(status ? { status: status as ReceiptStatus } : {}),
+    ...(status ? { status } : {}),
   });
-  const rows = page.receipts.map((r) => ({
-    sourceId: r.sourceId,
-    tenant: r.tenant,
-    key: r.key,
-    status: r.status,
-    reason: r.reason,
-    errorCode: r.errorCode,
-    family: r.family,
-    rows: r.rows,
-    counted: r.counted,
-    ingestedAt: r.ingestedAt,
-  }));
-  return ok(rows, f, SOURCE_FIELDS, nextPage(req, page.next));
+  return ok(page.receipts.map(sourceRow), f, SOURCE_FIELDS, nextPage(req, page.next));
 }
-
-const SOURCE_FIELDS = ['ingestedAt', 'tenant', 'key', 'status', 'errorCode', 'reason', 'family', 'rows', 'counted', 'sourceId'];
 
 async function incidents(req: ApiRequest, store: ObjectStore): Promise<ApiResponse> {
   const q = req.query;

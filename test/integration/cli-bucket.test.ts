@@ -83,6 +83,13 @@ describe('mailflow ingest --bucket (Ceph RGW, as the ingest function role)', () 
     const again = await counted(viaCli, args);
     expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('duplicate') });
     expect(await readAll(viaCli.data.store, receiptPrefix('contoso'), RECEIPT)).toHaveLength(1);
+    // The upload in `mailflow sources`, read with no more than the query function's read-only role.
+    const reader = await assumeFunctionRole(deployed('Query'), viaCli.local);
+    const listed = await asRole(reader, rgw().origin, ['sources', '--bucket', viaCli.data.bucket, '--format', 'json']);
+    expect([listed.code, listed.stderr]).toEqual([0, '']);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ tenant: 'contoso', key: 'incoming/contoso/trace.csv', status: 'ingested', counted: receipt!.counted }),
+    ]);
   });
 
   it('an hour of data (what a collector sends every 15 minutes) costs at most 30 S3 requests, none of them a LIST', async () => {

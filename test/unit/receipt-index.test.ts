@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handleApiRequest } from '../../functions/query/api.ts';
+import { createFsStore } from '../../functions/adapters/fs-store.ts';
 import { forgetSources } from '../../functions/core/flows/forget-sources.ts';
 import type { Clock, ObjectStore } from '../../functions/core/ports.ts';
 import { AREA, receiptKey, sourceIdOf } from '../../functions/core/store/layout.ts';
@@ -208,6 +209,43 @@ describe('the receipt index: newest receipts without listing them all', () => {
     expect((await handleApiRequest(get({ tenant: 'old', status: 'rejected' }), wrapped, later)).statusCode).toBe(200);
     expect(c.listed.get(AREA.receipts) ?? 0).toBe(0);
     expect(c.reads).toBe(6);
+  });
+
+  it('mailflow sources pages through the uploads newest first, the same rows as /v1/sources, and says why one was rejected', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailflow-sources-'));
+    try {
+      const data = join(dir, 'data');
+      const files = ['a.csv', 'b.csv', 'not-an-export.csv', 'c.csv'];
+      for (const [i, name] of files.entries()) {
+        const file = join(dir, name);
+        writeFileSync(
+          file,
+          name === 'not-an-export.csv' ? 'colour,size\nred,2\n' : generated({ family: 'trace-detail', rows: 30, seed: i + 1 }),
+        );
+        await runCli(['ingest', '--data-dir', data, '--tenant', 'contoso', file]);
+      }
+      const first = await runCli(['sources', '--data-dir', data, '--limit', '3', '--format', 'json']);
+      expect(first.code).toBe(0);
+      const next = /^more: the same command with --next (\S+)\n$/.exec(first.stderr)?.[1];
+      expect(next).toBeDefined();
+      const second = await runCli(['sources', '--data-dir', data, '--limit', '3', '--format', 'json', '--next', next!]);
+      expect([second.code, second.stderr]).toEqual([0, '']);
+      const rows = [...JSON.parse(first.stdout), ...JSON.parse(second.stdout)] as Array<{ key: string; status: string }>;
+      expect(rows.map((r) => r.key)).toEqual([...files].reverse().map((f) => `incoming/contoso/${f}`));
+      // The API's rows, for the same data.
+      const api = await handleApiRequest(get({ limit: '10' }), createFsStore({ root: data }), later);
+      expect(JSON.parse(api.body)).toEqual(rows);
+      const rejected = await runCli(['sources', '--data-dir', data, '--status', 'rejected']);
+      const lines = rejected.stdout.trim().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatch(/ contoso +rejected +\d+ +0 +.*not-an-export\.csv +[A-Z_]+: \S/);
+      expect((await runCli(['sources', '--data-dir', data, '--tenant', 'fabrikam'])).stderr).toBe(
+        'mailflow sources: no receipts for tenant "fabrikam"; tenants with receipts: contoso\n',
+      );
+      expect((await runCli(['sources', '--data-dir', data, '--status', 'lost'])).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("mailflow index-receipts indexes a data folder's receipts under the names their uploads gave them", async () => {
