@@ -16,6 +16,7 @@ import {
 import { signedGet } from '../../adapters/signed-get.ts';
 import { wholeNumber } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
+import { textTable } from '../text-table.ts';
 import { NO_CODE } from '../../core/render/tally.ts';
 import { isProblem } from '../../core/vocabulary/outcomes.ts';
 
@@ -143,14 +144,7 @@ function table(rows: QueryRow[], by: string[]): string {
     ...(withMeaning ? [r.code ? (lookupCode(r.code)?.en[0] ?? '(not in the code table)') : ''] : []),
     ...(withAddresses ? [r.addresses?.join(' ') ?? ''] : []),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const numeric = (i: number) => i >= by.length && i <= by.length + (withTrend ? 2 : 1);
-  const fmt = (c: string[]) =>
-    c
-      .map((v, i) => (numeric(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return `${[fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n')}\n`;
+  return textTable(head, cells, { numeric: (i) => i >= by.length && i <= by.length + (withTrend ? 2 : 1) });
 }
 
 function signed(n: number): string {

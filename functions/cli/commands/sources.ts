@@ -6,6 +6,7 @@ import { receiptPage, tenantsWithReceipts, type Receipt } from '../../core/store
 import { wholeNumber } from '../args.ts';
 import { defineCommand, STORE_OPTIONS, storeFrom } from '../command.ts';
 import { S3_HELP } from '../s3-options.ts';
+import { textTable } from '../text-table.ts';
 
 export const SOURCES_HELP = `Usage: mailflow sources [--tenant T[,T…]] [--status S] [--limit N] [--next C] [--format table|json|csv] [--data-dir D | --bucket B]
 
@@ -78,12 +79,5 @@ function table(rows: Receipt[]): string {
     r.file ?? r.key,
     r.errorCode ? `${r.errorCode}: ${r.reason ?? ''}` : (r.reason ?? ''),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const numeric = (i: number) => i === 3 || i === 4;
-  const fmt = (c: string[]) =>
-    c
-      .map((v, i) => (i === c.length - 1 ? v : numeric(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return `${[fmt(head), fmt(widths.map((w, i) => '-'.repeat(i === head.length - 1 ? head[i]!.length : w))), ...cells.map(fmt)].join('\n')}\n`;
+  return textTable(head, cells, { numeric: (i) => i === 3 || i === 4, freeLast: true });
 }
