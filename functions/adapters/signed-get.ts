@@ -19,7 +19,15 @@ export interface SignedGetOptions {
   timeoutMs?: number;
 }
 
-export async function signedGet(url: URL, options: SignedGetOptions = {}): Promise<{ status: number; contentType: string; body: string }> {
+/** The answer; `next` is the cursor of the page after it, for the API's list endpoints (`mailflow-next`). */
+export interface SignedAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+  next: string | null;
+}
+
+export async function signedGet(url: URL, options: SignedGetOptions = {}): Promise<SignedAnswer> {
   const region = options.region ?? regionOf(url);
   const signer = new SignatureV4({ service: 'lambda', region, credentials: options.credentials ?? defaultProvider(), sha256: NodeSha256 });
   const query: Record<string, string> = {};
@@ -45,7 +53,7 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
       throw err.name === 'CredentialsProviderError' ? noCredentials(err) : err;
     });
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const response = await new Promise<{ status: number; contentType: string; body: string }>((resolve, reject) => {
+  const response = await new Promise<SignedAnswer>((resolve, reject) => {
     const req = send(url, { method: 'GET', headers: signed.headers, timeout: options.timeoutMs ?? 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -54,6 +62,7 @@ export async function signedGet(url: URL, options: SignedGetOptions = {}): Promi
           status: res.statusCode ?? 0,
           contentType: String(res.headers['content-type'] ?? ''),
           body: Buffer.concat(chunks).toString('utf8'),
+          next: typeof res.headers['mailflow-next'] === 'string' ? res.headers['mailflow-next'] : null,
         }),
       );
       res.on('error', reject);

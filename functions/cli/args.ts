@@ -51,3 +51,14 @@ export function parseLang(value: string | undefined): Lang | undefined {
   if (value !== undefined && !isLang(value)) throw new UsageError('BAD_LANG', `--lang must be en or it, not "${value}"`);
   return value;
 }
+
+/** An endpoint of the deployed query API, from --url (the stack output QueryUrl, with or without its trailing slash). */
+export function queryApiUrl(raw: string, path: string): URL {
+  let base: URL;
+  try {
+    base = new URL(raw);
+  } catch {
+    throw new UsageError('BAD_URL', `--url "${raw}" is not a URL (the stack output QueryUrl, https://….lambda-url.<region>.on.aws/)`);
+  }
+  return new URL(path, base.href.endsWith('/') ? base : new URL(`${base.href}/`));
+}

@@ -150,6 +150,22 @@ describe('mailflow query --url (SigV4 against the query API)', () => {
     expect(csv.stdout.split('\r\n')[0] ?? csv.stdout.split('\n')[0]).toMatch(/^outcome,events,messages,previousEvents,delta,trend/);
   });
 
+  it('mailflow sources --url pages through /v1/sources, signed, with the cursor the API gives', async () => {
+    const before = seen.length;
+    const first = await runCli(['sources', '--url', base, '--region', REGION, '--limit', '1', '--format', 'json']);
+    expect(first.code).toBe(0);
+    const next = /^more: the same command with --next (\S+)\n$/.exec(first.stderr)?.[1];
+    const second = await runCli(['sources', '--url', base, '--region', REGION, '--limit', '1', '--format', 'json', '--next', next!]);
+    expect([second.code, second.stderr]).toEqual([0, '']);
+    expect(seen.slice(before).map((s) => s.verdict)).toEqual([null, null]);
+    const api = await handleApiRequest({ method: 'GET', path: '/v1/sources', query: {} }, store);
+    expect([...JSON.parse(first.stdout), ...JSON.parse(second.stdout)]).toEqual(JSON.parse(api.body));
+    const table = await runCli(['sources', '--url', base, '--region', REGION, '--tenant', 'beta']);
+    expect(table.stdout).toMatch(
+      /^ingested at +tenant +status +rows +counted +upload +why\n.*\n\S.* beta +ingested +3,000 .*incoming\/beta\/trace\.csv\n$/,
+    );
+  });
+
   it('a wrong secret is refused with 403 and the CLI says which permission is needed (exit 1)', async () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret';
     try {

@@ -14,7 +14,7 @@ import {
   type QueryRow,
 } from '../../core/query/query.ts';
 import { signedGet } from '../../adapters/signed-get.ts';
-import { wholeNumber } from '../args.ts';
+import { queryApiUrl, wholeNumber } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
 import { textTable } from '../text-table.ts';
 import { NO_CODE } from '../../core/render/tally.ts';
@@ -75,16 +75,7 @@ export const queryCommand = defineCommand({
     if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1)
       throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
     if (values.url) {
-      let base: URL;
-      try {
-        base = new URL(values.url);
-      } catch {
-        throw new UsageError(
-          'BAD_URL',
-          `--url "${values.url}" is not a URL (the stack output QueryUrl, https://….lambda-url.<region>.on.aws/)`,
-        );
-      }
-      const url = new URL('v1/summary', base.href.endsWith('/') ? base : new URL(`${base.href}/`));
+      const url = queryApiUrl(values.url, 'v1/summary');
       const params: Record<string, string | undefined> = {
         by: by.join(','),
         from: from === undefined ? undefined : new Date(from).toISOString(),
