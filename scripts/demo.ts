@@ -95,6 +95,17 @@ failures += await run([
   join(out, 'export-2.csv'),
 ]);
 
+say('A file that is not a message trace (a mailbox report exported by mistake): rejected with the reason, nothing counted, exit 1.');
+writeFileSync(
+  join(out, 'mailbox-report.csv'),
+  'DisplayName,PrimarySmtpAddress,ItemCount,TotalItemSize\r\nAdele Vance,adele@contoso.com,10412,2.1 GB\r\n',
+);
+// The one command of the demo that is meant to fail: any other exit code is a failure of the demo.
+if ((await run(['ingest', '--data-dir', data, '--tenant', 'fabrikam', join(out, 'mailbox-report.csv')])) !== 1) failures++;
+
+say("Every upload's receipt, newest first: what each counted, and why one was rejected.");
+failures += await run(['sources', '--data-dir', data, '--tenant', 'fabrikam']);
+
 say('A fresh export taken at 04:00, three hours into the firewall outage: the upload raises an alert.');
 failures += await run([
   'generate',
