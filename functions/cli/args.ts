@@ -62,3 +62,17 @@ export function queryApiUrl(raw: string, path: string): URL {
   }
   return new URL(path, base.href.endsWith('/') ? base : new URL(`${base.href}/`));
 }
+
+/** --format of a command that prints rows: table (the default), json or csv. */
+export function rowFormat(value: string | undefined): 'table' | 'json' | 'csv' {
+  const format = value ?? 'table';
+  if (format !== 'table' && format !== 'json' && format !== 'csv')
+    throw new UsageError('BAD_FORMAT', '--format must be table, json or csv');
+  return format;
+}
+
+/** Where rows are read from: at most one of the data folder, the bucket and the query API. */
+export function checkOneSource(values: { bucket?: string; 'data-dir'?: string; url?: string }): void {
+  if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1)
+    throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
+}

@@ -1,7 +1,6 @@
 import { tenantSet } from '../../core/store/layout.ts';
 import { STORE_OPTIONS, defineCommand, parseTime, storeFrom } from '../command.ts';
 import { lookupCode } from '../../core/classify/classify.ts';
-import { UsageError } from '../../core/errors.ts';
 import { toCsv } from '../../core/query/csv-out.ts';
 import {
   assertTenantsExist,
@@ -14,7 +13,7 @@ import {
   type QueryRow,
 } from '../../core/query/query.ts';
 import { signedGet } from '../../adapters/signed-get.ts';
-import { queryApiUrl, wholeNumber } from '../args.ts';
+import { checkOneSource, queryApiUrl, rowFormat, wholeNumber } from '../args.ts';
 import { S3_HELP } from '../s3-options.ts';
 import { textTable } from '../text-table.ts';
 import { NO_CODE } from '../../core/render/tally.ts';
@@ -63,8 +62,7 @@ export const queryCommand = defineCommand({
   },
   positionals: false,
   async run({ values, io }) {
-    const format = values.format ?? 'table';
-    if (!['table', 'json', 'csv'].includes(format)) throw new UsageError('BAD_FORMAT', '--format must be table, json or csv');
+    const format = rowFormat(values.format);
     const by = parseFields(values.by ?? 'outcome,code');
     const sort = parseSort(values.sort);
     const now = Date.now();
@@ -72,8 +70,7 @@ export const queryCommand = defineCommand({
     const to = values.to === undefined ? undefined : parseTime(values.to, now, 'to');
     checkRange(from, to);
     const where = parseWhere(values.where ?? []);
-    if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1)
-      throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
+    checkOneSource(values);
     if (values.url) {
       const url = queryApiUrl(values.url, 'v1/summary');
       const params: Record<string, string | undefined> = {

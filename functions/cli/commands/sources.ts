@@ -3,7 +3,7 @@ import { toCsv } from '../../core/query/csv-out.ts';
 import { parseReceiptStatus, SOURCE_FIELDS, sourceRow, type SourceRow } from '../../core/query/source-rows.ts';
 import { tenantSet } from '../../core/store/layout.ts';
 import { receiptPage, tenantsWithReceipts, type ReceiptStatus } from '../../core/store/receipts.ts';
-import { queryApiUrl, wholeNumber } from '../args.ts';
+import { checkOneSource, queryApiUrl, rowFormat, wholeNumber } from '../args.ts';
 import { defineCommand, STORE_OPTIONS, storeFrom } from '../command.ts';
 import { S3_HELP } from '../s3-options.ts';
 import { textTable } from '../text-table.ts';
@@ -38,13 +38,11 @@ export const sourcesCommand = defineCommand({
   },
   positionals: false,
   async run({ values, io }) {
-    const format = values.format ?? 'table';
-    if (!['table', 'json', 'csv'].includes(format)) throw new UsageError('BAD_FORMAT', '--format must be table, json or csv');
+    const format = rowFormat(values.format);
     const status = parseReceiptStatus(values.status);
     const limit = wholeNumber('limit', values.limit, 20);
     if (limit < 1 || limit > 10_000) throw new UsageError('BAD_NUMBER', `--limit must be from 1 to 10000, not ${limit}`);
-    if ([values.bucket, values['data-dir'], values.url].filter(Boolean).length > 1)
-      throw new UsageError('BAD_ARGUMENTS', 'use one of --data-dir, --bucket or --url');
+    checkOneSource(values);
     const { rows, next, files } = values.url
       ? await fromApi(values.url, values.region, { ...values, limit, status })
       : await fromStore(values, limit, status);
