@@ -191,6 +191,11 @@ export function receiptKey(tenant: string, sourceId: string): string {
   return `${receiptPrefix(tenant)}${sourceId}.json`;
 }
 
+/** The source a receipt key (receiptKey) names. */
+export function receiptSourceId(key: string, tenant: string): string {
+  return key.slice(receiptPrefix(tenant).length, -'.json'.length);
+}
+
 /** `results/receipt-index/<tenant>/`: one empty object per receipt write, newest first in key order. */
 export function receiptIndexPrefix(tenant: string): string {
   return `${AREA.receiptIndex}${tenant}/`;

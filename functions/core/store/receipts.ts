@@ -3,7 +3,16 @@ import { mapLimit } from '../vocabulary/for-each-limit.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { DateOptions } from '../formats/dates.ts';
 import { casUpdate, createIfAbsent, type CasOptions } from './cas.ts';
-import { countdown, isTenant, parseReceiptIndexKey, receiptIndexKey, receiptIndexPrefix, receiptKey, receiptPrefix } from './layout.ts';
+import {
+  countdown,
+  isTenant,
+  parseReceiptIndexKey,
+  receiptIndexKey,
+  receiptIndexPrefix,
+  receiptKey,
+  receiptPrefix,
+  receiptSourceId,
+} from './layout.ts';
 import { encode, forEachKey, listFolders, listKeys, readJson, record } from './records.ts';
 import { UsageError } from '../errors.ts';
 
@@ -211,7 +220,7 @@ async function* writesOf(store: ObjectStore, tenant: string, cursor: ReceiptWrit
   if (cursor) for await (const _ of listKeys(store, prefix)) return;
   const listed: ReceiptWrite[] = [];
   for await (const o of store.list(receiptPrefix(tenant))) {
-    const sourceId = o.key.slice(receiptPrefix(tenant).length, -'.json'.length);
+    const sourceId = receiptSourceId(o.key, tenant);
     listed.push({ at: o.lastModified.getTime(), tenant, sourceId, status: null, indexed: false });
   }
   listed.sort(newestFirst);
@@ -280,9 +289,8 @@ export async function receiptedSince(store: ObjectStore, tenant: string, since: 
 
 /** Every source of the tenant with a receipt: a listing of all its receipts (~1,000 a request). */
 export async function receiptedSources(store: ObjectStore, tenant: string): Promise<Set<string>> {
-  const prefix = receiptPrefix(tenant);
   const found = new Set<string>();
-  for await (const key of listKeys(store, prefix)) found.add(key.slice(prefix.length, -'.json'.length));
+  for await (const key of listKeys(store, receiptPrefix(tenant))) found.add(receiptSourceId(key, tenant));
   return found;
 }
 
