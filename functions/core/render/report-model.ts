@@ -1,5 +1,5 @@
-import { eventsOf, mergeTallies, messagesOf, NO_CODE, tally, type Tally } from './tally.ts';
-import { FINAL_OUTCOMES, isProblem, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
+import { CATEGORY_INDEX, eventsOf, mergeTallies, messagesOf, NO_CODE, tally, type ChartGrid, type Tally } from './tally.ts';
+import { FINAL_OUTCOMES, PROBLEM_OUTCOMES, UNDELIVERED_OUTCOMES } from '../vocabulary/outcomes.ts';
 import { DAY, dayStart, HOUR, hourMs } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
 import { explainStatus } from '../classify/classify.ts';
@@ -128,8 +128,6 @@ export interface ReportModel {
   receipts: Receipt[];
 }
 
-const CATEGORY_INDEX = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
-
 export function sparkStep(from: number, to: number): number {
   return to - from > 7 * DAY ? DAY : HOUR;
 }
@@ -138,7 +136,7 @@ export function sparkStep(from: number, to: number): number {
  * The buckets of a view's chart and sparklines: its hours, or past 7 days its UTC days (the first
  * and last ones partly in the range), so that a whole day's merged summary falls in one bucket.
  */
-export function buckets(from: number, to: number): { step: number; origin: number; count: number } {
+export function buckets(from: number, to: number): ChartGrid {
   const step = sparkStep(from, to);
   if (step === HOUR) return { step, origin: from, count: Math.ceil((to - from) / HOUR) };
   const origin = dayStart(from);
@@ -232,36 +230,40 @@ export function summariesByTenant(summaries: readonly HourlySummary[]): Readonly
 }
 
 /**
- * The view's tallies of its period and the one before: for all tenants, each tenant's merged (and
- * kept in `memo` for their own views); for one tenant, taken from `memo` when it has them.
+ * The view's tallies of its period (with its chart on `grid`) and the one before: for all tenants,
+ * each tenant's merged (and kept in `memo` for their own views); for one tenant, taken from `memo`
+ * when it has them.
  */
 function periodTallies(
   input: ReportInput,
   memo: TallyMemo | undefined,
+  grid: ChartGrid,
 ): { now: Tally; before: Tally; perTenant: Map<string, Tally> | null } {
   const { from, to } = input;
   const length = to - from;
   const noCode = NO_CODE[input.lang];
   if (input.tenant === null && input.tenantsUntil) {
     const byTenant = summariesByTenant(input.summaries);
-    const each = (a: number, b: number) => {
+    const each = (a: number, b: number, chart?: ChartGrid) => {
       const out = new Map<string, Tally>();
       for (const [tenant, list] of byTenant) {
-        const t = tally(list, a, b, noCode);
+        const t = tally(list, a, b, noCode, chart);
         out.set(tenant, t);
         memo?.put(tenant, a, b, t);
       }
       return out;
     };
-    const perTenant = each(from, to);
+    const perTenant = each(from, to, grid);
     // The period before is shown for all tenants together only: tallied per tenant when their own
     // views will take it (a static page), else at once (fewer members counted than tenant by tenant, then merged).
     const before = memo ? mergeTallies([...each(from - length, from).values()]) : tally(input.summaries, from - length, from, noCode);
-    return { now: mergeTallies([...perTenant.values()]), before, perTenant };
+    return { now: mergeTallies([...perTenant.values()], grid), before, perTenant };
   }
-  const of = (a: number, b: number) =>
-    (input.tenant !== null ? memo?.take(input.tenant, a, b) : undefined) ?? tally(input.summaries, a, b, noCode);
-  return { now: of(from, to), before: of(from - length, from), perTenant: null };
+  const of = (a: number, b: number, chart?: ChartGrid) => {
+    const kept = input.tenant !== null ? memo?.take(input.tenant, a, b) : undefined;
+    return kept && (!chart || kept.chart) ? kept : tally(input.summaries, a, b, noCode, chart);
+  };
+  return { now: of(from, to, grid), before: of(from - length, from), perTenant: null };
 }
 
 /** From the first hour with data in the previous period to its end, in whole units (the unit rounds up). */
@@ -281,7 +283,9 @@ function previousCoverage(summaries: readonly HourlySummary[], from: number, len
 export function buildReportModel(input: ReportInput, memo?: TallyMemo): ReportModel {
   const { from, to, lang } = input;
   const length = to - from;
-  const { now, before, perTenant } = periodTallies(input, memo);
+  // The chart's buckets: its tally walks the groups once for the counts and the chart together.
+  const grid = buckets(from, to);
+  const { now, before, perTenant } = periodTallies(input, memo, grid);
   const n = (t: Tally, ...outcomes: string[]) => eventsOf(t, outcomes);
   // The cards count messages (a message deferred in six hours is one deferred message), events second.
   const m = (t: Tally, ...outcomes: string[]) => messagesOf(t, outcomes);
@@ -315,29 +319,9 @@ export function buildReportModel(input: ReportInput, memo?: TallyMemo): ReportMo
     count('filtered', ['filtered'], true),
   ];
 
-  // The chart, and the per-bucket series behind each destination's and connector's sparkline:
-  // one cell per bucket and category (a page of views walks ~10⁶ groups here).
-  const grid = buckets(from, to);
-  const cells = new Float64Array(grid.count * CATEGORIES.length);
-  const series = { destination: new Map<string, number[]>(), connector: new Map<string, number[]>() };
-  const line = (field: 'destination' | 'connector', name: string) => {
-    let l = series[field].get(name);
-    if (!l) series[field].set(name, (l = new Array<number>(grid.count).fill(0)));
-    return l;
-  };
-  for (const s of input.summaries) {
-    const hour = hourMs(s.hour);
-    if (hour < from || hour >= to) continue;
-    const bucket = Math.floor((hour - grid.origin) / grid.step);
-    for (const g of s.groups) {
-      if (!isProblem(g.outcome)) continue;
-      // A category this version does not know (stored by a later one) has no place in the chart.
-      const c = CATEGORY_INDEX.get((g.category as Category | null) ?? 'unknown');
-      if (c !== undefined) cells[bucket * CATEGORIES.length + c]! += g.events;
-      if (g.destination) line('destination', g.destination)[bucket]! += g.events;
-      if (g.connector) line('connector', g.connector)[bucket]! += g.events;
-    }
-  }
+  // The chart, and the per-bucket series behind each destination's and connector's sparkline.
+  const { cells, destination, connector } = now.chart!;
+  const series = { destination, connector };
   const categories = CATEGORIES.filter((_, c) => {
     for (let b = 0; b < grid.count; b++) if (cells[b * CATEGORIES.length + c]! > 0) return true;
     return false;

@@ -1,6 +1,6 @@
 import { hourMs } from '../vocabulary/time.ts';
 import type { HourlySummary } from '../aggregate/rollup.ts';
-import type { Category } from '../classify/types.ts';
+import { CATEGORIES, type Category } from '../classify/types.ts';
 import { isProblem } from '../vocabulary/outcomes.ts';
 import { U64Union } from '../aggregate/u64-set.ts';
 import type { Lang } from '../vocabulary/language.ts';
@@ -51,10 +51,45 @@ export interface Tally {
   sets: Map<string, U64Union>;
   plain: Map<string, number>;
   plainAffected: number;
+  /** The period's chart, when the tally was asked for one (a view's own period; the one before has none). */
+  chart: ChartTally | null;
 }
 
-function emptyTally(): Tally {
+/** A chart's buckets: `count` of `step` ms from `origin`. */
+export interface ChartGrid {
+  origin: number;
+  step: number;
+  count: number;
+}
+
+/**
+ * Problem events per bucket and category (the chart), and per bucket for each destination and
+ * connector (their sparklines): made in the same walk over the groups as the rest of the tally, and
+ * summed when tallies of tenants merge, so a page's views do not walk their summaries again for it.
+ */
+export interface ChartTally {
+  grid: ChartGrid;
+  /** `grid.count` × CATEGORIES.length cells, bucket-major. */
+  cells: Float64Array;
+  destination: Map<string, number[]>;
+  connector: Map<string, number[]>;
+}
+
+export const CATEGORY_INDEX = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
+
+function emptyChart(grid: ChartGrid): ChartTally {
+  return { grid, cells: new Float64Array(grid.count * CATEGORIES.length), destination: new Map(), connector: new Map() };
+}
+
+function spark(lines: Map<string, number[]>, name: string, count: number): number[] {
+  let l = lines.get(name);
+  if (!l) lines.set(name, (l = new Array<number>(count).fill(0)));
+  return l;
+}
+
+function emptyTally(grid?: ChartGrid): Tally {
   return {
+    chart: grid ? emptyChart(grid) : null,
     outcomes: new Map(),
     codes: new Map(),
     categories: new Map(),
@@ -78,12 +113,17 @@ function countMessages(t: Tally): Tally {
   return t;
 }
 
-/** The summaries' hours in [from, to), tallied; problems without a code are counted under `noCode`. */
-export function tally(summaries: readonly HourlySummary[], from: number, to: number, noCode: string): Tally {
-  const t = emptyTally();
+/**
+ * The summaries' hours in [from, to), tallied; problems without a code are counted under `noCode`.
+ * With `grid`, the tally holds the period's chart too.
+ */
+export function tally(summaries: readonly HourlySummary[], from: number, to: number, noCode: string, grid?: ChartGrid): Tally {
+  const t = emptyTally(grid);
+  const chart = t.chart;
   for (const s of summaries) {
     const hour = hourMs(s.hour);
     if (hour < from || hour >= to) continue;
+    const bucket = chart ? Math.floor((hour - chart.grid.origin) / chart.grid.step) : 0;
     for (const g of s.groups) {
       add(t.outcomes, g.outcome, g.events);
       if (g.pairs === undefined) {
@@ -102,6 +142,12 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
       add(t.destinations, g.destination, g.events);
       add(t.connectors, g.connector, g.events);
       add(t.perHour, hour, g.events);
+      if (!chart) continue;
+      // A category this version does not know (stored by a later one) has no place in the chart.
+      const c = CATEGORY_INDEX.get((g.category as Category | null) ?? 'unknown');
+      if (c !== undefined) chart.cells[bucket * CATEGORIES.length + c]! += g.events;
+      if (g.destination) spark(chart.destination, g.destination, chart.grid.count)[bucket]! += g.events;
+      if (g.connector) spark(chart.connector, g.connector, chart.grid.count)[bucket]! += g.events;
     }
   }
   return countMessages(t);
@@ -110,11 +156,13 @@ export function tally(summaries: readonly HourlySummary[], from: number, to: num
 /**
  * One tally of several parts' summaries (each tenant's, tallied for its own view), as `tally` of
  * them all would be: counts add up, message sets are unions (the same message in two tenants
- * counts once), and a code's category is the first part's that had it.
+ * counts once), and a code's category is the first part's that had it. With `grid`, the parts'
+ * charts (of that grid) are summed into new arrays: the parts keep theirs for their own views.
  */
-export function mergeTallies(parts: readonly Tally[]): Tally {
-  const t = emptyTally();
+export function mergeTallies(parts: readonly Tally[], grid?: ChartGrid): Tally {
+  const t = emptyTally(grid);
   for (const p of parts) {
+    if (t.chart) addChart(t.chart, p.chart);
     for (const field of ['outcomes', 'codes', 'destinations', 'connectors', 'plain'] as const)
       for (const [k, n] of p[field]) add(t[field], k, n);
     for (const [h, n] of p.perHour) add(t.perHour, h, n);
@@ -127,6 +175,20 @@ export function mergeTallies(parts: readonly Tally[]): Tally {
     t.plainAffected += p.plainAffected;
   }
   return countMessages(t);
+}
+
+function addChart(into: ChartTally, part: ChartTally | null): void {
+  const g = into.grid;
+  if (!part || part.grid.origin !== g.origin || part.grid.step !== g.step || part.grid.count !== g.count)
+    throw new Error('mergeTallies: a part was tallied without the chart of this grid');
+  for (let i = 0; i < into.cells.length; i++) into.cells[i]! += part.cells[i]!;
+  for (const field of ['destination', 'connector'] as const) {
+    for (const [name, line] of part[field]) {
+      const l = into[field].get(name);
+      if (!l) into[field].set(name, line.slice());
+      else for (let b = 0; b < l.length; b++) l[b]! += line[b]!;
+    }
+  }
 }
 
 /** Distinct messages of these outcomes. */
