@@ -5,7 +5,7 @@ import type { AliasLearner } from './destination-aliases.ts';
 import { isProblem } from '../vocabulary/outcomes.ts';
 import { hourStart, isoHour } from '../vocabulary/time.ts';
 import type { DeferralTracker } from './deferrals.ts';
-import { hashPair, hashWords } from './hash64.ts';
+import { hashPair, hashWords } from '../vocabulary/hash64.ts';
 import { encodedSize, U64Table } from './u64-set.ts';
 import type { DeliveryEvent } from '../classify/types.ts';
 
@@ -271,7 +271,8 @@ export class FileAggregator {
     this.aliases = aliases;
   }
 
-  add(e: DeliveryEvent): void {
+  /** One event; with `messageHash`, hashPair(e.messageKey, e.recipient) as its reader worked it out (the two are not read then). */
+  add(e: DeliveryEvent, messageHash?: Uint32Array): void {
     if (e.outcome === 'other') return;
     const h = hourStart(e.time);
     let batch = this.last;
@@ -286,7 +287,10 @@ export class FileAggregator {
     // Fingerprint = hash(message key, recipient) mixed with time, outcome and code. The event
     // enters as its outcome, so `Defer`/`DEFER` or `Send`/`SENDEXTERNAL` of one delivery, seen in
     // two export families, are one event.
-    hashPair(e.messageKey, e.recipient, this.msg);
+    if (messageHash) {
+      this.msg[0] = messageHash[0]!;
+      this.msg[1] = messageHash[1]!;
+    } else hashPair(e.messageKey, e.recipient, this.msg);
     const w = this.words;
     w[0] = this.msg[0]!;
     w[1] = this.msg[1]!;

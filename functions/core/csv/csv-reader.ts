@@ -68,6 +68,19 @@ export interface RecordView {
   byteLength(index: number): number;
 }
 
+/** A CSV record's fields as bytes, for readers that need no strings (formats/quick-detail.ts). */
+export interface RecordBytes extends RecordView {
+  /**
+   * The field's bytes (`bytes[fieldStart(i) … fieldEnd(i))`) when they are its text as written:
+   * no doubled quote or text after a closing quote to undo (`plain`). `bytes` is the reader's
+   * buffer, valid during the callback only.
+   */
+  readonly bytes: Uint8Array;
+  plain(index: number): boolean;
+  fieldStart(index: number): number;
+  fieldEnd(index: number): number;
+}
+
 /** A data record that was skipped because it breaks a per-record limit; reading goes on after it. */
 export interface BadRecord {
   code: 'RECORD_TOO_LARGE' | 'TOO_MANY_COLUMNS';
@@ -79,7 +92,7 @@ export interface BadRecord {
 
 export interface CsvHandlers {
   onHeader(header: HeaderInfo): void;
-  onRecord(record: RecordView): void;
+  onRecord(record: RecordBytes): void;
   onBadRecord(bad: BadRecord): void;
 }
 
@@ -96,7 +109,7 @@ type Utf8Buffer = Buffer & { utf8Slice(start: number, end: number): string };
 
 const EMPTY = Buffer.alloc(0) as Utf8Buffer;
 
-export class CsvReader implements RecordView {
+export class CsvReader implements RecordBytes {
   private readonly opts: CsvReaderOptions;
   private readonly handlers: CsvHandlers;
   private buf: Utf8Buffer = EMPTY;
@@ -192,6 +205,22 @@ export class CsvReader implements RecordView {
 
   byteLength(index: number): number {
     return index >= this.nFields || index < 0 ? 0 : this.ends[index]! - this.starts[index]!;
+  }
+
+  get bytes(): Uint8Array {
+    return this.buf;
+  }
+
+  plain(index: number): boolean {
+    return index < this.nFields && index >= 0 && (this.flags[index]! & (F_ESCAPED | F_MESSY)) === 0;
+  }
+
+  fieldStart(index: number): number {
+    return this.starts[index]!;
+  }
+
+  fieldEnd(index: number): number {
+    return this.ends[index]!;
   }
 
   /**

@@ -167,9 +167,10 @@ async function readAndCommit(
         signal: identity.signal,
         afterChunk: () => (config.mergeWhileReading ? merging.offer(parts.fullParts) : parts.fullParts > 0 ? mergeFull() : undefined),
         onFamily: (family) => (parts.kind = kindOf(family)),
+        hashedEvents: true,
         ...(ref.file || ref.key ? { nameHint: ref.file ?? ref.key } : {}),
       },
-      (e) => parts.add(e),
+      (e, messageHash) => parts.add(e, messageHash),
     );
   } catch (err) {
     // Stopped because the identity settled as a duplicate (or failed: the caller's await rethrows).

@@ -65,8 +65,9 @@ export class PartCommitter {
     this.aggregator = new FileAggregator(this.deferrals, this.aliases);
   }
 
-  add(event: DeliveryEvent): void {
-    this.aggregator.add(event);
+  /** One event; `messageHash` when its reader hashed message key and recipient already (readExport's OnEvent). */
+  add(event: DeliveryEvent, messageHash?: Uint32Array): void {
+    this.aggregator.add(event, messageHash);
     if (this.aggregator.counted < this.partEvents) return;
     this.full.push(this.aggregator);
     this.aggregator = new FileAggregator(this.deferrals, this.aliases);

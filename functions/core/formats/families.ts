@@ -11,6 +11,7 @@ import {
   type FieldKind,
 } from './field-limits.ts';
 import { splitTopLevel, unwrapBraces } from './lists.ts';
+import { quickDetail, type QuickReader } from './quick-detail.ts';
 
 /**
  * Recognizes an export by its header and maps its rows to `RawEvent`s. Columns are found by
@@ -24,6 +25,8 @@ export interface FamilyMapper {
   /** Warnings that follow from the header alone (e.g. local-time timestamps). */
   warnings: string[];
   map(record: RecordView, out: RawEvent[]): void;
+  /** A reader of the rows that say nothing about failures straight from a CSV record's bytes (quick-detail.ts), for the families that have one. */
+  quick?: () => QuickReader;
 }
 
 export function normalizeHeaderCell(cell: string): string {
@@ -279,6 +282,7 @@ function traceDetail(
   const toIp = find(index, A.toIp);
   return {
     family,
+    ...(family === 'trace-detail' ? { quick: () => quickDetail({ width, time, event, rcpt, traceId, msgId, toIp }) } : {}),
     columnsUsed: used(cells, time, event, detail, rcpt, sender, traceId, msgId, toIp),
     warnings: [
       ...(rcpt < 0 ? ['the export has no RecipientAddress column: events are counted per message, not per recipient'] : []),

@@ -20,6 +20,11 @@ export class DateOrderBuffer {
     this.warn = warn;
   }
 
+  /** Rows held back now. */
+  get holding(): number {
+    return this.pending.length;
+  }
+
   push(raw: RawEvent): void {
     const decided = this.dates.learn(raw.timeText);
     if (decided && this.pending.length === 0) return this.emit(raw);

@@ -1,5 +1,6 @@
 import type { DeliveryEvent } from '../classify/types.ts';
-import { CsvReader, type BadRecord, type CsvEndInfo, type HeaderInfo, type RecordView } from '../csv/csv-reader.ts';
+import { CsvReader, type BadRecord, type CsvEndInfo, type HeaderInfo, type RecordBytes, type RecordView } from '../csv/csv-reader.ts';
+import { quickRow, type QuickReader, type QuickRow } from '../formats/quick-detail.ts';
 import { CsvFormatError, InputError, RowError } from '../errors.ts';
 import { DateReader, type DateOptions, type DateOrder } from '../formats/dates.ts';
 import type { FamilyId, RawEvent } from '../formats/event.ts';
@@ -30,7 +31,21 @@ export interface ReadExportOptions {
   now?: number;
   /** Told the export's family as soon as the header is recognised (before any event). */
   onFamily?: (family: FamilyId) => void;
+  /**
+   * The caller counts events and reads no more of them than counting does (see OnEvent): rows that
+   * say nothing about failures are then read straight from their bytes where the family allows it
+   * (formats/quick-detail.ts).
+   */
+  hashedEvents?: boolean;
 }
+
+/**
+ * Gets each event; the event object is refilled for the next one. With `hashedEvents`, an event
+ * may come with `messageHash` (hashPair of message key and lower-cased recipient): it then carries
+ * only what counting reads (time, outcome, recipient domain; code, category, owner, connector,
+ * server and ip are null) and no texts of its row.
+ */
+export type OnEvent = (event: DeliveryEvent, messageHash?: Uint32Array) => void;
 
 /**
  * Reads one export from raw bytes to classified events: bytes → text (input/) → records (csv/) →
@@ -40,11 +55,7 @@ export interface ReadExportOptions {
  * RejectedInputError kinds (`InputError`, `CsvFormatError`, `UnrecognizedFormatError`) when the
  * file as a whole cannot be read; bad rows are skipped, counted and sampled with their line numbers.
  */
-export async function readExport(
-  source: AsyncIterable<Uint8Array>,
-  options: ReadExportOptions,
-  onEvent: (event: DeliveryEvent) => void,
-): Promise<ExportSummary> {
+export async function readExport(source: AsyncIterable<Uint8Array>, options: ReadExportOptions, onEvent: OnEvent): Promise<ExportSummary> {
   const limits = resolveLimits(options.limits);
   const input = await openInput(source, { limits, ...(options.nameHint ? { nameHint: options.nameHint } : {}) });
   const dates = new DateReader(options.dates);
@@ -58,6 +69,19 @@ export async function readExport(
     onEvent(tally.count(fillEvent(event, raw, time)));
   };
   const buffer = new DateOrderBuffer(dates, options.dateOrderWindow ?? 10_000, emit, (w) => tally.warn(w));
+  // A row read from its bytes (QuickRow), dated and counted as emit does the same row's event.
+  const quickEvent = blankEvent();
+  const emitQuick = (q: QuickRow, line: number) => {
+    const time = dates.parse(q.timeText);
+    if (Number.isNaN(time)) return tally.reject(line, unreadableDate(q.timeText, dates.resolvedOrder));
+    const implausible = implausibleTime(time, options.now, q.timeText);
+    if (implausible) return tally.reject(line, implausible);
+    quickEvent.time = time;
+    quickEvent.outcome = q.outcome;
+    quickEvent.recipientDomain = q.domain;
+    quickEvent.line = line;
+    onEvent(tally.count(quickEvent), q.hash);
+  };
 
   let mapper: FamilyMapper | null = null;
   const rows: RawEvent[] = [];
@@ -97,16 +121,22 @@ export async function readExport(
     if (!seen) tally.summary.empty = true;
     return seen ? tally.finish() : tally.summary;
   }
+  let quick: QuickReader | null = null;
+  const q = quickRow();
   const reader = new CsvReader(
     { maxRecordBytes: limits.maxRecordBytes, maxColumns: limits.maxColumns, fromUtf16: input.encoding.startsWith('utf-16') },
     {
       onHeader(h: HeaderInfo) {
         mapper = recognizeHeader(h.cells, h.preamble);
+        if (options.hashedEvents && mapper.quick) quick = mapper.quick();
         describeFamily(tally, mapper, h.delimiter, options.dates?.timeZone);
         options.onFamily?.(mapper.family);
       },
-      onRecord(r: RecordView) {
+      onRecord(r: RecordBytes) {
         tally.summary.rows++;
+        // Rows held back for their dates' order keep theirs: a quick row waits behind them the same way.
+        if (quick && buffer.holding === 0 && quick(r, q) && (dates.resolvedOrder !== null || dates.learn(q.timeText)))
+          return emitQuick(q, r.line);
         rows.length = 0;
         if (mapRecord(mapper!, r, rows, tally)) for (const raw of rows) buffer.push(raw);
       },

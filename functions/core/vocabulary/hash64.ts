@@ -27,6 +27,31 @@ export function hashPair(a: string, b: string, out: Uint32Array): void {
   finish(h1 ^ n, h2 ^ Math.imul(n, 0x2545f491), out);
 }
 
+/**
+ * hashPair of two ASCII texts read straight from bytes, `b` lower-cased (A-Z only, as toLowerCase
+ * does for ASCII): the same hash as `hashPair(a, b.toLowerCase())` of their decoded strings,
+ * without making them. Only for bytes under 0x80.
+ */
+export function hashPairAscii(bytes: Uint8Array, a0: number, a1: number, b0: number, b1: number, out: Uint32Array): void {
+  let h1 = SEED_HI;
+  let h2 = SEED_LO;
+  for (let i = a0; i < a1; i++) {
+    const c = bytes[i]!;
+    h1 = step1(h1, c);
+    h2 = step2(h2, c);
+  }
+  h1 = step1(h1, 0xffff);
+  h2 = step2(h2, 0xffff);
+  for (let i = b0; i < b1; i++) {
+    let c = bytes[i]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h1 = step1(h1, c);
+    h2 = step2(h2, c);
+  }
+  const n = a1 - a0 + (b1 - b0) + 1;
+  finish(h1 ^ n, h2 ^ Math.imul(n, 0x2545f491), out);
+}
+
 export function hash64(text: string, out: Uint32Array): void {
   hashPair(text, '', out);
 }
