@@ -152,9 +152,21 @@ function fastParts(t: string): Parts | null {
       } else return null; // offsets and other suffixes: the regex path
     }
   }
-  if (kind === 'iso') return { kind, y, a: x, b: z, h, mi, s: sec, ms, zone };
-  return { kind, y, a, b: x, h, mi, s: sec, ms, zone };
+  const p = FAST;
+  p.kind = kind;
+  p.y = y;
+  p.a = kind === 'iso' ? x : a;
+  p.b = kind === 'iso' ? z : x;
+  p.h = h;
+  p.mi = mi;
+  p.s = sec;
+  p.ms = ms;
+  p.zone = zone;
+  return p;
 }
+
+/** fastParts' answer, refilled at every call (a date a row: no object each); its callers read it at once. */
+const FAST: Parts = { kind: 'iso', y: 0, a: 0, b: 0, h: 0, mi: 0, s: 0, ms: 0, zone: null };
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
