@@ -4,7 +4,8 @@ import { DateReader } from '../../functions/core/formats/dates.ts';
 
 /**
  * Dates are read by a fast path over char codes (`fastParts`, the common forms) and by regexes
- * (every form, and whatever the fast path leaves). The fast path must change no answer.
+ * (every form, and whatever the fast path leaves). The fast path must change no answer, nor must
+ * `parseAscii` (a field read where it lies in the file, remembering the texts it read last).
  */
 
 // Date-like texts: the pieces the formats are made of, in any order, so most are near misses.
@@ -47,6 +48,9 @@ const readers = fc.constantFrom<Array<ConstructorParameters<typeof DateReader>[0
   { timeZone: 'Europe/Rome' },
 );
 
+/** What may follow a field in a file. */
+const after = fc.array(fc.constantFrom('-', '/', '.', ':', '0', '9', 'Z', ' ', 'M', '"', ','), { maxLength: 4 }).map((a) => a.join(''));
+
 const same = (a: number, b: number) => (Number.isNaN(a) ? Number.isNaN(b) : a === b);
 
 describe('dates read by the fast path read as the regexes read them', () => {
@@ -58,5 +62,32 @@ describe('dates read by the fast path read as the regexes read them', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('parseAscii of a field in a buffer equals parse of its text, texts repeating while the order is learnt (500 runs)', () => {
+    fc.assert(
+      fc.property(readers, fc.array(fc.tuple(dateLike, after, fc.boolean()), { minLength: 1, maxLength: 60 }), (options, fields) => {
+        const d = new DateReader(options);
+        const reference = new DateReader(options);
+        for (const [text, rest, learn] of [...fields, ...fields]) {
+          // Both readers learn the same texts, so their orders stay the same.
+          if (learn) expect(d.learn(text)).toBe(reference.learn(text));
+          const bytes = Buffer.from(`"${text}${rest}`, 'latin1');
+          expect(same(d.parseAscii(bytes, 1, 1 + text.length), reference.parse(text))).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('parseAscii tells apart texts that share its table slot: 5,000 distinct seconds, each read twice', () => {
+    const d = new DateReader();
+    const reference = new DateReader();
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 5000; i++) {
+        const text = new Date(Date.UTC(2026, 5, 1) + i * 1000).toISOString().replace('.000', '');
+        const bytes = Buffer.from(text, 'latin1');
+        expect(d.parseAscii(bytes, 0, bytes.length)).toBe(reference.parse(text));
+      }
   });
 });

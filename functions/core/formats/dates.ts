@@ -187,6 +187,12 @@ function zoneMinutes(z: string | undefined): number | null {
   return sign * (+digits.slice(0, 2) * 60 + +digits.slice(2, 4));
 }
 
+type Latin1 = { latin1Slice(start: number, end: number): string };
+
+/** parseAscii remembers this many texts of up to SEEN_TEXT bytes (the longest fast form is 31). */
+const SEEN_SLOTS = 256;
+const SEEN_TEXT = 32;
+
 export class DateReader {
   private order: DateOrder | null;
   private readonly zone: (y: number, mo: number, d: number, h: number, mi: number) => number;
@@ -222,6 +228,41 @@ export class DateReader {
   assumeOrder(order: DateOrder = 'mdy'): void {
     if (!this.order) this.order = order;
   }
+
+  /**
+   * `parse` of the ASCII text in bytes[from … to) (a CSV field where it lies), remembering the texts
+   * read last: a busy tenant's day has a dozen rows a second, whose times repeat, so most are not
+   * decoded or parsed at all. An answer is kept with the day/month order it was read in.
+   */
+  parseAscii(bytes: Uint8Array, from: number, to: number): number {
+    const n = to - from;
+    if (n === 0 || n > SEEN_TEXT) return this.parse((bytes as Uint8Array & Latin1).latin1Slice(from, to));
+    let h = 0x811c9dc5 ^ n;
+    for (let k = from; k < to; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+    const slot = (h >>> 0) & (SEEN_SLOTS - 1);
+    const at = slot * SEEN_TEXT;
+    const order = this.order === null ? 0 : this.order === 'mdy' ? 1 : 2;
+    const seen = this.seen;
+    if (seen.length[slot] === n && seen.order[slot] === order) {
+      let k = 0;
+      while (k < n && seen.text[at + k] === bytes[from + k]) k++;
+      if (k === n) return seen.ms[slot]!;
+    }
+    const ms = this.parse((bytes as Uint8Array & Latin1).latin1Slice(from, to));
+    seen.text.set(bytes.subarray(from, to), at);
+    seen.length[slot] = n;
+    seen.order[slot] = order;
+    seen.ms[slot] = ms;
+    return ms;
+  }
+
+  /** Texts parseAscii read last, one per slot of their hash. */
+  private readonly seen = {
+    text: new Uint8Array(SEEN_SLOTS * SEEN_TEXT),
+    length: new Int32Array(SEEN_SLOTS),
+    order: new Int8Array(SEEN_SLOTS),
+    ms: new Float64Array(SEEN_SLOTS),
+  };
 
   /** Epoch milliseconds (UTC), or NaN when the text is not a date we can read. */
   parse(text: string): number {

@@ -8,15 +8,18 @@ import { FIELD_LIMITS, type FieldKind } from './field-limits.ts';
  * Most rows of a message trace detail say nothing about a failure: `Receive`, and `Send` or
  * `Deliver` of a delivered message (87 % of a busy tenant's day). Such a row is read here from its
  * bytes: the event word matched against the words seen, the message key and the recipient hashed
- * as they lie in the buffer, the recipient's domain taken from a table of the domains seen. Only
- * the time is decoded. The mapper (families.ts) reads every other row, and any row this one is not
+ * as they lie in the buffer, the recipient's domain taken from a table of the domains seen. The time
+ * is decoded only when DateReader.parseAscii has not just read the same text. The mapper (families.ts) reads every other row, and any row this one is not
  * sure of: a field that is not plain ASCII, over its limit, quoted with doubled quotes, a row of
  * the wrong width, a key-less row, a recipient in angle brackets, a `ToIP`. What it returns is
  * what the mapper and fillEvent would have made of the row (test/unit/quick-detail.property.test.ts).
  */
 export interface QuickRow {
   outcome: Extract<Outcome, 'delivered' | 'other'>;
-  timeText: string;
+  /** The time's trimmed ASCII text: bytes[time0 … time1) of the record's buffer (valid while its callback runs). */
+  bytes: Uint8Array;
+  time0: number;
+  time1: number;
   /** The recipient's domain, lower-cased ('' for `other`). */
   domain: string;
   /** hashPair(message key, lower-cased recipient), for `delivered`. */
@@ -36,7 +39,12 @@ export interface QuickColumns {
 export type QuickReader = (r: RecordBytes, out: QuickRow) => boolean;
 
 export function quickRow(): QuickRow {
-  return { outcome: 'other', timeText: '', domain: '', hash: new Uint32Array(2) };
+  return { outcome: 'other', bytes: new Uint8Array(0), time0: 0, time1: 0, domain: '', hash: new Uint32Array(2) };
+}
+
+/** The time as text, for what needs it (learning the day/month order, a rejected row's reason). */
+export function quickTimeText(q: QuickRow): string {
+  return latin1(q.bytes, q.time0, q.time1);
 }
 
 /** Words remembered by their bytes: a file has a handful of distinct event words. */
@@ -120,7 +128,9 @@ export function quickDetail(c: QuickColumns): QuickReader {
     if (outcome !== 'delivered' && outcome !== 'other') return false;
     if (!asciiField(r, c.time, 'time', span)) return false;
     const b = r.bytes;
-    out.timeText = latin1(b, span[0]!, span[1]!);
+    out.bytes = b;
+    out.time0 = span[0]!;
+    out.time1 = span[1]!;
     out.outcome = outcome;
     out.domain = '';
     if (outcome === 'other') return true;

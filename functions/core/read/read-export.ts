@@ -1,6 +1,6 @@
 import type { DeliveryEvent } from '../classify/types.ts';
 import { CsvReader, type BadRecord, type CsvEndInfo, type HeaderInfo, type RecordBytes, type RecordView } from '../csv/csv-reader.ts';
-import { quickRow, type QuickReader, type QuickRow } from '../formats/quick-detail.ts';
+import { quickRow, quickTimeText, type QuickReader, type QuickRow } from '../formats/quick-detail.ts';
 import { CsvFormatError, InputError, RowError } from '../errors.ts';
 import { DateReader, type DateOptions, type DateOrder } from '../formats/dates.ts';
 import type { FamilyId, RawEvent } from '../formats/event.ts';
@@ -72,10 +72,10 @@ export async function readExport(source: AsyncIterable<Uint8Array>, options: Rea
   // A row read from its bytes (QuickRow), dated and counted as emit does the same row's event.
   const quickEvent = blankEvent();
   const emitQuick = (q: QuickRow, line: number) => {
-    const time = dates.parse(q.timeText);
-    if (Number.isNaN(time)) return tally.reject(line, unreadableDate(q.timeText, dates.resolvedOrder));
-    const implausible = implausibleTime(time, options.now, q.timeText);
-    if (implausible) return tally.reject(line, implausible);
+    const time = dates.parseAscii(q.bytes, q.time0, q.time1);
+    if (Number.isNaN(time)) return tally.reject(line, unreadableDate(quickTimeText(q), dates.resolvedOrder));
+    const implausible = implausibleTime(time, options.now, '');
+    if (implausible) return tally.reject(line, implausibleTime(time, options.now, quickTimeText(q))!);
     quickEvent.time = time;
     quickEvent.outcome = q.outcome;
     quickEvent.recipientDomain = q.domain;
@@ -135,7 +135,7 @@ export async function readExport(source: AsyncIterable<Uint8Array>, options: Rea
       onRecord(r: RecordBytes) {
         tally.summary.rows++;
         // Rows held back for their dates' order keep theirs: a quick row waits behind them the same way.
-        if (quick && buffer.holding === 0 && quick(r, q) && (dates.resolvedOrder !== null || dates.learn(q.timeText)))
+        if (quick && buffer.holding === 0 && quick(r, q) && (dates.resolvedOrder !== null || dates.learn(quickTimeText(q))))
           return emitQuick(q, r.line);
         rows.length = 0;
         if (mapRecord(mapper!, r, rows, tally)) for (const raw of rows) buffer.push(raw);
