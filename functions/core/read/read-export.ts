@@ -74,8 +74,8 @@ export async function readExport(source: AsyncIterable<Uint8Array>, options: Rea
   const emitQuick = (q: QuickRow, line: number) => {
     const time = dates.parseAscii(q.bytes, q.time0, q.time1);
     if (Number.isNaN(time)) return tally.reject(line, unreadableDate(quickTimeText(q), dates.resolvedOrder));
-    const implausible = implausibleTime(time, options.now, '');
-    if (implausible) return tally.reject(line, implausibleTime(time, options.now, quickTimeText(q))!);
+    // The reason quotes the text: decoded for a row it rejects only.
+    if (implausibleTime(time, options.now, '') !== null) return tally.reject(line, implausibleTime(time, options.now, quickTimeText(q))!);
     quickEvent.time = time;
     quickEvent.outcome = q.outcome;
     quickEvent.recipientDomain = q.domain;
@@ -134,7 +134,7 @@ export async function readExport(source: AsyncIterable<Uint8Array>, options: Rea
       },
       onRecord(r: RecordBytes) {
         tally.summary.rows++;
-        // Rows held back for their dates' order keep theirs: a quick row waits behind them the same way.
+        // While rows wait for their dates' order (or this one would), the row goes to the mapper and waits with them.
         if (quick && buffer.holding === 0 && quick(r, q) && (dates.resolvedOrder !== null || dates.learn(quickTimeText(q))))
           return emitQuick(q, r.line);
         rows.length = 0;
