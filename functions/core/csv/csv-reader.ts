@@ -81,6 +81,11 @@ export interface RecordBytes extends RecordView {
   fieldEnd(index: number): number;
 }
 
+/** ASCII bytes of a record's buffer (RecordBytes.bytes, a Buffer) as a string. */
+export function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  return start === end ? '' : (bytes as Uint8Array & { latin1Slice(s: number, e: number): string }).latin1Slice(start, end);
+}
+
 /** A data record that was skipped because it breaks a per-record limit; reading goes on after it. */
 export interface BadRecord {
   code: 'RECORD_TOO_LARGE' | 'TOO_MANY_COLUMNS';

@@ -1,3 +1,4 @@
+import { asciiText } from '../csv/csv-reader.ts';
 import { UsageError } from '../errors.ts';
 
 /**
@@ -187,8 +188,6 @@ function zoneMinutes(z: string | undefined): number | null {
   return sign * (+digits.slice(0, 2) * 60 + +digits.slice(2, 4));
 }
 
-type Latin1 = { latin1Slice(start: number, end: number): string };
-
 /** parseAscii remembers this many texts of up to SEEN_TEXT bytes (the longest fast form is 31). */
 const SEEN_SLOTS = 256;
 const SEEN_TEXT = 32;
@@ -236,7 +235,7 @@ export class DateReader {
    */
   parseAscii(bytes: Uint8Array, from: number, to: number): number {
     const n = to - from;
-    if (n === 0 || n > SEEN_TEXT) return this.parse((bytes as Uint8Array & Latin1).latin1Slice(from, to));
+    if (n === 0 || n > SEEN_TEXT) return this.parse(asciiText(bytes, from, to));
     let h = 0x811c9dc5 ^ n;
     for (let k = from; k < to; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
     const slot = (h >>> 0) & (SEEN_SLOTS - 1);
@@ -248,7 +247,7 @@ export class DateReader {
       while (k < n && seen.text[at + k] === bytes[from + k]) k++;
       if (k === n) return seen.ms[slot]!;
     }
-    const ms = this.parse((bytes as Uint8Array & Latin1).latin1Slice(from, to));
+    const ms = this.parse(asciiText(bytes, from, to));
     seen.text.set(bytes.subarray(from, to), at);
     seen.length[slot] = n;
     seen.order[slot] = order;

@@ -1,5 +1,5 @@
 import { hashPairAscii } from '../vocabulary/hash64.ts';
-import type { RecordBytes } from '../csv/csv-reader.ts';
+import { asciiText, type RecordBytes } from '../csv/csv-reader.ts';
 import type { Outcome } from '../vocabulary/outcomes.ts';
 import { outcomeForEvent } from './event-words.ts';
 import { FIELD_LIMITS, type FieldKind } from './field-limits.ts';
@@ -44,7 +44,7 @@ export function quickRow(): QuickRow {
 
 /** The time as text, for what needs it (learning the day/month order, a rejected row's reason). */
 export function quickTimeText(q: QuickRow): string {
-  return latin1(q.bytes, q.time0, q.time1);
+  return asciiText(q.bytes, q.time0, q.time1);
 }
 
 /** Words remembered by their bytes: a file has a handful of distinct event words. */
@@ -94,7 +94,7 @@ export function quickDetail(c: QuickColumns): QuickReader {
     const [s, e] = span;
     const b = r.bytes;
     for (const w of words) if (sameBytes(b, s!, e!, w.bytes)) return w.outcome;
-    const outcome = outcomeForEvent(latin1(b, s!, e!), true);
+    const outcome = outcomeForEvent(asciiText(b, s!, e!), true);
     if (words.length < MAX_WORDS) words.push({ bytes: Uint8Array.from(b.subarray(s!, e!)), outcome });
     return outcome;
   };
@@ -156,10 +156,6 @@ export function quickDetail(c: QuickColumns): QuickReader {
     return true;
   };
 }
-
-/** ASCII bytes as a string (the reader's buffer is a Buffer). */
-const latin1 = (b: Uint8Array, s: number, e: number): string =>
-  s === e ? '' : (b as Uint8Array & { latin1Slice(start: number, end: number): string }).latin1Slice(s, e);
 
 /** Whether b[s … e), lower-cased, is `lower`. */
 function sameLower(b: Uint8Array, s: number, e: number, lower: Uint8Array): boolean {
