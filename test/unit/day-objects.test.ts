@@ -1,6 +1,6 @@
 import { summaryGroupsOf } from '../../functions/core/store/summary-lines.ts';
 import { describe, expect, it } from 'vitest';
-import type { HourlyRollup, HourlySummary, SummaryGroup } from '../../functions/core/aggregate/rollup.ts';
+import { toSummary, type HourlyRollup, type HourlySummary, type SummaryGroup } from '../../functions/core/aggregate/rollup.ts';
 import { groupSummaries, summariesInRange, type QueryField } from '../../functions/core/query/query.ts';
 import { mergeDay, type DaySummary } from '../../functions/core/aggregate/day-summary.ts';
 import { rollupsOf, syncSummaries } from '../../functions/core/store/hourly.ts';
@@ -98,7 +98,7 @@ describe('day objects', () => {
     // An older version of the first hour (a slow writer), and a newer one of the second.
     const older: HourlyRollup = { ...first, version: 1, groups: [] };
     const newer: HourlyRollup = { ...second, version: second.version + 1, groups: second.groups.slice(0, 1) };
-    await syncSummaries(store, 'default', [older, newer], cas);
+    await syncSummaries(store, 'default', [toSummary(older), toSummary(newer)], cas);
 
     const summaryAfter = lines(store.objects.get(summaryDayKey('default', START))!.body);
     expect(summaryAfter[0]).toBe(summaryBefore[0]); // the newer line stays, byte for byte

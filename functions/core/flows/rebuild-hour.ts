@@ -1,5 +1,5 @@
 import { statusFinals, statusSources, withoutEvents, type SourceKind } from '../aggregate/pair-days.ts';
-import { emptyTotals, HourBatch, mergeBatch, type HourlyRollup } from '../aggregate/rollup.ts';
+import { emptyTotals, HourBatch, mergeBatch, toSummary, type HourlyRollup } from '../aggregate/rollup.ts';
 import { U64Table } from '../aggregate/u64-set.ts';
 import { PreconditionFailedError, SourceHistoryError } from '../errors.ts';
 import type { ObjectStore } from '../ports.ts';
@@ -82,13 +82,13 @@ export class HourRebuilder {
             fingerprints: new U64Table(0).encode(),
           };
       if (same(next, rollup)) {
-        await syncSummaries(this.store, this.tenant, [rollup], this.cas); // an earlier, interrupted run may have stopped before it
+        await syncSummaries(this.store, this.tenant, [toSummary(rollup)], this.cas); // an earlier, interrupted run may have stopped before it
         return 0;
       }
       lines.set(iso, JSON.stringify(next));
       try {
         await this.store.putIfMatch(key, lines.toBytes(), current.etag);
-        await syncSummaries(this.store, this.tenant, [next], this.cas);
+        await syncSummaries(this.store, this.tenant, [toSummary(next)], this.cas);
         return total(rollup) - total(next);
       } catch (err) {
         if (!(err instanceof PreconditionFailedError) || this.cas.clock.now().getTime() >= deadline) throw err;

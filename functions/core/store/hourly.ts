@@ -76,20 +76,22 @@ export async function commitDay(
 ): Promise<CommittedDay> {
   const key = rollupDayKey(tenant, batches[0]!.hour);
   let added = 0;
-  let rollups: HourlyRollup[] = [];
+  // Summaries, not the merged rollups: a busy hour's fingerprint and message sets are hundreds of KB,
+  // and holding a day of them while its summaries and SQL companion are written was ~15 MiB more peak.
+  let summaries: HourlySummary[] = [];
   const r = await casUpdateBytes(
     store,
     key,
     (current) => {
       const lines = DayLines.of(current?.body, key);
       added = 0;
-      rollups = [];
+      summaries = [];
       let changed = false;
       for (const batch of batches) {
         const hour = isoHour(batch.hour);
         const line = lines.get(hour);
         const m = mergeBatch(line === undefined ? null : decodeLine<HourlyRollup>(line, key, ROLLUP), batch, tenant, marker);
-        rollups.push(m.rollup);
+        summaries.push(toSummary(m.rollup));
         if (!m.changed) continue;
         added += m.added;
         changed = true;
@@ -101,30 +103,30 @@ export async function commitDay(
     hint,
   );
   // Also when nothing changed: a crash between the writes left the summaries behind, and this mends them.
-  const dayLine = await syncSummaries(store, tenant, rollups, cas, { absent: r.created });
+  const dayLine = await syncSummaries(store, tenant, summaries, cas, { absent: r.created });
   return { added: r.wrote ? added : 0, attempts: r.attempts, dayLine };
 }
 
 /**
- * Brings the summaries of `rollups` (hours of one day), and their SQL companion, up to the
- * rollups' versions. Both only move forward, hour by hour: a writer holding an older rollup
+ * Brings the summary lines of one day's hours (`summaries`, toSummary of their rollups), and their
+ * SQL companion, up to the rollups' versions. Both only move forward, hour by hour: a writer holding an older rollup
  * version never overwrites a newer one. Every ingestion of the day (a retry too) calls this, so
  * a crash between the writes is mended by the next attempt.
  */
 export async function syncSummaries(
   store: ObjectStore,
   tenant: string,
-  rollups: readonly HourlyRollup[],
+  summaries: readonly HourlySummary[],
   cas: CasOptions,
   hint: CasHint = {},
 ): Promise<MonthDay | null> {
-  if (rollups.length === 0) return null;
-  const day = Date.parse(rollups[0]!.hour);
+  if (summaries.length === 0) return null;
+  const day = Date.parse(summaries[0]!.hour);
   // The summaries and the SQL companion are each made from the rollups alone: both at once, and
   // both settled before a failure of either is thrown (no write still in flight behind it).
   const settled = await Promise.allSettled([
-    syncSummaryDay(store, tenant, day, rollups, cas, hint),
-    syncSqlDay(store, tenant, day, rollups, cas, hint),
+    syncSummaryDay(store, tenant, day, summaries, cas, hint),
+    syncSqlDay(store, tenant, day, summaries, cas, hint),
   ]);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return (settled[0] as PromiseFulfilledResult<MonthDay | null>).value;
@@ -134,7 +136,7 @@ async function syncSummaryDay(
   store: ObjectStore,
   tenant: string,
   day: number,
-  rollups: readonly HourlyRollup[],
+  summaries: readonly HourlySummary[],
   cas: CasOptions,
   hint: CasHint,
 ): Promise<MonthDay | null> {
@@ -146,12 +148,11 @@ async function syncSummaryDay(
     (current) => {
       const lines = DayLines.of(current?.body, key);
       const written = new Map<string, HourlySummary>();
-      for (const r of rollups) {
-        const line = lines.get(r.hour);
-        if (line !== undefined && (headNumber(line, 'rollupVersion') ?? 0) >= r.version) continue;
-        const summary = toSummary(r);
-        lines.set(r.hour, encodeSummaryLine(summary));
-        written.set(r.hour, summary);
+      for (const summary of summaries) {
+        const line = lines.get(summary.hour);
+        if (line !== undefined && (headNumber(line, 'rollupVersion') ?? 0) >= summary.rollupVersion) continue;
+        lines.set(summary.hour, encodeSummaryLine(summary));
+        written.set(summary.hour, summary);
       }
       if (written.size === 0 && lines.day !== undefined) return null;
       // The day line is rewritten with the hours, in the same object: it can never disagree with them.
@@ -169,7 +170,7 @@ async function syncSqlDay(
   store: ObjectStore,
   tenant: string,
   day: number,
-  rollups: readonly HourlyRollup[],
+  summaries: readonly HourlySummary[],
   cas: CasOptions,
   hint: CasHint,
 ): Promise<void> {
@@ -180,11 +181,11 @@ async function syncSqlDay(
     (current) => {
       const hours = current ? sqlHours(Buffer.from(current.body).toString('utf8'), sqlKey) : new Map<string, SqlHour>();
       let changed = false;
-      for (const r of rollups) {
-        const had = hours.get(r.hour);
+      for (const summary of summaries) {
+        const had = hours.get(summary.hour);
         // An hour without lines has nothing to count: no version to compare, nothing to write.
-        if (had ? had.version >= r.version : r.groups.length === 0) continue;
-        hours.set(r.hour, { version: r.version, text: toSqlLines(toSummary(r)) });
+        if (had ? had.version >= summary.rollupVersion : summary.groups.length === 0) continue;
+        hours.set(summary.hour, { version: summary.rollupVersion, text: toSqlLines(summary) });
         changed = true;
       }
       if (!changed) return null;
