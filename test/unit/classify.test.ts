@@ -219,6 +219,21 @@ describe('classifyStatus', () => {
     expect(classifyStatus(TABLE[0]![0]).innerReply).toBe('451 4.4.0 TLS negotiation failed with error SocketError');
   });
 
+  it('takes the destination from the outbound proxy breadcrumbs when no LED tag names it', () => {
+    const c = classifyStatus(
+      'Reason: [{LED=451 4.4.397 Error communicating with target host};{MSG=4. OutboundProxyTargetIP: 203.0.113.9. OutboundProxyTargetHostName: mx.fabrikam.com};{FQDN=};{IP=};{LRT=}]',
+      'deferred',
+    );
+    expect(c.destination).toEqual({ server: 'mx.fabrikam.com', ip: '203.0.113.9' });
+    expect(c.innerReply).toBeNull(); // the breadcrumbs are not the remote server's reply
+    // The same breadcrumbs after the reason, the host name first and last.
+    const after = classifyStatus(
+      'Reason: [{LED=451 4.4.397 Error communicating with target host};{MSG=};{FQDN=};{IP=};{LRT=}]. OutboundProxyTargetHostName: mx.fabrikam.com. OutboundProxyTargetIP: 203.0.113.9]',
+      'deferred',
+    );
+    expect(after.destination).toEqual({ server: 'mx.fabrikam.com', ip: '203.0.113.9' });
+  });
+
   it('takes the primary code after LED=, not the first x.y.z in the text', () => {
     const c = classifyStatus('Reason: [{LED=450 4.4.317 Cannot connect [Message=451 5.7.3 STARTTLS is required]}]', 'deferred');
     expect(c.code).toBe('4.4.317');

@@ -99,8 +99,14 @@ function brace(text: string, open: RegExp): string | null {
   return clean(text.slice(start, end < 0 ? undefined : end));
 }
 
+/** The proxy's breadcrumbs, inside `{MSG=…}` or after the reason: a brace or bracket ends the name, as a space does. */
+const PROXY_TARGET = {
+  IP: /OutboundProxyTargetIP:\s*([^\s.;,}\]]+(?:\.[^\s.;,}\]]+)*)/i,
+  HostName: /OutboundProxyTargetHostName:\s*([^\s.;,}\]]+(?:\.[^\s.;,}\]]+)*)/i,
+};
+
 function proxyTarget(text: string, what: 'IP' | 'HostName'): string | null {
-  const m = new RegExp(`OutboundProxyTarget${what}:\\s*([^\\s.;,]+(?:\\.[^\\s.;,]+)*)`, 'i').exec(text);
+  const m = PROXY_TARGET[what].exec(text);
   return m ? clean(m[1]!) : null;
 }
 
