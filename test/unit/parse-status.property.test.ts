@@ -50,6 +50,34 @@ function render(s: Status): string {
   return s.proxy && !s.proxy.inMsg ? `${body}. ${crumbs}` : body;
 }
 
+/** The older layout (`{Last attempted server name=…}`) and the NDR diagnostic line senders paste. */
+const other = fc.record({
+  layout: fc.constantFrom('older', 'ndr'),
+  code,
+  reasonText,
+  inner: fc.option(fc.constantFrom('Socket error code 10061', '451 5.7.3 STARTTLS is required to send mail'), { nil: undefined }),
+  server: fc.option(host, { nil: undefined }),
+});
+
+type Other = typeof other extends fc.Arbitrary<infer T> ? T : never;
+
+function renderOther(s: Other): string {
+  const [reply, c] = s.code;
+  if (s.layout === 'older')
+    return `'[{LED=${reply} ${c} ${s.reasonText}};{MSG=${s.inner ?? ''}}${s.server ? `;{Last attempted server name=${s.server}}` : ''}`;
+  const tags = [
+    s.inner ? `[Message=${s.inner}]` : '',
+    s.server ? `[LastAttemptedServerName=${s.server}]` : '',
+    '[AM5EUR03FT022.eop-EUR03.prod.protection.outlook.com]',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return `Remote Server returned '${reply} ${c} ${s.reasonText} ${tags}'`;
+}
+
+/** A remote server's reply of several lines (`550-5.7.26 …`), the destination in the braces. */
+const multiLine = fc.record({ lines: fc.integer({ min: 1, max: 4 }), fqdn: host, ip: ipv4 });
+
 describe('parseStatus on generated LED reasons', () => {
   it('names the destination exactly as the first source that names it (LED tag, then brace, then proxy)', () => {
     fc.assert(
@@ -63,6 +91,33 @@ describe('parseStatus on generated LED reasons', () => {
         expect(p.innerReply).toBe(s.inner ?? null);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('reads the older layout and the NDR line the same way: code, server, inner reply', () => {
+    fc.assert(
+      fc.property(other, (s) => {
+        const p = parseStatus(renderOther(s));
+        expect(p.code).toBe(s.code[1]);
+        expect(p.replyCode).toBe(s.code[0]);
+        expect(p.server).toBe(s.server ?? null);
+        expect(p.ip).toBeNull();
+        expect(p.innerReply).toBe(s.inner ?? null);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('takes the code of a reply of several lines from its first, and the destination from the braces', () => {
+    fc.assert(
+      fc.property(multiLine, (s) => {
+        const body = Array.from({ length: s.lines }, (_, i) => `550${i === s.lines - 1 ? ' ' : '-'}5.7.26 line ${i + 1} of the reply`).join(
+          '\n ',
+        );
+        const p = parseStatus(`Reason: [{LED=${body} - gsmtp};{MSG=};{FQDN=${s.fqdn}};{IP=${s.ip}};{LRT=12/03/2025 19:50:43}]`);
+        expect(p).toMatchObject({ code: '5.7.26', replyCode: '550', server: s.fqdn, ip: s.ip, innerReply: null });
+      }),
+      { numRuns: 500 },
     );
   });
 });
