@@ -62,7 +62,8 @@ const other = fc.record({
 type Other = typeof other extends fc.Arbitrary<infer T> ? T : never;
 
 function renderOther(s: Other): string {
-  const [reply, c] = s.code;
+  const reply = s.code[0];
+  const c = s.code[1];
   if (s.layout === 'older')
     return `'[{LED=${reply} ${c} ${s.reasonText}};{MSG=${s.inner ?? ''}}${s.server ? `;{Last attempted server name=${s.server}}` : ''}`;
   const tags = [
