@@ -176,6 +176,43 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
     ]);
   });
 
+  it("pairs each recipient with its own status when a status's text holds the list's separator", async () => {
+    // The fixture's header, then rows of two recipients: plain statuses with `;` in their text,
+    // LED blocks, and Get-MessageTrackingLog's `,`-separated form with `,` in a status.
+    const header = fixture('MSGTRK20261120-1.LOG').toString('utf8').split('\n').slice(0, 5).join('\n');
+    const row = (recipients: string, statuses: string) =>
+      `2026-11-21T13:08:00.000Z,,,,EX2010,,,SMTP,FAIL,104,<l4@contoso.com>,${recipients},"${statuses}",900,2,,,Hello,boss@contoso.com,boss@contoso.com,,Originating,,,,`;
+    const text = [
+      header,
+      row(
+        'a@northwindtraders.com;b@fabrikam.com',
+        '550 4.4.7 QUEUE.Expired; message expired;550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found',
+      ),
+      row(
+        'c@northwindtraders.com;d@fabrikam.com',
+        '{[{LED=550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found};{MSG=};{FQDN=};{IP=};{LRT=}]};{[{LED=550 5.2.2 mailbox full};{MSG=};{FQDN=};{IP=};{LRT=}]}',
+      ),
+      row('e@northwindtraders.com;f@fabrikam.com', '550 5.4.317 Message expired, cannot connect to remote server, 550 5.2.2 mailbox full'),
+      row('g@fabrikam.com', '550 4.4.7 QUEUE.Expired; message expired'),
+    ].join('\n');
+    const { events } = await readAll(utf8(text + '\n'), { now: Date.parse('2026-11-22T00:00:00Z') });
+    expect(events.map((e) => [e.recipient, e.outcome, e.code, e.statusText])).toEqual([
+      ['a@northwindtraders.com', 'expired', '4.4.7', '550 4.4.7 QUEUE.Expired; message expired'],
+      ['b@fabrikam.com', 'failed', '5.1.1', '550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found'],
+      [
+        'c@northwindtraders.com',
+        'failed',
+        '5.1.1',
+        '{[{LED=550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found};{MSG=};{FQDN=};{IP=};{LRT=}]}',
+      ],
+      ['d@fabrikam.com', 'failed', '5.2.2', '{[{LED=550 5.2.2 mailbox full};{MSG=};{FQDN=};{IP=};{LRT=}]}'],
+      ['e@northwindtraders.com', 'expired', '5.4.317', '550 5.4.317 Message expired, cannot connect to remote server'],
+      ['f@fabrikam.com', 'failed', '5.2.2', '550 5.2.2 mailbox full'],
+      // One recipient: the whole status, not its text up to the first `;`.
+      ['g@fabrikam.com', 'expired', '4.4.7', '550 4.4.7 QUEUE.Expired; message expired'],
+    ]);
+  });
+
   it('Get-MessageTrackingLog | Export-Csv: braces unwrapped, local time shifted by --tz', async () => {
     const utc = await readAll(fixture('tracking-log-export.csv'));
     expect(utc.events.map((e) => [e.event, e.recipient, e.outcome])).toEqual([

@@ -10,7 +10,7 @@ import {
   tooManyRecipients,
   type FieldKind,
 } from './field-limits.ts';
-import { splitTopLevel, unwrapBraces } from './lists.ts';
+import { splitStatuses, splitTopLevel, unwrapBraces } from './lists.ts';
 import { quickDetail, type QuickReader } from './quick-detail.ts';
 
 /**
@@ -503,15 +503,31 @@ function emitOthers(out: RawEvent[], recipients: readonly string[], timeText: st
   for (const recipient of recipients) if (recipient) out.push(otherEvent(timeText, event, line));
 }
 
+/**
+ * The statuses of `n` recipients. Split at `;` first, as the logs write them; when that does not
+ * give one per recipient, the first of these that does: `;` only where a status starts (a status's
+ * own text holds `;`: `550 4.4.7 QUEUE.Expired; message expired`), `,` (Get-MessageTrackingLog
+ * objects), `,` only where a status starts. Else the plain split, as read.
+ */
+function statusList(statuses: string, n: number): string[] {
+  const plain = splitTopLevel(statuses, ';', n);
+  if (plain.length === n) return plain;
+  const tries =
+    n > 1
+      ? [() => splitStatuses(statuses, ';', n), () => splitTopLevel(statuses, ',', n), () => splitStatuses(statuses, ',', n)]
+      : [() => splitStatuses(statuses, ';', n)];
+  for (const t of tries) {
+    const ss = t();
+    if (ss.length === n) return ss;
+  }
+  return plain;
+}
+
 type Shared = Omit<RawEvent, 'recipient' | 'statusText'>;
 
 /** `recipient-address` and `recipient-status` are parallel lists, in the same order. */
 function emitPerRecipient(out: RawEvent[], rs: readonly string[], statuses: string, shared: Shared): void {
-  let ss = splitTopLevel(statuses, ';', rs.length);
-  if (ss.length !== rs.length && rs.length > 1) {
-    const byComma = splitTopLevel(statuses, ',', rs.length);
-    if (byComma.length === rs.length) ss = byComma;
-  }
+  const ss = statusList(statuses, rs.length);
   for (let i = 0; i < rs.length; i++) {
     const recipient = rs[i]!;
     if (!recipient && rs.length > 1) continue;

@@ -20,6 +20,33 @@ export function splitTopLevel(text: string, separators: string, max = Number.POS
   return out.filter((s, i, all) => s !== '' || all.length === 1);
 }
 
+/**
+ * A list of statuses, one per recipient, split like splitTopLevel but only where the next status
+ * starts: an SMTP reply (`250 `, `550-`) or an LED block (`{[{LED=`, `[{LED=`), or nothing. A
+ * status's own text may hold the separator at depth 0 (`550 4.4.7 QUEUE.Expired; message expired`,
+ * `Message expired, cannot connect …`), which a plain split cuts into two statuses.
+ */
+export function splitStatuses(text: string, separator: ';' | ',', max = Number.POSITIVE_INFINITY): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length && out.length <= max; i++) {
+    const c = text[i]!;
+    if (c === '[' || c === '{' || c === '(') depth++;
+    else if ((c === ']' || c === '}' || c === ')') && depth > 0) depth--;
+    else if (depth === 0 && c === separator) {
+      STATUS_START.lastIndex = i + 1;
+      if (!STATUS_START.test(text)) continue;
+      out.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start).trim());
+  return out.filter((s, i, all) => s !== '' || all.length === 1);
+}
+
+const STATUS_START = /\s*(?:$|[;,]|\d{3}[ -]|\{?\[\{)/y;
+
 /** `Get-MessageTrackingLog` objects wrap lists in braces: `{a@x.com, b@y.com}`. */
 export function unwrapBraces(text: string): string {
   const t = text.trim();
