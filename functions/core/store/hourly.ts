@@ -77,7 +77,7 @@ export async function commitDay(
   const key = rollupDayKey(tenant, batches[0]!.hour);
   let added = 0;
   // Summaries, not the merged rollups: a busy hour's fingerprint and message sets are hundreds of KB,
-  // and holding a day of them while its summaries and SQL companion are written was ~15 MiB more peak.
+  // and holding a day of them while its summaries and SQL companion were written cost ~10 MiB of peak.
   let summaries: HourlySummary[] = [];
   const r = await casUpdateBytes(
     store,
@@ -109,9 +109,9 @@ export async function commitDay(
 
 /**
  * Brings the summary lines of one day's hours (`summaries`, toSummary of their rollups), and their
- * SQL companion, up to the rollups' versions. Both only move forward, hour by hour: a writer holding an older rollup
- * version never overwrites a newer one. Every ingestion of the day (a retry too) calls this, so
- * a crash between the writes is mended by the next attempt.
+ * SQL companion, up to the rollups' versions. Both only move forward, hour by hour: a writer
+ * holding an older rollup version never overwrites a newer one. Every ingestion of the day (a
+ * retry too) calls this, so a crash between the writes is mended by the next attempt.
  */
 export async function syncSummaries(
   store: ObjectStore,
@@ -122,8 +122,8 @@ export async function syncSummaries(
 ): Promise<MonthDay | null> {
   if (summaries.length === 0) return null;
   const day = Date.parse(summaries[0]!.hour);
-  // The summaries and the SQL companion are each made from the rollups alone: both at once, and
-  // both settled before a failure of either is thrown (no write still in flight behind it).
+  // The summary lines and the SQL companion are each made from these summaries alone: both at
+  // once, and both settled before a failure of either is thrown (no write still in flight behind it).
   const settled = await Promise.allSettled([
     syncSummaryDay(store, tenant, day, summaries, cas, hint),
     syncSqlDay(store, tenant, day, summaries, cas, hint),
