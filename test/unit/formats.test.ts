@@ -193,6 +193,11 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
         '{[{LED=550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found};{MSG=};{FQDN=};{IP=};{LRT=}]};{[{LED=550 5.2.2 mailbox full};{MSG=};{FQDN=};{IP=};{LRT=}]}',
       ),
       row('e@northwindtraders.com;f@fabrikam.com', '550 5.4.317 Message expired, cannot connect to remote server, 550 5.2.2 mailbox full'),
+      // A "(" that nothing closes is text, not the start of a nesting that would swallow the other statuses.
+      row(
+        'h@northwindtraders.com;i@fabrikam.com;j@fabrikam.com',
+        '550 5.7.1 Message rejected (see https://contoso.com/policy;550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found;550 5.2.2 mailbox full',
+      ),
       row('g@fabrikam.com', '550 4.4.7 QUEUE.Expired; message expired'),
     ].join('\n');
     const { events } = await readAll(utf8(text + '\n'), { now: Date.parse('2026-11-22T00:00:00Z') });
@@ -208,6 +213,9 @@ describe('real-looking exports of each family (test/fixtures/exports)', () => {
       ['d@fabrikam.com', 'failed', '5.2.2', '{[{LED=550 5.2.2 mailbox full};{MSG=};{FQDN=};{IP=};{LRT=}]}'],
       ['e@northwindtraders.com', 'expired', '5.4.317', '550 5.4.317 Message expired, cannot connect to remote server'],
       ['f@fabrikam.com', 'failed', '5.2.2', '550 5.2.2 mailbox full'],
+      ['h@northwindtraders.com', 'failed', '5.7.1', '550 5.7.1 Message rejected (see https://contoso.com/policy'],
+      ['i@fabrikam.com', 'failed', '5.1.1', '550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found'],
+      ['j@fabrikam.com', 'failed', '5.2.2', '550 5.2.2 mailbox full'],
       // One recipient: the whole status, not its text up to the first `;`.
       ['g@fabrikam.com', 'expired', '4.4.7', '550 4.4.7 QUEUE.Expired; message expired'],
     ]);

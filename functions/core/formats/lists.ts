@@ -10,20 +10,46 @@ export function splitTopLevel(
   max = Number.POSITIVE_INFINITY,
   startsItem?: (text: string, at: number) => boolean,
 ): string[] {
+  const first = split(text, separators, max, startsItem, null);
+  // An opener that is never closed (a stray "(" in one status's text) would hold every later
+  // separator at depth 1 and so merge the rest of the list into one item: it is read as text.
+  return first.open > 0 ? split(text, separators, max, startsItem, unclosedOpeners(text)).items : first.items;
+}
+
+function split(
+  text: string,
+  separators: string,
+  max: number,
+  startsItem: ((text: string, at: number) => boolean) | undefined,
+  literal: ReadonlySet<number> | null,
+): { items: string[]; open: number } {
   const out: string[] = [];
   let depth = 0;
   let start = 0;
-  for (let i = 0; i < text.length && out.length <= max; i++) {
+  let i = 0;
+  for (; i < text.length && out.length <= max; i++) {
     const c = text[i]!;
-    if (c === '[' || c === '{' || c === '(') depth++;
-    else if ((c === ']' || c === '}' || c === ')') && depth > 0) depth--;
+    if (c === '[' || c === '{' || c === '(') {
+      if (!literal?.has(i)) depth++;
+    } else if ((c === ']' || c === '}' || c === ')') && depth > 0) depth--;
     else if (depth === 0 && separators.includes(c) && (!startsItem || startsItem(text, i + 1))) {
       out.push(text.slice(start, i).trim());
       start = i + 1;
     }
   }
   out.push(text.slice(start).trim());
-  return out.filter((s, i, all) => s !== '' || all.length === 1);
+  return { items: out.filter((s, j, all) => s !== '' || all.length === 1), open: i === text.length ? depth : 0 };
+}
+
+/** Positions of the openers no closer matches (any closer closes the innermost opener, as in split). */
+function unclosedOpeners(text: string): Set<number> {
+  const stack: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '[' || c === '{' || c === '(') stack.push(i);
+    else if (c === ']' || c === '}' || c === ')') stack.pop();
+  }
+  return new Set(stack);
 }
 
 /**
