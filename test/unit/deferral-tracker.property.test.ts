@@ -20,13 +20,13 @@ const event = fc.record({
 
 type Event = typeof event extends fc.Arbitrary<infer T> ? T : never;
 
-function model(events: Event[]): Array<[string, DeferralEntry]> {
+function model(events: Event[]): DeferralEntry[] {
   const open = new Map<string, DeferralEntry>();
   for (const e of events) {
     if (e.outcome !== 'deferred') continue;
     const key = `${e.hi}:${e.lo}`;
     const o = open.get(key);
-    if (!o) open.set(key, { first: e.time, last: e.time, code: e.code, destination: e.destination, connector: null });
+    if (!o) open.set(key, { hi: e.hi, lo: e.lo, first: e.time, last: e.time, code: e.code, destination: e.destination, connector: null });
     else {
       o.first = Math.min(o.first, e.time);
       if (e.time >= o.last) {
@@ -36,7 +36,7 @@ function model(events: Event[]): Array<[string, DeferralEntry]> {
       }
     }
   }
-  return [...open];
+  return [...open.values()];
 }
 
 describe('DeferralTracker', () => {
@@ -46,12 +46,9 @@ describe('DeferralTracker', () => {
         const t = new DeferralTracker();
         for (const e of events) t.add(e.hi, e.lo, e.outcome, e.time, e.code, e.destination, null);
         const expected = model(events);
-        expect([...t.deferred.keyed()]).toEqual(expected);
+        expect(t.deferred.all).toEqual(expected);
         expect(t.deferred.size).toBe(expected.length);
-        for (const [key, entry] of expected) {
-          const [hi, lo] = key.split(':').map(Number) as [number, number];
-          expect(t.deferred.get(hi, lo)).toEqual(entry);
-        }
+        for (const entry of expected) expect(t.deferred.get(entry.hi, entry.lo)).toEqual(entry);
         expect(t.deferred.get(701, 0)).toBeUndefined();
       }),
       { numRuns: 200 },

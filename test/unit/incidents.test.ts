@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Incident } from '../../functions/core/store/incidents.ts';
 import { readDeferralState } from '../../functions/core/store/deferral-state.ts';
+import { deferralStateKey } from '../../functions/core/store/layout.ts';
 
 const rule = resolveTenant(parseRulesConfig({}), 't').rules.find((r) => r.id === 'connector-codes')! as Rule; // open 20, close 10, 1 h window, 1 h cooldown
 const who = { tenant: 't', group: { destination: 'mail.contoso.com' } };
@@ -149,7 +150,19 @@ describe('stuck and queued messages', () => {
         )
         .join('');
     await ingestBytes(store, 'finals.csv', utf8(finals), { config: { alerts: { rules, notifier } } });
-    expect(Object.keys((await readDeferralState(store, 'default'))!.entries)).toEqual([]);
+    expect((await readDeferralState(store, 'default'))!.entries).toEqual([]);
+  });
+
+  it('evaluates the deferral state it has just written: one read of it per upload, not two', async () => {
+    const memory = createMemoryStore();
+    const reads: string[] = [];
+    const store = { ...memory, get: (key: string) => (reads.push(key), memory.get(key)) };
+    const { sent, notifier } = recorder();
+    const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }] });
+    await ingestBytes(store, 'long.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
+    expect(reads.filter((k) => k === deferralStateKey('default'))).toHaveLength(1);
+    // And the rule still saw the state: the stuck alert opens as when it read it back.
+    expect(sent.map((n) => (n.json as { ruleId: string }).ruleId)).toContain('stuck');
   });
 
   it('raises the Microsoft-style queue alert at 200 messages deferred over an hour per connector and destination', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeferralTracker, MAX_OPEN_DEFERRALS, mergeDeferrals } from '../../functions/core/aggregate/deferrals.ts';
+import { DeferralTracker, hashKey, MAX_OPEN_DEFERRALS, mergeDeferrals } from '../../functions/core/aggregate/deferrals.ts';
 import { FileAggregator, MAX_GROUPS_PER_HOUR, mergeBatch, MORE } from '../../functions/core/aggregate/rollup.ts';
 import { decodeDeferralState, encodeDeferralState } from '../../functions/core/store/deferral-state.ts';
 import type { DeliveryEvent } from '../../functions/core/classify/types.ts';
@@ -20,7 +20,7 @@ function tracker(from: number, to: number, minuteOf = (i: number) => i): Deferra
 describe('open deferrals: at most MAX_OPEN_DEFERRALS per tenant, the longest-deferred kept', () => {
   it('keeps the 50,000 oldest of 120,000 and says how many were left out', () => {
     const state = mergeDeferrals(null, tracker(0, 120_000), 't', T0 + DAY_MS)!;
-    const kept = Object.values(state.entries);
+    const kept = state.entries;
     expect(kept).toHaveLength(MAX_OPEN_DEFERRALS);
     expect(Math.max(...kept.map((e) => e.first))).toBe(T0 + (MAX_OPEN_DEFERRALS - 1) * MINUTE);
     // The tracker trims in batches (at twice the cap), the merge to the cap: 70,000 left out in all.
@@ -32,8 +32,19 @@ describe('open deferrals: at most MAX_OPEN_DEFERRALS per tenant, the longest-def
     const b = tracker(40_000, 80_000, (i) => (i * 13) % 1000);
     const ab = mergeDeferrals(mergeDeferrals(null, a, 't', T0 + DAY_MS), b, 't', T0 + DAY_MS)!;
     const ba = mergeDeferrals(mergeDeferrals(null, b, 't', T0 + DAY_MS), a, 't', T0 + DAY_MS)!;
-    expect(Object.keys(ab.entries).sort()).toEqual(Object.keys(ba.entries).sort());
-    expect(Object.keys(ab.entries)).toHaveLength(MAX_OPEN_DEFERRALS);
+    expect(ab.entries.map(hashKey).sort()).toEqual(ba.entries.map(hashKey).sort());
+    expect(ab.entries).toHaveLength(MAX_OPEN_DEFERRALS);
+  });
+
+  it('keeps exactly the first 50,000 by time and, among equal times, by key as text', () => {
+    // 60,000 entries over 7 distinct times: the cap falls inside a run of ties.
+    const t = tracker(0, 60_000, (i) => (i * 7919) % 7);
+    const state = mergeDeferrals(null, t, 't', T0 + DAY_MS)!;
+    const expected = [...t.deferred.all]
+      .sort((a, b) => a.first - b.first || (hashKey(a) < hashKey(b) ? -1 : 1))
+      .slice(0, MAX_OPEN_DEFERRALS)
+      .map(hashKey);
+    expect(state.entries.map(hashKey).sort()).toEqual(expected.sort());
   });
 
   it('forgets that entries were left out once all of them would have been pruned (48 hours)', () => {
@@ -51,9 +62,9 @@ describe('open deferrals: at most MAX_OPEN_DEFERRALS per tenant, the longest-def
   });
 
   it('still reads schema 1 (one object per entry), as written before', () => {
-    const entries = { '1:2': { first: T0, last: T0 + MINUTE, code: '4.4.316', destination: 'mx.example', connector: null } };
-    const v1 = utf8(JSON.stringify({ schema: 1, tenant: 't', asOf: T0 + HOUR_MS, entries }));
-    expect(decodeDeferralState(v1, 'k')).toEqual({ tenant: 't', asOf: T0 + HOUR_MS, entries, dropped: null });
+    const entry = { first: T0, last: T0 + MINUTE, code: '4.4.316', destination: 'mx.example', connector: null };
+    const v1 = utf8(JSON.stringify({ schema: 1, tenant: 't', asOf: T0 + HOUR_MS, entries: { '1:2': entry } }));
+    expect(decodeDeferralState(v1, 'k')).toEqual({ tenant: 't', asOf: T0 + HOUR_MS, entries: [{ hi: 1, lo: 2, ...entry }], dropped: null });
   });
 
   it('ends a deferral with a final outcome of the same upload, before or after it in the file, or of a later upload', () => {
@@ -67,12 +78,12 @@ describe('open deferrals: at most MAX_OPEN_DEFERRALS per tenant, the longest-def
     for (let i = 1; i < 1_000; i += 3) t.add(i + 1, i, 'failed', T0 + DAY_MS, '5.4.316', null, null);
     for (let i = 0; i < 20_000; i++) t.add(200_000 + i, 0, 'expired', T0, null, null, null);
     const state = mergeDeferrals(null, t, 't', T0 + DAY_MS)!;
-    const open = Object.keys(state.entries).map((k) => Number(k.split(':')[1]));
+    const open = state.entries.map((e) => e.lo);
     expect(open.sort((a, b) => a - b)).toEqual(Array.from({ length: 1_000 }, (_, i) => i).filter((i) => i % 3 === 2));
     // A later upload with the final of one of them ends it too.
     const later = new DeferralTracker();
     later.add(3, 2, 'delivered', T0 + DAY_MS, null, null, null);
-    expect(Object.keys(mergeDeferrals(state, later, 't', T0 + DAY_MS)!.entries)).toHaveLength(open.length - 1);
+    expect(mergeDeferrals(state, later, 't', T0 + DAY_MS)!.entries).toHaveLength(open.length - 1);
   });
 
   it('names the object when a schema 2 state is damaged', () => {

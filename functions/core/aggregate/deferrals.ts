@@ -84,6 +84,9 @@ const LOG_CHUNK = 16_384;
  * hours without news (Exchange itself gives up after 24).
  */
 export interface DeferralEntry {
+  /** The 64-bit hash of message key and recipient, as two u32 halves. */
+  hi: number;
+  lo: number;
   first: number;
   last: number;
   code: string | null;
@@ -98,8 +101,8 @@ export interface DeferralState {
    * as of it, so an upload of older data never moves incidents back in time.
    */
   asOf: number;
-  /** Keyed by the 64-bit hash of message key and recipient, as "high:low". */
-  entries: Record<string, DeferralEntry>;
+  /** One per message and recipient (hash), in the order they were first deferred. */
+  entries: DeferralEntry[];
   /**
    * Open deferrals left out because the tenant had more than MAX_OPEN_DEFERRALS (the newest are
    * dropped, the longest-deferred kept): how many, and the clock when the last were. While set,
@@ -117,12 +120,27 @@ export const PRUNE_AFTER_MS = 2 * DAY;
  */
 export const MAX_OPEN_DEFERRALS = 50_000;
 
-/** Keys of the entries beyond `max`, newest `first` first out (ties by key, so any order of uploads keeps the same). */
-function beyond(entries: Iterable<[string, DeferralEntry]>, max: number): string[] {
-  const all = [...entries];
-  if (all.length <= max) return [];
-  all.sort((a, b) => a[1].first - b[1].first || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return all.slice(max).map(([k]) => k);
+/** "high:low", the order ties are broken in (and schema 1's key). */
+export const hashKey = (e: { hi: number; lo: number }): string => `${e.hi}:${e.lo}`;
+
+/**
+ * The entries beyond `max`, newest `first` first out; ties by hashKey as text, so any order of
+ * uploads keeps the same ones. A tenant at the cap is here at every upload: only the times are
+ * sorted, and only the entries of the boundary time by key.
+ */
+function beyond(entries: readonly DeferralEntry[], max: number): Set<DeferralEntry> {
+  if (entries.length <= max) return new Set();
+  const firsts = Float64Array.from(entries, (e) => e.first).sort();
+  const boundary = firsts[max - 1]!;
+  let before = 0;
+  while (firsts[before]! < boundary) before++;
+  const ties = entries
+    .filter((e) => e.first === boundary)
+    .map((e) => [hashKey(e), e] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const out = new Set(entries.filter((e) => e.first > boundary));
+  for (const [, e] of ties.slice(max - before)) out.add(e);
+  return out;
 }
 
 /**
@@ -134,10 +152,15 @@ class DeferralsByHash {
   private slots = new Int32Array(1024); // entry number + 1; 0 = empty
   private readonly his: number[] = [];
   private readonly los: number[] = [];
-  private readonly values: DeferralEntry[] = [];
+  private values: DeferralEntry[] = [];
 
   get size(): number {
     return this.values.length;
+  }
+
+  /** The entry's number (its place in `all`), or -1. */
+  indexOf(hi: number, lo: number): number {
+    return this.slots[this.find(hi, lo)]! - 1;
   }
 
   get(hi: number, lo: number): DeferralEntry | undefined {
@@ -146,36 +169,27 @@ class DeferralsByHash {
   }
 
   /** Adds an entry whose hash is not there yet. */
-  add(hi: number, lo: number, e: DeferralEntry): void {
+  add(e: DeferralEntry): void {
     if ((this.values.length + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    this.slots[this.find(hi, lo)] = this.values.push(e);
-    this.his.push(hi);
-    this.los.push(lo);
+    this.slots[this.find(e.hi, e.lo)] = this.values.push(e);
+    this.his.push(e.hi);
+    this.los.push(e.lo);
   }
 
-  /** Every entry with its key as the state stores it, in the order they were added. */
-  *keyed(): IterableIterator<[string, DeferralEntry]> {
-    for (let i = 0; i < this.values.length; i++) yield [`${this.his[i]}:${this.los[i]}`, this.values[i]!];
+  /** Every entry, in the order they were added. */
+  get all(): readonly DeferralEntry[] {
+    return this.values;
   }
 
-  /** Removes the entries of the given keys, and returns their hashes' high halves. */
-  remove(keys: ReadonlySet<string>): number[] {
-    const removed: number[] = [];
-    let j = 0;
-    for (let i = 0; i < this.values.length; i++) {
-      const hi = this.his[i]!;
-      const lo = this.los[i]!;
-      if (keys.has(`${hi}:${lo}`)) {
-        removed.push(hi);
-        continue;
-      }
-      this.his[j] = hi;
-      this.los[j] = lo;
-      this.values[j++] = this.values[i]!;
+  /** Removes the given entries. */
+  remove(out: ReadonlySet<DeferralEntry>): void {
+    this.values = this.values.filter((e) => !out.has(e));
+    this.his.length = this.los.length = 0;
+    for (const e of this.values) {
+      this.his.push(e.hi);
+      this.los.push(e.lo);
     }
-    this.his.length = this.los.length = this.values.length = j;
     this.rehash(this.slots.length);
-    return removed;
   }
 
   private find(hi: number, lo: number): number {
@@ -220,7 +234,9 @@ export class DeferralTracker {
       const e = this.deferred.get(hi, lo);
       if (!e) {
         const { texts } = this;
-        this.deferred.add(hi, lo, {
+        this.deferred.add({
+          hi,
+          lo,
           first: time,
           last: time,
           code: texts.keep(code),
@@ -228,8 +244,11 @@ export class DeferralTracker {
           connector: texts.keep(connector),
         });
         // Trimmed in batches, so a file with millions of distinct deferrals holds at most twice the cap.
-        if (this.deferred.size > 2 * MAX_OPEN_DEFERRALS)
-          for (const h of this.deferred.remove(new Set(beyond(this.deferred.keyed(), MAX_OPEN_DEFERRALS)))) this.droppedSet.add(h);
+        if (this.deferred.size > 2 * MAX_OPEN_DEFERRALS) {
+          const out = beyond(this.deferred.all, MAX_OPEN_DEFERRALS);
+          this.deferred.remove(out);
+          for (const o of out) this.droppedSet.add(o.hi);
+        }
       } else {
         if (time < e.first) e.first = time;
         if (time >= e.last) {
@@ -248,7 +267,10 @@ export class DeferralTracker {
   }
 }
 
-/** Merges an upload's deferrals into the tenant's state (pure); null when nothing changes. */
+/**
+ * Merges an upload's deferrals into the tenant's state (pure: `current` and the tracker are left
+ * as they were, entries that do not change are shared); null when nothing changes.
+ */
 export function mergeDeferrals(
   current: DeferralState | null,
   tracker: DeferralTracker,
@@ -256,44 +278,49 @@ export function mergeDeferrals(
   asOf: number,
   notAfter = Infinity,
 ): DeferralState | null {
-  const entries: Record<string, DeferralEntry> = { ...(current?.entries ?? {}) };
   // Forward only, and never past `notAfter` (the wall clock and a little): a clock that got ahead
   // (a row dated in the future, before rows were checked) is brought back.
   const clock = Math.min(Math.max(current?.asOf ?? 0, asOf), notAfter);
   let changed = !current || clock !== current.asOf;
-  for (const [k, e] of tracker.deferred.keyed()) {
-    const old = entries[k];
-    if (!old) entries[k] = { ...e };
-    else if (e.first < old.first || e.last > old.last) {
+  const news = tracker.deferred;
+  const known = new Uint8Array(news.size);
+  const merged: DeferralEntry[] = [];
+  for (const old of current?.entries ?? []) {
+    const i = news.indexOf(old.hi, old.lo);
+    const e = i < 0 ? undefined : news.all[i]!;
+    if (i >= 0) known[i] = 1;
+    if (!e || (e.first >= old.first && e.last <= old.last)) merged.push(old);
+    else {
       const newer = e.last >= old.last ? e : old;
-      entries[k] = {
+      merged.push({
+        hi: old.hi,
+        lo: old.lo,
         first: Math.min(old.first, e.first),
         last: Math.max(old.last, e.last),
         code: newer.code,
         destination: newer.destination,
         connector: newer.connector,
-      };
-    } else continue;
-    changed = true;
-  }
-  // A final outcome ends the message's deferral, whichever upload it came in.
-  const keys = Object.keys(entries);
-  const high = (k: string) => +k.slice(0, k.indexOf(':'));
-  const open = new U32Set();
-  for (const k of keys) open.add(high(k));
-  const ended = tracker.finals.among(open);
-  for (const k of keys) {
-    if (ended.has(high(k)) || entries[k]!.last < clock - PRUNE_AFTER_MS) {
-      delete entries[k];
+      });
       changed = true;
     }
   }
+  news.all.forEach((e, i) => {
+    if (known[i]) return;
+    merged.push({ ...e });
+    changed = true;
+  });
+  // A final outcome ends the message's deferral, whichever upload it came in.
+  const open = new U32Set();
+  for (const e of merged) open.add(e.hi);
+  const ended = tracker.finals.among(open);
+  let entries = merged.filter((e) => !ended.has(e.hi) && e.last >= clock - PRUNE_AFTER_MS);
+  if (entries.length !== merged.length) changed = true;
   let dropped = current?.dropped && clock - current.dropped.at <= PRUNE_AFTER_MS ? current.dropped : null;
   if (dropped !== (current?.dropped ?? null)) changed = true;
-  const out = beyond(Object.entries(entries), MAX_OPEN_DEFERRALS);
-  for (const k of out) delete entries[k];
-  if (out.length + tracker.dropped > 0) {
-    dropped = { count: (dropped?.count ?? 0) + out.length + tracker.dropped, at: clock };
+  const out = beyond(entries, MAX_OPEN_DEFERRALS);
+  if (out.size > 0) entries = entries.filter((e) => !out.has(e));
+  if (out.size + tracker.dropped > 0) {
+    dropped = { count: (dropped?.count ?? 0) + out.size + tracker.dropped, at: clock };
     changed = true;
   }
   return changed ? { tenant, asOf: clock, entries, dropped } : null;
@@ -309,7 +336,7 @@ export function stuckCounts(
   const groups = new Map<string, { group: Record<string, string | null>; value: number; codes: Map<string, number> }>();
   const tenant = state?.tenant ?? null;
   const value = (e: DeferralEntry, f: (typeof groupBy)[number]) => (f === 'tenant' ? tenant : e[f]);
-  for (const e of Object.values(state?.entries ?? {})) {
+  for (const e of state?.entries ?? []) {
     if (e.first > asOf || asOf - e.first <= olderThanMs) continue;
     // The group's key is its values, each as "-" for none or its length, ":" and itself (so no
     // text can pass for two), not JSON of a new object: this runs for every open deferral (up to

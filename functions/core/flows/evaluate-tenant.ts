@@ -1,5 +1,5 @@
 import { forEachLimit } from '../vocabulary/for-each-limit.ts';
-import type { DeferralTracker } from '../aggregate/deferrals.ts';
+import type { DeferralState, DeferralTracker } from '../aggregate/deferrals.ts';
 import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
 import { renderAlert } from '../render/alert.ts';
 import { resolveTenant, type Rule, type RulesConfig, type TenantSettings } from '../rules/config.ts';
@@ -44,8 +44,8 @@ export async function evaluateAfterIngest(
   cas: CasOptions,
 ): Promise<EvaluationResult> {
   const { rules, settings } = resolveTenant(alerts.rules, tenant);
-  const asOf = await advanceDeferrals(ports.store, tenant, latestHour + HOUR, cas, deferrals);
-  return evaluateTenant(tenant, rules, settings, asOf, ports, cas);
+  const { asOf, state } = await advanceDeferrals(ports.store, tenant, latestHour + HOUR, cas, deferrals);
+  return evaluateTenant(tenant, rules, settings, asOf, ports, cas, state);
 }
 
 /**
@@ -60,12 +60,14 @@ export async function evaluateTenant(
   asOf: number,
   ports: EvaluationPorts,
   cas: CasOptions,
+  /** The tenant's deferral state, when the caller has just written it; read from the store if not given. */
+  deferrals?: DeferralState | null,
 ): Promise<EvaluationResult> {
-  const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now());
+  const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now(), deferrals);
   if (loaded.deferrals?.dropped)
     ports.logger.warn('open deferrals over the tracking limit: stuck and queue values are lower bounds', {
       tenant,
-      tracked: Object.keys(loaded.deferrals.entries).length,
+      tracked: loaded.deferrals.entries.length,
       dropped: loaded.deferrals.dropped.count,
     });
   const keyOf = (v: RuleValue) => incidentKey(tenant, v.rule.id, v.group);
@@ -75,7 +77,14 @@ export async function evaluateTenant(
   return result;
 }
 
-async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[], asOf: number, now: Date) {
+async function loadEvaluation(
+  store: ObjectStore,
+  tenant: string,
+  rules: Rule[],
+  asOf: number,
+  now: Date,
+  written: DeferralState | null | undefined,
+) {
   const first = hourStart(asOf) - hoursNeeded(rules) * HOUR;
   // Listed by day, not a GET per hour: a quiet tenant has few of the window's hours, and each missing
   // one cost a GET answered 403 (prefix-conditioned ListBucket) plus a LIST to tell it from a denial.
@@ -83,7 +92,7 @@ async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[],
   // they were the evaluation's wait (a rule's listing, then each incident it holds).
   const [summaries, deferrals, incidents, suppressions] = await Promise.all([
     summariesInRange(store, { from: first, to: asOf, tenants: [tenant] }),
-    needsDeferrals(rules) ? readDeferralState(store, tenant) : null,
+    !needsDeferrals(rules) ? null : written !== undefined ? written : readDeferralState(store, tenant),
     incidentsOf(store, tenant, rules),
     activeSuppressions(store, tenant, now),
   ]);

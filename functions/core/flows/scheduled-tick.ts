@@ -69,8 +69,8 @@ export async function scheduledTick(
       const tenant = tenants[i]!;
       try {
         const { rules: tenantRules, settings } = resolveTenant(rules, tenant);
-        const asOf = await advanceDeferrals(ports.store, tenant, now, cas);
-        const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports, cas);
+        const { asOf, state } = await advanceDeferrals(ports.store, tenant, now, cas);
+        const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports, cas, state);
         const digest = await sendDigestIfDue(ports, tenant, settings, now, options.reportLinkHours, cas);
         results[i] = { tenant, transitions: evaluation.transitions.length, digest };
       } catch (err) {

@@ -16,7 +16,8 @@ interface StoredDeferrals {
   tenant: string;
   asOf: number;
   dropped?: { count: number; at: number } | null;
-  entries?: Record<string, DeferralEntry>;
+  /** Schema 1: by "high:low". */
+  entries?: Record<string, Omit<DeferralEntry, 'hi' | 'lo'>>;
   strings?: string[];
   rows?: number[];
 }
@@ -34,18 +35,8 @@ export function encodeDeferralState(state: DeferralState): Buffer {
     return i;
   };
   const rows: number[] = [];
-  for (const [k, e] of Object.entries(state.entries)) {
-    const sep = k.indexOf(':');
-    rows.push(
-      +k.slice(0, sep),
-      +k.slice(sep + 1),
-      e.first - state.asOf,
-      e.last - e.first,
-      ref(e.code),
-      ref(e.destination),
-      ref(e.connector),
-    );
-  }
+  for (const e of state.entries)
+    rows.push(e.hi, e.lo, e.first - state.asOf, e.last - e.first, ref(e.code), ref(e.destination), ref(e.connector));
   const stored: StoredDeferrals = { schema: 2, tenant: state.tenant, asOf: state.asOf, dropped: state.dropped ?? null, strings, rows };
   return encode(stored);
 }
@@ -55,7 +46,11 @@ export function decodeDeferralState(bytes: Uint8Array, key: string): DeferralSta
   if (s.schema === 1) {
     if (typeof s.entries !== 'object' || s.entries === null)
       throw new StoredDataError(key, 'not a deferral state: field "entries" should be object');
-    return { tenant: s.tenant, asOf: s.asOf, entries: s.entries, dropped: null };
+    const entries = Object.entries(s.entries).map(([k, e]) => {
+      const [hi, lo] = k.split(':').map(Number);
+      return { ...e, hi: hi!, lo: lo! };
+    });
+    return { tenant: s.tenant, asOf: s.asOf, entries, dropped: null };
   }
   const { strings, rows } = s;
   if (s.schema !== 2 || !Array.isArray(strings) || !Array.isArray(rows) || rows.length % WIDTH !== 0)
@@ -69,16 +64,18 @@ export function decodeDeferralState(bytes: Uint8Array, key: string): DeferralSta
     if (typeof v !== 'string') throw new StoredDataError(key, `not a deferral state: string index ${i} is not in "strings"`);
     return v;
   };
-  const entries: Record<string, DeferralEntry> = {};
+  const entries: DeferralEntry[] = [];
   for (let r = 0; r < rows.length; r += WIDTH) {
     const first = s.asOf + rows[r + 2]!;
-    entries[`${rows[r]}:${rows[r + 1]}`] = {
+    entries.push({
+      hi: rows[r]!,
+      lo: rows[r + 1]!,
       first,
       last: first + rows[r + 3]!,
       code: str(rows[r + 4]),
       destination: str(rows[r + 5]),
       connector: str(rows[r + 6]),
-    };
+    });
   }
   return { tenant: s.tenant, asOf: s.asOf, entries, dropped: s.dropped ?? null };
 }
@@ -93,7 +90,8 @@ export async function readDeferralState(store: ObjectStore, tenant: string): Pro
  * Merges an upload's deferrals (or none: the hourly tick only moves the clock and prunes) into
  * the tenant's state, and returns the tenant's data clock afterwards: the clock only moves
  * forward, so an older upload never moves evaluation back in time, and never past the wall clock
- * (`cas.clock`) plus CLOCK_SLACK_MS.
+ * (`cas.clock`) plus CLOCK_SLACK_MS. With it, the state as written (or found unchanged), so the
+ * evaluation that follows need not read and decode it again (a tenant at the cap stores ~2 MB).
  */
 export async function advanceDeferrals(
   store: ObjectStore,
@@ -101,20 +99,22 @@ export async function advanceDeferrals(
   reached: number,
   cas: CasOptions,
   tracker = new DeferralTracker(),
-): Promise<number> {
+): Promise<{ asOf: number; state: DeferralState | null }> {
   const key = deferralStateKey(tenant);
   const notAfter = cas.clock.now().getTime() + CLOCK_SLACK_MS;
   let clock = Math.min(reached, notAfter);
+  let after: DeferralState | null = null;
   await casUpdateBytes(
     store,
     key,
     (current) => {
       const state = current ? decodeDeferralState(current.body, key) : null;
       const next = mergeDeferrals(state, tracker, tenant, reached, notAfter);
-      clock = (next ?? state)?.asOf ?? clock;
+      after = next ?? state;
+      clock = after?.asOf ?? clock;
       return next && encodeDeferralState(next);
     },
     cas,
   );
-  return clock;
+  return { asOf: clock, state: after };
 }

@@ -68,7 +68,7 @@ const result = {
   incidentObjects: incidents.length,
   incidentBytes: incidents.reduce((a, b) => a + b, 0),
   stateBytes: sizes(join(root, 'state', 'deferrals'))[0] ?? 0,
-  tracked: Object.keys(state?.entries ?? {}).length,
+  tracked: state?.entries.length ?? 0,
   dropped: state?.dropped?.count ?? 0,
 };
 process.stdout.write(`${JSON.stringify({ result, peakRssKiB: process.resourceUsage().maxRSS, baselineRssKiB })}\n`);
