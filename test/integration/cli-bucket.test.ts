@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ingestUpload } from '../../functions/ingest/ingest-upload.ts';
-import { receiptPrefix } from '../../functions/core/store/layout.ts';
+import { deferralStateKey, receiptPrefix } from '../../functions/core/store/layout.ts';
 import { RECEIPT } from '../../functions/core/store/receipts.ts';
 import { readAll } from '../../functions/core/store/records.ts';
 import { generated } from '../helpers/bytes.ts';
 import { deployed, inProcess } from '../helpers/deployed.ts';
+import { startFakeSns } from '../helpers/fake-sns.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { snapshot } from '../helpers/ingest.ts';
 import { runCli } from '../helpers/io.ts';
@@ -30,18 +31,18 @@ async function exportFile(name: string, bytes: Uint8Array): Promise<string> {
   return path;
 }
 
-async function asRole(credentials: SessionCredentials, endpoint: string, args: string[]) {
-  return withSession(credentials, { MAILFLOW_S3_UNQUOTED_IF_MATCH: 'true' }, () =>
+async function asRole(credentials: SessionCredentials, endpoint: string, args: string[], env: Record<string, string> = {}) {
+  return withSession(credentials, { MAILFLOW_S3_UNQUOTED_IF_MATCH: 'true', ...env }, () =>
     runCli([...args, '--endpoint', endpoint, '--path-style', '--region', 'us-east-1']),
   );
 }
 
 /** The CLI through a proxy that counts the S3 requests it makes. */
-async function counted(b: TestBuckets, args: string[]) {
+async function counted(b: TestBuckets, args: string[], env: Record<string, string> = {}) {
   const proxy = await startFaultProxy({ target: { host: rgw().hostname, port: Number(rgw().port) } });
   try {
     const role = await assumeFunctionRole(deployed('Ingest'), b.local);
-    const r = await asRole(role, proxy.endpoint, args);
+    const r = await asRole(role, proxy.endpoint, args, env);
     const { requests, injected: _i, stalled: _s, cut: _c, ...byOperation } = proxy.counts;
     return { ...r, requests: requests!, byOperation };
   } finally {
@@ -102,6 +103,36 @@ describe('mailflow ingest --bucket (Ceph RGW, as the ingest function role)', () 
     expect(r.stdout).toMatch(/, [12] hour\(s\)/);
     expect(r.byOperation.LIST ?? 0).toBe(0);
     expect(r.requests).toBeLessThanOrEqual(30);
+  });
+
+  it('the same hour with alerts on, as the function runs (deferrals merged, rules evaluated, SNS a stand-in), stays within 30 S3 requests', async () => {
+    const b = await freshBuckets('cb-hour-alerts');
+    // SNS cannot run here: a loopback stand-in answers Publish (test/helpers/fake-sns.ts).
+    const sns = await startFakeSns([]);
+    try {
+      const alerts = ['--topic-arn', 'arn:aws:sns:us-east-1:000000000000:mailflow-alerts'];
+      const env = { AWS_ENDPOINT_URL_SNS: sns.endpoint };
+      const earlier = generated({ family: 'trace-detail', rows: 1_200, seed: 6, perHour: 400, start: Date.UTC(2026, 10, 25, 8), hours: 1 });
+      const first = await counted(
+        b,
+        ['ingest', await exportFile('a.csv', earlier), '--tenant', 't', '--bucket', b.data.bucket, ...alerts],
+        env,
+      );
+      expect(first.code).toBe(0);
+      const r = await counted(
+        b,
+        ['ingest', await exportFile('b.csv', oneHour()), '--tenant', 't', '--bucket', b.data.bucket, ...alerts],
+        env,
+      );
+      expect(r.code).toBe(0);
+      // Evaluated: the tenant's deferral state exists now (it is written only by an evaluation).
+      expect(await b.data.store.get(deferralStateKey('t'))).not.toBeNull();
+      // Three listings, each once: the tenant's incidents (not one per rule), suppressions, summaries.
+      expect(r.byOperation.LIST).toBe(3);
+      expect(r.requests).toBeLessThanOrEqual(30);
+    } finally {
+      await sns.close();
+    }
   });
 
   it('a 50,000-row export over 90 days costs at most 1,000 S3 requests, none of them a LIST (one object per day, not per hour)', async () => {

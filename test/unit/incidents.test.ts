@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Incident } from '../../functions/core/store/incidents.ts';
 import { readDeferralState } from '../../functions/core/store/deferral-state.ts';
-import { deferralStateKey } from '../../functions/core/store/layout.ts';
+import { deferralStateKey, incidentPrefix } from '../../functions/core/store/layout.ts';
 
 const rule = resolveTenant(parseRulesConfig({}), 't').rules.find((r) => r.id === 'connector-codes')! as Rule; // open 20, close 10, 1 h window, 1 h cooldown
 const who = { tenant: 't', group: { destination: 'mail.contoso.com' } };
@@ -153,16 +153,27 @@ describe('stuck and queued messages', () => {
     expect((await readDeferralState(store, 'default'))!.entries).toEqual([]);
   });
 
-  it('evaluates the deferral state it has just written: one read of it per upload, not two', async () => {
+  it('reads what it evaluates once: the deferral state it has just written not at all, each incident once, an incident not there never', async () => {
     const memory = createMemoryStore();
     const reads: string[] = [];
     const store = { ...memory, get: (key: string) => (reads.push(key), memory.get(key)) };
     const { sent, notifier } = recorder();
     const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }] });
     await ingestBytes(store, 'long.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
-    expect(reads.filter((k) => k === deferralStateKey('default'))).toHaveLength(1);
-    // And the rule still saw the state: the stuck alert opens as when it read it back.
-    expect(sent.map((n) => (n.json as { ruleId: string }).ruleId)).toContain('stuck');
+    expect(reads.filter((k) => k === deferralStateKey('default'))).toHaveLength(1); // the merge's read
+    // The rules still saw the state: the stuck alert opens as when it was read back.
+    const opened = sent.filter((n) => (n.json as { ruleId: string }).ruleId === 'stuck');
+    expect(opened).toHaveLength(1);
+    // Before the stuck incident, no incident was there: none was read (each value's was a 404).
+    const incidentReads = (from: number) => reads.slice(from).filter((k) => k.startsWith(incidentPrefix('default')));
+    expect(incidentReads(0).filter((k) => k.includes('/stuck/'))).toHaveLength(1); // marking its notification sent
+    // A later upload: the open incident is read once, by the evaluation's load, and its
+    // compare-and-swap starts from that read.
+    const before = reads.length;
+    await ingestBytes(store, 'again.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
+    const stuckKeys = incidentReads(before);
+    expect(stuckKeys).toHaveLength(1);
+    expect(stuckKeys[0]).toContain('/stuck/');
   });
 
   it('raises the Microsoft-style queue alert at 200 messages deferred over an hour per connector and destination', async () => {

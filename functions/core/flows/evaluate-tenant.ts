@@ -1,16 +1,18 @@
 import { forEachLimit } from '../vocabulary/for-each-limit.ts';
 import type { DeferralState, DeferralTracker } from '../aggregate/deferrals.ts';
-import type { Clock, Logger, Notifier, ObjectStore } from '../ports.ts';
+import type { AliasTable } from '../aggregate/destination-aliases.ts';
+import type { Clock, Logger, Notifier, ObjectStore, StoredObject } from '../ports.ts';
 import { renderAlert } from '../render/alert.ts';
 import { resolveTenant, type Rule, type RulesConfig, type TenantSettings } from '../rules/config.ts';
 import { holdReason, hoursNeeded, needsDeferrals, valuesToEvaluate, type RuleValue } from '../rules/evaluate.ts';
 import { absorbedIncident, nextIncident, owed } from '../rules/incident.ts';
 import { suppressing } from '../rules/suppressions.ts';
-import type { CasOptions } from '../store/cas.ts';
+import type { CasHint, CasOptions } from '../store/cas.ts';
 import { claim, markPublished } from '../store/claims.ts';
 import { takePublishBudget } from '../store/publish-budget.ts';
 import { advanceDeferrals, readDeferralState } from '../store/deferral-state.ts';
-import { incidentKeys, readIncident, updateIncident, type Incident, type Transition } from '../store/incidents.ts';
+import { INCIDENT, tenantIncidentKeys, updateIncident, type Incident, type Transition } from '../store/incidents.ts';
+import { decode } from '../store/records.ts';
 import { incidentKey, notificationClaimKey } from '../store/layout.ts';
 import { summariesInRange } from '../query/query.ts';
 import { activeSuppressions, type Suppression } from '../store/suppressions.ts';
@@ -42,10 +44,20 @@ export async function evaluateAfterIngest(
   alerts: { rules: RulesConfig },
   ports: EvaluationPorts,
   cas: CasOptions,
+  aliases?: AliasTable | null,
 ): Promise<EvaluationResult> {
   const { rules, settings } = resolveTenant(alerts.rules, tenant);
   const { asOf, state } = await advanceDeferrals(ports.store, tenant, latestHour + HOUR, cas, deferrals);
-  return evaluateTenant(tenant, rules, settings, asOf, ports, cas, state);
+  return evaluateTenant(tenant, rules, settings, asOf, ports, cas, { deferrals: state, ...(aliases !== undefined ? { aliases } : {}) });
+}
+
+/**
+ * What the caller has just read or written for the tenant, so the evaluation need not read it
+ * again: its deferral state and its destination alias table. What is not given is read.
+ */
+export interface KnownState {
+  deferrals?: DeferralState | null;
+  aliases?: AliasTable | null;
 }
 
 /**
@@ -60,10 +72,9 @@ export async function evaluateTenant(
   asOf: number,
   ports: EvaluationPorts,
   cas: CasOptions,
-  /** The tenant's deferral state, when the caller has just written it; read from the store if not given. */
-  deferrals?: DeferralState | null,
+  known: KnownState = {},
 ): Promise<EvaluationResult> {
-  const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now(), deferrals);
+  const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now(), known);
   if (loaded.deferrals?.dropped)
     ports.logger.warn('open deferrals over the tracking limit: stuck and queue values are lower bounds', {
       tenant,
@@ -73,45 +84,58 @@ export async function evaluateTenant(
   const keyOf = (v: RuleValue) => incidentKey(tenant, v.rule.id, v.group);
   const values = valuesToEvaluate(tenant, rules, loaded.summaries, loaded.deferrals, loaded.incidents, keyOf, asOf);
   const result: EvaluationResult = { transitions: [] };
-  for (const v of values) await applyValue(tenant, v, keyOf(v), settings, loaded.suppressions, new Date(asOf), ports, cas, result);
+  for (const v of values) {
+    const key = keyOf(v);
+    // From what was read: a key the listing did not hold starts from "not there", so a group whose
+    // value opens nothing costs no request (each was a GET answered 404, one per value).
+    const hint: CasHint = { read: loaded.read.get(key) ?? null };
+    await applyValue(tenant, v, key, settings, loaded.suppressions, new Date(asOf), ports, cas, result, hint);
+  }
   return result;
 }
 
-async function loadEvaluation(
-  store: ObjectStore,
-  tenant: string,
-  rules: Rule[],
-  asOf: number,
-  now: Date,
-  written: DeferralState | null | undefined,
-) {
+async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[], asOf: number, now: Date, known: KnownState) {
   const first = hourStart(asOf) - hoursNeeded(rules) * HOUR;
   // Listed by day, not a GET per hour: a quiet tenant has few of the window's hours, and each missing
   // one cost a GET answered 403 (prefix-conditioned ListBucket) plus a LIST to tell it from a denial.
   // All of it at once, the incidents 8 at a time: on S3 each is a round trip, and one after another
   // they were the evaluation's wait (a rule's listing, then each incident it holds).
   const [summaries, deferrals, incidents, suppressions] = await Promise.all([
-    summariesInRange(store, { from: first, to: asOf, tenants: [tenant] }),
-    !needsDeferrals(rules) ? null : written !== undefined ? written : readDeferralState(store, tenant),
+    summariesInRange(store, {
+      from: first,
+      to: asOf,
+      tenants: [tenant],
+      ...(known.aliases !== undefined ? { aliases: new Map([[tenant, Promise.resolve(known.aliases)]]) } : {}),
+    }),
+    !needsDeferrals(rules) ? null : known.deferrals !== undefined ? known.deferrals : readDeferralState(store, tenant),
     incidentsOf(store, tenant, rules),
     activeSuppressions(store, tenant, now),
   ]);
-  return { summaries, deferrals, incidents, suppressions };
+  return { summaries, deferrals, incidents: incidents.incidents, read: incidents.read, suppressions };
 }
 
-/** The tenant's incidents of these rules, by key, in the rules' order and each rule's listing order. */
-async function incidentsOf(store: ObjectStore, tenant: string, rules: Rule[]): Promise<Map<string, Incident>> {
-  const keys = (await Promise.all(rules.map((rule) => incidentKeys(store, tenant, rule.id)))).flat();
-  const read: Array<Incident | null> = new Array<Incident | null>(keys.length).fill(null);
+/**
+ * The tenant's incidents of these rules, by key, in the rules' order and each rule's listing order,
+ * and each as read (null when listed but gone), for the transition's compare-and-swap to start from.
+ */
+async function incidentsOf(store: ObjectStore, tenant: string, rules: Rule[]) {
+  const keys = await tenantIncidentKeys(
+    store,
+    tenant,
+    rules.map((r) => r.id),
+  );
+  const objects: Array<StoredObject | null> = new Array<StoredObject | null>(keys.length).fill(null);
   await forEachLimit([...keys.keys()], 8, async (i) => {
-    read[i] = await readIncident(store, keys[i]!);
+    objects[i] = await store.get(keys[i]!);
   });
   const incidents = new Map<string, Incident>();
+  const read = new Map<string, StoredObject | null>();
   keys.forEach((key, i) => {
-    const incident = read[i];
-    if (incident) incidents.set(key, incident);
+    const o = objects[i]!;
+    read.set(key, o);
+    if (o) incidents.set(key, decode(o.body, key, INCIDENT));
   });
-  return incidents;
+  return { incidents, read };
 }
 
 /** One value: the incident's transition (CAS), then every notification it owes, published once. */
@@ -125,9 +149,10 @@ async function applyValue(
   ports: EvaluationPorts,
   cas: CasOptions,
   result: EvaluationResult,
+  hint: CasHint,
 ): Promise<void> {
   if (v.absorbed) {
-    await updateIncident(ports.store, key, (current) => absorbedIncident(current, at), cas);
+    await updateIncident(ports.store, key, (current) => absorbedIncident(current, at), cas, hint);
     ports.logger.info('incident folded', { tenant, rule: v.rule.id, group: v.group });
     return;
   }
@@ -137,6 +162,7 @@ async function applyValue(
     (current) =>
       nextIncident(current, v.value, v.rule, at, { tenant, group: v.group, folded: v.folded, messages: v.messages, volume: v.volume }),
     cas,
+    hint,
   );
   const incident = r.value;
   if (!incident) return;

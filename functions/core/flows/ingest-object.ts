@@ -123,10 +123,10 @@ export async function ingestObject(
 
   await parts.commitAll(id.sourceId, id.generation);
   // Before the alerts: their destinations are read through the table too.
-  await learnAliases(store, ref.tenant, parts.aliases, cas);
+  const aliases = await learnAliases(store, ref.tenant, parts.aliases, cas);
   if (config.alerts && parts.hours.size > 0) {
     const evaluation = { ...ports, notifier: config.alerts.notifier, ...(config.alerts.drill ? { drill: config.alerts.drill } : {}) };
-    await evaluateAfterIngest(ref.tenant, latest(parts.hours), parts.deferrals!, config.alerts, evaluation, cas);
+    await evaluateAfterIngest(ref.tenant, latest(parts.hours), parts.deferrals!, config.alerts, evaluation, cas, aliases);
   }
   logger.info('export ingested', { key: ref.key, family: read.family, rows: read.rows, counted: parts.counted, hours: parts.hours.size });
   return finish({

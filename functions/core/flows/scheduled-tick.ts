@@ -70,7 +70,7 @@ export async function scheduledTick(
       try {
         const { rules: tenantRules, settings } = resolveTenant(rules, tenant);
         const { asOf, state } = await advanceDeferrals(ports.store, tenant, now, cas);
-        const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports, cas, state);
+        const evaluation = await evaluateTenant(tenant, tenantRules, settings, asOf, ports, cas, { deferrals: state });
         const digest = await sendDigestIfDue(ports, tenant, settings, now, options.reportLinkHours, cas);
         results[i] = { tenant, transitions: evaluation.transitions.length, digest };
       } catch (err) {

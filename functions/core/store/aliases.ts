@@ -11,10 +11,19 @@ export const ALIAS_TABLE = record<AliasTable & { schema: 1; tenant: string }>('d
   dropped: 'number',
 });
 
-/** Adds what an upload learned to the tenant's table: one read, and a write only when something is new. */
-export async function learnAliases(store: ObjectStore, tenant: string, learned: AliasLearner, cas: CasOptions): Promise<void> {
-  if (learned.seen.size === 0 && learned.dropped === 0) return;
-  await casUpdate(
+/**
+ * Adds what an upload learned to the tenant's table: one read, and a write only when something is
+ * new. Returns the table as it stands after (for the evaluation that follows to use rather than
+ * read again), or undefined when there was nothing to learn and so nothing was read.
+ */
+export async function learnAliases(
+  store: ObjectStore,
+  tenant: string,
+  learned: AliasLearner,
+  cas: CasOptions,
+): Promise<AliasTable | null | undefined> {
+  if (learned.seen.size === 0 && learned.dropped === 0) return undefined;
+  const r = await casUpdate(
     store,
     aliasTableKey(tenant),
     ALIAS_TABLE,
@@ -24,6 +33,7 @@ export async function learnAliases(store: ObjectStore, tenant: string, learned: 
     },
     cas,
   );
+  return r.value;
 }
 
 export async function readAliases(store: ObjectStore, tenant: string): Promise<AliasTable | null> {

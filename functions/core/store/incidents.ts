@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../ports.ts';
-import { casUpdate, type CasOptions } from './cas.ts';
+import { casUpdate, type CasHint, type CasOptions } from './cas.ts';
 import { incidentPrefix } from './layout.ts';
 import { readAll, readJson, record } from './records.ts';
 import { UsageError } from '../errors.ts';
@@ -136,6 +136,28 @@ export async function incidentKeys(store: ObjectStore, tenant: string, ruleId: s
   return keys;
 }
 
-export function updateIncident(store: ObjectStore, key: string, update: (current: Incident | null) => Incident | null, cas: CasOptions) {
-  return casUpdate(store, key, INCIDENT, update, cas);
+/**
+ * The keys of a tenant's incidents of the given rules, rule by rule in that order, each rule's in
+ * listing order: one listing of the tenant's incidents, not one per rule (five rules were five
+ * LISTs of every upload's evaluation).
+ */
+export async function tenantIncidentKeys(store: ObjectStore, tenant: string, ruleIds: readonly string[]): Promise<string[]> {
+  const byRule = new Map<string, string[]>(ruleIds.map((id) => [id, []]));
+  const prefix = incidentPrefix(tenant);
+  for await (const o of store.list(prefix)) {
+    const rest = o.key.slice(prefix.length);
+    byRule.get(rest.slice(0, rest.indexOf('/')))?.push(o.key);
+  }
+  return [...byRule.values()].flat();
+}
+
+/** `hint`: what the caller read of the incident (see CasHint), so the first attempt need not read it again. */
+export function updateIncident(
+  store: ObjectStore,
+  key: string,
+  update: (current: Incident | null) => Incident | null,
+  cas: CasOptions,
+  hint: CasHint = {},
+) {
+  return casUpdate(store, key, INCIDENT, update, cas, hint);
 }
