@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRulesConfig, resolveTenant, type Rule } from '../../functions/core/rules/config.ts';
 import { nextIncident } from '../../functions/core/rules/incident.ts';
-import { deferrals, recorder } from '../helpers/alerts.ts';
+import { deferrals, openIncident, recorder } from '../helpers/alerts.ts';
 import { utf8 } from '../helpers/bytes.ts';
 import { ingestBytes } from '../helpers/ingest.ts';
 import { createMemoryStore } from '../helpers/memory-store.ts';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Incident } from '../../functions/core/store/incidents.ts';
 import { readDeferralState } from '../../functions/core/store/deferral-state.ts';
-import { deferralStateKey, incidentPrefix } from '../../functions/core/store/layout.ts';
+import { deferralStateKey, incidentKey, incidentPrefix, settledIncidentsKey } from '../../functions/core/store/layout.ts';
 
 const rule = resolveTenant(parseRulesConfig({}), 't').rules.find((r) => r.id === 'connector-codes')! as Rule; // open 20, close 10, 1 h window, 1 h cooldown
 const who = { tenant: 't', group: { destination: 'mail.contoso.com' } };
@@ -174,6 +174,81 @@ describe('stuck and queued messages', () => {
     const stuckKeys = incidentReads(before);
     expect(stuckKeys).toHaveLength(1);
     expect(stuckKeys[0]).toContain('/stuck/');
+  });
+
+  it('with many incidents, does not read those resolved with nothing to send, and still reopens one whose group comes back', async () => {
+    const memory = createMemoryStore();
+    const reads: string[] = [];
+    const store = { ...memory, get: (key: string) => (reads.push(key), memory.get(key)) };
+    // Twelve resolved stuck incidents, all notifications sent (one of them the group longDeferrals
+    // makes stuck again), and one still open.
+    const resolved = ['mx.stuck.example', ...Array.from({ length: 11 }, (_, i) => `mx${i}.gone.example`)];
+    const seeds = [
+      ...resolved.map((destination) =>
+        openIncident({
+          tenant: 'default',
+          ruleId: 'stuck',
+          group: { destination },
+          state: 'resolved',
+          resolvedAt: '2026-11-19T12:00:00.000Z',
+        }),
+      ),
+      // Open, and already below its close threshold since before the first upload's hour ends:
+      // that evaluation leaves it as it is (the same ETag), and only the second resolves it.
+      openIncident({
+        tenant: 'default',
+        ruleId: 'stuck',
+        group: { destination: 'mx.open.example' },
+        lastValue: 0,
+        belowSince: '2026-11-20T00:30:00.000Z',
+      }),
+    ];
+    for (const i of seeds) await memory.putIfAbsent(incidentKey('default', 'stuck', i.group), utf8(JSON.stringify(i)));
+    const key = (destination: string) => incidentKey('default', 'stuck', { destination });
+    const { sent, notifier } = recorder();
+    const rules = parseRulesConfig({ rules: [{ id: 'connector-codes', enabled: false }] });
+    const delivered =
+      '"Date","Event","Detail","MessageTraceId","RecipientAddress"\r\n"2026-11-20T00:10:00Z","Deliver","","d1","a@fabrikam.com"\r\n';
+    // The first evaluation reads all thirteen and notes the twelve settled ones.
+    await ingestBytes(store, 'quiet.csv', utf8(delivered), { config: { alerts: { rules, notifier } } });
+    expect(reads.filter((k) => k.startsWith(incidentPrefix('default')))).toHaveLength(13);
+    expect(await memory.get(settledIncidentsKey('default'))).not.toBeNull();
+    // The next reads the open one, and the one whose group is stuck again (its compare-and-swap
+    // reopens it), but none of the other eleven.
+    const from = reads.length;
+    await ingestBytes(store, 'long.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
+    const read = new Set(reads.slice(from));
+    expect(read.has(key('mx.open.example'))).toBe(true);
+    expect(read.has(key('mx.stuck.example'))).toBe(true);
+    expect(resolved.slice(1).filter((d) => read.has(key(d)))).toEqual([]);
+    const reopened = sent.filter((n) => (n.json as { ruleId: string }).ruleId === 'stuck');
+    expect(reopened.map((n) => [(n.json as { group: unknown }).group, (n.json as { transition: string }).transition])).toEqual([
+      [{ destination: 'mx.stuck.example' }, 'open'],
+      [{ destination: 'mx.open.example' }, 'resolved'], // nothing of it in the data any more
+    ]);
+    const again = JSON.parse(Buffer.from((await memory.get(key('mx.stuck.example')))!.body).toString()) as Incident;
+    expect(again).toMatchObject({ state: 'open', episode: 2 });
+  });
+
+  it('reads every incident when the settled index is damaged, and writes it anew', async () => {
+    const store = createMemoryStore();
+    for (let i = 0; i < 10; i++) {
+      const group = { destination: `mx${i}.gone.example` };
+      const incident = openIncident({
+        tenant: 'default',
+        ruleId: 'stuck',
+        group,
+        state: 'resolved',
+        resolvedAt: '2026-11-19T12:00:00.000Z',
+      });
+      await store.putIfAbsent(incidentKey('default', 'stuck', group), utf8(JSON.stringify(incident)));
+    }
+    await store.putIfAbsent(settledIncidentsKey('default'), utf8('{"schema":1,'));
+    const { notifier } = recorder();
+    const rules = parseRulesConfig({});
+    await ingestBytes(store, 'long.csv', longDeferrals(), { config: { alerts: { rules, notifier } } });
+    const index = JSON.parse(Buffer.from((await store.get(settledIncidentsKey('default')))!.body).toString()) as { etags: object };
+    expect(Object.keys(index.etags)).toHaveLength(10);
   });
 
   it('raises the Microsoft-style queue alert at 200 messages deferred over an hour per connector and destination', async () => {

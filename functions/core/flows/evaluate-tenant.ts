@@ -11,8 +11,9 @@ import type { CasHint, CasOptions } from '../store/cas.ts';
 import { claim, markPublished } from '../store/claims.ts';
 import { takePublishBudget } from '../store/publish-budget.ts';
 import { advanceDeferrals, readDeferralState } from '../store/deferral-state.ts';
-import { INCIDENT, tenantIncidentKeys, updateIncident, type Incident, type Transition } from '../store/incidents.ts';
+import { INCIDENT, tenantIncidents, updateIncident, type Incident, type Transition } from '../store/incidents.ts';
 import { decode } from '../store/records.ts';
+import { readSettledIncidents, SETTLED_INDEX_FROM, writeSettledIncidents } from '../store/settled-incidents.ts';
 import { incidentKey, notificationClaimKey } from '../store/layout.ts';
 import { summariesInRange } from '../query/query.ts';
 import { activeSuppressions, type Suppression } from '../store/suppressions.ts';
@@ -74,7 +75,7 @@ export async function evaluateTenant(
   cas: CasOptions,
   known: KnownState = {},
 ): Promise<EvaluationResult> {
-  const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now(), known);
+  const loaded = await loadEvaluation(ports.store, tenant, rules, asOf, ports.clock.now(), known, cas);
   if (loaded.deferrals?.dropped)
     ports.logger.warn('open deferrals over the tracking limit: stuck and queue values are lower bounds', {
       tenant,
@@ -87,14 +88,23 @@ export async function evaluateTenant(
   for (const v of values) {
     const key = keyOf(v);
     // From what was read: a key the listing did not hold starts from "not there", so a group whose
-    // value opens nothing costs no request (each was a GET answered 404, one per value).
-    const hint: CasHint = { read: loaded.read.get(key) ?? null };
+    // value opens nothing costs no request (each was a GET answered 404, one per value). A settled
+    // incident left unread is read by its compare-and-swap, if its group has a value.
+    const hint: CasHint = loaded.unread.has(key) ? {} : { read: loaded.read.get(key) ?? null };
     await applyValue(tenant, v, key, settings, loaded.suppressions, new Date(asOf), ports, cas, result, hint);
   }
   return result;
 }
 
-async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[], asOf: number, now: Date, known: KnownState) {
+async function loadEvaluation(
+  store: ObjectStore,
+  tenant: string,
+  rules: Rule[],
+  asOf: number,
+  now: Date,
+  known: KnownState,
+  cas: CasOptions,
+) {
   const first = hourStart(asOf) - hoursNeeded(rules) * HOUR;
   // Listed by day, not a GET per hour: a quiet tenant has few of the window's hours, and each missing
   // one cost a GET answered 403 (prefix-conditioned ListBucket) plus a LIST to tell it from a denial.
@@ -108,34 +118,46 @@ async function loadEvaluation(store: ObjectStore, tenant: string, rules: Rule[],
       ...(known.aliases !== undefined ? { aliases: new Map([[tenant, Promise.resolve(known.aliases)]]) } : {}),
     }),
     !needsDeferrals(rules) ? null : known.deferrals !== undefined ? known.deferrals : readDeferralState(store, tenant),
-    incidentsOf(store, tenant, rules),
+    incidentsOf(store, tenant, rules, cas),
     activeSuppressions(store, tenant, now),
   ]);
-  return { summaries, deferrals, incidents: incidents.incidents, read: incidents.read, suppressions };
+  return { summaries, deferrals, ...incidents, suppressions };
 }
 
 /**
  * The tenant's incidents of these rules, by key, in the rules' order and each rule's listing order,
- * and each as read (null when listed but gone), for the transition's compare-and-swap to start from.
+ * and each as read (null when listed but gone), for the transition's compare-and-swap to start
+ * from. With many incidents, those the settled index names with their listed ETag (resolved,
+ * nothing left to send: for the rules the same as no incident) are not read but `unread`; the
+ * index is brought up to date with what was read.
  */
-async function incidentsOf(store: ObjectStore, tenant: string, rules: Rule[]) {
-  const keys = await tenantIncidentKeys(
+async function incidentsOf(store: ObjectStore, tenant: string, rules: Rule[], cas: CasOptions) {
+  const listed = await tenantIncidents(
     store,
     tenant,
     rules.map((r) => r.id),
   );
-  const objects: Array<StoredObject | null> = new Array<StoredObject | null>(keys.length).fill(null);
-  await forEachLimit([...keys.keys()], 8, async (i) => {
-    objects[i] = await store.get(keys[i]!);
+  const index = listed.length >= SETTLED_INDEX_FROM ? await readSettledIncidents(store, tenant) : null;
+  const unread = new Set(listed.filter((o) => index?.etags.get(o.key) === o.etag).map((o) => o.key));
+  const toRead = listed.filter((o) => !unread.has(o.key));
+  const objects: Array<StoredObject | null> = new Array<StoredObject | null>(toRead.length).fill(null);
+  await forEachLimit([...toRead.keys()], 8, async (i) => {
+    objects[i] = await store.get(toRead[i]!.key);
   });
   const incidents = new Map<string, Incident>();
   const read = new Map<string, StoredObject | null>();
-  keys.forEach((key, i) => {
+  const settled = new Map<string, string>();
+  for (const key of unread) settled.set(key, index!.etags.get(key)!);
+  toRead.forEach(({ key }, i) => {
     const o = objects[i]!;
     read.set(key, o);
-    if (o) incidents.set(key, decode(o.body, key, INCIDENT));
+    if (!o) return;
+    const incident = decode(o.body, key, INCIDENT);
+    incidents.set(key, incident);
+    if (incident.state === 'resolved' && owed(incident).length === 0) settled.set(key, o.etag);
   });
-  return { incidents, read };
+  if (index) await writeSettledIncidents(store, tenant, index, settled, cas);
+  return { incidents, read, unread };
 }
 
 /** One value: the incident's transition (CAS), then every notification it owes, published once. */

@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../ports.ts';
+import type { ListedObject, ObjectStore } from '../ports.ts';
 import { casUpdate, type CasHint, type CasOptions } from './cas.ts';
 import { incidentPrefix } from './layout.ts';
 import { readAll, readJson, record } from './records.ts';
@@ -137,16 +137,16 @@ export async function incidentKeys(store: ObjectStore, tenant: string, ruleId: s
 }
 
 /**
- * The keys of a tenant's incidents of the given rules, rule by rule in that order, each rule's in
- * listing order: one listing of the tenant's incidents, not one per rule (five rules were five
- * LISTs of every upload's evaluation).
+ * A tenant's incidents of the given rules as listed (key and ETag), rule by rule in that order,
+ * each rule's in listing order: one listing of the tenant's incidents, not one per rule (five
+ * rules were five LISTs of every upload's evaluation).
  */
-export async function tenantIncidentKeys(store: ObjectStore, tenant: string, ruleIds: readonly string[]): Promise<string[]> {
-  const byRule = new Map<string, string[]>(ruleIds.map((id) => [id, []]));
+export async function tenantIncidents(store: ObjectStore, tenant: string, ruleIds: readonly string[]): Promise<ListedObject[]> {
+  const byRule = new Map<string, ListedObject[]>(ruleIds.map((id) => [id, []]));
   const prefix = incidentPrefix(tenant);
   for await (const o of store.list(prefix)) {
     const rest = o.key.slice(prefix.length);
-    byRule.get(rest.slice(0, rest.indexOf('/')))?.push(o.key);
+    byRule.get(rest.slice(0, rest.indexOf('/')))?.push(o);
   }
   return [...byRule.values()].flat();
 }

@@ -34,6 +34,7 @@ export const AREA = {
   aliases: 'state/aliases/',
   pairs: 'state/pairs/',
   incidents: 'state/incidents/',
+  settledIncidents: 'state/settled-incidents/',
   suppressions: 'state/suppressions/',
   notificationClaims: 'state/notifications/',
   digestClaims: 'state/digests/',
@@ -240,6 +241,11 @@ export function incidentPrefix(tenant?: string, ruleId?: string): string {
   return ruleId ? `${AREA.incidents}${tenant}/${ruleId}/` : `${AREA.incidents}${tenant}/`;
 }
 
+/** `state/settled-incidents/<tenant>.json`: which of the tenant's incidents need not be read (store/settled-incidents.ts). */
+export function settledIncidentsKey(tenant: string): string {
+  return `${AREA.settledIncidents}${tenant}.json`;
+}
+
 export function incidentKey(tenant: string, ruleId: string, group: Record<string, string | null>): string {
   return `${incidentPrefix(tenant, ruleId)}${shortHash(JSON.stringify(group), 24)}.json`;
 }
@@ -320,6 +326,7 @@ export function tenantPrefixes(tenant: string): TenantPrefix[] {
     { bucket: 'data', prefix: aliasTableKey(tenant), match: (key) => key === aliasTableKey(tenant) },
     { bucket: 'data', prefix: collectStateKey(tenant), match: (key) => key === collectStateKey(tenant) },
     own(AREA.incidents),
+    { bucket: 'data', prefix: settledIncidentsKey(tenant), match: (key) => key === settledIncidentsKey(tenant) },
     own(AREA.suppressions),
     own(AREA.notificationClaims),
     own(AREA.digestClaims),
