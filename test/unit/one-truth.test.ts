@@ -92,6 +92,19 @@ describe('one truth per message across the summary and the detail of the same me
     expect(total(await byOutcome(a))).toBe(total(await byOutcome(await ingestAll([['extended.csv', extended]]))) + kept);
   });
 
+  it("an enhanced summary's words give each recipient's final outcome, as the trace summary of the same messages does", async () => {
+    // `Receive, Defer, Send` is a recipient delayed and then delivered: delivered, not an open
+    // deferral (which no later row would end, so the stuck and queue rules counted it for days).
+    const shape = { rows: 100_000, hours: 6, seed: 4 };
+    const enhanced = generated({ family: 'eac-enhanced-summary', ...shape });
+    expect(Buffer.from(enhanced).toString()).toContain('##Receive, Defer, Send');
+    const e = await byOutcome(await ingestAll([['enhanced.csv', enhanced]]));
+    const s = await byOutcome(await ingestAll([['summary.csv', generated({ family: 'trace-summary', ...shape })]]));
+    expect([e.delivered, e.failed, e.filtered]).toEqual([s.delivered, s.failed, s.filtered]);
+    // The summary's last minute holds one Pending recipient whose Defer the enhanced summary has not yet.
+    expect(Math.abs(e.deferred!.messages - s.deferred!.messages)).toBeLessThanOrEqual(2);
+  });
+
   it('does the same for Microsoft Graph (a messageTraces page and the detail events of the same messages), and across Graph and CSV', async () => {
     const page = generated({ family: 'graph-trace', rows: 2000, seed: SEED });
     const events = generated({ family: 'graph-detail', rows: 6000, seed: SEED });

@@ -50,7 +50,12 @@ export function outcomeForEvent(word: string, sendAsDelivered: boolean): Outcome
 const CACHE_SEND_DELIVERS = new Map<string, Outcome>();
 const CACHE_SEND_INTERNAL = new Map<string, Outcome>();
 
-const PRIORITY: Outcome[] = ['failed', 'expired', 'filtered', 'deferred', 'delivered'];
+/**
+ * A final outcome before a deferral: the list is the recipient's history, so `Receive, Defer, Send`
+ * was delayed and then delivered, and is delivered (as the trace summary's Status says), not an open
+ * deferral that no later event would ever end.
+ */
+const PRIORITY: Outcome[] = ['failed', 'expired', 'filtered', 'delivered', 'deferred'];
 
 /** Enhanced-summary outcomes are comma lists of event names: `Receive, Deliver, FilteredAsSpam`. */
 export function outcomeForEventList(list: string): Outcome {
