@@ -23,6 +23,16 @@ describe('open deferrals: at most MAX_OPEN_DEFERRALS per tenant, the longest-def
     const kept = state.entries;
     expect(kept).toHaveLength(MAX_OPEN_DEFERRALS);
     expect(Math.max(...kept.map((e) => e.first))).toBe(T0 + (MAX_OPEN_DEFERRALS - 1) * MINUTE);
+    expect(kept.filter((e) => e.destination !== `mx.d${e.hi - 1}.example`)).toEqual([]);
+    // Later rows deferred earlier: the tracker's trim keeps the entries added last, whose texts move.
+    const reversed = mergeDeferrals(
+      null,
+      tracker(0, 120_000, (i) => (120_000 - i) / 100),
+      't',
+      T0 + DAY_MS,
+    )!;
+    expect(reversed.entries).toHaveLength(MAX_OPEN_DEFERRALS);
+    expect(reversed.entries.filter((e) => e.destination !== `mx.d${e.hi - 1}.example`)).toEqual([]);
     // The tracker trims in batches (at twice the cap), the merge to the cap: 70,000 left out in all.
     expect(state.dropped).toEqual({ count: 70_000, at: T0 + DAY_MS });
   });

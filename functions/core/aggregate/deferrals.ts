@@ -146,50 +146,149 @@ function beyond(entries: readonly DeferralEntry[], max: number): Set<DeferralEnt
 /**
  * One upload's open deferrals by message hash: an open-addressing index over the hash's halves,
  * because a busy day's retries look an entry up ~100,000 times and a string key `hi:lo` made for
- * each lookup was most of the tracker's time.
+ * each lookup was most of the tracker's time. Entries are columns (times as doubles, texts as
+ * numbers into `texts`), not an object each: a 2 GB export opens hundreds of thousands, which as
+ * objects survived into the old generation and were marked by every collection (GC took ~350 ms
+ * more with tracking than without).
  */
+const MAX_SHARED_TEXTS = 10_000;
+
 class DeferralsByHash {
   private slots = new Int32Array(1024); // entry number + 1; 0 = empty
-  private readonly his: number[] = [];
-  private readonly los: number[] = [];
-  private values: DeferralEntry[] = [];
+  private his = new Uint32Array(512);
+  private los = new Uint32Array(512);
+  private firsts = new Float64Array(512);
+  private lasts = new Float64Array(512);
+  /** code, destination, connector of each entry: 1-based into `texts`, 0 for none. */
+  private refs = new Int32Array(3 * 512);
+  private readonly texts: Array<string> = [];
+  private readonly textIds = new Map<string, number>();
+  private readonly keeper = new TextKeeper();
+  size = 0;
 
-  get size(): number {
-    return this.values.length;
-  }
-
-  /** The entry's number (its place in `all`), or -1. */
+  /** The entry's number, or -1. */
   indexOf(hi: number, lo: number): number {
     return this.slots[this.find(hi, lo)]! - 1;
   }
 
+  /** A new deferral (its hash is not there yet). */
+  add(hi: number, lo: number, time: number, code: string | null, destination: string | null, connector: string | null): void {
+    if ((this.size + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    if (this.size === this.his.length) this.growColumns();
+    const i = this.size++;
+    this.his[i] = hi;
+    this.los[i] = lo;
+    this.firsts[i] = time;
+    this.lasts[i] = time;
+    this.refs[3 * i] = this.ref(code);
+    this.refs[3 * i + 1] = this.ref(destination);
+    this.refs[3 * i + 2] = this.ref(connector);
+    this.slots[this.find(hi, lo)] = i + 1;
+  }
+
+  /** Another event of entry `i`: the span grows, and the latest attempt's texts are kept. */
+  retry(i: number, time: number, code: string | null, destination: string | null, connector: string | null): void {
+    if (time < this.firsts[i]!) this.firsts[i] = time;
+    if (time < this.lasts[i]!) return;
+    this.lasts[i] = time;
+    // A retry names the same destination as the last one, mostly: nothing to look up then.
+    this.replace(3 * i, code);
+    this.replace(3 * i + 1, destination);
+    this.replace(3 * i + 2, connector);
+  }
+
+  private replace(r: number, text: string | null): void {
+    if (text !== null && text !== this.text(this.refs[r]!)) this.refs[r] = this.ref(text);
+  }
+
+  entry(i: number): DeferralEntry {
+    const r = 3 * i;
+    return {
+      hi: this.his[i]!,
+      lo: this.los[i]!,
+      first: this.firsts[i]!,
+      last: this.lasts[i]!,
+      code: this.text(this.refs[r]!),
+      destination: this.text(this.refs[r + 1]!),
+      connector: this.text(this.refs[r + 2]!),
+    };
+  }
+
   get(hi: number, lo: number): DeferralEntry | undefined {
-    const n = this.slots[this.find(hi, lo)]!;
-    return n === 0 ? undefined : this.values[n - 1];
+    const i = this.indexOf(hi, lo);
+    return i < 0 ? undefined : this.entry(i);
   }
 
-  /** Adds an entry whose hash is not there yet. */
-  add(e: DeferralEntry): void {
-    if ((this.values.length + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    this.slots[this.find(e.hi, e.lo)] = this.values.push(e);
-    this.his.push(e.hi);
-    this.los.push(e.lo);
+  /** Every entry, in the order they were added (made on each call). */
+  get all(): DeferralEntry[] {
+    return Array.from({ length: this.size }, (_, i) => this.entry(i));
   }
 
-  /** Every entry, in the order they were added. */
-  get all(): readonly DeferralEntry[] {
-    return this.values;
-  }
-
-  /** Removes the given entries. */
-  remove(out: ReadonlySet<DeferralEntry>): void {
-    this.values = this.values.filter((e) => !out.has(e));
-    this.his.length = this.los.length = 0;
-    for (const e of this.values) {
-      this.his.push(e.hi);
-      this.los.push(e.lo);
+  /** Keeps only the entries whose numbers `keep` says; the others' hash high halves are returned. */
+  retain(keep: (i: number) => boolean): number[] {
+    const removed: number[] = [];
+    let j = 0;
+    for (let i = 0; i < this.size; i++) {
+      if (!keep(i)) {
+        removed.push(this.his[i]!);
+        continue;
+      }
+      this.his[j] = this.his[i]!;
+      this.los[j] = this.los[i]!;
+      this.firsts[j] = this.firsts[i]!;
+      this.lasts[j] = this.lasts[i]!;
+      this.refs.copyWithin(3 * j, 3 * i, 3 * i + 3);
+      j++;
     }
+    this.size = j;
     this.rehash(this.slots.length);
+    // Only the texts the kept entries name stay.
+    const texts = this.texts.splice(0);
+    const moved = new Map<number, number>();
+    this.textIds.clear();
+    for (let r = 0; r < 3 * j; r++) {
+      const id = this.refs[r]!;
+      if (id === 0) continue;
+      let to = moved.get(id);
+      if (to === undefined) {
+        const text = texts[id - 1]!;
+        moved.set(id, (to = this.texts.push(text)));
+        if (this.textIds.size < MAX_SHARED_TEXTS) this.textIds.set(text, to);
+      }
+      this.refs[r] = to;
+    }
+    return removed;
+  }
+
+  private ref(text: string | null): number {
+    if (text === null) return 0;
+    let id = this.textIds.get(text);
+    if (id === undefined) {
+      const own = this.keeper.keep(text);
+      id = this.texts.push(own);
+      // Shared up to MAX_SHARED_TEXTS: an outage naming 500,000 destinations then holds one text per
+      // entry, as objects did, and a trim (retain) lets go of those of the entries it drops.
+      if (this.textIds.size < MAX_SHARED_TEXTS) this.textIds.set(own, id);
+    }
+    return id;
+  }
+
+  private text(id: number): string | null {
+    return id === 0 ? null : this.texts[id - 1]!;
+  }
+
+  private growColumns(): void {
+    const n = this.his.length * 2;
+    const grow = <T extends Uint32Array | Float64Array | Int32Array>(old: T, make: new (n: number) => T, width = 1): T => {
+      const next = new make(n * width);
+      next.set(old);
+      return next;
+    };
+    this.his = grow(this.his, Uint32Array);
+    this.los = grow(this.los, Uint32Array);
+    this.firsts = grow(this.firsts, Float64Array);
+    this.lasts = grow(this.lasts, Float64Array);
+    this.refs = grow(this.refs, Int32Array, 3);
   }
 
   private find(hi: number, lo: number): number {
@@ -204,7 +303,7 @@ class DeferralsByHash {
 
   private rehash(capacity: number): void {
     this.slots = new Int32Array(capacity);
-    for (let i = 0; i < this.values.length; i++) this.slots[this.find(this.his[i]!, this.los[i]!)] = i + 1;
+    for (let i = 0; i < this.size; i++) this.slots[this.find(this.his[i]!, this.los[i]!)] = i + 1;
   }
 }
 
@@ -214,7 +313,6 @@ export class DeferralTracker {
   readonly finals = new U32Log();
   /** Messages whose deferral this upload left out to stay within memory (see MAX_OPEN_DEFERRALS). */
   private readonly droppedSet = new U32Set();
-  private readonly texts = new TextKeeper();
 
   get dropped(): number {
     return this.droppedSet.size;
@@ -231,33 +329,15 @@ export class DeferralTracker {
     connector: string | null,
   ): void {
     if (outcome === 'deferred') {
-      const e = this.deferred.get(hi, lo);
-      if (!e) {
-        const { texts } = this;
-        this.deferred.add({
-          hi,
-          lo,
-          first: time,
-          last: time,
-          code: texts.keep(code),
-          destination: texts.keep(destination),
-          connector: texts.keep(connector),
-        });
-        // Trimmed in batches, so a file with millions of distinct deferrals holds at most twice the cap.
-        if (this.deferred.size > 2 * MAX_OPEN_DEFERRALS) {
-          const out = beyond(this.deferred.all, MAX_OPEN_DEFERRALS);
-          this.deferred.remove(out);
-          for (const o of out) this.droppedSet.add(o.hi);
-        }
-      } else {
-        if (time < e.first) e.first = time;
-        if (time >= e.last) {
-          e.last = time;
-          // A retry names the same destination as the last one, mostly: nothing to copy then.
-          if (code !== null && code !== e.code) e.code = this.texts.keep(code);
-          if (destination !== null && destination !== e.destination) e.destination = this.texts.keep(destination);
-          if (connector !== null && connector !== e.connector) e.connector = this.texts.keep(connector);
-        }
+      const { deferred } = this;
+      const i = deferred.indexOf(hi, lo);
+      if (i >= 0) return deferred.retry(i, time, code, destination, connector);
+      deferred.add(hi, lo, time, code, destination, connector);
+      // Trimmed in batches, so a file with millions of distinct deferrals holds at most twice the cap.
+      if (deferred.size > 2 * MAX_OPEN_DEFERRALS) {
+        const all = deferred.all;
+        const out = beyond(all, MAX_OPEN_DEFERRALS);
+        for (const h of deferred.retain((j) => !out.has(all[j]!))) this.droppedSet.add(h);
       }
     } else if (outcome !== 'other') this.finals.add(hi);
   }
@@ -287,7 +367,7 @@ export function mergeDeferrals(
   const merged: DeferralEntry[] = [];
   for (const old of current?.entries ?? []) {
     const i = news.indexOf(old.hi, old.lo);
-    const e = i < 0 ? undefined : news.all[i]!;
+    const e = i < 0 ? undefined : news.entry(i);
     if (i >= 0) known[i] = 1;
     if (!e || (e.first >= old.first && e.last <= old.last)) merged.push(old);
     else {
@@ -304,11 +384,11 @@ export function mergeDeferrals(
       changed = true;
     }
   }
-  news.all.forEach((e, i) => {
-    if (known[i]) return;
-    merged.push({ ...e });
+  for (let i = 0; i < news.size; i++) {
+    if (known[i]) continue;
+    merged.push(news.entry(i));
     changed = true;
-  });
+  }
   // A final outcome ends the message's deferral, whichever upload it came in.
   const open = new U32Set();
   for (const e of merged) open.add(e.hi);
