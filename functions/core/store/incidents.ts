@@ -125,17 +125,7 @@ function parseIncidentCursor(raw: string): string {
   return key;
 }
 
-export function readIncident(store: ObjectStore, key: string): Promise<Incident | null> {
-  return readJson(store, key, INCIDENT);
-}
-
 /** Keys of a tenant's incidents under one rule. */
-export async function incidentKeys(store: ObjectStore, tenant: string, ruleId: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const o of store.list(incidentPrefix(tenant, ruleId))) keys.push(o.key);
-  return keys;
-}
-
 /**
  * A tenant's incidents of the given rules as listed (key and ETag), rule by rule in that order,
  * each rule's in listing order: one listing of the tenant's incidents, not one per rule (five
